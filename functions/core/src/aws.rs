@@ -1,0 +1,613 @@
+//! The real EC2 adapter on aws-sdk-ec2: one client per Region, all built
+//! from one shared `SdkConfig`, with the SDK's own retry and timeout policy.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
+use aws_sdk_ec2::Client;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+};
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, Metadata};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+
+use crate::domain::{
+    AccountId, AttachmentId, Cidr, CidrState, GatewayRef, PeeringAttachment, PeeringState,
+    Region, RouteTableId, RouteTarget, StaticRoute, TransitGateway, TransitGatewayId, Vpc, VpcId,
+};
+use crate::error::Error;
+use crate::ports::{Ec2Clients, Ec2Region, Outcome, RouteSearch};
+
+/// Attempts per call, first included: enough to ride out EC2 throttling
+/// (`RequestLimitExceeded`) with the standard mode's exponential backoff.
+pub const MAX_ATTEMPTS: u32 = 8;
+/// Bound on one HTTP attempt.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Bound on one call, retries included; below the functions' Lambda timeout.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Loads the shared SDK configuration from the standard sources (`AWS_REGION`,
+/// `AWS_PROFILE`, `AWS_ENDPOINT_URL`, …) with the tool's retry and timeouts.
+pub async fn load_sdk_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(MAX_ATTEMPTS)
+                .with_initial_backoff(Duration::from_millis(200))
+                .with_max_backoff(Duration::from_secs(10)),
+        )
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(3))
+                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                .operation_timeout(OPERATION_TIMEOUT)
+                .build(),
+        )
+        .load()
+        .await
+}
+
+/// Counts the EC2 operations made (reads and writes apart) and the HTTP
+/// attempts (retries included), as an SDK interceptor.
+#[derive(Debug, Clone, Default)]
+pub struct CallCounter(Arc<CounterInner>);
+
+#[derive(Debug, Default)]
+struct CounterInner {
+    reads: AtomicUsize,
+    writes: AtomicUsize,
+    attempts: AtomicUsize,
+    by_operation: Mutex<BTreeMap<String, usize>>,
+}
+
+/// A snapshot of a [`CallCounter`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CallCounts {
+    pub reads: usize,
+    pub writes: usize,
+    pub attempts: usize,
+    pub by_operation: BTreeMap<String, usize>,
+}
+
+impl CallCounts {
+    /// The calls made between `earlier` and `self`.
+    pub fn since(&self, earlier: &CallCounts) -> CallCounts {
+        CallCounts {
+            reads: self.reads - earlier.reads,
+            writes: self.writes - earlier.writes,
+            attempts: self.attempts - earlier.attempts,
+            by_operation: self
+                .by_operation
+                .iter()
+                .map(|(k, v)| (k.clone(), v - earlier.by_operation.get(k).copied().unwrap_or(0)))
+                .filter(|(_, v)| *v > 0)
+                .collect(),
+        }
+    }
+}
+
+/// True for EC2 operations that only read.
+pub fn is_read_operation(name: &str) -> bool {
+    ["Describe", "Search", "Get", "List"]
+        .iter()
+        .any(|p| name.starts_with(p))
+}
+
+impl CallCounter {
+    pub fn snapshot(&self) -> CallCounts {
+        CallCounts {
+            reads: self.0.reads.load(Ordering::SeqCst),
+            writes: self.0.writes.load(Ordering::SeqCst),
+            attempts: self.0.attempts.load(Ordering::SeqCst),
+            by_operation: self
+                .0
+                .by_operation
+                .lock()
+                .map(|m| m.clone())
+                .unwrap_or_default(),
+        }
+    }
+
+    fn record(&self, operation: &str) {
+        if is_read_operation(operation) {
+            self.0.reads.fetch_add(1, Ordering::SeqCst);
+        } else {
+            self.0.writes.fetch_add(1, Ordering::SeqCst);
+        }
+        if let Ok(mut m) = self.0.by_operation.lock() {
+            *m.entry(operation.to_owned()).or_default() += 1;
+        }
+    }
+}
+
+impl Intercept for CallCounter {
+    fn name(&self) -> &'static str {
+        "tgw-peering-call-counter"
+    }
+
+    fn read_before_execution(
+        &self,
+        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(meta) = cfg.load::<Metadata>() {
+            self.record(meta.name());
+        }
+        Ok(())
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.attempts.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+/// The client factory: one EC2 client per managed Region, built once.
+pub struct AwsClients {
+    clients: BTreeMap<Region, Arc<dyn Ec2Region>>,
+    counter: CallCounter,
+}
+
+impl AwsClients {
+    pub fn new(shared: &SdkConfig, regions: &[Region]) -> Self {
+        let counter = CallCounter::default();
+        let clients = regions
+            .iter()
+            .map(|r| {
+                let conf = aws_sdk_ec2::config::Builder::from(shared)
+                    .region(aws_config::Region::new(r.as_str().to_owned()))
+                    .interceptor(counter.clone())
+                    .build();
+                let ec2: Arc<dyn Ec2Region> = Arc::new(AwsEc2 {
+                    region: r.clone(),
+                    client: Client::from_conf(conf),
+                });
+                (r.clone(), ec2)
+            })
+            .collect();
+        Self { clients, counter }
+    }
+
+    /// The EC2 calls made so far through these clients.
+    pub fn counter(&self) -> &CallCounter {
+        &self.counter
+    }
+}
+
+impl Ec2Clients for AwsClients {
+    fn ec2(&self, region: &Region) -> Result<Arc<dyn Ec2Region>, Error> {
+        self.clients
+            .get(region)
+            .cloned()
+            .ok_or_else(|| Error::Input(format!("{region} is not a managed Region")))
+    }
+}
+
+/// EC2 in one Region.
+pub struct AwsEc2 {
+    region: Region,
+    client: Client,
+}
+
+const THROTTLING_CODES: &[&str] = &[
+    "RequestLimitExceeded",
+    "Throttling",
+    "ThrottlingException",
+    "RequestThrottled",
+    "TooManyRequestsException",
+    "ServiceUnavailable",
+    "Unavailable",
+    "InternalError",
+    "InternalFailure",
+];
+
+impl AwsEc2 {
+    fn err<E>(&self, operation: &'static str, e: SdkError<E, HttpResponse>) -> Error
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let code = e.code().map(str::to_owned);
+        let status = e.raw_response().map(|r| r.status().as_u16());
+        let retryable = match &e {
+            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => true,
+            SdkError::ServiceError(_) => {
+                status.is_some_and(|s| s >= 500 || s == 429)
+                    || code.as_deref().is_some_and(|c| THROTTLING_CODES.contains(&c))
+            }
+            _ => false,
+        };
+        let message = e
+            .message()
+            .map(str::to_owned)
+            .unwrap_or_else(|| aws_smithy_types::error::display::DisplayErrorContext(&e).to_string());
+        Error::Aws {
+            region: self.region.clone(),
+            operation,
+            code,
+            message,
+            retryable,
+        }
+    }
+
+    /// A failure whose code says the change is already in place.
+    fn idempotent<E>(
+        &self,
+        operation: &'static str,
+        result: Result<(), SdkError<E, HttpResponse>>,
+        already: &[&str],
+    ) -> Result<Outcome, Error>
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        match result {
+            Ok(()) => Ok(Outcome::Done),
+            Err(e) => {
+                let err = self.err(operation, e);
+                match err.aws_code() {
+                    Some(code) if already.contains(&code) => Ok(Outcome::AlreadyDone(err.to_string())),
+                    _ => Err(err),
+                }
+            }
+        }
+    }
+
+    fn parse<T, E: std::fmt::Display>(
+        &self,
+        what: &str,
+        r: Result<T, E>,
+    ) -> Result<T, Error> {
+        r.map_err(|e| Error::Aws {
+            region: self.region.clone(),
+            operation: "parse",
+            code: None,
+            message: format!("unexpected {what} in the EC2 response: {e}"),
+            retryable: false,
+        })
+    }
+}
+
+fn tags_of(tags: &[Tag]) -> BTreeMap<String, String> {
+    tags.iter()
+        .filter_map(|t| Some((t.key()?.to_owned(), t.value().unwrap_or_default().to_owned())))
+        .collect()
+}
+
+fn filter(name: &str, value: &str) -> Filter {
+    Filter::builder().name(name).values(value).build()
+}
+
+#[async_trait]
+impl Ec2Region for AwsEc2 {
+    fn region(&self) -> &Region {
+        &self.region
+    }
+
+    async fn transit_gateways(&self) -> Result<Vec<TransitGateway>, Error> {
+        let items = self
+            .client
+            .describe_transit_gateways()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| self.err("DescribeTransitGateways", e))?;
+        items
+            .into_iter()
+            .map(|g| {
+                let id = self.parse("transit gateway ID", TransitGatewayId::parse(g.transit_gateway_id().unwrap_or_default()))?;
+                let owner_id = g.owner_id().and_then(|o| AccountId::parse(o).ok());
+                let default_association_route_table = g
+                    .options()
+                    .and_then(|o| o.association_default_route_table_id())
+                    .and_then(|r| RouteTableId::parse(r).ok());
+                Ok(TransitGateway {
+                    id,
+                    owner_id,
+                    state: g.state().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+                    default_association_route_table,
+                })
+            })
+            .collect()
+    }
+
+    async fn vpcs(&self) -> Result<Vec<Vpc>, Error> {
+        let items = self
+            .client
+            .describe_vpcs()
+            .max_results(1000)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| self.err("DescribeVpcs", e))?;
+        items
+            .into_iter()
+            .map(|v| {
+                let id = self.parse("VPC ID", VpcId::parse(v.vpc_id().unwrap_or_default()))?;
+                let mut cidrs = Vec::new();
+                for a in v.cidr_block_association_set() {
+                    if let Some(c) = a.cidr_block() {
+                        let state = a
+                            .cidr_block_state()
+                            .and_then(|s| s.state())
+                            .map(|s| CidrState::parse(s.as_str()))
+                            .unwrap_or(CidrState::Associated);
+                        cidrs.push((self.parse("CIDR", Cidr::parse(c))?, state));
+                    }
+                }
+                if cidrs.is_empty() {
+                    if let Some(c) = v.cidr_block() {
+                        cidrs.push((self.parse("CIDR", Cidr::parse(c))?, CidrState::Associated));
+                    }
+                }
+                for a in v.ipv6_cidr_block_association_set() {
+                    if let Some(c) = a.ipv6_cidr_block() {
+                        let state = a
+                            .ipv6_cidr_block_state()
+                            .and_then(|s| s.state())
+                            .map(|s| CidrState::parse(s.as_str()))
+                            .unwrap_or(CidrState::Associated);
+                        cidrs.push((self.parse("IPv6 CIDR", Cidr::parse(c))?, state));
+                    }
+                }
+                Ok(Vpc {
+                    id,
+                    tags: tags_of(v.tags()),
+                    cidrs,
+                })
+            })
+            .collect()
+    }
+
+    async fn peering_attachments(&self) -> Result<Vec<PeeringAttachment>, Error> {
+        let items = self
+            .client
+            .describe_transit_gateway_peering_attachments()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| self.err("DescribeTransitGatewayPeeringAttachments", e))?;
+        let side = |info: Option<&aws_sdk_ec2::types::PeeringTgwInfo>| -> Result<GatewayRef, Error> {
+            let info = info.ok_or_else(|| Error::Aws {
+                region: self.region.clone(),
+                operation: "parse",
+                code: None,
+                message: "a peering attachment without requester or accepter".into(),
+                retryable: false,
+            })?;
+            Ok(GatewayRef {
+                region: self.parse("Region", Region::parse(info.region().unwrap_or_default()))?,
+                transit_gateway_id: self.parse(
+                    "transit gateway ID",
+                    TransitGatewayId::parse(info.transit_gateway_id().unwrap_or_default()),
+                )?,
+                account_id: info.owner_id().and_then(|o| AccountId::parse(o).ok()),
+            })
+        };
+        items
+            .into_iter()
+            .map(|p| {
+                let state = PeeringState::parse(p.state().map(|s| s.as_str()).unwrap_or("unknown"));
+                Ok(PeeringAttachment {
+                    id: self.parse(
+                        "attachment ID",
+                        AttachmentId::parse(p.transit_gateway_attachment_id().unwrap_or_default()),
+                    )?,
+                    requester: side(p.requester_tgw_info())?,
+                    accepter: side(p.accepter_tgw_info())?,
+                    states: [(self.region.clone(), state)].into_iter().collect(),
+                    created_at: p.creation_time().map(|t| t.secs()),
+                    tags: tags_of(p.tags()),
+                })
+            })
+            .collect()
+    }
+
+    async fn static_routes(&self, route_table: &RouteTableId) -> Result<RouteSearch, Error> {
+        // One search, no MaxResults: AWS returns up to 1,000 routes and flags more.
+        let out = self
+            .client
+            .search_transit_gateway_routes()
+            .transit_gateway_route_table_id(route_table.as_str())
+            .filters(filter("type", "static"))
+            .send()
+            .await
+            .map_err(|e| self.err("SearchTransitGatewayRoutes", e))?;
+        let mut routes = Vec::new();
+        for r in out.routes() {
+            // Prefix-list routes have no CIDR and are never the tool's.
+            let Some(cidr) = r.destination_cidr_block() else {
+                continue;
+            };
+            if r.r#type().is_some_and(|t| t.as_str() != "static") {
+                continue;
+            }
+            let state = r.state().map(|s| s.as_str().to_owned()).unwrap_or_default();
+            let target = match r
+                .transit_gateway_attachments()
+                .iter()
+                .find_map(|a| a.transit_gateway_attachment_id())
+            {
+                Some(id) => RouteTarget::Attachment(self.parse("attachment ID", AttachmentId::parse(id))?),
+                None if state == "blackhole" => RouteTarget::Blackhole,
+                None => RouteTarget::Unknown,
+            };
+            routes.push(StaticRoute {
+                cidr: self.parse("CIDR", Cidr::parse(cidr))?,
+                target,
+                state,
+            });
+        }
+        Ok(RouteSearch {
+            routes,
+            truncated: out.additional_routes_available().unwrap_or(false),
+        })
+    }
+
+    async fn associations(&self, route_table: &RouteTableId) -> Result<BTreeSet<AttachmentId>, Error> {
+        let items = self
+            .client
+            .get_transit_gateway_route_table_associations()
+            .transit_gateway_route_table_id(route_table.as_str())
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| self.err("GetTransitGatewayRouteTableAssociations", e))?;
+        Ok(items
+            .into_iter()
+            .filter(|a| {
+                a.state()
+                    .is_some_and(|s| matches!(s.as_str(), "associated" | "associating"))
+            })
+            .filter_map(|a| a.transit_gateway_attachment_id().and_then(|id| AttachmentId::parse(id).ok()))
+            .collect())
+    }
+
+    async fn create_peering(
+        &self,
+        requester: &TransitGatewayId,
+        accepter: &GatewayRef,
+        tags: &[(String, String)],
+    ) -> Result<AttachmentId, Error> {
+        let spec = TagSpecification::builder()
+            .resource_type(ResourceType::TransitGatewayAttachment)
+            .set_tags(Some(
+                tags.iter()
+                    .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                    .collect(),
+            ))
+            .build();
+        let mut req = self
+            .client
+            .create_transit_gateway_peering_attachment()
+            .transit_gateway_id(requester.as_str())
+            .peer_transit_gateway_id(accepter.transit_gateway_id.as_str())
+            .peer_region(accepter.region.as_str())
+            .tag_specifications(spec);
+        if let Some(account) = &accepter.account_id {
+            req = req.peer_account_id(account.as_str());
+        }
+        let out = req
+            .send()
+            .await
+            .map_err(|e| self.err("CreateTransitGatewayPeeringAttachment", e))?;
+        let id = out
+            .transit_gateway_peering_attachment()
+            .and_then(|p| p.transit_gateway_attachment_id())
+            .unwrap_or_default();
+        self.parse("attachment ID", AttachmentId::parse(id))
+    }
+
+    async fn accept_peering(&self, attachment: &AttachmentId) -> Result<Outcome, Error> {
+        let r = self
+            .client
+            .accept_transit_gateway_peering_attachment()
+            .transit_gateway_attachment_id(attachment.as_str())
+            .send()
+            .await
+            .map(|_| ());
+        // Accepting twice: AWS answers IncorrectState; the next read decides.
+        self.idempotent("AcceptTransitGatewayPeeringAttachment", r, &["IncorrectState"])
+    }
+
+    async fn delete_peering(&self, attachment: &AttachmentId) -> Result<Outcome, Error> {
+        let r = self
+            .client
+            .delete_transit_gateway_peering_attachment()
+            .transit_gateway_attachment_id(attachment.as_str())
+            .send()
+            .await
+            .map(|_| ());
+        self.idempotent(
+            "DeleteTransitGatewayPeeringAttachment",
+            r,
+            &["InvalidTransitGatewayAttachmentID.NotFound", "IncorrectState"],
+        )
+    }
+
+    async fn associate_route_table(
+        &self,
+        route_table: &RouteTableId,
+        attachment: &AttachmentId,
+    ) -> Result<Outcome, Error> {
+        let r = self
+            .client
+            .associate_transit_gateway_route_table()
+            .transit_gateway_route_table_id(route_table.as_str())
+            .transit_gateway_attachment_id(attachment.as_str())
+            .send()
+            .await
+            .map(|_| ());
+        self.idempotent(
+            "AssociateTransitGatewayRouteTable",
+            r,
+            &["Resource.AlreadyAssociated"],
+        )
+    }
+
+    async fn create_route(
+        &self,
+        route_table: &RouteTableId,
+        cidr: &Cidr,
+        attachment: &AttachmentId,
+    ) -> Result<Outcome, Error> {
+        let r = self
+            .client
+            .create_transit_gateway_route()
+            .transit_gateway_route_table_id(route_table.as_str())
+            .destination_cidr_block(cidr.to_string())
+            .transit_gateway_attachment_id(attachment.as_str())
+            .send()
+            .await
+            .map(|_| ());
+        self.idempotent("CreateTransitGatewayRoute", r, &["RouteAlreadyExists"])
+    }
+
+    async fn delete_route(&self, route_table: &RouteTableId, cidr: &Cidr) -> Result<Outcome, Error> {
+        let r = self
+            .client
+            .delete_transit_gateway_route()
+            .transit_gateway_route_table_id(route_table.as_str())
+            .destination_cidr_block(cidr.to_string())
+            .send()
+            .await
+            .map(|_| ());
+        self.idempotent("DeleteTransitGatewayRoute", r, &["InvalidRoute.NotFound"])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn describe_search_and_get_calls_count_as_reads() {
+        assert!(is_read_operation("DescribeVpcs"));
+        assert!(is_read_operation("SearchTransitGatewayRoutes"));
+        assert!(is_read_operation("GetTransitGatewayRouteTableAssociations"));
+        assert!(!is_read_operation("CreateTransitGatewayRoute"));
+        assert!(!is_read_operation("AcceptTransitGatewayPeeringAttachment"));
+    }
+}

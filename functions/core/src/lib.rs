@@ -1,0 +1,22 @@
+//! The core of tgw-peering: configuration, domain types, the pure planner,
+//! the AWS adapters and the executor. The Lambda functions and the CLI are
+//! thin layers over this crate.
+//!
+//! The flow of every entry point is the same, level-triggered like a
+//! Kubernetes controller: [`reconcile::observe`] reads the current state,
+//! [`planner::plan`] diffs it against the desired state without I/O, and
+//! [`reconcile::execute`] applies the difference. Every step is safe to repeat.
+
+pub mod aws;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod observed;
+pub mod planner;
+pub mod ports;
+pub mod reconcile;
+
+pub use config::{Config, ConfigError};
+pub use error::Error;
+pub use planner::{plan, Action, Finding, FindingKind, Plan, Planned, RouteMark};
+pub use ports::{MANAGED_TAG_KEY, MANAGED_TAG_VALUE};

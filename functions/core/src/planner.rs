@@ -1,0 +1,735 @@
+//! The pure planner: `plan(&Observed, &Config) -> Plan`, no I/O.
+//!
+//! Level-triggered: whatever event led here, the plan is the difference
+//! between what was read and what the rules want. Every action carries the
+//! reason it is needed; everything the planner declines to do is a
+//! [`Finding`] with its reason.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::domain::{
+    AttachmentId, Cidr, CidrState, GatewayRef, PeeringAttachment, PeeringPhase, PeeringState,
+    Region, RouteTableId, RouteTarget, StaticRoute, VpcId,
+};
+use crate::error::Error;
+use crate::observed::{resolve_gateway, Gateway, Observed};
+
+/// A change to make in AWS.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    /// Request a peering from `requester` (whose Region makes the call) to `accepter`.
+    CreatePeering {
+        requester: GatewayRef,
+        accepter: GatewayRef,
+    },
+    /// Accept a peering, in the accepter's Region.
+    AcceptPeering {
+        region: Region,
+        attachment_id: AttachmentId,
+    },
+    /// Delete a duplicate peering the tool created, in its requester's Region.
+    DeletePeering {
+        region: Region,
+        attachment_id: AttachmentId,
+    },
+    AssociateRouteTable {
+        region: Region,
+        route_table_id: RouteTableId,
+        attachment_id: AttachmentId,
+    },
+    CreateRoute {
+        region: Region,
+        route_table_id: RouteTableId,
+        cidr: Cidr,
+        attachment_id: AttachmentId,
+    },
+    DeleteRoute {
+        region: Region,
+        route_table_id: RouteTableId,
+        cidr: Cidr,
+        attachment_id: AttachmentId,
+    },
+}
+
+impl Action {
+    /// The Region whose API carries out the action.
+    pub fn region(&self) -> &Region {
+        match self {
+            Action::CreatePeering { requester, .. } => &requester.region,
+            Action::AcceptPeering { region, .. }
+            | Action::DeletePeering { region, .. }
+            | Action::AssociateRouteTable { region, .. }
+            | Action::CreateRoute { region, .. }
+            | Action::DeleteRoute { region, .. } => region,
+        }
+    }
+
+    /// The name used in logs and in `--output json`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Action::CreatePeering { .. } => "create_peering",
+            Action::AcceptPeering { .. } => "accept_peering",
+            Action::DeletePeering { .. } => "delete_peering",
+            Action::AssociateRouteTable { .. } => "associate_route_table",
+            Action::CreateRoute { .. } => "create_route",
+            Action::DeleteRoute { .. } => "delete_route",
+        }
+    }
+
+    /// Route writes are independent of each other and may run concurrently;
+    /// the other actions run first, one at a time.
+    pub fn is_route_write(&self) -> bool {
+        matches!(self, Action::CreateRoute { .. } | Action::DeleteRoute { .. })
+    }
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Action::CreatePeering {
+                requester,
+                accepter,
+            } => write!(
+                f,
+                "{}: create peering {} -> {} ({})",
+                requester.region,
+                requester.transit_gateway_id,
+                accepter.transit_gateway_id,
+                accepter.region
+            ),
+            Action::AcceptPeering {
+                region,
+                attachment_id,
+            } => write!(f, "{region}: accept peering {attachment_id}"),
+            Action::DeletePeering {
+                region,
+                attachment_id,
+            } => write!(f, "{region}: delete peering {attachment_id}"),
+            Action::AssociateRouteTable {
+                region,
+                route_table_id,
+                attachment_id,
+            } => write!(f, "{region}: associate {attachment_id} with {route_table_id}"),
+            Action::CreateRoute {
+                region,
+                route_table_id,
+                cidr,
+                attachment_id,
+            } => write!(f, "{region}: add route {cidr} -> {attachment_id} in {route_table_id}"),
+            Action::DeleteRoute {
+                region,
+                route_table_id,
+                cidr,
+                attachment_id,
+            } => write!(
+                f,
+                "{region}: remove route {cidr} -> {attachment_id} from {route_table_id}"
+            ),
+        }
+    }
+}
+
+/// An action and why it is needed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Planned {
+    #[serde(flatten)]
+    pub action: Action,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    /// A peering is between states; the next state change or re-check moves on.
+    Waiting,
+    /// Something the tool could do but deliberately does not.
+    Skip,
+    /// Desired state that contradicts what exists; nothing is written.
+    Conflict,
+}
+
+/// Something the planner did not do, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Finding {
+    pub kind: FindingKind,
+    pub region: Option<Region>,
+    pub subject: String,
+    pub reason: String,
+}
+
+/// How a route of a managed route table compares with the desired state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RouteMark {
+    /// Wanted and present (exactly, or covered by a supernet to the same peering).
+    Desired,
+    /// Wanted and absent: a create is planned.
+    Missing,
+    /// Points at a managed peering but no tagged VPC wants it.
+    Extra,
+    /// Wanted, but another route or an overlapping CIDR stands in the way.
+    Conflict,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RouteReport {
+    pub cidr: Cidr,
+    pub target: RouteTarget,
+    pub mark: RouteMark,
+    pub note: String,
+}
+
+/// Every route of interest in one managed route table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TableReport {
+    pub region: Region,
+    pub route_table_id: RouteTableId,
+    pub routes: Vec<RouteReport>,
+}
+
+/// The peering of one Region pair.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PeeringReport {
+    pub requester: GatewayRef,
+    pub accepter: GatewayRef,
+    pub attachment_id: Option<AttachmentId>,
+    pub state: Option<String>,
+    pub managed: bool,
+}
+
+/// The difference between the observed and the desired state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub actions: Vec<Planned>,
+    pub findings: Vec<Finding>,
+    pub peerings: Vec<PeeringReport>,
+    pub tables: Vec<TableReport>,
+}
+
+impl Plan {
+    /// Nothing to do and nothing to wait for.
+    pub fn is_converged(&self) -> bool {
+        self.actions.is_empty() && !self.is_waiting()
+    }
+
+    /// A peering is between states.
+    pub fn is_waiting(&self) -> bool {
+        self.findings.iter().any(|f| f.kind == FindingKind::Waiting)
+    }
+
+    pub fn conflicts(&self) -> impl Iterator<Item = &Finding> {
+        self.findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::Conflict)
+    }
+}
+
+/// The CIDRs of one Region's VPCs, split by what they ask for.
+#[derive(Default)]
+struct RegionCidrs {
+    /// Associated CIDRs of tagged VPCs: routes wanted elsewhere.
+    tagged: BTreeMap<Cidr, BTreeSet<VpcId>>,
+    /// CIDRs of VPCs not tagged (or no longer associated): routes to them,
+    /// toward a managed peering, are the tool's to withdraw.
+    withdrawn: BTreeMap<Cidr, (VpcId, &'static str)>,
+}
+
+fn region_cidrs(state: &crate::observed::RegionState, tag_key: &str) -> RegionCidrs {
+    let mut out = RegionCidrs::default();
+    for vpc in &state.vpcs {
+        let tagged = vpc.is_tagged(tag_key);
+        for (cidr, cidr_state) in &vpc.cidrs {
+            match (tagged, cidr_state) {
+                (true, CidrState::Associated) => {
+                    out.tagged.entry(*cidr).or_default().insert(vpc.id.clone());
+                }
+                (true, CidrState::Associating) => {}
+                (true, CidrState::Gone) => {
+                    out.withdrawn
+                        .insert(*cidr, (vpc.id.clone(), "CIDR no longer associated with"));
+                }
+                (false, _) => {
+                    out.withdrawn
+                        .insert(*cidr, (vpc.id.clone(), "tag removed or not true on"));
+                }
+            }
+        }
+    }
+    // A CIDR still wanted by one VPC is never withdrawn because of another.
+    let tagged = &out.tagged;
+    out.withdrawn.retain(|c, _| !tagged.contains_key(c));
+    out
+}
+
+/// Tagged CIDRs that overlap a tagged CIDR of another Region, found with one
+/// sort and a sweep (CIDR blocks nest or are disjoint, so the open blocks at
+/// any point form a chain): O(n log n).
+fn overlapping(
+    cidrs: &BTreeMap<Region, RegionCidrs>,
+) -> (BTreeSet<(Region, Cidr)>, Vec<Finding>) {
+    let mut all: Vec<(Cidr, &Region)> = cidrs
+        .iter()
+        .flat_map(|(r, rc)| rc.tagged.keys().map(move |c| (*c, r)))
+        .collect();
+    // Network address first, then shorter prefix first: a block sorts before
+    // the blocks it contains.
+    all.sort();
+    let mut stack: Vec<(Cidr, &Region)> = Vec::new();
+    let mut conflicted = BTreeSet::new();
+    let mut findings = Vec::new();
+    for (cidr, region) in all {
+        while stack.last().is_some_and(|(top, _)| !top.contains(&cidr)) {
+            stack.pop();
+        }
+        for (outer, outer_region) in &stack {
+            if *outer_region != region {
+                conflicted.insert(((*outer_region).clone(), *outer));
+                conflicted.insert((region.clone(), cidr));
+                findings.push(Finding {
+                    kind: FindingKind::Conflict,
+                    region: None,
+                    subject: format!("{outer} ({outer_region}) and {cidr} ({region})"),
+                    reason: "tagged CIDRs overlap between Regions; no route is written for either"
+                        .to_owned(),
+                });
+            }
+        }
+        stack.push((cidr, region));
+    }
+    (conflicted, findings)
+}
+
+fn vpc_list(vpcs: &BTreeSet<VpcId>) -> String {
+    vpcs.iter().map(VpcId::as_str).collect::<Vec<_>>().join(", ")
+}
+
+/// Computes every action needed to bring `observed` to the desired state.
+///
+/// Fails only when a Region cannot be resolved to one transit gateway and
+/// route table: that is a configuration problem to fix, never a guess.
+pub fn plan(observed: &Observed, config: &Config) -> Result<Plan, Error> {
+    let mut out = Plan::default();
+
+    // 1. One gateway and route table per Region, in configuration order.
+    let mut gateways: Vec<Gateway> = Vec::with_capacity(config.regions.len());
+    for region in &config.regions {
+        let state = observed.regions.get(region).ok_or_else(|| Error::Resolve {
+            region: region.clone(),
+            message: "the Region was not read".to_owned(),
+        })?;
+        gateways.push(resolve_gateway(region, &state.transit_gateways, config)?);
+    }
+
+    // 2. What each Region's VPCs ask for, and the cross-Region overlaps.
+    let cidrs: BTreeMap<Region, RegionCidrs> = config
+        .regions
+        .iter()
+        .map(|r| {
+            let state = &observed.regions[r];
+            (r.clone(), region_cidrs(state, &config.tag_key))
+        })
+        .collect();
+    let (conflicted, overlap_findings) = overlapping(&cidrs);
+    out.findings.extend(overlap_findings);
+
+    // 3. One peering per pair; the first Region in PEERING_REGIONS requests it.
+    let peerings = observed.peerings();
+    // attachment -> (region, peer region) for every pair whose peering is available.
+    let mut ready: BTreeMap<Region, Vec<(AttachmentId, Region)>> = BTreeMap::new();
+    for (i, a) in gateways.iter().enumerate() {
+        for b in &gateways[i + 1..] {
+            plan_pair(a, b, &peerings, &cidrs, &mut out, &mut ready);
+        }
+    }
+
+    // 4. Associations and routes, one route table at a time.
+    for gw in &gateways {
+        let pairs = ready.remove(&gw.region).unwrap_or_default();
+        let ctx = TableContext {
+            observed,
+            config,
+            peerings: &peerings,
+            cidrs: &cidrs,
+            conflicted: &conflicted,
+        };
+        plan_table(gw, &pairs, &ctx, &mut out);
+    }
+
+    out.actions.sort_by(|a, b| a.action.cmp(&b.action));
+    out.findings.sort();
+    Ok(out)
+}
+
+fn plan_pair(
+    a: &Gateway,
+    b: &Gateway,
+    peerings: &[PeeringAttachment],
+    cidrs: &BTreeMap<Region, RegionCidrs>,
+    out: &mut Plan,
+    ready: &mut BTreeMap<Region, Vec<(AttachmentId, Region)>>,
+) {
+    let pair = format!("{} <-> {}", a.region, b.region);
+    let linking: Vec<&PeeringAttachment> = peerings
+        .iter()
+        .filter(|p| p.links(&a.transit_gateway_id, &b.transit_gateway_id))
+        .collect();
+    let mut live: Vec<&PeeringAttachment> = linking
+        .iter()
+        .copied()
+        .filter(|p| p.phase() == PeeringPhase::Live)
+        .collect();
+    // Oldest first: concurrent creators keep the oldest and drop the rest.
+    live.sort_by(|x, y| {
+        (x.created_at.unwrap_or(i64::MAX), &x.id).cmp(&(y.created_at.unwrap_or(i64::MAX), &y.id))
+    });
+    let wanted_a = !cidrs[&a.region].tagged.is_empty();
+    let wanted_b = !cidrs[&b.region].tagged.is_empty();
+
+    let Some(primary) = live.first().copied() else {
+        out.peerings.push(PeeringReport {
+            requester: a.as_ref(),
+            accepter: b.as_ref(),
+            attachment_id: None,
+            state: None,
+            managed: false,
+        });
+        if let Some(failed) = linking
+            .iter()
+            .find(|p| p.phase() == PeeringPhase::Failed)
+        {
+            out.findings.push(Finding {
+                kind: FindingKind::Conflict,
+                region: Some(failed.requester.region.clone()),
+                subject: format!("peering {} ({pair})", failed.id),
+                reason: format!(
+                    "the peering is {}; delete it to let tgw-peering create a new one",
+                    failed.state()
+                ),
+            });
+        } else if wanted_a && wanted_b {
+            let replaced = linking
+                .iter()
+                .map(|p| format!("{} is {}", p.id, p.state()))
+                .collect::<Vec<_>>();
+            let mut reason = format!(
+                "both {} and {} have tagged VPCs and no peering links their transit gateways",
+                a.region, b.region
+            );
+            if !replaced.is_empty() {
+                reason.push_str(&format!(" ({})", replaced.join(", ")));
+            }
+            out.actions.push(Planned {
+                action: Action::CreatePeering {
+                    requester: a.as_ref(),
+                    accepter: b.as_ref(),
+                },
+                reason,
+            });
+        } else if wanted_a || wanted_b {
+            let empty = if wanted_a { &b.region } else { &a.region };
+            out.findings.push(Finding {
+                kind: FindingKind::Skip,
+                region: None,
+                subject: format!("peering {pair}"),
+                reason: format!("{empty} has no tagged VPC yet; no peering needed"),
+            });
+        }
+        return;
+    };
+
+    out.peerings.push(PeeringReport {
+        requester: primary.requester.clone(),
+        accepter: primary.accepter.clone(),
+        attachment_id: Some(primary.id.clone()),
+        state: Some(primary.state().to_string()),
+        managed: primary.is_managed(),
+    });
+
+    for dup in &live[1..] {
+        if dup.is_managed() {
+            out.actions.push(Planned {
+                action: Action::DeletePeering {
+                    region: dup.requester.region.clone(),
+                    attachment_id: dup.id.clone(),
+                },
+                reason: format!(
+                    "duplicate peering for {pair}, created concurrently; {} is older and kept",
+                    primary.id
+                ),
+            });
+        } else {
+            out.findings.push(Finding {
+                kind: FindingKind::Skip,
+                region: Some(dup.requester.region.clone()),
+                subject: format!("peering {}", dup.id),
+                reason: format!(
+                    "a second peering for {pair}, not created by tgw-peering; left alone, {} is used",
+                    primary.id
+                ),
+            });
+        }
+    }
+
+    let accepter_region = &primary.accepter.region;
+    match primary.state_in(accepter_region) {
+        PeeringState::PendingAcceptance => out.actions.push(Planned {
+            action: Action::AcceptPeering {
+                region: accepter_region.clone(),
+                attachment_id: primary.id.clone(),
+            },
+            reason: format!("peering for {pair} is pendingAcceptance in the accepter Region"),
+        }),
+        PeeringState::Available => {
+            for (side, peer) in [(&a.region, &b.region), (&b.region, &a.region)] {
+                ready
+                    .entry(side.clone())
+                    .or_default()
+                    .push((primary.id.clone(), peer.clone()));
+            }
+        }
+        other => out.findings.push(Finding {
+            kind: FindingKind::Waiting,
+            region: Some(accepter_region.clone()),
+            subject: format!("peering {} ({pair})", primary.id),
+            reason: format!("state is {other}; waiting for the next state change"),
+        }),
+    }
+}
+
+/// What every route table's plan reads, computed once per plan.
+struct TableContext<'a> {
+    observed: &'a Observed,
+    config: &'a Config,
+    peerings: &'a [PeeringAttachment],
+    cidrs: &'a BTreeMap<Region, RegionCidrs>,
+    conflicted: &'a BTreeSet<(Region, Cidr)>,
+}
+
+fn plan_table(gw: &Gateway, pairs: &[(AttachmentId, Region)], ctx: &TableContext<'_>, out: &mut Plan) {
+    let TableContext {
+        observed,
+        config,
+        peerings,
+        cidrs,
+        conflicted,
+    } = ctx;
+    let region = &gw.region;
+    let rt = &gw.route_table_id;
+    let state = &observed.regions[region];
+    let empty_table = crate::observed::RouteTableState {
+        id: rt.clone(),
+        static_routes: Vec::new(),
+        associations: BTreeSet::new(),
+        truncated: false,
+    };
+    let table = state
+        .route_table
+        .as_ref()
+        .filter(|t| &t.id == rt)
+        .unwrap_or(&empty_table);
+    let mut report = TableReport {
+        region: region.clone(),
+        route_table_id: rt.clone(),
+        routes: Vec::new(),
+    };
+
+    // Desired routes: every tagged CIDR of every peer Region, to that pair's peering.
+    let mut desired: BTreeMap<Cidr, (AttachmentId, &Region, &BTreeSet<VpcId>)> = BTreeMap::new();
+    let mut managed: BTreeMap<&AttachmentId, &Region> = BTreeMap::new();
+    for (attachment, peer) in pairs {
+        let side_state = peerings
+            .iter()
+            .find(|p| &p.id == attachment)
+            .map(|p| p.state_in(region));
+        if let Some(s) = side_state.filter(|s| *s != PeeringState::Available) {
+            out.findings.push(Finding {
+                kind: FindingKind::Waiting,
+                region: Some(region.clone()),
+                subject: format!("peering {attachment}"),
+                reason: format!("state is {s} on this side; routes wait until it is available"),
+            });
+            continue;
+        }
+        managed.insert(attachment, peer);
+        if !table.associations.contains(attachment) {
+            out.actions.push(Planned {
+                action: Action::AssociateRouteTable {
+                    region: region.clone(),
+                    route_table_id: rt.clone(),
+                    attachment_id: attachment.clone(),
+                },
+                reason: format!("the peering with {peer} is not associated with {rt}"),
+            });
+        }
+        for (cidr, vpcs) in &cidrs[peer].tagged {
+            if conflicted.contains(&(peer.clone(), *cidr)) {
+                report.routes.push(RouteReport {
+                    cidr: *cidr,
+                    target: RouteTarget::Attachment(attachment.clone()),
+                    mark: RouteMark::Conflict,
+                    note: "overlaps a tagged CIDR of another Region".to_owned(),
+                });
+                continue;
+            }
+            desired.insert(*cidr, (attachment.clone(), peer, vpcs));
+        }
+    }
+
+    let existing: BTreeMap<Cidr, &StaticRoute> =
+        table.static_routes.iter().map(|r| (r.cidr, r)).collect();
+    let mut covering: BTreeSet<Cidr> = BTreeSet::new();
+
+    for (cidr, (attachment, peer, vpcs)) in &desired {
+        let target = RouteTarget::Attachment(attachment.clone());
+        let mut mark = |mark: RouteMark, note: String| {
+            report.routes.push(RouteReport {
+                cidr: *cidr,
+                target: target.clone(),
+                mark,
+                note,
+            })
+        };
+        match existing.get(cidr).map(|r| &r.target) {
+            Some(t) if *t == target => mark(RouteMark::Desired, format!("{peer}: {}", vpc_list(vpcs))),
+            Some(RouteTarget::Unknown) => {
+                mark(
+                    RouteMark::Desired,
+                    "static route exists; its target was not reported".to_owned(),
+                );
+            }
+            Some(other) => {
+                let other = match other {
+                    RouteTarget::Attachment(id) => format!("to {id}"),
+                    RouteTarget::Blackhole => "as a blackhole".to_owned(),
+                    RouteTarget::Unknown => "to an unknown target".to_owned(),
+                };
+                mark(RouteMark::Conflict, format!("a static route exists {other}"));
+                out.findings.push(Finding {
+                    kind: FindingKind::Conflict,
+                    region: Some(region.clone()),
+                    subject: format!("route {cidr} in {rt}"),
+                    reason: format!(
+                        "wanted toward {attachment} for {} in {peer}, but a static route exists {other}; not overwritten",
+                        vpc_list(vpcs)
+                    ),
+                });
+            }
+            None => {
+                let cover = cidr
+                    .supernets()
+                    .find(|s| existing.get(s).is_some_and(|r| r.target == target));
+                if let Some(cover) = cover {
+                    covering.insert(cover);
+                    mark(RouteMark::Desired, format!("covered by {cover}"));
+                } else {
+                    mark(RouteMark::Missing, format!("{peer}: {}", vpc_list(vpcs)));
+                    out.actions.push(Planned {
+                        action: Action::CreateRoute {
+                            region: region.clone(),
+                            route_table_id: rt.clone(),
+                            cidr: *cidr,
+                            attachment_id: attachment.clone(),
+                        },
+                        reason: format!("{cidr} of {} in {peer} has no route in {rt}", vpc_list(vpcs)),
+                    });
+                }
+            }
+        }
+    }
+
+    // Static routes toward a managed peering that nothing wants any more.
+    for route in &table.static_routes {
+        if desired.contains_key(&route.cidr) || covering.contains(&route.cidr) {
+            continue;
+        }
+        let (attachment, peer) = match &route.target {
+            RouteTarget::Attachment(id) => match managed.get(id) {
+                Some(peer) => (id, *peer),
+                None => continue,
+            },
+            RouteTarget::Unknown => {
+                // Cannot prove it points at the peering: never delete, but say so
+                // when the tool would otherwise have withdrawn it.
+                if let Some((peer, (vpc, _))) = cidrs
+                    .iter()
+                    .filter(|(r, _)| *r != region)
+                    .find_map(|(r, rc)| rc.withdrawn.get(&route.cidr).map(|w| (r, w)))
+                {
+                    out.findings.push(Finding {
+                        kind: FindingKind::Skip,
+                        region: Some(region.clone()),
+                        subject: format!("route {} in {rt}", route.cidr),
+                        reason: format!(
+                            "{vpc} in {peer} is no longer tagged, but the route's target was not reported; not deleted"
+                        ),
+                    });
+                }
+                continue;
+            }
+            RouteTarget::Blackhole => continue,
+        };
+        let mut extra = |note: String| {
+            report.routes.push(RouteReport {
+                cidr: route.cidr,
+                target: route.target.clone(),
+                mark: RouteMark::Extra,
+                note,
+            })
+        };
+        let delete = |reason: String| Planned {
+            action: Action::DeleteRoute {
+                region: region.clone(),
+                route_table_id: rt.clone(),
+                cidr: route.cidr,
+                attachment_id: attachment.clone(),
+            },
+            reason,
+        };
+        let skip = |reason: String| Finding {
+            kind: FindingKind::Skip,
+            region: Some(region.clone()),
+            subject: format!("route {} in {rt}", route.cidr),
+            reason,
+        };
+        if config.is_protected(&route.cidr) {
+            extra("protected by PROTECTED_CIDRS".to_owned());
+            out.findings
+                .push(skip("no tagged VPC wants it, but it is in PROTECTED_CIDRS; kept".to_owned()));
+        } else if conflicted.contains(&(peer.clone(), route.cidr)) {
+            extra("overlapping CIDR".to_owned());
+            out.findings.push(skip(
+                "its CIDR is part of an overlap conflict; kept until the conflict is resolved"
+                    .to_owned(),
+            ));
+        } else if let Some((vpc, why)) = cidrs[peer].withdrawn.get(&route.cidr) {
+            extra(format!("withdrawn: {why} {vpc}"));
+            out.actions.push(delete(format!("{why} {vpc} in {peer}")));
+        } else if config.prune_routes {
+            extra("pruned".to_owned());
+            out.actions.push(delete(format!(
+                "no tagged VPC in {peer} has {} (PRUNE_ROUTES=true)",
+                route.cidr
+            )));
+        } else {
+            extra("not proven to be owned".to_owned());
+            out.findings.push(skip(format!(
+                "points at the peering with {peer} but matches no VPC there; kept (PRUNE_ROUTES is off)"
+            )));
+        }
+    }
+
+    if table.truncated {
+        out.findings.push(Finding {
+            kind: FindingKind::Skip,
+            region: Some(region.clone()),
+            subject: format!("route table {rt}"),
+            reason: "more static routes exist than one search returns (1,000); routes may be re-created harmlessly and extras beyond the first 1,000 are not seen".to_owned(),
+        });
+    }
+    report.routes.sort_by(|a, b| a.cidr.cmp(&b.cidr));
+    out.tables.push(report);
+}
