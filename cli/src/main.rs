@@ -1,1 +1,151 @@
-fn main() {}
+//! `tgw-peering`: the operator CLI. Wiring only: argument parsing, tracing,
+//! the session, then one command from the library.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use tgw_peering::commands::{self, ApplyOptions, Progress, Session};
+use tgw_peering::{render, Output};
+use tgw_peering_core::Error;
+
+/// Peer the transit gateways of every managed Region and route the CIDRs of
+/// tagged VPCs between them. Configuration comes from the environment
+/// (PEERING_REGIONS, TAG_KEY, TRANSIT_GATEWAY_IDS, ROUTE_TABLE_IDS,
+/// PRUNE_ROUTES, PROTECTED_CIDRS) and AWS access from the standard SDK
+/// variables (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, …).
+#[derive(Debug, Parser)]
+#[command(name = "tgw-peering", version, about, long_about = None)]
+struct Cli {
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = Output::Text, global = true)]
+    output: Output,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Show every action a reconcile would take, and why. Changes nothing.
+    Plan,
+    /// Plan, execute and re-plan until converged, waiting on peering state
+    /// changes up to --timeout.
+    Apply {
+        /// Give up waiting after this long, e.g. 15m, 90s, 1h.
+        #[arg(long, default_value = "15m", value_parser = parse_duration)]
+        timeout: Duration,
+        /// Pause between reads while a peering changes state.
+        #[arg(long, default_value = "5s", value_parser = parse_duration)]
+        poll: Duration,
+    },
+    /// Show the peerings and each managed route table's routes, marked
+    /// desired, missing, extra or conflict.
+    Status,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = s
+        .find(|c: char| !c.is_ascii_digit())
+        .map(|i| s.split_at(i))
+        .unwrap_or((s, "s"));
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration like 90s, 15m or 1h"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("{s:?}: the unit must be s, m or h")),
+    };
+    Ok(Duration::from_secs(secs))
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, Error> {
+    let session = Session::from_env().await?;
+    let json = cli.output == Output::Json;
+    match cli.command {
+        Command::Plan => {
+            let plan = session.plan().await?;
+            if json {
+                println!("{}", render::json(&plan.actions));
+            } else {
+                print!("{}", render::plan_text(&plan));
+            }
+        }
+        Command::Status => {
+            let plan = session.plan().await?;
+            if json {
+                println!("{}", render::json(&render::status_json(&plan)));
+            } else {
+                print!("{}", render::status_text(&plan));
+            }
+        }
+        Command::Apply { timeout, poll } => {
+            let report = commands::apply(&session, ApplyOptions { timeout, poll }, |p| {
+                if !json {
+                    match p {
+                        Progress::Applied(a) => println!("{}", render::applied_line(a)),
+                        Progress::Waiting(plan) => {
+                            for f in commands::waiting(plan) {
+                                println!("{}", render::finding_line(f));
+                            }
+                        }
+                    }
+                }
+            })
+            .await?;
+            if json {
+                println!("{}", render::json(&report));
+            } else {
+                print!("{}", render::apply_summary(&report));
+            }
+            if let Some(e) = &report.error {
+                eprintln!("error: apply stopped: {e}");
+                return Ok(ExitCode::from(1));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            // 1: may succeed if tried again; 2: fix the input or configuration first.
+            ExitCode::from(if e.is_retryable() { 1 } else { 2 })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_take_seconds_minutes_and_hours() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("15m"), Ok(Duration::from_secs(900)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("42"), Ok(Duration::from_secs(42)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5d").is_err());
+    }
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -40,6 +40,12 @@ pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(60);
 /// Loads the shared SDK configuration from the standard sources (`AWS_REGION`,
 /// `AWS_PROFILE`, `AWS_ENDPOINT_URL`, …) with the tool's retry and timeouts.
 pub async fn load_sdk_config() -> SdkConfig {
+    sdk_config_loader().load().await
+}
+
+/// The SDK configuration loader with the tool's retry and timeout policy, to
+/// which callers may add settings (an endpoint, credentials) before loading.
+pub fn sdk_config_loader() -> aws_config::ConfigLoader {
     aws_config::defaults(BehaviorVersion::latest())
         .retry_config(
             RetryConfig::standard()
@@ -54,8 +60,6 @@ pub async fn load_sdk_config() -> SdkConfig {
                 .operation_timeout(OPERATION_TIMEOUT)
                 .build(),
         )
-        .load()
-        .await
 }
 
 /// Counts the EC2 operations made (reads and writes apart) and the HTTP

@@ -1,0 +1,139 @@
+//! Human and JSON renderings of plans and status.
+
+use std::fmt::Write;
+
+use tgw_peering_core::domain::RouteTarget;
+use tgw_peering_core::{Finding, FindingKind, Plan, RouteMark};
+
+use crate::commands::{Applied, ApplyReport};
+
+pub fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
+pub fn finding_line(f: &Finding) -> String {
+    let tag = match f.kind {
+        FindingKind::Waiting => "waiting ",
+        FindingKind::Skip => "skip    ",
+        FindingKind::Conflict => "CONFLICT",
+    };
+    match &f.region {
+        Some(r) => format!("{tag} {r}: {}: {}", f.subject, f.reason),
+        None => format!("{tag} {}: {}", f.subject, f.reason),
+    }
+}
+
+pub fn plan_text(plan: &Plan) -> String {
+    let mut s = String::new();
+    let conflicts = plan.conflicts().count();
+    let _ = writeln!(
+        s,
+        "Plan: {} action(s), {} conflict(s), {} other finding(s)",
+        plan.actions.len(),
+        conflicts,
+        plan.findings.len() - conflicts
+    );
+    for p in &plan.actions {
+        let _ = writeln!(s, "  + {}\n      because {}", p.action, p.reason);
+    }
+    for f in &plan.findings {
+        let _ = writeln!(s, "  {}", finding_line(f));
+    }
+    if plan.is_converged() {
+        let _ = writeln!(s, "Nothing to do: the network matches the tags.");
+    }
+    s
+}
+
+fn target(t: &RouteTarget) -> String {
+    match t {
+        RouteTarget::Attachment(id) => id.to_string(),
+        RouteTarget::Blackhole => "blackhole".to_owned(),
+        RouteTarget::Unknown => "(target not reported)".to_owned(),
+    }
+}
+
+pub fn status_text(plan: &Plan) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "Peerings:");
+    for p in &plan.peerings {
+        let _ = writeln!(
+            s,
+            "  {} ({}) <-> {} ({}): {} {}{}",
+            p.requester.region,
+            p.requester.transit_gateway_id,
+            p.accepter.region,
+            p.accepter.transit_gateway_id,
+            p.attachment_id.as_ref().map(|a| a.as_str()).unwrap_or("none"),
+            p.state.as_deref().unwrap_or("-"),
+            if p.managed { " [managed]" } else { "" }
+        );
+    }
+    let mut totals = [0usize; 4];
+    for t in &plan.tables {
+        let _ = writeln!(s, "Route table {} ({}):", t.route_table_id, t.region);
+        if t.routes.is_empty() {
+            let _ = writeln!(s, "  (no routes of interest)");
+        }
+        for r in &t.routes {
+            let (mark, i) = match r.mark {
+                RouteMark::Desired => ("desired ", 0),
+                RouteMark::Missing => ("missing ", 1),
+                RouteMark::Extra => ("extra   ", 2),
+                RouteMark::Conflict => ("conflict", 3),
+            };
+            totals[i] += 1;
+            let _ = writeln!(s, "  {mark} {:<20} -> {:<28} {}", r.cidr.to_string(), target(&r.target), r.note);
+        }
+    }
+    for f in &plan.findings {
+        let _ = writeln!(s, "{}", finding_line(f));
+    }
+    let _ = writeln!(
+        s,
+        "Routes: {} desired, {} missing, {} extra, {} conflict; {} pending action(s)",
+        totals[0],
+        totals[1],
+        totals[2],
+        totals[3],
+        plan.actions.len()
+    );
+    s
+}
+
+pub fn status_json(plan: &Plan) -> serde_json::Value {
+    serde_json::json!({
+        "peerings": plan.peerings,
+        "tables": plan.tables,
+        "findings": plan.findings,
+        "pending_actions": plan.actions,
+    })
+}
+
+pub fn applied_line(a: &Applied) -> String {
+    match (a.result, &a.detail) {
+        ("done", _) => format!("✓ {}", a.action),
+        ("already_done", Some(d)) => format!("= {} (already done: {d})", a.action),
+        (_, Some(d)) => format!("✗ {}: {d}", a.action),
+        (r, None) => format!("? {} ({r})", a.action),
+    }
+}
+
+pub fn apply_summary(r: &ApplyReport) -> String {
+    let mut s = String::new();
+    for f in &r.findings {
+        let _ = writeln!(s, "{}", finding_line(f));
+    }
+    let _ = writeln!(
+        s,
+        "{} after {} round(s) in {:.1}s: {} write(s) made. EC2 calls: {} reads, {} writes, {} HTTP attempts.",
+        if r.converged { "Converged" } else { "Stopped" },
+        r.rounds,
+        r.seconds,
+        r.writes_done(),
+        r.ec2_calls.reads,
+        r.ec2_calls.writes,
+        r.ec2_calls.attempts
+    );
+    s
+}
