@@ -139,7 +139,11 @@ pub async fn apply(
                 report.error = Some(format!(
                     "timed out after {}s: these actions keep being needed: {}",
                     options.timeout.as_secs(),
-                    actions.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+                    actions
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ")
                 ));
                 break;
             }

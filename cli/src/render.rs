@@ -64,7 +64,10 @@ pub fn status_text(plan: &Plan) -> String {
             p.requester.transit_gateway_id,
             p.accepter.region,
             p.accepter.transit_gateway_id,
-            p.attachment_id.as_ref().map(|a| a.as_str()).unwrap_or("none"),
+            p.attachment_id
+                .as_ref()
+                .map(|a| a.as_str())
+                .unwrap_or("none"),
             p.state.as_deref().unwrap_or("-"),
             if p.managed { " [managed]" } else { "" }
         );
@@ -83,7 +86,13 @@ pub fn status_text(plan: &Plan) -> String {
                 RouteMark::Conflict => ("conflict", 3),
             };
             totals[i] += 1;
-            let _ = writeln!(s, "  {mark} {:<20} -> {:<28} {}", r.cidr.to_string(), target(&r.target), r.note);
+            let _ = writeln!(
+                s,
+                "  {mark} {:<20} -> {:<28} {}",
+                r.cidr.to_string(),
+                target(&r.target),
+                r.note
+            );
         }
     }
     for f in &plan.findings {

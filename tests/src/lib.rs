@@ -72,7 +72,10 @@ impl Emulator {
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("an address");
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-            assert!(Instant::now() < deadline, "the emulator did not start on {addr}");
+            assert!(
+                Instant::now() < deadline,
+                "the emulator did not start on {addr}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         Emulator {
@@ -233,7 +236,9 @@ impl RegionWorld {
             .iter()
             .map(|p| {
                 (
-                    p.transit_gateway_attachment_id().unwrap_or_default().to_owned(),
+                    p.transit_gateway_attachment_id()
+                        .unwrap_or_default()
+                        .to_owned(),
                     p.state().map(|s| s.as_str().to_owned()).unwrap_or_default(),
                 )
             })

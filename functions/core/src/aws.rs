@@ -23,8 +23,8 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
 use crate::domain::{
-    AccountId, AttachmentId, Cidr, CidrState, GatewayRef, PeeringAttachment, PeeringState,
-    Region, RouteTableId, RouteTarget, StaticRoute, TransitGateway, TransitGatewayId, Vpc, VpcId,
+    AccountId, AttachmentId, Cidr, CidrState, GatewayRef, PeeringAttachment, PeeringState, Region,
+    RouteTableId, RouteTarget, StaticRoute, TransitGateway, TransitGatewayId, Vpc, VpcId,
 };
 use crate::error::Error;
 use crate::ports::{Ec2Clients, Ec2Region, Outcome, RouteSearch};
@@ -94,7 +94,12 @@ impl CallCounts {
             by_operation: self
                 .by_operation
                 .iter()
-                .map(|(k, v)| (k.clone(), v - earlier.by_operation.get(k).copied().unwrap_or(0)))
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v - earlier.by_operation.get(k).copied().unwrap_or(0),
+                    )
+                })
                 .filter(|(_, v)| *v > 0)
                 .collect(),
         }
@@ -140,9 +145,12 @@ impl Intercept for CallCounter {
         "tgw-peering-call-counter"
     }
 
-    fn read_before_execution(
+    // Once per operation, after the operation's configuration (and so its
+    // `Metadata`) is in the bag; `read_before_execution` runs too early for it.
+    fn read_before_serialization(
         &self,
         _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         if let Some(meta) = cfg.load::<Metadata>() {
@@ -229,17 +237,20 @@ impl AwsEc2 {
         let code = e.code().map(str::to_owned);
         let status = e.raw_response().map(|r| r.status().as_u16());
         let retryable = match &e {
-            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => true,
+            SdkError::TimeoutError(_)
+            | SdkError::DispatchFailure(_)
+            | SdkError::ResponseError(_) => true,
             SdkError::ServiceError(_) => {
                 status.is_some_and(|s| s >= 500 || s == 429)
-                    || code.as_deref().is_some_and(|c| THROTTLING_CODES.contains(&c))
+                    || code
+                        .as_deref()
+                        .is_some_and(|c| THROTTLING_CODES.contains(&c))
             }
             _ => false,
         };
-        let message = e
-            .message()
-            .map(str::to_owned)
-            .unwrap_or_else(|| aws_smithy_types::error::display::DisplayErrorContext(&e).to_string());
+        let message = e.message().map(str::to_owned).unwrap_or_else(|| {
+            aws_smithy_types::error::display::DisplayErrorContext(&e).to_string()
+        });
         Error::Aws {
             region: self.region.clone(),
             operation,
@@ -264,18 +275,16 @@ impl AwsEc2 {
             Err(e) => {
                 let err = self.err(operation, e);
                 match err.aws_code() {
-                    Some(code) if already.contains(&code) => Ok(Outcome::AlreadyDone(err.to_string())),
+                    Some(code) if already.contains(&code) => {
+                        Ok(Outcome::AlreadyDone(err.to_string()))
+                    }
                     _ => Err(err),
                 }
             }
         }
     }
 
-    fn parse<T, E: std::fmt::Display>(
-        &self,
-        what: &str,
-        r: Result<T, E>,
-    ) -> Result<T, Error> {
+    fn parse<T, E: std::fmt::Display>(&self, what: &str, r: Result<T, E>) -> Result<T, Error> {
         r.map_err(|e| Error::Aws {
             region: self.region.clone(),
             operation: "parse",
@@ -288,7 +297,12 @@ impl AwsEc2 {
 
 fn tags_of(tags: &[Tag]) -> BTreeMap<String, String> {
     tags.iter()
-        .filter_map(|t| Some((t.key()?.to_owned(), t.value().unwrap_or_default().to_owned())))
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_owned(),
+                t.value().unwrap_or_default().to_owned(),
+            ))
+        })
         .collect()
 }
 
@@ -315,7 +329,10 @@ impl Ec2Region for AwsEc2 {
         items
             .into_iter()
             .map(|g| {
-                let id = self.parse("transit gateway ID", TransitGatewayId::parse(g.transit_gateway_id().unwrap_or_default()))?;
+                let id = self.parse(
+                    "transit gateway ID",
+                    TransitGatewayId::parse(g.transit_gateway_id().unwrap_or_default()),
+                )?;
                 let owner_id = g.owner_id().and_then(|o| AccountId::parse(o).ok());
                 let default_association_route_table = g
                     .options()
@@ -391,23 +408,25 @@ impl Ec2Region for AwsEc2 {
             .try_collect()
             .await
             .map_err(|e| self.err("DescribeTransitGatewayPeeringAttachments", e))?;
-        let side = |info: Option<&aws_sdk_ec2::types::PeeringTgwInfo>| -> Result<GatewayRef, Error> {
-            let info = info.ok_or_else(|| Error::Aws {
-                region: self.region.clone(),
-                operation: "parse",
-                code: None,
-                message: "a peering attachment without requester or accepter".into(),
-                retryable: false,
-            })?;
-            Ok(GatewayRef {
-                region: self.parse("Region", Region::parse(info.region().unwrap_or_default()))?,
-                transit_gateway_id: self.parse(
-                    "transit gateway ID",
-                    TransitGatewayId::parse(info.transit_gateway_id().unwrap_or_default()),
-                )?,
-                account_id: info.owner_id().and_then(|o| AccountId::parse(o).ok()),
-            })
-        };
+        let side =
+            |info: Option<&aws_sdk_ec2::types::PeeringTgwInfo>| -> Result<GatewayRef, Error> {
+                let info = info.ok_or_else(|| Error::Aws {
+                    region: self.region.clone(),
+                    operation: "parse",
+                    code: None,
+                    message: "a peering attachment without requester or accepter".into(),
+                    retryable: false,
+                })?;
+                Ok(GatewayRef {
+                    region: self
+                        .parse("Region", Region::parse(info.region().unwrap_or_default()))?,
+                    transit_gateway_id: self.parse(
+                        "transit gateway ID",
+                        TransitGatewayId::parse(info.transit_gateway_id().unwrap_or_default()),
+                    )?,
+                    account_id: info.owner_id().and_then(|o| AccountId::parse(o).ok()),
+                })
+            };
         items
             .into_iter()
             .map(|p| {
@@ -452,7 +471,9 @@ impl Ec2Region for AwsEc2 {
                 .iter()
                 .find_map(|a| a.transit_gateway_attachment_id())
             {
-                Some(id) => RouteTarget::Attachment(self.parse("attachment ID", AttachmentId::parse(id))?),
+                Some(id) => {
+                    RouteTarget::Attachment(self.parse("attachment ID", AttachmentId::parse(id))?)
+                }
                 None if state == "blackhole" => RouteTarget::Blackhole,
                 None => RouteTarget::Unknown,
             };
@@ -468,7 +489,10 @@ impl Ec2Region for AwsEc2 {
         })
     }
 
-    async fn associations(&self, route_table: &RouteTableId) -> Result<BTreeSet<AttachmentId>, Error> {
+    async fn associations(
+        &self,
+        route_table: &RouteTableId,
+    ) -> Result<BTreeSet<AttachmentId>, Error> {
         let items = self
             .client
             .get_transit_gateway_route_table_associations()
@@ -485,7 +509,10 @@ impl Ec2Region for AwsEc2 {
                 a.state()
                     .is_some_and(|s| matches!(s.as_str(), "associated" | "associating"))
             })
-            .filter_map(|a| a.transit_gateway_attachment_id().and_then(|id| AttachmentId::parse(id).ok()))
+            .filter_map(|a| {
+                a.transit_gateway_attachment_id()
+                    .and_then(|id| AttachmentId::parse(id).ok())
+            })
             .collect())
     }
 
@@ -533,7 +560,11 @@ impl Ec2Region for AwsEc2 {
             .await
             .map(|_| ());
         // Accepting twice: AWS answers IncorrectState; the next read decides.
-        self.idempotent("AcceptTransitGatewayPeeringAttachment", r, &["IncorrectState"])
+        self.idempotent(
+            "AcceptTransitGatewayPeeringAttachment",
+            r,
+            &["IncorrectState"],
+        )
     }
 
     async fn delete_peering(&self, attachment: &AttachmentId) -> Result<Outcome, Error> {
@@ -547,7 +578,10 @@ impl Ec2Region for AwsEc2 {
         self.idempotent(
             "DeleteTransitGatewayPeeringAttachment",
             r,
-            &["InvalidTransitGatewayAttachmentID.NotFound", "IncorrectState"],
+            &[
+                "InvalidTransitGatewayAttachmentID.NotFound",
+                "IncorrectState",
+            ],
         )
     }
 
@@ -589,7 +623,11 @@ impl Ec2Region for AwsEc2 {
         self.idempotent("CreateTransitGatewayRoute", r, &["RouteAlreadyExists"])
     }
 
-    async fn delete_route(&self, route_table: &RouteTableId, cidr: &Cidr) -> Result<Outcome, Error> {
+    async fn delete_route(
+        &self,
+        route_table: &RouteTableId,
+        cidr: &Cidr,
+    ) -> Result<Outcome, Error> {
         let r = self
             .client
             .delete_transit_gateway_route()

@@ -65,7 +65,11 @@ impl Config {
     /// Reads the configuration through `get`, which returns a variable's value.
     /// Empty values count as unset.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |k: &str| get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |k: &str| {
+            get(k)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
 
         let regions = match (
             get("PEERING_REGIONS"),
@@ -137,7 +141,9 @@ impl Config {
                 .split(',')
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
-                .map(|s| Cidr::parse(s).map_err(|e| ConfigError::new("PROTECTED_CIDRS", e.to_string())))
+                .map(|s| {
+                    Cidr::parse(s).map_err(|e| ConfigError::new("PROTECTED_CIDRS", e.to_string()))
+                })
                 .collect::<Result<_, _>>()?,
         };
         let recheck_queue_url = get("RECHECK_QUEUE_URL");
@@ -255,7 +261,11 @@ mod tests {
 
     #[test]
     fn active_and_passive_region_are_the_two_region_form() {
-        let c = cfg(&[("ACTIVE_REGION", "us-east-1"), ("PASSIVE_REGION", "us-west-2")]).unwrap();
+        let c = cfg(&[
+            ("ACTIVE_REGION", "us-east-1"),
+            ("PASSIVE_REGION", "us-west-2"),
+        ])
+        .unwrap();
         assert_eq!(c.regions.len(), 2);
         assert_eq!(c.regions[0].as_str(), "us-east-1");
     }
@@ -266,22 +276,58 @@ mod tests {
         let cases: &[(&[(&str, &str)], &str)] = &[
             (&[], "PEERING_REGIONS"),
             (&[("PEERING_REGIONS", "us-east-1")], "PEERING_REGIONS"),
-            (&[("PEERING_REGIONS", "us-east-1,us-east-1")], "PEERING_REGIONS"),
+            (
+                &[("PEERING_REGIONS", "us-east-1,us-east-1")],
+                "PEERING_REGIONS",
+            ),
             (&[("PEERING_REGIONS", "us-east-1,Mars")], "PEERING_REGIONS"),
             (&[("ACTIVE_REGION", "us-east-1")], "PASSIVE_REGION"),
             (&[("PASSIVE_REGION", "us-east-1")], "ACTIVE_REGION"),
-            (&[("ACTIVE_REGION", "nope"), ("PASSIVE_REGION", "us-east-1")], "ACTIVE_REGION"),
-            (&[("ACTIVE_REGION", "us-east-1"), ("PASSIVE_REGION", "us-east-1")], "PASSIVE_REGION"),
+            (
+                &[("ACTIVE_REGION", "nope"), ("PASSIVE_REGION", "us-east-1")],
+                "ACTIVE_REGION",
+            ),
+            (
+                &[
+                    ("ACTIVE_REGION", "us-east-1"),
+                    ("PASSIVE_REGION", "us-east-1"),
+                ],
+                "PASSIVE_REGION",
+            ),
             (&[base, ("ACTIVE_REGION", "us-east-1")], "PEERING_REGIONS"),
-            (&[base, ("TRANSIT_GATEWAY_IDS", "us-east-1")], "TRANSIT_GATEWAY_IDS"),
-            (&[base, ("TRANSIT_GATEWAY_IDS", "us-east-1=vpc-1")], "TRANSIT_GATEWAY_IDS"),
-            (&[base, ("TRANSIT_GATEWAY_IDS", "ap-south-1=tgw-1")], "TRANSIT_GATEWAY_IDS"),
-            (&[base, ("TRANSIT_GATEWAY_IDS", "us-east-1=tgw-1,us-east-1=tgw-2")], "TRANSIT_GATEWAY_IDS"),
-            (&[base, ("ROUTE_TABLE_IDS", "us-east-1=tgw-1")], "ROUTE_TABLE_IDS"),
+            (
+                &[base, ("TRANSIT_GATEWAY_IDS", "us-east-1")],
+                "TRANSIT_GATEWAY_IDS",
+            ),
+            (
+                &[base, ("TRANSIT_GATEWAY_IDS", "us-east-1=vpc-1")],
+                "TRANSIT_GATEWAY_IDS",
+            ),
+            (
+                &[base, ("TRANSIT_GATEWAY_IDS", "ap-south-1=tgw-1")],
+                "TRANSIT_GATEWAY_IDS",
+            ),
+            (
+                &[
+                    base,
+                    ("TRANSIT_GATEWAY_IDS", "us-east-1=tgw-1,us-east-1=tgw-2"),
+                ],
+                "TRANSIT_GATEWAY_IDS",
+            ),
+            (
+                &[base, ("ROUTE_TABLE_IDS", "us-east-1=tgw-1")],
+                "ROUTE_TABLE_IDS",
+            ),
             (&[base, ("PRUNE_ROUTES", "maybe")], "PRUNE_ROUTES"),
-            (&[base, ("PROTECTED_CIDRS", "10.0.0.0/8,10.1.1.1/16")], "PROTECTED_CIDRS"),
+            (
+                &[base, ("PROTECTED_CIDRS", "10.0.0.0/8,10.1.1.1/16")],
+                "PROTECTED_CIDRS",
+            ),
             (&[base, ("TAG_KEY", "aws:reserved")], "TAG_KEY"),
-            (&[base, ("RECHECK_QUEUE_URL", "my-queue")], "RECHECK_QUEUE_URL"),
+            (
+                &[base, ("RECHECK_QUEUE_URL", "my-queue")],
+                "RECHECK_QUEUE_URL",
+            ),
         ];
         for (vars, variable) in cases {
             let err = cfg(vars).expect_err(&format!("{vars:?} accepted"));
@@ -295,7 +341,10 @@ mod tests {
         let c = cfg(&[
             ("PEERING_REGIONS", "us-east-1,eu-west-1"),
             ("TAG_KEY", "peer-me"),
-            ("TRANSIT_GATEWAY_IDS", "us-east-1=tgw-0aa, eu-west-1=tgw-0bb"),
+            (
+                "TRANSIT_GATEWAY_IDS",
+                "us-east-1=tgw-0aa, eu-west-1=tgw-0bb",
+            ),
             ("ROUTE_TABLE_IDS", "eu-west-1=tgw-rtb-0cc"),
             ("PRUNE_ROUTES", "TRUE"),
             ("PROTECTED_CIDRS", "10.0.0.0/8, 2001:db8::/32"),

@@ -36,8 +36,7 @@ impl ParseError {
 
 fn is_lower_alnum(s: &str) -> bool {
     !s.is_empty()
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
@@ -511,10 +510,22 @@ mod tests {
 
     #[test]
     fn region_codes_parse_and_garbage_is_rejected() {
-        for ok in ["us-east-1", "eu-central-2", "us-gov-west-1", "ap-southeast-4"] {
+        for ok in [
+            "us-east-1",
+            "eu-central-2",
+            "us-gov-west-1",
+            "ap-southeast-4",
+        ] {
             assert_eq!(Region::parse(ok).unwrap().as_str(), ok);
         }
-        for bad in ["", "us-east", "US-EAST-1", "us--1", "us-east-x", "us east 1"] {
+        for bad in [
+            "",
+            "us-east",
+            "US-EAST-1",
+            "us--1",
+            "us-east-x",
+            "us east 1",
+        ] {
             assert!(Region::parse(bad).is_err(), "{bad:?} accepted");
         }
     }
@@ -565,7 +576,8 @@ mod tests {
             vpc.tags.insert("addToTransitGateway".into(), v.into());
             assert!(vpc.is_tagged("addToTransitGateway"), "{v}");
         }
-        vpc.tags.insert("addToTransitGateway".into(), "false".into());
+        vpc.tags
+            .insert("addToTransitGateway".into(), "false".into());
         assert!(!vpc.is_tagged("addToTransitGateway"));
         vpc.tags.clear();
         vpc.tags.insert("addtotransitgateway".into(), "true".into());

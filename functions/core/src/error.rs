@@ -68,6 +68,10 @@ mod tests {
             "us-east-1: CreateTransitGatewayRoute failed (RequestLimitExceeded): slow down"
         );
         assert!(!Error::Input("bad".into()).is_retryable());
-        assert!(!Error::Resolve { region, message: "x".into() }.is_retryable());
+        assert!(!Error::Resolve {
+            region,
+            message: "x".into()
+        }
+        .is_retryable());
     }
 }

@@ -174,7 +174,10 @@ mod tests {
     #[test]
     fn the_only_available_gateway_and_its_default_table_are_chosen() {
         let r = Region::parse("us-east-1").unwrap();
-        let gws = [tgw("tgw-1", "available", Some("tgw-rtb-1")), tgw("tgw-2", "deleted", None)];
+        let gws = [
+            tgw("tgw-1", "available", Some("tgw-rtb-1")),
+            tgw("tgw-2", "deleted", None),
+        ];
         let g = resolve_gateway(&r, &gws, &config()).unwrap();
         assert_eq!(g.transit_gateway_id.as_str(), "tgw-1");
         assert_eq!(g.route_table_id.as_str(), "tgw-rtb-1");
@@ -187,14 +190,19 @@ mod tests {
             tgw("tgw-1", "available", Some("tgw-rtb-1")),
             tgw("tgw-2", "available", Some("tgw-rtb-2")),
         ];
-        let err = resolve_gateway(&r, &gws, &config()).unwrap_err().to_string();
+        let err = resolve_gateway(&r, &gws, &config())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("TRANSIT_GATEWAY_IDS"), "{err}");
         assert!(err.contains("tgw-1") && err.contains("tgw-2"), "{err}");
         let mut c = config();
         c.transit_gateway_ids
             .insert(r.clone(), TransitGatewayId::parse("tgw-2").unwrap());
         assert_eq!(
-            resolve_gateway(&r, &gws, &c).unwrap().route_table_id.as_str(),
+            resolve_gateway(&r, &gws, &c)
+                .unwrap()
+                .route_table_id
+                .as_str(),
             "tgw-rtb-2"
         );
     }

@@ -83,7 +83,10 @@ impl Action {
     /// Route writes are independent of each other and may run concurrently;
     /// the other actions run first, one at a time.
     pub fn is_route_write(&self) -> bool {
-        matches!(self, Action::CreateRoute { .. } | Action::DeleteRoute { .. })
+        matches!(
+            self,
+            Action::CreateRoute { .. } | Action::DeleteRoute { .. }
+        )
     }
 }
 
@@ -113,13 +116,19 @@ impl std::fmt::Display for Action {
                 region,
                 route_table_id,
                 attachment_id,
-            } => write!(f, "{region}: associate {attachment_id} with {route_table_id}"),
+            } => write!(
+                f,
+                "{region}: associate {attachment_id} with {route_table_id}"
+            ),
             Action::CreateRoute {
                 region,
                 route_table_id,
                 cidr,
                 attachment_id,
-            } => write!(f, "{region}: add route {cidr} -> {attachment_id} in {route_table_id}"),
+            } => write!(
+                f,
+                "{region}: add route {cidr} -> {attachment_id} in {route_table_id}"
+            ),
             Action::DeleteRoute {
                 region,
                 route_table_id,
@@ -268,9 +277,7 @@ fn region_cidrs(state: &crate::observed::RegionState, tag_key: &str) -> RegionCi
 /// Tagged CIDRs that overlap a tagged CIDR of another Region, found with one
 /// sort and a sweep (CIDR blocks nest or are disjoint, so the open blocks at
 /// any point form a chain): O(n log n).
-fn overlapping(
-    cidrs: &BTreeMap<Region, RegionCidrs>,
-) -> (BTreeSet<(Region, Cidr)>, Vec<Finding>) {
+fn overlapping(cidrs: &BTreeMap<Region, RegionCidrs>) -> (BTreeSet<(Region, Cidr)>, Vec<Finding>) {
     let mut all: Vec<(Cidr, &Region)> = cidrs
         .iter()
         .flat_map(|(r, rc)| rc.tagged.keys().map(move |c| (*c, r)))
@@ -304,7 +311,10 @@ fn overlapping(
 }
 
 fn vpc_list(vpcs: &BTreeSet<VpcId>) -> String {
-    vpcs.iter().map(VpcId::as_str).collect::<Vec<_>>().join(", ")
+    vpcs.iter()
+        .map(VpcId::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Computes every action needed to bring `observed` to the desired state.
@@ -397,10 +407,7 @@ fn plan_pair(
             state: None,
             managed: false,
         });
-        if let Some(failed) = linking
-            .iter()
-            .find(|p| p.phase() == PeeringPhase::Failed)
-        {
+        if let Some(failed) = linking.iter().find(|p| p.phase() == PeeringPhase::Failed) {
             out.findings.push(Finding {
                 kind: FindingKind::Conflict,
                 region: Some(failed.requester.region.clone()),
@@ -509,7 +516,12 @@ struct TableContext<'a> {
     conflicted: &'a BTreeSet<(Region, Cidr)>,
 }
 
-fn plan_table(gw: &Gateway, pairs: &[(AttachmentId, Region)], ctx: &TableContext<'_>, out: &mut Plan) {
+fn plan_table(
+    gw: &Gateway,
+    pairs: &[(AttachmentId, Region)],
+    ctx: &TableContext<'_>,
+    out: &mut Plan,
+) {
     let TableContext {
         observed,
         config,
@@ -594,7 +606,9 @@ fn plan_table(gw: &Gateway, pairs: &[(AttachmentId, Region)], ctx: &TableContext
             })
         };
         match existing.get(cidr).map(|r| &r.target) {
-            Some(t) if *t == target => mark(RouteMark::Desired, format!("{peer}: {}", vpc_list(vpcs))),
+            Some(t) if *t == target => {
+                mark(RouteMark::Desired, format!("{peer}: {}", vpc_list(vpcs)))
+            }
             Some(RouteTarget::Unknown) => {
                 mark(
                     RouteMark::Desired,
@@ -607,7 +621,10 @@ fn plan_table(gw: &Gateway, pairs: &[(AttachmentId, Region)], ctx: &TableContext
                     RouteTarget::Blackhole => "as a blackhole".to_owned(),
                     RouteTarget::Unknown => "to an unknown target".to_owned(),
                 };
-                mark(RouteMark::Conflict, format!("a static route exists {other}"));
+                mark(
+                    RouteMark::Conflict,
+                    format!("a static route exists {other}"),
+                );
                 out.findings.push(Finding {
                     kind: FindingKind::Conflict,
                     region: Some(region.clone()),
@@ -634,7 +651,10 @@ fn plan_table(gw: &Gateway, pairs: &[(AttachmentId, Region)], ctx: &TableContext
                             cidr: *cidr,
                             attachment_id: attachment.clone(),
                         },
-                        reason: format!("{cidr} of {} in {peer} has no route in {rt}", vpc_list(vpcs)),
+                        reason: format!(
+                            "{cidr} of {} in {peer} has no route in {rt}",
+                            vpc_list(vpcs)
+                        ),
                     });
                 }
             }
@@ -697,8 +717,9 @@ fn plan_table(gw: &Gateway, pairs: &[(AttachmentId, Region)], ctx: &TableContext
         };
         if config.is_protected(&route.cidr) {
             extra("protected by PROTECTED_CIDRS".to_owned());
-            out.findings
-                .push(skip("no tagged VPC wants it, but it is in PROTECTED_CIDRS; kept".to_owned()));
+            out.findings.push(skip(
+                "no tagged VPC wants it, but it is in PROTECTED_CIDRS; kept".to_owned(),
+            ));
         } else if conflicted.contains(&(peer.clone(), route.cidr)) {
             extra("overlapping CIDR".to_owned());
             out.findings.push(skip(
@@ -730,6 +751,6 @@ fn plan_table(gw: &Gateway, pairs: &[(AttachmentId, Region)], ctx: &TableContext
             reason: "more static routes exist than one search returns (1,000); routes may be re-created harmlessly and extras beyond the first 1,000 are not seen".to_owned(),
         });
     }
-    report.routes.sort_by(|a, b| a.cidr.cmp(&b.cidr));
+    report.routes.sort_by_key(|r| r.cidr);
     out.tables.push(report);
 }

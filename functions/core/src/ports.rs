@@ -44,8 +44,10 @@ pub trait Ec2Region: Send + Sync {
     async fn vpcs(&self) -> Result<Vec<Vpc>, Error>;
     async fn peering_attachments(&self) -> Result<Vec<PeeringAttachment>, Error>;
     async fn static_routes(&self, route_table: &RouteTableId) -> Result<RouteSearch, Error>;
-    async fn associations(&self, route_table: &RouteTableId)
-        -> Result<BTreeSet<AttachmentId>, Error>;
+    async fn associations(
+        &self,
+        route_table: &RouteTableId,
+    ) -> Result<BTreeSet<AttachmentId>, Error>;
 
     // Writes.
     async fn create_peering(

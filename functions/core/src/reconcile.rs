@@ -1,6 +1,5 @@
 //! Reading the observed state and applying a plan.
 
-
 use futures::stream::{self, StreamExt};
 use futures::TryFutureExt;
 
@@ -126,7 +125,6 @@ pub async fn execute_with(clients: &dyn Ec2Clients, plan: &Plan, in_flight: usiz
     out
 }
 
-
 /// Runs one action in its Region.
 pub async fn run(clients: &dyn Ec2Clients, action: &Action) -> Result<Outcome, Error> {
     let ec2 = clients.ec2(action.region())?;
@@ -152,7 +150,10 @@ pub async fn run(clients: &dyn Ec2Clients, action: &Action) -> Result<Outcome, E
             route_table_id,
             attachment_id,
             ..
-        } => ec2.associate_route_table(route_table_id, attachment_id).await,
+        } => {
+            ec2.associate_route_table(route_table_id, attachment_id)
+                .await
+        }
         Action::CreateRoute {
             route_table_id,
             cidr,

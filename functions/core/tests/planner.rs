@@ -1,11 +1,12 @@
 //! The planner on hand-built observed states: one test per reconcile rule.
+#![allow(clippy::unwrap_used)] // test helpers: a panic is a failed test
 
 use std::collections::BTreeMap;
 
 use tgw_peering_core::config::Config;
 use tgw_peering_core::domain::{
-    AccountId, AttachmentId, Cidr, CidrState, GatewayRef, PeeringAttachment, PeeringState,
-    Region, RouteTableId, RouteTarget, StaticRoute, TransitGateway, TransitGatewayId, Vpc, VpcId,
+    AccountId, AttachmentId, Cidr, CidrState, GatewayRef, PeeringAttachment, PeeringState, Region,
+    RouteTableId, RouteTarget, StaticRoute, TransitGateway, TransitGatewayId, Vpc, VpcId,
 };
 use tgw_peering_core::observed::{Observed, RouteTableState};
 use tgw_peering_core::{plan, Action, FindingKind, Plan, RouteMark, MANAGED_TAG_KEY};
@@ -38,7 +39,9 @@ fn world(regions: &[&str]) -> World {
             id: TransitGatewayId::parse(&format!("tgw-{n}")).unwrap(),
             owner_id: Some(AccountId::parse("111111111111").unwrap()),
             state: "available".into(),
-            default_association_route_table: Some(RouteTableId::parse(&format!("tgw-rtb-{n}")).unwrap()),
+            default_association_route_table: Some(
+                RouteTableId::parse(&format!("tgw-rtb-{n}")).unwrap(),
+            ),
         });
         state.route_table = Some(RouteTableState {
             id: RouteTableId::parse(&format!("tgw-rtb-{n}")).unwrap(),
@@ -55,7 +58,11 @@ fn world(regions: &[&str]) -> World {
 
 impl World {
     fn index(&self, r: &str) -> usize {
-        self.config.regions.iter().position(|x| x.as_str() == r).unwrap()
+        self.config
+            .regions
+            .iter()
+            .position(|x| x.as_str() == r)
+            .unwrap()
     }
 
     fn gw(&self, r: &str) -> GatewayRef {
@@ -84,17 +91,29 @@ impl World {
                 None => (cidr(c), CidrState::Associated),
             })
             .collect();
-        self.observed.regions.get_mut(&region(r)).unwrap().vpcs.push(Vpc {
-            id: VpcId::parse(id).unwrap(),
-            tags,
-            cidrs,
-        });
+        self.observed
+            .regions
+            .get_mut(&region(r))
+            .unwrap()
+            .vpcs
+            .push(Vpc {
+                id: VpcId::parse(id).unwrap(),
+                tags,
+                cidrs,
+            });
         self
     }
 
     /// Adds a peering seen in both Regions in `state`.
     fn peering(self, id: &str, requester: &str, accepter: &str, state: &str, created: i64) -> Self {
-        self.peering_with(id, requester, accepter, &[(requester, state), (accepter, state)], created, true)
+        self.peering_with(
+            id,
+            requester,
+            accepter,
+            &[(requester, state), (accepter, state)],
+            created,
+            true,
+        )
     }
 
     fn peering_with(
@@ -115,11 +134,18 @@ impl World {
                 id: att(id),
                 requester: self.gw(requester),
                 accepter: self.gw(accepter),
-                states: [(region(view), PeeringState::parse(state))].into_iter().collect(),
+                states: [(region(view), PeeringState::parse(state))]
+                    .into_iter()
+                    .collect(),
                 created_at: Some(created),
                 tags: tags.clone(),
             };
-            self.observed.regions.get_mut(&region(view)).unwrap().peerings.push(p);
+            self.observed
+                .regions
+                .get_mut(&region(view))
+                .unwrap()
+                .peerings
+                .push(p);
         }
         self
     }
@@ -168,7 +194,11 @@ fn creates(plan: &Plan) -> Vec<(String, String, String)> {
                 cidr,
                 attachment_id,
                 ..
-            } => Some((region.to_string(), cidr.to_string(), attachment_id.to_string())),
+            } => Some((
+                region.to_string(),
+                cidr.to_string(),
+                attachment_id.to_string(),
+            )),
             _ => None,
         })
         .collect()
@@ -178,7 +208,9 @@ fn deletes(plan: &Plan) -> Vec<(String, String)> {
     plan.actions
         .iter()
         .filter_map(|p| match &p.action {
-            Action::DeleteRoute { region, cidr, .. } => Some((region.to_string(), cidr.to_string())),
+            Action::DeleteRoute { region, cidr, .. } => {
+                Some((region.to_string(), cidr.to_string()))
+            }
             _ => None,
         })
         .collect()
@@ -210,8 +242,15 @@ fn a_fresh_world_creates_one_peering_requested_by_the_first_region() {
     let plan = w.plan();
     assert_eq!(kinds(&plan), ["create_peering"]);
     match &plan.actions[0].action {
-        Action::CreatePeering { requester, accepter } => {
-            assert_eq!(requester.region.as_str(), W, "first in PEERING_REGIONS requests");
+        Action::CreatePeering {
+            requester,
+            accepter,
+        } => {
+            assert_eq!(
+                requester.region.as_str(),
+                W,
+                "first in PEERING_REGIONS requests"
+            );
             assert_eq!(accepter.region.as_str(), E);
             assert_eq!(accepter.transit_gateway_id.as_str(), "tgw-1");
         }
@@ -227,7 +266,10 @@ fn no_peering_is_created_while_one_region_has_no_tagged_vpc() {
         .vpc(W, "vpc-w1", None, &["10.1.0.0/16"]);
     let plan = w.plan();
     assert!(plan.actions.is_empty(), "{:?}", plan.actions);
-    assert!(plan.findings.iter().any(|f| f.kind == FindingKind::Skip && f.reason.contains("no tagged VPC")));
+    assert!(plan
+        .findings
+        .iter()
+        .any(|f| f.kind == FindingKind::Skip && f.reason.contains("no tagged VPC")));
 }
 
 #[test]
@@ -254,7 +296,10 @@ fn pending_acceptance_is_accepted_in_the_accepter_region_only() {
     assert_eq!(plan.actions.len(), 1, "{:?}", plan.actions);
     assert_eq!(
         plan.actions[0].action,
-        Action::AcceptPeering { region: region(W), attachment_id: att(P) }
+        Action::AcceptPeering {
+            region: region(W),
+            attachment_id: att(P)
+        }
     );
     // A peering requested by the other side is accepted where it must be.
     let w = world(&[E, W])
@@ -263,14 +308,22 @@ fn pending_acceptance_is_accepted_in_the_accepter_region_only() {
         .peering(P, W, E, "pendingAcceptance", 100);
     assert_eq!(
         w.plan().actions[0].action,
-        Action::AcceptPeering { region: region(E), attachment_id: att(P) }
+        Action::AcceptPeering {
+            region: region(E),
+            attachment_id: att(P)
+        }
     );
 }
 
 #[test]
 fn available_routes_both_ways_with_secondary_and_ipv6_cidrs() {
     let w = world(&[E, W])
-        .vpc(E, "vpc-e1", Some("true"), &["10.0.0.0/16", "100.64.0.0/20", "2600:1f18:1::/56"])
+        .vpc(
+            E,
+            "vpc-e1",
+            Some("true"),
+            &["10.0.0.0/16", "100.64.0.0/20", "2600:1f18:1::/56"],
+        )
         .vpc(W, "vpc-w1", Some("true"), &["10.1.0.0/16"])
         .peering(P, E, W, "available", 100)
         .associated(E, P)
@@ -284,7 +337,10 @@ fn available_routes_both_ways_with_secondary_and_ipv6_cidrs() {
         (W, "100.64.0.0/20"),
         (W, "2600:1f18:1::/56"),
     ];
-    let mut want: Vec<_> = want.iter().map(|(r, c)| (r.to_string(), c.to_string(), P.to_string())).collect();
+    let mut want: Vec<_> = want
+        .iter()
+        .map(|(r, c)| (r.to_string(), c.to_string(), P.to_string()))
+        .collect();
     want.sort();
     assert_eq!(got, want);
     assert!(plan.actions.iter().all(|p| !p.reason.is_empty()));
@@ -306,7 +362,11 @@ fn an_available_peering_is_associated_on_each_side_that_lacks_it() {
         .collect();
     assert_eq!(
         assoc,
-        [Action::AssociateRouteTable { region: region(W), route_table_id: w.rtb(W), attachment_id: att(P) }]
+        [Action::AssociateRouteTable {
+            region: region(W),
+            route_table_id: w.rtb(W),
+            attachment_id: att(P)
+        }]
     );
 }
 
@@ -317,7 +377,10 @@ fn a_converged_world_plans_nothing() {
         .route(W, "10.0.0.0/16", Some(P));
     let plan = w.plan();
     assert!(plan.is_converged(), "{plan:#?}");
-    assert!(plan.tables.iter().all(|t| t.routes.iter().all(|r| r.mark == RouteMark::Desired)));
+    assert!(plan
+        .tables
+        .iter()
+        .all(|t| t.routes.iter().all(|r| r.mark == RouteMark::Desired)));
 }
 
 #[test]
@@ -347,9 +410,15 @@ fn a_removed_tag_withdraws_the_vpcs_routes_and_nothing_else() {
         .vpc(E, "vpc-e2", None, &["10.2.0.0/16"]);
     let plan = w.plan();
     assert_eq!(deletes(&plan), [(W.to_string(), "10.2.0.0/16".to_string())]);
-    assert!(plan.actions.iter().all(|p| p.action.kind() == "delete_route"));
+    assert!(plan
+        .actions
+        .iter()
+        .all(|p| p.action.kind() == "delete_route"));
     // 10.9.0.0/16 matches no VPC: kept while PRUNE_ROUTES is off, and said so.
-    assert!(plan.findings.iter().any(|f| f.subject.contains("10.9.0.0/16") && f.reason.contains("PRUNE_ROUTES")));
+    assert!(plan
+        .findings
+        .iter()
+        .any(|f| f.subject.contains("10.9.0.0/16") && f.reason.contains("PRUNE_ROUTES")));
 }
 
 #[test]
@@ -364,7 +433,13 @@ fn a_tag_set_to_false_or_a_disassociated_cidr_withdraws_too() {
         .route(W, "10.3.0.0/16", Some(P));
     let mut got = deletes(&w.plan());
     got.sort();
-    assert_eq!(got, [(W.to_string(), "10.2.0.0/16".to_string()), (W.to_string(), "10.4.0.0/16".to_string())]);
+    assert_eq!(
+        got,
+        [
+            (W.to_string(), "10.2.0.0/16".to_string()),
+            (W.to_string(), "10.4.0.0/16".to_string())
+        ]
+    );
 }
 
 #[test]
@@ -378,7 +453,11 @@ fn tag_values_true_in_any_case_match_and_false_does_not() {
         .peering(P, E, W, "available", 100)
         .associated(E, P)
         .associated(W, P);
-    let got: Vec<String> = creates(&w.plan()).into_iter().filter(|c| c.0 == W).map(|c| c.1).collect();
+    let got: Vec<String> = creates(&w.plan())
+        .into_iter()
+        .filter(|c| c.0 == W)
+        .map(|c| c.1)
+        .collect();
     assert_eq!(got, ["10.0.0.0/16", "10.2.0.0/16"]);
 }
 
@@ -387,10 +466,17 @@ fn a_tag_key_in_another_case_does_not_match() {
     let mut w = world(&[E, W]).vpc(W, "vpc-w1", Some("true"), &["10.1.0.0/16"]);
     let vpc = Vpc {
         id: VpcId::parse("vpc-e1").unwrap(),
-        tags: [("addtotransitgateway".to_owned(), "true".to_owned())].into_iter().collect(),
+        tags: [("addtotransitgateway".to_owned(), "true".to_owned())]
+            .into_iter()
+            .collect(),
         cidrs: vec![(cidr("10.0.0.0/16"), CidrState::Associated)],
     };
-    w.observed.regions.get_mut(&region(E)).unwrap().vpcs.push(vpc);
+    w.observed
+        .regions
+        .get_mut(&region(E))
+        .unwrap()
+        .vpcs
+        .push(vpc);
     assert!(w.plan().actions.is_empty());
 }
 
@@ -413,7 +499,10 @@ fn a_supernet_route_to_another_attachment_does_not_satisfy_the_rule() {
     let w = peered()
         .route(E, "10.0.0.0/8", Some("tgw-attach-0vpn"))
         .route(W, "10.0.0.0/16", Some(P));
-    assert_eq!(creates(&w.plan()), [(E.to_string(), "10.1.0.0/16".to_string(), P.to_string())]);
+    assert_eq!(
+        creates(&w.plan()),
+        [(E.to_string(), "10.1.0.0/16".to_string(), P.to_string())]
+    );
 }
 
 #[test]
@@ -431,7 +520,9 @@ fn an_exact_route_to_another_attachment_is_a_conflict_with_no_write() {
 
 #[test]
 fn a_route_whose_target_is_not_reported_is_never_rewritten() {
-    let w = peered().route(E, "10.1.0.0/16", None).route(W, "10.0.0.0/16", None);
+    let w = peered()
+        .route(E, "10.1.0.0/16", None)
+        .route(W, "10.0.0.0/16", None);
     let plan = w.plan();
     assert!(plan.actions.is_empty(), "{:?}", plan.actions);
     // nor deleted, even when the VPC is untagged
@@ -442,7 +533,10 @@ fn a_route_whose_target_is_not_reported_is_never_rewritten() {
         .vpc(E, "vpc-e2", None, &["10.2.0.0/16"]);
     let plan = w.plan();
     assert!(plan.actions.is_empty(), "{:?}", plan.actions);
-    assert!(plan.findings.iter().any(|f| f.subject.contains("10.2.0.0/16") && f.kind == FindingKind::Skip));
+    assert!(plan
+        .findings
+        .iter()
+        .any(|f| f.subject.contains("10.2.0.0/16") && f.kind == FindingKind::Skip));
 }
 
 #[test]
@@ -452,34 +546,55 @@ fn overlapping_cidrs_across_regions_are_a_conflict_with_no_write() {
         .vpc(W, "vpc-w2", Some("true"), &["172.20.0.0/16"]);
     let plan = w.plan();
     let written: Vec<String> = creates(&plan).into_iter().map(|c| c.1).collect();
-    assert!(!written.iter().any(|c| c.starts_with("172.")), "{written:?}");
-    assert_eq!(written.len(), 2, "the non-overlapping CIDRs are still routed");
+    assert!(
+        !written.iter().any(|c| c.starts_with("172.")),
+        "{written:?}"
+    );
+    assert_eq!(
+        written.len(),
+        2,
+        "the non-overlapping CIDRs are still routed"
+    );
     let conflicts: Vec<_> = plan.conflicts().collect();
     assert_eq!(conflicts.len(), 1);
-    assert!(conflicts[0].subject.contains("172.16.0.0/12") && conflicts[0].subject.contains("172.20.0.0/16"));
+    assert!(
+        conflicts[0].subject.contains("172.16.0.0/12")
+            && conflicts[0].subject.contains("172.20.0.0/16")
+    );
 }
 
 #[test]
 fn identical_cidrs_in_two_regions_are_a_conflict() {
     let w = peered().vpc(W, "vpc-w2", Some("true"), &["10.0.0.0/16"]);
     let plan = w.plan();
-    assert_eq!(creates(&plan), [(E.to_string(), "10.1.0.0/16".to_string(), P.to_string())]);
+    assert_eq!(
+        creates(&plan),
+        [(E.to_string(), "10.1.0.0/16".to_string(), P.to_string())]
+    );
     assert_eq!(plan.conflicts().count(), 1);
 }
 
 #[test]
 fn two_transit_gateways_in_a_region_without_configuration_is_an_error() {
     let mut w = peered();
-    w.observed.regions.get_mut(&region(W)).unwrap().transit_gateways.push(TransitGateway {
-        id: TransitGatewayId::parse("tgw-other").unwrap(),
-        owner_id: None,
-        state: "available".into(),
-        default_association_route_table: None,
-    });
+    w.observed
+        .regions
+        .get_mut(&region(W))
+        .unwrap()
+        .transit_gateways
+        .push(TransitGateway {
+            id: TransitGatewayId::parse("tgw-other").unwrap(),
+            owner_id: None,
+            state: "available".into(),
+            default_association_route_table: None,
+        });
     let err = plan(&w.observed, &w.config).unwrap_err();
     assert!(!err.is_retryable());
     let msg = err.to_string();
-    assert!(msg.starts_with(W) && msg.contains("TRANSIT_GATEWAY_IDS"), "{msg}");
+    assert!(
+        msg.starts_with(W) && msg.contains("TRANSIT_GATEWAY_IDS"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -494,9 +609,10 @@ fn a_three_region_mesh_gets_three_peerings_with_the_right_requesters() {
         .actions
         .iter()
         .map(|p| match &p.action {
-            Action::CreatePeering { requester, accepter } => {
-                (requester.region.to_string(), accepter.region.to_string())
-            }
+            Action::CreatePeering {
+                requester,
+                accepter,
+            } => (requester.region.to_string(), accepter.region.to_string()),
             other => panic!("{other:?}"),
         })
         .collect();
@@ -504,11 +620,15 @@ fn a_three_region_mesh_gets_three_peerings_with_the_right_requesters() {
     // eu-west-1 is first, us-east-1 second: each pair is requested by its earlier Region.
     assert_eq!(
         pairs,
-        [(W.to_string(), A.to_string()), (W.to_string(), E.to_string()), (E.to_string(), A.to_string())]
-            .into_iter()
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect::<Vec<_>>()
+        [
+            (W.to_string(), A.to_string()),
+            (W.to_string(), E.to_string()),
+            (E.to_string(), A.to_string())
+        ]
+        .into_iter()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect::<Vec<_>>()
     );
 }
 
@@ -556,16 +676,32 @@ fn prune_routes_off_keeps_unjustified_routes_and_on_removes_them_except_protecte
             .route(W, "10.50.0.0/16", Some("tgw-attach-0vpn"))
     };
     let plan = base().plan();
-    assert!(plan.actions.is_empty(), "PRUNE_ROUTES off: {:?}", plan.actions);
-    let extras = plan.tables.iter().flat_map(|t| &t.routes).filter(|r| r.mark == RouteMark::Extra).count();
+    assert!(
+        plan.actions.is_empty(),
+        "PRUNE_ROUTES off: {:?}",
+        plan.actions
+    );
+    let extras = plan
+        .tables
+        .iter()
+        .flat_map(|t| &t.routes)
+        .filter(|r| r.mark == RouteMark::Extra)
+        .count();
     assert_eq!(extras, 2);
 
     let mut w = base();
     w.config.prune_routes = true;
     w.config.protected_cidrs = vec![cidr("192.168.0.0/16")];
     let plan = w.plan();
-    assert_eq!(deletes(&plan), [(W.to_string(), "10.200.0.0/16".to_string())], "only the unprotected route to the managed peering");
-    assert!(plan.findings.iter().any(|f| f.subject.contains("192.168.0.0/16") && f.reason.contains("PROTECTED_CIDRS")));
+    assert_eq!(
+        deletes(&plan),
+        [(W.to_string(), "10.200.0.0/16".to_string())],
+        "only the unprotected route to the managed peering"
+    );
+    assert!(plan
+        .findings
+        .iter()
+        .any(|f| f.subject.contains("192.168.0.0/16") && f.reason.contains("PROTECTED_CIDRS")));
 }
 
 #[test]
@@ -588,7 +724,11 @@ fn a_rejected_or_deleted_peering_is_replaced() {
             .peering(P, E, W, state, 100);
         let plan = w.plan();
         assert_eq!(kinds(&plan), ["create_peering"], "{state}");
-        assert!(plan.actions[0].reason.contains(state), "{}", plan.actions[0].reason);
+        assert!(
+            plan.actions[0].reason.contains(state),
+            "{}",
+            plan.actions[0].reason
+        );
     }
 }
 
@@ -612,17 +752,33 @@ fn concurrent_duplicate_peerings_keep_the_oldest_and_delete_the_newer_managed_on
         .vpc(W, "vpc-w1", Some("true"), &["10.1.0.0/16"])
         .peering("tgw-attach-0new", E, W, "pendingAcceptance", 200)
         .peering("tgw-attach-0old", E, W, "pendingAcceptance", 100)
-        .peering_with("tgw-attach-0hand", E, W, &[(E, "pendingAcceptance")], 300, false);
+        .peering_with(
+            "tgw-attach-0hand",
+            E,
+            W,
+            &[(E, "pendingAcceptance")],
+            300,
+            false,
+        );
     let plan = w.plan();
     let acts: Vec<Action> = plan.actions.iter().map(|p| p.action.clone()).collect();
     assert_eq!(
         acts,
         [
-            Action::AcceptPeering { region: region(W), attachment_id: att("tgw-attach-0old") },
-            Action::DeletePeering { region: region(E), attachment_id: att("tgw-attach-0new") },
+            Action::AcceptPeering {
+                region: region(W),
+                attachment_id: att("tgw-attach-0old")
+            },
+            Action::DeletePeering {
+                region: region(E),
+                attachment_id: att("tgw-attach-0new")
+            },
         ]
     );
-    assert!(plan.findings.iter().any(|f| f.subject.contains("tgw-attach-0hand")));
+    assert!(plan
+        .findings
+        .iter()
+        .any(|f| f.subject.contains("tgw-attach-0hand")));
 }
 
 #[test]
@@ -633,7 +789,10 @@ fn routes_wait_until_this_sides_view_of_the_peering_is_available() {
         .peering_with(P, E, W, &[(E, "pending"), (W, "available")], 100, true)
         .associated(W, P);
     let plan = w.plan();
-    assert_eq!(creates(&plan), [(W.to_string(), "10.0.0.0/16".to_string(), P.to_string())]);
+    assert_eq!(
+        creates(&plan),
+        [(W.to_string(), "10.0.0.0/16".to_string(), P.to_string())]
+    );
     assert!(plan.is_waiting());
 }
 
@@ -650,9 +809,18 @@ fn routes_to_unmanaged_attachments_are_never_touched() {
 
 #[test]
 fn plans_are_deterministic_whatever_the_read_order() {
-    let a = peered().vpc(E, "vpc-e2", Some("true"), &["10.2.0.0/16"]).vpc(E, "vpc-e3", Some("true"), &["10.3.0.0/16"]);
-    let mut b = peered().vpc(E, "vpc-e3", Some("true"), &["10.3.0.0/16"]).vpc(E, "vpc-e2", Some("true"), &["10.2.0.0/16"]);
-    b.observed.regions.get_mut(&region(E)).unwrap().vpcs.reverse();
+    let a = peered()
+        .vpc(E, "vpc-e2", Some("true"), &["10.2.0.0/16"])
+        .vpc(E, "vpc-e3", Some("true"), &["10.3.0.0/16"]);
+    let mut b = peered()
+        .vpc(E, "vpc-e3", Some("true"), &["10.3.0.0/16"])
+        .vpc(E, "vpc-e2", Some("true"), &["10.2.0.0/16"]);
+    b.observed
+        .regions
+        .get_mut(&region(E))
+        .unwrap()
+        .vpcs
+        .reverse();
     assert_eq!(a.plan(), b.plan());
 }
 

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The whole flow on a local emulator: start it, build a two-Region world,
+# then tgw-peering plan, apply and status. Called by `make demo`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-.venv/bin/python}
+BIN=${BIN:-target/debug/tgw-peering}
+PORT=$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
+# Peering phases take 2 s each, as a (much faster) stand-in for AWS's minutes.
+TGW_EMULATOR_PHASE_SECONDS=2 "$PYTHON" tests/emulator/server.py -H 127.0.0.1 -p "$PORT" >/dev/null 2>&1 &
+EMULATOR=$!
+trap 'kill $EMULATOR 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+  (echo >"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+  sleep 0.1
+done
+
+export AWS_ENDPOINT_URL="http://127.0.0.1:$PORT"
+export AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_REGION=us-east-1
+export PEERING_REGIONS=us-east-1,eu-west-1
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "Emulator on $AWS_ENDPOINT_URL; building the world"
+"$PYTHON" tests/emulator/demo_world.py
+
+step "tgw-peering plan"
+"$BIN" plan
+
+step "tgw-peering apply"
+"$BIN" apply --poll 1s --timeout 2m
+
+step "tgw-peering status"
+"$BIN" status
+
+step "tgw-peering apply again (nothing to do)"
+"$BIN" apply
