@@ -7,9 +7,12 @@ use std::time::{Duration, Instant};
 
 use aws_config::SdkConfig;
 use serde::Serialize;
+use std::collections::BTreeSet;
 use tgw_peering_core::aws::{load_sdk_config, AwsClients, CallCounts};
 use tgw_peering_core::ports::Outcome;
 use tgw_peering_core::reconcile::{execute, observe};
+
+use tgw_peering_core::domain::TransitGatewayId;
 use tgw_peering_core::{plan as make_plan, Action, Config, Error, FindingKind, Plan};
 
 /// A configuration and the clients of its Regions.
@@ -110,21 +113,45 @@ pub async fn apply(
         error: None,
     };
     let mut previous: Option<Vec<Action>> = None;
+    // Peerings this apply requested: never requested twice, even while a read
+    // does not show them yet (the create call has no idempotency token).
+    let mut requested: BTreeSet<(TransitGatewayId, TransitGatewayId)> = BTreeSet::new();
+    let mut pending = String::from("nothing was read");
     loop {
+        if start.elapsed() >= options.timeout {
+            report.error = Some(format!(
+                "timed out after {}s; still pending: {pending}; run apply again later",
+                options.timeout.as_secs()
+            ));
+            break;
+        }
         report.rounds += 1;
-        let plan = session.plan().await?;
-        let timed_out = start.elapsed() >= options.timeout;
-        if plan.actions.is_empty() {
-            report.findings = plan.findings.clone();
-            if !plan.is_waiting() {
-                report.converged = true;
-                break;
+        let mut plan = match session.plan().await {
+            Ok(plan) => plan,
+            Err(e) if e.is_retryable() => {
+                pending = format!("the last read failed: {e}");
+                tokio::time::sleep(options.poll).await;
+                continue;
             }
-            if timed_out {
-                report.error = Some(format!(
-                    "timed out after {}s while a peering changes state; run apply again later",
-                    options.timeout.as_secs()
-                ));
+            Err(e) => return Err(e),
+        };
+        let before = plan.actions.len();
+        plan.actions.retain(|p| match &p.action {
+            Action::CreatePeering {
+                requester,
+                accepter,
+            } => !requested.contains(&(
+                requester.transit_gateway_id.clone(),
+                accepter.transit_gateway_id.clone(),
+            )),
+            _ => true,
+        });
+        let held = before - plan.actions.len();
+        report.findings = plan.findings.clone();
+        pending = summary(&plan, held);
+        if plan.actions.is_empty() {
+            if !plan.is_waiting() && held == 0 {
+                report.converged = true;
                 break;
             }
             progress(Progress::Waiting(&plan));
@@ -133,28 +160,18 @@ pub async fn apply(
         }
         let actions: Vec<Action> = plan.actions.iter().map(|p| p.action.clone()).collect();
         if previous.as_ref() == Some(&actions) {
-            // The last round's writes are not visible yet: give AWS a moment.
-            if timed_out {
-                report.findings = plan.findings.clone();
-                report.error = Some(format!(
-                    "timed out after {}s: these actions keep being needed: {}",
-                    options.timeout.as_secs(),
-                    actions
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                ));
-                break;
-            }
+            // The last round's writes are not visible yet: wait, then re-read
+            // before repeating anything.
+            previous = None;
             tokio::time::sleep(options.poll).await;
+            continue;
         }
         let execution = execute(&session.clients, &plan).await;
         let mut permanent = Vec::new();
         for e in execution.executed {
-            let (result, detail) = match e.result {
+            let (result, detail) = match &e.result {
                 Ok(Outcome::Done) => ("done", None),
-                Ok(Outcome::AlreadyDone(why)) => ("already_done", Some(why)),
+                Ok(Outcome::AlreadyDone(why)) => ("already_done", Some(why.clone())),
                 Err(err) => {
                     if !err.is_retryable() {
                         permanent.push(format!("{}: {err}", e.planned.action));
@@ -162,6 +179,19 @@ pub async fn apply(
                     ("error", Some(err.to_string()))
                 }
             };
+            if let (
+                Action::CreatePeering {
+                    requester,
+                    accepter,
+                },
+                Ok(Outcome::Done),
+            ) = (&e.planned.action, &e.result)
+            {
+                requested.insert((
+                    requester.transit_gateway_id.clone(),
+                    accepter.transit_gateway_id.clone(),
+                ));
+            }
             let applied = Applied {
                 round: report.rounds,
                 action: e.planned.action,
@@ -186,6 +216,22 @@ pub async fn apply(
     report.seconds = start.elapsed().as_secs_f64();
     report.ec2_calls = session.calls().since(&calls_before);
     Ok(report)
+}
+
+/// What a plan still has to do or wait for, in one line.
+fn summary(plan: &Plan, held: usize) -> String {
+    let mut parts: Vec<String> = plan.actions.iter().map(|p| p.action.to_string()).collect();
+    parts.extend(waiting(plan).map(|f| format!("{}: {}", f.subject, f.reason)));
+    if held > 0 {
+        parts.push(format!(
+            "{held} peering(s) requested by this apply and not visible yet"
+        ));
+    }
+    if parts.is_empty() {
+        "nothing".to_owned()
+    } else {
+        parts.join("; ")
+    }
 }
 
 /// The findings that say a peering is between states.

@@ -154,6 +154,21 @@ impl RegionWorld {
     /// Creates a VPC with `cidr`, tagged `addToTransitGateway=<tag>` if given,
     /// with `secondary` CIDRs associated after it. Returns its id.
     pub async fn vpc(&self, cidr: &str, tag_value: Option<&str>, secondary: &[&str]) -> String {
+        self.create_vpc(cidr, tag_value, secondary, false).await
+    }
+
+    /// Like [`RegionWorld::vpc`], with an Amazon-provided IPv6 /56 as well.
+    pub async fn vpc_with_ipv6(&self, cidr: &str, tag_value: Option<&str>) -> String {
+        self.create_vpc(cidr, tag_value, &[], true).await
+    }
+
+    async fn create_vpc(
+        &self,
+        cidr: &str,
+        tag_value: Option<&str>,
+        secondary: &[&str],
+        ipv6: bool,
+    ) -> String {
         let mut req = self.ec2.create_vpc().cidr_block(cidr);
         if let Some(v) = tag_value {
             req = req.tag_specifications(
@@ -165,6 +180,15 @@ impl RegionWorld {
         }
         let vpc = req.send().await.expect("CreateVpc").vpc.expect("a VPC");
         let id = vpc.vpc_id().expect("an id").to_owned();
+        if ipv6 {
+            self.ec2
+                .associate_vpc_cidr_block()
+                .vpc_id(&id)
+                .amazon_provided_ipv6_cidr_block(true)
+                .send()
+                .await
+                .expect("AssociateVpcCidrBlock (IPv6)");
+        }
         for c in secondary {
             self.ec2
                 .associate_vpc_cidr_block()

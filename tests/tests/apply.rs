@@ -25,7 +25,8 @@ async fn run_apply(session: &Session) -> ApplyReport {
 }
 
 /// The CIDRs that the tag rule selects in a Region, read back from EC2
-/// (independently of the tool): key exact, value `true` in any case.
+/// (independently of the tool): key exact, value `true` in any case. Written
+/// canonically (the emulator may print IPv6 groups with leading zeros).
 async fn tagged_cidrs(world: &RegionWorld) -> BTreeSet<String> {
     let out = world
         .ec2
@@ -43,13 +44,17 @@ async fn tagged_cidrs(world: &RegionWorld) -> BTreeSet<String> {
             continue;
         }
         for a in vpc.cidr_block_association_set() {
-            cidrs.insert(a.cidr_block().expect("a CIDR").to_owned());
+            cidrs.insert(canonical(a.cidr_block().expect("a CIDR")));
         }
         for a in vpc.ipv6_cidr_block_association_set() {
-            cidrs.insert(a.ipv6_cidr_block().expect("a CIDR").to_owned());
+            cidrs.insert(canonical(a.ipv6_cidr_block().expect("a CIDR")));
         }
     }
     cidrs
+}
+
+fn canonical(cidr: &str) -> String {
+    cidr.parse::<ipnet::IpNet>().expect("a CIDR").to_string()
 }
 
 /// Asserts that `world`'s route table holds exactly one static route per
@@ -89,25 +94,21 @@ async fn the_available_peering(east: &RegionWorld, west: &RegionWorld) -> String
     found.remove(0)
 }
 
-/// Five tagged VPCs per Region (one with a secondary CIDR), an untagged VPC
-/// and one tagged `false`.
+/// Five tagged VPCs per Region (one with a secondary CIDR, one with IPv6), an
+/// untagged VPC and one tagged `false`.
 async fn five_and_five(emulator: &Emulator) -> (RegionWorld, RegionWorld) {
     let east = RegionWorld::new(emulator, EAST).await;
     let west = RegionWorld::new(emulator, WEST).await;
-    for (w, second) in [(&east, 10), (&west, 20)] {
-        for i in 0..5 {
-            let secondary: &[&str] = if i == 0 { &["100.64.0.0/20"] } else { &[] };
-            let secondary = if second == 20 && i == 0 {
-                &["100.65.0.0/20"][..]
-            } else {
-                secondary
-            };
-            w.vpc(&format!("10.{second}.{i}.0/24"), Some("true"), secondary)
-                .await;
-        }
-        w.vpc(&format!("10.{second}.100.0/24"), None, &[]).await;
-        w.vpc(&format!("10.{second}.101.0/24"), Some("false"), &[])
+    for (w, n, secondary) in [(&east, 10, "100.64.0.0/20"), (&west, 20, "100.65.0.0/20")] {
+        w.vpc(&format!("10.{n}.0.0/24"), Some("true"), &[secondary])
             .await;
+        w.vpc_with_ipv6(&format!("10.{n}.1.0/24"), Some("true"))
+            .await;
+        for i in 2..5 {
+            w.vpc(&format!("10.{n}.{i}.0/24"), Some("true"), &[]).await;
+        }
+        w.vpc(&format!("10.{n}.100.0/24"), None, &[]).await;
+        w.vpc(&format!("10.{n}.101.0/24"), Some("false"), &[]).await;
     }
     (east, west)
 }
@@ -129,8 +130,8 @@ async fn apply_converges_and_a_second_apply_makes_no_write() {
             .count(),
         2
     );
-    // 6 CIDRs on each side.
-    assert_eq!(kinds.iter().filter(|k| **k == "create_route").count(), 12);
+    // 7 CIDRs on each side: 5 primary, 1 secondary, 1 IPv6.
+    assert_eq!(kinds.iter().filter(|k| **k == "create_route").count(), 14);
     assert!(
         first.applied.iter().all(|a| a.result == "done"),
         "{:#?}",
@@ -147,7 +148,9 @@ async fn apply_converges_and_a_second_apply_makes_no_write() {
     let peering = the_available_peering(&east, &west).await;
     assert_routes(&east, &tagged_cidrs(&west).await, &peering).await;
     assert_routes(&west, &tagged_cidrs(&east).await, &peering).await;
-    assert_eq!(tagged_cidrs(&east).await.len(), 6);
+    let east_cidrs = tagged_cidrs(&east).await;
+    assert_eq!(east_cidrs.len(), 7);
+    assert_eq!(east_cidrs.iter().filter(|c| c.contains(':')).count(), 1);
 
     let second = run_apply(&session).await;
     println!("no-op apply: {:?}", second.ec2_calls);

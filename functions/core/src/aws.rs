@@ -466,6 +466,10 @@ impl Ec2Region for AwsEc2 {
                 continue;
             }
             let state = r.state().map(|s| s.as_str().to_owned()).unwrap_or_default();
+            // A route on its way out is already gone for planning purposes.
+            if matches!(state.as_str(), "deleting" | "deleted") {
+                continue;
+            }
             let target = match r
                 .transit_gateway_attachments()
                 .iter()
@@ -530,17 +534,22 @@ impl Ec2Region for AwsEc2 {
                     .collect(),
             ))
             .build();
-        let mut req = self
+        // PeerAccountId is required by the API: the accepter gateway's owner.
+        let account = accepter.account_id.as_ref().ok_or_else(|| Error::Resolve {
+            region: accepter.region.clone(),
+            message: format!(
+                "the owner account of transit gateway {} is unknown; cannot request a peering",
+                accepter.transit_gateway_id
+            ),
+        })?;
+        let out = self
             .client
             .create_transit_gateway_peering_attachment()
             .transit_gateway_id(requester.as_str())
             .peer_transit_gateway_id(accepter.transit_gateway_id.as_str())
             .peer_region(accepter.region.as_str())
-            .tag_specifications(spec);
-        if let Some(account) = &accepter.account_id {
-            req = req.peer_account_id(account.as_str());
-        }
-        let out = req
+            .peer_account_id(account.as_str())
+            .tag_specifications(spec)
             .send()
             .await
             .map_err(|e| self.err("CreateTransitGatewayPeeringAttachment", e))?;
@@ -598,11 +607,27 @@ impl Ec2Region for AwsEc2 {
             .send()
             .await
             .map(|_| ());
-        self.idempotent(
-            "AssociateTransitGatewayRouteTable",
-            r,
-            &["Resource.AlreadyAssociated"],
-        )
+        // `Resource.AlreadyAssociated` is not a repeat: the planner only asks
+        // when the table does not list the attachment, so it is associated
+        // with another table of the gateway. That needs a person.
+        match self.idempotent("AssociateTransitGatewayRouteTable", r, &[]) {
+            Err(Error::Aws {
+                region,
+                operation,
+                code: Some(code),
+                message,
+                ..
+            }) if code == "Resource.AlreadyAssociated" => Err(Error::Aws {
+                region,
+                operation,
+                message: format!(
+                    "{message}: {attachment} is associated with another route table than {route_table}; disassociate it or set ROUTE_TABLE_IDS to that table"
+                ),
+                code: Some(code),
+                retryable: false,
+            }),
+            other => other,
+        }
     }
 
     async fn create_route(

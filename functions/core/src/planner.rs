@@ -348,8 +348,8 @@ pub fn plan(observed: &Observed, config: &Config) -> Result<Plan, Error> {
 
     // 3. One peering per pair; the first Region in PEERING_REGIONS requests it.
     let peerings = observed.peerings();
-    // attachment -> (region, peer region) for every pair whose peering is available.
-    let mut ready: BTreeMap<Region, Vec<(AttachmentId, Region)>> = BTreeMap::new();
+    // Per Region, the available peerings of its pairs.
+    let mut ready: BTreeMap<Region, Vec<ReadyPeering>> = BTreeMap::new();
     for (i, a) in gateways.iter().enumerate() {
         for b in &gateways[i + 1..] {
             plan_pair(a, b, &peerings, &cidrs, &mut out, &mut ready);
@@ -374,13 +374,22 @@ pub fn plan(observed: &Observed, config: &Config) -> Result<Plan, Error> {
     Ok(out)
 }
 
+/// An available peering as one of its Regions sees it.
+#[derive(Debug, Clone)]
+struct ReadyPeering {
+    id: AttachmentId,
+    peer: Region,
+    /// Created by tgw-peering (tagged): only then are routes on it removed.
+    managed: bool,
+}
+
 fn plan_pair(
     a: &Gateway,
     b: &Gateway,
     peerings: &[PeeringAttachment],
     cidrs: &BTreeMap<Region, RegionCidrs>,
     out: &mut Plan,
-    ready: &mut BTreeMap<Region, Vec<(AttachmentId, Region)>>,
+    ready: &mut BTreeMap<Region, Vec<ReadyPeering>>,
 ) {
     let pair = format!("{} <-> {}", a.region, b.region);
     let linking: Vec<&PeeringAttachment> = peerings
@@ -482,20 +491,33 @@ fn plan_pair(
     }
 
     let accepter_region = &primary.accepter.region;
-    match primary.state_in(accepter_region) {
-        PeeringState::PendingAcceptance => out.actions.push(Planned {
-            action: Action::AcceptPeering {
-                region: accepter_region.clone(),
-                attachment_id: primary.id.clone(),
-            },
-            reason: format!("peering for {pair} is pendingAcceptance in the accepter Region"),
+    let accepter_view = primary.states.get(accepter_region);
+    match primary.state() {
+        // Accept only where the accepter Region itself lists it as pending acceptance.
+        PeeringState::PendingAcceptance
+            if accepter_view == Some(&PeeringState::PendingAcceptance) =>
+        {
+            out.actions.push(Planned {
+                action: Action::AcceptPeering {
+                    region: accepter_region.clone(),
+                    attachment_id: primary.id.clone(),
+                },
+                reason: format!("peering for {pair} is pendingAcceptance in the accepter Region"),
+            })
+        }
+        PeeringState::PendingAcceptance => out.findings.push(Finding {
+            kind: FindingKind::Waiting,
+            region: Some(accepter_region.clone()),
+            subject: format!("peering {} ({pair})", primary.id),
+            reason: "pendingAcceptance, but not yet listed in the accepter Region".to_owned(),
         }),
         PeeringState::Available => {
             for (side, peer) in [(&a.region, &b.region), (&b.region, &a.region)] {
-                ready
-                    .entry(side.clone())
-                    .or_default()
-                    .push((primary.id.clone(), peer.clone()));
+                ready.entry(side.clone()).or_default().push(ReadyPeering {
+                    id: primary.id.clone(),
+                    peer: peer.clone(),
+                    managed: primary.is_managed(),
+                });
             }
         }
         other => out.findings.push(Finding {
@@ -516,12 +538,7 @@ struct TableContext<'a> {
     conflicted: &'a BTreeSet<(Region, Cidr)>,
 }
 
-fn plan_table(
-    gw: &Gateway,
-    pairs: &[(AttachmentId, Region)],
-    ctx: &TableContext<'_>,
-    out: &mut Plan,
-) {
+fn plan_table(gw: &Gateway, pairs: &[ReadyPeering], ctx: &TableContext<'_>, out: &mut Plan) {
     let TableContext {
         observed,
         config,
@@ -550,9 +567,11 @@ fn plan_table(
     };
 
     // Desired routes: every tagged CIDR of every peer Region, to that pair's peering.
-    let mut desired: BTreeMap<Cidr, (AttachmentId, &Region, &BTreeSet<VpcId>)> = BTreeMap::new();
-    let mut managed: BTreeMap<&AttachmentId, &Region> = BTreeMap::new();
-    for (attachment, peer) in pairs {
+    let mut desired: BTreeMap<Cidr, (&AttachmentId, &Region, &BTreeSet<VpcId>)> = BTreeMap::new();
+    // The available peerings of this Region's pairs, by attachment.
+    let mut ours: BTreeMap<&AttachmentId, &ReadyPeering> = BTreeMap::new();
+    for ready in pairs {
+        let (attachment, peer) = (&ready.id, &ready.peer);
         let side_state = peerings
             .iter()
             .find(|p| &p.id == attachment)
@@ -566,7 +585,7 @@ fn plan_table(
             });
             continue;
         }
-        managed.insert(attachment, peer);
+        ours.insert(attachment, ready);
         if !table.associations.contains(attachment) {
             out.actions.push(Planned {
                 action: Action::AssociateRouteTable {
@@ -587,16 +606,68 @@ fn plan_table(
                 });
                 continue;
             }
-            desired.insert(*cidr, (attachment.clone(), peer, vpcs));
+            desired.insert(*cidr, (attachment, peer, vpcs));
         }
     }
+
+    // Whether a static route toward one of this Region's peerings may go.
+    let removal = |cidr: &Cidr, via: &ReadyPeering| -> Removal {
+        let peer = &via.peer;
+        if config.is_protected(cidr) {
+            Removal::Keep(
+                "protected by PROTECTED_CIDRS".to_owned(),
+                "no tagged VPC wants it, but it is in PROTECTED_CIDRS; kept".to_owned(),
+            )
+        } else if conflicted.contains(&(peer.clone(), *cidr)) {
+            Removal::Keep(
+                "overlapping CIDR".to_owned(),
+                "its CIDR is part of an overlap conflict; kept until the conflict is resolved"
+                    .to_owned(),
+            )
+        } else if !via.managed {
+            Removal::Keep(
+                "on a peering not created by tgw-peering".to_owned(),
+                format!(
+                    "no tagged VPC wants it, but the peering {} was not created by tgw-peering; routes on it are never removed",
+                    via.id
+                ),
+            )
+        } else if let Some((vpc, why)) = cidrs[peer].withdrawn.get(cidr) {
+            Removal::Delete(
+                format!("withdrawn: {why} {vpc}"),
+                format!("{why} {vpc} in {peer}"),
+            )
+        } else if config.prune_routes {
+            Removal::Delete(
+                "pruned".to_owned(),
+                format!("no tagged VPC in {peer} has {cidr} (PRUNE_ROUTES=true)"),
+            )
+        } else {
+            Removal::Keep(
+                "not proven to be owned".to_owned(),
+                format!(
+                    "points at the peering with {peer} but matches no VPC there; kept (PRUNE_ROUTES is off)"
+                ),
+            )
+        }
+    };
+    let delete = |cidr: Cidr, attachment: &AttachmentId, reason: String| Planned {
+        action: Action::DeleteRoute {
+            region: region.clone(),
+            route_table_id: rt.clone(),
+            cidr,
+            attachment_id: attachment.clone(),
+        },
+        reason,
+    };
 
     let existing: BTreeMap<Cidr, &StaticRoute> =
         table.static_routes.iter().map(|r| (r.cidr, r)).collect();
     let mut covering: BTreeSet<Cidr> = BTreeSet::new();
 
     for (cidr, (attachment, peer, vpcs)) in &desired {
-        let target = RouteTarget::Attachment(attachment.clone());
+        let target = RouteTarget::Attachment((*attachment).clone());
+        let owners = format!("{peer}: {}", vpc_list(vpcs));
         let mut mark = |mark: RouteMark, note: String| {
             report.routes.push(RouteReport {
                 cidr: *cidr,
@@ -606,16 +677,28 @@ fn plan_table(
             })
         };
         match existing.get(cidr).map(|r| &r.target) {
-            Some(t) if *t == target => {
-                mark(RouteMark::Desired, format!("{peer}: {}", vpc_list(vpcs)))
-            }
-            Some(RouteTarget::Unknown) => {
-                mark(
-                    RouteMark::Desired,
-                    "static route exists; its target was not reported".to_owned(),
-                );
-            }
+            Some(t) if *t == target => mark(RouteMark::Desired, owners),
+            Some(RouteTarget::Unknown) => mark(
+                RouteMark::Desired,
+                "static route exists; its target was not reported".to_owned(),
+            ),
             Some(other) => {
+                // The CIDR moved: the route still points at the peering of the
+                // Region that had it. Withdraw it there first; the next
+                // reconcile adds the new route.
+                let moved = match other {
+                    RouteTarget::Attachment(id) => ours.get(id).map(|via| (id, removal(cidr, via))),
+                    _ => None,
+                };
+                if let Some((old, Removal::Delete(_, why))) = moved {
+                    mark(RouteMark::Missing, format!("moves from {old}; {owners}"));
+                    out.actions.push(delete(
+                        *cidr,
+                        old,
+                        format!("{why}; {cidr} now belongs to {} in {peer}", vpc_list(vpcs)),
+                    ));
+                    continue;
+                }
                 let other = match other {
                     RouteTarget::Attachment(id) => format!("to {id}"),
                     RouteTarget::Blackhole => "as a blackhole".to_owned(),
@@ -643,13 +726,13 @@ fn plan_table(
                     covering.insert(cover);
                     mark(RouteMark::Desired, format!("covered by {cover}"));
                 } else {
-                    mark(RouteMark::Missing, format!("{peer}: {}", vpc_list(vpcs)));
+                    mark(RouteMark::Missing, owners);
                     out.actions.push(Planned {
                         action: Action::CreateRoute {
                             region: region.clone(),
                             route_table_id: rt.clone(),
                             cidr: *cidr,
-                            attachment_id: attachment.clone(),
+                            attachment_id: (*attachment).clone(),
                         },
                         reason: format!(
                             "{cidr} of {} in {peer} has no route in {rt}",
@@ -661,14 +744,15 @@ fn plan_table(
         }
     }
 
-    // Static routes toward a managed peering that nothing wants any more.
+    // Static routes toward this Region's peerings that nothing wants any more.
     for route in &table.static_routes {
+        // Wanted CIDRs were handled above, whatever their route's target.
         if desired.contains_key(&route.cidr) || covering.contains(&route.cidr) {
             continue;
         }
-        let (attachment, peer) = match &route.target {
-            RouteTarget::Attachment(id) => match managed.get(id) {
-                Some(peer) => (id, *peer),
+        let via = match &route.target {
+            RouteTarget::Attachment(id) => match ours.get(id) {
+                Some(via) => *via,
                 None => continue,
             },
             RouteTarget::Unknown => {
@@ -692,55 +776,27 @@ fn plan_table(
             }
             RouteTarget::Blackhole => continue,
         };
-        let mut extra = |note: String| {
-            report.routes.push(RouteReport {
-                cidr: route.cidr,
-                target: route.target.clone(),
-                mark: RouteMark::Extra,
-                note,
-            })
+        let note = match removal(&route.cidr, via) {
+            Removal::Delete(note, reason) => {
+                out.actions.push(delete(route.cidr, &via.id, reason));
+                note
+            }
+            Removal::Keep(note, reason) => {
+                out.findings.push(Finding {
+                    kind: FindingKind::Skip,
+                    region: Some(region.clone()),
+                    subject: format!("route {} in {rt}", route.cidr),
+                    reason,
+                });
+                note
+            }
         };
-        let delete = |reason: String| Planned {
-            action: Action::DeleteRoute {
-                region: region.clone(),
-                route_table_id: rt.clone(),
-                cidr: route.cidr,
-                attachment_id: attachment.clone(),
-            },
-            reason,
-        };
-        let skip = |reason: String| Finding {
-            kind: FindingKind::Skip,
-            region: Some(region.clone()),
-            subject: format!("route {} in {rt}", route.cidr),
-            reason,
-        };
-        if config.is_protected(&route.cidr) {
-            extra("protected by PROTECTED_CIDRS".to_owned());
-            out.findings.push(skip(
-                "no tagged VPC wants it, but it is in PROTECTED_CIDRS; kept".to_owned(),
-            ));
-        } else if conflicted.contains(&(peer.clone(), route.cidr)) {
-            extra("overlapping CIDR".to_owned());
-            out.findings.push(skip(
-                "its CIDR is part of an overlap conflict; kept until the conflict is resolved"
-                    .to_owned(),
-            ));
-        } else if let Some((vpc, why)) = cidrs[peer].withdrawn.get(&route.cidr) {
-            extra(format!("withdrawn: {why} {vpc}"));
-            out.actions.push(delete(format!("{why} {vpc} in {peer}")));
-        } else if config.prune_routes {
-            extra("pruned".to_owned());
-            out.actions.push(delete(format!(
-                "no tagged VPC in {peer} has {} (PRUNE_ROUTES=true)",
-                route.cidr
-            )));
-        } else {
-            extra("not proven to be owned".to_owned());
-            out.findings.push(skip(format!(
-                "points at the peering with {peer} but matches no VPC there; kept (PRUNE_ROUTES is off)"
-            )));
-        }
+        report.routes.push(RouteReport {
+            cidr: route.cidr,
+            target: route.target.clone(),
+            mark: RouteMark::Extra,
+            note,
+        });
     }
 
     if table.truncated {
@@ -748,9 +804,15 @@ fn plan_table(
             kind: FindingKind::Skip,
             region: Some(region.clone()),
             subject: format!("route table {rt}"),
-            reason: "more static routes exist than one search returns (1,000); routes may be re-created harmlessly and extras beyond the first 1,000 are not seen".to_owned(),
+            reason: "more static routes exist than one search returns (1,000); routes beyond those may be planned again (harmless: RouteAlreadyExists) and extras beyond them are not seen".to_owned(),
         });
     }
     report.routes.sort_by_key(|r| r.cidr);
     out.tables.push(report);
+}
+
+/// Whether a route may be removed: `Delete(note, reason)` or `Keep(note, reason)`.
+enum Removal {
+    Delete(String, String),
+    Keep(String, String),
 }

@@ -836,3 +836,81 @@ fn the_plan_serialises_every_action_with_its_reason() {
         assert!(a["cidr"].is_string() && a["region"].is_string());
     }
 }
+
+#[test]
+fn a_peering_not_yet_listed_in_the_accepter_region_is_waited_for_not_accepted() {
+    let w = world(&[E, W])
+        .vpc(E, "vpc-e1", Some("true"), &["10.0.0.0/16"])
+        .vpc(W, "vpc-w1", Some("true"), &["10.1.0.0/16"])
+        .peering_with(P, E, W, &[(E, "pendingAcceptance")], 100, true);
+    let plan = w.plan();
+    assert!(plan.actions.is_empty(), "{:?}", plan.actions);
+    assert!(plan.is_waiting());
+}
+
+#[test]
+fn routes_on_a_peering_not_created_by_the_tool_are_never_removed() {
+    let mut w = world(&[E, W])
+        .vpc(E, "vpc-e1", Some("true"), &["10.0.0.0/16"])
+        .vpc(E, "vpc-e2", None, &["10.2.0.0/16"])
+        .vpc(W, "vpc-w1", Some("true"), &["10.1.0.0/16"])
+        .peering_with(P, E, W, &[(E, "available"), (W, "available")], 100, false)
+        .associated(E, P)
+        .associated(W, P)
+        .route(E, "10.1.0.0/16", Some(P))
+        .route(W, "10.0.0.0/16", Some(P))
+        .route(W, "10.2.0.0/16", Some(P))
+        .route(W, "10.99.0.0/16", Some(P));
+    w.config.prune_routes = true;
+    let plan = w.plan();
+    assert!(plan.actions.is_empty(), "{:?}", plan.actions);
+    let kept = plan
+        .findings
+        .iter()
+        .filter(|f| f.reason.contains("not created by tgw-peering"))
+        .count();
+    assert_eq!(kept, 2);
+}
+
+#[test]
+fn a_cidr_that_moved_to_another_region_is_withdrawn_from_the_old_peering_first() {
+    const A: &str = "ap-south-1";
+    // 10.5.0.0/16 was tagged in eu-west-1 (routed in us-east-1 toward the
+    // E-W peering); now the eu-west-1 VPC is untagged and ap-south-1 has it.
+    let w = world(&[E, W, A])
+        .vpc(E, "vpc-e1", Some("true"), &["10.0.0.0/16"])
+        .vpc(W, "vpc-w1", Some("true"), &["10.1.0.0/16"])
+        .vpc(W, "vpc-w5", None, &["10.5.0.0/16"])
+        .vpc(A, "vpc-a5", Some("true"), &["10.5.0.0/16"])
+        .peering("tgw-attach-0ew", E, W, "available", 1)
+        .peering("tgw-attach-0ea", E, A, "available", 1)
+        .peering("tgw-attach-0wa", W, A, "available", 1)
+        .associated(E, "tgw-attach-0ew")
+        .associated(E, "tgw-attach-0ea")
+        .associated(W, "tgw-attach-0ew")
+        .associated(W, "tgw-attach-0wa")
+        .associated(A, "tgw-attach-0ea")
+        .associated(A, "tgw-attach-0wa")
+        .route(E, "10.1.0.0/16", Some("tgw-attach-0ew"))
+        .route(E, "10.5.0.0/16", Some("tgw-attach-0ew"))
+        .route(W, "10.0.0.0/16", Some("tgw-attach-0ew"))
+        .route(A, "10.0.0.0/16", Some("tgw-attach-0ea"))
+        .route(A, "10.1.0.0/16", Some("tgw-attach-0wa"))
+        .route(W, "10.5.0.0/16", Some("tgw-attach-0wa"));
+    let plan = w.plan();
+    assert_eq!(deletes(&plan), [(E.to_string(), "10.5.0.0/16".to_string())]);
+    assert_eq!(plan.conflicts().count(), 0, "{:?}", plan.findings);
+    // Once withdrawn, the next plan adds it toward the new Region's peering.
+    let mut w = w;
+    w.table(E)
+        .static_routes
+        .retain(|r| r.cidr != cidr("10.5.0.0/16"));
+    assert_eq!(
+        creates(&w.plan()),
+        [(
+            E.to_string(),
+            "10.5.0.0/16".to_string(),
+            "tgw-attach-0ea".to_string()
+        )]
+    );
+}
