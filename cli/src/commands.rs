@@ -7,8 +7,10 @@ use std::time::{Duration, Instant};
 
 use aws_config::SdkConfig;
 use serde::Serialize;
+use serde_json::Value;
 use std::collections::BTreeSet;
 use tgw_peering_core::aws::{load_sdk_config, AwsClients, CallCounts};
+use tgw_peering_core::handler::{HandleReport, Handler};
 use tgw_peering_core::ports::Outcome;
 use tgw_peering_core::reconcile::{execute, observe};
 
@@ -170,7 +172,7 @@ pub async fn apply(
         let mut permanent = Vec::new();
         for e in execution.executed {
             let (result, detail) = match &e.result {
-                Ok(Outcome::Done) => ("done", None),
+                Ok(Outcome::Done) | Ok(Outcome::Created(_)) => ("done", None),
                 Ok(Outcome::AlreadyDone(why)) => ("already_done", Some(why.clone())),
                 Err(err) => {
                     if !err.is_retryable() {
@@ -184,7 +186,7 @@ pub async fn apply(
                     requester,
                     accepter,
                 },
-                Ok(Outcome::Done),
+                Ok(Outcome::Created(_)),
             ) = (&e.planned.action, &e.result)
             {
                 requested.insert((
@@ -239,4 +241,90 @@ pub fn waiting(plan: &Plan) -> impl Iterator<Item = &tgw_peering_core::Finding> 
     plan.findings
         .iter()
         .filter(|f| f.kind == FindingKind::Waiting)
+}
+
+/// One event run through the functions' dispatch by `tgw-peering handle`.
+#[derive(Debug, Serialize)]
+pub struct Handled {
+    /// Where the event came from: the file, and the position in it when the
+    /// file holds a JSON array of events.
+    pub input: String,
+    #[serde(flatten)]
+    pub report: HandleReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retryable: Option<bool>,
+}
+
+impl Handled {
+    fn failed(input: String, e: &Error) -> Self {
+        Handled {
+            input,
+            report: HandleReport::default(),
+            error: Some(e.to_string()),
+            retryable: Some(e.is_retryable()),
+        }
+    }
+}
+
+/// The events of one file: a single event (EventBridge event, SQS batch or
+/// re-check request) or a JSON array of them. `-` is standard input.
+pub fn read_events(path: &str) -> Result<Vec<(String, Value)>, Error> {
+    let text = if path == "-" {
+        std::io::read_to_string(std::io::stdin())
+    } else {
+        std::fs::read_to_string(path)
+    }
+    .map_err(|e| Error::Input(format!("{path}: cannot read: {e}")))?;
+    let value: Value =
+        serde_json::from_str(&text).map_err(|e| Error::Input(format!("{path}: not JSON: {e}")))?;
+    Ok(match value {
+        Value::Array(items) => items
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (format!("{path}[{i}]"), v))
+            .collect(),
+        single => vec![(path.to_owned(), single)],
+    })
+}
+
+/// Runs every event of every file, in order, through exactly the dispatch
+/// the Lambda functions use. An unreadable file or a failed event does not
+/// stop the others.
+pub async fn handle(handler: &Handler, paths: &[String]) -> Vec<Handled> {
+    let mut out = Vec::new();
+    for path in paths {
+        let events = match read_events(path) {
+            Ok(events) => events,
+            Err(e) => {
+                out.push(Handled::failed(path.clone(), &e));
+                continue;
+            }
+        };
+        for (input, payload) in events {
+            let mut report = handler.run(&payload).await;
+            let failure = report.failure.take();
+            out.push(Handled {
+                input,
+                report,
+                error: failure.as_ref().map(ToString::to_string),
+                retryable: failure.as_ref().map(Error::is_retryable),
+            });
+        }
+    }
+    out
+}
+
+/// The exit status of `handle`: 2 if any event failed permanently (fix the
+/// event or the configuration), else 1 if any failed and may succeed when
+/// retried, else 0.
+pub fn handle_status(handled: &[Handled]) -> u8 {
+    if handled.iter().any(|h| h.retryable == Some(false)) {
+        2
+    } else if handled.iter().any(|h| h.retryable == Some(true)) {
+        1
+    } else {
+        0
+    }
 }

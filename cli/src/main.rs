@@ -7,7 +7,8 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use tgw_peering::commands::{self, ApplyOptions, Progress, Session};
 use tgw_peering::{render, Output};
-use tgw_peering_core::Error;
+use tgw_peering_core::aws::load_sdk_config;
+use tgw_peering_core::{Config, Error};
 
 /// Peer the transit gateways of every managed Region and route the CIDRs of
 /// tagged VPCs between them. Configuration comes from the environment
@@ -42,6 +43,16 @@ enum Command {
     /// Show the peerings and each managed route table's routes, marked
     /// desired, missing, extra or conflict.
     Status,
+    /// Run events through exactly the dispatch of the Lambda functions, in
+    /// order: EventBridge events, SQS batches of re-check requests, or
+    /// re-check requests, one per file or a JSON array per file (`-` reads
+    /// standard input). Exit status 2 if any event failed permanently,
+    /// 1 if any may succeed when retried.
+    Handle {
+        /// Files holding the events.
+        #[arg(required = true, value_name = "EVENT.json")]
+        files: Vec<String>,
+    },
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -62,10 +73,29 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(secs))
 }
 
+/// `handle`: the events through the functions' dispatch, with the same
+/// clients the functions build (EVENT_BUS_NAME and RECHECK_QUEUE_URL honoured).
+async fn handle(files: &[String], json: bool) -> Result<ExitCode, Error> {
+    let config = Config::from_env()?;
+    let shared = load_sdk_config().await;
+    let handler = tgw_peering_core::aws::handler(config, &shared);
+    let handled = commands::handle(&handler, files).await;
+    if json {
+        println!("{}", render::json(&handled));
+    } else {
+        print!("{}", render::handled_text(&handled));
+    }
+    Ok(ExitCode::from(commands::handle_status(&handled)))
+}
+
 async fn run(cli: Cli) -> Result<ExitCode, Error> {
-    let session = Session::from_env().await?;
     let json = cli.output == Output::Json;
+    let session = match cli.command {
+        Command::Handle { files } => return handle(&files, json).await,
+        _ => Session::from_env().await?,
+    };
     match cli.command {
+        Command::Handle { .. } => {}
         Command::Plan => {
             let plan = session.plan().await?;
             if json {

@@ -5,7 +5,7 @@ use std::fmt::Write;
 use tgw_peering_core::domain::RouteTarget;
 use tgw_peering_core::{Finding, FindingKind, Plan, RouteMark};
 
-use crate::commands::{Applied, ApplyReport};
+use crate::commands::{Applied, ApplyReport, Handled};
 
 pub fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
@@ -144,5 +144,40 @@ pub fn apply_summary(r: &ApplyReport) -> String {
         r.ec2_calls.writes,
         r.ec2_calls.attempts
     );
+    s
+}
+
+/// `tgw-peering handle` in text: per event, its audit lines, what was
+/// published and scheduled, and the error if any.
+pub fn handled_text(handled: &[Handled]) -> String {
+    let mut s = String::new();
+    for h in handled {
+        let _ = writeln!(s, "== {}", h.input);
+        for r in &h.report.audit {
+            let region = r.region.as_ref().map(|r| r.as_str()).unwrap_or("-");
+            let _ = write!(
+                s,
+                "  {:<8} {region}: {}: {}",
+                r.decision, r.subject, r.reason
+            );
+            match &r.result {
+                Some(result) => {
+                    let _ = writeln!(s, " [{result}]");
+                }
+                None => s.push('\n'),
+            }
+        }
+        for e in &h.report.published {
+            let _ = writeln!(s, "  published {:?}", e.detail_type);
+        }
+        if let Some(e) = &h.error {
+            let kind = if h.retryable == Some(true) {
+                "retryable"
+            } else {
+                "permanent"
+            };
+            let _ = writeln!(s, "  error ({kind}): {e}");
+        }
+    }
     s
 }

@@ -234,30 +234,7 @@ impl AwsEc2 {
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        let code = e.code().map(str::to_owned);
-        let status = e.raw_response().map(|r| r.status().as_u16());
-        let retryable = match &e {
-            SdkError::TimeoutError(_)
-            | SdkError::DispatchFailure(_)
-            | SdkError::ResponseError(_) => true,
-            SdkError::ServiceError(_) => {
-                status.is_some_and(|s| s >= 500 || s == 429)
-                    || code
-                        .as_deref()
-                        .is_some_and(|c| THROTTLING_CODES.contains(&c))
-            }
-            _ => false,
-        };
-        let message = e.message().map(str::to_owned).unwrap_or_else(|| {
-            aws_smithy_types::error::display::DisplayErrorContext(&e).to_string()
-        });
-        Error::Aws {
-            region: self.region.clone(),
-            operation,
-            code,
-            message,
-            retryable,
-        }
+        aws_error(&self.region, operation, e)
     }
 
     /// A failure whose code says the change is already in place.
@@ -662,6 +639,171 @@ impl Ec2Region for AwsEc2 {
             .await
             .map(|_| ());
         self.idempotent("DeleteTransitGatewayRoute", r, &["InvalidRoute.NotFound"])
+    }
+}
+
+/// The tool's event bus on EventBridge.
+pub struct AwsBus {
+    client: aws_sdk_eventbridge::Client,
+    bus_name: String,
+}
+
+/// PutEvents takes at most 10 entries per call.
+const PUT_EVENTS_BATCH: usize = 10;
+
+#[async_trait]
+impl crate::handler::EventBus for AwsBus {
+    async fn publish(&self, events: &[crate::handler::OutEvent]) -> Result<(), Error> {
+        use aws_sdk_eventbridge::types::PutEventsRequestEntry;
+        let region = Region::parse(
+            self.client
+                .config()
+                .region()
+                .map(|r| r.as_ref())
+                .unwrap_or("us-east-1"),
+        )
+        .map_err(|e| Error::Input(e.to_string()))?;
+        for chunk in events.chunks(PUT_EVENTS_BATCH) {
+            let entries = chunk
+                .iter()
+                .map(|e| {
+                    PutEventsRequestEntry::builder()
+                        .source(crate::events::SOURCE)
+                        .detail_type(e.detail_type)
+                        .detail(e.detail.to_string())
+                        .event_bus_name(&self.bus_name)
+                        .build()
+                })
+                .collect();
+            let out = self
+                .client
+                .put_events()
+                .set_entries(Some(entries))
+                .send()
+                .await
+                .map_err(|e| aws_error(&region, "PutEvents", e))?;
+            let failed = out.failed_entry_count();
+            if failed > 0 {
+                let codes: Vec<&str> = out
+                    .entries()
+                    .iter()
+                    .filter_map(|e| e.error_code())
+                    .collect();
+                return Err(Error::Aws {
+                    region,
+                    operation: "PutEvents",
+                    code: codes.first().map(|c| (*c).to_owned()),
+                    message: format!(
+                        "{failed} of {} entries failed: {}",
+                        chunk.len(),
+                        codes.join(", ")
+                    ),
+                    retryable: true,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The watcher's SQS delay queue.
+pub struct AwsQueue {
+    client: aws_sdk_sqs::Client,
+    url: String,
+}
+
+#[async_trait]
+impl crate::handler::RecheckQueue for AwsQueue {
+    async fn send(&self, recheck: &crate::events::Recheck, delay_secs: i32) -> Result<(), Error> {
+        let body = serde_json::to_string(recheck).map_err(|e| Error::Input(e.to_string()))?;
+        self.client
+            .send_message()
+            .queue_url(&self.url)
+            .message_body(body)
+            .delay_seconds(delay_secs)
+            .send()
+            .await
+            .map_err(|e| aws_error(&recheck.region, "SendMessage", e))?;
+        Ok(())
+    }
+}
+
+/// The caller's identity, from STS.
+pub struct AwsIdentity {
+    client: aws_sdk_sts::Client,
+}
+
+#[async_trait]
+impl crate::handler::Identity for AwsIdentity {
+    async fn account(&self) -> Result<AccountId, Error> {
+        let region = Region::parse("us-east-1").map_err(|e| Error::Input(e.to_string()))?;
+        let out = self
+            .client
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| aws_error(&region, "GetCallerIdentity", e))?;
+        AccountId::parse(out.account().unwrap_or_default()).map_err(|e| Error::Aws {
+            region,
+            operation: "GetCallerIdentity",
+            code: None,
+            message: e.to_string(),
+            retryable: false,
+        })
+    }
+}
+
+/// Builds the event handler with every client, once per process: EC2 per
+/// managed Region, and EventBridge, SQS and STS in the process's own Region.
+pub fn handler(config: crate::Config, shared: &SdkConfig) -> crate::handler::Handler {
+    let ec2 = Arc::new(AwsClients::new(shared, &config.regions));
+    let bus = config.event_bus_name.clone().map(|bus_name| {
+        Arc::new(AwsBus {
+            client: aws_sdk_eventbridge::Client::new(shared),
+            bus_name,
+        }) as Arc<dyn crate::handler::EventBus>
+    });
+    let queue = config.recheck_queue_url.clone().map(|url| {
+        Arc::new(AwsQueue {
+            client: aws_sdk_sqs::Client::new(shared),
+            url,
+        }) as Arc<dyn crate::handler::RecheckQueue>
+    });
+    let identity = Arc::new(AwsIdentity {
+        client: aws_sdk_sts::Client::new(shared),
+    });
+    crate::handler::Handler::new(config, ec2, bus, queue, identity)
+}
+
+/// Maps an SDK error of any service to the tool's error.
+fn aws_error<E>(region: &Region, operation: &'static str, e: SdkError<E, HttpResponse>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let code = e.code().map(str::to_owned);
+    let status = e.raw_response().map(|r| r.status().as_u16());
+    let retryable = match &e {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            true
+        }
+        SdkError::ServiceError(_) => {
+            status.is_some_and(|s| s >= 500 || s == 429)
+                || code
+                    .as_deref()
+                    .is_some_and(|c| THROTTLING_CODES.contains(&c))
+        }
+        _ => false,
+    };
+    let message = e
+        .message()
+        .map(str::to_owned)
+        .unwrap_or_else(|| aws_smithy_types::error::display::DisplayErrorContext(&e).to_string());
+    Error::Aws {
+        region: region.clone(),
+        operation,
+        code,
+        message,
+        retryable,
     }
 }
 

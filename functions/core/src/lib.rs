@@ -11,6 +11,8 @@ pub mod aws;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod events;
+pub mod handler;
 pub mod observed;
 pub mod planner;
 pub mod ports;

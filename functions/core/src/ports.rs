@@ -21,6 +21,8 @@ pub const MANAGED_TAG_VALUE: &str = "true";
 pub enum Outcome {
     /// The call made the change.
     Done,
+    /// The call created this peering attachment.
+    Created(AttachmentId),
     /// The change was already in place (`RouteAlreadyExists`, an attachment
     /// already accepted or associated…): a repeat, not an error.
     AlreadyDone(String),

@@ -80,7 +80,7 @@ impl Execution {
     pub fn writes_done(&self) -> usize {
         self.executed
             .iter()
-            .filter(|e| matches!(e.result, Ok(Outcome::Done)))
+            .filter(|e| matches!(e.result, Ok(Outcome::Done) | Ok(Outcome::Created(_))))
             .count()
     }
 }
@@ -142,7 +142,7 @@ pub async fn run(clients: &dyn Ec2Clients, action: &Action) -> Result<Outcome, E
             ];
             ec2.create_peering(&requester.transit_gateway_id, accepter, &tags)
                 .await
-                .map(|_| Outcome::Done)
+                .map(Outcome::Created)
         }
         Action::AcceptPeering { attachment_id, .. } => ec2.accept_peering(attachment_id).await,
         Action::DeletePeering { attachment_id, .. } => ec2.delete_peering(attachment_id).await,

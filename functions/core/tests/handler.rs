@@ -1,0 +1,486 @@
+//! The functions' dispatch on an in-memory world: the event chain from a tag
+//! to routes, the watcher's re-checks, scope checks, bad input and the audit.
+#![allow(clippy::unwrap_used)] // test code: a panic is a failed test
+
+mod world;
+
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+use tgw_peering_core::domain::PeeringState;
+use tgw_peering_core::events::{
+    Recheck, PEERING_ACCEPTED, PEERING_REQUESTED, PEERING_STUCK, ROUTES_CHANGED, STATE_CHANGE,
+};
+use tgw_peering_core::handler::{system_clock, Handler};
+use world::{delivered, fixture, region, sqs_batch, Caller, Rig, World};
+
+const VPC: &str = "vpc-0a1b2c3d4e5f60718";
+
+/// The fixtures' world: a tagged VPC in us-east-1 (the fixtures' VPC) and
+/// one in eu-west-1, no peering yet.
+fn two_regions() -> Rig {
+    let world = World::new(&["us-east-1", "eu-west-1"]);
+    world.vpc("us-east-1", VPC, &["10.20.0.0/16"], true);
+    world.vpc(
+        "eu-west-1",
+        "vpc-0eeeeeeeeeeeeeee1",
+        &["10.30.0.0/16"],
+        true,
+    );
+    Rig::new(world)
+}
+
+/// Delivers every published event and queued re-check until nothing is
+/// left, moving the peering's state in between as AWS would.
+async fn settle(rig: &Rig) {
+    for round in 0..20 {
+        let published = rig.bus.take();
+        let rechecks = rig.queue.take();
+        if published.is_empty() && rechecks.is_empty() {
+            return;
+        }
+        // The rule routes only the watcher's state changes to the handler.
+        for (i, e) in published.iter().enumerate() {
+            if e.detail_type != STATE_CHANGE {
+                continue;
+            }
+            rig.handler
+                .handle(&delivered(e, &format!("evt-{round}-{i}")))
+                .await
+                .unwrap();
+        }
+        if !rechecks.is_empty() {
+            // The time passes: AWS moves the peering on.
+            let next = match rig.world.peerings().first().map(|p| p.1.clone()) {
+                Some(PeeringState::InitiatingRequest) => Some(PeeringState::PendingAcceptance),
+                Some(PeeringState::Pending) => Some(PeeringState::Available),
+                _ => None,
+            };
+            if let Some(state) = next {
+                rig.world.set_peering_state(state);
+            }
+            let batch: Vec<Recheck> = rechecks.into_iter().map(|(r, _)| r).collect();
+            rig.handler.handle(&sqs_batch(&batch)).await.unwrap();
+        }
+    }
+    panic!("the event chain did not settle in 20 rounds");
+}
+
+#[tokio::test]
+async fn a_tag_event_requests_the_peering_and_schedules_a_recheck_in_five_seconds() {
+    let rig = two_regions();
+    let report = rig
+        .handler
+        .handle(&fixture("tag-change-added.json"))
+        .await
+        .unwrap();
+
+    let peerings = rig.world.peerings();
+    assert_eq!(peerings.len(), 1);
+    assert_eq!(peerings[0].1, PeeringState::InitiatingRequest);
+    let published = rig.bus.take();
+    assert_eq!(published.len(), 1);
+    assert_eq!(published[0].detail_type, PEERING_REQUESTED);
+    let rechecks = rig.queue.take();
+    assert_eq!(rechecks.len(), 1);
+    let (recheck, delay) = &rechecks[0];
+    assert_eq!(*delay, 5);
+    assert_eq!(recheck.attachment_id, peerings[0].0);
+    assert_eq!(recheck.last_state, "initiatingRequest");
+    assert_eq!(recheck.origin_event_id, fixture_id("tag-change-added.json"));
+    // Every audit line carries the triggering event's id.
+    let id = fixture_id("tag-change-added.json");
+    assert!(!report.audit.is_empty());
+    assert!(report.audit.iter().all(|r| r.event_id == id));
+}
+
+fn fixture_id(name: &str) -> String {
+    fixture(name)["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn events_alone_carry_a_tag_to_routes_in_both_regions() {
+    let rig = two_regions();
+    rig.handler
+        .handle(&fixture("tag-change-added.json"))
+        .await
+        .unwrap();
+    settle(&rig).await;
+
+    let peerings = rig.world.peerings();
+    assert_eq!(peerings.len(), 1, "one peering for the pair");
+    assert_eq!(peerings[0].1, PeeringState::Available);
+    let attachment = peerings[0].0.to_string();
+    assert_eq!(
+        rig.world.routes("eu-west-1"),
+        [format!("10.20.0.0/16 -> {attachment}")]
+    );
+    assert_eq!(
+        rig.world.routes("us-east-1"),
+        [format!("10.30.0.0/16 -> {attachment}")]
+    );
+    let accepts = rig
+        .world
+        .writes()
+        .iter()
+        .filter(|w| w.starts_with("accept eu-west-1"))
+        .count();
+    assert_eq!(accepts, 1, "accepted once, in the accepter's Region");
+}
+
+#[tokio::test]
+async fn the_chain_publishes_each_state_change_and_the_accept() {
+    let rig = two_regions();
+    rig.handler
+        .handle(&fixture("tag-change-added.json"))
+        .await
+        .unwrap();
+    rig.bus.take();
+    // AWS moves the request on; the re-check notices and says so.
+    rig.world.set_peering_state(PeeringState::PendingAcceptance);
+    let rechecks: Vec<Recheck> = rig.queue.take().into_iter().map(|(r, _)| r).collect();
+    rig.handler.handle(&sqs_batch(&rechecks)).await.unwrap();
+    let changes = rig.bus.take();
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].detail_type, STATE_CHANGE);
+    assert_eq!(changes[0].detail["previous-state"], "initiatingRequest");
+    assert_eq!(changes[0].detail["state"], "pendingAcceptance");
+    assert!(
+        rig.queue.take().is_empty(),
+        "pendingAcceptance is not watched"
+    );
+
+    // The state change leads to the accept, and a new chain watches it.
+    rig.handler
+        .handle(&delivered(&changes[0], "evt-change"))
+        .await
+        .unwrap();
+    let accepted = rig.bus.take();
+    assert!(accepted.iter().any(|e| e.detail_type == PEERING_ACCEPTED));
+    let rechecks = rig.queue.take();
+    assert_eq!(rechecks.len(), 1);
+    assert_eq!(rechecks[0].0.last_state, "pendingAcceptance");
+    assert_eq!(rechecks[0].0.region, region("eu-west-1"));
+}
+
+#[tokio::test]
+async fn a_new_vpc_adds_only_its_routes_and_untagging_withdraws_them() {
+    let rig = two_regions();
+    rig.handler
+        .handle(&fixture("tag-change-added.json"))
+        .await
+        .unwrap();
+    settle(&rig).await;
+    let attachment = rig.world.peerings()[0].0.to_string();
+
+    rig.world.vpc(
+        "eu-west-1",
+        "vpc-0eeeeeeeeeeeeeee2",
+        &["10.31.0.0/16"],
+        true,
+    );
+    let before = rig.world.writes().len();
+    rig.handler
+        .handle(&tag_event(
+            "eu-west-1",
+            "vpc-0eeeeeeeeeeeeeee2",
+            true,
+            "evt-new",
+        ))
+        .await
+        .unwrap();
+    let writes = rig.world.writes()[before..].to_vec();
+    assert_eq!(writes, ["create_route us-east-1 10.31.0.0/16"]);
+    let changed = rig.bus.take();
+    assert_eq!(changed.len(), 1);
+    assert_eq!(changed[0].detail_type, ROUTES_CHANGED);
+    assert_eq!(changed[0].detail["added"], json!(["10.31.0.0/16"]));
+
+    rig.world.untag("eu-west-1", "vpc-0eeeeeeeeeeeeeee2");
+    rig.handler
+        .handle(&tag_event(
+            "eu-west-1",
+            "vpc-0eeeeeeeeeeeeeee2",
+            false,
+            "evt-gone",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        rig.world.routes("us-east-1"),
+        [format!("10.30.0.0/16 -> {attachment}")]
+    );
+}
+
+/// A `Tag Change on Resource` event for a VPC, like the fixtures.
+fn tag_event(r: &str, vpc: &str, tagged: bool, id: &str) -> Value {
+    let mut e = fixture(if tagged {
+        "tag-change-added.json"
+    } else {
+        "tag-change-removed.json"
+    });
+    e["id"] = json!(id);
+    e["region"] = json!(r);
+    e["resources"] = json!([format!("arn:aws:ec2:{r}:{}:vpc/{vpc}", world::ACCOUNT)]);
+    e
+}
+
+#[tokio::test]
+async fn a_malformed_event_is_a_permanent_error_and_touches_nothing() {
+    let rig = two_regions();
+    let mut broken = fixture("tag-change-added.json");
+    broken["detail"]
+        .as_object_mut()
+        .unwrap()
+        .remove("resource-type");
+    for payload in [broken, json!("text"), json!({"hello": "world"})] {
+        let err = rig.handler.handle(&payload).await.unwrap_err();
+        assert!(!err.is_retryable(), "{err}");
+        // The Lambda answers Ok, so the event is not retried.
+        let answer = rig.handler.lambda(&payload).await.unwrap();
+        assert_eq!(answer["retryable"], json!(false));
+    }
+    assert_eq!(rig.world.reads(), 0);
+    assert!(rig.world.writes().is_empty());
+    assert!(rig.bus.take().is_empty());
+}
+
+#[tokio::test]
+async fn an_event_from_a_foreign_account_is_dropped_without_a_write() {
+    let world = two_regions().world;
+    let handler = Handler::new(
+        world.config(),
+        Arc::new(world.clone()),
+        None,
+        None,
+        Arc::new(Caller("210987654321")),
+    );
+    let report = handler
+        .handle(&fixture("tag-change-added.json"))
+        .await
+        .unwrap();
+    let dropped: Vec<_> = report.decisions("dropped").collect();
+    assert_eq!(dropped.len(), 1);
+    assert!(
+        dropped[0].reason.contains("123456789012"),
+        "{:?}",
+        dropped[0]
+    );
+    assert_eq!(world.reads(), 0);
+    assert!(world.writes().is_empty());
+}
+
+#[tokio::test]
+async fn an_event_from_an_unmanaged_region_is_dropped_without_a_write() {
+    let rig = two_regions();
+    let report = rig
+        .handler
+        .handle(&tag_event(
+            "ap-south-1",
+            "vpc-0a1b2c3d4e5f60718",
+            true,
+            "evt-x",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(report.decisions("dropped").count(), 1);
+    assert_eq!(rig.world.reads(), 0);
+    assert!(rig.world.writes().is_empty());
+}
+
+#[tokio::test]
+async fn a_change_of_another_tag_is_skipped_without_reading() {
+    let rig = two_regions();
+    let report = rig
+        .handler
+        .handle(&fixture("tag-change-other-key.json"))
+        .await
+        .unwrap();
+    assert_eq!(report.decisions("skip").count(), 1);
+    assert_eq!(rig.world.reads(), 0);
+}
+
+fn recheck(attachment: &str, last_state: &str, started_at: i64, attempt: u32) -> Recheck {
+    serde_json::from_value(json!({
+        "attachment-id": attachment,
+        "region": "us-east-1",
+        "last-state": last_state,
+        "started-at": started_at,
+        "attempt": attempt,
+        "origin-event-id": "evt-origin",
+    }))
+    .unwrap()
+}
+
+async fn requested(rig: &Rig) -> String {
+    rig.handler
+        .handle(&fixture("tag-change-added.json"))
+        .await
+        .unwrap();
+    rig.bus.take();
+    rig.queue.take();
+    rig.world.peerings()[0].0.to_string()
+}
+
+#[tokio::test]
+async fn an_unchanged_state_schedules_the_next_recheck_with_a_longer_delay() {
+    let rig = two_regions();
+    let id = requested(&rig).await;
+    for (attempt, expected_delay) in [(0, 10), (1, 20), (2, 40), (3, 60), (7, 60)] {
+        let r = recheck(&id, "initiatingRequest", system_clock(), attempt);
+        rig.handler.handle(&sqs_batch(&[r])).await.unwrap();
+        let next = rig.queue.take();
+        assert_eq!(next.len(), 1);
+        assert_eq!(next[0].0.attempt, attempt + 1);
+        assert_eq!(next[0].1, expected_delay, "after attempt {attempt}");
+        assert!(rig.bus.take().is_empty(), "no change, no event");
+    }
+}
+
+#[tokio::test]
+async fn a_peering_stuck_for_thirty_minutes_is_reported_and_no_longer_watched() {
+    let rig = two_regions();
+    let id = requested(&rig).await;
+    let r = recheck(&id, "initiatingRequest", system_clock() - 31 * 60, 12);
+    let report = rig.handler.handle(&sqs_batch(&[r])).await.unwrap();
+    let published = rig.bus.take();
+    assert_eq!(published.len(), 1);
+    assert_eq!(published[0].detail_type, PEERING_STUCK);
+    assert_eq!(published[0].detail["attachment-id"], json!(id));
+    assert!(rig.queue.take().is_empty());
+    assert_eq!(report.decisions("conflict").count(), 1);
+}
+
+#[tokio::test]
+async fn a_recheck_of_a_vanished_attachment_ends_its_chain() {
+    let rig = two_regions();
+    let r = recheck("tgw-attach-0ffffffffffffffff", "pending", system_clock(), 0);
+    let report = rig.handler.handle(&sqs_batch(&[r])).await.unwrap();
+    assert_eq!(report.decisions("skip").count(), 1);
+    assert!(rig.queue.take().is_empty());
+    assert!(rig.bus.take().is_empty());
+}
+
+#[tokio::test]
+async fn a_bad_message_in_a_batch_does_not_cost_the_good_ones() {
+    let rig = two_regions();
+    let id = requested(&rig).await;
+    let mut batch = sqs_batch(&[recheck(&id, "initiatingRequest", system_clock(), 0)]);
+    let mut bad = batch["Records"][0].clone();
+    bad["messageId"] = json!("msg-bad");
+    bad["body"] = json!("{\"not\": \"a recheck\"}");
+    batch["Records"].as_array_mut().unwrap().insert(0, bad);
+
+    let report = rig.handler.run(&batch).await;
+    assert!(!report.failure.as_ref().unwrap().is_retryable());
+    assert_eq!(rig.queue.take().len(), 1, "the good message was handled");
+    assert!(report.decisions("error").any(|r| r.event_id == "msg-bad"));
+}
+
+#[tokio::test]
+async fn a_failed_publish_is_logged_and_the_action_stands() {
+    let rig = two_regions();
+    rig.bus
+        .failing
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let report = rig
+        .handler
+        .handle(&fixture("tag-change-added.json"))
+        .await
+        .unwrap();
+    assert_eq!(rig.world.peerings().len(), 1, "the peering was requested");
+    assert!(report.decisions("error").any(|r| r.kind == "publish"));
+    assert_eq!(rig.queue.take().len(), 1, "and is still watched");
+}
+
+#[tokio::test]
+async fn a_state_change_that_cannot_be_published_is_retried() {
+    let rig = two_regions();
+    let id = requested(&rig).await;
+    rig.world.set_peering_state(PeeringState::PendingAcceptance);
+    rig.bus
+        .failing
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let batch = sqs_batch(&[recheck(&id, "initiatingRequest", system_clock(), 0)]);
+    let err = rig.handler.handle(&batch).await.unwrap_err();
+    assert!(err.is_retryable());
+    // The Lambda fails, so SQS delivers the message again.
+    assert!(rig.handler.lambda(&batch).await.is_err());
+}
+
+#[tokio::test]
+async fn every_event_five_times_in_shuffled_order_gives_the_same_network() {
+    // The reference: each event once, in order.
+    let reference = two_regions();
+    reference
+        .handler
+        .handle(&fixture("tag-change-added.json"))
+        .await
+        .unwrap();
+    settle(&reference).await;
+
+    let rig = two_regions();
+    rig.handler
+        .handle(&fixture("tag-change-added.json"))
+        .await
+        .unwrap();
+    let mut seed = 0x2545_f491_u64;
+    for _ in 0..20 {
+        let mut events: Vec<Value> = Vec::new();
+        for (i, e) in rig.bus.take().iter().enumerate() {
+            if e.detail_type != STATE_CHANGE {
+                continue;
+            }
+            events.extend((0..5).map(|_| delivered(e, &format!("evt-{i}"))));
+        }
+        let rechecks: Vec<Recheck> = rig.queue.take().into_iter().map(|(r, _)| r).collect();
+        for r in &rechecks {
+            events.extend((0..5).map(|_| sqs_batch(std::slice::from_ref(r))));
+        }
+        for _ in 0..5 {
+            events.push(fixture("tag-change-added.json"));
+        }
+        if events.len() == 5 {
+            break;
+        }
+        shuffle(&mut events, &mut seed);
+        let next = match rig.world.peerings().first().map(|p| p.1.clone()) {
+            Some(PeeringState::InitiatingRequest) => Some(PeeringState::PendingAcceptance),
+            Some(PeeringState::Pending) => Some(PeeringState::Available),
+            _ => None,
+        };
+        if let Some(state) = next {
+            rig.world.set_peering_state(state);
+        }
+        for e in &events {
+            rig.handler.handle(e).await.unwrap();
+        }
+    }
+    assert_eq!(rig.world.peerings().len(), 1);
+    assert_eq!(rig.world.peerings()[0].1, PeeringState::Available);
+    for r in ["us-east-1", "eu-west-1"] {
+        let strip = |routes: Vec<String>| -> Vec<String> {
+            routes
+                .iter()
+                .map(|s| s.split(" -> ").next().unwrap().to_owned())
+                .collect()
+        };
+        assert!(!reference.world.routes(r).is_empty(), "{r}");
+        assert_eq!(
+            strip(rig.world.routes(r)),
+            strip(reference.world.routes(r)),
+            "{r}"
+        );
+    }
+}
+
+/// A small deterministic Fisher–Yates shuffle (xorshift), so a failure repeats.
+fn shuffle<T>(items: &mut [T], seed: &mut u64) {
+    for i in (1..items.len()).rev() {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        let j = (*seed % (i as u64 + 1)) as usize;
+        items.swap(i, j);
+    }
+}
