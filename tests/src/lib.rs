@@ -276,3 +276,191 @@ pub fn config(regions: &[&str]) -> tgw_peering_core::Config {
     tgw_peering_core::Config::from_lookup(|k| (k == "PEERING_REGIONS").then(|| list.clone()))
         .expect("a valid configuration")
 }
+
+/// The account moto answers for (STS `GetCallerIdentity`).
+pub const EMULATOR_ACCOUNT: &str = "123456789012";
+
+/// A `Tag Change on Resource` event, shaped like the fixture
+/// `tests/fixtures/tag-change-added.json` (or `-removed` when `tagged` is
+/// false), for `vpc` in `region` of `account`.
+pub fn tag_event(region: &str, account: &str, vpc: &str, tagged: bool) -> serde_json::Value {
+    let name = if tagged {
+        "tag-change-added.json"
+    } else {
+        "tag-change-removed.json"
+    };
+    let path = workspace_root().join("tests/fixtures").join(name);
+    let text = std::fs::read_to_string(&path).expect("the fixture exists");
+    let mut event: serde_json::Value = serde_json::from_str(&text).expect("the fixture is JSON");
+    event["id"] = serde_json::json!(format!("test-{vpc}-{tagged}-{}", unique()));
+    event["account"] = serde_json::json!(account);
+    event["region"] = serde_json::json!(region);
+    event["resources"] = serde_json::json!([format!("arn:aws:ec2:{region}:{account}:vpc/{vpc}")]);
+    event
+}
+
+fn unique() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::SeqCst)
+}
+
+/// The event plumbing of the hub on the emulator: the tool's event bus, a
+/// rule that sends the watcher's state changes to a delivery queue (standing
+/// in for the attachment-handler's Lambda target, which moto does not
+/// invoke), and the watcher's re-check queue. The test pumps both queues
+/// into the handler, as Lambda would.
+pub struct EventPlumbing {
+    pub bus_name: String,
+    pub recheck_queue_url: String,
+    pub delivery_queue_url: String,
+    sqs: aws_sdk_sqs::Client,
+}
+
+/// A message taken from one of the queues, as the handler receives it.
+#[derive(Debug, Clone)]
+pub struct Delivered {
+    /// `event` (from the bus rule) or `recheck`.
+    pub kind: &'static str,
+    /// The Lambda payload: the EventBridge event, or an SQS batch of one.
+    pub payload: serde_json::Value,
+}
+
+impl EventPlumbing {
+    pub async fn create(emulator: &Emulator) -> EventPlumbing {
+        let shared = emulator.sdk_config().await;
+        let events = aws_sdk_eventbridge::Client::new(&shared);
+        let sqs = aws_sdk_sqs::Client::new(&shared);
+        let bus_name = "tgw-peering".to_owned();
+        events
+            .create_event_bus()
+            .name(&bus_name)
+            .send()
+            .await
+            .expect("CreateEventBus");
+        let queue = |name: &'static str| {
+            let sqs = sqs.clone();
+            async move {
+                sqs.create_queue()
+                    .queue_name(name)
+                    .send()
+                    .await
+                    .expect("CreateQueue")
+                    .queue_url
+                    .expect("a queue URL")
+            }
+        };
+        let recheck_queue_url = queue("tgw-peering-recheck").await;
+        let delivery_queue_url = queue("attachment-handler-deliveries").await;
+        let arn = sqs
+            .get_queue_attributes()
+            .queue_url(&delivery_queue_url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .expect("GetQueueAttributes")
+            .attributes
+            .and_then(|a| {
+                a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+                    .cloned()
+            })
+            .expect("a queue ARN");
+        // The same pattern as the hub's rule for the attachment-handler.
+        let pattern = serde_json::json!({
+            "source": [tgw_peering_core::events::SOURCE],
+            "detail-type": [tgw_peering_core::events::STATE_CHANGE],
+        });
+        events
+            .put_rule()
+            .name("state-changes")
+            .event_bus_name(&bus_name)
+            .event_pattern(pattern.to_string())
+            .send()
+            .await
+            .expect("PutRule");
+        events
+            .put_targets()
+            .rule("state-changes")
+            .event_bus_name(&bus_name)
+            .targets(
+                aws_sdk_eventbridge::types::Target::builder()
+                    .id("attachment-handler")
+                    .arn(arn)
+                    .build()
+                    .expect("a target"),
+            )
+            .send()
+            .await
+            .expect("PutTargets");
+        EventPlumbing {
+            bus_name,
+            recheck_queue_url,
+            delivery_queue_url,
+            sqs,
+        }
+    }
+
+    /// The configuration of a world of these Regions that publishes on the
+    /// bus and schedules re-checks on the queue.
+    pub fn config(&self, regions: &[&str]) -> tgw_peering_core::Config {
+        let list = regions.join(",");
+        tgw_peering_core::Config::from_lookup(|k| match k {
+            "PEERING_REGIONS" => Some(list.clone()),
+            "EVENT_BUS_NAME" => Some(self.bus_name.clone()),
+            "RECHECK_QUEUE_URL" => Some(self.recheck_queue_url.clone()),
+            _ => None,
+        })
+        .expect("a valid configuration")
+    }
+
+    /// Takes every message visible now from both queues (deleting them).
+    pub async fn take(&self) -> Vec<Delivered> {
+        let mut out = Vec::new();
+        for (kind, url) in [
+            ("event", &self.delivery_queue_url),
+            ("recheck", &self.recheck_queue_url),
+        ] {
+            loop {
+                let got = self
+                    .sqs
+                    .receive_message()
+                    .queue_url(url)
+                    .max_number_of_messages(10)
+                    .send()
+                    .await
+                    .expect("ReceiveMessage");
+                let messages = got.messages.unwrap_or_default();
+                if messages.is_empty() {
+                    break;
+                }
+                for m in messages {
+                    let body = m.body().expect("a body").to_owned();
+                    let payload = if kind == "event" {
+                        serde_json::from_str(&body).expect("the rule delivers JSON events")
+                    } else {
+                        // The Lambda SQS integration's shape.
+                        serde_json::json!({ "Records": [{
+                            "messageId": m.message_id(),
+                            "receiptHandle": m.receipt_handle(),
+                            "body": body,
+                            "attributes": {},
+                            "messageAttributes": {},
+                            "eventSource": "aws:sqs",
+                            "eventSourceARN": format!("arn:aws:sqs:us-east-1:{EMULATOR_ACCOUNT}:tgw-peering-recheck"),
+                            "awsRegion": "us-east-1",
+                        }]})
+                    };
+                    self.sqs
+                        .delete_message()
+                        .queue_url(url)
+                        .receipt_handle(m.receipt_handle().expect("a receipt handle"))
+                        .send()
+                        .await
+                        .expect("DeleteMessage");
+                    out.push(Delivered { kind, payload });
+                }
+            }
+        }
+        out
+    }
+}
