@@ -5,9 +5,11 @@ SHELL := /bin/bash
 VENV        := .venv
 PYTHON      := $(VENV)/bin/python
 VENV_STAMP  := $(VENV)/.installed-$(shell cksum < tests/emulator/requirements.txt | cut -d' ' -f1)
+LAMBDA_STAMP := $(VENV)/.lambda-installed-$(shell cksum < tools/lambda-requirements.txt | cut -d' ' -f1)
 CARGO       ?= cargo
+FUNCTIONS   := vpc-tag-handler attachment-handler
 
-.PHONY: help venv build fmt fmt-check clippy test test-unit test-integration demo clean-venv
+.PHONY: help venv lambda-tools build fmt fmt-check clippy no-sleep test test-unit test-integration lambda-local package demo clean-venv
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -19,6 +21,13 @@ $(VENV_STAMP): tests/emulator/requirements.txt
 	touch $@
 
 venv: $(VENV_STAMP) ## Create .venv with the pinned emulator (moto) from PyPI
+
+$(LAMBDA_STAMP): tools/lambda-requirements.txt $(VENV_STAMP)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/lambda-requirements.txt
+	rm -f $(VENV)/.lambda-installed-*
+	touch $@
+
+lambda-tools: $(LAMBDA_STAMP) ## Install the pinned cargo-lambda (with zig) into .venv from PyPI
 
 build: ## Build the CLI and every crate (dev profile)
 	$(CARGO) build --workspace
@@ -32,14 +41,26 @@ fmt-check: ## Check formatting
 clippy: ## Lint, warnings are errors
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
+no-sleep: ## Fail if any function code sleeps (the watcher schedules, never waits)
+	@if grep -rnE '(thread|time)::sleep|sleep\(' functions/*/src; then \
+		echo "error: a Lambda code path sleeps; schedule a re-check instead" >&2; exit 1; fi
+
 test-unit: ## Unit and planner tests (no emulator)
 	$(CARGO) test --workspace --exclude tgw-peering-tests
 
 test-integration: venv ## Integration tests against the EC2 emulator
 	$(CARGO) test -p tgw-peering-tests
 
-test: venv fmt-check clippy ## Everything CI runs: format, lint, all tests
+test: venv fmt-check clippy no-sleep ## Everything CI runs: format, lint, all tests, the functions under cargo-lambda
 	$(CARGO) test --workspace
+	$(MAKE) lambda-local
+
+lambda-local: venv lambda-tools ## Run the real function binaries under `cargo lambda watch` and invoke them
+	$(CARGO) build $(addprefix -p ,$(FUNCTIONS))
+	PYTHON=$(PYTHON) bash scripts/lambda-local.sh
+
+package: lambda-tools ## Build both functions for Lambda (release, arm64) as zips in target/lambda/
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CARGO) lambda build --release --arm64 --output-format zip $(addprefix --bin ,$(FUNCTIONS))
 
 demo: venv ## The whole flow on a local two-Region emulator
 	$(CARGO) build -p tgw-peering

@@ -36,3 +36,27 @@ step "tgw-peering status"
 
 step "tgw-peering apply again (nothing to do)"
 "$BIN" apply
+
+# The event path: what the functions do, run through `tgw-peering handle`,
+# which uses exactly their dispatch.
+EVENTS=$(mktemp -d)
+trap 'kill $EMULATOR 2>/dev/null || true; rm -rf "$EVENTS"' EXIT
+ACCOUNT=$("$PYTHON" -c 'import boto3; print(boto3.client("sts", region_name="us-east-1").get_caller_identity()["Account"])')
+VPC=$("$PYTHON" -c '
+import boto3
+ec2 = boto3.client("ec2", region_name="eu-west-1")
+tags = [{"ResourceType": "vpc", "Tags": [{"Key": "addToTransitGateway", "Value": "true"}]}]
+print(ec2.create_vpc(CidrBlock="10.20.50.0/24", TagSpecifications=tags)["Vpc"]["VpcId"])')
+
+step "A new VPC $VPC (10.20.50.0/24) is tagged in eu-west-1: tgw-peering handle its Tag Change on Resource event"
+"$PYTHON" tests/emulator/event.py tag eu-west-1 "$ACCOUNT" "$VPC" true >"$EVENTS/added.json"
+"$BIN" handle "$EVENTS/added.json"
+
+step "The tag is removed: tgw-peering handle the tag-removed event"
+"$PYTHON" -c "import boto3; boto3.client('ec2', region_name='eu-west-1').delete_tags(Resources=['$VPC'], Tags=[{'Key': 'addToTransitGateway'}])"
+"$PYTHON" tests/emulator/event.py tag eu-west-1 "$ACCOUNT" "$VPC" false >"$EVENTS/removed.json"
+"$BIN" handle "$EVENTS/removed.json"
+
+step "An event from another account is dropped"
+"$PYTHON" tests/emulator/event.py tag eu-west-1 999999999999 "$VPC" true >"$EVENTS/foreign.json"
+"$BIN" handle "$EVENTS/foreign.json"

@@ -328,3 +328,43 @@ pub fn handle_status(handled: &[Handled]) -> u8 {
         0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn handled(retryable: Option<bool>) -> Handled {
+        Handled {
+            input: "e.json".into(),
+            report: HandleReport::default(),
+            error: retryable.map(|_| "failed".into()),
+            retryable,
+        }
+    }
+
+    #[test]
+    fn a_permanent_failure_outranks_a_retryable_one_in_the_exit_status() {
+        assert_eq!(handle_status(&[handled(None)]), 0);
+        assert_eq!(handle_status(&[handled(None), handled(Some(true))]), 1);
+        assert_eq!(
+            handle_status(&[handled(Some(true)), handled(Some(false)), handled(None)]),
+            2
+        );
+    }
+
+    #[test]
+    fn a_file_holding_an_array_yields_each_event_with_its_position() {
+        let path =
+            std::env::temp_dir().join(format!("tgw-peering-array-{}.json", std::process::id()));
+        std::fs::write(&path, r#"[{"a": 1}, {"b": 2}]"#).unwrap_or_else(|e| panic!("{e}"));
+        let name = path.to_string_lossy().into_owned();
+        let events = read_events(&name).unwrap_or_else(|e| panic!("{e}"));
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[1].0, format!("{name}[1]"));
+        assert_eq!(events[1].1["b"], 2);
+        let missing = read_events("/nonexistent/tgw-peering.json").unwrap_err();
+        assert!(!missing.is_retryable());
+        assert!(missing.to_string().contains("cannot read"), "{missing}");
+    }
+}

@@ -154,12 +154,13 @@ pub fn handled_text(handled: &[Handled]) -> String {
     for h in handled {
         let _ = writeln!(s, "== {}", h.input);
         for r in &h.report.audit {
-            let region = r.region.as_ref().map(|r| r.as_str()).unwrap_or("-");
-            let _ = write!(
-                s,
-                "  {:<8} {region}: {}: {}",
-                r.decision, r.subject, r.reason
-            );
+            // Actions name their Region in the subject already.
+            let region = match r.region.as_ref().map(|r| r.as_str()) {
+                Some(region) if !r.subject.starts_with(region) => format!("{region}: "),
+                Some(_) => String::new(),
+                None => "-: ".to_owned(),
+            };
+            let _ = write!(s, "  {:<8} {region}{}: {}", r.decision, r.subject, r.reason);
             match &r.result {
                 Some(result) => {
                     let _ = writeln!(s, " [{result}]");

@@ -364,8 +364,10 @@ impl Handler {
                         detail: json!({
                             "event-id": inc.id,
                             "attachment-id": id,
-                            "requester": requester,
-                            "accepter": accepter,
+                            "requester-region": requester.region,
+                            "requester-transit-gateway-id": requester.transit_gateway_id,
+                            "accepter-region": accepter.region,
+                            "accepter-transit-gateway-id": accepter.transit_gateway_id,
                             "reason": e.planned.reason,
                         }),
                     });

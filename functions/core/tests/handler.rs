@@ -81,6 +81,9 @@ async fn a_tag_event_requests_the_peering_and_schedules_a_recheck_in_five_second
     let published = rig.bus.take();
     assert_eq!(published.len(), 1);
     assert_eq!(published[0].detail_type, PEERING_REQUESTED);
+    assert_eq!(published[0].detail["requester-region"], "us-east-1");
+    assert_eq!(published[0].detail["accepter-region"], "eu-west-1");
+    assert_eq!(published[0].detail["attachment-id"], json!(peerings[0].0));
     let rechecks = rig.queue.take();
     assert_eq!(rechecks.len(), 1);
     let (recheck, delay) = &rechecks[0];

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Runs the real function binaries under cargo-lambda's local Lambda runtime
+# (`cargo lambda watch`) against the emulator, and invokes them with
+# `cargo lambda invoke --data-file`: a scheduled reconcile requests the
+# peering, a malformed event is answered as a permanent error, and an event
+# from another account is dropped. Called by `make lambda-local`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-.venv/bin/python}
+export PATH="$PWD/.venv/bin:$PATH"
+free_port() { "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_port() {
+  for _ in $(seq "$2"); do
+    (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.5
+  done
+  echo "nothing listens on 127.0.0.1:$1" >&2
+  return 1
+}
+PORT=$(free_port)
+LAMBDA_PORT=$(free_port)
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+TGW_EMULATOR_PHASE_SECONDS=1 "$PYTHON" tests/emulator/server.py -H 127.0.0.1 -p "$PORT" >"$WORK/emulator.log" 2>&1 &
+PIDS+=($!)
+wait_port "$PORT" 60
+
+export AWS_ENDPOINT_URL="http://127.0.0.1:$PORT"
+export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1
+export PEERING_REGIONS=us-east-1,eu-west-1
+"$PYTHON" tests/emulator/demo_world.py >/dev/null
+
+# The functions' environment, as the hub stack would set it (a file, since
+# PEERING_REGIONS holds commas).
+cat >"$WORK/function.env" <<ENV
+AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL
+AWS_ACCESS_KEY_ID=local
+AWS_SECRET_ACCESS_KEY=local
+AWS_REGION=us-east-1
+PEERING_REGIONS=$PEERING_REGIONS
+AWS_LAMBDA_LOG_FORMAT=JSON
+ENV
+echo "== cargo lambda watch on 127.0.0.1:$LAMBDA_PORT"
+cargo lambda watch --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$LAMBDA_PORT" \
+  --env-file "$WORK/function.env" >"$WORK/watch.log" 2>&1 &
+PIDS+=($!)
+wait_port "$LAMBDA_PORT" 240 || { cat "$WORK/watch.log" >&2; exit 1; }
+
+invoke() { # FUNCTION FILE -> the function's JSON answer
+  cargo lambda invoke "$1" --invoke-address 127.0.0.1 --invoke-port "$LAMBDA_PORT" \
+    --data-file "$2" --output-format json
+}
+check() { # ANSWER PYTHON-EXPRESSION-ON-a DESCRIPTION
+  if ! "$PYTHON" -c "import json,sys; a=json.loads(sys.argv[1]); sys.exit(0 if ($2) else 1)" "$1"; then
+    echo "FAILED: $3: $1" >&2
+    echo "--- cargo lambda watch:" >&2
+    tail -50 "$WORK/watch.log" >&2
+    exit 1
+  fi
+  echo "ok: $3"
+}
+
+"$PYTHON" tests/emulator/event.py scheduled >"$WORK/scheduled.json"
+answer=$(invoke vpc-tag-handler "$WORK/scheduled.json")
+echo "vpc-tag-handler, Scheduled Event: $answer"
+check "$answer" 'a["actions"] >= 1' "the scheduled reconcile requested the peering"
+
+echo '{"version": "0", "id": "x", "detail-type": "Tag Change on Resource", "source": "aws.tag", "detail": {}}' >"$WORK/malformed.json"
+answer=$(invoke attachment-handler "$WORK/malformed.json")
+echo "attachment-handler, malformed event: $answer"
+check "$answer" 'a.get("retryable") is False and "invalid" in a["error"]' "a malformed event is a permanent error"
+
+VPC=$("$PYTHON" -c 'import boto3; print(boto3.client("ec2", region_name="eu-west-1").describe_vpcs()["Vpcs"][-1]["VpcId"])')
+"$PYTHON" tests/emulator/event.py tag eu-west-1 999999999999 "$VPC" true >"$WORK/foreign.json"
+answer=$(invoke vpc-tag-handler "$WORK/foreign.json")
+echo "vpc-tag-handler, event from another account: $answer"
+check "$answer" 'a["dropped"] == 1 and a["actions"] == 0' "an event from another account is dropped"
+grep -q "\"message\":\"audit\",\"event_id\"" "$WORK/watch.log" || { echo "FAILED: no JSON audit line in the function's log" >&2; tail -20 "$WORK/watch.log" >&2; exit 1; }
+echo "ok: the functions wrote JSON audit lines"
