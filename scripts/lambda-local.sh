@@ -72,10 +72,10 @@ answer=$(invoke vpc-tag-handler "$WORK/scheduled.json")
 echo "vpc-tag-handler, Scheduled Event: $answer"
 check "$answer" 'a["actions"] >= 1' "the scheduled reconcile requested the peering"
 
-echo '{"version": "0", "id": "x", "detail-type": "Tag Change on Resource", "source": "aws.tag", "detail": {}}' >"$WORK/malformed.json"
+"$PYTHON" tests/emulator/event.py malformed >"$WORK/malformed.json"
 answer=$(invoke attachment-handler "$WORK/malformed.json")
-echo "attachment-handler, malformed event: $answer"
-check "$answer" 'a.get("retryable") is False and "invalid" in a["error"]' "a malformed event is a permanent error"
+echo "attachment-handler, a tag event without resource-type: $answer"
+check "$answer" 'a.get("retryable") is False and "resource-type" in a["error"] and a["actions"] == 0' "a malformed event is a permanent error"
 
 VPC=$("$PYTHON" -c 'import boto3; print(boto3.client("ec2", region_name="eu-west-1").describe_vpcs()["Vpcs"][-1]["VpcId"])')
 "$PYTHON" tests/emulator/event.py tag eu-west-1 999999999999 "$VPC" true >"$WORK/foreign.json"

@@ -3,6 +3,7 @@ from the fixtures in tests/fixtures/.
 
   event.py tag REGION ACCOUNT VPC_ID true|false   Tag Change on Resource
   event.py scheduled                              Scheduled Event
+  event.py malformed                              a Tag Change on Resource without resource-type
 """
 
 import json
@@ -28,6 +29,9 @@ def main(argv):
         event["resources"] = [f"arn:aws:ec2:{region}:{account}:vpc/{vpc}"]
     elif kind == "scheduled" and len(argv) == 2:
         event = load("scheduled-event.json")
+    elif kind == "malformed" and len(argv) == 2:
+        event = load("tag-change-added.json")
+        del event["detail"]["resource-type"]
     else:
         sys.exit(__doc__)
     event["id"] = str(uuid.uuid4())

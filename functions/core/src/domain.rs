@@ -292,7 +292,7 @@ pub enum PeeringState {
 pub enum PeeringPhase {
     /// On its way to `available` (or there): the pair's peering.
     Live,
-    /// Failed: reported, never silently replaced.
+    /// Failed or rejected: reported, never silently replaced.
     Failed,
     /// Gone or going: replaced by a new one when needed.
     Gone,
@@ -343,8 +343,12 @@ impl PeeringState {
             | Self::Available
             | Self::Modifying
             | Self::Unknown(_) => PeeringPhase::Live,
-            Self::Failing | Self::Failed | Self::RollingBack => PeeringPhase::Failed,
-            Self::Deleting | Self::Deleted | Self::Rejecting | Self::Rejected => PeeringPhase::Gone,
+            // A rejection is an answer: asking again at once would loop
+            // (request, reject, request…), so it is reported like a failure.
+            Self::Failing | Self::Failed | Self::RollingBack | Self::Rejecting | Self::Rejected => {
+                PeeringPhase::Failed
+            }
+            Self::Deleting | Self::Deleted => PeeringPhase::Gone,
         }
     }
 }
@@ -589,7 +593,11 @@ mod tests {
         let s = PeeringState::parse("somethingNew");
         assert_eq!(s.as_str(), "somethingNew");
         assert_eq!(s.phase(), PeeringPhase::Live);
-        assert_eq!(PeeringState::parse("rejected").phase(), PeeringPhase::Gone);
+        assert_eq!(
+            PeeringState::parse("rejected").phase(),
+            PeeringPhase::Failed
+        );
+        assert_eq!(PeeringState::parse("deleted").phase(), PeeringPhase::Gone);
         assert_eq!(PeeringState::parse("failed").phase(), PeeringPhase::Failed);
     }
 }

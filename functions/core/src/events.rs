@@ -44,28 +44,49 @@ pub const PEERING_CALLS: &[&str] = &[
 ];
 
 /// The detail of a [`STATE_CHANGE`] event.
+///
+/// Unknown fields are ignored rather than refused, so that a newer publisher
+/// and an older handler can coexist during a deployment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+#[serde(rename_all = "kebab-case")]
 pub struct StateChangeDetail {
     pub attachment_id: AttachmentId,
     pub requester_region: Region,
     pub requester_transit_gateway_id: TransitGatewayId,
     pub accepter_region: Region,
     pub accepter_transit_gateway_id: TransitGatewayId,
+    /// The overall state before: the accepter's view when it lists the
+    /// attachment, else the requester's (`unlisted` when neither did).
     pub previous_state: String,
+    /// The overall state now, the same way.
     pub state: String,
+    /// Each side's own view now (`unlisted` when it does not list the attachment).
+    #[serde(default)]
+    pub requester_state: Option<String>,
+    #[serde(default)]
+    pub accepter_state: Option<String>,
+    /// The id of the event that started the watch.
+    #[serde(default)]
+    pub event_id: Option<String>,
 }
 
 /// The watcher's re-check request, the body of a message on the re-check queue.
+///
+/// Unknown fields are ignored rather than refused (see [`StateChangeDetail`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+#[serde(rename_all = "kebab-case")]
 pub struct Recheck {
     /// The attachment to describe.
     pub attachment_id: AttachmentId,
-    /// The Region to describe it in.
+    /// The Region that started the watch (created or accepted the peering).
+    /// Both sides are described: AWS updates them at different moments.
     pub region: Region,
-    /// The state when this chain of re-checks last looked.
-    pub last_state: String,
+    /// Each side's state when the chain last looked (`None`: not listed, or
+    /// not looked at yet).
+    #[serde(default)]
+    pub last_requester_state: Option<String>,
+    #[serde(default)]
+    pub last_accepter_state: Option<String>,
     /// When the chain started (seconds since the Unix epoch): it gives up
     /// after [`RECHECK_GIVE_UP_SECS`].
     pub started_at: i64,
@@ -77,6 +98,13 @@ pub struct Recheck {
 
 /// A chain of re-checks gives up (and publishes `Peering Stuck`) after 30 minutes.
 pub const RECHECK_GIVE_UP_SECS: i64 = 30 * 60;
+/// ... or after this many re-checks, whatever its clock says (5+10+20+40 s,
+/// then a minute each: 30 minutes is about 30 re-checks).
+pub const RECHECK_MAX_ATTEMPTS: u32 = 40;
+/// An attachment that neither side lists yet is looked for this long after
+/// the chain started (describe calls are eventually consistent), then the
+/// chain ends.
+pub const RECHECK_UNLISTED_GRACE_SECS: i64 = 120;
 
 impl Recheck {
     /// The SQS delay before re-check number `attempt`: 5, 10, 20, 40, then 60 s.
@@ -107,7 +135,7 @@ pub enum Trigger {
     },
     /// The scheduled safety net: a full reconcile.
     Scheduled,
-    /// A watcher re-check.
+    /// A watcher re-check (a message of the re-check queue).
     Recheck(Recheck),
     /// A valid event that needs nothing (a tag change of another key).
     Ignore { reason: String },
@@ -125,6 +153,11 @@ pub struct Incoming {
     pub account: Option<AccountId>,
     /// The Region the event is about, when it says.
     pub region: Option<Region>,
+    /// A second Region the event concerns (the accepter of a state change).
+    pub peer_region: Option<Region>,
+    /// Set for a message of an SQS batch: a retryable failure reports this
+    /// message alone as a batch item failure.
+    pub from_queue: bool,
     pub trigger: Trigger,
 }
 
@@ -135,12 +168,6 @@ fn input(msg: impl Into<String>) -> Error {
 /// Parses a Lambda payload: one EventBridge event, or an SQS batch of
 /// re-check requests, or a bare re-check request (for `tgw-peering handle`).
 pub fn parse(payload: &Value, tag_key: &str) -> Result<Vec<Incoming>, Error> {
-    let size = serde_json::to_vec(payload).map(|v| v.len()).unwrap_or(0);
-    if size > MAX_EVENT_BYTES {
-        return Err(input(format!(
-            "the payload is {size} bytes, more than an EventBridge event can be ({MAX_EVENT_BYTES})"
-        )));
-    }
     let obj = payload
         .as_object()
         .ok_or_else(|| input("the payload is not a JSON object"))?;
@@ -148,6 +175,12 @@ pub fn parse(payload: &Value, tag_key: &str) -> Result<Vec<Incoming>, Error> {
         return parse_sqs(payload);
     }
     if obj.contains_key("detail-type") {
+        let size = serde_json::to_vec(payload).map(|v| v.len()).unwrap_or(0);
+        if size > MAX_EVENT_BYTES {
+            return Err(input(format!(
+                "the event is {size} bytes, more than an EventBridge event can be ({MAX_EVENT_BYTES})"
+            )));
+        }
         return parse_eventbridge(payload, tag_key).map(|i| vec![i]);
     }
     if obj.contains_key("attachment-id") {
@@ -157,6 +190,8 @@ pub fn parse(payload: &Value, tag_key: &str) -> Result<Vec<Incoming>, Error> {
             id: recheck.origin_event_id.clone(),
             account: None,
             region: Some(recheck.region.clone()),
+            peer_region: None,
+            from_queue: false,
             trigger: Trigger::Recheck(recheck),
         }]);
     }
@@ -188,12 +223,16 @@ fn parse_sqs(payload: &Value) -> Result<Vec<Incoming>, Error> {
                     id,
                     account: None,
                     region: Some(recheck.region.clone()),
+                    peer_region: None,
+                    from_queue: true,
                     trigger: Trigger::Recheck(recheck),
                 },
                 Err(reason) => Incoming {
                     id,
                     account: None,
                     region: None,
+                    peer_region: None,
+                    from_queue: true,
                     trigger: Trigger::Invalid { reason },
                 },
             }
@@ -220,10 +259,18 @@ fn parse_eventbridge(payload: &Value, tag_key: &str) -> Result<Incoming, Error> 
         None => None,
     };
     let detail = event.detail.clone().unwrap_or(Value::Null);
+    // EventBridge sets `account` on every event AWS sends: without it, the
+    // event cannot be scoped. The tool's own events may come without it (a
+    // bus delivers them as they were put).
+    if account.is_none() && source != SOURCE {
+        return Err(input(format!("event {id}: no account")));
+    }
     let mut incoming = Incoming {
         id: id.clone(),
         account,
         region,
+        peer_region: None,
+        from_queue: false,
         trigger: Trigger::Scheduled,
     };
     incoming.trigger = match (source.as_str(), detail_type.as_str()) {
@@ -239,8 +286,9 @@ fn parse_eventbridge(payload: &Value, tag_key: &str) -> Result<Incoming, Error> 
         (SOURCE, STATE_CHANGE) => {
             let d: StateChangeDetail = serde_json::from_value(detail)
                 .map_err(|e| input(format!("event {id}: invalid state-change detail: {e}")))?;
-            // Published in the hub's Region; the peering's own Region decides the scope.
+            // Published in the hub's Region; the peering's own Regions decide the scope.
             incoming.region = Some(d.requester_region.clone());
+            incoming.peer_region = Some(d.accepter_region.clone());
             Trigger::Peering {
                 change: format!("{} -> {}", d.previous_state, d.state),
                 attachment_id: Some(d.attachment_id),
@@ -338,6 +386,10 @@ fn find_str<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
 
 fn cloudtrail(incoming: &mut Incoming, detail: Value) -> Result<Trigger, Error> {
     let id = &incoming.id;
+    let recipient_account = detail
+        .get("recipientAccountId")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     let call: AWSAPICall<Value, Value> = serde_json::from_value(detail)
         .map_err(|e| input(format!("event {id}: invalid CloudTrail detail: {e}")))?;
     if call.event_source != "ec2.amazonaws.com" {
@@ -350,10 +402,17 @@ fn cloudtrail(incoming: &mut Incoming, detail: Value) -> Result<Trigger, Error> 
         Region::parse(&call.aws_region)
             .map_err(|e| input(format!("event {id}: awsRegion: {e}")))?,
     );
-    if let Some(account) = call.user_identity.account_id.as_deref() {
-        if incoming.account.is_none() {
-            incoming.account = AccountId::parse(account).ok();
+    // The account the call was recorded in (the resource's), never the
+    // caller's: a role of another account may act here.
+    if let Some(account) = recipient_account.as_deref() {
+        let recipient = AccountId::parse(account)
+            .map_err(|e| input(format!("event {id}: recipientAccountId: {e}")))?;
+        if incoming.account.as_ref().is_some_and(|a| *a != recipient) {
+            return Err(input(format!(
+                "event {id}: the envelope's account differs from recipientAccountId {recipient}"
+            )));
         }
+        incoming.account = Some(recipient);
     }
     let both = Value::Array(vec![
         call.request_parameters.clone(),

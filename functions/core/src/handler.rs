@@ -5,6 +5,21 @@
 //! changed, publishes a state-change event; it never waits. Every decision is
 //! one structured audit line carrying the triggering event's id, and the
 //! actions are also published on the event bus.
+//!
+//! Where this goes beyond the design's outline of the watcher:
+//! - a re-check describes *both* sides of the peering. AWS moves them at
+//!   different moments (the accepter lists a request only after a while), and
+//!   a watcher that stopped when its own side settled would leave the accept
+//!   or one side's routes to the hourly sweep;
+//! - the scheduled reconcile and CloudTrail peering calls start a chain for
+//!   every peering between states, so a lost chain, or a peering someone else
+//!   created or accepted, is watched too;
+//! - a `rejected` peering is reported, not requested again: a rejection is an
+//!   answer, and asking again would loop;
+//! - chains are bounded by time *and* by count ([`RECHECK_MAX_ATTEMPTS`]), so
+//!   a bad clock or a crafted message cannot poll forever;
+//! - SQS batches are answered with `batchItemFailures`, so one message that
+//!   failed retryably does not bring back the ones already handled.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,11 +30,12 @@ use serde_json::{json, Value};
 use tokio::sync::OnceCell;
 
 use crate::config::Config;
-use crate::domain::{AccountId, PeeringState, Region};
+use crate::domain::{AccountId, PeeringPhase, PeeringState, Region};
 use crate::error::Error;
 use crate::events::{
-    self, Incoming, Recheck, StateChangeDetail, Trigger, PEERING_ACCEPTED, PEERING_REQUESTED,
-    PEERING_STUCK, RECHECK_GIVE_UP_SECS, ROUTES_CHANGED, ROUTE_CONFLICT, STATE_CHANGE,
+    self, Incoming, Recheck, StateChangeDetail, Trigger, PEERING_ACCEPTED, PEERING_CALLS,
+    PEERING_REQUESTED, PEERING_STUCK, RECHECK_GIVE_UP_SECS, RECHECK_MAX_ATTEMPTS,
+    RECHECK_UNLISTED_GRACE_SECS, ROUTES_CHANGED, ROUTE_CONFLICT, STATE_CHANGE,
 };
 use crate::planner::{plan, Action, FindingKind};
 use crate::ports::{Ec2Clients, Outcome};
@@ -55,7 +71,7 @@ pub trait Identity: Send + Sync {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditRecord {
     pub event_id: String,
-    /// `action`, `skip`, `conflict`, `waiting`, `error`, `dropped`, `recheck`.
+    /// `action`, `skip`, `conflict`, `waiting`, `error`, `dropped`, `recheck`, `stuck`.
     pub decision: &'static str,
     pub kind: String,
     pub region: Option<Region>,
@@ -72,6 +88,8 @@ pub struct HandleReport {
     pub published: Vec<OutEvent>,
     /// Re-checks sent to the queue, with their delay in seconds.
     pub rechecks: Vec<(Recheck, i32)>,
+    /// SQS messages of the batch that failed and may succeed when retried.
+    pub failed_messages: Vec<String>,
     /// Why handling failed, if it did (everything before it is in `audit`).
     #[serde(skip)]
     pub failure: Option<Error>,
@@ -112,6 +130,16 @@ pub struct Handler {
     account: OnceCell<AccountId>,
 }
 
+fn batch_failures(report: &HandleReport) -> Value {
+    Value::Array(
+        report
+            .failed_messages
+            .iter()
+            .map(|id| json!({ "itemIdentifier": id }))
+            .collect(),
+    )
+}
+
 /// The system clock in seconds since the Unix epoch.
 pub fn system_clock() -> i64 {
     std::time::SystemTime::now()
@@ -120,15 +148,47 @@ pub fn system_clock() -> i64 {
         .unwrap_or(0)
 }
 
-fn transitional(state: &PeeringState) -> bool {
-    !matches!(
-        state,
-        PeeringState::PendingAcceptance
-            | PeeringState::Available
-            | PeeringState::Deleted
-            | PeeringState::Failed
-            | PeeringState::Rejected
-    )
+/// A state the watcher keeps an eye on: on its way somewhere, or waiting for
+/// the tool's accept.
+fn watched(state: &PeeringState) -> bool {
+    state.phase() == PeeringPhase::Live && *state != PeeringState::Available
+}
+
+/// The watcher's view of a peering: each side's own state (`None`: the
+/// side does not list the attachment).
+type View = (Option<PeeringState>, Option<PeeringState>);
+
+fn view_text(state: &Option<PeeringState>) -> String {
+    state
+        .as_ref()
+        .map_or_else(|| "unlisted".to_owned(), ToString::to_string)
+}
+
+/// The overall state of a view: the accepter's when it lists the attachment.
+fn overall(view: &View) -> String {
+    view_text(if view.1.is_some() { &view.1 } else { &view.0 })
+}
+
+/// True when the watcher can stop: a side failed or went away, or both
+/// sides agree on a state that the tool acts on (`pendingAcceptance`: accept;
+/// `available`: routes). A side in a Region the tool does not read counts as
+/// agreeing.
+fn settled(view: &View, both_read: bool) -> bool {
+    let sides = [&view.0, &view.1];
+    if sides
+        .iter()
+        .flat_map(|s| s.as_ref())
+        .any(|s| s.phase() != PeeringPhase::Live)
+    {
+        return true;
+    }
+    let actionable =
+        |s: &PeeringState| matches!(s, PeeringState::PendingAcceptance | PeeringState::Available);
+    match view {
+        (Some(a), Some(b)) => a == b && actionable(a),
+        (Some(a), None) | (None, Some(a)) if !both_read => actionable(a),
+        _ => false,
+    }
 }
 
 impl Handler {
@@ -233,6 +293,9 @@ impl Handler {
                 _ => self.reconcile(&inc, &mut report).await,
             };
             if let Err(e) = result {
+                if inc.from_queue && e.is_retryable() {
+                    report.failed_messages.push(inc.id.clone());
+                }
                 report.record(AuditRecord {
                     event_id: inc.id.clone(),
                     decision: "error",
@@ -260,25 +323,46 @@ impl Handler {
     /// [`Handler::handle`] shaped for the Lambda runtime: a retryable failure
     /// is an `Err` (Lambda and EventBridge retry, then the dead-letter queue);
     /// a permanent one is logged once and answered `Ok`, so it is not retried.
+    ///
+    /// An SQS batch is answered with `batchItemFailures` (the event source
+    /// mapping's `ReportBatchItemFailures`): only the messages that failed
+    /// retryably come back, never the ones already handled.
     pub async fn lambda(&self, payload: &Value) -> Result<Value, Error> {
-        match self.handle(payload).await {
-            Ok(report) => Ok(json!({
-                "actions": report.decisions("action").count(),
-                "conflicts": report.decisions("conflict").count(),
-                "dropped": report.decisions("dropped").count(),
-                "published": report.published.len(),
-                "rechecks": report.rechecks.len(),
-            })),
-            Err(e) if e.is_retryable() => Err(e),
-            Err(e) => {
+        let is_batch = payload.get("Records").is_some();
+        let mut report = self.run(payload).await;
+        let failure = report.failure.take();
+        let mut answer = json!({
+            "actions": report.decisions("action").count(),
+            "conflicts": report.decisions("conflict").count(),
+            "dropped": report.decisions("dropped").count(),
+            "published": report.published.len(),
+            "rechecks": report.rechecks.len(),
+        });
+        match failure {
+            // Retry everything unless the batch names the messages to retry.
+            Some(e) if e.is_retryable() && (!is_batch || report.failed_messages.is_empty()) => {
+                Err(e)
+            }
+            Some(e) if !e.is_retryable() => {
                 tracing::error!(error = %e, "permanent failure; the event is not retried");
-                Ok(json!({ "error": e.to_string(), "retryable": false }))
+                answer["error"] = json!(e.to_string());
+                answer["retryable"] = json!(false);
+                if is_batch {
+                    answer["batchItemFailures"] = batch_failures(&report);
+                }
+                Ok(answer)
+            }
+            _ => {
+                if is_batch {
+                    answer["batchItemFailures"] = batch_failures(&report);
+                }
+                Ok(answer)
             }
         }
     }
 
     async fn out_of_scope(&self, inc: &Incoming) -> Result<Option<String>, Error> {
-        if let Some(region) = &inc.region {
+        for region in inc.region.iter().chain(&inc.peer_region) {
             if !self.config.regions.contains(region) {
                 return Ok(Some(format!("{region} is not a managed Region")));
             }
@@ -374,7 +458,8 @@ impl Handler {
                     rechecks.push(Recheck {
                         attachment_id: id.clone(),
                         region: requester.region.clone(),
-                        last_state: PeeringState::InitiatingRequest.to_string(),
+                        last_requester_state: Some(PeeringState::InitiatingRequest.to_string()),
+                        last_accepter_state: None,
                         started_at: now,
                         attempt: 0,
                         origin_event_id: inc.id.clone(),
@@ -396,10 +481,12 @@ impl Handler {
                             "reason": e.planned.reason,
                         }),
                     });
+                    // An accepted peering is `pending` on both sides.
                     rechecks.push(Recheck {
                         attachment_id: attachment_id.clone(),
                         region: region.clone(),
-                        last_state: PeeringState::PendingAcceptance.to_string(),
+                        last_requester_state: Some(PeeringState::Pending.to_string()),
+                        last_accepter_state: Some(PeeringState::Pending.to_string()),
                         started_at: now,
                         attempt: 0,
                         origin_event_id: inc.id.clone(),
@@ -431,13 +518,20 @@ impl Handler {
                     .or_default()
                     .1
                     .push(cidr.to_string()),
-                (_, Err(err)) if err.is_retryable() && failure.is_none() => {
+                // A retryable failure wins: the event comes back and every
+                // step is safe to repeat. A permanent one is reported (the
+                // CLI exits 2) and not retried.
+                (_, Err(err))
+                    if failure
+                        .as_ref()
+                        .is_none_or(|f| !f.is_retryable() && err.is_retryable()) =>
+                {
                     failure = Some(Error::Aws {
                         region: action.region().clone(),
                         operation: "reconcile",
                         code: err.aws_code().map(str::to_owned),
                         message: format!("{action}: {err}"),
-                        retryable: true,
+                        retryable: err.is_retryable(),
                     });
                 }
                 _ => {}
@@ -456,18 +550,28 @@ impl Handler {
             });
         }
 
-        // The safety net restarts the watcher for any peering between states,
-        // in case a re-check chain was lost.
-        if inc.trigger == Trigger::Scheduled {
+        // The safety net, and a peering call seen in CloudTrail (made by
+        // someone else, or by an interrupted run), start watching every
+        // peering between states, in case no re-check chain watches it.
+        let restart = match &inc.trigger {
+            Trigger::Scheduled => true,
+            Trigger::Peering { change, .. } => PEERING_CALLS.contains(&change.as_str()),
+            _ => false,
+        };
+        if restart {
             for p in &plan.peerings {
                 let (Some(id), Some(state)) = (&p.attachment_id, &p.state) else {
                     continue;
                 };
-                if transitional(&PeeringState::parse(state)) {
+                if watched(&PeeringState::parse(state))
+                    && !rechecks.iter().any(|r| &r.attachment_id == id)
+                {
                     rechecks.push(Recheck {
                         attachment_id: id.clone(),
-                        region: p.accepter.region.clone(),
-                        last_state: state.clone(),
+                        region: p.requester.region.clone(),
+                        // Nothing seen yet: the first look announces the state.
+                        last_requester_state: None,
+                        last_accepter_state: None,
                         started_at: (self.clock)(),
                         attempt: 0,
                         origin_event_id: inc.id.clone(),
@@ -476,7 +580,9 @@ impl Handler {
             }
         }
         for r in rechecks {
-            self.schedule(inc, r, report).await;
+            // A re-check that cannot be sent is audited; the scheduled
+            // reconcile starts watching again. The actions stand.
+            let _ = self.schedule(inc, r, report).await;
         }
         self.publish(inc, out_events, report).await;
         match failure {
@@ -485,20 +591,15 @@ impl Handler {
         }
     }
 
-    /// One watcher re-check: describe the attachment, publish a state change
-    /// if it moved, and schedule the next look while it is between states.
+    /// One watcher re-check: describe the attachment on both sides, publish
+    /// a state change if either moved, and schedule the next look while the
+    /// peering is between states. It never waits.
     async fn recheck(
         &self,
         inc: &Incoming,
         recheck: &Recheck,
         report: &mut HandleReport,
     ) -> Result<(), Error> {
-        let ec2 = self.ec2.ec2(&recheck.region)?;
-        let found = ec2
-            .peering_attachments()
-            .await?
-            .into_iter()
-            .find(|p| p.id == recheck.attachment_id);
         let record = |decision: &'static str, reason: String| AuditRecord {
             event_id: inc.id.clone(),
             decision,
@@ -508,18 +609,84 @@ impl Handler {
             reason,
             result: None,
         };
+        let elapsed = (self.clock)().saturating_sub(recheck.started_at).max(0);
+        let attempt = recheck.attempt.saturating_add(1);
+        let found = self
+            .ec2
+            .ec2(&recheck.region)?
+            .peering_attachments()
+            .await?
+            .into_iter()
+            .find(|p| p.id == recheck.attachment_id);
         let Some(peering) = found else {
+            // Describe calls are eventually consistent: a new attachment may
+            // not be listed yet.
+            if elapsed < RECHECK_UNLISTED_GRACE_SECS && attempt < RECHECK_MAX_ATTEMPTS {
+                report.record(record(
+                    "recheck",
+                    format!("not listed in {} yet", recheck.region),
+                ));
+                let next = Recheck {
+                    attempt,
+                    ..recheck.clone()
+                };
+                return self.schedule(inc, next, report).await;
+            }
             report.record(record(
                 "skip",
                 "the attachment is no longer listed; the re-check chain ends".into(),
             ));
             return Ok(());
         };
-        let state = peering.state_in(&recheck.region);
-        if state.as_str() != recheck.last_state {
+
+        // Each side's own view: AWS moves them at different moments.
+        let home_is_requester = peering.requester.region == recheck.region;
+        let other_region = if home_is_requester {
+            &peering.accepter.region
+        } else {
+            &peering.requester.region
+        };
+        let home_state = peering.states.get(&recheck.region).cloned();
+        let both_read = self.config.regions.contains(other_region);
+        let other_state = if both_read {
+            self.ec2
+                .ec2(other_region)?
+                .peering_attachments()
+                .await?
+                .into_iter()
+                .find(|p| p.id == peering.id)
+                .and_then(|p| p.states.get(other_region).cloned())
+        } else {
+            None
+        };
+        let view: View = if home_is_requester {
+            (home_state, other_state)
+        } else {
+            (other_state, home_state)
+        };
+        let last: View = (
+            recheck
+                .last_requester_state
+                .as_deref()
+                .map(PeeringState::parse),
+            recheck
+                .last_accepter_state
+                .as_deref()
+                .map(PeeringState::parse),
+        );
+        let shown = format!(
+            "requester {}, accepter {}",
+            view_text(&view.0),
+            view_text(&view.1)
+        );
+        if view != last {
             report.record(record(
                 "recheck",
-                format!("state changed: {} -> {state}", recheck.last_state),
+                format!(
+                    "state changed: {} -> {} ({shown})",
+                    overall(&last),
+                    overall(&view)
+                ),
             ));
             let change = OutEvent {
                 detail_type: STATE_CHANGE,
@@ -529,8 +696,11 @@ impl Handler {
                     requester_transit_gateway_id: peering.requester.transit_gateway_id.clone(),
                     accepter_region: peering.accepter.region.clone(),
                     accepter_transit_gateway_id: peering.accepter.transit_gateway_id.clone(),
-                    previous_state: recheck.last_state.clone(),
-                    state: state.to_string(),
+                    previous_state: overall(&last),
+                    state: overall(&view),
+                    requester_state: Some(view_text(&view.0)),
+                    accepter_state: Some(view_text(&view.1)),
+                    event_id: Some(recheck.origin_event_id.clone()),
                 })
                 .unwrap_or(Value::Null),
             };
@@ -545,20 +715,25 @@ impl Handler {
                 None => self.reconcile(inc, report).await?,
             }
         } else {
-            report.record(record("recheck", format!("still {state}")));
+            report.record(record("recheck", format!("unchanged ({shown})")));
         }
-        if !transitional(&state) {
+        if settled(&view, both_read) {
             report.record(record(
                 "recheck",
-                format!("{state} needs no further watching; the re-check chain ends"),
+                format!(
+                    "{} needs no further watching; the re-check chain ends",
+                    overall(&view)
+                ),
             ));
             return Ok(());
         }
-        let elapsed = (self.clock)() - recheck.started_at;
-        if elapsed >= RECHECK_GIVE_UP_SECS {
+        if elapsed >= RECHECK_GIVE_UP_SECS || attempt >= RECHECK_MAX_ATTEMPTS {
             report.record(record(
-                "conflict",
-                format!("still {state} after {elapsed}s; giving up (Peering Stuck)"),
+                "stuck",
+                format!(
+                    "still {shown} after {elapsed}s and {} re-checks; giving up (Peering Stuck)",
+                    recheck.attempt
+                ),
             ));
             let stuck = OutEvent {
                 detail_type: PEERING_STUCK,
@@ -566,7 +741,9 @@ impl Handler {
                     "event-id": recheck.origin_event_id,
                     "attachment-id": recheck.attachment_id,
                     "region": recheck.region,
-                    "state": state.to_string(),
+                    "state": overall(&view),
+                    "requester-state": view_text(&view.0),
+                    "accepter-state": view_text(&view.1),
                     "seconds": elapsed,
                 }),
             };
@@ -574,45 +751,56 @@ impl Handler {
             return Ok(());
         }
         let next = Recheck {
-            last_state: state.to_string(),
-            attempt: recheck.attempt + 1,
+            last_requester_state: view.0.as_ref().map(ToString::to_string),
+            last_accepter_state: view.1.as_ref().map(ToString::to_string),
+            attempt,
             ..recheck.clone()
         };
-        self.schedule(inc, next, report).await;
-        Ok(())
+        // If the next look cannot be scheduled, this one fails and comes
+        // back: a re-check is safe to repeat.
+        self.schedule(inc, next, report).await
     }
 
-    async fn schedule(&self, inc: &Incoming, recheck: Recheck, report: &mut HandleReport) {
+    async fn schedule(
+        &self,
+        inc: &Incoming,
+        recheck: Recheck,
+        report: &mut HandleReport,
+    ) -> Result<(), Error> {
         let delay = Recheck::delay_secs(recheck.attempt);
-        let subject = format!("peering {}", recheck.attachment_id);
-        let (decision, reason) = match &self.queue {
-            None => (
-                "skip",
-                "RECHECK_QUEUE_URL is not set; the scheduled reconcile will notice the next state"
-                    .to_owned(),
-            ),
-            Some(queue) => match queue.send(&recheck, delay).await {
-                Ok(()) => (
-                    "recheck",
-                    format!("re-check of {} scheduled in {delay}s", recheck.last_state),
-                ),
-                Err(e) => (
-                    "error",
-                    format!("could not schedule the re-check ({e}); the scheduled reconcile will notice the next state"),
-                ),
-            },
-        };
-        report.record(AuditRecord {
+        let mut audit = AuditRecord {
             event_id: inc.id.clone(),
-            decision,
+            decision: "recheck",
             kind: "schedule_recheck".into(),
             region: Some(recheck.region.clone()),
-            subject,
-            reason,
+            subject: format!("peering {}", recheck.attachment_id),
+            reason: String::new(),
             result: None,
-        });
-        if decision == "recheck" {
-            report.rechecks.push((recheck, delay));
+        };
+        let Some(queue) = &self.queue else {
+            audit.decision = "skip";
+            audit.reason =
+                "RECHECK_QUEUE_URL is not set; the scheduled reconcile will notice the next state"
+                    .into();
+            report.record(audit);
+            return Ok(());
+        };
+        match queue.send(&recheck, delay).await {
+            Ok(()) => {
+                audit.reason = format!(
+                    "re-check number {} scheduled in {delay}s",
+                    recheck.attempt + 1
+                );
+                report.record(audit);
+                report.rechecks.push((recheck, delay));
+                Ok(())
+            }
+            Err(e) => {
+                audit.decision = "error";
+                audit.reason = format!("could not schedule the re-check: {e}");
+                report.record(audit);
+                Err(e)
+            }
         }
     }
 

@@ -421,10 +421,15 @@ fn plan_pair(
                 kind: FindingKind::Conflict,
                 region: Some(failed.requester.region.clone()),
                 subject: format!("peering {} ({pair})", failed.id),
-                reason: format!(
-                    "the peering is {}; delete it to let tgw-peering create a new one",
-                    failed.state()
-                ),
+                reason: match failed.state() {
+                    PeeringState::Rejecting | PeeringState::Rejected => format!(
+                        "the peering was {}; tgw-peering does not request it again while it is listed (delete it to retry)",
+                        failed.state()
+                    ),
+                    state => format!(
+                        "the peering is {state}; delete it to let tgw-peering create a new one"
+                    ),
+                },
             });
         } else if wanted_a && wanted_b {
             let replaced = linking

@@ -143,7 +143,7 @@ fn an_sqs_batch_yields_one_recheck_per_message() {
         panic!("expected a re-check, got {:?}", i.trigger);
     };
     assert_eq!(r.attachment_id.as_str(), ATTACHMENT);
-    assert_eq!(r.last_state, "initiatingRequest");
+    assert_eq!(r.last_requester_state.as_deref(), Some("initiatingRequest"));
     assert_eq!(r.attempt, 0);
     assert_eq!(i.id, fixture("sqs-recheck.json")["Records"][0]["messageId"]);
 }
@@ -192,7 +192,7 @@ fn an_unsupported_cloudtrail_call_is_refused_by_name() {
 
 #[test]
 fn a_missing_key_is_refused_and_named() {
-    let cases: [(&str, &[&str], &str); 6] = [
+    let cases: [(&str, &[&str], &str); 7] = [
         (
             "tag-change-added.json",
             &["detail", "changed-tag-keys"],
@@ -203,7 +203,8 @@ fn a_missing_key_is_refused_and_named() {
             &["detail", "resource-type"],
             "resource-type",
         ),
-        ("tag-change-added.json", &["id"], "id"),
+        ("tag-change-added.json", &["id"], "no id"),
+        ("tag-change-added.json", &["account"], "no account"),
         (
             "cloudtrail-create-vpc.json",
             &["detail", "eventName"],
@@ -246,10 +247,13 @@ fn a_tag_change_on_something_other_than_a_vpc_is_refused() {
 }
 
 #[test]
-fn a_state_change_with_an_unknown_field_or_bad_id_is_refused() {
+fn a_state_change_with_a_bad_id_is_refused_and_a_newer_field_tolerated() {
     let mut e = fixture("state-change.json");
     e["detail"]["colour"] = json!("blue");
-    assert!(refused(&e).contains("colour"));
+    assert!(
+        parse(&e, TAG_KEY).is_ok(),
+        "a newer publisher may add fields"
+    );
 
     let mut e = fixture("state-change.json");
     e["detail"]["attachment-id"] = json!("vpc-0abc");
@@ -264,6 +268,26 @@ fn an_event_with_a_malformed_account_or_region_is_refused() {
     let mut e = fixture("tag-change-added.json");
     e["resources"] = json!(["arn:aws:ec2:Not_A_Region:123456789012:vpc/vpc-0abc"]);
     refused(&e);
+}
+
+#[test]
+fn the_state_change_names_both_regions_for_the_scope_check() {
+    let i = one("state-change.json");
+    assert_eq!(i.peer_region.unwrap().as_str(), "eu-west-1");
+}
+
+#[test]
+fn a_cloudtrail_record_of_another_account_than_its_envelope_is_refused() {
+    let mut e = fixture("cloudtrail-delete-vpc.json");
+    e["detail"]["recipientAccountId"] = json!("210987654321");
+    assert!(refused(&e).contains("recipientAccountId"));
+}
+
+#[test]
+fn the_tools_own_events_may_come_without_an_account() {
+    let mut e = fixture("state-change.json");
+    e.as_object_mut().unwrap().remove("account");
+    assert!(parse(&e, TAG_KEY).is_ok());
 }
 
 #[test]

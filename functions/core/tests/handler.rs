@@ -89,7 +89,11 @@ async fn a_tag_event_requests_the_peering_and_schedules_a_recheck_in_five_second
     let (recheck, delay) = &rechecks[0];
     assert_eq!(*delay, 5);
     assert_eq!(recheck.attachment_id, peerings[0].0);
-    assert_eq!(recheck.last_state, "initiatingRequest");
+    assert_eq!(
+        recheck.last_requester_state.as_deref(),
+        Some("initiatingRequest")
+    );
+    assert_eq!(recheck.last_accepter_state, None);
     assert_eq!(recheck.origin_event_id, fixture_id("tag-change-added.json"));
     // Every audit line carries the triggering event's id.
     let id = fixture_id("tag-change-added.json");
@@ -162,7 +166,10 @@ async fn the_chain_publishes_each_state_change_and_the_accept() {
     assert!(accepted.iter().any(|e| e.detail_type == PEERING_ACCEPTED));
     let rechecks = rig.queue.take();
     assert_eq!(rechecks.len(), 1);
-    assert_eq!(rechecks[0].0.last_state, "pendingAcceptance");
+    assert_eq!(
+        rechecks[0].0.last_accepter_state.as_deref(),
+        Some("pending")
+    );
     assert_eq!(rechecks[0].0.region, region("eu-west-1"));
 }
 
@@ -303,11 +310,13 @@ async fn a_change_of_another_tag_is_skipped_without_reading() {
     assert_eq!(rig.world.reads(), 0);
 }
 
+/// A re-check request that last saw `last_state` on both sides.
 fn recheck(attachment: &str, last_state: &str, started_at: i64, attempt: u32) -> Recheck {
     serde_json::from_value(json!({
         "attachment-id": attachment,
         "region": "us-east-1",
-        "last-state": last_state,
+        "last-requester-state": last_state,
+        "last-accepter-state": last_state,
         "started-at": started_at,
         "attempt": attempt,
         "origin-event-id": "evt-origin",
@@ -351,17 +360,164 @@ async fn a_peering_stuck_for_thirty_minutes_is_reported_and_no_longer_watched() 
     assert_eq!(published[0].detail_type, PEERING_STUCK);
     assert_eq!(published[0].detail["attachment-id"], json!(id));
     assert!(rig.queue.take().is_empty());
-    assert_eq!(report.decisions("conflict").count(), 1);
+    assert_eq!(report.decisions("stuck").count(), 1);
 }
 
 #[tokio::test]
 async fn a_recheck_of_a_vanished_attachment_ends_its_chain() {
     let rig = two_regions();
-    let r = recheck("tgw-attach-0ffffffffffffffff", "pending", system_clock(), 0);
+    let r = recheck(
+        "tgw-attach-0ffffffffffffffff",
+        "pending",
+        system_clock() - 300,
+        6,
+    );
     let report = rig.handler.handle(&sqs_batch(&[r])).await.unwrap();
     assert_eq!(report.decisions("skip").count(), 1);
     assert!(rig.queue.take().is_empty());
     assert!(rig.bus.take().is_empty());
+}
+
+#[tokio::test]
+async fn a_new_attachment_not_listed_yet_is_looked_for_again() {
+    let rig = two_regions();
+    let r = recheck("tgw-attach-0ffffffffffffffff", "pending", system_clock(), 0);
+    rig.handler.handle(&sqs_batch(&[r])).await.unwrap();
+    let next = rig.queue.take();
+    assert_eq!(next.len(), 1, "describe calls are eventually consistent");
+    assert_eq!(next[0].0.attempt, 1);
+}
+
+#[tokio::test]
+async fn the_watcher_waits_for_the_accepter_to_list_the_request_then_the_accept_follows() {
+    let rig = two_regions();
+    requested(&rig).await;
+    // The requester sees pendingAcceptance; the accepter does not list it yet.
+    rig.world
+        .set_side_state("us-east-1", Some(PeeringState::PendingAcceptance));
+    rig.world.set_side_state("eu-west-1", None);
+    let first = recheck_of(&rig, "initiatingRequest", None);
+    rig.handler.handle(&sqs_batch(&[first])).await.unwrap();
+    let change = rig.bus.take();
+    assert_eq!(change.len(), 1);
+    assert_eq!(change[0].detail["accepter-state"], "unlisted");
+    let next = rig.queue.take();
+    assert_eq!(next.len(), 1, "the chain goes on while one side lags");
+    // The change leads to no accept yet: the accepter cannot accept it.
+    rig.handler
+        .handle(&delivered(&change[0], "evt-1"))
+        .await
+        .unwrap();
+    assert!(!rig.world.writes().iter().any(|w| w.starts_with("accept")));
+
+    // The accepter lists it: the next re-check announces it and the accept follows.
+    rig.world
+        .set_side_state("eu-west-1", Some(PeeringState::PendingAcceptance));
+    rig.handler
+        .handle(&sqs_batch(&[next[0].0.clone()]))
+        .await
+        .unwrap();
+    let change = rig.bus.take();
+    assert_eq!(change.len(), 1);
+    assert_eq!(change[0].detail["state"], "pendingAcceptance");
+    assert!(
+        rig.queue.take().is_empty(),
+        "both sides agree: the chain ends"
+    );
+    rig.handler
+        .handle(&delivered(&change[0], "evt-2"))
+        .await
+        .unwrap();
+    assert!(rig
+        .world
+        .writes()
+        .iter()
+        .any(|w| w.starts_with("accept eu-west-1")));
+}
+
+/// The re-check of the world's peering that last saw these states.
+fn recheck_of(rig: &Rig, requester: &str, accepter: Option<&str>) -> Recheck {
+    serde_json::from_value(json!({
+        "attachment-id": rig.world.peerings()[0].0,
+        "region": "us-east-1",
+        "last-requester-state": requester,
+        "last-accepter-state": accepter,
+        "started-at": system_clock(),
+        "attempt": 0,
+        "origin-event-id": "evt-origin",
+    }))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_recheck_that_cannot_be_scheduled_fails_so_its_message_comes_back() {
+    let rig = two_regions();
+    let id = requested(&rig).await;
+    rig.queue
+        .failing
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let batch = sqs_batch(&[recheck(&id, "initiatingRequest", system_clock(), 0)]);
+    let err = rig.handler.handle(&batch).await.unwrap_err();
+    assert!(err.is_retryable());
+    let answer = rig.handler.lambda(&batch).await.unwrap();
+    assert_eq!(
+        answer["batchItemFailures"],
+        json!([{ "itemIdentifier": batch["Records"][0]["messageId"] }])
+    );
+}
+
+#[tokio::test]
+async fn a_peering_call_seen_in_cloudtrail_starts_watching_a_peering_between_states() {
+    let rig = two_regions();
+    requested(&rig).await;
+    // Accepted by someone else: pending on both sides, and nobody watches it.
+    rig.world.set_peering_state(PeeringState::Pending);
+    let report = rig
+        .handler
+        .handle(&fixture("cloudtrail-accept-tgw-peering.json"))
+        .await
+        .unwrap();
+    assert_eq!(report.decisions("action").count(), 0);
+    let watch = rig.queue.take();
+    assert_eq!(watch.len(), 1);
+    assert_eq!(
+        watch[0].0.last_accepter_state, None,
+        "the first look announces"
+    );
+}
+
+#[tokio::test]
+async fn a_rejected_peering_ends_the_chain_and_is_not_requested_again() {
+    let rig = two_regions();
+    let id = requested(&rig).await;
+    rig.world.set_peering_state(PeeringState::Rejected);
+    let r = recheck(&id, "initiatingRequest", system_clock(), 0);
+    rig.handler.handle(&sqs_batch(&[r])).await.unwrap();
+    assert!(rig.queue.take().is_empty());
+    let change = rig.bus.take();
+    assert_eq!(change[0].detail["state"], "rejected");
+    let report = rig
+        .handler
+        .handle(&delivered(&change[0], "evt-rejected"))
+        .await
+        .unwrap();
+    assert_eq!(report.decisions("action").count(), 0);
+    assert_eq!(report.decisions("conflict").count(), 1);
+    assert_eq!(rig.world.peerings().len(), 1);
+}
+
+#[tokio::test]
+async fn a_write_refused_for_good_is_a_permanent_error_that_is_not_retried() {
+    let rig = two_regions();
+    requested(&rig).await;
+    rig.world.set_peering_state(PeeringState::Available);
+    rig.world.refuse_routes();
+    let event = fixture("tag-change-added.json");
+    let err = rig.handler.handle(&event).await.unwrap_err();
+    assert!(!err.is_retryable(), "{err}");
+    assert!(err.to_string().contains("InvalidParameterValue"), "{err}");
+    let answer = rig.handler.lambda(&event).await.unwrap();
+    assert_eq!(answer["retryable"], json!(false));
 }
 
 #[tokio::test]
@@ -407,8 +563,12 @@ async fn a_state_change_that_cannot_be_published_is_retried() {
     let batch = sqs_batch(&[recheck(&id, "initiatingRequest", system_clock(), 0)]);
     let err = rig.handler.handle(&batch).await.unwrap_err();
     assert!(err.is_retryable());
-    // The Lambda fails, so SQS delivers the message again.
-    assert!(rig.handler.lambda(&batch).await.is_err());
+    // The message is reported as a batch item failure, so SQS delivers it again.
+    let answer = rig.handler.lambda(&batch).await.unwrap();
+    assert_eq!(
+        answer["batchItemFailures"],
+        json!([{ "itemIdentifier": batch["Records"][0]["messageId"] }])
+    );
 }
 
 #[tokio::test]

@@ -716,8 +716,8 @@ fn protected_cidrs_are_kept_even_when_their_vpc_is_untagged() {
 }
 
 #[test]
-fn a_rejected_or_deleted_peering_is_replaced() {
-    for state in ["rejected", "deleted"] {
+fn a_deleted_peering_is_replaced() {
+    for state in ["deleting", "deleted"] {
         let w = world(&[E, W])
             .vpc(E, "vpc-e1", Some("true"), &["10.0.0.0/16"])
             .vpc(W, "vpc-w1", Some("true"), &["10.1.0.0/16"])
@@ -733,16 +733,18 @@ fn a_rejected_or_deleted_peering_is_replaced() {
 }
 
 #[test]
-fn a_failed_peering_is_reported_and_not_replaced() {
-    let w = world(&[E, W])
-        .vpc(E, "vpc-e1", Some("true"), &["10.0.0.0/16"])
-        .vpc(W, "vpc-w1", Some("true"), &["10.1.0.0/16"])
-        .peering(P, E, W, "failed", 100);
-    let plan = w.plan();
-    assert!(plan.actions.is_empty());
-    let c: Vec<_> = plan.conflicts().collect();
-    assert_eq!(c.len(), 1);
-    assert!(c[0].reason.contains("failed"));
+fn a_failed_or_rejected_peering_is_reported_and_not_replaced() {
+    for state in ["failed", "rejected"] {
+        let w = world(&[E, W])
+            .vpc(E, "vpc-e1", Some("true"), &["10.0.0.0/16"])
+            .vpc(W, "vpc-w1", Some("true"), &["10.1.0.0/16"])
+            .peering(P, E, W, state, 100);
+        let plan = w.plan();
+        assert!(plan.actions.is_empty(), "{state}: {:?}", plan.actions);
+        let c: Vec<_> = plan.conflicts().collect();
+        assert_eq!(c.len(), 1, "{state}");
+        assert!(c[0].reason.contains(state), "{}", c[0].reason);
+    }
 }
 
 #[test]

@@ -49,6 +49,8 @@ struct State {
     next: u32,
     reads: usize,
     writes: Vec<String>,
+    /// Route writes fail permanently (as for a route table that refuses them).
+    refuse_routes: bool,
 }
 
 /// The world; cheap to clone, every clone sees the same state.
@@ -133,6 +135,27 @@ impl World {
                 *v = state.clone();
             }
         }
+    }
+
+    /// Moves one side of every peering: `None` makes that Region stop
+    /// listing it (as before AWS shows a new request to the accepter).
+    pub fn set_side_state(&self, r: &str, state: Option<PeeringState>) {
+        let mut s = self.0.lock().unwrap();
+        for p in &mut s.peerings {
+            match &state {
+                Some(state) => {
+                    p.states.insert(region(r), state.clone());
+                }
+                None => {
+                    p.states.remove(&region(r));
+                }
+            }
+        }
+    }
+
+    /// Makes every route write fail permanently from now on.
+    pub fn refuse_routes(&self) {
+        self.0.lock().unwrap().refuse_routes = true;
     }
 
     /// The peerings: (id, state).
@@ -222,7 +245,7 @@ impl Ec2Region for RegionView {
         Ok(self.read(|s, _| {
             s.peerings
                 .iter()
-                .filter(|p| p.requester.region == region || p.accepter.region == region)
+                .filter(|p| p.states.contains_key(&region))
                 .map(|p| {
                     // Each Region reports only its own view of the state.
                     let mut p = p.clone();
@@ -337,16 +360,25 @@ impl Ec2Region for RegionView {
         cidr: &Cidr,
         a: &AttachmentId,
     ) -> Result<Outcome, Error> {
-        Ok(self.with(|s, r| {
+        self.with(|s, r| {
             s.writes.push(format!("create_route {r} {cidr}"));
+            if s.refuse_routes {
+                return Err(Error::Aws {
+                    region: r.clone(),
+                    operation: "CreateTransitGatewayRoute",
+                    code: Some("InvalidParameterValue".into()),
+                    message: "the route table refuses the route".into(),
+                    retryable: false,
+                });
+            }
             let rs = s.regions.get_mut(r).unwrap();
             if rs.routes.contains_key(cidr) {
-                Outcome::AlreadyDone("RouteAlreadyExists".into())
+                Ok(Outcome::AlreadyDone("RouteAlreadyExists".into()))
             } else {
                 rs.routes.insert(*cidr, a.clone());
-                Outcome::Done
+                Ok(Outcome::Done)
             }
-        }))
+        })
     }
 
     async fn delete_route(&self, _: &RouteTableId, cidr: &Cidr) -> Result<Outcome, Error> {
@@ -392,15 +424,26 @@ impl Bus {
     }
 }
 
-/// Records every re-check sent, with its delay.
+/// Records every re-check sent, with its delay; fails every send while
+/// `failing` is set.
 #[derive(Default)]
 pub struct Queue {
     pub sent: Mutex<Vec<(Recheck, i32)>>,
+    pub failing: std::sync::atomic::AtomicBool,
 }
 
 #[async_trait]
 impl RecheckQueue for Queue {
     async fn send(&self, recheck: &Recheck, delay_secs: i32) -> Result<(), Error> {
+        if self.failing.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(Error::Aws {
+                region: region("us-east-1"),
+                operation: "SendMessage",
+                code: Some("ThrottlingException".into()),
+                message: "slow down".into(),
+                retryable: true,
+            });
+        }
         self.sent
             .lock()
             .unwrap()
