@@ -6,10 +6,12 @@ VENV        := .venv
 PYTHON      := $(VENV)/bin/python
 VENV_STAMP  := $(VENV)/.installed-$(shell cksum < tests/emulator/requirements.txt | cut -d' ' -f1)
 LAMBDA_STAMP := $(VENV)/.lambda-installed-$(shell cksum < tools/lambda-requirements.txt | cut -d' ' -f1)
+INFRA_VENV  := .venv-infra
+INFRA_STAMP := $(INFRA_VENV)/.installed-$(shell cksum < tools/infra-requirements.txt | cut -d' ' -f1)
 CARGO       ?= cargo
 FUNCTIONS   := vpc-tag-handler attachment-handler
 
-.PHONY: help venv lambda-tools build fmt fmt-check clippy no-sleep test test-unit test-integration lambda-local package demo clean-venv
+.PHONY: help venv lambda-tools infra-tools build fmt fmt-check clippy no-sleep test test-unit test-integration test-infra lint-infra lambda-local package deploy demo clean-venv
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -28,6 +30,14 @@ $(LAMBDA_STAMP): tools/lambda-requirements.txt $(VENV_STAMP)
 	touch $@
 
 lambda-tools: $(LAMBDA_STAMP) ## Install the pinned cargo-lambda (with zig) into .venv from PyPI
+
+$(INFRA_STAMP): tools/infra-requirements.txt
+	python3 -m venv $(INFRA_VENV)
+	$(INFRA_VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/infra-requirements.txt
+	rm -f $(INFRA_VENV)/.installed-*
+	touch $@
+
+infra-tools: $(INFRA_STAMP) ## Create .venv-infra with the pinned checkov and SAM CLI from PyPI
 
 build: ## Build the CLI and every crate (dev profile)
 	$(CARGO) build --workspace
@@ -51,9 +61,19 @@ test-unit: ## Unit and planner tests (no emulator)
 test-integration: venv ## Integration tests against the EC2 emulator
 	$(CARGO) test -p tgw-peering-tests
 
-test: venv fmt-check clippy no-sleep ## Everything CI runs: format, lint, all tests, the functions under cargo-lambda
+test: venv fmt-check clippy no-sleep ## Everything CI runs: format, lint, all tests, the functions under cargo-lambda, the templates
 	$(CARGO) test --workspace
 	$(MAKE) lambda-local
+	$(MAKE) test-infra
+
+lint-infra: venv infra-tools ## cfn-lint, sam validate --lint and checkov on infra/ (offline)
+	$(VENV)/bin/cfn-lint infra/hub.yaml infra/forwarder.yaml
+	SAM_CLI_TELEMETRY=0 $(INFRA_VENV)/bin/sam validate --lint --template infra/hub.yaml --region us-east-1
+	$(INFRA_VENV)/bin/checkov -d infra --framework cloudformation --quiet --compact --skip-download
+
+test-infra: lint-infra ## The template checks, then the rule-pattern and env/IAM consistency tests
+	$(CARGO) build -p tgw-peering
+	$(PYTHON) infra/tests/test_templates.py
 
 lambda-local: venv lambda-tools ## Run the real function binaries under `cargo lambda watch` and invoke them
 	$(CARGO) build $(addprefix -p ,$(FUNCTIONS))
@@ -62,9 +82,12 @@ lambda-local: venv lambda-tools ## Run the real function binaries under `cargo l
 package: lambda-tools ## Build both functions for Lambda (release, arm64) as zips in target/lambda/
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CARGO) lambda build --release --arm64 --output-format zip $(addprefix --bin ,$(FUNCTIONS))
 
+deploy: lambda-tools infra-tools ## Deploy the hub and the forwarders (PEERING_REGIONS=…; needs AWS credentials)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash scripts/deploy.sh
+
 demo: venv ## The whole flow on a local two-Region emulator
 	$(CARGO) build -p tgw-peering
 	PYTHON=$(PYTHON) bash scripts/demo.sh
 
-clean-venv: ## Remove .venv
-	rm -rf $(VENV)
+clean-venv: ## Remove .venv and .venv-infra
+	rm -rf $(VENV) $(INFRA_VENV)

@@ -53,6 +53,11 @@ enum Command {
         #[arg(required = true, value_name = "EVENT.json")]
         files: Vec<String>,
     },
+    /// Print, as JSON, the environment variables the functions read and the
+    /// AWS operations they call: the contract the deployment templates are
+    /// checked against.
+    #[command(hide = true)]
+    Manifest,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -92,10 +97,18 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
     let json = cli.output == Output::Json;
     let session = match cli.command {
         Command::Handle { files } => return handle(&files, json).await,
+        Command::Manifest => {
+            let manifest = serde_json::json!({
+                "environment": Config::VARIABLES,
+                "calls": tgw_peering_core::aws::SDK_CALLS,
+            });
+            println!("{}", render::json(&manifest));
+            return Ok(ExitCode::SUCCESS);
+        }
         _ => Session::from_env().await?,
     };
     match cli.command {
-        Command::Handle { .. } => {}
+        Command::Handle { .. } | Command::Manifest => {}
         Command::Plan => {
             let plan = session.plan().await?;
             if json {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use tgw_peering_core::aws::{CallCounter, SDK_CALLS};
 use tgw_peering_core::handler::{HandleReport, Handler};
 use tgw_peering_tests::{
     tag_event, Emulator, EventPlumbing, Flavour, RegionWorld, EMULATOR_ACCOUNT,
@@ -18,6 +19,9 @@ const WEST: &str = "eu-west-1";
 struct Rig {
     // Dropped last: stops the emulator.
     _emulator: Emulator,
+    /// The calls the handler made: EC2, and EventBridge, SQS and STS.
+    ec2_calls: CallCounter,
+    other_calls: CallCounter,
     east: RegionWorld,
     west: RegionWorld,
     plumbing: EventPlumbing,
@@ -33,13 +37,16 @@ async fn rig() -> (Rig, String, String) {
     let east_vpc = east.vpc("10.1.0.0/16", Some("true"), &[]).await;
     let west_vpc = west.vpc("10.2.0.0/16", Some("true"), &[]).await;
     let plumbing = EventPlumbing::create(&emulator).await;
-    let handler = Arc::new(tgw_peering_core::aws::handler(
+    let (handler, ec2_calls, other_calls) = tgw_peering_core::aws::handler_counted(
         plumbing.config(&[EAST, WEST]),
         &emulator.sdk_config().await,
-    ));
+    );
+    let handler = Arc::new(handler);
     (
         Rig {
             _emulator: emulator,
+            ec2_calls,
+            other_calls,
             east,
             west,
             plumbing,
@@ -199,6 +206,67 @@ async fn a_tag_event_leads_through_the_watcher_to_routes_then_new_and_removed_vp
     assert!(routed(&rig.east, &["10.2.0.0/16"]).await);
     assert!(routed(&rig.west, &["10.1.0.0/16"]).await);
     assert_eq!(rig.east.peerings().await.len(), 1);
+
+    // 6. A concurrent creator made a second managed peering: the scheduled
+    // reconcile deletes the newer one.
+    rig.east
+        .ec2
+        .create_transit_gateway_peering_attachment()
+        .transit_gateway_id(&rig.east.tgw)
+        .peer_transit_gateway_id(&rig.west.tgw)
+        .peer_region(WEST)
+        .peer_account_id(EMULATOR_ACCOUNT)
+        .tag_specifications(
+            aws_sdk_ec2::types::TagSpecification::builder()
+                .resource_type(aws_sdk_ec2::types::ResourceType::TransitGatewayAttachment)
+                .tags(
+                    aws_sdk_ec2::types::Tag::builder()
+                        .key(tgw_peering_core::MANAGED_TAG_KEY)
+                        .value("true")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateTransitGatewayPeeringAttachment");
+    let sweep = handle(&rig.handler, &scheduled_event()).await;
+    let deletes: Vec<String> = actions(std::slice::from_ref(&sweep), "delete_peering").collect();
+    assert_eq!(deletes.len(), 1, "{deletes:?}");
+    assert!(
+        !deletes[0].contains(&attachment),
+        "the older peering is kept"
+    );
+
+    // The flow called exactly the operations the deployment grants.
+    let mut called: Vec<String> = rig
+        .ec2_calls
+        .snapshot()
+        .by_operation
+        .keys()
+        .map(|op| format!("ec2:{op}"))
+        .collect();
+    for op in rig.other_calls.snapshot().by_operation.keys() {
+        let service = SDK_CALLS
+            .iter()
+            .find(|c| !c.starts_with("ec2:") && c.ends_with(&format!(":{op}")))
+            .unwrap_or_else(|| panic!("{op} is not in SDK_CALLS"));
+        called.push((*service).to_owned());
+    }
+    called.sort();
+    let mut granted: Vec<String> = SDK_CALLS.iter().map(|c| (*c).to_owned()).collect();
+    granted.sort();
+    assert_eq!(called, granted);
+}
+
+/// The fixture `scheduled-event.json` with a fresh id.
+fn scheduled_event() -> Value {
+    let path = tgw_peering_tests::workspace_root().join("tests/fixtures/scheduled-event.json");
+    let mut event: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("the fixture")).expect("JSON");
+    event["id"] = Value::from("sweep-after-duplicate");
+    event["account"] = Value::from(EMULATOR_ACCOUNT);
+    event
 }
 
 #[tokio::test]

@@ -753,26 +753,68 @@ impl crate::handler::Identity for AwsIdentity {
     }
 }
 
+/// Every AWS operation the functions call, as IAM names them. The
+/// deployment's roles grant exactly these (plus what Lambda itself needs);
+/// `infra/tests` checks the template against this list, and an emulator test
+/// checks that a full event flow calls exactly these operations.
+pub const SDK_CALLS: &[&str] = &[
+    "ec2:DescribeTransitGateways",
+    "ec2:DescribeVpcs",
+    "ec2:DescribeTransitGatewayPeeringAttachments",
+    "ec2:SearchTransitGatewayRoutes",
+    "ec2:GetTransitGatewayRouteTableAssociations",
+    "ec2:CreateTransitGatewayPeeringAttachment",
+    "ec2:AcceptTransitGatewayPeeringAttachment",
+    "ec2:DeleteTransitGatewayPeeringAttachment",
+    "ec2:AssociateTransitGatewayRouteTable",
+    "ec2:CreateTransitGatewayRoute",
+    "ec2:DeleteTransitGatewayRoute",
+    "events:PutEvents",
+    "sqs:SendMessage",
+    "sts:GetCallerIdentity",
+];
+
 /// Builds the event handler with every client, once per process: EC2 per
 /// managed Region, and EventBridge, SQS and STS in the process's own Region.
 pub fn handler(config: crate::Config, shared: &SdkConfig) -> crate::handler::Handler {
-    let ec2 = Arc::new(AwsClients::new(shared, &config.regions));
+    handler_counted(config, shared).0
+}
+
+/// [`handler`], and counters of the calls it makes: EC2, and the others
+/// (EventBridge, SQS, STS).
+pub fn handler_counted(
+    config: crate::Config,
+    shared: &SdkConfig,
+) -> (crate::handler::Handler, CallCounter, CallCounter) {
+    let clients = AwsClients::new(shared, &config.regions);
+    let ec2_counter = clients.counter().clone();
+    let other = CallCounter::default();
     let bus = config.event_bus_name.clone().map(|bus_name| {
+        let conf = aws_sdk_eventbridge::config::Builder::from(shared)
+            .interceptor(other.clone())
+            .build();
         Arc::new(AwsBus {
-            client: aws_sdk_eventbridge::Client::new(shared),
+            client: aws_sdk_eventbridge::Client::from_conf(conf),
             bus_name,
         }) as Arc<dyn crate::handler::EventBus>
     });
     let queue = config.recheck_queue_url.clone().map(|url| {
+        let conf = aws_sdk_sqs::config::Builder::from(shared)
+            .interceptor(other.clone())
+            .build();
         Arc::new(AwsQueue {
-            client: aws_sdk_sqs::Client::new(shared),
+            client: aws_sdk_sqs::Client::from_conf(conf),
             url,
         }) as Arc<dyn crate::handler::RecheckQueue>
     });
+    let conf = aws_sdk_sts::config::Builder::from(shared)
+        .interceptor(other.clone())
+        .build();
     let identity = Arc::new(AwsIdentity {
-        client: aws_sdk_sts::Client::new(shared),
+        client: aws_sdk_sts::Client::from_conf(conf),
     });
-    crate::handler::Handler::new(config, ec2, bus, queue, identity)
+    let handler = crate::handler::Handler::new(config, Arc::new(clients), bus, queue, identity);
+    (handler, ec2_counter, other)
 }
 
 /// Maps an SDK error of any service to the tool's error.

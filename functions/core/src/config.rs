@@ -57,6 +57,21 @@ impl Config {
         }
     }
 
+    /// Every environment variable the configuration reads (besides the
+    /// SDK's own). The deployment sets these; `infra/tests` checks it.
+    pub const VARIABLES: &'static [&'static str] = &[
+        "PEERING_REGIONS",
+        "ACTIVE_REGION",
+        "PASSIVE_REGION",
+        "TAG_KEY",
+        "TRANSIT_GATEWAY_IDS",
+        "ROUTE_TABLE_IDS",
+        "PRUNE_ROUTES",
+        "PROTECTED_CIDRS",
+        "RECHECK_QUEUE_URL",
+        "EVENT_BUS_NAME",
+    ];
+
     /// Reads the configuration from the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|k| std::env::var(k).ok())
@@ -356,5 +371,17 @@ mod tests {
         assert!(c.prune_routes);
         assert!(c.is_protected(&Cidr::parse("10.20.0.0/16").unwrap()));
         assert!(!c.is_protected(&Cidr::parse("192.168.0.0/16").unwrap()));
+    }
+
+    #[test]
+    fn the_variables_read_are_exactly_the_listed_ones() {
+        let asked = std::cell::RefCell::new(std::collections::BTreeSet::new());
+        let _ = Config::from_lookup(|k| {
+            asked.borrow_mut().insert(k.to_owned());
+            (k == "PEERING_REGIONS").then(|| "us-east-1,eu-west-1".to_owned())
+        });
+        let listed: std::collections::BTreeSet<String> =
+            Config::VARIABLES.iter().map(|v| (*v).to_owned()).collect();
+        assert_eq!(asked.into_inner(), listed);
     }
 }

@@ -1,0 +1,271 @@
+"""Checks of the deployment templates that need no AWS account.
+
+- Every EventBridge rule's pattern, loaded from the templates, is run
+  through a real matcher (moto's EventBridge: put_events, rule, SQS target)
+  against every fixture in tests/fixtures and near misses: it must deliver
+  exactly the events it is meant for.
+- The environment the hub sets is exactly what the functions read, and each
+  function's role grants exactly the AWS operations the functions call (as
+  `tgw-peering manifest` lists them), plus what Lambda itself needs.
+- No IAM action anywhere holds a wildcard; the log retention defaults to 90
+  days.
+
+Run: .venv/bin/python infra/tests/test_templates.py (make test-infra).
+"""
+
+import copy
+import json
+import os
+import subprocess
+import unittest
+from pathlib import Path
+
+import boto3
+from cfnlint.decode import decode
+from moto import mock_aws
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures"
+BIN = Path(os.environ.get("TGW_PEERING_BIN", ROOT / "target" / "debug" / "tgw-peering"))
+
+
+def load(name):
+    template, errors = decode(str(ROOT / "infra" / name))
+    assert not errors, errors
+    return template
+
+
+HUB = load("hub.yaml")
+FORWARDER = load("forwarder.yaml")
+
+
+def plain(value):
+    """The decoded template's nodes as plain JSON values."""
+    return json.loads(json.dumps(value))
+
+
+def resolve(value, template):
+    """Replaces {"Ref": parameter} by the parameter's default."""
+    if isinstance(value, dict):
+        if set(value) == {"Ref"} and value["Ref"] in template.get("Parameters", {}):
+            return template["Parameters"][value["Ref"]]["Default"]
+        return {k: resolve(v, template) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve(v, template) for v in value]
+    return value
+
+
+def rules():
+    """Every rule of both templates: name -> event pattern (parameters at their defaults)."""
+    found = {}
+    for stack, template in (("hub", HUB), ("forwarder", FORWARDER)):
+        for name, resource in template["Resources"].items():
+            props = resource.get("Properties", {})
+            if resource["Type"] == "AWS::Events::Rule" and "EventPattern" in props:
+                found[f"{stack}:{name}"] = resolve(plain(props["EventPattern"]), template)
+            if resource["Type"] == "AWS::Serverless::Function":
+                for event, spec in props.get("Events", {}).items():
+                    if spec["Type"] == "EventBridgeRule":
+                        found[f"{stack}:{name}.{event}"] = resolve(
+                            plain(spec["Properties"]["Pattern"]), template
+                        )
+    return found
+
+
+def fixture(name):
+    return json.loads((FIXTURES / f"{name}.json").read_text())
+
+
+TAG_EVENTS = {"tag-change-added", "tag-change-removed"}
+VPC_CALLS = {
+    "cloudtrail-create-vpc",
+    "cloudtrail-delete-vpc",
+    "cloudtrail-associate-vpc-cidr-block",
+    "cloudtrail-disassociate-vpc-cidr-block",
+}
+PEERING_CALLS = {
+    "cloudtrail-create-tgw-peering",
+    "cloudtrail-accept-tgw-peering",
+    "cloudtrail-delete-tgw-peering",
+}
+EVENT_FIXTURES = sorted(
+    p.stem for p in FIXTURES.glob("*.json") if "Records" not in json.loads(p.read_text())
+)
+
+# What each rule must deliver; everything else (and every near miss) it must not.
+EXPECTED = {
+    "hub:VpcTagHandler.TagChange": TAG_EVENTS,
+    "hub:VpcCloudTrailRule": VPC_CALLS,
+    "hub:PeeringCloudTrailRule": PEERING_CALLS,
+    "hub:AttachmentHandler.StateChange": {"state-change"},
+    "forwarder:TagChangeRule": TAG_EVENTS,
+    "forwarder:VpcCloudTrailRule": VPC_CALLS,
+    "forwarder:PeeringCloudTrailRule": PEERING_CALLS,
+}
+
+
+def near_misses():
+    """Events that look like the right ones but must not match any rule."""
+    misses = {}
+
+    def variant(name, base, change):
+        event = copy.deepcopy(fixture(base))
+        change(event)
+        misses[name] = event
+
+    variant("tag-on-a-subnet", "tag-change-added", lambda e: e["detail"].update({"resource-type": "subnet"}))
+    variant("tag-on-s3", "tag-change-added", lambda e: e["detail"].update({"service": "s3"}))
+    variant("tag-wrong-source", "tag-change-added", lambda e: e.update({"source": "aws.ec2"}))
+    variant("tag-other-key", "tag-change-added", lambda e: e["detail"].update({"changed-tag-keys": ["Owner"]}))
+    variant(
+        "tag-key-other-case",
+        "tag-change-added",
+        lambda e: e["detail"].update({"changed-tag-keys": ["addtotransitgateway"]}),
+    )
+    variant("vpc-call-from-s3", "cloudtrail-create-vpc", lambda e: e["detail"].update({"eventSource": "s3.amazonaws.com"}))
+    variant("run-instances", "cloudtrail-create-vpc", lambda e: e["detail"].update({"eventName": "RunInstances"}))
+    variant("create-tags", "cloudtrail-create-vpc", lambda e: e["detail"].update({"eventName": "CreateTags"}))
+    variant(
+        "peering-call-wrong-detail-type",
+        "cloudtrail-accept-tgw-peering",
+        lambda e: e.update({"detail-type": "AWS Service Event via CloudTrail"}),
+    )
+    variant("state-change-wrong-source", "state-change", lambda e: e.update({"source": "aws.ec2"}))
+    variant("own-audit-event", "state-change", lambda e: e.update({"detail-type": "Peering Requested"}))
+    return misses
+
+
+def delivered(pattern, events):
+    """The names of the events that a rule with `pattern` delivers, by moto's matcher."""
+    with mock_aws():
+        region = "us-east-1"
+        bus = boto3.client("events", region_name=region)
+        sqs = boto3.client("sqs", region_name=region)
+        url = sqs.create_queue(QueueName="deliveries")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        bus.put_rule(Name="rule", EventPattern=json.dumps(pattern))
+        bus.put_targets(Rule="rule", Targets=[{"Id": "q", "Arn": arn}])
+        matched = set()
+        for name, event in events.items():
+            entry = {
+                "Source": event["source"],
+                "DetailType": event["detail-type"],
+                "Detail": json.dumps(event["detail"]),
+                "Resources": event.get("resources", []),
+            }
+            result = bus.put_events(Entries=[entry])
+            assert result["FailedEntryCount"] == 0, result
+            got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+            for message in got:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            if got:
+                matched.add(name)
+        return matched
+
+
+class EventPatterns(unittest.TestCase):
+    def test_every_rule_is_checked(self):
+        self.assertEqual(set(rules()), set(EXPECTED))
+
+    def test_each_rule_matches_its_fixtures_and_rejects_everything_else(self):
+        events = {name: fixture(name) for name in EVENT_FIXTURES}
+        events.update(near_misses())
+        for name, pattern in rules().items():
+            with self.subTest(rule=name):
+                self.assertEqual(delivered(pattern, events), EXPECTED[name])
+
+    def test_the_forwarders_match_what_the_hub_matches(self):
+        found = rules()
+        self.assertEqual(found["forwarder:TagChangeRule"], found["hub:VpcTagHandler.TagChange"])
+        self.assertEqual(found["forwarder:VpcCloudTrailRule"], found["hub:VpcCloudTrailRule"])
+        self.assertEqual(found["forwarder:PeeringCloudTrailRule"], found["hub:PeeringCloudTrailRule"])
+
+
+def manifest():
+    out = subprocess.run([str(BIN), "manifest"], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
+def policy_actions(role):
+    actions = set()
+    for policy in role["Properties"].get("Policies", []):
+        for statement in policy["PolicyDocument"]["Statement"]:
+            listed = statement["Action"]
+            actions.update([listed] if isinstance(listed, str) else listed)
+    return actions
+
+
+def all_policy_documents(template):
+    for resource in template["Resources"].values():
+        props = resource.get("Properties", {})
+        for policy in props.get("Policies", []):
+            yield policy["PolicyDocument"]
+        if "PolicyDocument" in props:
+            yield props["PolicyDocument"]
+        if "AssumeRolePolicyDocument" in props:
+            yield props["AssumeRolePolicyDocument"]
+
+
+# What Lambda itself needs, beyond the functions' own calls.
+LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
+# The re-check queue's event source mapping polls with the function's role.
+SQS_POLLING = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+# Tags given in CreateTransitGatewayPeeringAttachment need ec2:CreateTags.
+TAG_ON_CREATE = {"ec2:CreateTags"}
+# GetCallerIdentity needs no permission (and cannot be denied).
+NEEDS_NO_PERMISSION = {"sts:GetCallerIdentity"}
+
+
+class EnvironmentAndPermissions(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.manifest = manifest()
+
+    def test_the_hub_sets_exactly_the_variables_the_functions_read(self):
+        variables = set(HUB["Globals"]["Function"]["Environment"]["Variables"])
+        for name, resource in HUB["Resources"].items():
+            if resource["Type"] == "AWS::Serverless::Function":
+                own = resource["Properties"].get("Environment", {}).get("Variables", {})
+                variables |= set(own)
+        # ACTIVE_REGION and PASSIVE_REGION are the two-Region alternative to PEERING_REGIONS.
+        read = set(self.manifest["environment"]) - {"ACTIVE_REGION", "PASSIVE_REGION"}
+        self.assertEqual(variables, read)
+
+    def test_each_role_grants_exactly_the_calls_its_function_makes(self):
+        calls = set(self.manifest["calls"]) - NEEDS_NO_PERMISSION
+        expected = {
+            "VpcTagHandlerRole": calls | TAG_ON_CREATE | LOGS,
+            "AttachmentHandlerRole": calls | TAG_ON_CREATE | LOGS | SQS_POLLING,
+        }
+        for role, wanted in expected.items():
+            with self.subTest(role=role):
+                self.assertEqual(policy_actions(plain(HUB["Resources"][role])), wanted)
+
+    def test_each_function_runs_with_its_own_role(self):
+        self.assertEqual(HUB["Resources"]["VpcTagHandler"]["Properties"]["Role"], {"Fn::GetAtt": ["VpcTagHandlerRole", "Arn"]})
+        self.assertEqual(
+            HUB["Resources"]["AttachmentHandler"]["Properties"]["Role"], {"Fn::GetAtt": ["AttachmentHandlerRole", "Arn"]}
+        )
+
+    def test_the_forwarder_role_may_only_put_events(self):
+        self.assertEqual(policy_actions(plain(FORWARDER["Resources"]["ForwardRole"])), {"events:PutEvents"})
+
+    def test_no_iam_action_holds_a_wildcard(self):
+        for stack, template in (("hub", HUB), ("forwarder", FORWARDER)):
+            for document in all_policy_documents(plain(template)):
+                for statement in document["Statement"]:
+                    listed = statement["Action"]
+                    for action in [listed] if isinstance(listed, str) else listed:
+                        with self.subTest(stack=stack, action=action):
+                            self.assertNotIn("*", action)
+
+    def test_logs_are_kept_ninety_days_by_default(self):
+        self.assertEqual(HUB["Parameters"]["LogRetentionDays"]["Default"], 90)
+        groups = [r for r in HUB["Resources"].values() if r["Type"] == "AWS::Logs::LogGroup"]
+        self.assertEqual(len(groups), 2)
+        for group in groups:
+            self.assertEqual(plain(group["Properties"]["RetentionInDays"]), {"Ref": "LogRetentionDays"})
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
