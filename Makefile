@@ -81,6 +81,8 @@ lambda-local: venv lambda-tools ## Run the real function binaries under `cargo l
 
 package: lambda-tools ## Build both functions for Lambda (release, arm64) as zips in target/lambda/
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CARGO) lambda build --release --arm64 --output-format zip $(addprefix --bin ,$(FUNCTIONS))
+	@for f in $(FUNCTIONS); do test -s target/lambda/$$f/bootstrap.zip || { echo "error: no target/lambda/$$f/bootstrap.zip" >&2; exit 1; }; \
+		echo "target/lambda/$$f/bootstrap.zip: $$(du -h target/lambda/$$f/bootstrap.zip | cut -f1)"; done
 
 deploy: lambda-tools infra-tools ## Deploy the hub and the forwarders (PEERING_REGIONS=…; needs AWS credentials)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash scripts/deploy.sh
