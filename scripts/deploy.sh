@@ -6,13 +6,16 @@
 #   PEERING_REGIONS=us-east-1,eu-west-1 make deploy
 #
 # Optional: HUB_REGION (default: the first of PEERING_REGIONS), STACK_NAME
-# (default tgw-peering), HUB_PARAMETERS (more hub parameter overrides, e.g.
-# "TagKey=peer-me PruneRoutes=true NotificationEmail=ops@example.com").
+# (default tgw-peering), TAG_KEY and ENABLE_CLOUDTRAIL_RULES (passed to the hub
+# and every forwarder alike), HUB_PARAMETERS (more hub parameter overrides,
+# e.g. "PruneRoutes=true NotificationEmail=ops@example.com").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${PEERING_REGIONS:?set PEERING_REGIONS, e.g. us-east-1,eu-west-1}"
 HUB_REGION=${HUB_REGION:-${PEERING_REGIONS%%,*}}
 STACK_NAME=${STACK_NAME:-tgw-peering}
+TAG_KEY=${TAG_KEY:-addToTransitGateway}
+ENABLE_CLOUDTRAIL_RULES=${ENABLE_CLOUDTRAIL_RULES:-false}
 SAM=${SAM:-.venv-infra/bin/sam}
 export SAM_CLI_TELEMETRY=0
 case ",$PEERING_REGIONS," in
@@ -25,7 +28,8 @@ echo "== hub stack $STACK_NAME in $HUB_REGION"
 # shellcheck disable=SC2086
 "$SAM" deploy --template-file .aws-sam/build/template.yaml --stack-name "$STACK_NAME" \
   --region "$HUB_REGION" --resolve-s3 --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
-  --parameter-overrides "PeeringRegions=$PEERING_REGIONS" ${HUB_PARAMETERS:-}
+  --parameter-overrides "PeeringRegions=$PEERING_REGIONS" "TagKey=$TAG_KEY" \
+  "EnableCloudTrailRules=$ENABLE_CLOUDTRAIL_RULES" ${HUB_PARAMETERS:-}
 
 IFS=, read -r -a regions <<<"$PEERING_REGIONS"
 for region in "${regions[@]}"; do
@@ -33,6 +37,7 @@ for region in "${regions[@]}"; do
   echo "== forwarder stack $STACK_NAME-forwarder in $region"
   "$SAM" deploy --template-file infra/forwarder.yaml --stack-name "$STACK_NAME-forwarder" \
     --region "$region" --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
-    --parameter-overrides "HubRegion=$HUB_REGION"
+    --parameter-overrides "HubRegion=$HUB_REGION" "TagKey=$TAG_KEY" \
+    "EnableCloudTrailRules=$ENABLE_CLOUDTRAIL_RULES"
 done
 echo "Deployed. Check with: PEERING_REGIONS=$PEERING_REGIONS tgw-peering status"

@@ -181,6 +181,83 @@ class EventPatterns(unittest.TestCase):
         self.assertEqual(found["forwarder:PeeringCloudTrailRule"], found["hub:PeeringCloudTrailRule"])
 
 
+class Wiring(unittest.TestCase):
+    """Each rule invokes the function meant for it, as the stack translates it."""
+
+    def targets(self):
+        found = {}
+        for name, resource in HUB["Resources"].items():
+            if resource["Type"] == "AWS::Serverless::Function":
+                for event, spec in resource["Properties"].get("Events", {}).items():
+                    found[f"{name}.{event}"] = (name, spec["Type"])
+            if resource["Type"] == "AWS::Events::Rule":
+                (target,) = resource["Properties"]["Targets"]
+                found[name] = (plain(target["Arn"])["Fn::GetAtt"][0], "EventBridgeRule")
+        return found
+
+    def test_each_event_reaches_the_function_meant_for_it(self):
+        self.assertEqual(
+            self.targets(),
+            {
+                "VpcTagHandler.TagChange": ("VpcTagHandler", "EventBridgeRule"),
+                "VpcTagHandler.Sweep": ("VpcTagHandler", "Schedule"),
+                "VpcCloudTrailRule": ("VpcTagHandler", "EventBridgeRule"),
+                "AttachmentHandler.StateChange": ("AttachmentHandler", "EventBridgeRule"),
+                "AttachmentHandler.Rechecks": ("AttachmentHandler", "SQS"),
+                "PeeringCloudTrailRule": ("AttachmentHandler", "EventBridgeRule"),
+            },
+        )
+
+    def test_the_state_change_rule_listens_on_the_bus_the_functions_publish_to(self):
+        rule = HUB["Resources"]["AttachmentHandler"]["Properties"]["Events"]["StateChange"]
+        env = HUB["Globals"]["Function"]["Environment"]["Variables"]
+        self.assertEqual(plain(rule["Properties"]["EventBusName"]), plain(env["EVENT_BUS_NAME"]))
+        self.assertEqual(plain(env["RECHECK_QUEUE_URL"]), {"Ref": "RecheckQueue"})
+        rechecks = HUB["Resources"]["AttachmentHandler"]["Properties"]["Events"]["Rechecks"]
+        self.assertEqual(plain(rechecks["Properties"]["Queue"]), {"Fn::GetAtt": ["RecheckQueue", "Arn"]})
+        self.assertEqual(plain(rechecks["Properties"]["FunctionResponseTypes"]), ["ReportBatchItemFailures"])
+
+    def test_the_recheck_queue_visibility_suits_the_function_and_the_watcher(self):
+        timeout = HUB["Globals"]["Function"]["Timeout"]
+        visibility = HUB["Resources"]["RecheckQueue"]["Properties"]["VisibilityTimeout"]
+        self.assertGreaterEqual(visibility, 6 * timeout)
+        # The watcher gives up after 30 minutes: a redelivered re-check must still count.
+        self.assertLess(visibility, 30 * 60)
+
+    def test_every_forwarder_rule_targets_the_hub_bus_its_role_may_put_to(self):
+        role = plain(FORWARDER["Resources"]["ForwardRole"])
+        (statement,) = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+        for name, resource in FORWARDER["Resources"].items():
+            if resource["Type"] == "AWS::Events::Rule":
+                (target,) = plain(resource["Properties"]["Targets"])
+                with self.subTest(rule=name):
+                    self.assertEqual(target["Arn"], statement["Resource"])
+                    self.assertEqual(target["RoleArn"], {"Fn::GetAtt": ["ForwardRole", "Arn"]})
+                    self.assertIn("DeadLetterConfig", target)
+
+
+# The fields of the functions' audit lines (functions/core/src/handler.rs,
+# AuditRecord), under "fields" in the JSON log format.
+AUDIT_FIELDS = {"message", "event_id", "decision", "kind", "region", "subject", "reason", "result"}
+
+
+class AuditQueries(unittest.TestCase):
+    def test_metric_filters_and_queries_use_only_audit_fields(self):
+        import re
+
+        texts = []
+        for resource in HUB["Resources"].values():
+            if resource["Type"] == "AWS::Logs::MetricFilter":
+                texts.append(resource["Properties"]["FilterPattern"])
+            if resource["Type"] == "AWS::Logs::QueryDefinition":
+                texts.append(resource["Properties"]["QueryString"])
+        self.assertGreaterEqual(len(texts), 6)
+        for text in texts:
+            used = set(re.findall(r"fields\.([a-z_]+)", text))
+            self.assertTrue(used, text)
+            self.assertLessEqual(used, AUDIT_FIELDS, text)
+
+
 def manifest():
     out = subprocess.run([str(BIN), "manifest"], check=True, capture_output=True, text=True)
     return json.loads(out.stdout)

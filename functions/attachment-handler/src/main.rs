@@ -1,6 +1,8 @@
-//! The `attachment-handler` Lambda function: peering attachment events (the watcher's Transit Gateway Peering Attachment State
-//! Change, CloudTrail Create/Accept/DeleteTransitGatewayPeeringAttachment), the watcher's re-check
-//! messages from SQS, and the scheduled reconcile.
+//! The `attachment-handler` Lambda function: peering attachment events (the
+//! watcher's Transit Gateway Peering Attachment State Change, CloudTrail
+//! Create/Accept/DeleteTransitGatewayPeeringAttachment) and the watcher's
+//! re-check messages from SQS. (It would handle a Scheduled Event too; the
+//! hub stack sends the sweep to vpc-tag-handler.)
 //!
 //! Wiring only: tracing (JSON when AWS_LAMBDA_LOG_FORMAT=JSON), configuration,
 //! the SDK clients built once at init, then the runtime loop. The dispatch is
