@@ -202,16 +202,17 @@ async fn tagging_one_more_vpc_adds_exactly_its_routes_and_untagging_removes_them
     assert_eq!(east.static_routes().await, east_before);
 }
 
-/// The world of the acceptance criteria, on plain moto: 100 tagged VPCs per
+/// The world of the acceptance criteria, on plain moto: 200 tagged VPCs per
 /// Region plus an untagged VPC, one tagged `false`, one tagged `True` and one
 /// with a secondary CIDR.
 #[tokio::test]
-async fn plain_moto_with_a_hundred_vpcs_per_region_converges_and_a_no_op_costs_at_most_ten_reads() {
+async fn plain_moto_with_two_hundred_vpcs_per_region_converges_and_a_no_op_costs_at_most_ten_reads()
+{
     let emulator = Emulator::start(Flavour::Plain);
     let east = RegionWorld::new(&emulator, EAST).await;
     let west = RegionWorld::new(&emulator, WEST).await;
     for (w, n) in [(&east, 10), (&west, 20)] {
-        for i in 0..100 {
+        for i in 0..200 {
             w.vpc(&format!("10.{n}.{i}.0/24"), Some("true"), &[]).await;
         }
         w.vpc(&format!("10.{}.0.0/24", n + 1), None, &[]).await;
@@ -237,7 +238,7 @@ async fn plain_moto_with_a_hundred_vpcs_per_region_converges_and_a_no_op_costs_a
     let peering = the_available_peering(&east, &west).await;
     let east_wants = tagged_cidrs(&west).await;
     let west_wants = tagged_cidrs(&east).await;
-    assert_eq!(east_wants.len(), 103, "100 + True + a VPC with two CIDRs");
+    assert_eq!(east_wants.len(), 203, "200 + True + a VPC with two CIDRs");
     assert!(!west_wants.contains("10.11.0.0/24") && !west_wants.contains("10.11.1.0/24"));
     assert_routes(&east, &east_wants, &peering).await;
     assert_routes(&west, &west_wants, &peering).await;

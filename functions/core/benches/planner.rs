@@ -1,0 +1,147 @@
+//! The pure planner's time as the network grows: 10 to 10,000 tagged VPCs
+//! per Region, in meshes of 2 and 5 Regions. Each world is peered and half
+//! of its routes are in place, so the planner matches routes, plans the
+//! missing half and checks every supernet. `cargo bench -p
+//! tgw-peering-core --bench planner`; results in BENCHMARKS.md.
+#![allow(clippy::unwrap_used)] // bench setup: a panic is a failed run
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use tgw_peering_core::domain::{
+    AccountId, AttachmentId, Cidr, CidrState, GatewayRef, PeeringAttachment, PeeringState, Region,
+    RouteTableId, RouteTarget, StaticRoute, TransitGateway, TransitGatewayId, Vpc, VpcId,
+};
+use tgw_peering_core::observed::{Observed, RouteTableState};
+use tgw_peering_core::{plan, Config, MANAGED_TAG_KEY};
+
+const REGIONS: [&str; 5] = [
+    "us-east-1",
+    "eu-west-1",
+    "ap-south-1",
+    "us-west-2",
+    "sa-east-1",
+];
+
+fn tgw(i: usize) -> TransitGatewayId {
+    TransitGatewayId::parse(&format!("tgw-0{i:016x}")).unwrap()
+}
+
+fn peering_id(a: usize, b: usize) -> AttachmentId {
+    AttachmentId::parse(&format!("tgw-attach-0{a:08x}{b:08x}")).unwrap()
+}
+
+/// VPC `v` of Region `r`: 10.x.y.0/24, unique across the mesh.
+fn vpc_cidr(r: usize, v: usize) -> Cidr {
+    let n = r * 10_000 + v;
+    Cidr::parse(&format!("10.{}.{}.0/24", n / 256, n % 256)).unwrap()
+}
+
+fn world(regions: usize, vpcs: usize) -> (Observed, Config) {
+    let names: Vec<Region> = REGIONS[..regions]
+        .iter()
+        .map(|r| Region::parse(r).unwrap())
+        .collect();
+    let account = AccountId::parse("123456789012").unwrap();
+    let gw = |i: usize| GatewayRef {
+        region: names[i].clone(),
+        transit_gateway_id: tgw(i),
+        account_id: Some(account.clone()),
+    };
+    let mut peerings = Vec::new();
+    for a in 0..regions {
+        for b in a + 1..regions {
+            let states: BTreeMap<Region, PeeringState> = [
+                (names[a].clone(), PeeringState::Available),
+                (names[b].clone(), PeeringState::Available),
+            ]
+            .into_iter()
+            .collect();
+            peerings.push(PeeringAttachment {
+                id: peering_id(a, b),
+                requester: gw(a),
+                accepter: gw(b),
+                states,
+                created_at: Some(1),
+                tags: [(MANAGED_TAG_KEY.to_owned(), "true".to_owned())]
+                    .into_iter()
+                    .collect(),
+            });
+        }
+    }
+    let mut observed = Observed::default();
+    for (r, region) in names.iter().enumerate() {
+        let state = observed.regions.entry(region.clone()).or_default();
+        state.transit_gateways.push(TransitGateway {
+            id: tgw(r),
+            owner_id: Some(account.clone()),
+            state: "available".into(),
+            default_association_route_table: Some(
+                RouteTableId::parse(&format!("tgw-rtb-0{r:016x}")).unwrap(),
+            ),
+        });
+        state.vpcs = (0..vpcs)
+            .map(|v| Vpc {
+                id: VpcId::parse(&format!("vpc-0{r:04x}{v:012x}")).unwrap(),
+                tags: [("addToTransitGateway".to_owned(), "true".to_owned())]
+                    .into_iter()
+                    .collect(),
+                cidrs: vec![(vpc_cidr(r, v), CidrState::Associated)],
+            })
+            .collect();
+        state.peerings = peerings
+            .iter()
+            .filter(|p| p.requester.region == *region || p.accepter.region == *region)
+            .cloned()
+            .collect();
+        // Half of every other Region's CIDRs are routed already.
+        let mut routes = Vec::new();
+        let mut associations = BTreeSet::new();
+        for other in (0..regions).filter(|o| *o != r) {
+            let id = peering_id(r.min(other), r.max(other));
+            associations.insert(id.clone());
+            for v in (0..vpcs).step_by(2) {
+                routes.push(StaticRoute {
+                    cidr: vpc_cidr(other, v),
+                    target: RouteTarget::Attachment(id.clone()),
+                    state: "active".into(),
+                });
+            }
+        }
+        state.route_table = Some(RouteTableState {
+            id: RouteTableId::parse(&format!("tgw-rtb-0{r:016x}")).unwrap(),
+            static_routes: routes,
+            associations,
+            truncated: false,
+        });
+    }
+    (observed, Config::for_regions(names))
+}
+
+fn planner(c: &mut Criterion) {
+    for regions in [2, 5] {
+        let mut group = c.benchmark_group(format!("plan/{regions}-regions"));
+        group.sample_size(10);
+        for vpcs in [10, 100, 1_000, 10_000] {
+            let (observed, config) = world(regions, vpcs);
+            // Sanity: the missing half is planned.
+            let expected = regions * (regions - 1) * (vpcs / 2);
+            let got = plan(&observed, &config)
+                .unwrap()
+                .actions
+                .iter()
+                .filter(|a| a.action.kind() == "create_route")
+                .count();
+            assert_eq!(got, expected, "{regions} Regions, {vpcs} VPCs");
+            group.throughput(Throughput::Elements((regions * vpcs) as u64));
+            group.bench_with_input(BenchmarkId::from_parameter(vpcs), &vpcs, |b, _| {
+                b.iter(|| plan(black_box(&observed), black_box(&config)).unwrap())
+            });
+        }
+        group.finish();
+    }
+}
+
+criterion_group!(benches, planner);
+criterion_main!(benches);
