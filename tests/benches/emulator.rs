@@ -189,6 +189,6 @@ async fn main() {
         .map(|s| s.trim().parse().expect("TGW_BENCH_SIZES: numbers"))
         .collect();
     ec2_calls(&sizes).await;
-    write_throughput(1000).await;
     handler_latency(100, 100).await;
+    write_throughput(1000).await;
 }
