@@ -154,6 +154,28 @@ fn watched(state: &PeeringState) -> bool {
     state.phase() == PeeringPhase::Live && *state != PeeringState::Available
 }
 
+impl Recheck {
+    /// The first re-check of a chain, which last saw `seen` (requester's
+    /// state, accepter's state).
+    fn first(
+        attachment_id: &crate::domain::AttachmentId,
+        region: &Region,
+        seen: View,
+        now: i64,
+        origin_event_id: &str,
+    ) -> Recheck {
+        Recheck {
+            attachment_id: attachment_id.clone(),
+            region: region.clone(),
+            last_requester_state: seen.0.as_ref().map(ToString::to_string),
+            last_accepter_state: seen.1.as_ref().map(ToString::to_string),
+            started_at: now,
+            attempt: 0,
+            origin_event_id: origin_event_id.to_owned(),
+        }
+    }
+}
+
 /// The watcher's view of a peering: each side's own state (`None`: the
 /// side does not list the attachment).
 type View = (Option<PeeringState>, Option<PeeringState>);
@@ -455,15 +477,13 @@ impl Handler {
                             "reason": e.planned.reason,
                         }),
                     });
-                    rechecks.push(Recheck {
-                        attachment_id: id.clone(),
-                        region: requester.region.clone(),
-                        last_requester_state: Some(PeeringState::InitiatingRequest.to_string()),
-                        last_accepter_state: None,
-                        started_at: now,
-                        attempt: 0,
-                        origin_event_id: inc.id.clone(),
-                    });
+                    rechecks.push(Recheck::first(
+                        id,
+                        &requester.region,
+                        (Some(PeeringState::InitiatingRequest), None),
+                        now,
+                        &inc.id,
+                    ));
                 }
                 (
                     Action::AcceptPeering {
@@ -482,15 +502,13 @@ impl Handler {
                         }),
                     });
                     // An accepted peering is `pending` on both sides.
-                    rechecks.push(Recheck {
-                        attachment_id: attachment_id.clone(),
-                        region: region.clone(),
-                        last_requester_state: Some(PeeringState::Pending.to_string()),
-                        last_accepter_state: Some(PeeringState::Pending.to_string()),
-                        started_at: now,
-                        attempt: 0,
-                        origin_event_id: inc.id.clone(),
-                    });
+                    rechecks.push(Recheck::first(
+                        attachment_id,
+                        region,
+                        (Some(PeeringState::Pending), Some(PeeringState::Pending)),
+                        now,
+                        &inc.id,
+                    ));
                 }
                 (
                     Action::CreateRoute {
@@ -566,16 +584,14 @@ impl Handler {
                 if watched(&PeeringState::parse(state))
                     && !rechecks.iter().any(|r| &r.attachment_id == id)
                 {
-                    rechecks.push(Recheck {
-                        attachment_id: id.clone(),
-                        region: p.requester.region.clone(),
-                        // Nothing seen yet: the first look announces the state.
-                        last_requester_state: None,
-                        last_accepter_state: None,
-                        started_at: (self.clock)(),
-                        attempt: 0,
-                        origin_event_id: inc.id.clone(),
-                    });
+                    // Nothing seen yet: the first look announces the state.
+                    rechecks.push(Recheck::first(
+                        id,
+                        &p.requester.region,
+                        (None, None),
+                        (self.clock)(),
+                        &inc.id,
+                    ));
                 }
             }
         }
