@@ -11,7 +11,7 @@ INFRA_STAMP := $(INFRA_VENV)/.installed-$(shell cksum < tools/infra-requirements
 CARGO       ?= cargo
 FUNCTIONS   := vpc-tag-handler attachment-handler
 
-.PHONY: help venv lambda-tools infra-tools build fmt fmt-check clippy no-sleep test test-unit test-integration test-infra lint-infra lambda-local package deploy demo clean-venv
+.PHONY: help venv lambda-tools infra-tools build fmt fmt-check clippy no-sleep test test-unit test-integration test-infra lint-infra lambda-local package deploy demo clean-venv bench bench-planner bench-plan-instructions bench-emulator bench-coldstart
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -90,6 +90,21 @@ deploy: lambda-tools infra-tools ## Deploy the hub and the forwarders (PEERING_R
 demo: venv ## The whole flow on a local two-Region emulator
 	$(CARGO) build -p tgw-peering
 	PYTHON=$(PYTHON) bash scripts/demo.sh
+
+bench: bench-planner bench-plan-instructions bench-emulator bench-coldstart ## Every benchmark of BENCHMARKS.md (slow: release builds)
+
+bench-planner: ## Criterion: plan() time, 2 and 5 Regions, 10 to 10,000 VPCs per Region
+	$(CARGO) bench -p tgw-peering-core --bench planner
+
+bench-plan-instructions: ## Instructions per plan() under valgrind (repeatable counts)
+	bash scripts/plan-instructions.sh
+
+bench-emulator: venv ## EC2 calls per reconcile, handler latency, route-write throughput on the emulator
+	$(CARGO) bench -p tgw-peering-tests --bench emulator --profile dev
+
+bench-coldstart: venv ## Init time, peak RSS and zip size of the functions' release builds
+	$(CARGO) build --release $(addprefix -p ,$(FUNCTIONS))
+	$(PYTHON) tests/benches/coldstart.py --binaries target/release
 
 clean-venv: ## Remove .venv and .venv-infra
 	rm -rf $(VENV) $(INFRA_VENV)

@@ -12,7 +12,9 @@ use serde_json::{json, Value};
 use tgw_peering::commands::{apply, ApplyOptions, ApplyReport, Session};
 use tgw_peering_core::aws::CallCounts;
 use tgw_peering_core::reconcile::execute_with;
-use tgw_peering_tests::{config, tag_event, Emulator, Flavour, RegionWorld, EMULATOR_ACCOUNT};
+use tgw_peering_tests::{
+    config, tag_event, Emulator, FaultProxy, Faults, Flavour, RegionWorld, EMULATOR_ACCOUNT,
+};
 
 const EAST: &str = "us-east-1";
 const WEST: &str = "eu-west-1";
@@ -87,34 +89,55 @@ async fn ec2_calls(sizes: &[u32]) {
 
 /// A world of `vpcs` per Region whose peering is available and associated,
 /// with every route missing: the plan that remains is the route writes.
-async fn write_throughput(vpcs: u32) {
-    println!(
-        "\n### Route writes: {} missing routes (plain moto)\n",
-        2 * vpcs
-    );
-    println!("| in flight | seconds | writes per second |");
-    println!("|---|---|---|");
-    for in_flight in [1, 4, 8] {
-        let emulator = Emulator::start(Flavour::Plain);
-        let _world = world(&emulator, vpcs).await;
-        let session = Session::new(config(&[EAST, WEST]), &emulator.sdk_config().await);
-        // Create, accept and associate the peering first.
-        let plan = loop {
-            let plan = session.plan().await.expect("a plan");
-            if plan.actions.iter().all(|p| p.action.is_route_write()) && !plan.actions.is_empty() {
-                break plan;
-            }
-            execute_with(&session.clients, &plan, 8).await;
-        };
-        let start = Instant::now();
-        let done = execute_with(&session.clients, &plan, in_flight).await;
-        let seconds = start.elapsed().as_secs_f64();
-        assert_eq!(done.failures().count(), 0);
-        assert_eq!(done.executed.len(), 2 * vpcs as usize);
-        println!(
-            "| {in_flight} | {seconds:.2} | {:.0} |",
-            done.executed.len() as f64 / seconds
-        );
+/// Run on plain moto, and through the proxy that adds `delay_ms` to every
+/// EC2 call, a stand-in for a real endpoint's latency (moto answers in a few
+/// milliseconds and serialises its work, which hides what concurrency buys).
+async fn write_throughput(vpcs: u32, delays_ms: &[u64]) {
+    println!("\n### Route writes: {} missing routes\n", 2 * vpcs);
+    println!("| EC2 latency | in flight | seconds | writes per second |");
+    println!("|---|---|---|---|");
+    for &delay_ms in delays_ms {
+        for in_flight in [1, 4, 8] {
+            let emulator = Emulator::start(Flavour::Plain);
+            let _world = world(&emulator, vpcs).await;
+            let proxy = FaultProxy::start(
+                &emulator,
+                Faults {
+                    delay_ms,
+                    ..Faults::default()
+                },
+            );
+            let session = Session::new(config(&[EAST, WEST]), &proxy.sdk_config().await);
+            // Create, accept and associate the peering first, without routes.
+            let plan = loop {
+                let mut plan = session.plan().await.expect("a plan");
+                let setup: Vec<_> = plan
+                    .actions
+                    .iter()
+                    .filter(|p| !p.action.is_route_write())
+                    .cloned()
+                    .collect();
+                if setup.is_empty() && !plan.actions.is_empty() {
+                    break plan;
+                }
+                plan.actions = setup;
+                execute_with(&session.clients, &plan, 1).await;
+            };
+            let start = Instant::now();
+            let done = execute_with(&session.clients, &plan, in_flight).await;
+            let seconds = start.elapsed().as_secs_f64();
+            assert_eq!(done.failures().count(), 0);
+            assert_eq!(done.executed.len(), 2 * vpcs as usize);
+            let latency = if delay_ms == 0 {
+                "moto alone".to_owned()
+            } else {
+                format!("moto + {delay_ms} ms")
+            };
+            println!(
+                "| {latency} | {in_flight} | {seconds:.1} | {:.0} |",
+                done.executed.len() as f64 / seconds
+            );
+        }
     }
 }
 
@@ -190,5 +213,5 @@ async fn main() {
         .collect();
     ec2_calls(&sizes).await;
     handler_latency(100, 100).await;
-    write_throughput(1000).await;
+    write_throughput(1000, &[0, 50]).await;
 }

@@ -42,57 +42,31 @@ impl Emulator {
     /// The Python interpreter is `.venv/bin/python` of the repository (made by
     /// `make venv`), or `TGW_EMULATOR_PYTHON`.
     pub fn start(flavour: Flavour) -> Emulator {
-        let python = std::env::var("TGW_EMULATOR_PYTHON")
-            .map(PathBuf::from)
-            .unwrap_or_else(|_| workspace_root().join(".venv/bin/python"));
-        assert!(
-            python.exists(),
-            "{} not found: run `make venv` first (it installs the pinned moto)",
-            python.display()
-        );
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let mut cmd = Command::new(python);
-        cmd.arg(workspace_root().join("tests/emulator/server.py"))
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        match flavour {
-            Flavour::Plain => {
-                cmd.env("TGW_EMULATOR_PLAIN", "1");
-            }
+        let env = match flavour {
+            Flavour::Plain => ("TGW_EMULATOR_PLAIN", "1".to_owned()),
             Flavour::Patched { phase_seconds } => {
-                cmd.env("TGW_EMULATOR_PHASE_SECONDS", phase_seconds.to_string());
+                ("TGW_EMULATOR_PHASE_SECONDS", phase_seconds.to_string())
             }
-        }
-        let child = cmd.spawn().expect("the emulator starts");
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("an address");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "the emulator did not start on {addr}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Emulator {
-            child,
-            endpoint: format!("http://{addr}"),
-        }
+        };
+        let (child, endpoint) = spawn_python(
+            "server.py",
+            |port| {
+                vec![
+                    "-H".into(),
+                    "127.0.0.1".into(),
+                    "-p".into(),
+                    port.to_string(),
+                ]
+            },
+            &[env],
+        );
+        Emulator { child, endpoint }
     }
 
     /// The shared SDK configuration of the tool (its retry and timeouts),
     /// pointed at this emulator with static test credentials.
     pub async fn sdk_config(&self) -> SdkConfig {
-        tgw_peering_core::aws::sdk_config_loader()
-            .endpoint_url(&self.endpoint)
-            .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
-            .region(SdkRegion::new("us-east-1"))
-            .load()
-            .await
+        sdk_config_at(&self.endpoint).await
     }
 
     /// A plain EC2 client of `region`, for building worlds and checking results.
@@ -104,6 +78,144 @@ impl Emulator {
             .load()
             .await;
         Client::new(&shared)
+    }
+}
+
+/// The tool's SDK configuration (its retry and timeouts) pointed at
+/// `endpoint` with static test credentials.
+pub async fn sdk_config_at(endpoint: &str) -> SdkConfig {
+    tgw_peering_core::aws::sdk_config_loader()
+        .endpoint_url(endpoint)
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
+        .region(SdkRegion::new("us-east-1"))
+        .load()
+        .await
+}
+
+/// Starts `tests/emulator/<script>` with the arguments `args(port)` on a free
+/// port of 127.0.0.1 and waits until it answers. The Python interpreter is
+/// `.venv/bin/python` of the repository (made by `make venv`), or
+/// `TGW_EMULATOR_PYTHON`.
+fn spawn_python(
+    script: &str,
+    args: impl FnOnce(u16) -> Vec<String>,
+    env: &[(&str, String)],
+) -> (Child, String) {
+    let python = std::env::var("TGW_EMULATOR_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| workspace_root().join(".venv/bin/python"));
+    assert!(
+        python.exists(),
+        "{} not found: run `make venv` first (it installs the pinned moto)",
+        python.display()
+    );
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let mut child = Command::new(python)
+        .arg(workspace_root().join("tests/emulator").join(script))
+        .args(args(port))
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the emulator starts");
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("an address");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            panic!("{script} did not start on {addr}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (child, format!("http://{addr}"))
+}
+
+/// The fault-injecting proxy of `tests/emulator/fault_proxy.py` in front of
+/// an emulator: a share of EC2 calls is throttled (HTTP 503
+/// `RequestLimitExceeded`, not forwarded) and a share fails with HTTP 500
+/// after taking effect (the answer is lost). Stopped when dropped.
+pub struct FaultProxy {
+    child: Child,
+    pub endpoint: String,
+}
+
+/// What the proxy did, from its `/__faults` counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FaultCounts {
+    /// EC2 calls that reached the proxy (every attempt, retries included).
+    pub calls: u64,
+    pub throttled: u64,
+    pub errors: u64,
+}
+
+/// What the proxy injects into EC2 calls.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Faults {
+    /// Share of calls answered 503 `RequestLimitExceeded`, not forwarded.
+    pub throttle: f64,
+    /// Share of calls forwarded, then answered 500 `InternalError`.
+    pub error: f64,
+    pub seed: u64,
+    /// Wait before forwarding each call, standing in for AWS's latency.
+    pub delay_ms: u64,
+}
+
+impl FaultProxy {
+    pub fn start(emulator: &Emulator, faults: Faults) -> FaultProxy {
+        let upstream = emulator.endpoint.clone();
+        let (child, endpoint) = spawn_python(
+            "fault_proxy.py",
+            |port| {
+                [
+                    ("--port", port.to_string()),
+                    ("--upstream", upstream),
+                    ("--throttle", faults.throttle.to_string()),
+                    ("--error", faults.error.to_string()),
+                    ("--seed", faults.seed.to_string()),
+                    ("--delay-ms", faults.delay_ms.to_string()),
+                ]
+                .into_iter()
+                .flat_map(|(k, v)| [k.to_owned(), v])
+                .collect()
+            },
+            &[],
+        );
+        FaultProxy { child, endpoint }
+    }
+
+    pub async fn sdk_config(&self) -> SdkConfig {
+        sdk_config_at(&self.endpoint).await
+    }
+
+    /// The counts so far.
+    pub fn counts(&self) -> FaultCounts {
+        use std::io::{Read, Write};
+        let addr = self.endpoint.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(addr).expect("the proxy answers");
+        stream
+            .write_all(b"GET /__faults HTTP/1.1\r\nHost: proxy\r\nConnection: close\r\n\r\n")
+            .expect("a request");
+        let mut text = String::new();
+        stream.read_to_string(&mut text).expect("an answer");
+        let body = text.split("\r\n\r\n").nth(1).expect("a body");
+        let v: serde_json::Value = serde_json::from_str(body).expect("JSON counts");
+        let n = |k: &str| v[k].as_u64().expect("a count");
+        FaultCounts {
+            calls: n("calls"),
+            throttled: n("throttled"),
+            errors: n("errors"),
+        }
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

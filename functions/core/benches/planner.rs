@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use tgw_peering_core::domain::{
     AccountId, AttachmentId, Cidr, CidrState, GatewayRef, PeeringAttachment, PeeringState, Region,
     RouteTableId, RouteTarget, StaticRoute, TransitGateway, TransitGatewayId, Vpc, VpcId,
@@ -144,4 +144,23 @@ fn planner(c: &mut Criterion) {
 }
 
 criterion_group!(benches, planner);
-criterion_main!(benches);
+
+/// `TGW_PLAN_ONCE=REGIONS,VPCS,ROUNDS` builds one world and plans it ROUNDS
+/// times, without criterion: `scripts/plan-instructions.sh` runs it under
+/// valgrind with 0 and 1 rounds, so the difference is the instructions of one
+/// `plan()`, a count that no cache or neighbour on the machine changes.
+fn main() {
+    if let Ok(spec) = std::env::var("TGW_PLAN_ONCE") {
+        let n: Vec<usize> = spec
+            .split(',')
+            .map(|s| s.trim().parse().expect("TGW_PLAN_ONCE=REGIONS,VPCS,ROUNDS"))
+            .collect();
+        let (observed, config) = world(n[0], n[1]);
+        for _ in 0..n[2] {
+            black_box(plan(black_box(&observed), black_box(&config)).unwrap());
+        }
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -584,10 +584,22 @@ impl Ec2Region for AwsEc2 {
             .send()
             .await
             .map(|_| ());
-        // `Resource.AlreadyAssociated` is not a repeat: the planner only asks
-        // when the table does not list the attachment, so it is associated
-        // with another table of the gateway. That needs a person.
+        // `Resource.AlreadyAssociated` is a repeat when the association is
+        // with this table: a retry after a response that was lost (the SDK
+        // retries a 5xx). With another table of the gateway it needs a person.
         match self.idempotent("AssociateTransitGatewayRouteTable", r, &[]) {
+            Err(Error::Aws {
+                code: Some(code), ..
+            }) if code == "Resource.AlreadyAssociated"
+                && self
+                    .associations(route_table)
+                    .await
+                    .is_ok_and(|a| a.contains(attachment)) =>
+            {
+                Ok(Outcome::AlreadyDone(format!(
+                    "{attachment} is already associated with {route_table}"
+                )))
+            }
             Err(Error::Aws {
                 region,
                 operation,

@@ -39,7 +39,7 @@ use crate::events::{
 };
 use crate::planner::{plan, Action, FindingKind};
 use crate::ports::{Ec2Clients, Outcome};
-use crate::reconcile::{execute, observe};
+use crate::reconcile::{execute, observe, run};
 
 /// An event to publish on the tool's bus (source `tgw-peering`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -440,6 +440,7 @@ impl Handler {
         let mut rechecks = Vec::new();
         let mut routes: BTreeMap<(Region, String), (Vec<String>, Vec<String>)> = BTreeMap::new();
         let mut failure: Option<Error> = None;
+        let mut created = false;
         for e in execution.executed {
             let action = &e.planned.action;
             let result = match &e.result {
@@ -465,6 +466,7 @@ impl Handler {
                     },
                     Ok(Outcome::Created(id)),
                 ) => {
+                    created = true;
                     out_events.push(OutEvent {
                         detail_type: PEERING_REQUESTED,
                         detail: json!({
@@ -568,6 +570,16 @@ impl Handler {
             });
         }
 
+        // Concurrent creators: another invocation may have requested the
+        // same pair at the same time. Read again at once and delete the
+        // newer peerings the tool created, keeping the oldest, so that
+        // routes go onto one peering only. Every creator runs this guard;
+        // a duplicate it cannot see yet is left to its own re-check chain.
+        if created {
+            let deleted = self.delete_duplicates(inc, report).await;
+            rechecks.retain(|r| !deleted.contains(&r.attachment_id));
+        }
+
         // The safety net, and a peering call seen in CloudTrail (made by
         // someone else, or by an interrupted run), start watching every
         // peering between states, in case no re-check chain watches it.
@@ -605,6 +617,62 @@ impl Handler {
             Some(e) => Err(e),
             None => Ok(()),
         }
+    }
+
+    /// The guard after a create: re-reads, and deletes the duplicate
+    /// peerings the planner finds (the newer ones the tool created, never the
+    /// oldest, never one it did not create). Returns the deleted ids. A
+    /// failure here is audited and left to the re-checks and the sweep.
+    async fn delete_duplicates(
+        &self,
+        inc: &Incoming,
+        report: &mut HandleReport,
+    ) -> Vec<crate::domain::AttachmentId> {
+        let plan = match observe(self.ec2.as_ref(), &self.config).await {
+            Ok(observed) => plan(&observed, &self.config),
+            Err(e) => Err(e),
+        };
+        let plan = match plan {
+            Ok(plan) => plan,
+            Err(e) => {
+                report.record(AuditRecord {
+                    event_id: inc.id.clone(),
+                    decision: "error",
+                    kind: "duplicate_check".into(),
+                    region: inc.region.clone(),
+                    subject: "peering".into(),
+                    reason: format!(
+                        "the read after a create failed: {e}; the re-checks look again"
+                    ),
+                    result: None,
+                });
+                return Vec::new();
+            }
+        };
+        let mut deleted = Vec::new();
+        for p in &plan.actions {
+            let Action::DeletePeering { attachment_id, .. } = &p.action else {
+                continue;
+            };
+            let result = run(self.ec2.as_ref(), &p.action).await;
+            report.record(AuditRecord {
+                event_id: inc.id.clone(),
+                decision: "action",
+                kind: p.action.kind().into(),
+                region: Some(p.action.region().clone()),
+                subject: p.action.to_string(),
+                reason: p.reason.clone(),
+                result: Some(match &result {
+                    Ok(Outcome::AlreadyDone(why)) => format!("already_done: {why}"),
+                    Ok(_) => "done".to_owned(),
+                    Err(err) => format!("error: {err}"),
+                }),
+            });
+            if result.is_ok() {
+                deleted.push(attachment_id.clone());
+            }
+        }
+        deleted
     }
 
     /// One watcher re-check: describe the attachment on both sides, publish

@@ -11,7 +11,7 @@ use tgw_peering_core::domain::PeeringState;
 use tgw_peering_core::events::{
     Recheck, PEERING_ACCEPTED, PEERING_REQUESTED, PEERING_STUCK, ROUTES_CHANGED, STATE_CHANGE,
 };
-use tgw_peering_core::handler::{system_clock, Handler};
+use tgw_peering_core::handler::{system_clock, HandleReport, Handler};
 use world::{delivered, fixture, region, sqs_batch, Caller, Rig, World};
 
 const VPC: &str = "vpc-0a1b2c3d4e5f60718";
@@ -646,4 +646,78 @@ fn shuffle<T>(items: &mut [T], seed: &mut u64) {
         let j = (*seed % (i as u64 + 1)) as usize;
         items.swap(i, j);
     }
+}
+
+/// The guard against concurrent creators, on its own: right after its
+/// create, the handler reads again and deletes the newer of two peerings
+/// for the pair, whichever invocation made it, and keeps the oldest.
+async fn race(rival_is_older: bool) -> (Rig, HandleReport) {
+    let rig = two_regions();
+    rig.world.race_next_create(rival_is_older);
+    let report = rig
+        .handler
+        .handle(&fixture("tag-change-added.json"))
+        .await
+        .unwrap();
+    (rig, report)
+}
+
+#[tokio::test]
+async fn a_create_that_lost_the_race_deletes_its_own_peering_and_keeps_the_older_one() {
+    let (rig, report) = race(true).await;
+    let left = rig.world.peerings();
+    assert_eq!(left.len(), 1, "one peering for the pair: {left:?}");
+    let deletes: Vec<&str> = report
+        .decisions("action")
+        .filter(|r| r.kind == "delete_peering")
+        .map(|r| r.subject.as_str())
+        .collect();
+    assert_eq!(deletes.len(), 1, "{deletes:?}");
+    assert!(
+        !deletes[0].contains(left[0].0.as_str()),
+        "the older is kept"
+    );
+    // The deleted peering is not watched; nothing re-checks it.
+    let rechecks = rig.queue.take();
+    assert!(rechecks.is_empty(), "{rechecks:?}");
+}
+
+#[tokio::test]
+async fn a_create_that_won_the_race_deletes_the_newer_duplicate_and_watches_its_own() {
+    let (rig, report) = race(false).await;
+    let left = rig.world.peerings();
+    assert_eq!(left.len(), 1, "one peering for the pair: {left:?}");
+    assert_eq!(
+        report
+            .decisions("action")
+            .filter(|r| r.kind == "delete_peering")
+            .count(),
+        1
+    );
+    let rechecks = rig.queue.take();
+    assert_eq!(rechecks.len(), 1);
+    assert_eq!(rechecks[0].0.attachment_id, left[0].0, "its own is watched");
+}
+
+#[tokio::test]
+async fn a_create_without_a_race_reads_again_and_deletes_nothing() {
+    let rig = two_regions();
+    let report = rig
+        .handler
+        .handle(&fixture("tag-change-added.json"))
+        .await
+        .unwrap();
+    assert_eq!(rig.world.peerings().len(), 1);
+    assert_eq!(
+        report
+            .decisions("action")
+            .filter(|r| r.kind == "delete_peering")
+            .count(),
+        0
+    );
+    assert_eq!(
+        rig.world.reads(),
+        20,
+        "one read of both Regions for the plan, one after the create"
+    );
 }

@@ -51,6 +51,10 @@ struct State {
     writes: Vec<String>,
     /// Route writes fail permanently (as for a route table that refuses them).
     refuse_routes: bool,
+    /// Another invocation creates the same pair's peering alongside the
+    /// next create: `Some(true)` just before it (the rival is older),
+    /// `Some(false)` just after it (the rival is newer).
+    rival: Option<bool>,
 }
 
 /// The world; cheap to clone, every clone sees the same state.
@@ -151,6 +155,12 @@ impl World {
                 }
             }
         }
+    }
+
+    /// The next peering create races with another invocation's create of
+    /// the same pair, which lands just before (`rival_is_older`) or just after it.
+    pub fn race_next_create(&self, rival_is_older: bool) {
+        self.0.lock().unwrap().rival = Some(rival_is_older);
     }
 
     /// Makes every route write fail permanently from now on.
@@ -282,25 +292,35 @@ impl Ec2Region for RegionView {
         tags: &[(String, String)],
     ) -> Result<AttachmentId, Error> {
         Ok(self.with(|s, r| {
-            s.next += 1;
-            let id = AttachmentId::parse(&format!("tgw-attach-0{:016x}", s.next)).unwrap();
+            let rival = s.rival.take();
+            let create = |s: &mut State| {
+                s.next += 1;
+                let id = AttachmentId::parse(&format!("tgw-attach-0{:016x}", s.next)).unwrap();
+                let mut states = BTreeMap::new();
+                states.insert(r.clone(), PeeringState::InitiatingRequest);
+                states.insert(accepter.region.clone(), PeeringState::InitiatingRequest);
+                s.peerings.push(PeeringAttachment {
+                    id: id.clone(),
+                    requester: GatewayRef {
+                        region: r.clone(),
+                        transit_gateway_id: requester.clone(),
+                        account_id: Some(AccountId::parse(ACCOUNT).unwrap()),
+                    },
+                    accepter: accepter.clone(),
+                    states,
+                    created_at: Some(i64::from(s.next)),
+                    tags: tags.iter().cloned().collect(),
+                });
+                id
+            };
+            if rival == Some(true) {
+                create(s);
+            }
+            let id = create(s);
+            if rival == Some(false) {
+                create(s);
+            }
             s.writes.push(format!("create_peering {r} {id}"));
-            let mut states = BTreeMap::new();
-            states.insert(r.clone(), PeeringState::InitiatingRequest);
-            states.insert(accepter.region.clone(), PeeringState::InitiatingRequest);
-            let created_at = i64::from(s.next);
-            s.peerings.push(PeeringAttachment {
-                id: id.clone(),
-                requester: GatewayRef {
-                    region: r.clone(),
-                    transit_gateway_id: requester.clone(),
-                    account_id: Some(AccountId::parse(ACCOUNT).unwrap()),
-                },
-                accepter: accepter.clone(),
-                states,
-                created_at: Some(created_at),
-                tags: tags.iter().cloned().collect(),
-            });
             id
         }))
     }
@@ -530,4 +550,100 @@ pub fn sqs_batch(rechecks: &[Recheck]) -> Value {
         })
         .collect();
     json!({ "Records": records })
+}
+
+/// Helpers of the reliability tests (`tests/reliability.rs`).
+impl World {
+    /// Moves every peering one step along the part of its life AWS drives:
+    /// a request becomes `pendingAcceptance`, an accepted one `available`.
+    /// (Accepting is the tool's step.)
+    pub fn advance_peerings(&self) {
+        let mut s = self.0.lock().unwrap();
+        for p in &mut s.peerings {
+            for v in p.states.values_mut() {
+                *v = match &*v {
+                    PeeringState::InitiatingRequest => PeeringState::PendingAcceptance,
+                    PeeringState::Pending => PeeringState::Available,
+                    other => other.clone(),
+                };
+            }
+        }
+    }
+
+    /// Sets the association state of one CIDR block of a VPC (adding the block if missing).
+    pub fn set_cidr(&self, r: &str, id: &str, cidr: &str, state: CidrState) {
+        let mut s = self.0.lock().unwrap();
+        let vpc = s
+            .regions
+            .get_mut(&region(r))
+            .unwrap()
+            .vpcs
+            .get_mut(&VpcId::parse(id).unwrap())
+            .unwrap();
+        let cidr = Cidr::parse(cidr).unwrap();
+        match vpc.cidrs.iter_mut().find(|(c, _)| *c == cidr) {
+            Some(entry) => entry.1 = state,
+            None => vpc.cidrs.push((cidr, state)),
+        }
+    }
+
+    /// The transit gateway of a Region.
+    pub fn tgw(&self, r: &str) -> TransitGatewayId {
+        self.0.lock().unwrap().regions[&region(r)].tgw.clone()
+    }
+
+    /// The first peering listed between two Regions, if any.
+    pub fn peering_between(&self, a: &str, b: &str) -> Option<AttachmentId> {
+        let (a, b) = (region(a), region(b));
+        let s = self.0.lock().unwrap();
+        s.peerings
+            .iter()
+            .find(|p| {
+                let ends = (&p.requester.region, &p.accepter.region);
+                ends == (&a, &b) || ends == (&b, &a)
+            })
+            .map(|p| p.id.clone())
+    }
+
+    /// The whole network, sorted and named by Regions rather than by the ids
+    /// a run happened to create, so that two runs can be compared: every
+    /// peering with each side's state, every association and every route.
+    pub fn network(&self) -> Vec<String> {
+        let s = self.0.lock().unwrap();
+        let pair = |a: &AttachmentId| match s.peerings.iter().find(|p| &p.id == a) {
+            Some(p) => format!(
+                "the {} -> {} peering",
+                p.requester.region, p.accepter.region
+            ),
+            None => format!("unknown attachment {a}"),
+        };
+        let mut lines: Vec<String> = s
+            .peerings
+            .iter()
+            .map(|p| {
+                let states: Vec<String> =
+                    p.states.iter().map(|(r, st)| format!("{r} {st}")).collect();
+                format!(
+                    "peering {} -> {}: {}",
+                    p.requester.region,
+                    p.accepter.region,
+                    states.join(", ")
+                )
+            })
+            .collect();
+        for (r, rs) in &s.regions {
+            lines.extend(
+                rs.associations
+                    .iter()
+                    .map(|a| format!("{r}: {} associated", pair(a))),
+            );
+            lines.extend(
+                rs.routes
+                    .iter()
+                    .map(|(c, a)| format!("{r}: route {c} via {}", pair(a))),
+            );
+        }
+        lines.sort();
+        lines
+    }
 }

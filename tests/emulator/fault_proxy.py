@@ -1,0 +1,150 @@
+"""A fault-injecting HTTP proxy for tgw-peering's reliability tests. It listens
+on 127.0.0.1 in front of the emulator and answers a share of the EC2 calls
+with the errors AWS gives under load:
+
+* `RequestLimitExceeded`, HTTP 503 (EC2's throttling error), with probability
+  --throttle. The call does not reach the emulator: AWS refused it.
+* `InternalError`, HTTP 500, with probability --error. The call DOES reach the
+  emulator and takes effect; only its answer is lost. This is the harder
+  case: the SDK retries a write that was already made.
+
+With --delay-ms, every EC2 call that is forwarded waits that long first, a
+stand-in for the network and service time of a real AWS endpoint (the
+emulator answers in a few milliseconds); the route-write benchmark uses it.
+
+Calls to other services (STS, EventBridge, SQS) pass through untouched. The
+faults are drawn from a seeded random generator. `GET /__faults` answers the
+counts as JSON: calls, throttled, errors, forwarded, by EC2 action.
+
+    python fault_proxy.py --port P --upstream http://127.0.0.1:Q \
+        --throttle 0.3 --error 0.05 --seed 7 [--delay-ms 50]
+"""
+
+import argparse
+import http.client
+import json
+import random
+import threading
+import time
+import urllib.parse
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+EC2_VERSION = "Version=2016-11-15"
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
+
+
+def ec2_error(code, message):
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message>"
+        f"</Error></Errors><RequestID>{uuid.uuid4()}</RequestID></Response>"
+    ).encode()
+
+
+class Faults:
+    def __init__(self, throttle, error, seed):
+        self.throttle = throttle
+        self.error = error
+        self.random = random.Random(seed)
+        self.lock = threading.Lock()
+        self.counts = {"calls": 0, "throttled": 0, "errors": 0, "forwarded": 0}
+        self.by_action = {}
+
+    def draw(self, action):
+        """'throttle', 'error' or None for one EC2 call."""
+        with self.lock:
+            roll = self.random.random()
+            fault = None
+            if roll < self.throttle:
+                fault = "throttled"
+            elif roll < self.throttle + self.error:
+                fault = "errors"
+            self.counts["calls"] += 1
+            self.counts[fault or "forwarded"] += 1
+            per = self.by_action.setdefault(action, {"calls": 0, "throttled": 0, "errors": 0})
+            per["calls"] += 1
+            if fault:
+                per[fault] += 1
+            return fault
+
+    def snapshot(self):
+        with self.lock:
+            return {**self.counts, "by_action": self.by_action}
+
+
+def make_handler(upstream, faults, delay):
+    target = urllib.parse.urlsplit(upstream)
+
+    class Proxy(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def answer(self, status, headers, body):
+            self.send_response(status)
+            for k, v in headers:
+                if k.lower() not in HOP_BY_HOP:
+                    self.send_header(k, v)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def forward(self, body):
+            conn = http.client.HTTPConnection(target.hostname, target.port, timeout=120)
+            try:
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+                conn.request(self.command, self.path, body=body, headers=headers)
+                resp = conn.getresponse()
+                return resp.status, resp.getheaders(), resp.read()
+            finally:
+                conn.close()
+
+        def handle_any(self):
+            if self.path == "/__faults":
+                self.answer(200, [("Content-Type", "application/json")],
+                            json.dumps(faults.snapshot()).encode())
+                return
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            text = body.decode("utf-8", "replace")
+            fault = None
+            if EC2_VERSION in text:
+                form = urllib.parse.parse_qs(text)
+                fault = faults.draw(form.get("Action", ["?"])[0])
+            xml = [("Content-Type", "text/xml")]
+            if fault == "throttled":
+                self.answer(503, xml, ec2_error("RequestLimitExceeded", "Request limit exceeded."))
+                return
+            if EC2_VERSION in text and delay:
+                time.sleep(delay)
+            status, headers, payload = self.forward(body)
+            if fault == "errors":
+                self.answer(500, xml, ec2_error(
+                    "InternalError", "An internal error has occurred."))
+                return
+            self.answer(status, headers, payload)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = handle_any
+
+    return Proxy
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--upstream", required=True)
+    p.add_argument("--throttle", type=float, default=0.30)
+    p.add_argument("--error", type=float, default=0.05)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--delay-ms", type=float, default=0)
+    args = p.parse_args()
+    faults = Faults(args.throttle, args.error, args.seed)
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(args.upstream, faults, args.delay_ms / 1000))
+    server.daemon_threads = True
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
