@@ -20,8 +20,9 @@ use std::time::Duration;
 use aws_sdk_ec2::types::Filter;
 use tgw_peering::commands::{apply, ApplyOptions, ApplyReport, Session};
 use tgw_peering_core::aws::VPC_ROUTE_CALLS;
+use tgw_peering_core::events::ROUTES_CHANGED;
 use tgw_peering_core::FindingKind;
-use tgw_peering_tests::{config, Emulator, Flavour, RegionWorld};
+use tgw_peering_tests::{config, Emulator, EventPlumbing, Flavour, RegionWorld, EMULATOR_ACCOUNT};
 
 const EAST: &str = "us-east-1";
 const WEST: &str = "eu-west-1";
@@ -372,4 +373,62 @@ async fn a_route_for_a_remote_cidr_to_an_internet_gateway_is_a_conflict_and_is_n
     // And a second apply still writes nothing there.
     let again = run_apply(&session).await;
     assert_eq!(again.ec2_calls.writes, 0, "{:?}", again.ec2_calls);
+}
+
+/// The fixture `scheduled-event.json` with the id `id`.
+fn scheduled_event(id: &str) -> serde_json::Value {
+    let path = tgw_peering_tests::workspace_root().join("tests/fixtures/scheduled-event.json");
+    let mut event: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("the fixture")).expect("JSON");
+    event["id"] = id.into();
+    event["account"] = EMULATOR_ACCOUNT.into();
+    event
+}
+
+#[tokio::test]
+async fn the_functions_audit_each_vpc_route_write_and_announce_it_per_route_table() {
+    let emulator = Emulator::start(Flavour::Patched { phase_seconds: 0 });
+    let m = mesh(&emulator).await;
+    let plumbing = EventPlumbing::create(&emulator).await;
+    let mut cfg = plumbing.config(&[EAST, WEST]);
+    cfg.manage_vpc_routes = true;
+    let handler = tgw_peering_core::aws::handler(cfg, &emulator.sdk_config().await);
+
+    let (mut audit, mut published) = (Vec::new(), Vec::new());
+    for round in 0..10 {
+        let report = handler
+            .handle(&scheduled_event(&format!("sweep-{round}")))
+            .await
+            .expect("the scheduled reconcile runs");
+        assert!(report.failure.is_none(), "{:?}", report.failure);
+        audit.extend(report.audit);
+        published.extend(report.published);
+        if toward_gateway(&m.east, &m.e1.table).await.len() == 2
+            && toward_gateway(&m.west, &m.w1.table).await.len() == 2
+        {
+            break;
+        }
+    }
+    let writes: Vec<_> = audit
+        .iter()
+        .filter(|a| a.decision == "action" && a.kind == "create_vpc_route")
+        .collect();
+    assert_eq!(writes.len(), 8, "{audit:#?}");
+    for a in &writes {
+        assert_eq!(a.result.as_deref(), Some("done"), "{a:?}");
+        assert!(a.subject.contains(": add VPC route "), "{a:?}");
+        assert!(!a.reason.is_empty(), "{a:?}");
+    }
+    let announced: BTreeSet<String> = published
+        .iter()
+        .filter(|e| e.detail_type == ROUTES_CHANGED)
+        .filter_map(|e| e.detail["route-table-id"].as_str())
+        .filter(|t| t.starts_with("rtb-"))
+        .map(str::to_owned)
+        .collect();
+    let tables: BTreeSet<String> = [&m.e1, &m.e2, &m.w1, &m.w2]
+        .iter()
+        .map(|v| v.table.clone())
+        .collect();
+    assert_eq!(announced, tables);
 }
