@@ -872,8 +872,9 @@ enum Removal {
 /// selected transit gateway. In such a table of a *tagged* VPC, every remote
 /// CIDR the transit gateway route table wants (tagged CIDRs of the peer
 /// Regions whose peering is available on this side, overlaps excluded) gets
-/// a route toward the transit gateway; a route for that CIDR to any other
-/// target is a conflict, never overwritten.
+/// a route toward the transit gateway (IPv6 CIDRs only where the VPC has an
+/// IPv6 block); a route for that CIDR to any other target is a conflict,
+/// never overwritten.
 ///
 /// A route is removed only when its ownership is proven: it was made by
 /// `CreateRoute`, it targets this Region's selected transit gateway, its
@@ -925,16 +926,21 @@ fn plan_vpc_tables(gw: &Gateway, pairs: &[ReadyPeering], ctx: &TableContext<'_>,
             }
         }
     }
-    let tagged: BTreeMap<&VpcId, bool> = state
+    // Per VPC: tagged, and has an IPv6 block (only then can its subnets
+    // send to an IPv6 destination, so only then are IPv6 routes added).
+    let vpcs: BTreeMap<&VpcId, (bool, bool)> = state
         .vpcs
         .iter()
-        .map(|v| (&v.id, v.is_tagged(&ctx.config.tag_key)))
+        .map(|v| {
+            let ipv6 = v.associated_cidrs().any(|c| c.is_ipv6());
+            (&v.id, (v.is_tagged(&ctx.config.tag_key), ipv6))
+        })
         .collect();
     let toward = VpcRouteTarget::TransitGateway(tgw.clone());
 
     for table in tables {
         // A table of a VPC not read (created since) waits for the next reconcile.
-        let Some(&vpc_tagged) = tagged.get(&table.vpc_id) else {
+        let Some(&(vpc_tagged, vpc_ipv6)) = vpcs.get(&table.vpc_id) else {
             continue;
         };
         if !table.serves_subnets || !table.routes_to(tgw) {
@@ -946,6 +952,9 @@ fn plan_vpc_tables(gw: &Gateway, pairs: &[ReadyPeering], ctx: &TableContext<'_>,
             table.routes.iter().map(|r| (r.cidr, r)).collect();
         if vpc_tagged {
             for (cidr, (via, vpcs)) in &desired {
+                if cidr.is_ipv6() && !vpc_ipv6 {
+                    continue;
+                }
                 let peer = &via.peer;
                 match existing.get(cidr) {
                     Some(r) if r.target == toward => {}

@@ -593,3 +593,22 @@ fn propagated_and_local_routes_are_never_touched() {
         )]
     );
 }
+
+#[test]
+fn ipv6_cidrs_are_routed_only_from_vpcs_that_have_an_ipv6_block() {
+    let p = world(true)
+        .vpc(EAST, "vpc-e1", true, &["10.1.0.0/16"])
+        .vpc(EAST, "vpc-e2", true, &["10.4.0.0/16", "2600:1f18:1::/56"])
+        .vpc(WEST, "vpc-w1", true, &["10.2.0.0/16", "2600:1f18:2::/56"])
+        .table(EAST, "vpc-e1", "rtb-a", &["0.0.0.0/0>tgw"])
+        .table(EAST, "vpc-e2", "rtb-b", &["0.0.0.0/0>tgw"])
+        .plan();
+    assert_eq!(
+        vpc_writes(&p),
+        vec![
+            w("create", EAST, "rtb-a", "10.2.0.0/16"),
+            w("create", EAST, "rtb-b", "10.2.0.0/16"),
+            w("create", EAST, "rtb-b", "2600:1f18:2::/56"),
+        ]
+    );
+}
