@@ -432,3 +432,52 @@ async fn the_functions_audit_each_vpc_route_write_and_announce_it_per_route_tabl
         .collect();
     assert_eq!(announced, tables);
 }
+
+#[tokio::test]
+async fn a_repeated_vpc_route_create_or_delete_is_a_repeat_not_an_error() {
+    use tgw_peering_core::domain::{Cidr, Region, TransitGatewayId, VpcRouteTableId};
+    use tgw_peering_core::ports::Outcome;
+    use tgw_peering_core::Action;
+
+    let emulator = Emulator::start(Flavour::Patched { phase_seconds: 0 });
+    let east = RegionWorld::new(&emulator, EAST).await;
+    let e1 = attached_vpc(&east, "10.10.0.0/24", true).await;
+    let cfg = config(&[EAST, WEST]);
+    let clients =
+        tgw_peering_core::aws::AwsClients::new(&emulator.sdk_config().await, &cfg.regions);
+    let (region, table, cidr, tgw) = (
+        Region::parse(EAST).expect("a Region"),
+        VpcRouteTableId::parse(&e1.table).expect("a route table"),
+        Cidr::parse("10.20.0.0/24").expect("a CIDR"),
+        TransitGatewayId::parse(&east.tgw).expect("a gateway"),
+    );
+    let create = Action::CreateVpcRoute {
+        region: region.clone(),
+        route_table_id: table.clone(),
+        cidr,
+        transit_gateway_id: tgw.clone(),
+    };
+    let delete = Action::DeleteVpcRoute {
+        region,
+        route_table_id: table,
+        cidr,
+        transit_gateway_id: tgw,
+    };
+    let run = |a: &Action| {
+        let a = a.clone();
+        let clients = &clients;
+        async move { tgw_peering_core::reconcile::run(clients, &a).await }
+    };
+    assert_eq!(run(&create).await.expect("created"), Outcome::Done);
+    assert!(
+        matches!(run(&create).await, Ok(Outcome::AlreadyDone(why)) if why.contains("RouteAlreadyExists")),
+        "a second create is a repeat"
+    );
+    assert_eq!(tables(&east).await[&e1.table]["10.20.0.0/24"], east.tgw);
+    assert_eq!(run(&delete).await.expect("deleted"), Outcome::Done);
+    assert!(
+        matches!(run(&delete).await, Ok(Outcome::AlreadyDone(why)) if why.contains("InvalidRoute.NotFound")),
+        "a second delete is a repeat"
+    );
+    assert!(!tables(&east).await[&e1.table].contains_key("10.20.0.0/24"));
+}

@@ -612,3 +612,33 @@ fn ipv6_cidrs_are_routed_only_from_vpcs_that_have_an_ipv6_block() {
         ]
     );
 }
+
+#[test]
+fn vpc_route_writes_run_with_the_route_writes_in_their_own_region() {
+    let p = two_tagged(true)
+        .vpc(EAST, "vpc-e2", false, &["10.4.0.0/16"])
+        .table(EAST, "vpc-e1", "rtb-a", &["0.0.0.0/0>tgw"])
+        .table(
+            EAST,
+            "vpc-e2",
+            "rtb-u",
+            &["0.0.0.0/0>tgw", "10.2.0.0/16>tgw"],
+        )
+        .plan();
+    let vpc: Vec<&Action> = p
+        .actions
+        .iter()
+        .map(|a| &a.action)
+        .filter(|a| a.kind().ends_with("_vpc_route"))
+        .collect();
+    assert_eq!(vpc.len(), 3, "{vpc:?}");
+    for a in vpc {
+        assert!(a.is_route_write(), "{a}");
+        assert_eq!(a.region(), &region(EAST), "{a}");
+    }
+    let shown: Vec<String> = p.actions.iter().map(|a| a.action.to_string()).collect();
+    assert!(
+        shown.contains(&"us-east-1: remove VPC route 10.2.0.0/16 -> tgw-0 from rtb-u".to_owned()),
+        "{shown:?}"
+    );
+}
