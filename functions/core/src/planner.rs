@@ -878,7 +878,8 @@ enum Removal {
 ///
 /// A route is removed only when its ownership is proven: it was made by
 /// `CreateRoute`, it targets this Region's selected transit gateway, its
-/// peering with the CIDR's Region was created by tgw-peering, it is not in
+/// peering with the CIDR's Region is available and was created by
+/// tgw-peering, it is not in
 /// `PROTECTED_CIDRS`, and either its CIDR is a withdrawn CIDR of a peer
 /// Region (of an untagged VPC there, or no longer associated, and tagged
 /// nowhere), or the table's own VPC is not tagged and the CIDR is exactly one
