@@ -15,6 +15,10 @@ Every patch cites the EC2 API reference (docs.aws.amazon.com/AWSEC2/latest/APIRe
 * CreateTransitGatewayPeeringAttachment: the attachment starts in
   `initiatingRequest` and reaches `pendingAcceptance` after
   TGW_EMULATOR_PHASE_SECONDS (default 0: at once, as moto does).
+* DescribeTransitGatewayPeeringAttachments: peering attachments only
+  (moto lists VPC attachments too, without `RequesterTgwInfo`; API reference,
+  `DescribeTransitGatewayPeeringAttachments`: "Describes your transit gateway
+  peering attachments").
 * AcceptTransitGatewayPeeringAttachment: only in `pendingAcceptance`, else
   `IncorrectState`; it then goes `pending` -> `available` after
   TGW_EMULATOR_PHASE_SECONDS (`TransitGatewayAttachmentState`).
@@ -85,9 +89,16 @@ def patch():
 
         return wrapper
 
-    att.describe_transit_gateway_peering_attachments = advancing(
-        att.describe_transit_gateway_peering_attachments
-    )
+    orig_describe_peerings = att.describe_transit_gateway_peering_attachments
+
+    def describe_peerings(self, *args, **kwargs):
+        return [
+            a
+            for a in orig_describe_peerings(self, *args, **kwargs)
+            if getattr(a, "resource_type", "peering") == "peering"
+        ]
+
+    att.describe_transit_gateway_peering_attachments = advancing(describe_peerings)
     att.describe_transit_gateway_attachments = advancing(att.describe_transit_gateway_attachments)
     att.create_transit_gateway_peering_attachment = create_peering
     att.accept_transit_gateway_peering_attachment = accept

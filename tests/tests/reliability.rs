@@ -23,7 +23,7 @@ use serde_json::Value;
 use tgw_peering::commands::{apply, ApplyOptions, Session};
 use tgw_peering_core::domain::{
     AttachmentId, Cidr, GatewayRef, PeeringAttachment, Region, RouteTableId, TransitGateway,
-    TransitGatewayId, Vpc,
+    TransitGatewayId, Vpc, VpcRouteTable, VpcRouteTableId,
 };
 use tgw_peering_core::handler::Handler;
 use tgw_peering_core::ports::{Ec2Clients, Ec2Region, Outcome, RouteSearch};
@@ -333,6 +333,22 @@ impl Ec2Region for CrashingRegion {
     async fn delete_route(&self, rt: &RouteTableId, cidr: &Cidr) -> Result<Outcome, Error> {
         self.write();
         self.inner.delete_route(rt, cidr).await
+    }
+    async fn vpc_route_tables(&self) -> Result<Vec<VpcRouteTable>, Error> {
+        self.inner.vpc_route_tables().await
+    }
+    async fn create_vpc_route(
+        &self,
+        rt: &VpcRouteTableId,
+        cidr: &Cidr,
+        tgw: &TransitGatewayId,
+    ) -> Result<Outcome, Error> {
+        self.write();
+        self.inner.create_vpc_route(rt, cidr, tgw).await
+    }
+    async fn delete_vpc_route(&self, rt: &VpcRouteTableId, cidr: &Cidr) -> Result<Outcome, Error> {
+        self.write();
+        self.inner.delete_vpc_route(rt, cidr).await
     }
 }
 

@@ -24,7 +24,8 @@ use aws_smithy_types::config_bag::ConfigBag;
 
 use crate::domain::{
     AccountId, AttachmentId, Cidr, CidrState, GatewayRef, PeeringAttachment, PeeringState, Region,
-    RouteTableId, RouteTarget, StaticRoute, TransitGateway, TransitGatewayId, Vpc, VpcId,
+    RouteTableId, RouteTarget, StaticRoute, TransitGateway, TransitGatewayId, Vpc, VpcId, VpcRoute,
+    VpcRouteTable, VpcRouteTableId, VpcRouteTarget,
 };
 use crate::error::Error;
 use crate::ports::{Ec2Clients, Ec2Region, Outcome, RouteSearch};
@@ -497,6 +498,85 @@ impl Ec2Region for AwsEc2 {
             .collect())
     }
 
+    async fn vpc_route_tables(&self) -> Result<Vec<VpcRouteTable>, Error> {
+        let items = self
+            .client
+            .describe_route_tables()
+            .max_results(100)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| self.err("DescribeRouteTables", e))?;
+        items
+            .into_iter()
+            .map(|t| {
+                let id = self.parse(
+                    "route table ID",
+                    VpcRouteTableId::parse(t.route_table_id().unwrap_or_default()),
+                )?;
+                let vpc_id = self.parse("VPC ID", VpcId::parse(t.vpc_id().unwrap_or_default()))?;
+                // An association in progress or gone serves no subnet yet.
+                let serves_subnets = t.associations().iter().any(|a| {
+                    let live = a
+                        .association_state()
+                        .and_then(|s| s.state())
+                        .is_none_or(|s| s.as_str() == "associated");
+                    live && (a.main().unwrap_or(false) || a.subnet_id().is_some())
+                });
+                let mut routes = Vec::new();
+                for r in t.routes() {
+                    // Prefix-list routes have no CIDR and are never the tool's.
+                    let Some(cidr) = r
+                        .destination_cidr_block()
+                        .or_else(|| r.destination_ipv6_cidr_block())
+                    else {
+                        continue;
+                    };
+                    let target = match r.transit_gateway_id() {
+                        Some(tgw) => VpcRouteTarget::TransitGateway(
+                            self.parse("transit gateway ID", TransitGatewayId::parse(tgw))?,
+                        ),
+                        None => VpcRouteTarget::Other(
+                            [
+                                r.gateway_id(),
+                                r.nat_gateway_id(),
+                                r.vpc_peering_connection_id(),
+                                r.network_interface_id(),
+                                r.instance_id(),
+                                r.egress_only_internet_gateway_id(),
+                                r.local_gateway_id(),
+                                r.carrier_gateway_id(),
+                                r.core_network_arn(),
+                            ]
+                            .into_iter()
+                            .flatten()
+                            .next()
+                            .unwrap_or("unknown")
+                            .to_owned(),
+                        ),
+                    };
+                    routes.push(VpcRoute {
+                        cidr: self.parse("CIDR", Cidr::parse(cidr))?,
+                        target,
+                        origin: r
+                            .origin()
+                            .map(|o| o.as_str().to_owned())
+                            .unwrap_or_default(),
+                        state: r.state().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+                    });
+                }
+                Ok(VpcRouteTable {
+                    id,
+                    vpc_id,
+                    serves_subnets,
+                    routes,
+                })
+            })
+            .collect()
+    }
+
     async fn create_peering(
         &self,
         requester: &TransitGatewayId,
@@ -652,6 +732,46 @@ impl Ec2Region for AwsEc2 {
             .map(|_| ());
         self.idempotent("DeleteTransitGatewayRoute", r, &["InvalidRoute.NotFound"])
     }
+
+    async fn create_vpc_route(
+        &self,
+        route_table: &VpcRouteTableId,
+        cidr: &Cidr,
+        transit_gateway: &TransitGatewayId,
+    ) -> Result<Outcome, Error> {
+        let mut req = self
+            .client
+            .create_route()
+            .route_table_id(route_table.as_str())
+            .transit_gateway_id(transit_gateway.as_str());
+        req = if cidr.is_ipv6() {
+            req.destination_ipv6_cidr_block(cidr.to_string())
+        } else {
+            req.destination_cidr_block(cidr.to_string())
+        };
+        let r = req.send().await.map(|_| ());
+        // A repeat after a lost answer. A route to another target with the
+        // same CIDR answers the same code; the planner never asks for that.
+        self.idempotent("CreateRoute", r, &["RouteAlreadyExists"])
+    }
+
+    async fn delete_vpc_route(
+        &self,
+        route_table: &VpcRouteTableId,
+        cidr: &Cidr,
+    ) -> Result<Outcome, Error> {
+        let mut req = self
+            .client
+            .delete_route()
+            .route_table_id(route_table.as_str());
+        req = if cidr.is_ipv6() {
+            req.destination_ipv6_cidr_block(cidr.to_string())
+        } else {
+            req.destination_cidr_block(cidr.to_string())
+        };
+        let r = req.send().await.map(|_| ());
+        self.idempotent("DeleteRoute", r, &["InvalidRoute.NotFound"])
+    }
 }
 
 /// The tool's event bus on EventBridge.
@@ -781,9 +901,20 @@ pub const SDK_CALLS: &[&str] = &[
     "ec2:AssociateTransitGatewayRouteTable",
     "ec2:CreateTransitGatewayRoute",
     "ec2:DeleteTransitGatewayRoute",
+    // Only with MANAGE_VPC_ROUTES=true.
+    "ec2:DescribeRouteTables",
+    "ec2:CreateRoute",
+    "ec2:DeleteRoute",
     "events:PutEvents",
     "sqs:SendMessage",
     "sts:GetCallerIdentity",
+];
+
+/// The calls of [`SDK_CALLS`] made only with `MANAGE_VPC_ROUTES=true`.
+pub const VPC_ROUTE_CALLS: &[&str] = &[
+    "ec2:DescribeRouteTables",
+    "ec2:CreateRoute",
+    "ec2:DeleteRoute",
 ];
 
 /// Builds the event handler with every client, once per process: EC2 per

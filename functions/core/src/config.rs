@@ -37,6 +37,9 @@ pub struct Config {
     pub transit_gateway_ids: BTreeMap<Region, TransitGatewayId>,
     pub route_table_ids: BTreeMap<Region, RouteTableId>,
     pub prune_routes: bool,
+    /// `MANAGE_VPC_ROUTES`: also write routes toward the transit gateway in
+    /// the route tables of tagged VPCs (opt-in).
+    pub manage_vpc_routes: bool,
     pub protected_cidrs: Vec<Cidr>,
     pub recheck_queue_url: Option<String>,
     pub event_bus_name: Option<String>,
@@ -51,6 +54,7 @@ impl Config {
             transit_gateway_ids: BTreeMap::new(),
             route_table_ids: BTreeMap::new(),
             prune_routes: false,
+            manage_vpc_routes: false,
             protected_cidrs: Vec::new(),
             recheck_queue_url: None,
             event_bus_name: None,
@@ -67,6 +71,7 @@ impl Config {
         "TRANSIT_GATEWAY_IDS",
         "ROUTE_TABLE_IDS",
         "PRUNE_ROUTES",
+        "MANAGE_VPC_ROUTES",
         "PROTECTED_CIDRS",
         "RECHECK_QUEUE_URL",
         "EVENT_BUS_NAME",
@@ -150,6 +155,7 @@ impl Config {
             RouteTableId::parse,
         )?;
         let prune_routes = parse_bool("PRUNE_ROUTES", get("PRUNE_ROUTES"))?;
+        let manage_vpc_routes = parse_bool("MANAGE_VPC_ROUTES", get("MANAGE_VPC_ROUTES"))?;
         let protected_cidrs = match get("PROTECTED_CIDRS") {
             None => Vec::new(),
             Some(list) => list
@@ -176,6 +182,7 @@ impl Config {
             transit_gateway_ids,
             route_table_ids,
             prune_routes,
+            manage_vpc_routes,
             protected_cidrs,
             recheck_queue_url,
             event_bus_name: get("EVENT_BUS_NAME"),
@@ -272,6 +279,7 @@ mod tests {
         assert_eq!(r, ["eu-west-1", "us-east-1", "ap-south-1"]);
         assert_eq!(c.tag_key, "addToTransitGateway");
         assert!(!c.prune_routes);
+        assert!(!c.manage_vpc_routes, "MANAGE_VPC_ROUTES is off by default");
     }
 
     #[test]
@@ -334,6 +342,7 @@ mod tests {
                 "ROUTE_TABLE_IDS",
             ),
             (&[base, ("PRUNE_ROUTES", "maybe")], "PRUNE_ROUTES"),
+            (&[base, ("MANAGE_VPC_ROUTES", "on")], "MANAGE_VPC_ROUTES"),
             (
                 &[base, ("PROTECTED_CIDRS", "10.0.0.0/8,10.1.1.1/16")],
                 "PROTECTED_CIDRS",
@@ -362,6 +371,7 @@ mod tests {
             ),
             ("ROUTE_TABLE_IDS", "eu-west-1=tgw-rtb-0cc"),
             ("PRUNE_ROUTES", "TRUE"),
+            ("MANAGE_VPC_ROUTES", "true"),
             ("PROTECTED_CIDRS", "10.0.0.0/8, 2001:db8::/32"),
         ])
         .unwrap();
@@ -369,6 +379,7 @@ mod tests {
         assert_eq!(c.transit_gateway_ids.len(), 2);
         assert_eq!(c.route_table_ids.len(), 1);
         assert!(c.prune_routes);
+        assert!(c.manage_vpc_routes);
         assert!(c.is_protected(&Cidr::parse("10.20.0.0/16").unwrap()));
         assert!(!c.is_protected(&Cidr::parse("192.168.0.0/16").unwrap()));
     }

@@ -169,6 +169,14 @@ aws_id!(
     "VPC ID"
 );
 
+aws_id!(
+    /// A VPC route table ID, `rtb-…` (a transit gateway route table is a
+    /// [`RouteTableId`], `tgw-rtb-…`).
+    VpcRouteTableId,
+    "rtb-",
+    "VPC route table ID"
+);
+
 /// A 12-digit AWS account ID.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -508,6 +516,69 @@ pub struct StaticRoute {
     pub state: String,
 }
 
+/// Where a VPC route sends traffic.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "id")]
+pub enum VpcRouteTarget {
+    TransitGateway(TransitGatewayId),
+    /// Any other target, as AWS names it: `local`, `igw-…`, `nat-…`,
+    /// `pcx-…`, `eni-…`, `vgw-…`, or `unknown`.
+    Other(String),
+}
+
+impl fmt::Display for VpcRouteTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::TransitGateway(id) => id.fmt(f),
+            Self::Other(s) => f.write_str(s),
+        }
+    }
+}
+
+/// The `Origin` of a route made by `CreateRoute`: the only routes the tool
+/// may ever delete from a VPC route table (never `CreateRouteTable`, the
+/// local route, nor `EnableVgwRoutePropagation`, a propagated route).
+pub const CREATE_ROUTE_ORIGIN: &str = "CreateRoute";
+
+/// One route of a VPC route table (prefix-list routes are left out).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VpcRoute {
+    pub cidr: Cidr,
+    pub target: VpcRouteTarget,
+    /// `CreateRoute`, `CreateRouteTable`, `EnableVgwRoutePropagation`; empty
+    /// when AWS did not say (treated as not `CreateRoute`).
+    pub origin: String,
+    /// `active` or `blackhole`.
+    pub state: String,
+}
+
+impl VpcRoute {
+    /// Made with `CreateRoute`: neither the local route nor a propagated one.
+    pub fn is_created(&self) -> bool {
+        self.origin == CREATE_ROUTE_ORIGIN
+    }
+}
+
+/// A route table of a VPC with its routes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VpcRouteTable {
+    pub id: VpcRouteTableId,
+    pub vpc_id: VpcId,
+    /// True when the table is associated with a subnet, or is the VPC's
+    /// main table (which serves every subnet without an explicit one).
+    pub serves_subnets: bool,
+    pub routes: Vec<VpcRoute>,
+}
+
+impl VpcRouteTable {
+    /// True when some route of the table, of any origin, targets `tgw`.
+    pub fn routes_to(&self, tgw: &TransitGatewayId) -> bool {
+        self.routes
+            .iter()
+            .any(|r| matches!(&r.target, VpcRouteTarget::TransitGateway(t) if t == tgw))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -544,6 +615,9 @@ mod tests {
         assert!(VpcId::parse("vpc-0a").is_ok());
         assert!(VpcId::parse("vpc-").is_err());
         assert!(VpcId::parse("vpc-ABC").is_err());
+        assert!(VpcRouteTableId::parse("rtb-0a1b").is_ok());
+        assert!(VpcRouteTableId::parse("tgw-rtb-0a1b").is_err());
+        assert!(RouteTableId::parse("rtb-0a1b").is_err());
         assert!(AccountId::parse("123456789012").is_ok());
         assert!(AccountId::parse("12345678901").is_err());
     }

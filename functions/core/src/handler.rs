@@ -538,6 +538,32 @@ impl Handler {
                     .or_default()
                     .1
                     .push(cidr.to_string()),
+                (
+                    Action::CreateVpcRoute {
+                        region,
+                        route_table_id,
+                        cidr,
+                        ..
+                    },
+                    Ok(Outcome::Done),
+                ) => routes
+                    .entry((region.clone(), route_table_id.to_string()))
+                    .or_default()
+                    .0
+                    .push(cidr.to_string()),
+                (
+                    Action::DeleteVpcRoute {
+                        region,
+                        route_table_id,
+                        cidr,
+                        ..
+                    },
+                    Ok(Outcome::Done),
+                ) => routes
+                    .entry((region.clone(), route_table_id.to_string()))
+                    .or_default()
+                    .1
+                    .push(cidr.to_string()),
                 // A retryable failure wins: the event comes back and every
                 // step is safe to repeat. A permanent one is reported (the
                 // CLI exits 2) and not retried.

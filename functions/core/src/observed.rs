@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::domain::{
     AccountId, AttachmentId, GatewayRef, PeeringAttachment, Region, RouteTableId, StaticRoute,
-    TransitGateway, TransitGatewayId, Vpc,
+    TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
 };
 use crate::error::Error;
 
@@ -30,6 +30,11 @@ pub struct RegionState {
     /// The route table of the selected transit gateway; `None` when no
     /// gateway could be selected (the planner reports why).
     pub route_table: Option<RouteTableState>,
+    /// Every route table of every VPC of the Region (one paginated
+    /// `DescribeRouteTables`), read only when `MANAGE_VPC_ROUTES` is on;
+    /// `None` when not read.
+    #[serde(default)]
+    pub vpc_route_tables: Option<Vec<VpcRouteTable>>,
 }
 
 /// One transit gateway route table: its static routes and associations.

@@ -12,7 +12,8 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::domain::{
     AttachmentId, Cidr, CidrState, GatewayRef, PeeringAttachment, PeeringPhase, PeeringState,
-    Region, RouteTableId, RouteTarget, StaticRoute, VpcId,
+    Region, RouteTableId, RouteTarget, StaticRoute, TransitGatewayId, VpcId, VpcRouteTableId,
+    VpcRouteTarget,
 };
 use crate::error::Error;
 use crate::observed::{resolve_gateway, Gateway, Observed};
@@ -53,6 +54,20 @@ pub enum Action {
         cidr: Cidr,
         attachment_id: AttachmentId,
     },
+    /// A route in a VPC route table toward the Region's transit gateway
+    /// (`MANAGE_VPC_ROUTES`).
+    CreateVpcRoute {
+        region: Region,
+        route_table_id: VpcRouteTableId,
+        cidr: Cidr,
+        transit_gateway_id: TransitGatewayId,
+    },
+    DeleteVpcRoute {
+        region: Region,
+        route_table_id: VpcRouteTableId,
+        cidr: Cidr,
+        transit_gateway_id: TransitGatewayId,
+    },
 }
 
 impl Action {
@@ -64,7 +79,9 @@ impl Action {
             | Action::DeletePeering { region, .. }
             | Action::AssociateRouteTable { region, .. }
             | Action::CreateRoute { region, .. }
-            | Action::DeleteRoute { region, .. } => region,
+            | Action::DeleteRoute { region, .. }
+            | Action::CreateVpcRoute { region, .. }
+            | Action::DeleteVpcRoute { region, .. } => region,
         }
     }
 
@@ -77,6 +94,8 @@ impl Action {
             Action::AssociateRouteTable { .. } => "associate_route_table",
             Action::CreateRoute { .. } => "create_route",
             Action::DeleteRoute { .. } => "delete_route",
+            Action::CreateVpcRoute { .. } => "create_vpc_route",
+            Action::DeleteVpcRoute { .. } => "delete_vpc_route",
         }
     }
 
@@ -85,7 +104,10 @@ impl Action {
     pub fn is_route_write(&self) -> bool {
         matches!(
             self,
-            Action::CreateRoute { .. } | Action::DeleteRoute { .. }
+            Action::CreateRoute { .. }
+                | Action::DeleteRoute { .. }
+                | Action::CreateVpcRoute { .. }
+                | Action::DeleteVpcRoute { .. }
         )
     }
 }
@@ -137,6 +159,24 @@ impl std::fmt::Display for Action {
             } => write!(
                 f,
                 "{region}: remove route {cidr} -> {attachment_id} from {route_table_id}"
+            ),
+            Action::CreateVpcRoute {
+                region,
+                route_table_id,
+                cidr,
+                transit_gateway_id,
+            } => write!(
+                f,
+                "{region}: add VPC route {cidr} -> {transit_gateway_id} in {route_table_id}"
+            ),
+            Action::DeleteVpcRoute {
+                region,
+                route_table_id,
+                cidr,
+                transit_gateway_id,
+            } => write!(
+                f,
+                "{region}: remove VPC route {cidr} -> {transit_gateway_id} from {route_table_id}"
             ),
         }
     }
@@ -366,6 +406,9 @@ pub fn plan(observed: &Observed, config: &Config) -> Result<Plan, Error> {
             cidrs: &cidrs,
             conflicted: &conflicted,
         };
+        if config.manage_vpc_routes {
+            plan_vpc_tables(gw, &pairs, &ctx, &mut out);
+        }
         plan_table(gw, &pairs, &ctx, &mut out);
     }
 
@@ -820,4 +863,177 @@ fn plan_table(gw: &Gateway, pairs: &[ReadyPeering], ctx: &TableContext<'_>, out:
 enum Removal {
     Delete(String, String),
     Keep(String, String),
+}
+
+/// VPC route tables toward the transit gateway (`MANAGE_VPC_ROUTES=true`).
+///
+/// A table is managed when it serves subnets (a subnet association, or the
+/// VPC's main table) and already has a route, of any origin, to this Region's
+/// selected transit gateway. In such a table of a *tagged* VPC, every remote
+/// CIDR the transit gateway route table wants (tagged CIDRs of the peer
+/// Regions whose peering is available on this side, overlaps excluded) gets
+/// a route toward the transit gateway (IPv6 CIDRs only where the VPC has an
+/// IPv6 block); a route for that CIDR to any other target is a conflict,
+/// never overwritten.
+///
+/// A route is removed only when its ownership is proven: it was made by
+/// `CreateRoute`, it targets this Region's selected transit gateway, its
+/// peering with the CIDR's Region is available and was created by
+/// tgw-peering, it is not in
+/// `PROTECTED_CIDRS`, and either its CIDR is a withdrawn CIDR of a peer
+/// Region (of an untagged VPC there, or no longer associated, and tagged
+/// nowhere), or the table's own VPC is not tagged and the CIDR is exactly one
+/// the tool writes. Anything else toward the transit gateway (a summary or
+/// default route, a CIDR that matches no VPC) is never removed, whatever
+/// `PRUNE_ROUTES` says: such a route is also what opts the table in.
+fn plan_vpc_tables(gw: &Gateway, pairs: &[ReadyPeering], ctx: &TableContext<'_>, out: &mut Plan) {
+    let region = &gw.region;
+    let tgw = &gw.transit_gateway_id;
+    let state = &ctx.observed.regions[region];
+    let Some(tables) = &state.vpc_route_tables else {
+        out.findings.push(Finding {
+            kind: FindingKind::Skip,
+            region: Some(region.clone()),
+            subject: "VPC route tables".to_owned(),
+            reason: "MANAGE_VPC_ROUTES is on, but the Region's VPC route tables were not read; no VPC route is planned".to_owned(),
+        });
+        return;
+    };
+    // The peerings whose routes the transit gateway route table gets: those
+    // available on this side too.
+    let ready: Vec<&ReadyPeering> = pairs
+        .iter()
+        .filter(|p| {
+            ctx.peerings
+                .iter()
+                .find(|x| x.id == p.id)
+                .is_none_or(|x| x.state_in(region) == PeeringState::Available)
+        })
+        .collect();
+    let mut desired: BTreeMap<Cidr, (&ReadyPeering, &BTreeSet<VpcId>)> = BTreeMap::new();
+    for p in &ready {
+        for (cidr, vpcs) in &ctx.cidrs[&p.peer].tagged {
+            if !ctx.conflicted.contains(&(p.peer.clone(), *cidr)) {
+                desired.insert(*cidr, (p, vpcs));
+            }
+        }
+    }
+    let mut withdrawn: BTreeMap<Cidr, (&ReadyPeering, &VpcId, &str)> = BTreeMap::new();
+    for p in &ready {
+        for (cidr, (vpc, why)) in &ctx.cidrs[&p.peer].withdrawn {
+            // A CIDR tagged anywhere (even in a Region not yet peered) is not withdrawn.
+            if !ctx.cidrs.values().any(|rc| rc.tagged.contains_key(cidr)) {
+                withdrawn.insert(*cidr, (p, vpc, why));
+            }
+        }
+    }
+    // Per VPC: tagged, and has an IPv6 block (only then can its subnets
+    // send to an IPv6 destination, so only then are IPv6 routes added).
+    let vpcs: BTreeMap<&VpcId, (bool, bool)> = state
+        .vpcs
+        .iter()
+        .map(|v| {
+            let ipv6 = v.associated_cidrs().any(|c| c.is_ipv6());
+            (&v.id, (v.is_tagged(&ctx.config.tag_key), ipv6))
+        })
+        .collect();
+    let toward = VpcRouteTarget::TransitGateway(tgw.clone());
+
+    for table in tables {
+        // A table of a VPC not read (created since) waits for the next reconcile.
+        let Some(&(vpc_tagged, vpc_ipv6)) = vpcs.get(&table.vpc_id) else {
+            continue;
+        };
+        if !table.serves_subnets || !table.routes_to(tgw) {
+            continue;
+        }
+        let rtb = &table.id;
+        let vpc = &table.vpc_id;
+        let existing: BTreeMap<Cidr, &crate::domain::VpcRoute> =
+            table.routes.iter().map(|r| (r.cidr, r)).collect();
+        if vpc_tagged {
+            for (cidr, (via, vpcs)) in &desired {
+                if cidr.is_ipv6() && !vpc_ipv6 {
+                    continue;
+                }
+                let peer = &via.peer;
+                match existing.get(cidr) {
+                    Some(r) if r.target == toward => {}
+                    Some(r) => out.findings.push(Finding {
+                        kind: FindingKind::Conflict,
+                        region: Some(region.clone()),
+                        subject: format!("VPC route {cidr} in {rtb} ({vpc})"),
+                        reason: format!(
+                            "wanted toward {tgw} for {} in {peer}, but a route exists to {} (origin {}); not overwritten",
+                            vpc_list(vpcs),
+                            r.target,
+                            if r.origin.is_empty() { "unknown" } else { &r.origin }
+                        ),
+                    }),
+                    None => out.actions.push(Planned {
+                        action: Action::CreateVpcRoute {
+                            region: region.clone(),
+                            route_table_id: rtb.clone(),
+                            cidr: *cidr,
+                            transit_gateway_id: tgw.clone(),
+                        },
+                        reason: format!(
+                            "{cidr} of {} in {peer} has no route in {rtb} of tagged {vpc}",
+                            vpc_list(vpcs)
+                        ),
+                    }),
+                }
+            }
+        }
+        for route in &table.routes {
+            if !route.is_created() || route.target != toward {
+                continue;
+            }
+            let cidr = route.cidr;
+            let (via, why) = if let Some((via, owner, why)) = withdrawn.get(&cidr) {
+                (*via, format!("{why} {owner} in {}", via.peer))
+            } else if let (false, Some((via, vpcs))) = (vpc_tagged, desired.get(&cidr)) {
+                (
+                    *via,
+                    format!(
+                        "{vpc} is not tagged; {cidr} is of {} in {}",
+                        vpc_list(vpcs),
+                        via.peer
+                    ),
+                )
+            } else {
+                // Wanted, or not proven to be the tool's: kept.
+                continue;
+            };
+            let subject = format!("VPC route {cidr} in {rtb} ({vpc})");
+            if ctx.config.is_protected(&cidr) {
+                out.findings.push(Finding {
+                    kind: FindingKind::Skip,
+                    region: Some(region.clone()),
+                    subject,
+                    reason: format!("{why}, but it is in PROTECTED_CIDRS; kept"),
+                });
+            } else if !via.managed {
+                out.findings.push(Finding {
+                    kind: FindingKind::Skip,
+                    region: Some(region.clone()),
+                    subject,
+                    reason: format!(
+                        "{why}, but the peering {} was not created by tgw-peering; never removed",
+                        via.id
+                    ),
+                });
+            } else {
+                out.actions.push(Planned {
+                    action: Action::DeleteVpcRoute {
+                        region: region.clone(),
+                        route_table_id: rtb.clone(),
+                        cidr,
+                        transit_gateway_id: tgw.clone(),
+                    },
+                    reason: why,
+                });
+            }
+        }
+    }
 }

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 
 use crate::domain::{
     AttachmentId, Cidr, GatewayRef, PeeringAttachment, Region, RouteTableId, StaticRoute,
-    TransitGateway, TransitGatewayId, Vpc,
+    TransitGateway, TransitGatewayId, Vpc, VpcRouteTable, VpcRouteTableId,
 };
 use crate::error::Error;
 
@@ -50,6 +50,9 @@ pub trait Ec2Region: Send + Sync {
         &self,
         route_table: &RouteTableId,
     ) -> Result<BTreeSet<AttachmentId>, Error>;
+    /// Every route table of every VPC of the Region, with its routes
+    /// (`DescribeRouteTables`, paginated).
+    async fn vpc_route_tables(&self) -> Result<Vec<VpcRouteTable>, Error>;
 
     // Writes.
     async fn create_peering(
@@ -73,6 +76,20 @@ pub trait Ec2Region: Send + Sync {
     ) -> Result<Outcome, Error>;
     async fn delete_route(&self, route_table: &RouteTableId, cidr: &Cidr)
         -> Result<Outcome, Error>;
+    /// `CreateRoute` in a VPC route table toward a transit gateway;
+    /// `RouteAlreadyExists` is a repeat.
+    async fn create_vpc_route(
+        &self,
+        route_table: &VpcRouteTableId,
+        cidr: &Cidr,
+        transit_gateway: &TransitGatewayId,
+    ) -> Result<Outcome, Error>;
+    /// `DeleteRoute` from a VPC route table; `InvalidRoute.NotFound` is a repeat.
+    async fn delete_vpc_route(
+        &self,
+        route_table: &VpcRouteTableId,
+        cidr: &Cidr,
+    ) -> Result<Outcome, Error>;
 }
 
 /// Hands out the EC2 API of each managed Region. One factory builds every

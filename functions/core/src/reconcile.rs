@@ -13,8 +13,9 @@ use crate::ports::{Ec2Clients, Ec2Region, Outcome, MANAGED_TAG_KEY, MANAGED_TAG_
 pub const MAX_ROUTE_WRITES_IN_FLIGHT: usize = 8;
 
 /// Reads every managed Region concurrently: per Region one call per resource
-/// type (transit gateways, VPCs, peering attachments) and, for the selected
-/// route table, one static-route search and one association listing.
+/// type (transit gateways, VPCs, peering attachments, and VPC route tables
+/// when `MANAGE_VPC_ROUTES` is on) and, for the selected route table, one
+/// static-route search and one association listing.
 pub async fn observe(clients: &dyn Ec2Clients, config: &Config) -> Result<Observed, Error> {
     let reads = config.regions.iter().map(|region| async move {
         let ec2 = clients.ec2(region)?;
@@ -28,10 +29,18 @@ pub async fn observe(clients: &dyn Ec2Clients, config: &Config) -> Result<Observ
 }
 
 async fn read_region(ec2: &dyn Ec2Region, config: &Config) -> Result<RegionState, Error> {
-    let (transit_gateways, vpcs, peerings) = futures::try_join!(
+    let vpc_route_tables = async {
+        if config.manage_vpc_routes {
+            ec2.vpc_route_tables().await.map(Some)
+        } else {
+            Ok(None)
+        }
+    };
+    let (transit_gateways, vpcs, peerings, vpc_route_tables) = futures::try_join!(
         ec2.transit_gateways(),
         ec2.vpcs(),
-        ec2.peering_attachments()
+        ec2.peering_attachments(),
+        vpc_route_tables
     )?;
     // When no gateway can be selected, the planner reports why.
     let route_table = match resolve_gateway(ec2.region(), &transit_gateways, config) {
@@ -54,6 +63,7 @@ async fn read_region(ec2: &dyn Ec2Region, config: &Config) -> Result<RegionState
         vpcs,
         peerings,
         route_table,
+        vpc_route_tables,
     })
 }
 
@@ -165,5 +175,19 @@ pub async fn run(clients: &dyn Ec2Clients, action: &Action) -> Result<Outcome, E
             cidr,
             ..
         } => ec2.delete_route(route_table_id, cidr).await,
+        Action::CreateVpcRoute {
+            route_table_id,
+            cidr,
+            transit_gateway_id,
+            ..
+        } => {
+            ec2.create_vpc_route(route_table_id, cidr, transit_gateway_id)
+                .await
+        }
+        Action::DeleteVpcRoute {
+            route_table_id,
+            cidr,
+            ..
+        } => ec2.delete_vpc_route(route_table_id, cidr).await,
     }
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tgw_peering_core::domain::{
     AttachmentId, Cidr, GatewayRef, PeeringAttachment, Region, RouteTableId, TransitGateway,
-    TransitGatewayId, Vpc,
+    TransitGatewayId, Vpc, VpcRouteTable, VpcRouteTableId,
 };
 use tgw_peering_core::ports::{Ec2Clients, Ec2Region, Outcome, RouteSearch};
 use tgw_peering_core::reconcile::{execute, execute_with};
@@ -116,6 +116,22 @@ impl Ec2Region for FakeEc2 {
     }
     async fn delete_route(&self, _: &RouteTableId, cidr: &Cidr) -> Result<Outcome, Error> {
         self.write(format!("delete route {cidr}"));
+        Ok(Outcome::Done)
+    }
+    async fn vpc_route_tables(&self) -> Result<Vec<VpcRouteTable>, Error> {
+        Ok(vec![])
+    }
+    async fn create_vpc_route(
+        &self,
+        _: &VpcRouteTableId,
+        cidr: &Cidr,
+        _: &TransitGatewayId,
+    ) -> Result<Outcome, Error> {
+        self.write(format!("vpc route {cidr}"));
+        Ok(Outcome::Done)
+    }
+    async fn delete_vpc_route(&self, _: &VpcRouteTableId, cidr: &Cidr) -> Result<Outcome, Error> {
+        self.write(format!("delete vpc route {cidr}"));
         Ok(Outcome::Done)
     }
 }

@@ -411,6 +411,31 @@ impl Ec2Region for RegionView {
             }
         }))
     }
+    // MANAGE_VPC_ROUTES: this world has no VPC route tables.
+    async fn vpc_route_tables(
+        &self,
+    ) -> Result<Vec<tgw_peering_core::domain::VpcRouteTable>, Error> {
+        Ok(vec![])
+    }
+    async fn create_vpc_route(
+        &self,
+        rt: &tgw_peering_core::domain::VpcRouteTableId,
+        _: &Cidr,
+        _: &TransitGatewayId,
+    ) -> Result<Outcome, Error> {
+        Err(Error::Input(format!(
+            "no VPC route table {rt} in this world"
+        )))
+    }
+    async fn delete_vpc_route(
+        &self,
+        rt: &tgw_peering_core::domain::VpcRouteTableId,
+        _: &Cidr,
+    ) -> Result<Outcome, Error> {
+        Err(Error::Input(format!(
+            "no VPC route table {rt} in this world"
+        )))
+    }
 }
 
 /// Records what is published; fails every call while `failing` is set.
