@@ -614,6 +614,21 @@ fn plan_table(gw: &Gateway, pairs: &[ReadyPeering], ctx: &TableContext<'_>, out:
         routes: Vec::new(),
     };
 
+    // Every CIDR of this Region's own VPCs, tagged or not: a static route
+    // for an overlapping remote CIDR would take their traffic away from
+    // their attachment (a static route wins over a propagated one).
+    let local: BTreeMap<Cidr, &VpcId> = state
+        .vpcs
+        .iter()
+        .flat_map(|v| {
+            v.cidrs
+                .iter()
+                .filter(|(_, s)| *s != CidrState::Gone)
+                .map(move |(c, _)| (*c, &v.id))
+        })
+        .collect();
+    let mut local_conflicts: BTreeSet<Cidr> = BTreeSet::new();
+
     // Desired routes: every tagged CIDR of every peer Region, to that pair's peering.
     let mut desired: BTreeMap<Cidr, (&AttachmentId, &Region, &BTreeSet<VpcId>)> = BTreeMap::new();
     // The available peerings of this Region's pairs, by attachment.
@@ -654,9 +669,32 @@ fn plan_table(gw: &Gateway, pairs: &[ReadyPeering], ctx: &TableContext<'_>, out:
                 });
                 continue;
             }
+            if let Some((own, vpc)) = overlapping_local(&local, cidr) {
+                report.routes.push(RouteReport {
+                    cidr: *cidr,
+                    target: RouteTarget::Attachment(attachment.clone()),
+                    mark: RouteMark::Conflict,
+                    note: format!("overlaps {own} of {vpc} in this Region"),
+                });
+                out.findings.push(Finding {
+                    kind: FindingKind::Conflict,
+                    region: Some(region.clone()),
+                    subject: format!("route {cidr} in {rt}"),
+                    reason: format!(
+                        "{cidr} of {} in {peer} overlaps {own} of {vpc} in {region}; a static route would take that VPC's traffic, so none is written",
+                        vpc_list(vpcs)
+                    ),
+                });
+                local_conflicts.insert(*cidr);
+                continue;
+            }
             desired.insert(*cidr, (attachment, peer, vpcs));
         }
     }
+    // A CIDR in any overlap conflict gets no write at all, on any peering.
+    let conflicted_cidrs: BTreeSet<&Cidr> = conflicted.iter().map(|(_, c)| c).collect();
+    let in_conflict =
+        |cidr: &Cidr| local_conflicts.contains(cidr) || conflicted_cidrs.contains(cidr);
 
     // Whether a static route toward one of this Region's peerings may go.
     let removal = |cidr: &Cidr, via: &ReadyPeering| -> Removal {
@@ -666,7 +704,7 @@ fn plan_table(gw: &Gateway, pairs: &[ReadyPeering], ctx: &TableContext<'_>, out:
                 "protected by PROTECTED_CIDRS".to_owned(),
                 "no tagged VPC wants it, but it is in PROTECTED_CIDRS; kept".to_owned(),
             )
-        } else if conflicted.contains(&(peer.clone(), *cidr)) {
+        } else if in_conflict(cidr) {
             Removal::Keep(
                 "overlapping CIDR".to_owned(),
                 "its CIDR is part of an overlap conflict; kept until the conflict is resolved"
@@ -857,6 +895,25 @@ fn plan_table(gw: &Gateway, pairs: &[ReadyPeering], ctx: &TableContext<'_>, out:
     }
     report.routes.sort_by_key(|r| r.cidr);
     out.tables.push(report);
+}
+
+/// A CIDR of this Region's VPCs that overlaps `cidr`, and its VPC: one
+/// that contains it (among its supernets) or that it contains (the next
+/// block in order). O(log n) per lookup, for up to 128 prefix lengths.
+fn overlapping_local<'a>(
+    local: &BTreeMap<Cidr, &'a VpcId>,
+    cidr: &Cidr,
+) -> Option<(Cidr, &'a VpcId)> {
+    std::iter::once(*cidr)
+        .chain(cidr.supernets())
+        .find_map(|c| local.get(&c).map(|v| (c, *v)))
+        .or_else(|| {
+            local
+                .range(cidr..)
+                .next()
+                .filter(|(c, _)| cidr.contains(c))
+                .map(|(c, v)| (*c, *v))
+        })
 }
 
 /// Whether a route may be removed: `Delete(note, reason)` or `Keep(note, reason)`.

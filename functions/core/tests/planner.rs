@@ -575,6 +575,48 @@ fn identical_cidrs_in_two_regions_are_a_conflict() {
 }
 
 #[test]
+fn a_remote_cidr_overlapping_an_untagged_local_vpc_is_a_conflict_and_not_routed() {
+    // 10.1.0.0/16 is tagged in eu-west-1 and used by an untagged VPC in
+    // us-east-1: a static route there would take that VPC's traffic.
+    let w = peered().vpc(E, "vpc-e9", None, &["10.1.0.0/16"]);
+    let plan = w.plan();
+    assert_eq!(
+        creates(&plan),
+        [(W.to_string(), "10.0.0.0/16".to_string(), P.to_string())]
+    );
+    let conflicts: Vec<_> = plan.conflicts().collect();
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert_eq!(conflicts[0].region, Some(region(E)));
+    assert!(conflicts[0].reason.contains("vpc-e9"), "{conflicts:?}");
+    // A smaller local block inside the remote one is an overlap too.
+    let w = peered().vpc(E, "vpc-e9", None, &["10.1.4.0/24"]);
+    assert_eq!(creates(&w.plan()).len(), 1);
+}
+
+#[test]
+fn a_route_for_a_cidr_in_an_overlap_conflict_is_never_pruned_on_any_peering() {
+    const A: &str = "ap-southeast-2";
+    const Q: &str = "tgw-attach-0002";
+    // 172.16.0.0/16 is tagged in both us-east-1 and eu-west-1 (a conflict);
+    // eu-west-1's table still sends it toward ap-southeast-2, where no VPC has it.
+    let mut w = world(&[E, W, A])
+        .vpc(E, "vpc-e1", Some("true"), &["172.16.0.0/16"])
+        .vpc(W, "vpc-w1", Some("true"), &["172.16.0.0/16", "10.1.0.0/16"])
+        .vpc(A, "vpc-a1", Some("true"), &["10.2.0.0/16"])
+        .peering(Q, W, A, "available", 100)
+        .associated(W, Q)
+        .associated(A, Q)
+        .route(W, "172.16.0.0/16", Some(Q));
+    w.config.prune_routes = true;
+    let plan = w.plan();
+    assert!(
+        !deletes(&plan).iter().any(|(_, c)| c == "172.16.0.0/16"),
+        "{:?}",
+        plan.actions
+    );
+}
+
+#[test]
 fn two_transit_gateways_in_a_region_without_configuration_is_an_error() {
     let mut w = peered();
     w.observed
@@ -878,11 +920,13 @@ fn routes_on_a_peering_not_created_by_the_tool_are_never_removed() {
 fn a_cidr_that_moved_to_another_region_is_withdrawn_from_the_old_peering_first() {
     const A: &str = "ap-south-1";
     // 10.5.0.0/16 was tagged in eu-west-1 (routed in us-east-1 toward the
-    // E-W peering); now the eu-west-1 VPC is untagged and ap-south-1 has it.
+    // E-W peering); now the eu-west-1 VPC has released it and ap-south-1 has
+    // it. (Were it still associated there, it would overlap eu-west-1's own
+    // VPC, and eu-west-1 would get no route for it: a conflict.)
     let w = world(&[E, W, A])
         .vpc(E, "vpc-e1", Some("true"), &["10.0.0.0/16"])
         .vpc(W, "vpc-w1", Some("true"), &["10.1.0.0/16"])
-        .vpc(W, "vpc-w5", None, &["10.5.0.0/16"])
+        .vpc(W, "vpc-w5", None, &["10.5.0.0/16!"])
         .vpc(A, "vpc-a5", Some("true"), &["10.5.0.0/16"])
         .peering("tgw-attach-0ew", E, W, "available", 1)
         .peering("tgw-attach-0ea", E, A, "available", 1)
