@@ -617,16 +617,7 @@ fn plan_table(gw: &Gateway, pairs: &[ReadyPeering], ctx: &TableContext<'_>, out:
     // Every CIDR of this Region's own VPCs, tagged or not: a static route
     // for an overlapping remote CIDR would take their traffic away from
     // their attachment (a static route wins over a propagated one).
-    let local: BTreeMap<Cidr, &VpcId> = state
-        .vpcs
-        .iter()
-        .flat_map(|v| {
-            v.cidrs
-                .iter()
-                .filter(|(_, s)| *s != CidrState::Gone)
-                .map(move |(c, _)| (*c, &v.id))
-        })
-        .collect();
+    let local = local_cidrs(state);
     let mut local_conflicts: BTreeSet<Cidr> = BTreeSet::new();
 
     // Desired routes: every tagged CIDR of every peer Region, to that pair's peering.
@@ -897,6 +888,20 @@ fn plan_table(gw: &Gateway, pairs: &[ReadyPeering], ctx: &TableContext<'_>, out:
     out.tables.push(report);
 }
 
+/// Every CIDR of a Region's VPCs (tagged or not, unless released), and its VPC.
+fn local_cidrs(state: &crate::observed::RegionState) -> BTreeMap<Cidr, &VpcId> {
+    state
+        .vpcs
+        .iter()
+        .flat_map(|v| {
+            v.cidrs
+                .iter()
+                .filter(|(_, s)| *s != CidrState::Gone)
+                .map(move |(c, _)| (*c, &v.id))
+        })
+        .collect()
+}
+
 /// A CIDR of this Region's VPCs that overlaps `cidr`, and its VPC: one
 /// that contains it (among its supernets) or that it contains (the next
 /// block in order). O(log n) per lookup, for up to 128 prefix lengths.
@@ -928,7 +933,8 @@ enum Removal {
 /// VPC's main table) and already has a route, of any origin, to this Region's
 /// selected transit gateway. In such a table of a *tagged* VPC, every remote
 /// CIDR the transit gateway route table wants (tagged CIDRs of the peer
-/// Regions whose peering is available on this side, overlaps excluded) gets
+/// Regions whose peering is available on this side, overlaps between Regions
+/// and with this Region's own VPCs excluded) gets
 /// a route toward the transit gateway (IPv6 CIDRs only where the VPC has an
 /// IPv6 block); a route for that CIDR to any other target is a conflict,
 /// never overwritten.
@@ -967,10 +973,15 @@ fn plan_vpc_tables(gw: &Gateway, pairs: &[ReadyPeering], ctx: &TableContext<'_>,
                 .is_none_or(|x| x.state_in(region) == PeeringState::Available)
         })
         .collect();
+    // The transit gateway route table leaves out overlaps with this
+    // Region's own VPCs (a conflict there); so do the VPC route tables.
+    let local = local_cidrs(state);
     let mut desired: BTreeMap<Cidr, (&ReadyPeering, &BTreeSet<VpcId>)> = BTreeMap::new();
     for p in &ready {
         for (cidr, vpcs) in &ctx.cidrs[&p.peer].tagged {
-            if !ctx.conflicted.contains(&(p.peer.clone(), *cidr)) {
+            if !ctx.conflicted.contains(&(p.peer.clone(), *cidr))
+                && overlapping_local(&local, cidr).is_none()
+            {
                 desired.insert(*cidr, (p, vpcs));
             }
         }

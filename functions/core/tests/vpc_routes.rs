@@ -380,6 +380,25 @@ fn cidrs_that_overlap_between_regions_get_no_vpc_route() {
 }
 
 #[test]
+fn a_remote_cidr_that_overlaps_an_untagged_vpc_of_the_region_gets_no_vpc_route() {
+    // 10.3.0.0/16 is tagged in eu-west-1 and used by an untagged VPC in
+    // us-east-1: the transit gateway route table does not route it, so no
+    // VPC route table sends it there either.
+    let p = two_tagged(true)
+        .vpc(EAST, "vpc-e4", false, &["10.3.0.0/16"])
+        .table(EAST, "vpc-e1", "rtb-a", &["0.0.0.0/0>tgw"])
+        .table(WEST, "vpc-w1", "rtb-w", &["0.0.0.0/0>tgw"])
+        .plan();
+    assert_eq!(
+        vpc_writes(&p),
+        vec![
+            w("create", WEST, "rtb-w", "10.1.0.0/16"),
+            w("create", EAST, "rtb-a", "10.2.0.0/16"),
+        ]
+    );
+}
+
+#[test]
 fn no_vpc_route_is_added_before_the_peering_is_available_on_this_side() {
     let mut w0 = two_tagged(true).table(EAST, "vpc-e1", "rtb-a", &["0.0.0.0/0>tgw"]);
     for p in &mut w0.state(EAST).peerings {
