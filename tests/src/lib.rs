@@ -2,6 +2,7 @@
 //! on 127.0.0.1, one server per test for isolation, and a builder for worlds
 //! of transit gateways and VPCs in several Regions.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -574,5 +575,69 @@ impl EventPlumbing {
             }
         }
         out
+    }
+}
+
+/// us-east-1 and eu-west-1 with `n` tagged VPCs each: 10.1.i.0/24 and
+/// 10.2.i.0/24. Returns the worlds and the (Region, VPC id) pairs, east first.
+pub async fn tagged_world(
+    emulator: &Emulator,
+    n: u8,
+) -> (RegionWorld, RegionWorld, Vec<(String, String)>) {
+    let east = RegionWorld::new(emulator, "us-east-1").await;
+    let west = RegionWorld::new(emulator, "eu-west-1").await;
+    let mut vpcs = Vec::new();
+    for (w, second) in [(&east, 1), (&west, 2)] {
+        for i in 0..n {
+            let id = w
+                .vpc(&format!("10.{second}.{i}.0/24"), Some("true"), &[])
+                .await;
+            vpcs.push((w.region.clone(), id));
+        }
+    }
+    (east, west, vpcs)
+}
+
+/// What a converged world looks like, free of generated ids: the live
+/// peerings of the pair, and each Region's static routes with their target
+/// written as `peering` when it is the one live peering.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndState {
+    pub live_peerings: usize,
+    pub routes: BTreeMap<String, Vec<(String, String)>>,
+}
+
+/// Peering states that no longer link anything.
+const GONE: [&str; 5] = ["deleted", "deleting", "failed", "rejected", "rejecting"];
+
+pub async fn end_state(east: &RegionWorld, west: &RegionWorld) -> EndState {
+    let live: Vec<String> = east
+        .peerings()
+        .await
+        .into_iter()
+        .filter(|(_, state)| !GONE.contains(&state.as_str()))
+        .map(|(id, _)| id)
+        .collect();
+    let mut routes = BTreeMap::new();
+    for w in [east, west] {
+        let table: Vec<(String, String)> = w
+            .static_routes()
+            .await
+            .into_iter()
+            .map(|(cidr, target)| {
+                let target = match target {
+                    Some(t) if live.len() == 1 && t == live[0] => "peering".to_owned(),
+                    other => format!("{other:?}"),
+                };
+                (cidr, target)
+            })
+            .collect();
+        let unique: BTreeSet<&String> = table.iter().map(|(c, _)| c).collect();
+        assert_eq!(unique.len(), table.len(), "no duplicate route: {table:?}");
+        routes.insert(w.region.clone(), table);
+    }
+    EndState {
+        live_peerings: live.len(),
+        routes,
     }
 }

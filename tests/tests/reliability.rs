@@ -29,8 +29,8 @@ use tgw_peering_core::handler::Handler;
 use tgw_peering_core::ports::{Ec2Clients, Ec2Region, Outcome, RouteSearch};
 use tgw_peering_core::{plan, Error};
 use tgw_peering_tests::{
-    config, tag_event, Emulator, EventPlumbing, FaultProxy, Faults, Flavour, RegionWorld,
-    EMULATOR_ACCOUNT,
+    config, end_state, tag_event, tagged_world as world, Emulator, EndState, EventPlumbing,
+    FaultProxy, Faults, Flavour, RegionWorld, EMULATOR_ACCOUNT,
 };
 
 const EAST: &str = "us-east-1";
@@ -39,66 +39,6 @@ const OPTIONS: ApplyOptions = ApplyOptions {
     timeout: Duration::from_secs(300),
     poll: Duration::from_millis(200),
 };
-
-/// Two Regions with `n` tagged VPCs each: 10.1.i.0/24 and 10.2.i.0/24.
-/// Returns the worlds and the VPC ids, east then west.
-async fn world(emulator: &Emulator, n: u8) -> (RegionWorld, RegionWorld, Vec<(String, String)>) {
-    let east = RegionWorld::new(emulator, EAST).await;
-    let west = RegionWorld::new(emulator, WEST).await;
-    let mut vpcs = Vec::new();
-    for (w, second) in [(&east, 1), (&west, 2)] {
-        for i in 0..n {
-            let id = w
-                .vpc(&format!("10.{second}.{i}.0/24"), Some("true"), &[])
-                .await;
-            vpcs.push((w.region.clone(), id));
-        }
-    }
-    (east, west, vpcs)
-}
-
-/// What a converged world looks like, free of generated ids: the live
-/// peerings of the pair, and each Region's static routes with their target
-/// written as `peering` when it is the one live peering.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct EndState {
-    live_peerings: usize,
-    routes: BTreeMap<String, Vec<(String, String)>>,
-}
-
-const GONE: [&str; 5] = ["deleted", "deleting", "failed", "rejected", "rejecting"];
-
-async fn end_state(east: &RegionWorld, west: &RegionWorld) -> EndState {
-    let live: Vec<String> = east
-        .peerings()
-        .await
-        .into_iter()
-        .filter(|(_, state)| !GONE.contains(&state.as_str()))
-        .map(|(id, _)| id)
-        .collect();
-    let mut routes = BTreeMap::new();
-    for w in [east, west] {
-        let table: Vec<(String, String)> = w
-            .static_routes()
-            .await
-            .into_iter()
-            .map(|(cidr, target)| {
-                let target = match target {
-                    Some(t) if live.len() == 1 && t == live[0] => "peering".to_owned(),
-                    other => format!("{other:?}"),
-                };
-                (cidr, target)
-            })
-            .collect();
-        let unique: BTreeSet<&String> = table.iter().map(|(c, _)| c).collect();
-        assert_eq!(unique.len(), table.len(), "no duplicate route: {table:?}");
-        routes.insert(w.region.clone(), table);
-    }
-    EndState {
-        live_peerings: live.len(),
-        routes,
-    }
-}
 
 /// The fault-free run: `apply` on a fresh emulator.
 async fn fault_free(n: u8) -> EndState {
