@@ -986,7 +986,13 @@ pub const SDK_CALLS: &[&str] = &[
     "events:PutEvents",
     "sqs:SendMessage",
     "sts:GetCallerIdentity",
+    // Only with ACCOUNT_ROLE_ARNS: aws-config's assume-role provider.
+    "sts:AssumeRole",
 ];
+
+/// The calls of [`SDK_CALLS`] made only with `ACCOUNT_ROLE_ARNS` set (by the
+/// credentials provider, outside the call counters).
+pub const ASSUME_ROLE_CALLS: &[&str] = &["sts:AssumeRole"];
 
 /// The calls of [`SDK_CALLS`] made only with `MANAGE_VPC_ROUTES=true`.
 pub const VPC_ROUTE_CALLS: &[&str] = &[
