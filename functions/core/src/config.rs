@@ -47,7 +47,9 @@ pub struct Config {
     /// Region uses (a transit gateway in another account). Regions without a
     /// role use the hub's own credentials.
     pub account_role_arns: BTreeMap<Region, RoleArn>,
-    /// `ROLE_EXTERNAL_ID`: the external id given when assuming those roles.
+    /// `ROLE_EXTERNAL_ID`: the external id given when assuming those roles
+    /// (kept out of any output).
+    #[serde(skip_serializing)]
     pub role_external_id: Option<String>,
 }
 
@@ -546,5 +548,6 @@ mod account_role_tests {
         .unwrap_err();
         assert_eq!(err.variable, "ACCOUNT_ROLE_ARNS");
         assert!(err.to_string().contains("IAM role ARN"), "{err}");
+        assert!(err.to_string().contains("111111111111:role/"), "{err}");
     }
 }

@@ -744,3 +744,50 @@ mod tests {
         assert_eq!(PeeringState::parse("failed").phase(), PeeringPhase::Failed);
     }
 }
+
+#[cfg(test)]
+mod role_arn_tests {
+    use super::*;
+
+    #[test]
+    fn role_arns_carry_their_account() {
+        for (arn, account) in [
+            (
+                "arn:aws:iam::111111111111:role/tgw-peering-spoke",
+                "111111111111",
+            ),
+            (
+                "arn:aws:iam::222222222222:role/path/to/spoke",
+                "222222222222",
+            ),
+            (
+                "arn:aws-us-gov:iam::333333333333:role/a+b=c,d.e@f_g-h",
+                "333333333333",
+            ),
+        ] {
+            let r = RoleArn::parse(arn).unwrap();
+            assert_eq!(r.as_str(), arn);
+            assert_eq!(r.account().as_str(), account);
+            assert_eq!(r.to_string(), arn);
+        }
+    }
+
+    #[test]
+    fn anything_but_a_role_arn_is_refused() {
+        for bad in [
+            "",
+            "tgw-peering-spoke",
+            "arn:aws:iam::111111111111:user/alice",
+            "arn:aws:iam::111111111111:role/",
+            "arn:aws:iam::111111111111:role/trailing/",
+            "arn:aws:iam::1111:role/x",
+            "arn:aws:iam:us-east-1:111111111111:role/x",
+            "arn:aws:sts::111111111111:assumed-role/x/y",
+            "arn:other:iam::111111111111:role/x",
+            "arn:aws:iam::111111111111:role/has space",
+            "arn:aws:iam::111111111111:role/star*",
+        ] {
+            assert!(RoleArn::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+}

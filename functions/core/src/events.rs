@@ -160,7 +160,6 @@ pub struct Incoming {
     pub from_queue: bool,
     /// Set for the tool's own events (source `tgw-peering`): published by
     /// the hub, so in the hub's account whatever Regions they name.
-    #[serde(default)]
     pub from_tool: bool,
     pub trigger: Trigger,
 }
