@@ -32,7 +32,7 @@ impl Session {
     }
 
     pub fn new(config: Config, shared: &SdkConfig) -> Self {
-        let clients = AwsClients::new(shared, &config.regions);
+        let clients = AwsClients::for_config(shared, &config);
         Self { config, clients }
     }
 

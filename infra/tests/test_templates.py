@@ -9,6 +9,11 @@
   `tgw-peering manifest` lists them), plus what Lambda itself needs.
 - No IAM action anywhere holds a wildcard; the log retention defaults to 90
   days.
+- The spoke role (spoke-role.yaml) grants exactly the manifest's EC2 calls
+  (and tagging on create), trusts only the hub's function roles and requires
+  the external id; the hub assumes exactly the listed spoke roles, lets the
+  spoke accounts put events on its default bus, and the forwarder can target
+  a hub in another account.
 
 Run: .venv/bin/python infra/tests/test_templates.py (make test-infra).
 """
@@ -37,6 +42,7 @@ def load(name):
 
 HUB = load("hub.yaml")
 FORWARDER = load("forwarder.yaml")
+SPOKE = load("spoke-role.yaml")
 
 
 def plain(value):
@@ -76,7 +82,7 @@ def fixture(name):
     return json.loads((FIXTURES / f"{name}.json").read_text())
 
 
-TAG_EVENTS = {"tag-change-added", "tag-change-removed"}
+TAG_EVENTS = {"tag-change-added", "tag-change-removed", "tag-change-spoke-account"}
 VPC_CALLS = {
     "cloudtrail-create-vpc",
     "cloudtrail-delete-vpc",
@@ -263,10 +269,21 @@ def manifest():
     return json.loads(out.stdout)
 
 
+def statements(document):
+    """A policy document's statements; a conditional one (Fn::If with
+    AWS::NoValue) counts as granted."""
+    for statement in document["Statement"]:
+        if set(statement) == {"Fn::If"}:
+            _, granted, otherwise = statement["Fn::If"]
+            assert otherwise == {"Ref": "AWS::NoValue"}, statement
+            statement = granted
+        yield statement
+
+
 def policy_actions(role):
     actions = set()
     for policy in role["Properties"].get("Policies", []):
-        for statement in policy["PolicyDocument"]["Statement"]:
+        for statement in statements(policy["PolicyDocument"]):
             listed = statement["Action"]
             actions.update([listed] if isinstance(listed, str) else listed)
     return actions
@@ -291,6 +308,8 @@ SQS_POLLING = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttribute
 TAG_ON_CREATE = {"ec2:CreateTags"}
 # GetCallerIdentity needs no permission (and cannot be denied).
 NEEDS_NO_PERMISSION = {"sts:GetCallerIdentity"}
+# Called in the hub account only: the spoke role grants none of these.
+HUB_ONLY = {"events:PutEvents", "sqs:SendMessage", "sts:AssumeRole"}
 
 
 class EnvironmentAndPermissions(unittest.TestCase):
@@ -328,9 +347,9 @@ class EnvironmentAndPermissions(unittest.TestCase):
         self.assertEqual(policy_actions(plain(FORWARDER["Resources"]["ForwardRole"])), {"events:PutEvents"})
 
     def test_no_iam_action_holds_a_wildcard(self):
-        for stack, template in (("hub", HUB), ("forwarder", FORWARDER)):
+        for stack, template in (("hub", HUB), ("forwarder", FORWARDER), ("spoke", SPOKE)):
             for document in all_policy_documents(plain(template)):
-                for statement in document["Statement"]:
+                for statement in statements(document):
                     listed = statement["Action"]
                     for action in [listed] if isinstance(listed, str) else listed:
                         with self.subTest(stack=stack, action=action):
@@ -342,6 +361,81 @@ class EnvironmentAndPermissions(unittest.TestCase):
         self.assertEqual(len(groups), 2)
         for group in groups:
             self.assertEqual(plain(group["Properties"]["RetentionInDays"]), {"Ref": "LogRetentionDays"})
+
+
+
+class MultiAccount(unittest.TestCase):
+    """spoke-role.yaml, and what the hub and the forwarder give other accounts."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.manifest = manifest()
+
+    def spoke_role(self):
+        (role,) = [r for r in plain(SPOKE)["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+        return role
+
+    def test_the_spoke_role_grants_exactly_the_manifests_ec2_calls(self):
+        ec2 = {c for c in self.manifest["calls"] if c.startswith("ec2:")}
+        self.assertTrue(ec2)
+        self.assertEqual({c for c in self.manifest["calls"] if not c.startswith("ec2:")} - NEEDS_NO_PERMISSION, HUB_ONLY)
+        # A spoke that requests a peering tags it on create (ec2:CreateTags,
+        # conditioned on ec2:CreateAction like the hub's).
+        self.assertEqual(policy_actions(self.spoke_role()), ec2 | TAG_ON_CREATE)
+        self.assertEqual(len(SPOKE["Resources"]), 1, "the role and nothing else")
+
+    def test_the_spoke_role_trusts_only_the_hub_roles_with_the_external_id(self):
+        (statement,) = self.spoke_role()["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        self.assertEqual(statement["Effect"], "Allow")
+        self.assertEqual(statement["Action"], "sts:AssumeRole")
+        self.assertEqual(statement["Principal"], {"AWS": {"Ref": "HubRoleArns"}})
+        self.assertEqual(statement["Condition"], {"StringEquals": {"sts:ExternalId": {"Ref": "ExternalId"}}})
+        self.assertNotIn("Default", SPOKE["Parameters"]["HubRoleArns"])
+        self.assertNotIn("Default", SPOKE["Parameters"]["ExternalId"])
+        self.assertGreaterEqual(SPOKE["Parameters"]["ExternalId"]["MinLength"], 2)
+        # HubRoleArns are the hub's two function roles, which it outputs.
+        outputs = plain(HUB["Outputs"])
+        self.assertEqual(outputs["VpcTagHandlerRoleArn"]["Value"], {"Fn::GetAtt": ["VpcTagHandlerRole", "Arn"]})
+        self.assertEqual(outputs["AttachmentHandlerRoleArn"]["Value"], {"Fn::GetAtt": ["AttachmentHandlerRole", "Arn"]})
+
+    def test_the_hub_assumes_only_the_listed_spoke_roles_and_only_when_set(self):
+        for role in ("VpcTagHandlerRole", "AttachmentHandlerRole"):
+            document = plain(HUB["Resources"][role])["Properties"]["Policies"][0]["PolicyDocument"]
+            conditional = [s["Fn::If"] for s in document["Statement"] if set(s) == {"Fn::If"}]
+            with self.subTest(role=role):
+                self.assertEqual(len(conditional), 1)
+                condition, statement, _ = conditional[0]
+                self.assertEqual(condition, "AssumeSpokeRoles")
+                self.assertEqual(statement["Action"], ["sts:AssumeRole"])
+                self.assertEqual(statement["Resource"], {"Ref": "SpokeRoleArns"})
+        self.assertEqual(
+            plain(HUB["Conditions"]["AssumeSpokeRoles"]),
+            {"Fn::Not": [{"Fn::Equals": [{"Fn::Join": ["", {"Ref": "SpokeRoleArns"}]}, ""]}]},
+        )
+        env = plain(HUB["Globals"]["Function"]["Environment"]["Variables"])
+        self.assertEqual(env["ACCOUNT_ROLE_ARNS"], {"Ref": "AccountRoleArns"})
+        self.assertEqual(env["ROLE_EXTERNAL_ID"], {"Ref": "RoleExternalId"})
+        for parameter in ("AccountRoleArns", "SpokeRoleArns", "SpokeAccountIds", "RoleExternalId"):
+            self.assertEqual(HUB["Parameters"][parameter]["Default"], "", parameter)
+
+    def test_the_spoke_accounts_may_put_events_on_the_hub_default_bus(self):
+        policy = plain(HUB["Resources"]["SpokeAccountsPutEvents"])
+        self.assertEqual(policy["Type"], "AWS::Events::EventBusPolicy")
+        self.assertEqual(policy["Condition"], "SpokeAccounts")
+        self.assertEqual(policy["Properties"]["EventBusName"], "default")
+        statement = policy["Properties"]["Statement"]
+        self.assertEqual(statement["Principal"], {"AWS": {"Ref": "SpokeAccountIds"}})
+        self.assertEqual(statement["Action"], "events:PutEvents")
+        self.assertEqual(statement["Resource"], plain(HUB["Outputs"]["HubEventBusArn"]["Value"]))
+
+    def test_a_forwarder_in_a_spoke_account_targets_the_hub_accounts_bus(self):
+        role = plain(FORWARDER["Resources"]["ForwardRole"])
+        (statement,) = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+        condition, same, other = statement["Resource"]["Fn::If"]
+        self.assertEqual(condition, "SameAccount")
+        self.assertIn("${AWS::AccountId}", same["Fn::Sub"])
+        self.assertIn("${HubAccountId}", other["Fn::Sub"])
+        self.assertEqual(FORWARDER["Parameters"]["HubAccountId"]["Default"], "")
 
 
 if __name__ == "__main__":

@@ -24,8 +24,8 @@ use aws_smithy_types::config_bag::ConfigBag;
 
 use crate::domain::{
     AccountId, AttachmentId, Cidr, CidrState, GatewayRef, PeeringAttachment, PeeringState, Region,
-    RouteTableId, RouteTarget, StaticRoute, TransitGateway, TransitGatewayId, Vpc, VpcId, VpcRoute,
-    VpcRouteTable, VpcRouteTableId, VpcRouteTarget,
+    RoleArn, RouteTableId, RouteTarget, StaticRoute, TransitGateway, TransitGatewayId, Vpc, VpcId,
+    VpcRoute, VpcRouteTable, VpcRouteTableId, VpcRouteTarget,
 };
 use crate::error::Error;
 use crate::ports::{Ec2Clients, Ec2Region, Outcome, RouteSearch};
@@ -171,6 +171,52 @@ impl Intercept for CallCounter {
     }
 }
 
+/// Session name of the tool's assumed-role sessions (in the other
+/// account's CloudTrail as `assumed-role/NAME/tgw-peering`).
+pub const ROLE_SESSION_NAME: &str = "tgw-peering";
+
+/// The credentials of an IAM role, from aws-config's [`AssumeRoleProvider`]
+/// built on the shared `SdkConfig` (whose credentials call `sts:AssumeRole`).
+///
+/// The provider is built on first use: its builder is async. The SDK
+/// client's identity cache keeps the credentials until shortly before they
+/// expire, so the role is assumed once per session, not once per call.
+///
+/// [`AssumeRoleProvider`]: aws_config::sts::AssumeRoleProvider
+#[derive(Debug)]
+struct RoleCredentials {
+    role: RoleArn,
+    external_id: Option<String>,
+    shared: SdkConfig,
+    provider: tokio::sync::OnceCell<aws_config::sts::AssumeRoleProvider>,
+}
+
+impl aws_credential_types::provider::ProvideCredentials for RoleCredentials {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::new(async move {
+            let provider = self
+                .provider
+                .get_or_init(|| async {
+                    let mut builder =
+                        aws_config::sts::AssumeRoleProvider::builder(self.role.as_str())
+                            .session_name(ROLE_SESSION_NAME)
+                            .configure(&self.shared);
+                    if let Some(id) = &self.external_id {
+                        builder = builder.external_id(id);
+                    }
+                    builder.build().await
+                })
+                .await;
+            aws_credential_types::provider::ProvideCredentials::provide_credentials(provider).await
+        })
+    }
+}
+
 /// The client factory: one EC2 client per managed Region, built once.
 pub struct AwsClients {
     clients: BTreeMap<Region, Arc<dyn Ec2Region>>,
@@ -178,15 +224,47 @@ pub struct AwsClients {
 }
 
 impl AwsClients {
+    /// EC2 clients of `regions`, all with the shared SDK credentials.
     pub fn new(shared: &SdkConfig, regions: &[Region]) -> Self {
+        Self::build(shared, regions, &BTreeMap::new(), None)
+    }
+
+    /// The clients of the configured Regions: a Region of
+    /// `ACCOUNT_ROLE_ARNS` assumes its role (with `ROLE_EXTERNAL_ID`), the
+    /// others use the shared SDK credentials.
+    pub fn for_config(shared: &SdkConfig, config: &crate::Config) -> Self {
+        Self::build(
+            shared,
+            &config.regions,
+            &config.account_role_arns,
+            config.role_external_id.as_deref(),
+        )
+    }
+
+    fn build(
+        shared: &SdkConfig,
+        regions: &[Region],
+        roles: &BTreeMap<Region, RoleArn>,
+        external_id: Option<&str>,
+    ) -> Self {
         let counter = CallCounter::default();
         let clients = regions
             .iter()
             .map(|r| {
-                let conf = aws_sdk_ec2::config::Builder::from(shared)
+                let mut builder = aws_sdk_ec2::config::Builder::from(shared)
                     .region(aws_config::Region::new(r.as_str().to_owned()))
-                    .interceptor(counter.clone())
-                    .build();
+                    .interceptor(counter.clone());
+                if let Some(role) = roles.get(r) {
+                    builder = builder.credentials_provider(
+                        aws_sdk_ec2::config::SharedCredentialsProvider::new(RoleCredentials {
+                            role: role.clone(),
+                            external_id: external_id.map(str::to_owned),
+                            shared: shared.clone(),
+                            provider: tokio::sync::OnceCell::new(),
+                        }),
+                    );
+                }
+                let conf = builder.build();
                 let ec2: Arc<dyn Ec2Region> = Arc::new(AwsEc2 {
                     region: r.clone(),
                     client: Client::from_conf(conf),
@@ -908,7 +986,13 @@ pub const SDK_CALLS: &[&str] = &[
     "events:PutEvents",
     "sqs:SendMessage",
     "sts:GetCallerIdentity",
+    // Only with ACCOUNT_ROLE_ARNS: aws-config's assume-role provider.
+    "sts:AssumeRole",
 ];
+
+/// The calls of [`SDK_CALLS`] made only with `ACCOUNT_ROLE_ARNS` set (by the
+/// credentials provider, outside the call counters).
+pub const ASSUME_ROLE_CALLS: &[&str] = &["sts:AssumeRole"];
 
 /// The calls of [`SDK_CALLS`] made only with `MANAGE_VPC_ROUTES=true`.
 pub const VPC_ROUTE_CALLS: &[&str] = &[
@@ -918,7 +1002,8 @@ pub const VPC_ROUTE_CALLS: &[&str] = &[
 ];
 
 /// Builds the event handler with every client, once per process: EC2 per
-/// managed Region, and EventBridge, SQS and STS in the process's own Region.
+/// managed Region (with the Region's role of `ACCOUNT_ROLE_ARNS`, if any),
+/// and EventBridge, SQS and STS in the process's own Region and account.
 pub fn handler(config: crate::Config, shared: &SdkConfig) -> crate::handler::Handler {
     handler_counted(config, shared).0
 }
@@ -929,7 +1014,7 @@ pub fn handler_counted(
     config: crate::Config,
     shared: &SdkConfig,
 ) -> (crate::handler::Handler, CallCounter, CallCounter) {
-    let clients = AwsClients::new(shared, &config.regions);
+    let clients = AwsClients::for_config(shared, &config);
     let ec2_counter = clients.counter().clone();
     let other = CallCounter::default();
     let bus = config.event_bus_name.clone().map(|bus_name| {

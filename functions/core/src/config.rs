@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::domain::{Cidr, Region, RouteTableId, TransitGatewayId};
+use crate::domain::{AccountId, Cidr, Region, RoleArn, RouteTableId, TransitGatewayId};
 
 pub const DEFAULT_TAG_KEY: &str = "addToTransitGateway";
 
@@ -43,6 +43,14 @@ pub struct Config {
     pub protected_cidrs: Vec<Cidr>,
     pub recheck_queue_url: Option<String>,
     pub event_bus_name: Option<String>,
+    /// `ACCOUNT_ROLE_ARNS`: the role whose credentials every EC2 client of a
+    /// Region uses (a transit gateway in another account). Regions without a
+    /// role use the hub's own credentials.
+    pub account_role_arns: BTreeMap<Region, RoleArn>,
+    /// `ROLE_EXTERNAL_ID`: the external id given when assuming those roles
+    /// (kept out of any output).
+    #[serde(skip_serializing)]
+    pub role_external_id: Option<String>,
 }
 
 impl Config {
@@ -58,6 +66,8 @@ impl Config {
             protected_cidrs: Vec::new(),
             recheck_queue_url: None,
             event_bus_name: None,
+            account_role_arns: BTreeMap::new(),
+            role_external_id: None,
         }
     }
 
@@ -75,6 +85,8 @@ impl Config {
         "PROTECTED_CIDRS",
         "RECHECK_QUEUE_URL",
         "EVENT_BUS_NAME",
+        "ACCOUNT_ROLE_ARNS",
+        "ROLE_EXTERNAL_ID",
     ];
 
     /// Reads the configuration from the process environment.
@@ -176,6 +188,26 @@ impl Config {
                 ));
             }
         }
+        let account_role_arns = parse_region_map(
+            "ACCOUNT_ROLE_ARNS",
+            get("ACCOUNT_ROLE_ARNS"),
+            &regions,
+            RoleArn::parse,
+        )?;
+        let role_external_id = get("ROLE_EXTERNAL_ID");
+        if let Some(id) = &role_external_id {
+            // IAM's rule for sts:ExternalId: 2 to 1224 of [\w+=,.@:/-].
+            let valid = (2..=1224).contains(&id.len())
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@:/-".contains(&b));
+            if !valid {
+                return Err(ConfigError::new(
+                    "ROLE_EXTERNAL_ID",
+                    "must be 2 to 1224 characters of letters, digits and _+=,.@:/-",
+                ));
+            }
+        }
         Ok(Self {
             regions,
             tag_key,
@@ -186,12 +218,20 @@ impl Config {
             protected_cidrs,
             recheck_queue_url,
             event_bus_name: get("EVENT_BUS_NAME"),
+            account_role_arns,
+            role_external_id,
         })
     }
 
     /// True when `cidr` lies inside one of `PROTECTED_CIDRS`.
     pub fn is_protected(&self, cidr: &Cidr) -> bool {
         self.protected_cidrs.iter().any(|p| p.contains(cidr))
+    }
+
+    /// The account of the role `region`'s clients assume, if any
+    /// (`ACCOUNT_ROLE_ARNS`); `None`: the hub's own account.
+    pub fn role_account(&self, region: &Region) -> Option<&AccountId> {
+        self.account_role_arns.get(region).map(RoleArn::account)
     }
 
     /// The position of `region` in `PEERING_REGIONS`, if managed.
@@ -352,6 +392,62 @@ mod tests {
                 &[base, ("RECHECK_QUEUE_URL", "my-queue")],
                 "RECHECK_QUEUE_URL",
             ),
+            (
+                &[base, ("ACCOUNT_ROLE_ARNS", "eu-west-1")],
+                "ACCOUNT_ROLE_ARNS",
+            ),
+            (
+                &[
+                    base,
+                    ("ACCOUNT_ROLE_ARNS", "eu-west-1=arn:aws:iam::1111:role/x"),
+                ],
+                "ACCOUNT_ROLE_ARNS",
+            ),
+            (
+                &[
+                    base,
+                    (
+                        "ACCOUNT_ROLE_ARNS",
+                        "eu-west-1=arn:aws:iam::111111111111:user/x",
+                    ),
+                ],
+                "ACCOUNT_ROLE_ARNS",
+            ),
+            (
+                &[
+                    base,
+                    (
+                        "ACCOUNT_ROLE_ARNS",
+                        "eu-west-1=arn:aws:sts::111111111111:role/x",
+                    ),
+                ],
+                "ACCOUNT_ROLE_ARNS",
+            ),
+            (
+                &[
+                    base,
+                    (
+                        "ACCOUNT_ROLE_ARNS",
+                        "ap-south-1=arn:aws:iam::111111111111:role/x",
+                    ),
+                ],
+                "ACCOUNT_ROLE_ARNS",
+            ),
+            (
+                &[
+                    base,
+                    (
+                        "ACCOUNT_ROLE_ARNS",
+                        "eu-west-1=arn:aws:iam::111111111111:role/x,eu-west-1=arn:aws:iam::222222222222:role/y",
+                    ),
+                ],
+                "ACCOUNT_ROLE_ARNS",
+            ),
+            (&[base, ("ROLE_EXTERNAL_ID", "x")], "ROLE_EXTERNAL_ID"),
+            (
+                &[base, ("ROLE_EXTERNAL_ID", "has space")],
+                "ROLE_EXTERNAL_ID",
+            ),
         ];
         for (vars, variable) in cases {
             let err = cfg(vars).expect_err(&format!("{vars:?} accepted"));
@@ -394,5 +490,64 @@ mod tests {
         let listed: std::collections::BTreeSet<String> =
             Config::VARIABLES.iter().map(|v| (*v).to_owned()).collect();
         assert_eq!(asked.into_inner(), listed);
+    }
+}
+
+#[cfg(test)]
+mod account_role_tests {
+    use super::*;
+
+    #[test]
+    fn account_role_arns_map_regions_to_roles_and_their_accounts() {
+        let vars: BTreeMap<&str, &str> = [
+            ("PEERING_REGIONS", "us-east-1,eu-west-1,ap-south-1"),
+            (
+                "ACCOUNT_ROLE_ARNS",
+                " eu-west-1=arn:aws:iam::111111111111:role/tgw-peering-spoke, ap-south-1=arn:aws:iam::222222222222:role/path/spoke ",
+            ),
+            ("ROLE_EXTERNAL_ID", "tgw-peering-7f3a"),
+        ]
+        .into_iter()
+        .collect();
+        let c = Config::from_lookup(|k| vars.get(k).map(|v| (*v).to_owned())).unwrap();
+        assert_eq!(c.account_role_arns.len(), 2);
+        let eu = Region::parse("eu-west-1").unwrap();
+        assert_eq!(
+            c.account_role_arns[&eu].as_str(),
+            "arn:aws:iam::111111111111:role/tgw-peering-spoke"
+        );
+        assert_eq!(c.role_account(&eu).unwrap().as_str(), "111111111111");
+        assert_eq!(
+            c.role_account(&Region::parse("ap-south-1").unwrap())
+                .unwrap()
+                .as_str(),
+            "222222222222"
+        );
+        assert_eq!(c.role_account(&Region::parse("us-east-1").unwrap()), None);
+        assert_eq!(c.role_external_id.as_deref(), Some("tgw-peering-7f3a"));
+    }
+
+    #[test]
+    fn without_account_role_arns_every_region_uses_the_hub_credentials() {
+        let c = Config::from_lookup(|k| {
+            (k == "PEERING_REGIONS").then(|| "us-east-1,eu-west-1".to_owned())
+        })
+        .unwrap();
+        assert!(c.account_role_arns.is_empty());
+        assert_eq!(c.role_external_id, None);
+        assert_eq!(c, Config::for_regions(c.regions.clone()));
+    }
+
+    #[test]
+    fn every_malformed_role_entry_names_the_variable_and_the_entry() {
+        let err = Config::from_lookup(|k| match k {
+            "PEERING_REGIONS" => Some("us-east-1,eu-west-1".to_owned()),
+            "ACCOUNT_ROLE_ARNS" => Some("eu-west-1=arn:aws:iam::111111111111:role/".to_owned()),
+            _ => None,
+        })
+        .unwrap_err();
+        assert_eq!(err.variable, "ACCOUNT_ROLE_ARNS");
+        assert!(err.to_string().contains("IAM role ARN"), "{err}");
+        assert!(err.to_string().contains("111111111111:role/"), "{err}");
     }
 }

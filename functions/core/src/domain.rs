@@ -198,6 +198,75 @@ impl AccountId {
 
 string_newtype_impls!(AccountId);
 
+/// The ARN of an IAM role, `arn:PARTITION:iam::ACCOUNT:role/PATH/NAME`,
+/// which carries the account the role belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RoleArn {
+    arn: String,
+    account: AccountId,
+}
+
+impl RoleArn {
+    pub fn parse(s: &str) -> Result<Self, ParseError> {
+        const KIND: &str = "IAM role ARN";
+        const WHY: &str = "expected arn:aws:iam::ACCOUNT:role/NAME";
+        let parts: Vec<&str> = s.splitn(6, ':').collect();
+        let [arn, partition, service, region, account, resource] = parts.as_slice() else {
+            return Err(ParseError::new(KIND, s, WHY));
+        };
+        let name = resource.strip_prefix("role/").unwrap_or_default();
+        let name_ok = !name.is_empty()
+            && name.len() <= 512
+            && !name.ends_with('/')
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-/".contains(&b));
+        if *arn != "arn"
+            || !matches!(*partition, "aws" | "aws-cn" | "aws-us-gov")
+            || *service != "iam"
+            || !region.is_empty()
+            || !name_ok
+        {
+            return Err(ParseError::new(KIND, s, WHY));
+        }
+        let account = AccountId::parse(account)
+            .map_err(|_| ParseError::new(KIND, s, "the account is not 12 digits"))?;
+        Ok(Self {
+            arn: s.to_owned(),
+            account,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.arn
+    }
+
+    /// The account the role belongs to.
+    pub fn account(&self) -> &AccountId {
+        &self.account
+    }
+}
+
+impl fmt::Display for RoleArn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.arn)
+    }
+}
+
+impl TryFrom<String> for RoleArn {
+    type Error = ParseError;
+    fn try_from(s: String) -> Result<Self, ParseError> {
+        Self::parse(&s)
+    }
+}
+
+impl From<RoleArn> for String {
+    fn from(r: RoleArn) -> String {
+        r.arn
+    }
+}
+
 /// An IPv4 or IPv6 CIDR block in canonical form (no host bits set).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -673,5 +742,52 @@ mod tests {
         );
         assert_eq!(PeeringState::parse("deleted").phase(), PeeringPhase::Gone);
         assert_eq!(PeeringState::parse("failed").phase(), PeeringPhase::Failed);
+    }
+}
+
+#[cfg(test)]
+mod role_arn_tests {
+    use super::*;
+
+    #[test]
+    fn role_arns_carry_their_account() {
+        for (arn, account) in [
+            (
+                "arn:aws:iam::111111111111:role/tgw-peering-spoke",
+                "111111111111",
+            ),
+            (
+                "arn:aws:iam::222222222222:role/path/to/spoke",
+                "222222222222",
+            ),
+            (
+                "arn:aws-us-gov:iam::333333333333:role/a+b=c,d.e@f_g-h",
+                "333333333333",
+            ),
+        ] {
+            let r = RoleArn::parse(arn).unwrap();
+            assert_eq!(r.as_str(), arn);
+            assert_eq!(r.account().as_str(), account);
+            assert_eq!(r.to_string(), arn);
+        }
+    }
+
+    #[test]
+    fn anything_but_a_role_arn_is_refused() {
+        for bad in [
+            "",
+            "tgw-peering-spoke",
+            "arn:aws:iam::111111111111:user/alice",
+            "arn:aws:iam::111111111111:role/",
+            "arn:aws:iam::111111111111:role/trailing/",
+            "arn:aws:iam::1111:role/x",
+            "arn:aws:iam:us-east-1:111111111111:role/x",
+            "arn:aws:sts::111111111111:assumed-role/x/y",
+            "arn:other:iam::111111111111:role/x",
+            "arn:aws:iam::111111111111:role/has space",
+            "arn:aws:iam::111111111111:role/star*",
+        ] {
+            assert!(RoleArn::parse(bad).is_err(), "{bad:?} accepted");
+        }
     }
 }

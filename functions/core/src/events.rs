@@ -158,6 +158,9 @@ pub struct Incoming {
     /// Set for a message of an SQS batch: a retryable failure reports this
     /// message alone as a batch item failure.
     pub from_queue: bool,
+    /// Set for the tool's own events (source `tgw-peering`): published by
+    /// the hub, so in the hub's account whatever Regions they name.
+    pub from_tool: bool,
     pub trigger: Trigger,
 }
 
@@ -192,6 +195,7 @@ pub fn parse(payload: &Value, tag_key: &str) -> Result<Vec<Incoming>, Error> {
             region: Some(recheck.region.clone()),
             peer_region: None,
             from_queue: false,
+            from_tool: false,
             trigger: Trigger::Recheck(recheck),
         }]);
     }
@@ -225,6 +229,7 @@ fn parse_sqs(payload: &Value) -> Result<Vec<Incoming>, Error> {
                     region: Some(recheck.region.clone()),
                     peer_region: None,
                     from_queue: true,
+                    from_tool: false,
                     trigger: Trigger::Recheck(recheck),
                 },
                 Err(reason) => Incoming {
@@ -233,6 +238,7 @@ fn parse_sqs(payload: &Value) -> Result<Vec<Incoming>, Error> {
                     region: None,
                     peer_region: None,
                     from_queue: true,
+                    from_tool: false,
                     trigger: Trigger::Invalid { reason },
                 },
             }
@@ -271,6 +277,7 @@ fn parse_eventbridge(payload: &Value, tag_key: &str) -> Result<Incoming, Error> 
         region,
         peer_region: None,
         from_queue: false,
+        from_tool: source == SOURCE,
         trigger: Trigger::Scheduled,
     };
     incoming.trigger = match (source.as_str(), detail_type.as_str()) {

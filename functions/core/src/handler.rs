@@ -60,7 +60,8 @@ pub trait RecheckQueue: Send + Sync {
     async fn send(&self, recheck: &Recheck, delay_secs: i32) -> Result<(), Error>;
 }
 
-/// Who the tool runs as: events from other accounts are dropped.
+/// Who the tool runs as (the hub's account): events of Regions without a
+/// role in `ACCOUNT_ROLE_ARNS`, and the tool's own, must come from it.
 #[async_trait]
 pub trait Identity: Send + Sync {
     async fn account(&self) -> Result<AccountId, Error>;
@@ -389,18 +390,41 @@ impl Handler {
                 return Ok(Some(format!("{region} is not a managed Region")));
             }
         }
-        if let Some(account) = &inc.account {
-            let own = self
-                .account
-                .get_or_try_init(|| self.identity.account())
-                .await?;
-            if account != own {
-                return Ok(Some(format!(
-                    "account {account} is not the configured account {own}"
-                )));
-            }
+        let Some(account) = &inc.account else {
+            return Ok(None);
+        };
+        // An event of a Region whose clients assume a role must come from
+        // that role's account; the tool's own events, events of no Region
+        // (the schedule) and those of the other Regions from the hub's.
+        let role = match (&inc.region, inc.from_tool) {
+            (Some(region), false) => self
+                .config
+                .account_role_arns
+                .get(region)
+                .map(|role| (region, role)),
+            _ => None,
+        };
+        if let Some((region, role)) = role {
+            let expected = role.account();
+            return Ok((account != expected).then(|| {
+                format!(
+                    "account {account} is not {expected}, the account of {region}'s role {role} (ACCOUNT_ROLE_ARNS)"
+                )
+            }));
         }
-        Ok(None)
+        let own = self
+            .account
+            .get_or_try_init(|| self.identity.account())
+            .await?;
+        Ok((account != own).then(|| {
+            let whose = match (&inc.region, inc.from_tool) {
+                (Some(region), false) => {
+                    format!("{region} has no role in ACCOUNT_ROLE_ARNS, so its events come from")
+                }
+                _ => "the tool's own and scheduled events come from".to_owned(),
+            };
+            format!("account {account} is not {own}: {whose} the hub's account {own}")
+        }))
     }
 
     /// A full reconcile: read, plan, execute, audit, publish, schedule re-checks.

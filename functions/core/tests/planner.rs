@@ -960,3 +960,86 @@ fn a_cidr_that_moved_to_another_region_is_withdrawn_from_the_old_peering_first()
         )]
     );
 }
+
+impl World {
+    /// The owner account of Region `r`'s transit gateway.
+    fn owned_by(mut self, r: &str, account: &str) -> Self {
+        let state = self.observed.regions.get_mut(&region(r)).unwrap();
+        for g in &mut state.transit_gateways {
+            g.owner_id = Some(AccountId::parse(account).unwrap());
+        }
+        self
+    }
+}
+
+/// The (requester, accepter) of the plan's only CreatePeering.
+fn the_create(plan: &Plan) -> (GatewayRef, GatewayRef) {
+    assert_eq!(kinds(plan), ["create_peering"]);
+    match &plan.actions[0].action {
+        Action::CreatePeering {
+            requester,
+            accepter,
+        } => (requester.clone(), accepter.clone()),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_cross_account_peering_request_names_the_accepter_gateways_owner() {
+    let w = world(&[E, W])
+        .owned_by(E, "123456789012")
+        .owned_by(W, "222222222222")
+        .vpc(E, "vpc-e1", Some("true"), &["10.0.0.0/16"])
+        .vpc(W, "vpc-w1", Some("true"), &["10.1.0.0/16"]);
+    let (requester, accepter) = the_create(&w.plan());
+    assert_eq!(requester.region.as_str(), E);
+    assert_eq!(requester.account_id.unwrap().as_str(), "123456789012");
+    assert_eq!(accepter.region.as_str(), W);
+    // PeerAccountId: the owner read in the accepter's Region (with its clients).
+    assert_eq!(accepter.account_id.unwrap().as_str(), "222222222222");
+}
+
+#[test]
+fn a_spoke_requester_names_the_hub_accepters_owner_too() {
+    // The Region first in PEERING_REGIONS requests, whichever account owns it.
+    let w = world(&[W, E])
+        .owned_by(E, "123456789012")
+        .owned_by(W, "222222222222")
+        .vpc(E, "vpc-e1", Some("true"), &["10.0.0.0/16"])
+        .vpc(W, "vpc-w1", Some("true"), &["10.1.0.0/16"]);
+    let (requester, accepter) = the_create(&w.plan());
+    assert_eq!(requester.account_id.unwrap().as_str(), "222222222222");
+    assert_eq!(accepter.account_id.unwrap().as_str(), "123456789012");
+}
+
+#[test]
+fn a_single_account_peering_request_is_unchanged() {
+    let w = world(&[E, W])
+        .vpc(E, "vpc-e1", Some("true"), &["10.0.0.0/16"])
+        .vpc(W, "vpc-w1", Some("true"), &["10.1.0.0/16"]);
+    let (requester, accepter) = the_create(&w.plan());
+    assert_eq!(requester, w.gw(E));
+    assert_eq!(accepter, w.gw(W));
+    // A configured role changes the clients, never the plan.
+    let mut with_role = w.config.clone();
+    with_role.account_role_arns.insert(
+        region(W),
+        tgw_peering_core::domain::RoleArn::parse("arn:aws:iam::111111111111:role/spoke").unwrap(),
+    );
+    assert_eq!(plan(&w.observed, &with_role).unwrap(), w.plan());
+}
+
+#[test]
+fn an_available_cross_account_peering_routes_on_both_sides() {
+    let w = peered()
+        .owned_by(E, "123456789012")
+        .owned_by(W, "222222222222");
+    let mut c = creates(&w.plan());
+    c.sort();
+    let mut expected = [
+        (E.to_string(), "10.1.0.0/16".to_string(), P.to_string()),
+        (W.to_string(), "10.0.0.0/16".to_string(), P.to_string()),
+    ];
+    expected.sort();
+    assert_eq!(c, expected);
+}

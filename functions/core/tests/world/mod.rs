@@ -55,6 +55,17 @@ struct State {
     /// next create: `Some(true)` just before it (the rival is older),
     /// `Some(false)` just after it (the rival is newer).
     rival: Option<bool>,
+    /// The owner account of a Region's transit gateway, when not ACCOUNT.
+    owners: BTreeMap<Region, AccountId>,
+}
+
+impl State {
+    fn owner(&self, r: &Region) -> AccountId {
+        self.owners
+            .get(r)
+            .cloned()
+            .unwrap_or_else(|| AccountId::parse(ACCOUNT).unwrap())
+    }
 }
 
 /// The world; cheap to clone, every clone sees the same state.
@@ -236,10 +247,10 @@ impl Ec2Region for RegionView {
     }
 
     async fn transit_gateways(&self) -> Result<Vec<TransitGateway>, Error> {
-        Ok(self.read(|_, rs| {
+        Ok(self.read(|s, rs| {
             vec![TransitGateway {
                 id: rs.tgw.clone(),
-                owner_id: Some(AccountId::parse(ACCOUNT).unwrap()),
+                owner_id: Some(s.owner(&self.region)),
                 state: "available".into(),
                 default_association_route_table: Some(rs.route_table.clone()),
             }]
@@ -304,7 +315,7 @@ impl Ec2Region for RegionView {
                     requester: GatewayRef {
                         region: r.clone(),
                         transit_gateway_id: requester.clone(),
-                        account_id: Some(AccountId::parse(ACCOUNT).unwrap()),
+                        account_id: Some(s.owner(r)),
                     },
                     accepter: accepter.clone(),
                     states,
@@ -670,5 +681,41 @@ impl World {
         }
         lines.sort();
         lines
+    }
+}
+
+/// Helpers of the cross-account tests (`tests/accounts.rs`).
+impl World {
+    /// Region `r`'s transit gateway belongs to `account` (a spoke account).
+    pub fn owned_by(&self, r: &str, account: &str) {
+        self.0
+            .lock()
+            .unwrap()
+            .owners
+            .insert(region(r), AccountId::parse(account).unwrap());
+    }
+
+    /// The accepter account each peering was requested with (`PeerAccountId`).
+    pub fn peer_accounts(&self) -> Vec<Option<AccountId>> {
+        let s = self.0.lock().unwrap();
+        s.peerings
+            .iter()
+            .map(|p| p.accepter.account_id.clone())
+            .collect()
+    }
+}
+
+impl Rig {
+    /// A rig whose handler runs with `config` (e.g. with ACCOUNT_ROLE_ARNS).
+    pub fn with_config(world: World, config: Config) -> Rig {
+        let mut rig = Rig::new(world);
+        rig.handler = Handler::new(
+            config,
+            Arc::new(rig.world.clone()),
+            Some(rig.bus.clone()),
+            Some(rig.queue.clone()),
+            Arc::new(Caller(ACCOUNT)),
+        );
+        rig
     }
 }
