@@ -11,7 +11,7 @@
 //! emulator. A crash is a panic caught at the invocation's edge: nothing
 //! after it in that invocation runs.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -1513,6 +1513,25 @@ const INVALID_VALUES: &[(&str, &str, &str)] = &[
     ),
     ("PROTECTED_CIDRS", "nonsense", "\"nonsense\""),
     ("RECHECK_QUEUE_URL", "my-queue", "\"my-queue\""),
+    (
+        "ACCOUNT_ROLE_ARNS",
+        "eu-west-1=arn:aws:iam::12345:role/spoke",
+        "arn:aws:iam::12345:role/spoke",
+    ),
+    (
+        "ACCOUNT_ROLE_ARNS",
+        "eu-west-1=arn:aws:s3:::bucket",
+        "arn:aws:s3:::bucket",
+    ),
+    (
+        "ACCOUNT_ROLE_ARNS",
+        "ap-south-1=arn:aws:iam::111111111111:role/spoke",
+        "ap-south-1",
+    ),
+    ("ACCOUNT_ROLE_ARNS", "eu-west-1", "\"eu-west-1\""),
+    // The message names the rule, not the value (an external id is a secret).
+    ("ROLE_EXTERNAL_ID", "x", "2 to 1224 characters"),
+    ("ROLE_EXTERNAL_ID", "has space", "2 to 1224 characters"),
 ];
 
 /// Variables no value of which is invalid.
