@@ -6,9 +6,8 @@
 //! The hub template sets no reserved concurrency: concurrent invocations are
 //! expected, and the concurrency test proves the code's own guard (re-read
 //! after a create, delete the newer duplicates) together with the re-checks.
-//! Its 20 invocations are 20 handlers (as 20 Lambda environments would be)
-//! whose futures are polled together, so their EC2 calls overlap on the
-//! emulator. A crash is a panic caught at the invocation's edge: nothing
+//! Its 20 invocations are 20 handlers (as 20 Lambda environments would be),
+//! each on its own tokio task of a multi-threaded runtime. A crash is a panic caught at the invocation's edge: nothing
 //! after it in that invocation runs.
 
 use std::collections::BTreeSet;
@@ -439,22 +438,17 @@ async fn twenty_concurrent_tag_events_leave_one_peering_and_no_duplicate_route()
     let shared = emulator.sdk_config().await;
     let cfg = plumbing.config(&[EAST, WEST]);
     // One handler per invocation, as separate Lambda environments would be.
-    let invocations: Vec<(Handler, Value)> = vpcs
-        .iter()
-        .map(|(region, vpc)| {
-            (
-                tgw_peering_core::aws::handler(cfg.clone(), &shared),
-                tag_event(region, EMULATOR_ACCOUNT, vpc, true),
-            )
-        })
-        .collect();
-    let reports =
-        futures::future::join_all(invocations.iter().map(|(h, event)| h.handle(event))).await;
+    let invocations = vpcs.iter().map(|(region, vpc)| {
+        let handler = tgw_peering_core::aws::handler(cfg.clone(), &shared);
+        let event = tag_event(region, EMULATOR_ACCOUNT, vpc, true);
+        tokio::spawn(async move { handler.handle(&event).await })
+    });
+    let reports = futures::future::join_all(invocations).await;
     assert_eq!(reports.len(), 20);
     let mut created = 0;
     let mut deleted = BTreeSet::new();
     for r in reports {
-        let report = r.expect("handled");
+        let report = r.expect("no panic").expect("handled");
         for a in report.decisions("action") {
             match (a.kind.as_str(), a.result.as_deref()) {
                 ("create_peering", Some("done")) => created += 1,

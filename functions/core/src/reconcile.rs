@@ -1,7 +1,6 @@
 //! Reading the observed state and applying a plan.
 
 use futures::stream::{self, StreamExt};
-use futures::TryFutureExt;
 
 use crate::config::Config;
 use crate::error::Error;
@@ -115,18 +114,12 @@ pub async fn execute_with(clients: &dyn Ec2Clients, plan: &Plan, in_flight: usiz
             result,
         });
     }
-    let results: Vec<Executed> = stream::iter(routes)
-        .map(|planned| {
-            run(clients, &planned.action).map_ok_or_else(
-                |e| Executed {
-                    planned: planned.clone(),
-                    result: Err(e),
-                },
-                |o| Executed {
-                    planned: planned.clone(),
-                    result: Ok(o),
-                },
-            )
+    // Owned items and an `async move` block keep the future `Send` for any
+    // lifetime, so callers may run a reconcile on a spawned task.
+    let results: Vec<Executed> = stream::iter(routes.into_iter().cloned())
+        .map(|planned| async move {
+            let result = run(clients, &planned.action).await;
+            Executed { planned, result }
         })
         .buffer_unordered(in_flight.max(1))
         .collect()

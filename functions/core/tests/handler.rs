@@ -721,3 +721,17 @@ async fn a_create_without_a_race_reads_again_and_deletes_nothing() {
         "one read of both Regions for the plan, one after the create"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_runs_on_a_spawned_task_of_a_multi_threaded_runtime() {
+    // The whole handling future is `Send`: concurrent invocations may run
+    // on separate tasks (as the reliability tests do).
+    let Rig { world, handler, .. } = two_regions();
+    let payload = fixture("tag-change-added.json");
+    let report = tokio::spawn(async move { handler.handle(&payload).await })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.decisions("action").count(), 1);
+    assert_eq!(world.peerings().len(), 1);
+}
