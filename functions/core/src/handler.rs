@@ -481,6 +481,12 @@ impl Handler {
                 reason: e.planned.reason.clone(),
                 result: Some(result),
             });
+            if let (Some((table, cidr, added)), Ok(Outcome::Done)) =
+                (action.route_change(), &e.result)
+            {
+                let entry = routes.entry((action.region().clone(), table)).or_default();
+                if added { &mut entry.0 } else { &mut entry.1 }.push(cidr.to_string());
+            }
             let now = (self.clock)();
             match (action, &e.result) {
                 (
@@ -536,58 +542,6 @@ impl Handler {
                         &inc.id,
                     ));
                 }
-                (
-                    Action::CreateRoute {
-                        region,
-                        route_table_id,
-                        cidr,
-                        ..
-                    },
-                    Ok(Outcome::Done),
-                ) => routes
-                    .entry((region.clone(), route_table_id.to_string()))
-                    .or_default()
-                    .0
-                    .push(cidr.to_string()),
-                (
-                    Action::DeleteRoute {
-                        region,
-                        route_table_id,
-                        cidr,
-                        ..
-                    },
-                    Ok(Outcome::Done),
-                ) => routes
-                    .entry((region.clone(), route_table_id.to_string()))
-                    .or_default()
-                    .1
-                    .push(cidr.to_string()),
-                (
-                    Action::CreateVpcRoute {
-                        region,
-                        route_table_id,
-                        cidr,
-                        ..
-                    },
-                    Ok(Outcome::Done),
-                ) => routes
-                    .entry((region.clone(), route_table_id.to_string()))
-                    .or_default()
-                    .0
-                    .push(cidr.to_string()),
-                (
-                    Action::DeleteVpcRoute {
-                        region,
-                        route_table_id,
-                        cidr,
-                        ..
-                    },
-                    Ok(Outcome::Done),
-                ) => routes
-                    .entry((region.clone(), route_table_id.to_string()))
-                    .or_default()
-                    .1
-                    .push(cidr.to_string()),
                 // A retryable failure wins: the event comes back and every
                 // step is safe to repeat. A permanent one is reported (the
                 // CLI exits 2) and not retried.

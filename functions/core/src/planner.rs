@@ -99,6 +99,41 @@ impl Action {
         }
     }
 
+    /// For a route write: its table, its CIDR, and whether it adds the route.
+    pub fn route_change(&self) -> Option<(String, Cidr, bool)> {
+        match self {
+            Action::CreateRoute {
+                route_table_id,
+                cidr,
+                ..
+            }
+            | Action::DeleteRoute {
+                route_table_id,
+                cidr,
+                ..
+            } => Some((
+                route_table_id.to_string(),
+                *cidr,
+                matches!(self, Action::CreateRoute { .. }),
+            )),
+            Action::CreateVpcRoute {
+                route_table_id,
+                cidr,
+                ..
+            }
+            | Action::DeleteVpcRoute {
+                route_table_id,
+                cidr,
+                ..
+            } => Some((
+                route_table_id.to_string(),
+                *cidr,
+                matches!(self, Action::CreateVpcRoute { .. }),
+            )),
+            _ => None,
+        }
+    }
+
     /// Route writes are independent of each other and may run concurrently;
     /// the other actions run first, one at a time.
     pub fn is_route_write(&self) -> bool {
