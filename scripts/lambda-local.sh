@@ -75,7 +75,7 @@ check "$answer" 'a["actions"] >= 1' "the scheduled reconcile requested the peeri
 "$PYTHON" tests/emulator/event.py malformed >"$WORK/malformed.json"
 answer=$(invoke attachment-handler "$WORK/malformed.json")
 echo "attachment-handler, a tag event without resource-type: $answer"
-check "$answer" 'a.get("retryable") is False and "resource-type" in a["error"] and a["actions"] == 0' "a malformed event is a permanent error"
+check "$answer" 'a.get("errorType") == "Permanent" and "resource-type" in a["errorMessage"] and a["actions"] == 0' "a malformed event is a permanent error (errorType Permanent, not retried)"
 
 VPC=$("$PYTHON" -c 'import boto3; print(boto3.client("ec2", region_name="eu-west-1").describe_vpcs()["Vpcs"][-1]["VpcId"])')
 "$PYTHON" tests/emulator/event.py tag eu-west-1 999999999999 "$VPC" true >"$WORK/foreign.json"

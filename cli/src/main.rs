@@ -83,7 +83,7 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 async fn handle(files: &[String], json: bool) -> Result<ExitCode, Error> {
     let config = Config::from_env()?;
     let shared = load_sdk_config().await;
-    let handler = tgw_peering_core::aws::handler(config, &shared);
+    let handler = tgw_peering_core::wiring::handler(config, &shared);
     let handled = commands::handle(&handler, files).await;
     if json {
         println!("{}", render::json(&handled));
@@ -93,64 +93,69 @@ async fn handle(files: &[String], json: bool) -> Result<ExitCode, Error> {
     Ok(ExitCode::from(commands::handle_status(&handled)))
 }
 
-async fn run(cli: Cli) -> Result<ExitCode, Error> {
-    let json = cli.output == Output::Json;
-    let session = match cli.command {
-        Command::Handle { files } => return handle(&files, json).await,
-        Command::Manifest => {
-            let manifest = serde_json::json!({
-                "environment": Config::VARIABLES,
-                "calls": tgw_peering_core::aws::SDK_CALLS,
-            });
-            println!("{}", render::json(&manifest));
-            return Ok(ExitCode::SUCCESS);
-        }
-        _ => Session::from_env().await?,
+/// `manifest`: the environment variables and AWS calls of the functions.
+fn manifest() -> ExitCode {
+    let manifest = serde_json::json!({
+        "environment": Config::VARIABLES,
+        "calls": tgw_peering_core::aws::SDK_CALLS,
+    });
+    println!("{}", render::json(&manifest));
+    ExitCode::SUCCESS
+}
+
+/// `plan` and `status`: one read, one plan, rendered.
+async fn show(status: bool, json: bool) -> Result<ExitCode, Error> {
+    let plan = Session::from_env().await?.plan().await?;
+    let text = match (status, json) {
+        (false, true) => render::json(&plan.actions),
+        (false, false) => render::plan_text(&plan),
+        (true, true) => render::json(&render::status_json(&plan)),
+        (true, false) => render::status_text(&plan),
     };
-    match cli.command {
-        Command::Handle { .. } | Command::Manifest => {}
-        Command::Plan => {
-            let plan = session.plan().await?;
-            if json {
-                println!("{}", render::json(&plan.actions));
-            } else {
-                print!("{}", render::plan_text(&plan));
-            }
-        }
-        Command::Status => {
-            let plan = session.plan().await?;
-            if json {
-                println!("{}", render::json(&render::status_json(&plan)));
-            } else {
-                print!("{}", render::status_text(&plan));
-            }
-        }
-        Command::Apply { timeout, poll } => {
-            let report = commands::apply(&session, ApplyOptions { timeout, poll }, |p| {
-                if !json {
-                    match p {
-                        Progress::Applied(a) => println!("{}", render::applied_line(a)),
-                        Progress::Waiting(plan) => {
-                            for f in commands::waiting(plan) {
-                                println!("{}", render::finding_line(f));
-                            }
-                        }
-                    }
-                }
-            })
-            .await?;
-            if json {
-                println!("{}", render::json(&report));
-            } else {
-                print!("{}", render::apply_summary(&report));
-            }
-            if let Some(e) = &report.error {
-                eprintln!("error: apply stopped: {e}");
-                return Ok(ExitCode::from(1));
-            }
-        }
+    if json {
+        println!("{text}");
+    } else {
+        print!("{text}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `apply`: progress lines (text), then the summary or the whole report.
+async fn apply(options: ApplyOptions, json: bool) -> Result<ExitCode, Error> {
+    let session = Session::from_env().await?;
+    let report = commands::apply(&session, options, |p| {
+        if !json {
+            match p {
+                Progress::Applied(a) => println!("{}", render::applied_line(a)),
+                Progress::Waiting(plan) => {
+                    for f in commands::waiting(plan) {
+                        println!("{}", render::finding_line(f));
+                    }
+                }
+            }
+        }
+    })
+    .await?;
+    if json {
+        println!("{}", render::json(&report));
+    } else {
+        print!("{}", render::apply_summary(&report));
+    }
+    if let Some(e) = &report.error {
+        eprintln!("error: apply stopped: {e}");
+    }
+    Ok(ExitCode::from(report.exit_status()))
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, Error> {
+    let json = cli.output == Output::Json;
+    match cli.command {
+        Command::Handle { files } => handle(&files, json).await,
+        Command::Manifest => Ok(manifest()),
+        Command::Plan => show(false, json).await,
+        Command::Status => show(true, json).await,
+        Command::Apply { timeout, poll } => apply(ApplyOptions { timeout, poll }, json).await,
+    }
 }
 
 #[tokio::main]

@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use tgw_peering_core::domain::RouteTarget;
+use tgw_peering_core::execute::ResultLabel;
 use tgw_peering_core::{Finding, FindingKind, Plan, RouteMark};
 
 use crate::commands::{Applied, ApplyReport, Handled};
@@ -68,7 +69,9 @@ pub fn status_text(plan: &Plan) -> String {
                 .as_ref()
                 .map(|a| a.as_str())
                 .unwrap_or("none"),
-            p.state.as_deref().unwrap_or("-"),
+            p.state
+                .as_ref()
+                .map_or_else(|| "-".to_owned(), ToString::to_string),
             if p.managed { " [managed]" } else { "" }
         );
     }
@@ -121,8 +124,8 @@ pub fn status_json(plan: &Plan) -> serde_json::Value {
 
 pub fn applied_line(a: &Applied) -> String {
     match (a.result, &a.detail) {
-        ("done", _) => format!("✓ {}", a.action),
-        ("already_done", Some(d)) => format!("= {} (already done: {d})", a.action),
+        (ResultLabel::Done, _) => format!("✓ {}", a.action),
+        (ResultLabel::AlreadyDone, Some(d)) => format!("= {} (already done: {d})", a.action),
         (_, Some(d)) => format!("✗ {}: {d}", a.action),
         (r, None) => format!("? {} ({r})", a.action),
     }
@@ -169,7 +172,7 @@ pub fn handled_text(handled: &[Handled]) -> String {
             }
         }
         for e in &h.report.published {
-            let _ = writeln!(s, "  published {:?}", e.detail_type);
+            let _ = writeln!(s, "  published {:?}", e.detail_type());
         }
         if let Some(e) = &h.error {
             let kind = if h.retryable == Some(true) {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use tgw_peering::commands::{apply, ApplyOptions, ApplyReport, Session};
 use tgw_peering_core::aws::CallCounts;
-use tgw_peering_core::reconcile::execute_with;
+use tgw_peering_core::execute::execute_with;
 use tgw_peering_tests::{
     config, tag_event, Emulator, FaultProxy, Faults, Flavour, RegionWorld, EMULATOR_ACCOUNT,
 };
@@ -70,7 +70,10 @@ async fn ec2_calls(sizes: &[u32]) {
         let routes = first
             .applied
             .iter()
-            .filter(|a| a.action.kind() == "create_route" && a.result == "done")
+            .filter(|a| {
+                a.action.kind() == "create_route"
+                    && a.result == tgw_peering_core::execute::ResultLabel::Done
+            })
             .count();
         let noop = run_apply(&session).await;
         west.vpc(&cidr(20, n), Some("true"), &[]).await;
@@ -154,7 +157,7 @@ async fn handler_latency(vpcs: u32, events: usize) {
     run_apply(&session).await;
     let (attachment, _) = east.peerings().await.into_iter().next().expect("a peering");
     let handler =
-        tgw_peering_core::aws::handler(config(&[EAST, WEST]), &emulator.sdk_config().await);
+        tgw_peering_core::wiring::handler(config(&[EAST, WEST]), &emulator.sdk_config().await);
     let vpc = east
         .ec2
         .describe_vpcs()
@@ -192,7 +195,13 @@ async fn handler_latency(vpcs: u32, events: usize) {
             let start = Instant::now();
             let report = handler.handle(&e).await.expect("handled");
             times.push(start.elapsed());
-            assert_eq!(report.decisions("action").count(), 0, "a converged world");
+            assert_eq!(
+                report
+                    .decisions(tgw_peering_core::handler::Decision::Action)
+                    .count(),
+                0,
+                "a converged world"
+            );
         }
         times.sort();
         println!(

@@ -3,22 +3,29 @@
 //! thin layers over this crate.
 //!
 //! The flow of every entry point is the same, level-triggered like a
-//! Kubernetes controller: [`reconcile::observe`] reads the current state,
+//! Kubernetes controller: [`observe::observe`] reads the current state,
 //! [`planner::plan`] diffs it against the desired state without I/O, and
-//! [`reconcile::execute`] applies the difference. Every step is safe to repeat.
+//! [`execute::execute`] applies the difference. Every step is safe to repeat.
+//!
+//! Layers point down only: `domain` (types) ← `config`, `error`, `events`
+//! (payload shapes) ← `ports` (traits) ← `observe`, `planner`, `execute` ←
+//! `handler`; `aws` implements the ports; `wiring` plugs the adapters into
+//! the handler.
 
 pub mod aws;
 pub mod config;
 pub mod domain;
 pub mod error;
 pub mod events;
+pub mod execute;
 pub mod handler;
+pub mod observe;
 pub mod observed;
 pub mod planner;
 pub mod ports;
-pub mod reconcile;
+pub mod wiring;
 
 pub use config::{Config, ConfigError};
+pub use domain::{MANAGED_TAG_KEY, MANAGED_TAG_VALUE};
 pub use error::Error;
 pub use planner::{plan, Action, Finding, FindingKind, Plan, Planned, RouteMark};
-pub use ports::{MANAGED_TAG_KEY, MANAGED_TAG_VALUE};

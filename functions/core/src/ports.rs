@@ -1,5 +1,7 @@
-//! The EC2 operations the tool needs, behind small traits so that handlers,
-//! the reader and the executor are testable without a network.
+//! Every port of the core: the AWS operations the tool needs, behind small
+//! traits, so that the handler, the reader and the executor are testable
+//! without a network. The AWS adapters (`crate::aws`) implement them; nothing
+//! here knows about the handler.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -7,14 +9,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::domain::{
-    AttachmentId, Cidr, GatewayRef, PeeringAttachment, Region, RouteTableId, StaticRoute,
-    TransitGateway, TransitGatewayId, Vpc, VpcRouteTable, VpcRouteTableId,
+    AccountId, AttachmentId, Cidr, GatewayRef, PeeringAttachment, Region, RouteTableId,
+    StaticRoute, TransitGateway, TransitGatewayId, Vpc, VpcRouteTable, VpcRouteTableId,
 };
 use crate::error::Error;
-
-/// The key and value of the tag the tool puts on every peering it creates.
-pub const MANAGED_TAG_KEY: &str = "tgw-peering:managed";
-pub const MANAGED_TAG_VALUE: &str = "true";
+use crate::events::{OutEvent, Recheck};
 
 /// How a write ended when it did not fail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,4 +96,35 @@ pub trait Ec2Region: Send + Sync {
 /// assumed role in another account) without the callers knowing.
 pub trait Ec2Clients: Send + Sync {
     fn ec2(&self, region: &Region) -> Result<Arc<dyn Ec2Region>, Error>;
+}
+
+/// The event bus the tool publishes on (`EVENT_BUS_NAME`).
+#[async_trait]
+pub trait EventBus: Send + Sync {
+    /// Publishes every event, in batches as the bus takes them.
+    ///
+    /// # Errors
+    /// A retryable [`Error::Aws`] when the bus refuses or fails any entry.
+    async fn publish(&self, events: &[OutEvent]) -> Result<(), Error>;
+}
+
+/// The watcher's delay queue (`RECHECK_QUEUE_URL`).
+#[async_trait]
+pub trait RecheckQueue: Send + Sync {
+    /// Sends a re-check, to be delivered after `delay_secs` (0 to 900).
+    ///
+    /// # Errors
+    /// [`Error::Aws`] when the queue refuses it.
+    async fn send(&self, recheck: &Recheck, delay_secs: i32) -> Result<(), Error>;
+}
+
+/// Who the tool runs as (the hub's account): events of Regions without a
+/// role in `ACCOUNT_ROLE_ARNS`, and the tool's own, must come from it.
+#[async_trait]
+pub trait Identity: Send + Sync {
+    /// The account of the process's credentials (STS `GetCallerIdentity`).
+    ///
+    /// # Errors
+    /// [`Error::Aws`] when STS cannot be asked.
+    async fn account(&self) -> Result<AccountId, Error>;
 }

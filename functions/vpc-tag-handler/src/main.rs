@@ -1,25 +1,13 @@
-//! The `vpc-tag-handler` Lambda function: VPC tag and lifecycle events (aws.tag Tag Change on Resource, CloudTrail CreateVpc, DeleteVpc,
-//! AssociateVpcCidrBlock, DisassociateVpcCidrBlock) and the scheduled reconcile.
+//! The `vpc-tag-handler` Lambda function: VPC tag and lifecycle events
+//! (aws.tag Tag Change on Resource, CloudTrail CreateVpc, DeleteVpc,
+//! AssociateVpcCidrBlock, DisassociateVpcCidrBlock) and the scheduled
+//! reconcile.
 //!
-//! Wiring only: tracing (JSON when AWS_LAMBDA_LOG_FORMAT=JSON), configuration,
-//! the SDK clients built once at init, then the runtime loop. The dispatch is
-//! the core's, shared with `tgw-peering handle`.
-
-use std::sync::Arc;
-
-use lambda_runtime::{run, service_fn, Error, LambdaEvent};
-use serde_json::Value;
-use tgw_peering_core::{aws, handler::Handler, Config};
+//! Wiring only: everything else is the core's `serve_lambda` (tracing,
+//! configuration, the SDK clients built once at init, the runtime loop),
+//! whose dispatch `tgw-peering handle` shares.
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
-    let config = Config::from_env()?;
-    let shared = aws::load_sdk_config().await;
-    let handler: Arc<Handler> = Arc::new(aws::handler(config, &shared));
-    run(service_fn(move |event: LambdaEvent<Value>| {
-        let handler = handler.clone();
-        async move { handler.lambda(&event.payload).await.map_err(Error::from) }
-    }))
-    .await
+async fn main() -> Result<(), lambda_runtime::Error> {
+    tgw_peering_core::wiring::serve_lambda().await
 }

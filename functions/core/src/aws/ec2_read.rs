@@ -1,0 +1,341 @@
+//! The EC2 reads: one call per resource type (and its pages, through the
+//! SDK's paginators), each answer decoded into domain types.
+
+use std::collections::BTreeSet;
+
+use aws_sdk_ec2::types as ec2;
+
+use super::ec2::{filter, tags_of, AwsEc2};
+use super::errors::decode;
+use crate::domain::{
+    AccountId, AttachmentId, Cidr, CidrState, GatewayRef, PeeringAttachment, PeeringState, Region,
+    RouteTableId, RouteTarget, StaticRoute, TransitGateway, TransitGatewayId, Vpc, VpcId, VpcRoute,
+    VpcRouteTable, VpcRouteTableId, VpcRouteTarget,
+};
+use crate::error::Error;
+use crate::ports::RouteSearch;
+
+const TGWS: &str = "DescribeTransitGateways";
+const VPCS: &str = "DescribeVpcs";
+const PEERINGS: &str = "DescribeTransitGatewayPeeringAttachments";
+const SEARCH: &str = "SearchTransitGatewayRoutes";
+const ASSOCIATIONS: &str = "GetTransitGatewayRouteTableAssociations";
+const ROUTE_TABLES: &str = "DescribeRouteTables";
+
+impl AwsEc2 {
+    pub(super) async fn read_transit_gateways(&self) -> Result<Vec<TransitGateway>, Error> {
+        let items = self
+            .client
+            .describe_transit_gateways()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| self.err(TGWS, e))?;
+        items.iter().map(|g| self.transit_gateway(g)).collect()
+    }
+
+    fn transit_gateway(&self, g: &ec2::TransitGateway) -> Result<TransitGateway, Error> {
+        let id = g.transit_gateway_id().unwrap_or_default();
+        Ok(TransitGateway {
+            id: decode(
+                &self.region,
+                TGWS,
+                "a transit gateway ID",
+                TransitGatewayId::parse(id),
+            )?,
+            owner_id: g.owner_id().and_then(|o| AccountId::parse(o).ok()),
+            state: g.state().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+            default_association_route_table: g
+                .options()
+                .and_then(|o| o.association_default_route_table_id())
+                .and_then(|r| RouteTableId::parse(r).ok()),
+        })
+    }
+
+    pub(super) async fn read_vpcs(&self) -> Result<Vec<Vpc>, Error> {
+        let items = self
+            .client
+            .describe_vpcs()
+            .max_results(1000)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| self.err(VPCS, e))?;
+        items.iter().map(|v| self.vpc(v)).collect()
+    }
+
+    /// A VPC with every CIDR block: IPv4 (primary and secondary) and IPv6.
+    fn vpc(&self, v: &ec2::Vpc) -> Result<Vpc, Error> {
+        let cidr = |c: &str| decode(&self.region, VPCS, "a CIDR block", Cidr::parse(c));
+        let state = |s: Option<&ec2::VpcCidrBlockStateCode>| {
+            s.map_or(CidrState::Associated, |s| CidrState::parse(s.as_str()))
+        };
+        let mut cidrs = Vec::new();
+        for a in v.cidr_block_association_set() {
+            if let Some(c) = a.cidr_block() {
+                cidrs.push((
+                    cidr(c)?,
+                    state(a.cidr_block_state().and_then(|s| s.state())),
+                ));
+            }
+        }
+        if let (true, Some(c)) = (cidrs.is_empty(), v.cidr_block()) {
+            cidrs.push((cidr(c)?, CidrState::Associated));
+        }
+        for a in v.ipv6_cidr_block_association_set() {
+            if let Some(c) = a.ipv6_cidr_block() {
+                let s = a.ipv6_cidr_block_state().and_then(|s| s.state());
+                cidrs.push((cidr(c)?, state(s)));
+            }
+        }
+        let id = v.vpc_id().unwrap_or_default();
+        Ok(Vpc {
+            id: decode(&self.region, VPCS, "a VPC ID", VpcId::parse(id))?,
+            tags: tags_of(v.tags()),
+            cidrs,
+        })
+    }
+
+    pub(super) async fn read_peering_attachments(&self) -> Result<Vec<PeeringAttachment>, Error> {
+        let items = self
+            .client
+            .describe_transit_gateway_peering_attachments()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| self.err(PEERINGS, e))?;
+        items.iter().map(|p| self.peering(p)).collect()
+    }
+
+    fn peering(
+        &self,
+        p: &ec2::TransitGatewayPeeringAttachment,
+    ) -> Result<PeeringAttachment, Error> {
+        let state = PeeringState::parse(p.state().map(|s| s.as_str()).unwrap_or("unknown"));
+        let id = p.transit_gateway_attachment_id().unwrap_or_default();
+        Ok(PeeringAttachment {
+            id: decode(
+                &self.region,
+                PEERINGS,
+                "an attachment ID",
+                AttachmentId::parse(id),
+            )?,
+            requester: self.side(p.requester_tgw_info())?,
+            accepter: self.side(p.accepter_tgw_info())?,
+            states: [(self.region.clone(), state)].into_iter().collect(),
+            created_at: p.creation_time().map(|t| t.secs()),
+            tags: tags_of(p.tags()),
+        })
+    }
+
+    fn side(&self, info: Option<&ec2::PeeringTgwInfo>) -> Result<GatewayRef, Error> {
+        let info = info
+            .cloned()
+            .unwrap_or_else(|| ec2::PeeringTgwInfo::builder().build());
+        let region = info.region().unwrap_or_default();
+        let tgw = info.transit_gateway_id().unwrap_or_default();
+        Ok(GatewayRef {
+            region: decode(
+                &self.region,
+                PEERINGS,
+                "a peer Region",
+                Region::parse(region),
+            )?,
+            transit_gateway_id: decode(
+                &self.region,
+                PEERINGS,
+                "a peer transit gateway ID",
+                TransitGatewayId::parse(tgw),
+            )?,
+            account_id: info.owner_id().and_then(|o| AccountId::parse(o).ok()),
+        })
+    }
+
+    pub(super) async fn read_static_routes(
+        &self,
+        table: &RouteTableId,
+    ) -> Result<RouteSearch, Error> {
+        // One search, no MaxResults: AWS returns up to 1,000 routes and flags more.
+        let out = self
+            .client
+            .search_transit_gateway_routes()
+            .transit_gateway_route_table_id(table.as_str())
+            .filters(filter("type", "static"))
+            .send()
+            .await
+            .map_err(|e| self.err(SEARCH, e))?;
+        let mut routes = Vec::new();
+        for r in out.routes() {
+            if let Some(route) = self.static_route(r)? {
+                routes.push(route);
+            }
+        }
+        Ok(RouteSearch {
+            routes,
+            truncated: out.additional_routes_available().unwrap_or(false),
+        })
+    }
+
+    /// A static route with a CIDR that is not on its way out, else `None`.
+    fn static_route(&self, r: &ec2::TransitGatewayRoute) -> Result<Option<StaticRoute>, Error> {
+        // Prefix-list routes have no CIDR and are never the tool's.
+        let Some(cidr) = r.destination_cidr_block() else {
+            return Ok(None);
+        };
+        let state = r.state().map(|s| s.as_str().to_owned()).unwrap_or_default();
+        // A route on its way out is already gone for planning purposes.
+        if r.r#type().is_some_and(|t| t.as_str() != "static")
+            || matches!(state.as_str(), "deleting" | "deleted")
+        {
+            return Ok(None);
+        }
+        let attachment = r
+            .transit_gateway_attachments()
+            .iter()
+            .find_map(|a| a.transit_gateway_attachment_id());
+        let target = match attachment {
+            Some(id) => RouteTarget::Attachment(decode(
+                &self.region,
+                SEARCH,
+                "an attachment ID",
+                AttachmentId::parse(id),
+            )?),
+            None if state == "blackhole" => RouteTarget::Blackhole,
+            None => RouteTarget::Unknown,
+        };
+        let cidr = decode(&self.region, SEARCH, "a CIDR block", Cidr::parse(cidr))?;
+        Ok(Some(StaticRoute {
+            cidr,
+            target,
+            state,
+        }))
+    }
+
+    pub(super) async fn read_associations(
+        &self,
+        table: &RouteTableId,
+    ) -> Result<BTreeSet<AttachmentId>, Error> {
+        let items = self
+            .client
+            .get_transit_gateway_route_table_associations()
+            .transit_gateway_route_table_id(table.as_str())
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| self.err(ASSOCIATIONS, e))?;
+        Ok(items
+            .into_iter()
+            .filter(|a| {
+                a.state()
+                    .is_some_and(|s| matches!(s.as_str(), "associated" | "associating"))
+            })
+            .filter_map(|a| {
+                a.transit_gateway_attachment_id()
+                    .and_then(|id| AttachmentId::parse(id).ok())
+            })
+            .collect())
+    }
+
+    pub(super) async fn read_vpc_route_tables(&self) -> Result<Vec<VpcRouteTable>, Error> {
+        let items = self
+            .client
+            .describe_route_tables()
+            .max_results(100)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| self.err(ROUTE_TABLES, e))?;
+        items.iter().map(|t| self.vpc_route_table(t)).collect()
+    }
+
+    fn vpc_route_table(&self, t: &ec2::RouteTable) -> Result<VpcRouteTable, Error> {
+        let id = t.route_table_id().unwrap_or_default();
+        let vpc = t.vpc_id().unwrap_or_default();
+        // An association in progress or gone serves no subnet yet.
+        let serves_subnets = t.associations().iter().any(|a| {
+            let live = a
+                .association_state()
+                .and_then(|s| s.state())
+                .is_none_or(|s| s.as_str() == "associated");
+            live && (a.main().unwrap_or(false) || a.subnet_id().is_some())
+        });
+        let mut routes = Vec::new();
+        for r in t.routes() {
+            if let Some(route) = self.vpc_route(r)? {
+                routes.push(route);
+            }
+        }
+        Ok(VpcRouteTable {
+            id: decode(
+                &self.region,
+                ROUTE_TABLES,
+                "a route table ID",
+                VpcRouteTableId::parse(id),
+            )?,
+            vpc_id: decode(&self.region, ROUTE_TABLES, "a VPC ID", VpcId::parse(vpc))?,
+            serves_subnets,
+            routes,
+        })
+    }
+
+    /// A route with a CIDR (prefix-list routes have none and are never the
+    /// tool's), else `None`.
+    fn vpc_route(&self, r: &ec2::Route) -> Result<Option<VpcRoute>, Error> {
+        let Some(cidr) = r
+            .destination_cidr_block()
+            .or_else(|| r.destination_ipv6_cidr_block())
+        else {
+            return Ok(None);
+        };
+        let target = match r.transit_gateway_id() {
+            Some(tgw) => VpcRouteTarget::TransitGateway(decode(
+                &self.region,
+                ROUTE_TABLES,
+                "a transit gateway ID",
+                TransitGatewayId::parse(tgw),
+            )?),
+            None => VpcRouteTarget::Other(
+                [
+                    r.gateway_id(),
+                    r.nat_gateway_id(),
+                    r.vpc_peering_connection_id(),
+                    r.network_interface_id(),
+                    r.instance_id(),
+                    r.egress_only_internet_gateway_id(),
+                    r.local_gateway_id(),
+                    r.carrier_gateway_id(),
+                    r.core_network_arn(),
+                ]
+                .into_iter()
+                .flatten()
+                .next()
+                .unwrap_or("unknown")
+                .to_owned(),
+            ),
+        };
+        Ok(Some(VpcRoute {
+            cidr: decode(
+                &self.region,
+                ROUTE_TABLES,
+                "a CIDR block",
+                Cidr::parse(cidr),
+            )?,
+            target,
+            origin: r
+                .origin()
+                .map(|o| o.as_str().to_owned())
+                .unwrap_or_default(),
+            state: r.state().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        }))
+    }
+}

@@ -1,0 +1,40 @@
+//! The contract the deployment is checked against: every AWS operation
+//! the functions call.
+
+/// Every AWS operation the functions call, as IAM names them. The
+/// deployment's roles grant exactly these (plus what Lambda itself needs);
+/// `infra/tests` checks the template against this list, and an emulator test
+/// checks that a full event flow calls exactly these operations.
+pub const SDK_CALLS: &[&str] = &[
+    "ec2:DescribeTransitGateways",
+    "ec2:DescribeVpcs",
+    "ec2:DescribeTransitGatewayPeeringAttachments",
+    "ec2:SearchTransitGatewayRoutes",
+    "ec2:GetTransitGatewayRouteTableAssociations",
+    "ec2:CreateTransitGatewayPeeringAttachment",
+    "ec2:AcceptTransitGatewayPeeringAttachment",
+    "ec2:DeleteTransitGatewayPeeringAttachment",
+    "ec2:AssociateTransitGatewayRouteTable",
+    "ec2:CreateTransitGatewayRoute",
+    "ec2:DeleteTransitGatewayRoute",
+    // Only with MANAGE_VPC_ROUTES=true.
+    "ec2:DescribeRouteTables",
+    "ec2:CreateRoute",
+    "ec2:DeleteRoute",
+    "events:PutEvents",
+    "sqs:SendMessage",
+    "sts:GetCallerIdentity",
+    // Only with ACCOUNT_ROLE_ARNS: aws-config's assume-role provider.
+    "sts:AssumeRole",
+];
+
+/// The calls of [`SDK_CALLS`] made only with `ACCOUNT_ROLE_ARNS` set (by the
+/// credentials provider, outside the call counters).
+pub const ASSUME_ROLE_CALLS: &[&str] = &["sts:AssumeRole"];
+
+/// The calls of [`SDK_CALLS`] made only with `MANAGE_VPC_ROUTES=true`.
+pub const VPC_ROUTE_CALLS: &[&str] = &[
+    "ec2:DescribeRouteTables",
+    "ec2:CreateRoute",
+    "ec2:DeleteRoute",
+];

@@ -1,0 +1,185 @@
+//! The real AWS adapters on the Rust SDK: one EC2 client per Region, all
+//! built from one shared `SdkConfig`, with the SDK's own retry and timeout
+//! policy. They implement the ports of [`crate::ports`] and depend on the
+//! domain only, never on the handler.
+
+mod counter;
+mod ec2;
+mod ec2_read;
+mod ec2_write;
+mod errors;
+mod manifest;
+mod services;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_ec2::Client;
+
+use crate::domain::{Region, RoleArn};
+use crate::error::Error;
+use crate::ports::{Ec2Clients, Ec2Region};
+
+pub use counter::{is_read_operation, CallCounter, CallCounts};
+pub use ec2::AwsEc2;
+pub use manifest::{ASSUME_ROLE_CALLS, SDK_CALLS, VPC_ROUTE_CALLS};
+pub use services::{AwsBus, AwsIdentity, AwsQueue};
+
+/// Attempts per call, first included: enough to ride out EC2 throttling
+/// (`RequestLimitExceeded`) with the standard mode's exponential backoff.
+pub const MAX_ATTEMPTS: u32 = 8;
+/// Bound on one HTTP attempt.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Bound on one call, retries included; below the functions' Lambda timeout.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Loads the shared SDK configuration from the standard sources (`AWS_REGION`,
+/// `AWS_PROFILE`, `AWS_ENDPOINT_URL`, …) with the tool's retry and timeouts.
+pub async fn load_sdk_config() -> SdkConfig {
+    sdk_config_loader().load().await
+}
+
+/// The SDK configuration loader with the tool's retry and timeout policy, to
+/// which callers may add settings (an endpoint, credentials) before loading.
+pub fn sdk_config_loader() -> aws_config::ConfigLoader {
+    aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(MAX_ATTEMPTS)
+                .with_initial_backoff(Duration::from_millis(200))
+                .with_max_backoff(Duration::from_secs(10)),
+        )
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(3))
+                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                .operation_timeout(OPERATION_TIMEOUT)
+                .build(),
+        )
+}
+
+/// Session name of the tool's assumed-role sessions (in the other
+/// account's CloudTrail as `assumed-role/NAME/tgw-peering`).
+pub const ROLE_SESSION_NAME: &str = "tgw-peering";
+
+/// The credentials of an IAM role, from aws-config's [`AssumeRoleProvider`]
+/// built on the shared `SdkConfig` (whose credentials call `sts:AssumeRole`).
+///
+/// The provider is built on first use: its builder is async. The SDK
+/// client's identity cache keeps the credentials until shortly before they
+/// expire, so the role is assumed once per session, not once per call.
+///
+/// [`AssumeRoleProvider`]: aws_config::sts::AssumeRoleProvider
+#[derive(Debug)]
+struct RoleCredentials {
+    role: RoleArn,
+    external_id: Option<String>,
+    shared: SdkConfig,
+    provider: tokio::sync::OnceCell<aws_config::sts::AssumeRoleProvider>,
+}
+
+impl aws_credential_types::provider::ProvideCredentials for RoleCredentials {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::new(async move {
+            let provider = self
+                .provider
+                .get_or_init(|| async {
+                    let mut builder =
+                        aws_config::sts::AssumeRoleProvider::builder(self.role.as_str())
+                            .session_name(ROLE_SESSION_NAME)
+                            .configure(&self.shared);
+                    if let Some(id) = &self.external_id {
+                        builder = builder.external_id(id);
+                    }
+                    builder.build().await
+                })
+                .await;
+            aws_credential_types::provider::ProvideCredentials::provide_credentials(provider).await
+        })
+    }
+}
+
+/// The client factory: one EC2 client per managed Region, built once.
+pub struct AwsClients {
+    clients: BTreeMap<Region, Arc<dyn Ec2Region>>,
+    counter: CallCounter,
+}
+
+impl AwsClients {
+    /// EC2 clients of `regions`, all with the shared SDK credentials.
+    pub fn new(shared: &SdkConfig, regions: &[Region]) -> Self {
+        Self::build(shared, regions, &BTreeMap::new(), None)
+    }
+
+    /// The clients of the configured Regions: a Region of
+    /// `ACCOUNT_ROLE_ARNS` assumes its role (with `ROLE_EXTERNAL_ID`), the
+    /// others use the shared SDK credentials.
+    pub fn for_config(shared: &SdkConfig, config: &crate::Config) -> Self {
+        Self::build(
+            shared,
+            &config.regions,
+            &config.account_role_arns,
+            config.role_external_id.as_deref(),
+        )
+    }
+
+    fn build(
+        shared: &SdkConfig,
+        regions: &[Region],
+        roles: &BTreeMap<Region, RoleArn>,
+        external_id: Option<&str>,
+    ) -> Self {
+        let counter = CallCounter::default();
+        let clients = regions
+            .iter()
+            .map(|r| {
+                let mut builder = aws_sdk_ec2::config::Builder::from(shared)
+                    .region(aws_config::Region::new(r.as_str().to_owned()))
+                    .interceptor(counter.clone());
+                if let Some(role) = roles.get(r) {
+                    builder = builder.credentials_provider(
+                        aws_sdk_ec2::config::SharedCredentialsProvider::new(RoleCredentials {
+                            role: role.clone(),
+                            external_id: external_id.map(str::to_owned),
+                            shared: shared.clone(),
+                            provider: tokio::sync::OnceCell::new(),
+                        }),
+                    );
+                }
+                let conf = builder.build();
+                let ec2: Arc<dyn Ec2Region> =
+                    Arc::new(AwsEc2::new(r.clone(), Client::from_conf(conf)));
+                (r.clone(), ec2)
+            })
+            .collect();
+        Self { clients, counter }
+    }
+
+    /// The EC2 calls made so far through these clients.
+    pub fn counter(&self) -> &CallCounter {
+        &self.counter
+    }
+}
+
+impl Ec2Clients for AwsClients {
+    fn ec2(&self, region: &Region) -> Result<Arc<dyn Ec2Region>, Error> {
+        self.clients
+            .get(region)
+            .cloned()
+            .ok_or_else(|| Error::Internal {
+                message: format!(
+                    "{region} is not a managed Region; no EC2 client was built for it"
+                ),
+                source: None,
+            })
+    }
+}

@@ -1,0 +1,187 @@
+//! The configuration contract, shared by the Lambda functions and the CLI.
+//!
+//! Read from environment variables (see the README's Configuration). Every
+//! invalid value is reported as one [`ConfigError`] naming the variable.
+
+mod parse;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::domain::{AccountId, Cidr, Region, RoleArn, RouteTableId, TransitGatewayId};
+
+use parse::{
+    parse_bool, parse_cidrs, parse_external_id, parse_queue_url, parse_region_map, parse_tag_key,
+    peering_regions,
+};
+
+/// The default of `TAG_KEY`.
+pub const DEFAULT_TAG_KEY: &str = "addToTransitGateway";
+
+/// A configuration variable with an invalid value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}: {message}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub(crate) fn new(variable: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            variable,
+            message: message.into(),
+        }
+    }
+}
+
+/// Every setting of the tool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Config {
+    /// `PEERING_REGIONS` (required; or `ACTIVE_REGION` + `PASSIVE_REGION`):
+    /// the managed Regions, at least two, in order: for each pair, the
+    /// Region that comes first requests the peering.
+    pub regions: Vec<Region>,
+    /// `TAG_KEY` (default `addToTransitGateway`): the VPC tag key, matched
+    /// exactly; at most 128 characters, not starting with `aws:`.
+    pub tag_key: String,
+    /// `TRANSIT_GATEWAY_IDS` (`region=tgw-…,…`, default none): the gateway
+    /// of a Region that has several.
+    pub transit_gateway_ids: BTreeMap<Region, TransitGatewayId>,
+    /// `ROUTE_TABLE_IDS` (`region=tgw-rtb-…,…`, default none): the route
+    /// table to manage instead of the gateway's default association table.
+    pub route_table_ids: BTreeMap<Region, RouteTableId>,
+    /// `PRUNE_ROUTES` (default `false`): also remove static routes toward a
+    /// managed peering that no tagged VPC justifies.
+    pub prune_routes: bool,
+    /// `MANAGE_VPC_ROUTES` (default `false`): also write routes toward the
+    /// transit gateway in the route tables of tagged VPCs (opt-in).
+    pub manage_vpc_routes: bool,
+    /// `PROTECTED_CIDRS` (comma list, default none): routes inside these
+    /// blocks are never removed.
+    pub protected_cidrs: Vec<Cidr>,
+    /// `RECHECK_QUEUE_URL` (an `https://` SQS URL, default none): the
+    /// watcher's delay queue; unset, no re-check is scheduled.
+    pub recheck_queue_url: Option<String>,
+    /// `EVENT_BUS_NAME` (default none): the bus of the tool's own events;
+    /// unset, nothing is published.
+    pub event_bus_name: Option<String>,
+    /// `ACCOUNT_ROLE_ARNS` (`region=arn:aws:iam::ACCOUNT:role/NAME,…`,
+    /// default none): the role whose credentials every EC2 client of a
+    /// Region uses (a transit gateway in another account). Regions without a
+    /// role use the hub's own credentials.
+    pub account_role_arns: BTreeMap<Region, RoleArn>,
+    /// `ROLE_EXTERNAL_ID` (2 to 1224 characters, default none): the external
+    /// id given when assuming those roles (kept out of any output).
+    #[serde(skip_serializing)]
+    pub role_external_id: Option<String>,
+}
+
+impl Config {
+    /// A configuration for `regions` with every other setting at its default.
+    pub fn for_regions(regions: Vec<Region>) -> Self {
+        Self {
+            regions,
+            tag_key: DEFAULT_TAG_KEY.to_owned(),
+            transit_gateway_ids: BTreeMap::new(),
+            route_table_ids: BTreeMap::new(),
+            prune_routes: false,
+            manage_vpc_routes: false,
+            protected_cidrs: Vec::new(),
+            recheck_queue_url: None,
+            event_bus_name: None,
+            account_role_arns: BTreeMap::new(),
+            role_external_id: None,
+        }
+    }
+
+    /// Every environment variable the configuration reads (besides the
+    /// SDK's own). The deployment sets these; `infra/tests` checks it.
+    pub const VARIABLES: &'static [&'static str] = &[
+        "PEERING_REGIONS",
+        "ACTIVE_REGION",
+        "PASSIVE_REGION",
+        "TAG_KEY",
+        "TRANSIT_GATEWAY_IDS",
+        "ROUTE_TABLE_IDS",
+        "PRUNE_ROUTES",
+        "MANAGE_VPC_ROUTES",
+        "PROTECTED_CIDRS",
+        "RECHECK_QUEUE_URL",
+        "EVENT_BUS_NAME",
+        "ACCOUNT_ROLE_ARNS",
+        "ROLE_EXTERNAL_ID",
+    ];
+
+    /// Reads the configuration from the process environment.
+    ///
+    /// # Errors
+    /// The first invalid variable, as a [`ConfigError`] naming it.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads the configuration through `get`, which returns a variable's value.
+    /// Empty values count as unset.
+    ///
+    /// # Errors
+    /// The first invalid variable, as a [`ConfigError`] naming it.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |k: &str| {
+            get(k)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let regions = peering_regions(
+            get("PEERING_REGIONS"),
+            get("ACTIVE_REGION"),
+            get("PASSIVE_REGION"),
+        )?;
+        let map = |var: &'static str| get(var).map(|v| (var, v));
+        Ok(Self {
+            tag_key: parse_tag_key(get("TAG_KEY"))?,
+            transit_gateway_ids: parse_region_map(
+                map("TRANSIT_GATEWAY_IDS"),
+                &regions,
+                TransitGatewayId::parse,
+            )?,
+            route_table_ids: parse_region_map(
+                map("ROUTE_TABLE_IDS"),
+                &regions,
+                RouteTableId::parse,
+            )?,
+            prune_routes: parse_bool("PRUNE_ROUTES", get("PRUNE_ROUTES"))?,
+            manage_vpc_routes: parse_bool("MANAGE_VPC_ROUTES", get("MANAGE_VPC_ROUTES"))?,
+            protected_cidrs: parse_cidrs("PROTECTED_CIDRS", get("PROTECTED_CIDRS"))?,
+            recheck_queue_url: parse_queue_url(get("RECHECK_QUEUE_URL"))?,
+            event_bus_name: get("EVENT_BUS_NAME"),
+            account_role_arns: parse_region_map(
+                map("ACCOUNT_ROLE_ARNS"),
+                &regions,
+                RoleArn::parse,
+            )?,
+            role_external_id: parse_external_id(get("ROLE_EXTERNAL_ID"))?,
+            regions,
+        })
+    }
+
+    /// True when `cidr` lies inside one of `PROTECTED_CIDRS`.
+    pub fn is_protected(&self, cidr: &Cidr) -> bool {
+        self.protected_cidrs.iter().any(|p| p.contains(cidr))
+    }
+
+    /// The account of the role `region`'s clients assume, if any
+    /// (`ACCOUNT_ROLE_ARNS`); `None`: the hub's own account.
+    pub fn role_account(&self, region: &Region) -> Option<&AccountId> {
+        self.account_role_arns.get(region).map(RoleArn::account)
+    }
+
+    /// The position of `region` in `PEERING_REGIONS`, if managed.
+    pub fn region_index(&self, region: &Region) -> Option<usize> {
+        self.regions.iter().position(|r| r == region)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,117 @@
+//! VPCs, their CIDR blocks, and their route tables.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Cidr, TransitGatewayId, VpcId, VpcRouteTableId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CidrState {
+    /// `associated`: the block is in use, routes are wanted.
+    Associated,
+    /// `associating`: not usable yet, no route yet.
+    Associating,
+    /// Anything else (`disassociating`, `disassociated`, `failed`, …): the block
+    /// is known to have belonged to the VPC, so its routes may be withdrawn.
+    Gone,
+}
+
+impl CidrState {
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "associated" => Self::Associated,
+            "associating" => Self::Associating,
+            _ => Self::Gone,
+        }
+    }
+}
+
+/// A VPC with its tags of interest and every CIDR block, IPv4 and IPv6.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vpc {
+    pub id: VpcId,
+    /// Every tag of the VPC, key to value.
+    pub tags: BTreeMap<String, String>,
+    pub cidrs: Vec<(Cidr, CidrState)>,
+}
+
+impl Vpc {
+    /// The tag rule: key compared exactly, value `true` in any case.
+    pub fn is_tagged(&self, tag_key: &str) -> bool {
+        self.tags
+            .get(tag_key)
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+    }
+
+    pub fn associated_cidrs(&self) -> impl Iterator<Item = Cidr> + '_ {
+        self.cidrs
+            .iter()
+            .filter(|(_, s)| *s == CidrState::Associated)
+            .map(|(c, _)| *c)
+    }
+}
+/// Where a VPC route sends traffic.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "id")]
+pub enum VpcRouteTarget {
+    TransitGateway(TransitGatewayId),
+    /// Any other target, as AWS names it: `local`, `igw-…`, `nat-…`,
+    /// `pcx-…`, `eni-…`, `vgw-…`, or `unknown`.
+    Other(String),
+}
+
+impl fmt::Display for VpcRouteTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::TransitGateway(id) => id.fmt(f),
+            Self::Other(s) => f.write_str(s),
+        }
+    }
+}
+
+/// The `Origin` of a route made by `CreateRoute`: the only routes the tool
+/// may ever delete from a VPC route table (never `CreateRouteTable`, the
+/// local route, nor `EnableVgwRoutePropagation`, a propagated route).
+pub const CREATE_ROUTE_ORIGIN: &str = "CreateRoute";
+
+/// One route of a VPC route table (prefix-list routes are left out).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VpcRoute {
+    pub cidr: Cidr,
+    pub target: VpcRouteTarget,
+    /// `CreateRoute`, `CreateRouteTable`, `EnableVgwRoutePropagation`; empty
+    /// when AWS did not say (treated as not `CreateRoute`).
+    pub origin: String,
+    /// `active` or `blackhole`.
+    pub state: String,
+}
+
+impl VpcRoute {
+    /// Made with `CreateRoute`: neither the local route nor a propagated one.
+    pub fn is_created(&self) -> bool {
+        self.origin == CREATE_ROUTE_ORIGIN
+    }
+}
+
+/// A route table of a VPC with its routes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VpcRouteTable {
+    pub id: VpcRouteTableId,
+    pub vpc_id: VpcId,
+    /// True when the table is associated with a subnet, or is the VPC's
+    /// main table (which serves every subnet without an explicit one).
+    pub serves_subnets: bool,
+    pub routes: Vec<VpcRoute>,
+}
+
+impl VpcRouteTable {
+    /// True when some route of the table, of any origin, targets `tgw`.
+    pub fn routes_to(&self, tgw: &TransitGatewayId) -> bool {
+        self.routes
+            .iter()
+            .any(|r| matches!(&r.target, VpcRouteTarget::TransitGateway(t) if t == tgw))
+    }
+}

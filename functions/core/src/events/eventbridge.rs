@@ -1,0 +1,157 @@
+//! EventBridge events: `Tag Change on Resource`, the schedule, the tool's
+//! own state changes, and (in `cloudtrail`) CloudTrail records.
+
+use aws_lambda_events::event::cloudwatch_events::tag::TagChangeOnResource;
+use aws_lambda_events::event::cloudwatch_events::CloudWatchEvent;
+use serde_json::Value;
+
+use super::{cloudtrail, input, Incoming, StateChangeDetail, Trigger, SOURCE, STATE_CHANGE};
+use crate::domain::{AccountId, Region, VpcId};
+use crate::error::Error;
+
+pub(super) fn parse(payload: &Value, tag_key: &str) -> Result<Incoming, Error> {
+    let event: CloudWatchEvent<Value> = serde_json::from_value(payload.clone())
+        .map_err(|e| input(format!("invalid EventBridge envelope: {e}")))?;
+    let id = event
+        .id
+        .clone()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| input("the event has no id"))?;
+    let source = event.source.clone().unwrap_or_default();
+    let detail_type = event.detail_type.clone().unwrap_or_default();
+    let account = match event.account_id.as_deref() {
+        Some(a) => Some(AccountId::parse(a).map_err(|e| input(format!("event {id}: {e}")))?),
+        None => None,
+    };
+    let region = match event.region.as_deref() {
+        Some(r) => Some(Region::parse(r).map_err(|e| input(format!("event {id}: {e}")))?),
+        None => None,
+    };
+    let detail = event.detail.clone().unwrap_or(Value::Null);
+    // EventBridge sets `account` on every event AWS sends: without it, the
+    // event cannot be scoped. The tool's own events may come without it (a
+    // bus delivers them as they were put).
+    if account.is_none() && source != SOURCE {
+        return Err(input(format!("event {id}: no account")));
+    }
+    let mut incoming = Incoming {
+        id: id.clone(),
+        account,
+        region,
+        peer_region: None,
+        from_queue: false,
+        from_tool: source == SOURCE,
+        trigger: Trigger::Scheduled,
+    };
+    incoming.trigger = match (source.as_str(), detail_type.as_str()) {
+        ("aws.tag", "Tag Change on Resource") => {
+            tag_change(&mut incoming, &event.resources, detail, tag_key)?
+        }
+        ("aws.ec2", "AWS API Call via CloudTrail") => cloudtrail::trigger(&mut incoming, detail)?,
+        ("aws.events", "Scheduled Event") => {
+            // The schedule fires in the hub's Region, which need not be managed.
+            incoming.region = None;
+            Trigger::Scheduled
+        }
+        (SOURCE, STATE_CHANGE) => {
+            let d: StateChangeDetail = serde_json::from_value(detail)
+                .map_err(|e| input(format!("event {id}: invalid state-change detail: {e}")))?;
+            // Published in the hub's Region; the peering's own Regions decide the scope.
+            incoming.region = Some(d.requester_region.clone());
+            incoming.peer_region = Some(d.accepter_region.clone());
+            Trigger::Peering {
+                change: format!("{} -> {}", d.previous_state, d.state),
+                attachment_id: Some(d.attachment_id),
+            }
+        }
+        _ => {
+            return Err(input(format!(
+                "event {id}: unsupported source {source:?} with detail-type {detail_type:?}"
+            )))
+        }
+    };
+    Ok(incoming)
+}
+
+/// `arn:PARTITION:ec2:REGION:ACCOUNT:vpc/vpc-…` → (Region, account, VPC).
+fn vpc_arn(arn: &str) -> Option<(Region, AccountId, VpcId)> {
+    let mut parts = arn.splitn(6, ':');
+    let (prefix, _partition, service, region, account, resource) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    if prefix != "arn" || service != "ec2" {
+        return None;
+    }
+    let vpc = resource.strip_prefix("vpc/")?;
+    Some((
+        Region::parse(region).ok()?,
+        AccountId::parse(account).ok()?,
+        VpcId::parse(vpc).ok()?,
+    ))
+}
+
+fn tag_change(
+    incoming: &mut Incoming,
+    resources: &[String],
+    detail: Value,
+    tag_key: &str,
+) -> Result<Trigger, Error> {
+    let id = &incoming.id;
+    let d: TagChangeOnResource = serde_json::from_value(detail).map_err(|e| {
+        input(format!(
+            "event {id}: invalid Tag Change on Resource detail: {e}"
+        ))
+    })?;
+    if d.service != "ec2" || d.resource_type != "vpc" {
+        return Err(input(format!(
+            "event {id}: a tag change on {} {}, not on an ec2 vpc",
+            d.service, d.resource_type
+        )));
+    }
+    let [arn] = resources else {
+        return Err(input(format!(
+            "event {id}: expected one VPC ARN in resources, found {}",
+            resources.len()
+        )));
+    };
+    let (region, account, vpc) =
+        vpc_arn(arn).ok_or_else(|| input(format!("event {id}: {arn:?} is not a VPC ARN")))?;
+    // The ARN names the VPC's own Region and account: they decide the scope.
+    incoming.region = Some(region);
+    incoming.account = Some(account);
+    if !d.changed_tag_keys.iter().any(|k| k == tag_key) {
+        return Ok(Trigger::Ignore {
+            reason: format!("the tag change on {vpc} does not concern {tag_key}"),
+        });
+    }
+    let change = match d.tags.get(tag_key) {
+        Some(v) => format!("{tag_key}={v}"),
+        None => format!("{tag_key} removed"),
+    };
+    Ok(Trigger::Vpc {
+        vpc_id: Some(vpc),
+        change,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vpc_arns_are_split_and_other_arns_refused() {
+        let (r, a, v) = vpc_arn("arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-0abc").unwrap();
+        assert_eq!(
+            (r.as_str(), a.as_str(), v.as_str()),
+            ("eu-west-1", "123456789012", "vpc-0abc")
+        );
+        assert!(vpc_arn("arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc").is_none());
+        assert!(vpc_arn("arn:aws:s3:::bucket").is_none());
+        assert!(vpc_arn("vpc-0abc").is_none());
+    }
+}

@@ -1,0 +1,144 @@
+//! Parsing the events the functions (and `tgw-peering handle`) receive,
+//! and the shapes of the events the tool publishes.
+//!
+//! An event only says where to look: every kind is turned into a
+//! [`Trigger`] that the handler answers with a full reconcile (or, for a
+//! watcher re-check, one describe). Malformed or unsupported input is a
+//! permanent [`Error::Input`] with a message saying what is wrong; it is never
+//! retried and never leads to an AWS write.
+
+mod cloudtrail;
+mod eventbridge;
+pub mod outgoing;
+pub mod recheck;
+mod sqs;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::domain::{AccountId, AttachmentId, Region, VpcId};
+use crate::error::Error;
+
+pub use outgoing::{
+    OutEvent, StateChangeDetail, PEERING_ACCEPTED, PEERING_REQUESTED, PEERING_STUCK,
+    ROUTES_CHANGED, ROUTE_CONFLICT, SOURCE, STATE_CHANGE,
+};
+pub use recheck::{
+    Recheck, RECHECK_GIVE_UP_SECS, RECHECK_MAX_ATTEMPTS, RECHECK_UNLISTED_GRACE_SECS,
+};
+
+/// EventBridge events are at most 256 KB; anything larger is not one.
+pub const MAX_EVENT_BYTES: usize = 256 * 1024;
+
+/// The CloudTrail calls that change a VPC's CIDRs or existence.
+pub const VPC_CALLS: &[&str] = &[
+    "CreateVpc",
+    "DeleteVpc",
+    "AssociateVpcCidrBlock",
+    "DisassociateVpcCidrBlock",
+];
+/// The CloudTrail calls that change a peering attachment.
+pub const PEERING_CALLS: &[&str] = &[
+    "CreateTransitGatewayPeeringAttachment",
+    "AcceptTransitGatewayPeeringAttachment",
+    "DeleteTransitGatewayPeeringAttachment",
+];
+
+/// What an event asks the tool to look at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "trigger", rename_all = "snake_case")]
+pub enum Trigger {
+    /// A VPC's tags, CIDRs or existence changed.
+    Vpc {
+        vpc_id: Option<VpcId>,
+        change: String,
+    },
+    /// A peering attachment changed (the watcher's event or CloudTrail).
+    Peering {
+        attachment_id: Option<AttachmentId>,
+        change: String,
+    },
+    /// The scheduled safety net: a full reconcile.
+    Scheduled,
+    /// A watcher re-check (a message of the re-check queue).
+    Recheck(Recheck),
+    /// A valid event that needs nothing (a tag change of another key).
+    Ignore { reason: String },
+    /// One malformed message of an SQS batch: reported, never retried, and
+    /// the batch's other messages are still handled.
+    Invalid { reason: String },
+}
+
+/// One parsed event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Incoming {
+    /// The event's id (EventBridge `id`, SQS `messageId`): in every audit line.
+    pub id: String,
+    /// The account the event is about, when it says.
+    pub account: Option<AccountId>,
+    /// The Region the event is about, when it says.
+    pub region: Option<Region>,
+    /// A second Region the event concerns (the accepter of a state change).
+    pub peer_region: Option<Region>,
+    /// Set for a message of an SQS batch: a retryable failure reports this
+    /// message alone as a batch item failure.
+    pub from_queue: bool,
+    /// Set for the tool's own events (source `tgw-peering`): published by
+    /// the hub, so in the hub's account whatever Regions they name.
+    pub from_tool: bool,
+    pub trigger: Trigger,
+}
+
+pub(crate) fn input(msg: impl Into<String>) -> Error {
+    Error::Input(msg.into())
+}
+
+/// Parses a Lambda payload: one EventBridge event, or an SQS batch of
+/// re-check requests, or a bare re-check request (for `tgw-peering handle`).
+pub fn parse(payload: &Value, tag_key: &str) -> Result<Vec<Incoming>, Error> {
+    let obj = payload
+        .as_object()
+        .ok_or_else(|| input("the payload is not a JSON object"))?;
+    if obj.contains_key("Records") {
+        return sqs::parse(payload);
+    }
+    if obj.contains_key("detail-type") {
+        let size = serde_json::to_vec(payload).map(|v| v.len()).unwrap_or(0);
+        if size > MAX_EVENT_BYTES {
+            return Err(input(format!(
+                "the event is {size} bytes, more than an EventBridge event can be ({MAX_EVENT_BYTES})"
+            )));
+        }
+        return eventbridge::parse(payload, tag_key).map(|i| vec![i]);
+    }
+    if obj.contains_key("attachment-id") {
+        let recheck: Recheck = serde_json::from_value(payload.clone())
+            .map_err(|e| input(format!("invalid re-check request: {e}")))?;
+        return Ok(vec![Incoming {
+            id: recheck.origin_event_id.clone(),
+            account: None,
+            region: Some(recheck.region.clone()),
+            peer_region: None,
+            from_queue: false,
+            from_tool: false,
+            trigger: Trigger::Recheck(recheck),
+        }]);
+    }
+    Err(input(
+        "not an EventBridge event (no detail-type), an SQS batch (no Records) or a re-check request",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_objects_and_oversized_payloads_are_refused() {
+        assert!(parse(&Value::Null, "k").is_err());
+        assert!(parse(&serde_json::json!([1, 2]), "k").is_err());
+        let big = serde_json::json!({ "detail-type": "x".repeat(MAX_EVENT_BYTES) });
+        let err = parse(&big, "k").unwrap_err().to_string();
+        assert!(err.contains("bytes"), "{err}");
+    }
+}

@@ -1,0 +1,177 @@
+//! The events the tool publishes on its bus (source `tgw-peering`), one
+//! serde struct per detail-type.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::domain::{AttachmentId, Cidr, Region, TransitGatewayId};
+
+/// The `source` of every event tgw-peering publishes.
+pub const SOURCE: &str = "tgw-peering";
+/// The watcher's event when a peering attachment changes state (AWS sends none).
+pub const STATE_CHANGE: &str = "Transit Gateway Peering Attachment State Change";
+pub const PEERING_REQUESTED: &str = "Peering Requested";
+pub const PEERING_ACCEPTED: &str = "Peering Accepted";
+pub const ROUTES_CHANGED: &str = "Routes Changed";
+pub const ROUTE_CONFLICT: &str = "Route Conflict";
+pub const PEERING_STUCK: &str = "Peering Stuck";
+
+/// An event to publish: its detail-type and its detail. Serialized as
+/// `{"detail_type": …, "detail": {…}}` in reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "detail_type", content = "detail")]
+pub enum OutEvent {
+    #[serde(rename = "Transit Gateway Peering Attachment State Change")]
+    StateChange(StateChangeDetail),
+    #[serde(rename = "Peering Requested")]
+    PeeringRequested(PeeringRequested),
+    #[serde(rename = "Peering Accepted")]
+    PeeringAccepted(PeeringAccepted),
+    #[serde(rename = "Routes Changed")]
+    RoutesChanged(RoutesChanged),
+    #[serde(rename = "Route Conflict")]
+    RouteConflict(RouteConflict),
+    #[serde(rename = "Peering Stuck")]
+    PeeringStuck(PeeringStuck),
+}
+
+impl OutEvent {
+    /// The EventBridge `detail-type`.
+    pub fn detail_type(&self) -> &'static str {
+        match self {
+            OutEvent::StateChange(_) => STATE_CHANGE,
+            OutEvent::PeeringRequested(_) => PEERING_REQUESTED,
+            OutEvent::PeeringAccepted(_) => PEERING_ACCEPTED,
+            OutEvent::RoutesChanged(_) => ROUTES_CHANGED,
+            OutEvent::RouteConflict(_) => ROUTE_CONFLICT,
+            OutEvent::PeeringStuck(_) => PEERING_STUCK,
+        }
+    }
+
+    /// The detail as JSON.
+    ///
+    /// # Errors
+    /// `serde_json`'s, which these plain structs of strings cannot raise.
+    pub fn detail_value(&self) -> Result<Value, serde_json::Error> {
+        match self {
+            OutEvent::StateChange(d) => serde_json::to_value(d),
+            OutEvent::PeeringRequested(d) => serde_json::to_value(d),
+            OutEvent::PeeringAccepted(d) => serde_json::to_value(d),
+            OutEvent::RoutesChanged(d) => serde_json::to_value(d),
+            OutEvent::RouteConflict(d) => serde_json::to_value(d),
+            OutEvent::PeeringStuck(d) => serde_json::to_value(d),
+        }
+    }
+
+    /// The detail as JSON, `null` if it could not be serialized (for tests
+    /// and displays).
+    pub fn detail(&self) -> Value {
+        self.detail_value().unwrap_or(Value::Null)
+    }
+}
+
+/// The detail of a [`STATE_CHANGE`] event.
+///
+/// Unknown fields are ignored rather than refused, so that a newer publisher
+/// and an older handler can coexist during a deployment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct StateChangeDetail {
+    pub attachment_id: AttachmentId,
+    pub requester_region: Region,
+    pub requester_transit_gateway_id: TransitGatewayId,
+    pub accepter_region: Region,
+    pub accepter_transit_gateway_id: TransitGatewayId,
+    /// The overall state before: the accepter's view when it lists the
+    /// attachment, else the requester's (`unlisted` when neither did).
+    pub previous_state: String,
+    /// The overall state now, the same way.
+    pub state: String,
+    /// Each side's own view now (`unlisted` when it does not list the attachment).
+    #[serde(default)]
+    pub requester_state: Option<String>,
+    #[serde(default)]
+    pub accepter_state: Option<String>,
+    /// The id of the event that started the watch.
+    #[serde(default)]
+    pub event_id: Option<String>,
+}
+
+/// The detail of a [`PEERING_REQUESTED`] event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct PeeringRequested {
+    pub event_id: String,
+    pub attachment_id: AttachmentId,
+    pub requester_region: Region,
+    pub requester_transit_gateway_id: TransitGatewayId,
+    pub accepter_region: Region,
+    pub accepter_transit_gateway_id: TransitGatewayId,
+    pub reason: String,
+}
+
+/// The detail of a [`PEERING_ACCEPTED`] event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct PeeringAccepted {
+    pub event_id: String,
+    pub attachment_id: AttachmentId,
+    pub region: Region,
+    pub reason: String,
+}
+
+/// The detail of a [`ROUTES_CHANGED`] event: one per route table
+/// (`tgw-rtb-…`, or `rtb-…` for a VPC route table).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct RoutesChanged {
+    pub event_id: String,
+    pub region: Region,
+    pub route_table_id: String,
+    pub added: Vec<Cidr>,
+    pub removed: Vec<Cidr>,
+}
+
+/// The detail of a [`ROUTE_CONFLICT`] event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct RouteConflict {
+    pub event_id: String,
+    pub region: Option<Region>,
+    pub subject: String,
+    pub reason: String,
+}
+
+/// The detail of a [`PEERING_STUCK`] event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct PeeringStuck {
+    pub event_id: String,
+    pub attachment_id: AttachmentId,
+    pub region: Region,
+    pub state: String,
+    pub requester_state: String,
+    pub accepter_state: String,
+    /// Seconds since the chain started.
+    pub seconds: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_serializes_with_its_detail_type_and_kebab_case_detail() {
+        let e = OutEvent::PeeringAccepted(PeeringAccepted {
+            event_id: "e-1".into(),
+            attachment_id: AttachmentId::parse("tgw-attach-01").unwrap(),
+            region: Region::parse("eu-west-1").unwrap(),
+            reason: "pendingAcceptance".into(),
+        });
+        assert_eq!(e.detail_type(), PEERING_ACCEPTED);
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["detail_type"], PEERING_ACCEPTED);
+        assert_eq!(v["detail"]["attachment-id"], "tgw-attach-01");
+        assert_eq!(e.detail()["event-id"], "e-1");
+    }
+}

@@ -1,0 +1,106 @@
+//! The watcher's re-check request: the body of a message on the re-check
+//! queue, and its schedule.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{AttachmentId, PeeringState, Region};
+
+/// A chain of re-checks gives up (and publishes `Peering Stuck`) after 30 minutes.
+pub const RECHECK_GIVE_UP_SECS: i64 = 30 * 60;
+/// ... or after this many re-checks, whatever its clock says (5+10+20+40 s,
+/// then a minute each: 30 minutes is about 30 re-checks).
+pub const RECHECK_MAX_ATTEMPTS: u32 = 40;
+/// An attachment that neither side lists yet is looked for this long after
+/// the chain started (describe calls are eventually consistent), then the
+/// chain ends.
+pub const RECHECK_UNLISTED_GRACE_SECS: i64 = 120;
+
+/// The watcher's re-check request, the body of a message on the re-check queue.
+///
+/// Unknown fields are ignored rather than refused, so that a newer publisher
+/// and an older handler can coexist during a deployment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Recheck {
+    /// The attachment to describe.
+    pub attachment_id: AttachmentId,
+    /// The Region that started the watch (created or accepted the peering).
+    /// Both sides are described: AWS updates them at different moments.
+    pub region: Region,
+    /// Each side's state when the chain last looked (`None`: not listed, or
+    /// not looked at yet).
+    #[serde(default)]
+    pub last_requester_state: Option<PeeringState>,
+    #[serde(default)]
+    pub last_accepter_state: Option<PeeringState>,
+    /// When the chain started (seconds since the Unix epoch): it gives up
+    /// after [`RECHECK_GIVE_UP_SECS`].
+    pub started_at: i64,
+    /// Re-checks made so far in this chain.
+    pub attempt: u32,
+    /// The id of the event that started the chain, for the audit trail.
+    pub origin_event_id: String,
+}
+
+impl Recheck {
+    /// The first re-check of a chain, which last saw `seen` (the
+    /// requester's state, the accepter's state).
+    pub fn first(
+        attachment_id: &AttachmentId,
+        region: &Region,
+        seen: (Option<PeeringState>, Option<PeeringState>),
+        now: i64,
+        origin_event_id: &str,
+    ) -> Recheck {
+        Recheck {
+            attachment_id: attachment_id.clone(),
+            region: region.clone(),
+            last_requester_state: seen.0,
+            last_accepter_state: seen.1,
+            started_at: now,
+            attempt: 0,
+            origin_event_id: origin_event_id.to_owned(),
+        }
+    }
+
+    /// The SQS delay before re-check number `attempt`: 5, 10, 20, 40, then 60 s.
+    pub fn delay_secs(attempt: u32) -> i32 {
+        match attempt {
+            0 => 5,
+            1 => 10,
+            2 => 20,
+            3 => 40,
+            _ => 60,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recheck_delays_back_off_to_a_minute() {
+        let d: Vec<i32> = (0..7).map(Recheck::delay_secs).collect();
+        assert_eq!(d, [5, 10, 20, 40, 60, 60, 60]);
+    }
+
+    #[test]
+    fn states_travel_as_aws_spells_them_and_unknown_ones_are_kept() {
+        let json = serde_json::json!({
+            "attachment-id": "tgw-attach-01", "region": "us-east-1",
+            "last-requester-state": "pendingAcceptance", "last-accepter-state": "somethingNew",
+            "started-at": 1, "attempt": 0, "origin-event-id": "e"
+        });
+        let r: Recheck = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(
+            r.last_requester_state,
+            Some(PeeringState::PendingAcceptance)
+        );
+        assert_eq!(
+            r.last_accepter_state,
+            Some(PeeringState::Unknown("somethingNew".into()))
+        );
+        assert_eq!(serde_json::to_value(&r).unwrap(), json);
+    }
+}

@@ -1,0 +1,140 @@
+//! The audit trail: one structured record per decision, written as one
+//! JSON log line (target `tgw_peering::audit`) and kept in the report.
+
+use serde::Serialize;
+
+use crate::domain::Region;
+use crate::error::Error;
+use crate::events::{OutEvent, Recheck};
+use crate::planner::FindingKind;
+
+/// What an audit record says was decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// An action was taken (its result says how it ended).
+    Action,
+    /// Something the tool could do but deliberately does not.
+    Skip,
+    /// Desired state that contradicts what exists; nothing is written.
+    Conflict,
+    /// Something is between states; the next change or re-check moves on.
+    Waiting,
+    /// A failure (retryable or permanent, as `kind` says).
+    Error,
+    /// An event out of scope (another account or an unmanaged Region).
+    Dropped,
+    /// A watcher re-check looked, or one was scheduled.
+    Recheck,
+    /// A watcher chain gave up (`Peering Stuck`).
+    Stuck,
+}
+
+impl Decision {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Decision::Action => "action",
+            Decision::Skip => "skip",
+            Decision::Conflict => "conflict",
+            Decision::Waiting => "waiting",
+            Decision::Error => "error",
+            Decision::Dropped => "dropped",
+            Decision::Recheck => "recheck",
+            Decision::Stuck => "stuck",
+        }
+    }
+}
+
+impl From<FindingKind> for Decision {
+    fn from(kind: FindingKind) -> Self {
+        match kind {
+            FindingKind::Waiting => Decision::Waiting,
+            FindingKind::Skip => Decision::Skip,
+            FindingKind::Conflict => Decision::Conflict,
+        }
+    }
+}
+
+impl std::fmt::Display for Decision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One audit record: an action taken, a skip, a conflict, a wait, an error
+/// or a dropped event. Written as one JSON log line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditRecord {
+    pub event_id: String,
+    pub decision: Decision,
+    pub kind: String,
+    pub region: Option<Region>,
+    pub subject: String,
+    pub reason: String,
+    /// For actions: `done`, `already_done: …` or `error: …`.
+    pub result: Option<String>,
+}
+
+impl AuditRecord {
+    /// A record of `event_id` with no region and no result.
+    pub fn new(
+        event_id: &str,
+        decision: Decision,
+        kind: impl Into<String>,
+        subject: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self {
+            event_id: event_id.to_owned(),
+            decision,
+            kind: kind.into(),
+            region: None,
+            subject: subject.into(),
+            reason: reason.into(),
+            result: None,
+        }
+    }
+
+    /// The same record, about `region`.
+    pub fn in_region(mut self, region: Option<&Region>) -> Self {
+        self.region = region.cloned();
+        self
+    }
+}
+
+/// What one payload led to.
+#[derive(Debug, Default, Serialize)]
+pub struct HandleReport {
+    pub audit: Vec<AuditRecord>,
+    pub published: Vec<OutEvent>,
+    /// Re-checks sent to the queue, with their delay in seconds.
+    pub rechecks: Vec<(Recheck, i32)>,
+    /// SQS messages of the batch that failed and may succeed when retried.
+    pub failed_messages: Vec<String>,
+    /// Why handling failed, if it did (everything before it is in `audit`).
+    #[serde(skip)]
+    pub failure: Option<Error>,
+}
+
+impl HandleReport {
+    /// Logs the record as one audit line and keeps it.
+    pub fn record(&mut self, r: AuditRecord) {
+        tracing::info!(
+            target: "tgw_peering::audit",
+            event_id = %r.event_id,
+            decision = r.decision.as_str(),
+            kind = %r.kind,
+            region = r.region.as_ref().map(Region::as_str).unwrap_or(""),
+            subject = %r.subject,
+            reason = %r.reason,
+            result = r.result.as_deref().unwrap_or(""),
+            "audit"
+        );
+        self.audit.push(r);
+    }
+
+    /// Audit records of one decision.
+    pub fn decisions(&self, decision: Decision) -> impl Iterator<Item = &AuditRecord> {
+        self.audit.iter().filter(move |r| r.decision == decision)
+    }
+}

@@ -1,0 +1,229 @@
+//! A full reconcile: read, plan, execute; then audit every finding and
+//! action, announce them on the bus, and start watching what moves.
+
+use std::collections::BTreeMap;
+
+use super::{AuditRecord, Decision, HandleReport, Handler};
+use crate::domain::{Cidr, PeeringPhase, PeeringState, Region};
+use crate::error::Error;
+use crate::events::outgoing::{PeeringAccepted, PeeringRequested, RouteConflict, RoutesChanged};
+use crate::events::{Incoming, OutEvent, Recheck, Trigger, PEERING_CALLS};
+use crate::execute::{execute, Executed};
+use crate::observe::observe;
+use crate::planner::{plan, Action, Direction, FindingKind, Plan};
+use crate::ports::Outcome;
+
+/// What a reconcile has to announce and watch once its actions ran.
+#[derive(Default)]
+struct Aftermath {
+    events: Vec<OutEvent>,
+    rechecks: Vec<Recheck>,
+    /// The first retryable failure, else the first permanent one.
+    failure: Option<Error>,
+    /// A peering was created: the duplicate guard runs.
+    created: bool,
+    /// Routes added and removed, per Region and table.
+    routes: BTreeMap<(Region, String), (Vec<Cidr>, Vec<Cidr>)>,
+}
+
+impl Handler {
+    /// A full reconcile: read, plan, execute, audit, publish, schedule re-checks.
+    ///
+    /// # Errors
+    /// A failed read or an unresolvable Region stops it before any write;
+    /// a failed action is returned after every other action ran (the
+    /// first retryable one, else the first permanent one).
+    pub(super) async fn reconcile(
+        &self,
+        inc: &Incoming,
+        report: &mut HandleReport,
+    ) -> Result<(), Error> {
+        let observed = observe(self.ec2.as_ref(), &self.config).await?;
+        let plan = plan(&observed, &self.config)?;
+        let mut after = Aftermath::default();
+        audit_findings(inc, &plan, report, &mut after);
+        let execution = execute(self.ec2.as_ref(), &plan).await;
+        for executed in execution.executed {
+            self.audit_action(inc, executed, report, &mut after);
+        }
+        after.routes_changed(inc);
+        if after.created {
+            let deleted = self.delete_duplicates(inc, report).await;
+            after
+                .rechecks
+                .retain(|r| !deleted.contains(&r.attachment_id));
+        }
+        self.restart_watch(inc, &plan, &mut after.rechecks);
+        for r in std::mem::take(&mut after.rechecks) {
+            // A re-check that cannot be sent is audited; the scheduled
+            // reconcile starts watching again. The actions stand.
+            let _ = self.schedule(inc, r, report).await;
+        }
+        self.publish(inc, after.events, report).await;
+        after.failure.map_or(Ok(()), Err)
+    }
+
+    /// The audit line of one action, and what it starts: a peering
+    /// requested or accepted is announced and watched, a route change is
+    /// gathered for its table's `Routes Changed`.
+    fn audit_action(
+        &self,
+        inc: &Incoming,
+        e: Executed,
+        report: &mut HandleReport,
+        after: &mut Aftermath,
+    ) {
+        let action = &e.planned.action;
+        let mut record = AuditRecord::new(
+            &inc.id,
+            Decision::Action,
+            action.kind(),
+            action.to_string(),
+            e.planned.reason.clone(),
+        )
+        .in_region(Some(action.region()));
+        record.result = Some(e.summary());
+        report.record(record);
+        if let (Some(change), Ok(Outcome::Done)) = (action.route_change(), &e.result) {
+            let entry = after
+                .routes
+                .entry((change.region, change.table.to_string()))
+                .or_default();
+            match change.direction {
+                Direction::Added => entry.0.push(change.cidr),
+                Direction::Removed => entry.1.push(change.cidr),
+            }
+        }
+        let now = (self.clock)();
+        match (action, e.result) {
+            (
+                Action::CreatePeering {
+                    requester,
+                    accepter,
+                },
+                Ok(Outcome::Created(id)),
+            ) => {
+                after.created = true;
+                after
+                    .events
+                    .push(OutEvent::PeeringRequested(PeeringRequested {
+                        event_id: inc.id.clone(),
+                        attachment_id: id.clone(),
+                        requester_region: requester.region.clone(),
+                        requester_transit_gateway_id: requester.transit_gateway_id.clone(),
+                        accepter_region: accepter.region.clone(),
+                        accepter_transit_gateway_id: accepter.transit_gateway_id.clone(),
+                        reason: e.planned.reason.clone(),
+                    }));
+                let seen = (Some(PeeringState::InitiatingRequest), None);
+                after
+                    .rechecks
+                    .push(Recheck::first(&id, &requester.region, seen, now, &inc.id));
+            }
+            (
+                Action::AcceptPeering {
+                    region,
+                    attachment_id,
+                },
+                Ok(Outcome::Done),
+            ) => {
+                after
+                    .events
+                    .push(OutEvent::PeeringAccepted(PeeringAccepted {
+                        event_id: inc.id.clone(),
+                        attachment_id: attachment_id.clone(),
+                        region: region.clone(),
+                        reason: e.planned.reason.clone(),
+                    }));
+                // An accepted peering is `pending` on both sides.
+                let seen = (Some(PeeringState::Pending), Some(PeeringState::Pending));
+                after
+                    .rechecks
+                    .push(Recheck::first(attachment_id, region, seen, now, &inc.id));
+            }
+            // A retryable failure wins: the event comes back and every
+            // step is safe to repeat. A permanent one is reported (the
+            // CLI exits 2) and not retried.
+            (_, Err(err))
+                if after
+                    .failure
+                    .as_ref()
+                    .is_none_or(|f| !f.is_retryable() && err.is_retryable()) =>
+            {
+                after.failure = Some(Error::Action {
+                    action: action.to_string(),
+                    source: Box::new(err),
+                });
+            }
+            _ => {}
+        }
+    }
+
+    /// The safety net, and a peering call seen in CloudTrail (made by
+    /// someone else, or by an interrupted run), start watching every
+    /// peering between states, in case no re-check chain watches it.
+    fn restart_watch(&self, inc: &Incoming, plan: &Plan, rechecks: &mut Vec<Recheck>) {
+        let restart = match &inc.trigger {
+            Trigger::Scheduled => true,
+            Trigger::Peering { change, .. } => PEERING_CALLS.contains(&change.as_str()),
+            _ => false,
+        };
+        if !restart {
+            return;
+        }
+        for p in &plan.peerings {
+            let (Some(id), Some(state)) = (&p.attachment_id, &p.state) else {
+                continue;
+            };
+            if watched(state) && !rechecks.iter().any(|r| &r.attachment_id == id) {
+                // Nothing seen yet: the first look announces the state.
+                let now = (self.clock)();
+                rechecks.push(Recheck::first(
+                    id,
+                    &p.requester.region,
+                    (None, None),
+                    now,
+                    &inc.id,
+                ));
+            }
+        }
+    }
+}
+
+/// A state the watcher keeps an eye on: on its way somewhere, or waiting for
+/// the tool's accept.
+pub(super) fn watched(state: &PeeringState) -> bool {
+    state.phase() == PeeringPhase::Live && *state != PeeringState::Available
+}
+
+/// Every finding is an audit line; a conflict is also announced.
+fn audit_findings(inc: &Incoming, plan: &Plan, report: &mut HandleReport, after: &mut Aftermath) {
+    for f in &plan.findings {
+        let decision = Decision::from(f.kind);
+        let record = AuditRecord::new(&inc.id, decision, decision.as_str(), &f.subject, &f.reason);
+        report.record(record.in_region(f.region.as_ref()));
+        if f.kind == FindingKind::Conflict {
+            after.events.push(OutEvent::RouteConflict(RouteConflict {
+                event_id: inc.id.clone(),
+                region: f.region.clone(),
+                subject: f.subject.clone(),
+                reason: f.reason.clone(),
+            }));
+        }
+    }
+}
+
+impl Aftermath {
+    /// One `Routes Changed` per route table that changed.
+    fn routes_changed(&mut self, inc: &Incoming) {
+        for ((region, table), (added, removed)) in std::mem::take(&mut self.routes) {
+            self.events.push(OutEvent::RoutesChanged(RoutesChanged {
+                event_id: inc.id.clone(),
+                region,
+                route_table_id: table,
+                added,
+                removed,
+            }));
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! What the planner reports besides its actions: findings (everything it
+//! declined to do, with the reason), route marks for `status`, and the
+//! peering of each Region pair.
+
+use serde::Serialize;
+
+use crate::domain::{
+    AttachmentId, Cidr, GatewayRef, PeeringState, Region, RouteTableId, RouteTarget,
+};
+
+use super::Planned;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    /// A peering is between states; the next state change or re-check moves on.
+    Waiting,
+    /// Something the tool could do but deliberately does not.
+    Skip,
+    /// Desired state that contradicts what exists; nothing is written.
+    Conflict,
+}
+
+/// Something the planner did not do, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Finding {
+    pub kind: FindingKind,
+    pub region: Option<Region>,
+    pub subject: String,
+    pub reason: String,
+}
+
+/// How a route of a managed route table compares with the desired state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RouteMark {
+    /// Wanted and present (exactly, or covered by a supernet to the same peering).
+    Desired,
+    /// Wanted and absent: a create is planned.
+    Missing,
+    /// Points at a managed peering but no tagged VPC wants it.
+    Extra,
+    /// Wanted, but another route or an overlapping CIDR stands in the way.
+    Conflict,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RouteReport {
+    pub cidr: Cidr,
+    pub target: RouteTarget,
+    pub mark: RouteMark,
+    pub note: String,
+}
+
+/// Every route of interest in one managed route table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TableReport {
+    pub region: Region,
+    pub route_table_id: RouteTableId,
+    pub routes: Vec<RouteReport>,
+}
+
+/// The peering of one Region pair.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PeeringReport {
+    pub requester: GatewayRef,
+    pub accepter: GatewayRef,
+    pub attachment_id: Option<AttachmentId>,
+    pub state: Option<PeeringState>,
+    pub managed: bool,
+}
+
+/// The difference between the observed and the desired state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub actions: Vec<Planned>,
+    pub findings: Vec<Finding>,
+    pub peerings: Vec<PeeringReport>,
+    pub tables: Vec<TableReport>,
+}
+
+impl Plan {
+    /// Nothing to do and nothing to wait for.
+    pub fn is_converged(&self) -> bool {
+        self.actions.is_empty() && !self.is_waiting()
+    }
+
+    /// A peering is between states.
+    pub fn is_waiting(&self) -> bool {
+        self.findings.iter().any(|f| f.kind == FindingKind::Waiting)
+    }
+
+    pub fn conflicts(&self) -> impl Iterator<Item = &Finding> {
+        self.findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::Conflict)
+    }
+}

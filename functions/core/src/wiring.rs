@@ -1,0 +1,69 @@
+//! Wiring: the AWS adapters plugged into the handler's ports, once per
+//! process. The only module that knows both the adapters and the handler.
+
+use std::sync::Arc;
+
+use aws_config::SdkConfig;
+use lambda_runtime::{service_fn, LambdaEvent};
+use serde_json::Value;
+
+use crate::aws::{self, AwsBus, AwsClients, AwsIdentity, AwsQueue, CallCounter};
+use crate::config::Config;
+use crate::handler::Handler;
+use crate::ports::{EventBus, RecheckQueue};
+
+/// Builds the event handler with every client, once per process: EC2 per
+/// managed Region (with the Region's role of `ACCOUNT_ROLE_ARNS`, if any),
+/// and EventBridge, SQS and STS in the process's own Region and account.
+pub fn handler(config: Config, shared: &SdkConfig) -> Handler {
+    handler_counted(config, shared).0
+}
+
+/// [`handler`], and counters of the calls it makes: EC2, and the others
+/// (EventBridge, SQS, STS).
+pub fn handler_counted(config: Config, shared: &SdkConfig) -> (Handler, CallCounter, CallCounter) {
+    let clients = AwsClients::for_config(shared, &config);
+    let ec2_counter = clients.counter().clone();
+    let other = CallCounter::default();
+    let bus = config.event_bus_name.clone().map(|bus_name| {
+        let conf = aws_sdk_eventbridge::config::Builder::from(shared)
+            .interceptor(other.clone())
+            .build();
+        let client = aws_sdk_eventbridge::Client::from_conf(conf);
+        Arc::new(AwsBus { client, bus_name }) as Arc<dyn EventBus>
+    });
+    let queue = config.recheck_queue_url.clone().map(|url| {
+        let conf = aws_sdk_sqs::config::Builder::from(shared)
+            .interceptor(other.clone())
+            .build();
+        let client = aws_sdk_sqs::Client::from_conf(conf);
+        Arc::new(AwsQueue { client, url }) as Arc<dyn RecheckQueue>
+    });
+    let conf = aws_sdk_sts::config::Builder::from(shared)
+        .interceptor(other.clone())
+        .build();
+    let identity = Arc::new(AwsIdentity {
+        client: aws_sdk_sts::Client::from_conf(conf),
+    });
+    let handler = Handler::new(config, Arc::new(clients), bus, queue, identity);
+    (handler, ec2_counter, other)
+}
+
+/// The body of every Lambda function's `main`: tracing (JSON when
+/// `AWS_LAMBDA_LOG_FORMAT=JSON`), the configuration, the SDK clients built
+/// once at init, then the runtime loop over [`Handler::lambda`].
+///
+/// # Errors
+/// An invalid configuration (one message naming the variable), or the
+/// runtime's own failure.
+pub async fn serve_lambda() -> Result<(), lambda_runtime::Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let config = Config::from_env()?;
+    let shared = aws::load_sdk_config().await;
+    let handler = Arc::new(handler(config, &shared));
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        let handler = handler.clone();
+        async move { handler.lambda(&event.payload).await }
+    }))
+    .await
+}

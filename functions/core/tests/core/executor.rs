@@ -1,0 +1,240 @@
+//! The executor on an in-memory EC2: ordering, bounded concurrency, repeats
+//! counted as done, and failures that do not stop independent writes.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tgw_peering_core::domain::{
+    AttachmentId, Cidr, GatewayRef, PeeringAttachment, Region, RouteTableId, TransitGateway,
+    TransitGatewayId, Vpc, VpcRouteTable, VpcRouteTableId,
+};
+use tgw_peering_core::execute::{execute, execute_with};
+use tgw_peering_core::ports::{Ec2Clients, Ec2Region, Outcome, RouteSearch};
+use tgw_peering_core::{Action, Error, Plan, Planned};
+
+/// Records every write, how many run at once, and answers like AWS for
+/// routes that already exist (`existing`) or fail (`failing`).
+struct FakeEc2 {
+    region: Region,
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+    log: Mutex<Vec<String>>,
+    existing: BTreeSet<Cidr>,
+    failing: BTreeSet<Cidr>,
+}
+
+impl FakeEc2 {
+    fn new(existing: &[&str], failing: &[&str]) -> Arc<Self> {
+        Arc::new(Self {
+            region: Region::parse("us-east-1").unwrap(),
+            in_flight: AtomicUsize::new(0),
+            max_in_flight: AtomicUsize::new(0),
+            log: Mutex::new(Vec::new()),
+            existing: existing.iter().map(|c| Cidr::parse(c).unwrap()).collect(),
+            failing: failing.iter().map(|c| Cidr::parse(c).unwrap()).collect(),
+        })
+    }
+
+    fn write(&self, what: String) {
+        self.log.lock().unwrap().push(what);
+    }
+}
+
+#[async_trait]
+impl Ec2Region for FakeEc2 {
+    fn region(&self) -> &Region {
+        &self.region
+    }
+    async fn transit_gateways(&self) -> Result<Vec<TransitGateway>, Error> {
+        Ok(vec![])
+    }
+    async fn vpcs(&self) -> Result<Vec<Vpc>, Error> {
+        Ok(vec![])
+    }
+    async fn peering_attachments(&self) -> Result<Vec<PeeringAttachment>, Error> {
+        Ok(vec![])
+    }
+    async fn static_routes(&self, _: &RouteTableId) -> Result<RouteSearch, Error> {
+        Ok(RouteSearch::default())
+    }
+    async fn associations(&self, _: &RouteTableId) -> Result<BTreeSet<AttachmentId>, Error> {
+        Ok(BTreeSet::new())
+    }
+    async fn create_peering(
+        &self,
+        _: &TransitGatewayId,
+        _: &GatewayRef,
+        tags: &[(String, String)],
+    ) -> Result<AttachmentId, Error> {
+        self.write(format!("create_peering {tags:?}"));
+        Ok(AttachmentId::parse("tgw-attach-0new").unwrap())
+    }
+    async fn accept_peering(&self, a: &AttachmentId) -> Result<Outcome, Error> {
+        self.write(format!("accept {a}"));
+        Ok(Outcome::Done)
+    }
+    async fn delete_peering(&self, a: &AttachmentId) -> Result<Outcome, Error> {
+        self.write(format!("delete_peering {a}"));
+        Ok(Outcome::Done)
+    }
+    async fn associate_route_table(
+        &self,
+        _: &RouteTableId,
+        a: &AttachmentId,
+    ) -> Result<Outcome, Error> {
+        self.write(format!("associate {a}"));
+        Ok(Outcome::Done)
+    }
+    async fn create_route(
+        &self,
+        _: &RouteTableId,
+        cidr: &Cidr,
+        _: &AttachmentId,
+    ) -> Result<Outcome, Error> {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        self.write(format!("route {cidr}"));
+        if self.failing.contains(cidr) {
+            return Err(Error::aws(
+                self.region.clone(),
+                "CreateTransitGatewayRoute",
+                Some("RequestLimitExceeded"),
+                "Request limit exceeded.",
+                true,
+            ));
+        }
+        if self.existing.contains(cidr) {
+            return Ok(Outcome::AlreadyDone("RouteAlreadyExists".into()));
+        }
+        Ok(Outcome::Done)
+    }
+    async fn delete_route(&self, _: &RouteTableId, cidr: &Cidr) -> Result<Outcome, Error> {
+        self.write(format!("delete route {cidr}"));
+        Ok(Outcome::Done)
+    }
+    async fn vpc_route_tables(&self) -> Result<Vec<VpcRouteTable>, Error> {
+        Ok(vec![])
+    }
+    async fn create_vpc_route(
+        &self,
+        _: &VpcRouteTableId,
+        cidr: &Cidr,
+        _: &TransitGatewayId,
+    ) -> Result<Outcome, Error> {
+        self.write(format!("vpc route {cidr}"));
+        Ok(Outcome::Done)
+    }
+    async fn delete_vpc_route(&self, _: &VpcRouteTableId, cidr: &Cidr) -> Result<Outcome, Error> {
+        self.write(format!("delete vpc route {cidr}"));
+        Ok(Outcome::Done)
+    }
+}
+
+struct OneRegion(Arc<FakeEc2>);
+
+impl Ec2Clients for OneRegion {
+    fn ec2(&self, _: &Region) -> Result<Arc<dyn Ec2Region>, Error> {
+        Ok(self.0.clone())
+    }
+}
+
+fn route(i: usize) -> Planned {
+    Planned {
+        action: Action::CreateRoute {
+            region: Region::parse("us-east-1").unwrap(),
+            route_table_id: RouteTableId::parse("tgw-rtb-1").unwrap(),
+            cidr: Cidr::parse(&format!("10.{}.{}.0/24", i / 256, i % 256)).unwrap(),
+            attachment_id: AttachmentId::parse("tgw-attach-1").unwrap(),
+        },
+        reason: "test".into(),
+    }
+}
+
+fn plan_of(actions: Vec<Planned>) -> Plan {
+    Plan {
+        actions,
+        ..Plan::default()
+    }
+}
+
+#[tokio::test]
+async fn route_writes_run_concurrently_but_never_more_than_eight_at_once() {
+    let fake = FakeEc2::new(&[], &[]);
+    let clients = OneRegion(fake.clone());
+    let plan = plan_of((0..100).map(route).collect());
+    let done = execute(&clients, &plan).await;
+    assert_eq!(done.writes_done(), 100);
+    let max = fake.max_in_flight.load(Ordering::SeqCst);
+    assert!(max <= 8, "{max} writes in flight");
+    assert!(max > 1, "route writes ran one at a time");
+}
+
+#[tokio::test]
+async fn the_bound_on_concurrent_writes_is_honoured_when_lowered() {
+    let fake = FakeEc2::new(&[], &[]);
+    let clients = OneRegion(fake.clone());
+    execute_with(&clients, &plan_of((0..40).map(route).collect()), 2).await;
+    assert_eq!(fake.max_in_flight.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn an_existing_route_counts_as_done_and_a_failure_does_not_stop_the_others() {
+    let fake = FakeEc2::new(&["10.0.1.0/24"], &["10.0.2.0/24"]);
+    let clients = OneRegion(fake.clone());
+    let done = execute(&clients, &plan_of((0..10).map(route).collect())).await;
+    assert_eq!(done.executed.len(), 10);
+    assert_eq!(done.writes_done(), 8);
+    let failures: Vec<_> = done.failures().collect();
+    assert_eq!(failures.len(), 1);
+    assert!(failures[0].1.is_retryable());
+    let already = done
+        .executed
+        .iter()
+        .filter(|e| matches!(e.result, Ok(Outcome::AlreadyDone(_))))
+        .count();
+    assert_eq!(already, 1);
+}
+
+#[tokio::test]
+async fn peering_and_association_actions_run_before_route_writes_and_are_tagged() {
+    let fake = FakeEc2::new(&[], &[]);
+    let clients = OneRegion(fake.clone());
+    let region = Region::parse("us-east-1").unwrap();
+    let gw = |r: &str, t: &str| GatewayRef {
+        region: Region::parse(r).unwrap(),
+        transit_gateway_id: TransitGatewayId::parse(t).unwrap(),
+        account_id: None,
+    };
+    let mut actions = vec![route(1), route(2)];
+    actions.push(Planned {
+        action: Action::AssociateRouteTable {
+            region: region.clone(),
+            route_table_id: RouteTableId::parse("tgw-rtb-1").unwrap(),
+            attachment_id: AttachmentId::parse("tgw-attach-1").unwrap(),
+        },
+        reason: "test".into(),
+    });
+    actions.push(Planned {
+        action: Action::CreatePeering {
+            requester: gw("us-east-1", "tgw-1"),
+            accepter: gw("eu-west-1", "tgw-2"),
+        },
+        reason: "test".into(),
+    });
+    execute(&clients, &plan_of(actions)).await;
+    let log = fake.log.lock().unwrap().clone();
+    assert_eq!(log.len(), 4);
+    assert!(log[0].starts_with("associate") || log[0].starts_with("create_peering"));
+    assert!(log[1].starts_with("associate") || log[1].starts_with("create_peering"));
+    assert!(log[2].starts_with("route") && log[3].starts_with("route"));
+    let create = log
+        .iter()
+        .find(|l| l.starts_with("create_peering"))
+        .unwrap();
+    assert!(create.contains("tgw-peering:managed"), "{create}");
+}

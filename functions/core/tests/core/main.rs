@@ -1,0 +1,11 @@
+//! The core's tests: one binary, one module per concern, one shared world
+//! builder (`support::Scenario`) and stateful EC2 (`support::World`).
+#![allow(clippy::unwrap_used)] // test helpers: a panic is a failed test
+
+mod accounts;
+mod events;
+mod executor;
+mod handler;
+mod planner;
+mod reliability;
+mod support;

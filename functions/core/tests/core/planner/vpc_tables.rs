@@ -1,0 +1,541 @@
+//! The planner's VPC route tables (`MANAGE_VPC_ROUTES=true`) on hand-built
+//! observed states: us-east-1 (`tgw-0`) and eu-west-1 (`tgw-1`), peered by
+//! `tgw-attach-1`, available and associated on both sides.
+
+use crate::support::{cidr, region, Scenario};
+use tgw_peering_core::domain::*;
+use tgw_peering_core::{Action, FindingKind, Plan};
+
+const EAST: &str = "us-east-1";
+const WEST: &str = "eu-west-1";
+const PEERING: &str = "tgw-attach-1";
+
+fn tgw_of(r: &str) -> TransitGatewayId {
+    TransitGatewayId::parse(if r == EAST { "tgw-0" } else { "tgw-1" }).unwrap()
+}
+
+/// The two Regions, peered (`managed` says whether tgw-peering created the
+/// peering), with MANAGE_VPC_ROUTES on and no VPC yet.
+fn world(managed: bool) -> Scenario {
+    let views = [(EAST, "available"), (WEST, "available")];
+    Scenario::new(&[EAST, WEST])
+        .manage_vpc_routes()
+        .peering_with(PEERING, EAST, WEST, &views, 1, managed)
+        .associated(EAST, PEERING)
+        .associated(WEST, PEERING)
+}
+
+/// The VPC route writes of a plan: (kind, Region, table, CIDR, gateway).
+fn vpc_writes(plan: &Plan) -> Vec<(&'static str, String, String, String, String)> {
+    plan.actions
+        .iter()
+        .filter_map(|p| match &p.action {
+            Action::CreateVpcRoute {
+                region,
+                route_table_id,
+                cidr,
+                transit_gateway_id,
+            } => Some(("create", region, route_table_id, cidr, transit_gateway_id)),
+            Action::DeleteVpcRoute {
+                region,
+                route_table_id,
+                cidr,
+                transit_gateway_id,
+            } => Some(("delete", region, route_table_id, cidr, transit_gateway_id)),
+            _ => None,
+        })
+        .map(|(k, r, t, c, g)| {
+            (
+                k,
+                r.to_string(),
+                t.to_string(),
+                c.to_string(),
+                g.to_string(),
+            )
+        })
+        .collect()
+}
+
+fn w(
+    kind: &'static str,
+    r: &str,
+    t: &str,
+    c: &str,
+) -> (&'static str, String, String, String, String) {
+    (kind, r.into(), t.into(), c.into(), tgw_of(r).to_string())
+}
+
+/// Findings about VPC routes: (kind, subject).
+fn vpc_findings(plan: &Plan) -> Vec<(FindingKind, String)> {
+    plan.findings
+        .iter()
+        .filter(|f| f.subject.starts_with("VPC route"))
+        .map(|f| (f.kind, f.subject.clone()))
+        .collect()
+}
+
+/// East: tagged vpc-e1 (10.1.0.0/16); west: tagged vpc-w1 (10.2.0.0/16 and
+/// 10.3.0.0/16) and untagged vpc-w2 (10.9.0.0/16).
+fn two_tagged(managed: bool) -> Scenario {
+    world(managed)
+        .vpc(EAST, "vpc-e1", Some("true"), &["10.1.0.0/16"])
+        .vpc(
+            WEST,
+            "vpc-w1",
+            Some("true"),
+            &["10.2.0.0/16", "10.3.0.0/16"],
+        )
+        .vpc(WEST, "vpc-w2", None, &["10.9.0.0/16"])
+}
+
+#[test]
+fn remote_tagged_cidrs_are_added_only_in_tables_that_serve_subnets_and_route_to_the_gateway() {
+    let w0 = two_tagged(true)
+        .vpc(EAST, "vpc-e2", None, &["10.4.0.0/16"])
+        // Routes to the gateway: managed.
+        .vpc_table(
+            EAST,
+            "vpc-e1",
+            "rtb-a",
+            &["10.1.0.0/16>local@CreateRouteTable", "0.0.0.0/0>tgw"],
+        )
+        // No route to the gateway.
+        .vpc_table(EAST, "vpc-e1", "rtb-b", &["0.0.0.0/0>igw-1"])
+        // Routes to another gateway only.
+        .vpc_table(EAST, "vpc-e1", "rtb-c", &["0.0.0.0/0>tgw-9"])
+        // Serves no subnet.
+        .vpc_table_with(EAST, "vpc-e1", "rtb-d", false, &["0.0.0.0/0>tgw"])
+        // An untagged VPC's table.
+        .vpc_table(EAST, "vpc-e2", "rtb-e", &["0.0.0.0/0>tgw"])
+        // The anchor may be of any origin, and a summary.
+        .vpc_table(
+            WEST,
+            "vpc-w1",
+            "rtb-f",
+            &["10.0.0.0/8>tgw@CreateRouteTable"],
+        );
+    let p = w0.plan();
+    assert_eq!(
+        vpc_writes(&p),
+        vec![
+            w("create", WEST, "rtb-f", "10.1.0.0/16"),
+            w("create", EAST, "rtb-a", "10.2.0.0/16"),
+            w("create", EAST, "rtb-a", "10.3.0.0/16"),
+        ]
+    );
+    assert!(vpc_findings(&p).is_empty(), "{:?}", p.findings);
+    let shown: Vec<String> = p.actions.iter().map(|a| a.action.to_string()).collect();
+    assert!(
+        shown.contains(&"us-east-1: add VPC route 10.2.0.0/16 -> tgw-0 in rtb-a".to_owned()),
+        "{shown:?}"
+    );
+    assert!(p
+        .actions
+        .iter()
+        .any(|a| a.action.kind() == "create_vpc_route"));
+    assert!(p.actions.iter().all(|a| !a.reason.is_empty()));
+}
+
+#[test]
+fn a_table_that_already_holds_every_remote_cidr_needs_nothing() {
+    let p = two_tagged(true)
+        .vpc_table(
+            EAST,
+            "vpc-e1",
+            "rtb-a",
+            &["0.0.0.0/0>tgw", "10.2.0.0/16>tgw", "10.3.0.0/16>tgw"],
+        )
+        .plan();
+    assert_eq!(vpc_writes(&p), vec![]);
+}
+
+#[test]
+fn nothing_is_planned_for_vpc_tables_when_manage_vpc_routes_is_off() {
+    let mut w0 = two_tagged(true).vpc_table(
+        EAST,
+        "vpc-e1",
+        "rtb-a",
+        &["0.0.0.0/0>tgw", "10.9.0.0/16>tgw"],
+    );
+    assert!(
+        !vpc_writes(&w0.plan()).is_empty(),
+        "the flag is what matters"
+    );
+    w0.config.manage_vpc_routes = false;
+    let p = w0.plan();
+    assert_eq!(vpc_writes(&p), vec![]);
+    assert!(vpc_findings(&p).is_empty());
+    assert!(p.findings.iter().all(|f| !f.subject.contains("VPC")));
+}
+
+#[test]
+fn with_the_flag_on_but_no_tables_read_a_skip_is_reported() {
+    let mut w0 = two_tagged(true);
+    w0.region_mut(EAST).vpc_route_tables = None;
+    let p = w0.plan();
+    assert_eq!(vpc_writes(&p), vec![]);
+    assert!(
+        p.findings.iter().any(|f| f.kind == FindingKind::Skip
+            && f.region == Some(region(EAST))
+            && f.subject == "VPC route tables"),
+        "{:?}",
+        p.findings
+    );
+}
+
+#[test]
+fn a_route_for_a_remote_cidr_to_another_target_is_a_conflict_and_not_overwritten() {
+    let p = two_tagged(true)
+        .vpc(EAST, "vpc-e3", Some("true"), &["10.5.0.0/16"])
+        .vpc_table(
+            EAST,
+            "vpc-e1",
+            "rtb-a",
+            &["0.0.0.0/0>tgw", "10.2.0.0/16>igw-1", "10.3.0.0/16>pcx-1"],
+        )
+        .vpc_table(
+            EAST,
+            "vpc-e3",
+            "rtb-b",
+            &["0.0.0.0/0>tgw", "10.2.0.0/16>nat-1", "10.3.0.0/16>tgw-9"],
+        )
+        .plan();
+    assert_eq!(vpc_writes(&p), vec![]);
+    let conflicts: Vec<&str> = p
+        .conflicts()
+        .filter(|f| f.subject.starts_with("VPC route"))
+        .map(|f| f.subject.as_str())
+        .collect();
+    assert_eq!(
+        conflicts,
+        [
+            "VPC route 10.2.0.0/16 in rtb-a (vpc-e1)",
+            "VPC route 10.2.0.0/16 in rtb-b (vpc-e3)",
+            "VPC route 10.3.0.0/16 in rtb-a (vpc-e1)",
+            "VPC route 10.3.0.0/16 in rtb-b (vpc-e3)",
+        ]
+    );
+    let reason = &p
+        .conflicts()
+        .find(|f| f.subject == "VPC route 10.3.0.0/16 in rtb-b (vpc-e3)")
+        .unwrap()
+        .reason;
+    assert!(
+        reason.contains("tgw-9") && reason.contains("not overwritten"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn cidrs_that_overlap_between_regions_get_no_vpc_route() {
+    let p = two_tagged(true)
+        .vpc(EAST, "vpc-e3", Some("true"), &["10.2.5.0/24"])
+        .vpc_table(EAST, "vpc-e1", "rtb-a", &["0.0.0.0/0>tgw"])
+        .vpc_table(WEST, "vpc-w1", "rtb-w", &["0.0.0.0/0>tgw"])
+        .plan();
+    assert_eq!(
+        vpc_writes(&p),
+        vec![
+            w("create", WEST, "rtb-w", "10.1.0.0/16"),
+            w("create", EAST, "rtb-a", "10.3.0.0/16"),
+        ]
+    );
+}
+
+#[test]
+fn a_remote_cidr_that_overlaps_an_untagged_vpc_of_the_region_gets_no_vpc_route() {
+    // 10.3.0.0/16 is tagged in eu-west-1 and used by an untagged VPC in
+    // us-east-1: the transit gateway route table does not route it, so no
+    // VPC route table sends it there either.
+    let p = two_tagged(true)
+        .vpc(EAST, "vpc-e4", None, &["10.3.0.0/16"])
+        .vpc_table(EAST, "vpc-e1", "rtb-a", &["0.0.0.0/0>tgw"])
+        .vpc_table(WEST, "vpc-w1", "rtb-w", &["0.0.0.0/0>tgw"])
+        .plan();
+    assert_eq!(
+        vpc_writes(&p),
+        vec![
+            w("create", WEST, "rtb-w", "10.1.0.0/16"),
+            w("create", EAST, "rtb-a", "10.2.0.0/16"),
+        ]
+    );
+}
+
+#[test]
+fn no_vpc_route_is_added_before_the_peering_is_available_on_this_side() {
+    let mut w0 = two_tagged(true).vpc_table(EAST, "vpc-e1", "rtb-a", &["0.0.0.0/0>tgw"]);
+    for p in &mut w0.region_mut(EAST).peerings {
+        p.states.insert(region(EAST), PeeringState::Pending);
+    }
+    assert_eq!(vpc_writes(&w0.plan()), vec![]);
+}
+
+#[test]
+fn untagging_a_remote_vpc_withdraws_its_routes_and_unproven_routes_stay() {
+    let mut w0 = two_tagged(true).vpc_table(
+        EAST,
+        "vpc-e1",
+        "rtb-a",
+        &[
+            "0.0.0.0/0>tgw",
+            "10.2.0.0/16>tgw",
+            "10.3.0.0/16>tgw",
+            // vpc-w2 is not tagged: withdrawn.
+            "10.9.0.0/16>tgw",
+            // Matches no VPC: not proven to be the tool's, kept.
+            "192.168.0.0/16>tgw",
+        ],
+    );
+    w0.config.prune_routes = true;
+    let p = w0.plan();
+    assert_eq!(
+        vpc_writes(&p),
+        vec![w("delete", EAST, "rtb-a", "10.9.0.0/16")]
+    );
+    let reason = &p
+        .actions
+        .iter()
+        .find(|a| a.action.kind() == "delete_vpc_route")
+        .unwrap()
+        .reason;
+    assert!(
+        reason.contains("vpc-w2") && reason.contains(WEST),
+        "{reason}"
+    );
+
+    // A disassociated CIDR of a tagged VPC is withdrawn too.
+    let p = two_tagged(true)
+        .vpc(
+            WEST,
+            "vpc-w3",
+            Some("true"),
+            &["10.7.0.0/16", "10.8.0.0/16!"],
+        )
+        .vpc_table(
+            EAST,
+            "vpc-e1",
+            "rtb-a",
+            &[
+                "0.0.0.0/0>tgw",
+                "10.2.0.0/16>tgw",
+                "10.3.0.0/16>tgw",
+                "10.7.0.0/16>tgw",
+                "10.8.0.0/16>tgw",
+            ],
+        )
+        .plan();
+    assert_eq!(
+        vpc_writes(&p),
+        vec![w("delete", EAST, "rtb-a", "10.8.0.0/16")]
+    );
+}
+
+#[test]
+fn the_table_of_an_untagged_vpc_loses_the_remote_routes_but_keeps_the_others() {
+    let p = two_tagged(true)
+        .vpc(EAST, "vpc-e2", None, &["10.4.0.0/16"])
+        .vpc_table(
+            EAST,
+            "vpc-e2",
+            "rtb-u",
+            &[
+                "10.4.0.0/16>local@CreateRouteTable",
+                "0.0.0.0/0>tgw",
+                "10.2.0.0/16>tgw",
+                "10.3.0.0/16>tgw",
+                "10.9.0.0/16>tgw",
+                "172.16.0.0/12>tgw",
+            ],
+        )
+        .plan();
+    assert_eq!(
+        vpc_writes(&p),
+        vec![
+            w("delete", EAST, "rtb-u", "10.2.0.0/16"),
+            w("delete", EAST, "rtb-u", "10.3.0.0/16"),
+            w("delete", EAST, "rtb-u", "10.9.0.0/16"),
+        ]
+    );
+}
+
+#[test]
+fn routes_on_a_peering_not_created_by_the_tool_are_added_but_never_removed() {
+    let p = two_tagged(false)
+        .vpc(EAST, "vpc-e2", None, &["10.4.0.0/16"])
+        .vpc_table(
+            EAST,
+            "vpc-e1",
+            "rtb-a",
+            &["0.0.0.0/0>tgw", "10.9.0.0/16>tgw"],
+        )
+        .vpc_table(
+            EAST,
+            "vpc-e2",
+            "rtb-u",
+            &["0.0.0.0/0>tgw", "10.2.0.0/16>tgw"],
+        )
+        .plan();
+    assert_eq!(
+        vpc_writes(&p),
+        vec![
+            w("create", EAST, "rtb-a", "10.2.0.0/16"),
+            w("create", EAST, "rtb-a", "10.3.0.0/16"),
+        ]
+    );
+    assert_eq!(
+        vpc_findings(&p),
+        vec![
+            (
+                FindingKind::Skip,
+                "VPC route 10.2.0.0/16 in rtb-u (vpc-e2)".to_owned()
+            ),
+            (
+                FindingKind::Skip,
+                "VPC route 10.9.0.0/16 in rtb-a (vpc-e1)".to_owned()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_protected_cidr_is_never_deleted() {
+    let mut w0 = two_tagged(true)
+        .vpc(EAST, "vpc-e2", None, &["10.4.0.0/16"])
+        .vpc_table(
+            EAST,
+            "vpc-e1",
+            "rtb-a",
+            &[
+                "0.0.0.0/0>tgw",
+                "10.2.0.0/16>tgw",
+                "10.3.0.0/16>tgw",
+                "10.9.0.0/16>tgw",
+            ],
+        )
+        .vpc_table(
+            EAST,
+            "vpc-e2",
+            "rtb-u",
+            &["0.0.0.0/0>tgw", "10.2.0.0/16>tgw"],
+        );
+    assert_eq!(vpc_writes(&w0.plan()).len(), 2, "both would go unprotected");
+    w0.config.protected_cidrs = vec![cidr("10.9.0.0/16"), cidr("10.2.0.0/15")];
+    let p = w0.plan();
+    assert_eq!(vpc_writes(&p), vec![]);
+    let kept: Vec<(FindingKind, String)> = vpc_findings(&p);
+    assert_eq!(
+        kept,
+        vec![
+            (
+                FindingKind::Skip,
+                "VPC route 10.2.0.0/16 in rtb-u (vpc-e2)".to_owned()
+            ),
+            (
+                FindingKind::Skip,
+                "VPC route 10.9.0.0/16 in rtb-a (vpc-e1)".to_owned()
+            ),
+        ]
+    );
+    assert!(p
+        .findings
+        .iter()
+        .any(|f| f.reason.contains("PROTECTED_CIDRS")));
+}
+
+#[test]
+fn propagated_and_local_routes_are_never_touched() {
+    let p = two_tagged(true)
+        .vpc(EAST, "vpc-e2", None, &["10.4.0.0/16"])
+        .vpc_table(
+            EAST,
+            "vpc-e1",
+            "rtb-a",
+            &[
+                "0.0.0.0/0>tgw",
+                // A propagated route for a wanted CIDR: a conflict, not replaced.
+                "10.2.0.0/16>vgw-1@EnableVgwRoutePropagation",
+                "10.3.0.0/16>tgw",
+                // Withdrawn CIDR, but not made by CreateRoute (or origin unknown).
+                "10.9.0.0/16>tgw@EnableVgwRoutePropagation",
+            ],
+        )
+        .vpc_table(
+            EAST,
+            "vpc-e2",
+            "rtb-u",
+            &[
+                "10.4.0.0/16>local@CreateRouteTable",
+                "0.0.0.0/0>tgw",
+                "10.2.0.0/16>tgw@",
+                "10.3.0.0/16>tgw@CreateRouteTable",
+            ],
+        )
+        .plan();
+    assert_eq!(vpc_writes(&p), vec![]);
+    assert_eq!(
+        vpc_findings(&p),
+        vec![(
+            FindingKind::Conflict,
+            "VPC route 10.2.0.0/16 in rtb-a (vpc-e1)".to_owned()
+        )]
+    );
+}
+
+#[test]
+fn ipv6_cidrs_are_routed_only_from_vpcs_that_have_an_ipv6_block() {
+    let p = world(true)
+        .vpc(EAST, "vpc-e1", Some("true"), &["10.1.0.0/16"])
+        .vpc(
+            EAST,
+            "vpc-e2",
+            Some("true"),
+            &["10.4.0.0/16", "2600:1f18:1::/56"],
+        )
+        .vpc(
+            WEST,
+            "vpc-w1",
+            Some("true"),
+            &["10.2.0.0/16", "2600:1f18:2::/56"],
+        )
+        .vpc_table(EAST, "vpc-e1", "rtb-a", &["0.0.0.0/0>tgw"])
+        .vpc_table(EAST, "vpc-e2", "rtb-b", &["0.0.0.0/0>tgw"])
+        .plan();
+    assert_eq!(
+        vpc_writes(&p),
+        vec![
+            w("create", EAST, "rtb-a", "10.2.0.0/16"),
+            w("create", EAST, "rtb-b", "10.2.0.0/16"),
+            w("create", EAST, "rtb-b", "2600:1f18:2::/56"),
+        ]
+    );
+}
+
+#[test]
+fn vpc_route_writes_run_with_the_route_writes_in_their_own_region() {
+    let p = two_tagged(true)
+        .vpc(EAST, "vpc-e2", None, &["10.4.0.0/16"])
+        .vpc_table(EAST, "vpc-e1", "rtb-a", &["0.0.0.0/0>tgw"])
+        .vpc_table(
+            EAST,
+            "vpc-e2",
+            "rtb-u",
+            &["0.0.0.0/0>tgw", "10.2.0.0/16>tgw"],
+        )
+        .plan();
+    let vpc: Vec<&Action> = p
+        .actions
+        .iter()
+        .map(|a| &a.action)
+        .filter(|a| a.kind().ends_with("_vpc_route"))
+        .collect();
+    assert_eq!(vpc.len(), 3, "{vpc:?}");
+    for a in vpc {
+        assert!(a.is_route_write(), "{a}");
+        assert_eq!(a.region(), &region(EAST), "{a}");
+    }
+    let shown: Vec<String> = p.actions.iter().map(|a| a.action.to_string()).collect();
+    assert!(
+        shown.contains(&"us-east-1: remove VPC route 10.2.0.0/16 -> tgw-0 from rtb-u".to_owned()),
+        "{shown:?}"
+    );
+}

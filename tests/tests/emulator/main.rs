@@ -1,0 +1,8 @@
+//! The integration tests against the EC2 emulator: one binary, one module
+//! per concern, the harness in `tgw_peering_tests` (this crate's library).
+
+mod apply;
+mod cross_account;
+mod events;
+mod reliability;
+mod vpc_routes;
