@@ -271,3 +271,31 @@ pub fn waiting(plan: &Plan) -> impl Iterator<Item = &Finding> {
         .iter()
         .filter(|f| f.kind == FindingKind::Waiting)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(error: Option<&str>, permanent: bool) -> ApplyReport {
+        ApplyReport {
+            converged: error.is_none(),
+            rounds: 1,
+            seconds: 0.0,
+            applied: Vec::new(),
+            findings: Vec::new(),
+            ec2_calls: CallCounts::default(),
+            error: error.map(str::to_owned),
+            permanent,
+        }
+    }
+
+    #[test]
+    fn a_permanent_failure_exits_2_a_timeout_1_and_convergence_0() {
+        assert_eq!(report(None, false).exit_status(), 0);
+        assert_eq!(report(Some("timed out after 900s"), false).exit_status(), 1);
+        assert_eq!(
+            report(Some("1 action(s) failed permanently"), true).exit_status(),
+            2
+        );
+    }
+}

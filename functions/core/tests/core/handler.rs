@@ -743,3 +743,36 @@ async fn a_handler_runs_on_a_spawned_task_of_a_multi_threaded_runtime() {
     assert_eq!(report.decisions(Decision::Action).count(), 1);
     assert_eq!(world.peerings().len(), 1);
 }
+
+#[tokio::test]
+async fn the_lambda_answer_names_the_retry_policy_in_its_error_type() {
+    // Retryable: a state change that cannot be published, in an invocation
+    // of its own: an error answer, which Lambda retries.
+    let rig = two_regions();
+    let id = requested(&rig).await;
+    rig.world.set_peering_state(PeeringState::PendingAcceptance);
+    rig.bus
+        .failing
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let bare = serde_json::to_value(recheck(&id, "initiatingRequest", system_clock(), 0)).unwrap();
+    let diagnostic = rig.handler.lambda(&bare).await.unwrap_err();
+    assert_eq!(diagnostic.error_type, "Retryable");
+    assert!(
+        diagnostic.error_message.contains("PutEvents"),
+        "{diagnostic:?}"
+    );
+    // Permanent: a malformed event: a success answer (never retried) that
+    // carries its diagnostic.
+    let answer = rig
+        .handler
+        .lambda(&json!({"hello": "world"}))
+        .await
+        .unwrap();
+    let failure = answer.failure.expect("a diagnostic");
+    assert_eq!(failure.error_type, "Permanent");
+    assert!(
+        failure.error_message.contains("invalid input"),
+        "{failure:?}"
+    );
+    assert!(answer.batch.is_none());
+}
