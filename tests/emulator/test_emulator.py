@@ -899,6 +899,18 @@ class PrefixListTest(EmulatorTest):
                           PrefixListId=pl["PrefixListId"], PrefixListName="gone")
 
 
+class DuplicatePeeringsAllowedTest(EmulatorTest):
+    """TGW_EMULATOR_DUPLICATE_PEERING_CODE=none lifts the one-peering rule."""
+
+    ENV = {"TGW_EMULATOR_DUPLICATE_PEERING_CODE": "none"}
+
+    def test_a_second_peering_between_two_gateways_is_accepted(self):
+        (east, r_e, tgw_e, _), (west, r_w, tgw_w, _) = self.two_regions()
+        first = self.peering((east, r_e, tgw_e), (west, r_w, tgw_w), accept=False)
+        second = self.peering((east, r_e, tgw_e), (west, r_w, tgw_w), accept=False)
+        self.assertNotEqual(first, second)
+
+
 class PlainModeTest(unittest.TestCase):
     """TGW_EMULATOR_PLAIN=1 runs moto as published."""
 
