@@ -16,8 +16,8 @@ TGW_EMULATOR_DUPLICATE_PEERING_CODE
                                   one-peering rule (moto's behaviour)
 TGW_EMULATOR_PREFIX_LIST_FULL_CODE
                                   error code of a prefix list modification that would exceed
-                                  MaxEntries (default PrefixListMaxEntriesExceeded; not in the
-                                  API reference)
+                                  MaxEntries (default PrefixListMaxEntriesExceeded; the API
+                                  reference documents no code)
 """
 
 import os

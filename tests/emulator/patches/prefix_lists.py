@@ -11,10 +11,10 @@ working with them, .../working-with-managed-prefix-lists.html, and the quotas,
 * "If you specify a current version number that does not match the true
   current version number, the request fails": `PrefixListVersionMismatch`
   ("The prefix list has the incorrect version number."; the code AWS returns,
-  matched by the Terraform AWS provider; the API reference's error list does
-  not name it). Changing entries without `CurrentVersion` fails with
-  `MissingParameter` (users report AWS requiring it although the reference
-  marks it optional; the code is a guess).
+  matched by the Terraform AWS provider; not found in the API reference's
+  error list as far as it could be searched). Changing entries without
+  `CurrentVersion` fails with `MissingParameter` (users report AWS requiring it
+  although the reference marks it optional; the code is a guess).
 * "Adding or removing entries in a prefix list creates a new version ...
   Changing the name of the prefix list does not affect the version"; "Updating
   the name or maximum number of entries ... does not create a new version". The
@@ -24,8 +24,8 @@ working with them, .../working-with-managed-prefix-lists.html, and the quotas,
   prefix list at the same time" (MaxEntries): `InvalidParameterCombination`
   (code not documented; chosen).
 * MaxEntries is enforced: more entries than MaxEntries fails with
-  `PrefixListMaxEntriesExceeded` (code not in the reference; the one public
-  client code handles; TGW_EMULATOR_PREFIX_LIST_FULL_CODE changes it).
+  `PrefixListMaxEntriesExceeded` (the reference documents no code; this is the
+  one public client code handles; TGW_EMULATOR_PREFIX_LIST_FULL_CODE changes it).
   MaxEntries is 1..1000 ("Maximum number of entries per prefix list: 1,000";
   "You can resize a prefix list ... up to 1000") and can be raised, or lowered
   to no fewer than the current entries, with ModifyManagedPrefixList

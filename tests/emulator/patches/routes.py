@@ -2,7 +2,7 @@
 
 * CreateTransitGatewayRoute: a static route that already exists fails with
   `RouteAlreadyExists`; a route to an attachment that is not `available`
-  fails with `IncorrectState` (API reference, common client error codes:
+  fails with `IncorrectState` (EC2 error codes,
   https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html).
   A propagated route of the same CIDR does not block it: "When a static route
   and a propagated route have the same destination, the static route has the
