@@ -11,7 +11,7 @@ INFRA_STAMP := $(INFRA_VENV)/.installed-$(shell cksum < tools/infra-requirements
 CARGO       ?= cargo
 FUNCTIONS   := vpc-tag-handler attachment-handler
 
-.PHONY: help venv lambda-tools infra-tools build fmt fmt-check clippy no-sleep test test-unit test-integration test-infra lint-infra lambda-local package deploy demo clean-venv bench bench-planner bench-plan-instructions bench-emulator bench-coldstart
+.PHONY: help venv lambda-tools infra-tools build fmt fmt-check clippy no-sleep test test-unit test-emulator test-integration test-infra lint-infra lambda-local package deploy demo clean-venv bench bench-planner bench-plan-instructions bench-emulator bench-coldstart
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -58,10 +58,14 @@ no-sleep: ## Fail if any function code sleeps (the watcher schedules, never wait
 test-unit: ## Unit and planner tests (no emulator)
 	$(CARGO) test --workspace --exclude tgw-peering-tests
 
+test-emulator: venv ## The emulator's own tests: each patch behaves as the AWS page it cites
+	$(PYTHON) tests/emulator/test_emulator.py
+
 test-integration: venv ## Integration tests against the EC2 emulator
 	$(CARGO) test -p tgw-peering-tests
 
 test: venv fmt-check clippy no-sleep ## Everything CI runs: format, lint, all tests, the functions under cargo-lambda, the templates
+	$(MAKE) test-emulator
 	$(CARGO) test --workspace
 	$(MAKE) lambda-local
 	$(MAKE) test-infra

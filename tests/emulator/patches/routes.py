@@ -1,0 +1,347 @@
+"""Transit gateway routes: static routes, propagated routes and the search.
+
+* CreateTransitGatewayRoute: a static route that already exists fails with
+  `RouteAlreadyExists`; a route to an attachment that is not `available`
+  fails with `IncorrectState` (EC2 error codes,
+  https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html).
+  A propagated route of the same CIDR does not block it: "When a static route
+  and a propagated route have the same destination, the static route has the
+  higher priority, so the propagated route is not included in the route table"
+  (Transit Gateway guide, route propagation,
+  https://docs.aws.amazon.com/vpc/latest/tgw/how-transit-gateways-work.html).
+  Routes keep their target (`TransitGatewayAttachments`, API reference
+  TransitGatewayRoute), as the local side sees it.
+* DeleteTransitGatewayRoute: a missing route fails with `InvalidRoute.NotFound`
+  (HTTP 400), not HTTP 500. Deleting the static route brings back a
+  propagated route of the same CIDR ("If you remove the static route, the
+  overlapping propagated route is included in the route table", same page).
+* ReplaceTransitGatewayRoute ("Replaces the specified route in the specified
+  transit gateway route table", API reference ReplaceTransitGatewayRoute; moto
+  lacks it): the static route must exist (`InvalidRoute.NotFound`), the new
+  attachment must exist and be `available` (`IncorrectState`), or
+  `Blackhole=true`.
+* Propagated routes: each `available` VPC attachment propagating to a table
+  installs every associated IPv4 and IPv6 CIDR block of its VPC ("For a VPC
+  attachment, the CIDR blocks of the VPC are propagated to the transit gateway
+  route table", same page) as `type: propagated`, `state: active`. A CIDR
+  identical to one another attachment already propagates is not installed ("If
+  you attach a VPC to a transit gateway and its CIDR is identical to the CIDR
+  of another VPC that's already attached to the transit gateway, the routes for
+  the newly attached VPC aren't propagated", Transit Gateway guide,
+  https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html). Routes
+  are computed when read, so they vanish with the attachment or the propagation.
+* Deleting an attachment turns every static route toward it, in every route
+  table of the account and Region, into `state: blackhole` with no
+  attachments; it stays until deleted (API reference TransitGatewayRoute,
+  states `pending | active | blackhole | deleting | deleted`; the Network
+  Manager `TGW-ROUTE-UNINSTALLED` sample shows `"routeState": "blackhole"`,
+  `"attachments": []`, https://docs.aws.amazon.com/network-manager/latest/tgwnm/monitoring-events.html).
+* SearchTransitGatewayRoutes: filters `type`, `state`,
+  `route-search.exact-match`, `-longest-prefix-match`, `-subnet-of-match`,
+  `-supernet-of-match`, `attachment.transit-gateway-attachment-id`,
+  `attachment.resource-id`, `attachment.resource-type`, `prefix-list-id`
+  (API reference SearchTransitGatewayRoutes); `MaxResults` 5..1000, default
+  1000 ("If a value is not provided, the default is 1000"); `NextToken` and
+  `AdditionalRoutesAvailable` when more routes remain. Routes come in a fixed
+  order (IPv4 before IPv6, by address then prefix length, prefix-list routes
+  last) and a token resumes after the last route returned, so pages are stable.
+"""
+
+import ipaddress
+
+from moto.core.responses import ActionResult
+from moto.ec2.models.transit_gateway_route_tables import TransitGatewayRouteTableBackend
+from moto.ec2.responses.transit_gateway_route_tables import TransitGatewayRouteTable
+from moto.utilities.utils import str2bool
+
+from . import common
+from .common import error
+
+
+def _net(cidr):
+    return ipaddress.ip_network(cidr, strict=False)
+
+
+def _canonical(cidr):
+    try:
+        return str(_net(cidr))
+    except ValueError:
+        return cidr
+
+
+def route_not_found(table_id, cidr):
+    return error(
+        "InvalidRoute.NotFound",
+        f"No route with destination-cidr-block {cidr} in Transit Gateway Route Table {table_id}",
+    )
+
+
+def _targets(route):
+    attachments = route.get("transitGatewayAttachments") or []
+    # moto stores a single dict where the API has a list.
+    return [attachments] if isinstance(attachments, dict) else list(attachments)
+
+
+def blackhole_routes_to(backend, attachment_id):
+    """Every static route (and prefix-list reference) toward the attachment,
+    in every route table of this account and Region, becomes a blackhole."""
+    for table in backend.transit_gateways_route_tables.values():
+        for route in list(table.routes.values()) + list(prefix_references(table).values()):
+            if any(t.get("transitGatewayAttachmentId") == attachment_id for t in _targets(route)):
+                route["state"] = "blackhole"
+                route["transitGatewayAttachments"] = []
+
+
+def prefix_references(table):
+    """The table's prefix-list references, by prefix list ID (see prefix_lists)."""
+    if not hasattr(table, "_tgwp_prefix_references"):
+        table._tgwp_prefix_references = {}
+    return table._tgwp_prefix_references
+
+
+def _target_attachment(backend, attachment_id):
+    attachment = common.get_attachment(backend, attachment_id)
+    if attachment.state != "available":
+        raise common.incorrect_state(attachment)
+    return attachment
+
+
+@common.locked
+def create_route(self, transit_gateway_route_table_id, destination_cidr_block,
+                 transit_gateway_attachment_id=None, blackhole=False):
+    table = self.transit_gateways_route_tables.get(transit_gateway_route_table_id)
+    if table is None:
+        raise error(
+            "InvalidRouteTableID.NotFound",
+            f"The routeTable ID '{transit_gateway_route_table_id}' does not exist",
+        )
+    try:
+        _net(destination_cidr_block)
+    except (TypeError, ValueError):
+        raise error("InvalidParameterValue",
+                    f"The destination CIDR block {destination_cidr_block} is invalid.")
+    existing = table.routes.get(destination_cidr_block)
+    if existing is not None and existing.get("state") != "deleted":
+        raise error(
+            "RouteAlreadyExists",
+            f"Route {destination_cidr_block} already exists in Transit Gateway Route Table "
+            f"{transit_gateway_route_table_id}",
+        )
+    route = {
+        "destinationCidrBlock": destination_cidr_block,
+        "prefixListId": None,
+        "state": "blackhole" if blackhole else "active",
+        "type": "static",
+        "transitGatewayAttachments": [],
+    }
+    if not blackhole:
+        attachment = _target_attachment(self, transit_gateway_attachment_id)
+        route["transitGatewayAttachments"] = [common.route_target(self, attachment)]
+    table.routes[destination_cidr_block] = route
+    return route
+
+
+@common.locked
+def delete_route(self, transit_gateway_route_table_id, destination_cidr_block):
+    table = self.transit_gateways_route_tables.get(transit_gateway_route_table_id)
+    if table is None or destination_cidr_block not in table.routes:
+        raise route_not_found(transit_gateway_route_table_id, destination_cidr_block)
+    route = table.routes.pop(destination_cidr_block)
+    route["state"] = "deleted"
+    return route
+
+
+@common.locked
+def replace_route(self, transit_gateway_route_table_id, destination_cidr_block,
+                  transit_gateway_attachment_id=None, blackhole=False):
+    common.advance_backend(self)
+    table = common.get_table(self, transit_gateway_route_table_id)
+    route = table.routes.get(destination_cidr_block)
+    if route is None:
+        # Only static routes can be replaced; a propagated one is not found.
+        raise route_not_found(transit_gateway_route_table_id, destination_cidr_block)
+    if blackhole:
+        route["state"] = "blackhole"
+        route["transitGatewayAttachments"] = []
+    else:
+        attachment = _target_attachment(self, transit_gateway_attachment_id)
+        route["state"] = "active"
+        route["transitGatewayAttachments"] = [common.route_target(self, attachment)]
+    route["type"] = "static"
+    return route
+
+
+def output_route(route):
+    """A stored route (moto's camelCase dict) as the API's TransitGatewayRoute."""
+    out = {
+        "Type": route.get("type") or "static",
+        "State": route.get("state") or "active",
+        "TransitGatewayAttachments": [
+            {
+                "ResourceId": t.get("resourceId"),
+                "ResourceType": t.get("resourceType"),
+                "TransitGatewayAttachmentId": t.get("transitGatewayAttachmentId"),
+            }
+            for t in _targets(route)
+        ],
+    }
+    if route.get("destinationCidrBlock"):
+        out["DestinationCidrBlock"] = route["destinationCidrBlock"]
+    if route.get("prefixListId"):
+        out["PrefixListId"] = route["prefixListId"]
+    return out
+
+
+def vpc_cidrs(vpc):
+    """The VPC's `associated` IPv4 and IPv6 CIDR blocks, primary first."""
+    return [
+        a["cidr_block"]
+        for a in vpc._cidr_block_association_set.values()
+        if a.get("cidr_block_state", {}).get("state") == "associated"
+    ]
+
+
+def table_routes(backend, table):
+    """Every route of the table, static and propagated, in search order."""
+    common.advance_backend(backend)
+    routes = [output_route(r) for r in table.routes.values() if r.get("state") != "deleted"]
+    installed = {_canonical(r["DestinationCidrBlock"]) for r in routes}
+    for propagation in table.route_table_propagation:
+        attachment = backend.transit_gateway_attachments.get(propagation.transitGatewayAttachmentId)
+        if attachment is None or attachment.state != "available":
+            continue
+        if attachment.resource_type != "vpc":
+            continue
+        vpc = backend.vpcs.get(attachment.resource_id)
+        if vpc is None:
+            continue
+        for cidr in vpc_cidrs(vpc):
+            key = _canonical(cidr)
+            if key in installed:
+                continue  # a static route, or another attachment's identical CIDR
+            installed.add(key)
+            routes.append({
+                "DestinationCidrBlock": cidr,
+                "Type": "propagated",
+                "State": "active",
+                "TransitGatewayAttachments": [{
+                    "ResourceId": attachment.resource_id,
+                    "ResourceType": "vpc",
+                    "TransitGatewayAttachmentId": attachment.id,
+                }],
+            })
+    routes.extend(output_route(r) for r in prefix_references(table).values())
+    routes.sort(key=route_key)
+    return routes
+
+
+def route_key(route):
+    cidr = route.get("DestinationCidrBlock")
+    if cidr:
+        net = _net(cidr)
+        return [0, net.version, int(net.network_address), net.prefixlen]
+    return [1, 0, route.get("PrefixListId") or "", 0]
+
+
+def _filter_nets(values):
+    try:
+        return [_net(v) for v in values]
+    except ValueError:
+        raise error("InvalidParameterValue", f"Invalid CIDR in filter values {values}")
+
+
+def _cidr_filter(values, test):
+    nets = _filter_nets(values)
+
+    def keep(route):
+        cidr = route.get("DestinationCidrBlock")
+        if not cidr:
+            return False
+        net = _net(cidr)
+        return any(n.version == net.version and test(net, n) for n in nets)
+
+    return keep
+
+
+def _target_filter(field, values):
+    def keep(route):
+        return any(common.value_matches(values, t.get(field))
+                   for t in route["TransitGatewayAttachments"])
+    return keep
+
+
+def filter_routes(routes, filters):
+    longest = None
+    for name, values in filters.items():
+        if name == "type":
+            keep = lambda r, v=values: r["Type"] in v
+        elif name == "state":
+            keep = lambda r, v=values: r["State"] in v
+        elif name == "route-search.exact-match":
+            keep = _cidr_filter(values, lambda net, n: net == n)
+        elif name == "route-search.subnet-of-match":
+            keep = _cidr_filter(values, lambda net, n: net.subnet_of(n))
+        elif name == "route-search.supernet-of-match":
+            keep = _cidr_filter(values, lambda net, n: net.supernet_of(n))
+        elif name == "route-search.longest-prefix-match":
+            longest = values
+            continue
+        elif name == "attachment.transit-gateway-attachment-id":
+            keep = _target_filter("TransitGatewayAttachmentId", values)
+        elif name == "attachment.resource-id":
+            keep = _target_filter("ResourceId", values)
+        elif name == "attachment.resource-type":
+            keep = _target_filter("ResourceType", values)
+        elif name == "prefix-list-id":
+            keep = lambda r, v=values: r.get("PrefixListId") in v
+        else:
+            raise common.unknown_filter(name)
+        routes = [r for r in routes if keep(r)]
+    if longest is not None:
+        best = []
+        for target in _filter_nets(longest):
+            covering = [r for r in routes if r.get("DestinationCidrBlock")
+                        and _net(r["DestinationCidrBlock"]).version == target.version
+                        and target.subnet_of(_net(r["DestinationCidrBlock"]))]
+            if covering:
+                winner = max(covering, key=lambda r: _net(r["DestinationCidrBlock"]).prefixlen)
+                if winner not in best:
+                    best.append(winner)
+        routes = sorted(best, key=route_key)
+    return routes
+
+
+def search_transit_gateway_routes(self):
+    table_id = self._get_param("TransitGatewayRouteTableId")
+    table = common.get_table(self.ec2_backend, table_id)
+    routes = filter_routes(table_routes(self.ec2_backend, table), self._filters_from_querystring())
+    size = common.page_size(self._get_param("MaxResults"), 5, 1000, 1000)
+    next_token = self._get_param("NextToken")
+    kind = f"routes:{table_id}"
+    if next_token:
+        after = common.read_token(kind, next_token)
+        routes = [r for r in routes if route_key(r) > after]
+    page, more = routes[:size], len(routes) > size
+    result = {"Routes": page, "AdditionalRoutesAvailable": more}
+    if more:
+        result["NextToken"] = common.make_token(kind, route_key(page[-1]))
+    return ActionResult(result)
+
+
+def replace_transit_gateway_route(self):
+    route = self.ec2_backend.replace_transit_gateway_route(
+        transit_gateway_route_table_id=self._get_param("TransitGatewayRouteTableId"),
+        destination_cidr_block=self._get_param("DestinationCidrBlock"),
+        transit_gateway_attachment_id=self._get_param("TransitGatewayAttachmentId"),
+        blackhole=bool(str2bool(self._get_param("Blackhole"))),
+    )
+    return ActionResult({"Route": output_route(route)})
+
+
+def apply():
+    backend = TransitGatewayRouteTableBackend
+    backend.create_transit_gateway_route = create_route
+    backend.delete_transit_gateway_route = delete_route
+    backend.replace_transit_gateway_route = replace_route
+    TransitGatewayRouteTable.search_transit_gateway_routes = search_transit_gateway_routes
+    TransitGatewayRouteTable.replace_transit_gateway_route = replace_transit_gateway_route

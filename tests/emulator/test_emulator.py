@@ -1,0 +1,933 @@
+"""Tests of the EC2 emulator (tests/emulator/server.py): each test starts from
+what AWS documents and checks the patched moto does the same. boto3 talks to a
+server started on a free port of 127.0.0.1, one per distinct environment.
+
+    python tests/emulator/test_emulator.py        (make test-emulator)
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import unittest
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SERVER = os.path.join(HERE, "server.py")
+OTHER_ACCOUNT = "222222222222"
+NO_RETRY = Config(retries={"max_attempts": 1, "mode": "standard"})
+
+
+class Emulator:
+    """server.py on a free port of 127.0.0.1, with extra environment."""
+
+    def __init__(self, **env):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [sys.executable, SERVER, "-H", "127.0.0.1", "-p", str(self.port)],
+            env=dict(os.environ, **env),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.time() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.time() > deadline or self.process.poll() is not None:
+                    self.stop()
+                    raise RuntimeError("the emulator did not start")
+                time.sleep(0.1)
+
+    def client(self, service="ec2", region="us-east-1", account=None):
+        keys = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+        if account is not None:
+            sts = boto3.client("sts", region_name=region, endpoint_url=self.endpoint, **keys)
+            creds = sts.assume_role(
+                RoleArn=f"arn:aws:iam::{account}:role/emulator-test",
+                RoleSessionName="emulator-test",
+            )["Credentials"]
+            keys = {
+                "aws_access_key_id": creds["AccessKeyId"],
+                "aws_secret_access_key": creds["SecretAccessKey"],
+                "aws_session_token": creds["SessionToken"],
+            }
+        return boto3.client(service, region_name=region, endpoint_url=self.endpoint,
+                            config=NO_RETRY, **keys)
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+# One server per distinct environment, shared by the test classes that use it
+# (each test builds its own gateways, so they do not meet); stopped at the end.
+_EMULATORS = {}
+
+
+def emulator_for(env):
+    key = tuple(sorted(env.items()))
+    if key not in _EMULATORS:
+        _EMULATORS[key] = Emulator(**env)
+    return _EMULATORS[key]
+
+
+def tearDownModule():
+    for emulator in _EMULATORS.values():
+        emulator.stop()
+
+
+class EmulatorTest(unittest.TestCase):
+    ENV = {}
+    _cidr = 0
+
+    @classmethod
+    def setUpClass(cls):
+        cls.emulator = emulator_for(cls.ENV)
+        cls.ec2 = cls.emulator.client()
+
+    # --- helpers ----------------------------------------------------------
+
+    @classmethod
+    def next_cidr(cls, size=16):
+        """A fresh 10.x.0.0/size (tests share a server, so CIDRs never repeat)."""
+        EmulatorTest._cidr += 1
+        return f"10.{EmulatorTest._cidr}.0.0/{size}"
+
+    def assert_error(self, code, call, **kwargs):
+        with self.assertRaises(ClientError) as raised:
+            call(**kwargs)
+        self.assertEqual(raised.exception.response["Error"]["Code"], code)
+        self.assertEqual(raised.exception.response["ResponseMetadata"]["HTTPStatusCode"], 400)
+        return raised.exception
+
+    def gateway(self, ec2=None, **options):
+        ec2 = ec2 or self.ec2
+        kwargs = {"Options": options} if options else {}
+        tgw = ec2.create_transit_gateway(**kwargs)["TransitGateway"]
+        return tgw["TransitGatewayId"], tgw["Options"]["AssociationDefaultRouteTableId"]
+
+    def vpc(self, cidr=None, ec2=None):
+        ec2 = ec2 or self.ec2
+        vpc = ec2.create_vpc(CidrBlock=cidr or self.next_cidr())["Vpc"]
+        return vpc["VpcId"]
+
+    def attach(self, tgw_id, vpc_id, ec2=None):
+        ec2 = ec2 or self.ec2
+        cidr = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]["CidrBlock"]
+        subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock=cidr.rsplit("/", 1)[0] + "/24")
+        return ec2.create_transit_gateway_vpc_attachment(
+            TransitGatewayId=tgw_id, VpcId=vpc_id, SubnetIds=[subnet["Subnet"]["SubnetId"]]
+        )["TransitGatewayVpcAttachment"]["TransitGatewayAttachmentId"]
+
+    def routes(self, table, ec2=None, **filters):
+        ec2 = ec2 or self.ec2
+        names = {"type": "type", "state": "state"}
+        spec = [{"Name": names.get(k, k.replace("_", "-")), "Values": v} for k, v in filters.items()]
+        if not spec:
+            spec = [{"Name": "state", "Values": ["active", "blackhole"]}]
+        return ec2.search_transit_gateway_routes(TransitGatewayRouteTableId=table, Filters=spec)["Routes"]
+
+    def route_map(self, table, ec2=None):
+        return {r["DestinationCidrBlock"]: r for r in self.routes(table, ec2=ec2)
+                if "DestinationCidrBlock" in r}
+
+    def peering(self, requester, accepter, accept=True):
+        """A peering between two (client, region, tgw_id) sides, accepted by default."""
+        (ec2_a, region_a, tgw_a), (ec2_b, region_b, tgw_b) = requester, accepter
+        account_b = self.emulator.client("sts", region_b).get_caller_identity()["Account"]
+        attachment = ec2_a.create_transit_gateway_peering_attachment(
+            TransitGatewayId=tgw_a, PeerTransitGatewayId=tgw_b,
+            PeerAccountId=account_b, PeerRegion=region_b,
+        )["TransitGatewayPeeringAttachment"]["TransitGatewayAttachmentId"]
+        if accept:
+            ec2_b.accept_transit_gateway_peering_attachment(TransitGatewayAttachmentId=attachment)
+        return attachment
+
+    def two_regions(self):
+        """A gateway in us-east-1 and one in eu-west-1, each (client, region, id, table)."""
+        east = self.ec2
+        west = self.emulator.client(region="eu-west-1")
+        tgw_e, rtb_e = self.gateway(east)
+        tgw_w, rtb_w = self.gateway(west)
+        return (east, "us-east-1", tgw_e, rtb_e), (west, "eu-west-1", tgw_w, rtb_w)
+
+
+class SearchTransitGatewayRoutesTest(EmulatorTest):
+    """API reference SearchTransitGatewayRoutes: MaxResults 5..1000 (default
+    1000), NextToken, AdditionalRoutesAvailable, and its filters."""
+
+    def blackholes(self, table, count):
+        for i in range(count):
+            self.ec2.create_transit_gateway_route(
+                TransitGatewayRouteTableId=table,
+                DestinationCidrBlock=f"172.{16 + i // 250}.{i % 250}.0/24", Blackhole=True)
+
+    def search_all(self, table, max_results):
+        pages, token = [], None
+        while True:
+            kwargs = {"NextToken": token} if token else {}
+            out = self.ec2.search_transit_gateway_routes(
+                TransitGatewayRouteTableId=table, MaxResults=max_results,
+                Filters=[{"Name": "type", "Values": ["static"]}], **kwargs)
+            pages.append(out)
+            token = out.get("NextToken")
+            if not token:
+                return pages
+
+    def test_max_results_limits_a_page_and_next_token_resumes_in_a_stable_order(self):
+        _, table = self.gateway()
+        self.blackholes(table, 12)
+        pages = self.search_all(table, 5)
+        self.assertEqual([len(p["Routes"]) for p in pages], [5, 5, 2])
+        self.assertEqual([p["AdditionalRoutesAvailable"] for p in pages], [True, True, False])
+        paged = [r["DestinationCidrBlock"] for p in pages for r in p["Routes"]]
+        whole = [r["DestinationCidrBlock"] for r in self.routes(table, type=["static"])]
+        self.assertEqual(paged, whole)
+        self.assertEqual(len(set(paged)), 12)
+
+    def test_a_page_holds_at_most_1000_routes_by_default(self):
+        _, table = self.gateway()
+        self.blackholes(table, 1001)
+        first = self.ec2.search_transit_gateway_routes(
+            TransitGatewayRouteTableId=table, Filters=[{"Name": "state", "Values": ["blackhole"]}])
+        self.assertEqual(len(first["Routes"]), 1000)
+        self.assertTrue(first["AdditionalRoutesAvailable"])
+        second = self.ec2.search_transit_gateway_routes(
+            TransitGatewayRouteTableId=table, NextToken=first["NextToken"],
+            Filters=[{"Name": "state", "Values": ["blackhole"]}])
+        self.assertEqual(len(second["Routes"]), 1)
+        self.assertFalse(second["AdditionalRoutesAvailable"])
+        self.assertNotIn("NextToken", second)
+
+    def test_max_results_above_1000_is_refused(self):
+        _, table = self.gateway()
+        self.assert_error("InvalidParameterValue", self.ec2.search_transit_gateway_routes,
+                          TransitGatewayRouteTableId=table, MaxResults=1001,
+                          Filters=[{"Name": "type", "Values": ["static"]}])
+
+    def test_a_token_of_another_route_table_is_refused(self):
+        _, table = self.gateway()
+        _, other = self.gateway()
+        self.blackholes(table, 6)
+        token = self.ec2.search_transit_gateway_routes(
+            TransitGatewayRouteTableId=table, MaxResults=5,
+            Filters=[{"Name": "type", "Values": ["static"]}])["NextToken"]
+        self.assert_error("InvalidPaginationToken", self.ec2.search_transit_gateway_routes,
+                          TransitGatewayRouteTableId=other, NextToken=token,
+                          Filters=[{"Name": "type", "Values": ["static"]}])
+
+    def test_filters_on_type_state_cidr_and_attachment(self):
+        tgw, table = self.gateway()
+        vpc = self.vpc("10.200.0.0/16")
+        attachment = self.attach(tgw, vpc)
+        create = self.ec2.create_transit_gateway_route
+        create(TransitGatewayRouteTableId=table, DestinationCidrBlock="192.168.0.0/16",
+               TransitGatewayAttachmentId=attachment)
+        create(TransitGatewayRouteTableId=table, DestinationCidrBlock="192.168.1.0/24",
+               Blackhole=True)
+        cidrs = lambda **f: sorted(r.get("DestinationCidrBlock") for r in self.routes(table, **f))
+        self.assertEqual(cidrs(type=["propagated"]), ["10.200.0.0/16"])
+        self.assertEqual(cidrs(type=["static"]), ["192.168.0.0/16", "192.168.1.0/24"])
+        self.assertEqual(cidrs(state=["active", "blackhole"]),
+                         ["10.200.0.0/16", "192.168.0.0/16", "192.168.1.0/24"])
+        self.assertEqual(cidrs(state=["blackhole"]), ["192.168.1.0/24"])
+        self.assertEqual(cidrs(**{"route-search.exact-match": ["192.168.0.0/16"]}),
+                         ["192.168.0.0/16"])
+        self.assertEqual(cidrs(**{"route-search.longest-prefix-match": ["192.168.1.7/32"]}),
+                         ["192.168.1.0/24"])
+        self.assertEqual(cidrs(**{"route-search.subnet-of-match": ["192.168.0.0/16"]}),
+                         ["192.168.0.0/16", "192.168.1.0/24"])
+        self.assertEqual(cidrs(**{"route-search.supernet-of-match": ["192.168.1.0/25"]}),
+                         ["192.168.0.0/16", "192.168.1.0/24"])
+        self.assertEqual(cidrs(**{"attachment.transit-gateway-attachment-id": [attachment]}),
+                         ["10.200.0.0/16", "192.168.0.0/16"])
+        self.assertEqual(cidrs(**{"attachment.resource-type": ["vpc"]}),
+                         ["10.200.0.0/16", "192.168.0.0/16"])
+        self.assertEqual(cidrs(**{"attachment.resource-type": ["peering"]}), [])
+
+    def test_prefix_list_id_filter_finds_the_route_of_a_prefix_list_reference(self):
+        tgw, table = self.gateway()
+        attachment = self.attach(tgw, self.vpc())
+        prefix_list = self.ec2.create_managed_prefix_list(
+            PrefixListName="search", AddressFamily="IPv4", MaxEntries=5,
+            Entries=[{"Cidr": "203.0.113.0/24"}])["PrefixList"]["PrefixListId"]
+        self.ec2.create_transit_gateway_prefix_list_reference(
+            TransitGatewayRouteTableId=table, PrefixListId=prefix_list,
+            TransitGatewayAttachmentId=attachment)
+        found = self.routes(table, **{"prefix-list-id": [prefix_list]})
+        self.assertEqual(len(found), 1)
+        self.assertEqual(found[0]["PrefixListId"], prefix_list)
+        self.assertNotIn("DestinationCidrBlock", found[0])
+        self.assertEqual(found[0]["TransitGatewayAttachments"][0]["TransitGatewayAttachmentId"],
+                         attachment)
+        references = self.ec2.get_transit_gateway_prefix_list_references(
+            TransitGatewayRouteTableId=table)["TransitGatewayPrefixListReferences"]
+        self.assertEqual([r["PrefixListId"] for r in references], [prefix_list])
+        self.ec2.delete_transit_gateway_prefix_list_reference(
+            TransitGatewayRouteTableId=table, PrefixListId=prefix_list)
+        self.assertEqual(self.routes(table, **{"prefix-list-id": [prefix_list]}), [])
+
+
+class PropagatedRoutesTest(EmulatorTest):
+    """Transit Gateway guide: a VPC attachment propagates its VPC's CIDR blocks;
+    a static route wins over a propagated one; an identical CIDR of a second
+    VPC is not propagated."""
+
+    def test_a_vpc_attachment_propagates_every_associated_cidr_of_its_vpc(self):
+        tgw, table = self.gateway()
+        vpc = self.vpc("10.100.0.0/16")
+        self.ec2.associate_vpc_cidr_block(VpcId=vpc, CidrBlock="100.64.0.0/20")
+        ipv6 = self.ec2.associate_vpc_cidr_block(VpcId=vpc, AmazonProvidedIpv6CidrBlock=True)
+        ipv6 = ipv6["Ipv6CidrBlockAssociation"]["Ipv6CidrBlock"]
+        attachment = self.attach(tgw, vpc)
+        routes = self.route_map(table)
+        self.assertEqual(set(routes), {"10.100.0.0/16", "100.64.0.0/20", ipv6})
+        for route in routes.values():
+            self.assertEqual(route["Type"], "propagated")
+            self.assertEqual(route["State"], "active")
+            self.assertEqual(route["TransitGatewayAttachments"], [{
+                "ResourceId": vpc, "ResourceType": "vpc", "TransitGatewayAttachmentId": attachment,
+            }])
+
+    def test_a_gateway_without_default_propagation_propagates_nothing(self):
+        tgw, table = self.gateway(DefaultRouteTablePropagation="disable")
+        self.attach(tgw, self.vpc())
+        self.assertEqual(self.routes(table), [])
+
+    def test_a_gateway_without_default_association_does_not_associate(self):
+        tgw, table = self.gateway(DefaultRouteTableAssociation="disable")
+        attachment = self.attach(tgw, self.vpc())
+        associations = self.ec2.get_transit_gateway_route_table_associations(
+            TransitGatewayRouteTableId=table)["Associations"]
+        self.assertEqual(associations, [])
+        described = self.ec2.describe_transit_gateway_attachments(
+            TransitGatewayAttachmentIds=[attachment])["TransitGatewayAttachments"][0]
+        self.assertNotIn("Association", described)
+
+    def test_an_identical_cidr_of_a_second_attachment_is_not_propagated(self):
+        tgw, table = self.gateway()
+        cidr = self.next_cidr()
+        first = self.attach(tgw, self.vpc(cidr))
+        second = self.attach(tgw, self.vpc(cidr))
+        route = self.route_map(table)[cidr]
+        self.assertEqual(route["TransitGatewayAttachments"][0]["TransitGatewayAttachmentId"], first)
+        self.ec2.delete_transit_gateway_vpc_attachment(TransitGatewayAttachmentId=first)
+        route = self.route_map(table)[cidr]
+        self.assertEqual(route["TransitGatewayAttachments"][0]["TransitGatewayAttachmentId"], second)
+
+    def test_a_static_route_overrides_a_propagated_route_of_the_same_cidr(self):
+        tgw, table = self.gateway()
+        cidr = self.next_cidr()
+        propagating = self.attach(tgw, self.vpc(cidr))
+        other = self.attach(tgw, self.vpc())
+        self.ec2.create_transit_gateway_route(
+            TransitGatewayRouteTableId=table, DestinationCidrBlock=cidr,
+            TransitGatewayAttachmentId=other)
+        routes = [r for r in self.routes(table) if r.get("DestinationCidrBlock") == cidr]
+        self.assertEqual(len(routes), 1)
+        self.assertEqual(routes[0]["Type"], "static")
+        self.assertEqual(routes[0]["TransitGatewayAttachments"][0]["TransitGatewayAttachmentId"], other)
+        self.ec2.delete_transit_gateway_route(TransitGatewayRouteTableId=table, DestinationCidrBlock=cidr)
+        route = self.route_map(table)[cidr]
+        self.assertEqual(route["Type"], "propagated")
+        self.assertEqual(route["TransitGatewayAttachments"][0]["TransitGatewayAttachmentId"], propagating)
+
+    def test_propagation_to_a_named_table_installs_routes_until_disabled(self):
+        tgw, _ = self.gateway(DefaultRouteTablePropagation="disable")
+        table = self.ec2.create_transit_gateway_route_table(TransitGatewayId=tgw)[
+            "TransitGatewayRouteTable"]["TransitGatewayRouteTableId"]
+        cidr = self.next_cidr()
+        attachment = self.attach(tgw, self.vpc(cidr))
+        self.assertEqual(self.routes(table), [])
+        self.ec2.enable_transit_gateway_route_table_propagation(
+            TransitGatewayRouteTableId=table, TransitGatewayAttachmentId=attachment)
+        self.assertEqual(self.route_map(table)[cidr]["Type"], "propagated")
+        self.assert_error("TransitGatewayRouteTablePropagation.Duplicate",
+                          self.ec2.enable_transit_gateway_route_table_propagation,
+                          TransitGatewayRouteTableId=table, TransitGatewayAttachmentId=attachment)
+        self.ec2.disable_transit_gateway_route_table_propagation(
+            TransitGatewayRouteTableId=table, TransitGatewayAttachmentId=attachment)
+        self.assertEqual(self.routes(table), [])
+
+    def test_propagated_routes_disappear_with_their_attachment(self):
+        tgw, table = self.gateway()
+        attachment = self.attach(tgw, self.vpc())
+        self.assertEqual(len(self.routes(table)), 1)
+        self.ec2.delete_transit_gateway_vpc_attachment(TransitGatewayAttachmentId=attachment)
+        self.assertEqual(self.routes(table), [])
+        propagations = self.ec2.get_transit_gateway_route_table_propagations(
+            TransitGatewayRouteTableId=table)["TransitGatewayRouteTablePropagations"]
+        self.assertEqual(propagations, [])
+
+
+class StaticRoutesTest(EmulatorTest):
+    """CreateTransitGatewayRoute, ReplaceTransitGatewayRoute and the blackholes
+    left by a deleted attachment."""
+
+    def test_a_second_static_route_of_the_same_cidr_is_refused(self):
+        tgw, table = self.gateway()
+        attachment = self.attach(tgw, self.vpc())
+        self.ec2.create_transit_gateway_route(
+            TransitGatewayRouteTableId=table, DestinationCidrBlock="198.51.100.0/24",
+            TransitGatewayAttachmentId=attachment)
+        self.assert_error("RouteAlreadyExists", self.ec2.create_transit_gateway_route,
+                          TransitGatewayRouteTableId=table, DestinationCidrBlock="198.51.100.0/24",
+                          Blackhole=True)
+
+    def test_replace_points_an_existing_route_at_another_available_attachment(self):
+        tgw, table = self.gateway()
+        old = self.attach(tgw, self.vpc())
+        new_vpc = self.vpc()
+        new = self.attach(tgw, new_vpc)
+        self.ec2.create_transit_gateway_route(
+            TransitGatewayRouteTableId=table, DestinationCidrBlock="198.51.100.0/24",
+            TransitGatewayAttachmentId=old)
+        route = self.ec2.replace_transit_gateway_route(
+            TransitGatewayRouteTableId=table, DestinationCidrBlock="198.51.100.0/24",
+            TransitGatewayAttachmentId=new)["Route"]
+        self.assertEqual(route["State"], "active")
+        self.assertEqual(route["TransitGatewayAttachments"], [{
+            "ResourceId": new_vpc, "ResourceType": "vpc", "TransitGatewayAttachmentId": new}])
+        found = self.route_map(table)["198.51.100.0/24"]
+        self.assertEqual(found["TransitGatewayAttachments"][0]["TransitGatewayAttachmentId"], new)
+
+    def test_replace_with_blackhole_drops_the_target(self):
+        tgw, table = self.gateway()
+        attachment = self.attach(tgw, self.vpc())
+        self.ec2.create_transit_gateway_route(
+            TransitGatewayRouteTableId=table, DestinationCidrBlock="198.51.100.0/24",
+            TransitGatewayAttachmentId=attachment)
+        route = self.ec2.replace_transit_gateway_route(
+            TransitGatewayRouteTableId=table, DestinationCidrBlock="198.51.100.0/24",
+            Blackhole=True)["Route"]
+        self.assertEqual(route["State"], "blackhole")
+        self.assertEqual(route.get("TransitGatewayAttachments", []), [])
+
+    def test_replace_of_a_missing_route_fails_with_invalid_route_not_found(self):
+        tgw, table = self.gateway()
+        attachment = self.attach(tgw, self.vpc())
+        self.assert_error("InvalidRoute.NotFound", self.ec2.replace_transit_gateway_route,
+                          TransitGatewayRouteTableId=table, DestinationCidrBlock="198.51.100.0/24",
+                          TransitGatewayAttachmentId=attachment)
+
+    def test_replace_toward_a_peering_not_yet_accepted_fails_with_incorrect_state(self):
+        (east, r_e, tgw_e, rtb_e), (west, r_w, tgw_w, _) = self.two_regions()
+        self.ec2.create_transit_gateway_route(
+            TransitGatewayRouteTableId=rtb_e, DestinationCidrBlock="198.51.100.0/24", Blackhole=True)
+        peering = self.peering((east, r_e, tgw_e), (west, r_w, tgw_w), accept=False)
+        self.assert_error("IncorrectState", self.ec2.replace_transit_gateway_route,
+                          TransitGatewayRouteTableId=rtb_e, DestinationCidrBlock="198.51.100.0/24",
+                          TransitGatewayAttachmentId=peering)
+
+    def test_deleting_a_vpc_attachment_blackholes_the_static_routes_toward_it(self):
+        tgw, table = self.gateway()
+        second_table = self.ec2.create_transit_gateway_route_table(TransitGatewayId=tgw)[
+            "TransitGatewayRouteTable"]["TransitGatewayRouteTableId"]
+        attachment = self.attach(tgw, self.vpc())
+        for rtb in (table, second_table):
+            self.ec2.create_transit_gateway_route(
+                TransitGatewayRouteTableId=rtb, DestinationCidrBlock="198.51.100.0/24",
+                TransitGatewayAttachmentId=attachment)
+        self.ec2.delete_transit_gateway_vpc_attachment(TransitGatewayAttachmentId=attachment)
+        for rtb in (table, second_table):
+            route = self.route_map(rtb)["198.51.100.0/24"]
+            self.assertEqual(route["State"], "blackhole")
+            self.assertEqual(route.get("TransitGatewayAttachments", []), [])
+            self.assertEqual(route["Type"], "static")
+        self.ec2.delete_transit_gateway_route(
+            TransitGatewayRouteTableId=table, DestinationCidrBlock="198.51.100.0/24")
+        self.assertNotIn("198.51.100.0/24", self.route_map(table))
+
+    def test_deleting_a_peering_blackholes_the_routes_of_both_sides(self):
+        (east, r_e, tgw_e, rtb_e), (west, r_w, tgw_w, rtb_w) = self.two_regions()
+        peering = self.peering((east, r_e, tgw_e), (west, r_w, tgw_w))
+        east.create_transit_gateway_route(TransitGatewayRouteTableId=rtb_e,
+                                          DestinationCidrBlock="10.250.0.0/16",
+                                          TransitGatewayAttachmentId=peering)
+        west.create_transit_gateway_route(TransitGatewayRouteTableId=rtb_w,
+                                          DestinationCidrBlock="10.251.0.0/16",
+                                          TransitGatewayAttachmentId=peering)
+        west_route = self.route_map(rtb_w, ec2=west)["10.251.0.0/16"]
+        self.assertEqual(west_route["TransitGatewayAttachments"][0]["ResourceId"], tgw_e)
+        east.delete_transit_gateway_peering_attachment(TransitGatewayAttachmentId=peering)
+        for ec2, rtb, cidr in ((east, rtb_e, "10.250.0.0/16"), (west, rtb_w, "10.251.0.0/16")):
+            route = self.route_map(rtb, ec2=ec2)[cidr]
+            self.assertEqual(route["State"], "blackhole")
+            self.assertEqual(route.get("TransitGatewayAttachments", []), [])
+
+
+def concurrently(count, call, **kwargs):
+    """Runs `call(**kwargs)` on `count` threads at once: (successes, error codes)."""
+    barrier = threading.Barrier(count)
+    results = []
+
+    def run():
+        barrier.wait()
+        try:
+            call(**kwargs)
+            results.append(None)
+        except ClientError as e:
+            results.append(e.response["Error"]["Code"])
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results.count(None), sorted(r for r in results if r)
+
+
+class ConcurrencyTest(EmulatorTest):
+    """Concurrent requests cannot both pass a check: one route per CIDR, one
+    peering per pair of gateways."""
+
+    def test_concurrent_creates_of_one_route_leave_one_route_and_errors(self):
+        _, table = self.gateway()
+        created, errors = concurrently(
+            8, self.ec2.create_transit_gateway_route, TransitGatewayRouteTableId=table,
+            DestinationCidrBlock="198.51.100.0/24", Blackhole=True)
+        self.assertEqual((created, errors), (1, ["RouteAlreadyExists"] * 7))
+
+    def test_concurrent_peering_requests_between_two_gateways_create_one(self):
+        (east, _, tgw_e, _), (_, r_w, tgw_w, _) = self.two_regions()
+        created, errors = concurrently(
+            6, east.create_transit_gateway_peering_attachment, TransitGatewayId=tgw_e,
+            PeerTransitGatewayId=tgw_w, PeerAccountId="123456789012", PeerRegion=r_w)
+        self.assertEqual((created, errors), (1, ["DuplicateTransitGatewayAttachment"] * 5))
+
+
+class PeeringTest(EmulatorTest):
+    """Transit Gateway quotas: one peering attachment between two gateways."""
+
+    def test_a_second_peering_between_the_same_gateways_is_refused_in_either_direction(self):
+        (east, r_e, tgw_e, _), (west, r_w, tgw_w, _) = self.two_regions()
+        first = self.peering((east, r_e, tgw_e), (west, r_w, tgw_w), accept=False)
+        self.assert_error("DuplicateTransitGatewayAttachment",
+                          east.create_transit_gateway_peering_attachment,
+                          TransitGatewayId=tgw_e, PeerTransitGatewayId=tgw_w,
+                          PeerAccountId="123456789012", PeerRegion=r_w)
+        self.assert_error("DuplicateTransitGatewayAttachment",
+                          west.create_transit_gateway_peering_attachment,
+                          TransitGatewayId=tgw_w, PeerTransitGatewayId=tgw_e,
+                          PeerAccountId="123456789012", PeerRegion=r_e)
+        west.reject_transit_gateway_peering_attachment(TransitGatewayAttachmentId=first)
+        second = self.peering((west, r_w, tgw_w), (east, r_e, tgw_e))
+        east.delete_transit_gateway_peering_attachment(TransitGatewayAttachmentId=second)
+        self.peering((east, r_e, tgw_e), (west, r_w, tgw_w))
+
+    def test_an_accepted_peering_is_not_associated_by_default(self):
+        (east, r_e, tgw_e, rtb_e), (west, r_w, tgw_w, rtb_w) = self.two_regions()
+        peering = self.peering((east, r_e, tgw_e), (west, r_w, tgw_w))
+        for ec2, rtb in ((east, rtb_e), (west, rtb_w)):
+            ids = [a["TransitGatewayAttachmentId"] for a in
+                   ec2.get_transit_gateway_route_table_associations(
+                       TransitGatewayRouteTableId=rtb)["Associations"]]
+            self.assertNotIn(peering, ids)
+
+
+class AssociationsTest(EmulatorTest):
+    """Route table associations of VPC and peering attachments, and
+    DescribeTransitGatewayAttachments."""
+
+    def test_a_peering_can_be_associated_on_each_side_and_is_listed_there(self):
+        (east, r_e, tgw_e, rtb_e), (west, r_w, tgw_w, rtb_w) = self.two_regions()
+        peering = self.peering((east, r_e, tgw_e), (west, r_w, tgw_w))
+        for ec2, rtb, peer in ((east, rtb_e, tgw_w), (west, rtb_w, tgw_e)):
+            ec2.associate_transit_gateway_route_table(
+                TransitGatewayRouteTableId=rtb, TransitGatewayAttachmentId=peering)
+            associations = ec2.get_transit_gateway_route_table_associations(
+                TransitGatewayRouteTableId=rtb)["Associations"]
+            self.assertIn({"TransitGatewayAttachmentId": peering, "ResourceId": peer,
+                           "ResourceType": "peering", "State": "associated"}, associations)
+
+    def test_associating_an_attachment_that_is_already_associated_fails(self):
+        tgw, table = self.gateway()
+        other = self.ec2.create_transit_gateway_route_table(TransitGatewayId=tgw)[
+            "TransitGatewayRouteTable"]["TransitGatewayRouteTableId"]
+        attachment = self.attach(tgw, self.vpc())
+        for rtb in (table, other):
+            self.assert_error("Resource.AlreadyAssociated",
+                              self.ec2.associate_transit_gateway_route_table,
+                              TransitGatewayRouteTableId=rtb, TransitGatewayAttachmentId=attachment)
+
+    def test_a_peering_can_be_disassociated(self):
+        (east, r_e, tgw_e, rtb_e), (west, r_w, tgw_w, _) = self.two_regions()
+        peering = self.peering((east, r_e, tgw_e), (west, r_w, tgw_w))
+        east.associate_transit_gateway_route_table(
+            TransitGatewayRouteTableId=rtb_e, TransitGatewayAttachmentId=peering)
+        out = east.disassociate_transit_gateway_route_table(
+            TransitGatewayRouteTableId=rtb_e, TransitGatewayAttachmentId=peering)["Association"]
+        self.assertEqual(out["State"], "disassociating")
+        associations = east.get_transit_gateway_route_table_associations(
+            TransitGatewayRouteTableId=rtb_e)["Associations"]
+        self.assertNotIn(peering, [a["TransitGatewayAttachmentId"] for a in associations])
+        self.assert_error("InvalidAssociationID.NotFound",
+                          east.disassociate_transit_gateway_route_table,
+                          TransitGatewayRouteTableId=rtb_e, TransitGatewayAttachmentId=peering)
+
+    def test_a_vpc_attachment_can_move_to_another_table(self):
+        tgw, table = self.gateway()
+        other = self.ec2.create_transit_gateway_route_table(TransitGatewayId=tgw)[
+            "TransitGatewayRouteTable"]["TransitGatewayRouteTableId"]
+        attachment = self.attach(tgw, self.vpc())
+        self.ec2.disassociate_transit_gateway_route_table(
+            TransitGatewayRouteTableId=table, TransitGatewayAttachmentId=attachment)
+        self.ec2.associate_transit_gateway_route_table(
+            TransitGatewayRouteTableId=other, TransitGatewayAttachmentId=attachment)
+        described = self.ec2.describe_transit_gateway_attachments(
+            TransitGatewayAttachmentIds=[attachment])["TransitGatewayAttachments"][0]
+        self.assertEqual(described["Association"],
+                         {"TransitGatewayRouteTableId": other, "State": "associated"})
+
+    def test_describe_attachments_shows_each_side_its_own_view_with_the_association(self):
+        (east, r_e, tgw_e, rtb_e), (west, r_w, tgw_w, rtb_w) = self.two_regions()
+        peering = self.peering((east, r_e, tgw_e), (west, r_w, tgw_w))
+        west.associate_transit_gateway_route_table(
+            TransitGatewayRouteTableId=rtb_w, TransitGatewayAttachmentId=peering)
+        seen = west.describe_transit_gateway_attachments(
+            TransitGatewayAttachmentIds=[peering])["TransitGatewayAttachments"][0]
+        self.assertEqual(seen["TransitGatewayId"], tgw_w)
+        self.assertEqual(seen["ResourceId"], tgw_e)
+        self.assertEqual(seen["ResourceType"], "peering")
+        self.assertEqual(seen["ResourceOwnerId"], "123456789012")
+        self.assertEqual(seen["State"], "available")
+        self.assertEqual(seen["Association"],
+                         {"TransitGatewayRouteTableId": rtb_w, "State": "associated"})
+        seen = east.describe_transit_gateway_attachments(
+            TransitGatewayAttachmentIds=[peering])["TransitGatewayAttachments"][0]
+        self.assertEqual((seen["TransitGatewayId"], seen["ResourceId"]), (tgw_e, tgw_w))
+        self.assertNotIn("Association", seen)
+
+    def test_describe_attachments_filters_and_pages(self):
+        tgw, table = self.gateway()
+        vpcs = [self.vpc() for _ in range(6)]
+        attachments = [self.attach(tgw, v) for v in vpcs]
+        describe = self.ec2.describe_transit_gateway_attachments
+
+        def ids(**kwargs):
+            filters = [{"Name": k, "Values": v} for k, v in kwargs.items()]
+            return [a["TransitGatewayAttachmentId"]
+                    for a in describe(Filters=filters)["TransitGatewayAttachments"]]
+
+        self.assertEqual(ids(**{"transit-gateway-id": [tgw]}), attachments)
+        self.assertEqual(ids(**{"transit-gateway-id": [tgw], "resource-id": [vpcs[2]]}),
+                         [attachments[2]])
+        self.assertEqual(ids(**{"transit-gateway-attachment-id": [attachments[3]]}),
+                         [attachments[3]])
+        self.assertEqual(ids(**{"transit-gateway-id": [tgw], "resource-type": ["peering"]}), [])
+        self.assertEqual(ids(**{"transit-gateway-id": [tgw], "state": ["available"]}), attachments)
+        self.assertEqual(ids(**{"transit-gateway-id": [tgw], "state": ["pending"]}), [])
+        self.assertEqual(ids(**{"association.transit-gateway-route-table-id": [table]}),
+                         attachments)
+        filters = [{"Name": "transit-gateway-id", "Values": [tgw]}]
+        first = describe(Filters=filters, MaxResults=5)
+        second = describe(Filters=filters, MaxResults=5, NextToken=first["NextToken"])
+        self.assertEqual(len(first["TransitGatewayAttachments"]), 5)
+        self.assertEqual([a["TransitGatewayAttachmentId"] for a in
+                          first["TransitGatewayAttachments"] + second["TransitGatewayAttachments"]],
+                         attachments)
+        self.assertNotIn("NextToken", second)
+
+    def test_route_table_associations_page(self):
+        tgw, table = self.gateway()
+        attachments = [self.attach(tgw, self.vpc()) for _ in range(6)]
+        first = self.ec2.get_transit_gateway_route_table_associations(
+            TransitGatewayRouteTableId=table, MaxResults=5)
+        second = self.ec2.get_transit_gateway_route_table_associations(
+            TransitGatewayRouteTableId=table, MaxResults=5, NextToken=first["NextToken"])
+        listed = [a["TransitGatewayAttachmentId"]
+                  for a in first["Associations"] + second["Associations"]]
+        self.assertEqual(listed, attachments)
+
+
+class PeeringAutoAssociationTest(EmulatorTest):
+    """TGW_EMULATOR_PEERING_AUTO_ASSOCIATE=1: an accepted peering is
+    associated with each side's default association route table."""
+
+    ENV = {"TGW_EMULATOR_PEERING_AUTO_ASSOCIATE": "1"}
+
+    def test_an_accepted_peering_is_associated_with_each_default_table(self):
+        (east, r_e, tgw_e, rtb_e), (west, r_w, tgw_w, rtb_w) = self.two_regions()
+        peering = self.peering((east, r_e, tgw_e), (west, r_w, tgw_w))
+        for ec2, rtb in ((east, rtb_e), (west, rtb_w)):
+            ids = [a["TransitGatewayAttachmentId"] for a in
+                   ec2.get_transit_gateway_route_table_associations(
+                       TransitGatewayRouteTableId=rtb)["Associations"]]
+            self.assertIn(peering, ids)
+        self.assert_error("Resource.AlreadyAssociated", east.associate_transit_gateway_route_table,
+                          TransitGatewayRouteTableId=rtb_e, TransitGatewayAttachmentId=peering)
+
+    def test_a_gateway_without_default_association_gets_no_association(self):
+        east, west = self.ec2, self.emulator.client(region="eu-west-1")
+        tgw_e, rtb_e = self.gateway(east, DefaultRouteTableAssociation="disable")
+        tgw_w, rtb_w = self.gateway(west)
+        peering = self.peering((east, "us-east-1", tgw_e), (west, "eu-west-1", tgw_w))
+        east_ids = [a["TransitGatewayAttachmentId"] for a in
+                    east.get_transit_gateway_route_table_associations(
+                        TransitGatewayRouteTableId=rtb_e)["Associations"]]
+        west_ids = [a["TransitGatewayAttachmentId"] for a in
+                    west.get_transit_gateway_route_table_associations(
+                        TransitGatewayRouteTableId=rtb_w)["Associations"]]
+        self.assertNotIn(peering, east_ids)
+        self.assertIn(peering, west_ids)
+
+
+class TimedStatesTest(EmulatorTest):
+    """Timed phases: peering (TGW_EMULATOR_PHASE_SECONDS), VPC attachment
+    (TGW_EMULATOR_ATTACHMENT_SECONDS), CIDR block (TGW_EMULATOR_CIDR_SECONDS)."""
+
+    SECONDS = 1.0
+    ENV = {
+        "TGW_EMULATOR_PHASE_SECONDS": "1",
+        "TGW_EMULATOR_ATTACHMENT_SECONDS": "1",
+        "TGW_EMULATOR_CIDR_SECONDS": "1",
+        "TGW_EMULATOR_PEERING_AUTO_ASSOCIATE": "1",
+    }
+
+    def wait(self):
+        time.sleep(self.SECONDS + 0.2)
+
+    def test_a_vpc_attachment_is_pending_then_available_and_only_then_propagates(self):
+        tgw, table = self.gateway()
+        attachment = self.attach(tgw, self.vpc())
+        state = lambda: self.ec2.describe_transit_gateway_attachments(
+            TransitGatewayAttachmentIds=[attachment])["TransitGatewayAttachments"][0]["State"]
+        self.assertEqual(state(), "pending")
+        self.assertEqual(self.routes(table), [])
+        self.assert_error("IncorrectState", self.ec2.create_transit_gateway_route,
+                          TransitGatewayRouteTableId=table, DestinationCidrBlock="198.51.100.0/24",
+                          TransitGatewayAttachmentId=attachment)
+        self.wait()
+        self.assertEqual(state(), "available")
+        self.assertEqual([r["Type"] for r in self.routes(table)], ["propagated"])
+
+    def test_an_added_cidr_block_is_associating_then_associated(self):
+        vpc = self.vpc()
+        v4 = self.ec2.associate_vpc_cidr_block(VpcId=vpc, CidrBlock="100.64.16.0/20")
+        v6 = self.ec2.associate_vpc_cidr_block(VpcId=vpc, AmazonProvidedIpv6CidrBlock=True)
+        self.assertEqual(v4["CidrBlockAssociation"]["CidrBlockState"]["State"], "associating")
+
+        def states():
+            described = self.ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"][0]
+            ipv4 = {a["CidrBlock"]: a["CidrBlockState"]["State"]
+                    for a in described["CidrBlockAssociationSet"]}
+            ipv6 = [a["Ipv6CidrBlockState"]["State"]
+                    for a in described["Ipv6CidrBlockAssociationSet"]]
+            return ipv4["100.64.16.0/20"], ipv6
+
+        self.assertEqual(states(), ("associating", ["associating"]))
+        self.wait()
+        self.assertEqual(states(), ("associated", ["associated"]))
+        self.assertTrue(v6["Ipv6CidrBlockAssociation"]["Ipv6CidrBlock"])
+
+    def test_only_associated_cidr_blocks_propagate(self):
+        tgw, table = self.gateway()
+        cidr = self.next_cidr()
+        vpc = self.vpc(cidr)
+        attachment = self.attach(tgw, vpc)
+        self.wait()
+        self.ec2.associate_vpc_cidr_block(VpcId=vpc, CidrBlock="100.64.32.0/20")
+        self.assertEqual(set(self.route_map(table)), {cidr})
+        self.wait()
+        self.assertEqual(set(self.route_map(table)), {cidr, "100.64.32.0/20"})
+        self.assertTrue(attachment)
+
+    def test_a_peering_goes_through_its_timed_phases(self):
+        (east, r_e, tgw_e, rtb_e), (west, r_w, tgw_w, _) = self.two_regions()
+        peering = self.peering((east, r_e, tgw_e), (west, r_w, tgw_w), accept=False)
+        state = lambda ec2: ec2.describe_transit_gateway_peering_attachments(
+            TransitGatewayAttachmentIds=[peering])["TransitGatewayPeeringAttachments"][0]["State"]
+        self.assertEqual(state(east), "initiatingRequest")
+        self.assert_error("IncorrectState", west.accept_transit_gateway_peering_attachment,
+                          TransitGatewayAttachmentId=peering)
+        self.wait()
+        self.assertEqual(state(west), "pendingAcceptance")
+        west.accept_transit_gateway_peering_attachment(TransitGatewayAttachmentId=peering)
+        self.assertEqual(state(west), "pending")
+        associated = lambda: [a["TransitGatewayAttachmentId"] for a in
+                              east.get_transit_gateway_route_table_associations(
+                                  TransitGatewayRouteTableId=rtb_e)["Associations"]]
+        self.assertNotIn(peering, associated())
+        self.wait()
+        self.assertEqual(state(east), "available")
+        # TGW_EMULATOR_PEERING_AUTO_ASSOCIATE=1: associated once available.
+        self.assertIn(peering, associated())
+
+
+class DescribeVpcsTest(EmulatorTest):
+    """API reference DescribeVpcs: "Describes your VPCs"."""
+
+    def test_each_account_sees_only_its_own_vpcs(self):
+        mine = self.vpc()
+        other_client = self.emulator.client(account=OTHER_ACCOUNT)
+        theirs = self.vpc(ec2=other_client)
+        my_vpcs = self.ec2.describe_vpcs()["Vpcs"]
+        their_vpcs = other_client.describe_vpcs()["Vpcs"]
+        self.assertIn(mine, [v["VpcId"] for v in my_vpcs])
+        self.assertNotIn(theirs, [v["VpcId"] for v in my_vpcs])
+        self.assertIn(theirs, [v["VpcId"] for v in their_vpcs])
+        self.assertNotIn(mine, [v["VpcId"] for v in their_vpcs])
+        self.assertEqual({v["OwnerId"] for v in their_vpcs}, {OTHER_ACCOUNT})
+
+
+class PrefixListTest(EmulatorTest):
+    """Customer-managed prefix lists (API reference ModifyManagedPrefixList,
+    Amazon VPC user guide, managed prefix lists and quotas)."""
+
+    def prefix_list(self, max_entries=3, family="IPv4", entries=None, name="office"):
+        return self.ec2.create_managed_prefix_list(
+            PrefixListName=name, AddressFamily=family, MaxEntries=max_entries,
+            Entries=entries if entries is not None else [{"Cidr": "192.0.2.0/24", "Description": "hq"}],
+            TagSpecifications=[{"ResourceType": "prefix-list",
+                                "Tags": [{"Key": "team", "Value": "net"}]}],
+        )["PrefixList"]
+
+    def entries(self, prefix_list_id, **kwargs):
+        return self.ec2.get_managed_prefix_list_entries(PrefixListId=prefix_list_id, **kwargs)
+
+    def test_a_stale_current_version_is_refused(self):
+        pl = self.prefix_list()
+        self.ec2.modify_managed_prefix_list(PrefixListId=pl["PrefixListId"], CurrentVersion=1,
+                                            AddEntries=[{"Cidr": "198.51.100.0/24"}])
+        self.assert_error("PrefixListVersionMismatch", self.ec2.modify_managed_prefix_list,
+                          PrefixListId=pl["PrefixListId"], CurrentVersion=1,
+                          AddEntries=[{"Cidr": "203.0.113.0/24"}])
+
+    def test_each_modification_of_the_entries_adds_one_version_and_keeps_the_name(self):
+        pl = self.prefix_list()
+        modified = self.ec2.modify_managed_prefix_list(
+            PrefixListId=pl["PrefixListId"], CurrentVersion=1,
+            AddEntries=[{"Cidr": "198.51.100.0/24", "Description": "branch"}],
+            RemoveEntries=[{"Cidr": "192.0.2.0/24"}])["PrefixList"]
+        self.assertEqual(modified["Version"], 2)
+        self.assertEqual(modified["PrefixListName"], "office")
+        renamed = self.ec2.modify_managed_prefix_list(
+            PrefixListId=pl["PrefixListId"], PrefixListName="offices")["PrefixList"]
+        self.assertEqual((renamed["Version"], renamed["PrefixListName"]), (2, "offices"))
+        self.assertEqual(self.entries(pl["PrefixListId"])["Entries"],
+                         [{"Cidr": "198.51.100.0/24", "Description": "branch"}])
+        self.assertEqual(self.entries(pl["PrefixListId"], TargetVersion=1)["Entries"],
+                         [{"Cidr": "192.0.2.0/24", "Description": "hq"}])
+
+    def test_entries_beyond_max_entries_are_refused(self):
+        pl = self.prefix_list(max_entries=2)
+        self.assert_error("PrefixListMaxEntriesExceeded", self.ec2.modify_managed_prefix_list,
+                          PrefixListId=pl["PrefixListId"], CurrentVersion=1,
+                          AddEntries=[{"Cidr": "198.51.100.0/24"}, {"Cidr": "203.0.113.0/24"}])
+        self.assert_error("PrefixListMaxEntriesExceeded", self.ec2.create_managed_prefix_list,
+                          PrefixListName="full", AddressFamily="IPv4", MaxEntries=1,
+                          Entries=[{"Cidr": "198.51.100.0/24"}, {"Cidr": "203.0.113.0/24"}])
+
+    def test_max_entries_can_be_raised_but_not_with_entries_in_the_same_request(self):
+        pl = self.prefix_list(max_entries=1)
+        self.assert_error("InvalidParameterCombination", self.ec2.modify_managed_prefix_list,
+                          PrefixListId=pl["PrefixListId"], CurrentVersion=1, MaxEntries=2,
+                          AddEntries=[{"Cidr": "198.51.100.0/24"}])
+        resized = self.ec2.modify_managed_prefix_list(
+            PrefixListId=pl["PrefixListId"], MaxEntries=2)["PrefixList"]
+        self.assertEqual((resized["MaxEntries"], resized["Version"]), (2, 1))
+        self.ec2.modify_managed_prefix_list(PrefixListId=pl["PrefixListId"], CurrentVersion=1,
+                                            AddEntries=[{"Cidr": "198.51.100.0/24"}])
+        self.assert_error("InvalidParameterValue", self.ec2.modify_managed_prefix_list,
+                          PrefixListId=pl["PrefixListId"], MaxEntries=1001)
+        self.assert_error("InvalidParameterValue", self.ec2.modify_managed_prefix_list,
+                          PrefixListId=pl["PrefixListId"], MaxEntries=1)
+
+    def test_a_cidr_of_the_other_address_family_is_refused(self):
+        pl = self.prefix_list()
+        self.assert_error("InvalidParameterValue", self.ec2.modify_managed_prefix_list,
+                          PrefixListId=pl["PrefixListId"], CurrentVersion=1,
+                          AddEntries=[{"Cidr": "2001:db8::/32"}])
+        self.assert_error("InvalidParameterValue", self.ec2.create_managed_prefix_list,
+                          PrefixListName="v6", AddressFamily="IPv6", MaxEntries=2,
+                          Entries=[{"Cidr": "192.0.2.0/24"}])
+
+    def test_more_than_100_entries_in_one_request_are_refused(self):
+        pl = self.prefix_list(max_entries=1000, entries=[])
+        many = [{"Cidr": f"10.{i // 256}.{i % 256}.0/24"} for i in range(101)]
+        self.assert_error("InvalidParameterValue", self.ec2.modify_managed_prefix_list,
+                          PrefixListId=pl["PrefixListId"], CurrentVersion=1, AddEntries=many)
+
+    def test_changing_entries_without_current_version_is_refused(self):
+        pl = self.prefix_list()
+        self.assert_error("MissingParameter", self.ec2.modify_managed_prefix_list,
+                          PrefixListId=pl["PrefixListId"], AddEntries=[{"Cidr": "198.51.100.0/24"}])
+
+    def test_entries_keep_their_descriptions_and_page(self):
+        entries = [{"Cidr": f"192.0.{i}.0/24", "Description": f"site {i}"} for i in range(7)]
+        pl = self.prefix_list(max_entries=10, entries=entries)
+        first = self.entries(pl["PrefixListId"], MaxResults=5)
+        second = self.entries(pl["PrefixListId"], MaxResults=5, NextToken=first["NextToken"])
+        self.assertEqual(first["Entries"] + second["Entries"], entries)
+        self.assertNotIn("NextToken", second)
+
+    def test_describe_returns_tags_and_filters_on_id_name_and_owner(self):
+        pl = self.prefix_list(name="filtered-list")
+        describe = lambda name, value: self.ec2.describe_managed_prefix_lists(
+            Filters=[{"Name": name, "Values": [value]}])["PrefixLists"]
+        by_name = describe("prefix-list-name", "filtered-list")
+        self.assertEqual([p["PrefixListId"] for p in by_name], [pl["PrefixListId"]])
+        self.assertEqual(by_name[0]["Tags"], [{"Key": "team", "Value": "net"}])
+        self.assertEqual([p["PrefixListId"] for p in describe("prefix-list-id", pl["PrefixListId"])],
+                         [pl["PrefixListId"]])
+        self.assertIn(pl["PrefixListId"],
+                      [p["PrefixListId"] for p in describe("owner-id", "123456789012")])
+        self.assertNotIn(pl["PrefixListId"],
+                         [p["PrefixListId"] for p in describe("owner-id", "AWS")])
+
+    def test_an_unknown_prefix_list_is_not_found(self):
+        self.assert_error("InvalidPrefixListID.NotFound", self.ec2.get_managed_prefix_list_entries,
+                          PrefixListId="pl-00000000000000000")
+
+    def test_a_deleted_prefix_list_cannot_be_modified(self):
+        pl = self.prefix_list()
+        self.ec2.delete_managed_prefix_list(PrefixListId=pl["PrefixListId"])
+        self.assert_error("InvalidPrefixListID.NotFound", self.ec2.modify_managed_prefix_list,
+                          PrefixListId=pl["PrefixListId"], PrefixListName="gone")
+
+
+class DuplicatePeeringsAllowedTest(EmulatorTest):
+    """TGW_EMULATOR_DUPLICATE_PEERING_CODE=none lifts the one-peering rule."""
+
+    ENV = {"TGW_EMULATOR_DUPLICATE_PEERING_CODE": "none"}
+
+    def test_a_second_peering_between_two_gateways_is_accepted(self):
+        (east, r_e, tgw_e, _), (west, r_w, tgw_w, _) = self.two_regions()
+        first = self.peering((east, r_e, tgw_e), (west, r_w, tgw_w), accept=False)
+        second = self.peering((east, r_e, tgw_e), (west, r_w, tgw_w), accept=False)
+        self.assertNotEqual(first, second)
+
+
+class PlainModeTest(unittest.TestCase):
+    """TGW_EMULATOR_PLAIN=1 runs moto as published."""
+
+    def test_plain_mode_serves_moto_without_patches(self):
+        emulator = Emulator(TGW_EMULATOR_PLAIN="1")
+        try:
+            ec2 = emulator.client()
+            tgw = ec2.create_transit_gateway()["TransitGateway"]
+            table = tgw["Options"]["AssociationDefaultRouteTableId"]
+            ec2.create_transit_gateway_route(TransitGatewayRouteTableId=table,
+                                             DestinationCidrBlock="10.0.0.0/16", Blackhole=True)
+            # moto accepts a duplicate silently where the patches refuse it.
+            ec2.create_transit_gateway_route(TransitGatewayRouteTableId=table,
+                                             DestinationCidrBlock="10.0.0.0/16", Blackhole=True)
+        finally:
+            emulator.stop()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
