@@ -39,6 +39,10 @@ enum Command {
         /// Pause between reads while a peering changes state.
         #[arg(long, default_value = "5s", value_parser = parse_duration)]
         poll: Duration,
+        /// Let up to N withdrawals through per route table in this run
+        /// (instead of MAX_WITHDRAWALS, or max(5, 20% of the ledger)).
+        #[arg(long, value_name = "N")]
+        allow_withdrawals: Option<usize>,
     },
     /// Show the peerings and each managed route table's routes, marked
     /// desired, missing, extra or conflict.
@@ -121,8 +125,11 @@ async fn show(status: bool, json: bool) -> Result<ExitCode, Error> {
 }
 
 /// `apply`: progress lines (text), then the summary or the whole report.
-async fn apply(options: ApplyOptions, json: bool) -> Result<ExitCode, Error> {
-    let session = Session::from_env().await?;
+async fn apply(options: ApplyOptions, allow: Option<usize>, json: bool) -> Result<ExitCode, Error> {
+    let mut session = Session::from_env().await?;
+    if allow.is_some() {
+        session.config.max_withdrawals = allow;
+    }
     let report = commands::apply(&session, options, |p| {
         if !json {
             match p {
@@ -154,7 +161,11 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Manifest => Ok(manifest()),
         Command::Plan => show(false, json).await,
         Command::Status => show(true, json).await,
-        Command::Apply { timeout, poll } => apply(ApplyOptions { timeout, poll }, json).await,
+        Command::Apply {
+            timeout,
+            poll,
+            allow_withdrawals,
+        } => apply(ApplyOptions { timeout, poll }, allow_withdrawals, json).await,
     }
 }
 

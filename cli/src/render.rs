@@ -17,6 +17,8 @@ pub fn finding_line(f: &Finding) -> String {
         FindingKind::Waiting => "waiting ",
         FindingKind::Skip => "skip    ",
         FindingKind::Conflict => "CONFLICT",
+        FindingKind::Held => "HELD    ",
+        FindingKind::Warning => "warning ",
     };
     match &f.region {
         Some(r) => format!("{tag} {r}: {}: {}", f.subject, f.reason),
@@ -98,6 +100,7 @@ pub fn status_text(plan: &Plan) -> String {
             );
         }
     }
+    vpcs_text(plan, &mut s);
     for f in &plan.findings {
         let _ = writeln!(s, "{}", finding_line(f));
     }
@@ -113,10 +116,37 @@ pub fn status_text(plan: &Plan) -> String {
     s
 }
 
+/// Each VPC of each Region: tagged, attachment, local route, advertised.
+fn vpcs_text(plan: &Plan, s: &mut String) {
+    if plan.vpcs.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "VPCs (tagged / attachment / local route / advertised):");
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    for v in &plan.vpcs {
+        let attachment = v
+            .attachment
+            .as_ref()
+            .map_or_else(|| "none".to_owned(), |(id, state)| format!("{id} {state}"));
+        let _ = writeln!(
+            s,
+            "  {} {:<22} {:<3} / {} / {:<3} / {:<3} {}",
+            v.region,
+            v.vpc_id.to_string(),
+            yes(v.tagged),
+            attachment,
+            yes(v.local_route),
+            yes(v.advertised),
+            v.note
+        );
+    }
+}
+
 pub fn status_json(plan: &Plan) -> serde_json::Value {
     serde_json::json!({
         "peerings": plan.peerings,
         "tables": plan.tables,
+        "vpcs": plan.vpcs,
         "findings": plan.findings,
         "pending_actions": plan.actions,
     })

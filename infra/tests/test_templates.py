@@ -14,6 +14,14 @@
   the external id; the hub assumes exactly the listed spoke roles, lets the
   spoke accounts put events on its default bus, and the forwarder can target
   a hub in another account.
+- ec2:CreateTags is granted only on create (ec2:CreateAction), on the
+  resource type that action creates (peerings, ledger prefix lists); only
+  lists tagged tgw-peering:managed=true may be modified; every EC2 write is
+  scoped to the account, in every Region.
+- The withdrawal budget: MaxWithdrawals reaches both functions as
+  MAX_WITHDRAWALS, and an alarm fires on the audit decision held (Withdrawal
+  Held); every alarm on the tool's own metrics has a metric filter behind it
+  and notifies the SNS topic.
 
 Run: .venv/bin/python infra/tests/test_templates.py (make test-infra).
 """
@@ -304,7 +312,8 @@ def all_policy_documents(template):
 LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 # The re-check queue's event source mapping polls with the function's role.
 SQS_POLLING = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
-# Tags given in CreateTransitGatewayPeeringAttachment need ec2:CreateTags.
+# Tags given in CreateTransitGatewayPeeringAttachment and
+# CreateManagedPrefixList (TagSpecifications) need ec2:CreateTags.
 TAG_ON_CREATE = {"ec2:CreateTags"}
 # GetCallerIdentity needs no permission (and cannot be denied).
 NEEDS_NO_PERMISSION = {"sts:GetCallerIdentity"}
@@ -436,6 +445,231 @@ class MultiAccount(unittest.TestCase):
         self.assertIn("${AWS::AccountId}", same["Fn::Sub"])
         self.assertIn("${HubAccountId}", other["Fn::Sub"])
         self.assertEqual(FORWARDER["Parameters"]["HubAccountId"]["Default"], "")
+
+
+def roles():
+    """Every role whose policies the functions use: stack:name -> role (plain)."""
+    found = {f"hub:{name}": plain(HUB["Resources"][name]) for name in ("VpcTagHandlerRole", "AttachmentHandlerRole")}
+    for name, resource in plain(SPOKE)["Resources"].items():
+        if resource["Type"] == "AWS::IAM::Role":
+            found[f"spoke:{name}"] = resource
+    return found
+
+
+def granting(role, action):
+    """The statements of `role` that allow `action`."""
+    for policy in role["Properties"].get("Policies", []):
+        for statement in statements(policy["PolicyDocument"]):
+            listed = statement["Action"]
+            if action in ([listed] if isinstance(listed, str) else listed):
+                yield statement
+
+
+def resources(statement):
+    listed = statement["Resource"]
+    return [listed] if not isinstance(listed, list) else listed
+
+
+def arn(resource_type):
+    """An ARN pattern of `resource_type` in this account, in every Region."""
+    return {"Fn::Sub": f"arn:${{AWS::Partition}}:ec2:*:${{AWS::AccountId}}:{resource_type}/*"}
+
+
+# The create actions the functions tag through TagSpecifications, and the
+# resource type each creates (Service Authorization Reference, Amazon EC2).
+TAGGED_ON_CREATE = {
+    "CreateTransitGatewayPeeringAttachment": "transit-gateway-attachment",
+    "CreateManagedPrefixList": "prefix-list",
+}
+MANAGED_ONLY = {"StringEquals": {"aws:ResourceTag/tgw-peering:managed": "true"}}
+
+
+class TaggingAndLedger(unittest.TestCase):
+    """Tags only on create, and the ownership ledger's prefix lists."""
+
+    def test_create_tags_only_on_create_and_only_on_what_that_action_creates(self):
+        for name, role in roles().items():
+            tagging = list(granting(role, "ec2:CreateTags"))
+            with self.subTest(role=name):
+                by_action = {}
+                for statement in tagging:
+                    self.assertEqual(statement["Action"], ["ec2:CreateTags"], "CreateTags in a statement of its own")
+                    self.assertIn("Condition", statement, "CreateTags only with ec2:CreateAction")
+                    self.assertEqual(set(statement["Condition"]), {"StringEquals"})
+                    (key, action), = statement["Condition"]["StringEquals"].items()
+                    self.assertEqual(key, "ec2:CreateAction")
+                    self.assertIn(action, TAGGED_ON_CREATE)
+                    by_action[action] = resources(statement)
+                self.assertEqual(
+                    by_action,
+                    {action: [arn(kind)] for action, kind in TAGGED_ON_CREATE.items()},
+                )
+
+    def test_create_tags_on_prefix_lists_is_conditioned_on_create_managed_prefix_list(self):
+        for name, role in roles().items():
+            on_lists = [s for s in granting(role, "ec2:CreateTags") if arn("prefix-list") in resources(s)]
+            with self.subTest(role=name):
+                self.assertEqual(len(on_lists), 1)
+                self.assertEqual(
+                    on_lists[0].get("Condition"), {"StringEquals": {"ec2:CreateAction": "CreateManagedPrefixList"}}
+                )
+                self.assertEqual(resources(on_lists[0]), [arn("prefix-list")])
+
+    def test_the_ledger_lists_are_created_in_the_account_and_modified_only_when_managed(self):
+        for name, role in roles().items():
+            with self.subTest(role=name):
+                (create,) = granting(role, "ec2:CreateManagedPrefixList")
+                self.assertEqual(resources(create), [arn("prefix-list")])
+                self.assertNotIn("Condition", create)
+                (modify,) = granting(role, "ec2:ModifyManagedPrefixList")
+                self.assertEqual(resources(modify), [arn("prefix-list")])
+                self.assertEqual(modify.get("Condition"), MANAGED_ONLY)
+                (delete,) = granting(role, "ec2:DeleteTransitGatewayPeeringAttachment")
+                self.assertEqual(delete.get("Condition"), MANAGED_ONLY)
+
+    def test_every_ec2_write_is_scoped_to_the_account_in_every_region(self):
+        for name, role in roles().items():
+            for policy in role["Properties"]["Policies"]:
+                for statement in statements(policy["PolicyDocument"]):
+                    ec2 = [a for a in statement["Action"] if a.startswith("ec2:")]
+                    if not ec2 or statement["Resource"] == "*":
+                        continue
+                    with self.subTest(role=name, sid=statement.get("Sid")):
+                        for resource in resources(statement):
+                            self.assertRegex(
+                                resource["Fn::Sub"],
+                                r"^arn:\$\{AWS::Partition\}:ec2:\*:\$\{AWS::AccountId\}:[a-z-]+/\*$",
+                            )
+
+    def test_only_reads_are_granted_on_every_resource(self):
+        reads = ("ec2:Describe", "ec2:Get", "ec2:Search")
+        for name, role in roles().items():
+            for policy in role["Properties"]["Policies"]:
+                for statement in statements(policy["PolicyDocument"]):
+                    if statement["Resource"] == "*":
+                        with self.subTest(role=name, sid=statement.get("Sid")):
+                            for action in statement["Action"]:
+                                self.assertTrue(action.startswith(reads), action)
+
+
+def filter_matches(pattern, line):
+    """Whether a metric filter pattern of the form used here,
+    `{ $.a.b = "value" }` (CloudWatch Logs JSON filter syntax, one equality),
+    matches the JSON log line `line`."""
+    import re
+
+    found = re.fullmatch(r'\{ \$\.([a-z_.]+) = "([^"]*)" \}', pattern)
+    assert found, f"unexpected filter pattern form: {pattern}"
+    path, wanted = found.groups()
+    value = json.loads(line)
+    for key in path.split("."):
+        if not isinstance(value, dict) or key not in value:
+            return False
+        value = value[key]
+    return value == wanted
+
+
+def audit_line(decision):
+    """An audit line as the functions write it (JSON log format, tracing's
+    fields under "fields")."""
+    return json.dumps(
+        {
+            "timestamp": "2025-01-01T00:00:00.000000Z",
+            "level": "INFO",
+            "fields": {
+                "message": "audit",
+                "event_id": "11111111-2222-3333-4444-555555555555",
+                "decision": decision,
+                "kind": "withdraw_routes",
+                "region": "us-east-1",
+                "subject": "tgw-rtb-0123456789abcdef0",
+                "reason": "12 withdrawals planned, budget 5",
+            },
+            "target": "tgw_peering_core",
+        }
+    )
+
+
+NOTIFY = {"Fn::If": ["Notify", [{"Ref": "AlarmTopic"}], {"Ref": "AWS::NoValue"}]}
+FUNCTION_LOGS = {"VpcTagHandlerLogs", "AttachmentHandlerLogs"}
+
+
+class Alarms(unittest.TestCase):
+    def metric_filters(self):
+        return [plain(r["Properties"]) for r in HUB["Resources"].values() if r["Type"] == "AWS::Logs::MetricFilter"]
+
+    def alarms(self):
+        return {n: plain(r["Properties"]) for n, r in HUB["Resources"].items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+
+    def test_the_withdrawal_held_alarm_fires_on_the_held_audit_decision(self):
+        alarm = self.alarms()["WithdrawalHeldAlarm"]
+        self.assertEqual((alarm["Namespace"], alarm["MetricName"]), ("tgw-peering", "WithdrawalHeld"))
+        self.assertEqual((alarm["Statistic"], alarm["Threshold"]), ("Sum", 0))
+        self.assertEqual(alarm["ComparisonOperator"], "GreaterThanThreshold")
+        self.assertEqual(alarm["TreatMissingData"], "notBreaching")
+        counting = [
+            f
+            for f in self.metric_filters()
+            if any(t["MetricName"] == "WithdrawalHeld" for t in f["MetricTransformations"])
+        ]
+        # Either function reconciles, so either may hold withdrawals.
+        self.assertEqual({f["LogGroupName"]["Ref"] for f in counting}, FUNCTION_LOGS)
+        for f in counting:
+            with self.subTest(logs=f["LogGroupName"]["Ref"]):
+                (t,) = f["MetricTransformations"]
+                self.assertEqual((t["MetricNamespace"], t["MetricValue"]), ("tgw-peering", "1"))
+                self.assertTrue(filter_matches(f["FilterPattern"], audit_line("held")))
+                for other in ("action", "skip", "conflict", "stuck", "error", "dropped"):
+                    self.assertFalse(filter_matches(f["FilterPattern"], audit_line(other)), other)
+
+    def test_every_alarm_on_the_tools_metrics_has_a_metric_filter(self):
+        produced = {
+            (t["MetricNamespace"], t["MetricName"]) for f in self.metric_filters() for t in f["MetricTransformations"]
+        }
+        for name, alarm in self.alarms().items():
+            if alarm["Namespace"] == "tgw-peering":
+                with self.subTest(alarm=name):
+                    self.assertIn((alarm["Namespace"], alarm["MetricName"]), produced)
+        self.assertTrue(
+            {("tgw-peering", m) for m in ("PeeringStuck", "AuditErrors", "WithdrawalHeld")} <= produced
+        )
+
+    def test_every_alarm_notifies_the_topic(self):
+        for name, alarm in self.alarms().items():
+            with self.subTest(alarm=name):
+                self.assertEqual(alarm["AlarmActions"], NOTIFY)
+
+    def test_a_saved_query_lists_the_held_withdrawals(self):
+        queries = [
+            r["Properties"]["QueryString"]
+            for r in HUB["Resources"].values()
+            if r["Type"] == "AWS::Logs::QueryDefinition"
+        ]
+        self.assertTrue(any('fields.decision = "held"' in q for q in queries))
+
+
+class WithdrawalBudget(unittest.TestCase):
+    def test_max_withdrawals_reaches_both_functions_as_MAX_WITHDRAWALS(self):
+        import re
+
+        parameter = HUB["Parameters"]["MaxWithdrawals"]
+        self.assertEqual(parameter["Type"], "String")
+        # Empty: the variable is unset for the functions (empty counts as
+        # unset), which then use the default budget.
+        self.assertEqual(parameter["Default"], "")
+        pattern = parameter["AllowedPattern"]
+        for good in ("", "0", "5", "250"):
+            self.assertTrue(re.fullmatch(pattern, good), good)
+        for bad in ("-1", "1.5", "five", " 5", "5,6"):
+            self.assertFalse(re.fullmatch(pattern, bad), bad)
+        env = plain(HUB["Globals"]["Function"]["Environment"]["Variables"])
+        self.assertEqual(env["MAX_WITHDRAWALS"], {"Ref": "MaxWithdrawals"})
+        functions = {n: r for n, r in HUB["Resources"].items() if r["Type"] == "AWS::Serverless::Function"}
+        self.assertEqual(set(functions), {"VpcTagHandler", "AttachmentHandler"})
+        for name, function in functions.items():
+            own = function["Properties"].get("Environment", {}).get("Variables", {})
+            with self.subTest(function=name):
+                self.assertNotIn("MAX_WITHDRAWALS", own, "the Globals value reaches it unchanged")
 
 
 if __name__ == "__main__":

@@ -166,8 +166,7 @@ async fn round(
     rounds.pending = summary(&plan, held);
     if plan.actions.is_empty() {
         if !plan.is_waiting() && held == 0 {
-            report.converged = true;
-            return Ok(Next::Done);
+            return Ok(settled(&plan, report));
         }
         progress(Progress::Waiting(&plan));
         return Ok(Next::Wait);
@@ -201,6 +200,24 @@ async fn round(
     }
     rounds.previous = Some(actions);
     Ok(Next::Again)
+}
+
+/// Nothing left to do: converged, unless withdrawals are held (a person
+/// decides: exit status 2).
+fn settled(plan: &Plan, report: &mut ApplyReport) -> Next {
+    let held: Vec<String> = plan
+        .findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::Held)
+        .map(|f| format!("{}: {}", f.subject, f.reason))
+        .collect();
+    if held.is_empty() {
+        report.converged = true;
+    } else {
+        report.error = Some(format!("withdrawals held: {}", held.join("; ")));
+        report.permanent = true;
+    }
+    Next::Done
 }
 
 /// Drops the creates of peerings this apply already requested; returns
@@ -265,7 +282,7 @@ fn summary(plan: &Plan, held: usize) -> String {
     }
 }
 
-/// The findings that say a peering is between states.
+/// The findings that say something is between states.
 pub fn waiting(plan: &Plan) -> impl Iterator<Item = &Finding> {
     plan.findings
         .iter()

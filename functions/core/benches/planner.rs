@@ -10,8 +10,9 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use tgw_peering_core::domain::{
-    AccountId, AttachmentId, Cidr, CidrState, GatewayRef, PeeringAttachment, PeeringState, Region,
-    RouteTableId, RouteTarget, StaticRoute, TransitGateway, TransitGatewayId, Vpc, VpcId,
+    AccountId, AttachmentId, AttachmentKind, Cidr, CidrState, Family, GatewayRef, LedgerList,
+    PeeringAttachment, PeeringState, PrefixListId, Region, RouteKind, RouteTableId, RouteTarget,
+    TgwAttachment, TgwRoute, TransitGateway, TransitGatewayId, Vpc, VpcId, MAX_LEDGER_ENTRIES,
 };
 use tgw_peering_core::observed::{Observed, RouteTableState};
 use tgw_peering_core::{plan, Config, MANAGED_TAG_KEY};
@@ -81,6 +82,7 @@ fn world(regions: usize, vpcs: usize) -> (Observed, Config) {
                 RouteTableId::parse(&format!("tgw-rtb-0{r:016x}")).unwrap(),
             ),
         });
+        state.account = Some(account.clone());
         state.vpcs = (0..vpcs)
             .map(|v| Vpc {
                 id: VpcId::parse(&format!("vpc-0{r:04x}{v:012x}")).unwrap(),
@@ -90,30 +92,55 @@ fn world(regions: usize, vpcs: usize) -> (Observed, Config) {
                 cidrs: vec![(vpc_cidr(r, v), CidrState::Associated)],
             })
             .collect();
+        // Every VPC attached, its CIDR propagated into the table.
+        let mut routes = Vec::new();
+        for v in 0..vpcs {
+            let id = AttachmentId::parse(&format!("tgw-attach-v{r:04x}{v:012x}")).unwrap();
+            state.attachments.push(TgwAttachment {
+                id: id.clone(),
+                kind: AttachmentKind::Vpc,
+                resource_id: format!("vpc-0{r:04x}{v:012x}"),
+                owner: Some(account.clone()),
+                state: "available".into(),
+                association: None,
+            });
+            let mut route = TgwRoute::static_to(vpc_cidr(r, v), RouteTarget::Attachment(id));
+            route.kind = RouteKind::Propagated;
+            routes.push(route);
+        }
         state.peerings = peerings
             .iter()
             .filter(|p| p.requester.region == *region || p.accepter.region == *region)
             .cloned()
             .collect();
-        // Half of every other Region's CIDRs are routed already.
-        let mut routes = Vec::new();
+        // Half of every other Region's CIDRs are routed already, and in
+        // the ledger.
         let mut associations = BTreeSet::new();
         for other in (0..regions).filter(|o| *o != r) {
             let id = peering_id(r.min(other), r.max(other));
             associations.insert(id.clone());
-            for v in (0..vpcs).step_by(2) {
-                routes.push(StaticRoute {
-                    cidr: vpc_cidr(other, v),
-                    target: RouteTarget::Attachment(id.clone()),
-                    state: "active".into(),
+            let routed: Vec<Cidr> = (0..vpcs).step_by(2).map(|v| vpc_cidr(other, v)).collect();
+            for c in &routed {
+                routes.push(TgwRoute::static_to(*c, RouteTarget::Attachment(id.clone())));
+            }
+            for (part, chunk) in routed.chunks(MAX_LEDGER_ENTRIES).enumerate() {
+                state.ledger.push(LedgerList {
+                    id: PrefixListId::parse(&format!("pl-0{r:02x}{other:02x}{part:04x}")).unwrap(),
+                    name: LedgerList::name_for(&names[other], Family::Ipv4, part),
+                    peer: names[other].clone(),
+                    family: Family::Ipv4,
+                    tag_key: "addToTransitGateway".into(),
+                    version: 1,
+                    max_entries: MAX_LEDGER_ENTRIES,
+                    state: "modify-complete".into(),
+                    entries: chunk.iter().map(|c| (*c, "vpc".to_owned())).collect(),
                 });
             }
         }
         state.route_table = Some(RouteTableState {
             id: RouteTableId::parse(&format!("tgw-rtb-0{r:016x}")).unwrap(),
-            static_routes: routes,
+            routes,
             associations,
-            truncated: false,
         });
     }
     (observed, Config::for_regions(names))

@@ -57,6 +57,11 @@ pub enum Error {
         source: Option<BoxError>,
     },
 
+    /// A write that was not attempted because one it depends on failed
+    /// (a route whose ledger entry could not be written): retryable.
+    #[error("not attempted: {reason}")]
+    Deferred { reason: String },
+
     /// A planned action that failed: the action, and why.
     #[error("{action}: {source}")]
     Action {
@@ -99,7 +104,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Aws { retryable, .. } => *retryable,
-            Error::Internal { .. } => true,
+            Error::Internal { .. } | Error::Deferred { .. } => true,
             Error::Action { source, .. } => source.is_retryable(),
             Error::Config(_) | Error::Resolve { .. } | Error::Decode { .. } | Error::Input(_) => {
                 false

@@ -1,11 +1,21 @@
-//! Applying a plan: peering and association actions first, one at a time,
-//! then route writes with a bounded number in flight.
+//! Applying a plan, phase by phase ([`Phase`]): peerings and associations
+//! one at a time; then the ledger's new entries; then route writes with a
+//! bounded number in flight; then the release of the entries of withdrawn
+//! routes.
+//!
+//! Crash safety: a route is created (or moved) only after its ledger entry
+//! is in, and an entry is released only after every withdrawal of its CIDR
+//! in the Region succeeded. A write that depends on a failed one is not
+//! attempted ([`Error::Deferred`], retryable): the next reconcile completes
+//! it, since every step is safe to repeat.
+
+use std::collections::BTreeSet;
 
 use futures::stream::{self, StreamExt};
 
-use crate::domain::{MANAGED_TAG_KEY, MANAGED_TAG_VALUE};
+use crate::domain::{Cidr, Region};
 use crate::error::Error;
-use crate::planner::{Action, Plan, Planned};
+use crate::planner::{Action, Phase, Plan, Planned};
 use crate::ports::{Ec2Clients, Outcome};
 
 /// Independent route writes in flight at once, per apply.
@@ -18,9 +28,9 @@ pub struct Executed {
     pub result: Result<Outcome, Error>,
 }
 
-/// How an action ended, in one word: `done`, `already_done` or `error`.
-/// The one place that names the result of a write, for audit lines, the
-/// CLI's report and its JSON.
+/// How an action ended, in one word: `done`, `already_done`, `conflict` or
+/// `error`. The one place that names the result of a write, for audit
+/// lines, the CLI's report and its JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ResultLabel {
@@ -28,7 +38,9 @@ pub enum ResultLabel {
     Done,
     /// The change was already in place: a repeat, not an error.
     AlreadyDone,
-    /// The call failed.
+    /// Nothing was written: something else holds the place.
+    Conflict,
+    /// The call failed, or was not attempted.
     Error,
 }
 
@@ -38,6 +50,7 @@ impl ResultLabel {
         match result {
             Ok(Outcome::Done) | Ok(Outcome::Created(_)) => ResultLabel::Done,
             Ok(Outcome::AlreadyDone(_)) => ResultLabel::AlreadyDone,
+            Ok(Outcome::Conflict(_)) => ResultLabel::Conflict,
             Err(_) => ResultLabel::Error,
         }
     }
@@ -46,6 +59,7 @@ impl ResultLabel {
         match self {
             ResultLabel::Done => "done",
             ResultLabel::AlreadyDone => "already_done",
+            ResultLabel::Conflict => "conflict",
             ResultLabel::Error => "error",
         }
     }
@@ -63,10 +77,10 @@ impl Executed {
         ResultLabel::of(&self.result)
     }
 
-    /// What a repeat or a failure said, if anything.
+    /// What a repeat, a conflict or a failure said, if anything.
     pub fn detail(&self) -> Option<String> {
         match &self.result {
-            Ok(Outcome::AlreadyDone(why)) => Some(why.clone()),
+            Ok(Outcome::AlreadyDone(why)) | Ok(Outcome::Conflict(why)) => Some(why.clone()),
             Err(e) => Some(e.to_string()),
             Ok(_) => None,
         }
@@ -101,31 +115,56 @@ impl Execution {
             .filter(|e| e.label() == ResultLabel::Done)
             .count()
     }
+
+    /// The (Region, CIDR) pairs of the ledger entries this execution failed
+    /// to add, and of the withdrawals that failed.
+    fn failed(&self, of: impl Fn(&Action) -> Vec<Cidr>) -> BTreeSet<(Region, Cidr)> {
+        self.executed
+            .iter()
+            .filter(|e| e.result.is_err())
+            .flat_map(|e| {
+                let region = e.planned.action.region().clone();
+                of(&e.planned.action)
+                    .into_iter()
+                    .map(move |c| (region.clone(), c))
+            })
+            .collect()
+    }
 }
 
-/// Applies a plan. Peering and association actions run first, one at a time;
-/// route writes then run with at most [`MAX_ROUTE_WRITES_IN_FLIGHT`] in flight.
-/// A failed action does not stop the others: every action is safe to repeat,
-/// so the next reconcile completes whatever is left.
+/// Applies a plan, phase by phase. A failed action does not stop the
+/// others, except those that depend on it (see the module's notes): every
+/// action is safe to repeat, so the next reconcile completes whatever is
+/// left.
 pub async fn execute(clients: &dyn Ec2Clients, plan: &Plan) -> Execution {
     execute_with(clients, plan, MAX_ROUTE_WRITES_IN_FLIGHT).await
 }
 
 /// [`execute`] with an explicit bound on concurrent route writes.
 pub async fn execute_with(clients: &dyn Ec2Clients, plan: &Plan, in_flight: usize) -> Execution {
-    let (routes, others): (Vec<&Planned>, Vec<&Planned>) =
-        plan.actions.iter().partition(|p| p.action.is_route_write());
+    let phase = |p: Phase| plan.actions.iter().filter(move |a| a.action.phase() == p);
     let mut out = Execution::default();
-    for planned in others {
+    for planned in phase(Phase::Peering).chain(phase(Phase::Ledger)) {
         let result = run(clients, &planned.action).await;
         out.executed.push(Executed {
             planned: planned.clone(),
             result,
         });
     }
+    let unrecorded = out.failed(ledger_additions);
+    let (routes, deferred): (Vec<Planned>, Vec<Planned>) = phase(Phase::Routes)
+        .cloned()
+        .partition(|p| !needs_entry(&p.action).is_some_and(|c| unrecorded.contains(&c)));
+    out.executed
+        .extend(deferred.into_iter().map(|planned| Executed {
+            planned,
+            result: Err(Error::Deferred {
+                reason: "its ledger entry could not be written first".to_owned(),
+            }),
+        }));
     // Owned items and an `async move` block keep the future `Send` for any
     // lifetime, so callers may run a reconcile on a spawned task.
-    let results: Vec<Executed> = stream::iter(routes.into_iter().cloned())
+    let results: Vec<Executed> = stream::iter(routes)
         .map(|planned| async move {
             let result = run(clients, &planned.action).await;
             Executed { planned, result }
@@ -134,7 +173,55 @@ pub async fn execute_with(clients: &dyn Ec2Clients, plan: &Plan, in_flight: usiz
         .collect()
         .await;
     out.executed.extend(results);
+    let kept = out.failed(withdrawn);
+    for planned in phase(Phase::Release) {
+        let Some(planned) = release_only(planned, &kept) else {
+            continue;
+        };
+        let result = run(clients, &planned.action).await;
+        out.executed.push(Executed { planned, result });
+    }
     out
+}
+
+/// The CIDRs whose ledger entries an action adds.
+fn ledger_additions(action: &Action) -> Vec<Cidr> {
+    match action {
+        Action::CreateLedger { entries, .. } => entries.iter().map(|e| e.cidr).collect(),
+        Action::UpdateLedger { add, .. } => add.iter().map(|e| e.cidr).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The CIDR a route withdrawal removes.
+fn withdrawn(action: &Action) -> Vec<Cidr> {
+    match action {
+        Action::DeleteRoute { cidr, .. } | Action::DeleteVpcRoute { cidr, .. } => vec![*cidr],
+        _ => Vec::new(),
+    }
+}
+
+/// The (Region, CIDR) whose ledger entry a route write needs first.
+fn needs_entry(action: &Action) -> Option<(Region, Cidr)> {
+    match action {
+        Action::CreateRoute { region, cidr, .. }
+        | Action::ReplaceRoute { region, cidr, .. }
+        | Action::CreateVpcRoute { region, cidr, .. } => Some((region.clone(), *cidr)),
+        _ => None,
+    }
+}
+
+/// A release without the CIDRs whose withdrawal failed; `None` when none
+/// is left to release.
+fn release_only(planned: &Planned, kept: &BTreeSet<(Region, Cidr)>) -> Option<Planned> {
+    let mut planned = planned.clone();
+    if let Action::ReleaseLedger { region, remove, .. } = &mut planned.action {
+        remove.retain(|c| !kept.contains(&(region.clone(), *c)));
+        if remove.is_empty() {
+            return None;
+        }
+    }
+    Some(planned)
 }
 
 /// Runs one action in its Region.
@@ -144,57 +231,5 @@ pub async fn execute_with(clients: &dyn Ec2Clients, plan: &Plan, in_flight: usiz
 /// [`Outcome::AlreadyDone`], not an error), or [`Error::Internal`] when the
 /// action's Region has no client.
 pub async fn run(clients: &dyn Ec2Clients, action: &Action) -> Result<Outcome, Error> {
-    let ec2 = clients.ec2(action.region())?;
-    match action {
-        Action::CreatePeering {
-            requester,
-            accepter,
-        } => {
-            let tags = vec![
-                (MANAGED_TAG_KEY.to_owned(), MANAGED_TAG_VALUE.to_owned()),
-                (
-                    "Name".to_owned(),
-                    format!("tgw-peering {} <-> {}", requester.region, accepter.region),
-                ),
-            ];
-            ec2.create_peering(&requester.transit_gateway_id, accepter, &tags)
-                .await
-                .map(Outcome::Created)
-        }
-        Action::AcceptPeering { attachment_id, .. } => ec2.accept_peering(attachment_id).await,
-        Action::DeletePeering { attachment_id, .. } => ec2.delete_peering(attachment_id).await,
-        Action::AssociateRouteTable {
-            route_table_id,
-            attachment_id,
-            ..
-        } => {
-            ec2.associate_route_table(route_table_id, attachment_id)
-                .await
-        }
-        Action::CreateRoute {
-            route_table_id,
-            cidr,
-            attachment_id,
-            ..
-        } => ec2.create_route(route_table_id, cidr, attachment_id).await,
-        Action::DeleteRoute {
-            route_table_id,
-            cidr,
-            ..
-        } => ec2.delete_route(route_table_id, cidr).await,
-        Action::CreateVpcRoute {
-            route_table_id,
-            cidr,
-            transit_gateway_id,
-            ..
-        } => {
-            ec2.create_vpc_route(route_table_id, cidr, transit_gateway_id)
-                .await
-        }
-        Action::DeleteVpcRoute {
-            route_table_id,
-            cidr,
-            ..
-        } => ec2.delete_vpc_route(route_table_id, cidr).await,
-    }
+    clients.ec2(action.region())?.apply(action).await
 }

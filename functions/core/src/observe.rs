@@ -1,15 +1,20 @@
 //! Reading the observed state of every managed Region: one call per
 //! resource type per Region (and its pages), all Regions concurrently.
 
+use std::collections::BTreeSet;
+
 use crate::config::Config;
+use crate::domain::TgwAttachment;
 use crate::error::Error;
 use crate::observed::{resolve_gateway, Observed, RegionState, RouteTableState};
 use crate::ports::{Ec2Clients, Ec2Region};
 
-/// Reads every managed Region concurrently: per Region one call per resource
-/// type (transit gateways, VPCs, peering attachments, and VPC route tables
-/// when `MANAGE_VPC_ROUTES` is on) and, for the selected route table, one
-/// static-route search and one association listing.
+/// Reads every managed Region concurrently. Per Region: the account (STS,
+/// once per process), transit gateways, VPCs, peering attachments and
+/// ledger lists (and VPC route tables when `MANAGE_VPC_ROUTES` is on);
+/// then, for the selected gateway, its attachments and its route table's
+/// routes. A no-op reconcile of a Region whose ledger is one list costs 7
+/// EC2 reads, plus one per extra page and per extra list.
 ///
 /// # Errors
 /// The first read that fails (an [`Error::Aws`], retryable or not), or
@@ -34,33 +39,59 @@ async fn read_region(ec2: &dyn Ec2Region, config: &Config) -> Result<RegionState
             Ok(None)
         }
     };
-    let (transit_gateways, vpcs, peerings, vpc_route_tables) = futures::try_join!(
+    let (account, transit_gateways, vpcs, peerings, ledger, vpc_route_tables) = futures::try_join!(
+        ec2.account(),
         ec2.transit_gateways(),
         ec2.vpcs(),
         ec2.peering_attachments(),
+        ec2.ledger(),
         vpc_route_tables
     )?;
-    // When no gateway can be selected, the planner reports why.
-    let route_table = match resolve_gateway(ec2.region(), &transit_gateways, config) {
-        Ok(gw) => {
-            let (search, associations) = futures::try_join!(
-                ec2.static_routes(&gw.route_table_id),
-                ec2.associations(&gw.route_table_id)
-            )?;
-            Some(RouteTableState {
-                id: gw.route_table_id,
-                static_routes: search.routes,
-                associations,
-                truncated: search.truncated,
-            })
-        }
-        Err(_) => None,
-    };
-    Ok(RegionState {
+    let mut state = RegionState {
+        account: Some(account),
         transit_gateways,
         vpcs,
         peerings,
-        route_table,
+        attachments: Vec::new(),
+        route_table: None,
+        ledger,
         vpc_route_tables,
-    })
+    };
+    // When no gateway can be selected, the planner reports why.
+    if let Ok(gw) = resolve_gateway(
+        ec2.region(),
+        &state.transit_gateways,
+        state.account.as_ref(),
+        config,
+    ) {
+        let (routes, attachments) = futures::try_join!(
+            ec2.routes(&gw.route_table_id),
+            ec2.attachments(&gw.transit_gateway_id)
+        )?;
+        let associations = associated_with(&attachments, &gw.route_table_id);
+        state.route_table = Some(RouteTableState {
+            id: gw.route_table_id,
+            routes,
+            associations,
+        });
+        state.attachments = attachments;
+    }
+    Ok(state)
+}
+
+/// The attachments associated (or associating) with `table`.
+fn associated_with(
+    attachments: &[TgwAttachment],
+    table: &crate::domain::RouteTableId,
+) -> BTreeSet<crate::domain::AttachmentId> {
+    attachments
+        .iter()
+        .filter(|a| {
+            a.association.as_ref().is_some_and(|s| {
+                &s.route_table_id == table
+                    && matches!(s.state.as_str(), "associated" | "associating")
+            })
+        })
+        .map(|a| a.id.clone())
+        .collect()
 }

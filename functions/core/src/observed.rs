@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::domain::{
-    AccountId, AttachmentId, GatewayRef, PeeringAttachment, Region, RouteTableId, StaticRoute,
-    TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
+    AccountId, AttachmentId, GatewayRef, LedgerList, PeeringAttachment, Region, RouteTableId,
+    TgwAttachment, TgwRoute, TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
 };
 use crate::error::Error;
 
@@ -21,15 +21,27 @@ pub struct Observed {
 /// What was read in one Region.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegionState {
+    /// The account the Region's clients act in (its role's, or the hub's):
+    /// only its own transit gateways are candidates.
+    #[serde(default)]
+    pub account: Option<AccountId>,
     pub transit_gateways: Vec<TransitGateway>,
     /// Every VPC of the Region, tagged or not: an untagged VPC's CIDRs prove
     /// which routes the tool may withdraw.
     pub vpcs: Vec<Vpc>,
     /// The peering attachments as this Region reports them.
     pub peerings: Vec<PeeringAttachment>,
+    /// Every attachment of the selected transit gateway (VPCs, peerings,
+    /// VPNs…), with its association; empty when no gateway could be selected.
+    #[serde(default)]
+    pub attachments: Vec<TgwAttachment>,
     /// The route table of the selected transit gateway; `None` when no
     /// gateway could be selected (the planner reports why).
     pub route_table: Option<RouteTableState>,
+    /// The tool's ledger lists in this Region (tagged
+    /// `tgw-peering:managed=true`), with their entries.
+    #[serde(default)]
+    pub ledger: Vec<LedgerList>,
     /// Every route table of every VPC of the Region (one paginated
     /// `DescribeRouteTables`), read only when `MANAGE_VPC_ROUTES` is on;
     /// `None` when not read.
@@ -37,15 +49,25 @@ pub struct RegionState {
     pub vpc_route_tables: Option<Vec<VpcRouteTable>>,
 }
 
-/// One transit gateway route table: its static routes and associations.
+/// One transit gateway route table: every route (every page, static and
+/// propagated) and its associations.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RouteTableState {
     pub id: RouteTableId,
-    pub static_routes: Vec<StaticRoute>,
+    pub routes: Vec<TgwRoute>,
     /// Attachments associated (or associating) with this table.
     pub associations: BTreeSet<AttachmentId>,
-    /// True when AWS said more static routes exist than one search returns.
-    pub truncated: bool,
+}
+
+impl RouteTableState {
+    /// An empty table.
+    pub fn empty(id: RouteTableId) -> Self {
+        Self {
+            id,
+            routes: Vec::new(),
+            associations: BTreeSet::new(),
+        }
+    }
 }
 
 /// The transit gateway and route table the tool manages in one Region.
@@ -70,11 +92,17 @@ impl Gateway {
 /// Picks the Region's transit gateway and route table.
 ///
 /// The configured gateway if any (it must exist), else the only `available`
-/// one; several and none configured is an error, never a guess. The route
-/// table is the configured one, else the gateway's default association table.
+/// one owned by `account` (the Region's own; a gateway shared from another
+/// account through AWS RAM is listed too, but cannot be peered or managed);
+/// several and none configured is an error, never a guess. The route table
+/// is the configured one, else the gateway's default association table.
+///
+/// # Errors
+/// [`Error::Resolve`] naming the Region and what to configure.
 pub fn resolve_gateway(
     region: &Region,
     gateways: &[TransitGateway],
+    account: Option<&AccountId>,
     config: &Config,
 ) -> Result<Gateway, Error> {
     let err = |message: String| Error::Resolve {
@@ -88,13 +116,19 @@ pub fn resolve_gateway(
             ))
         })?,
         None => {
-            let available: Vec<&TransitGateway> =
-                gateways.iter().filter(|g| g.state == "available").collect();
+            let own = |g: &&TransitGateway| {
+                account.is_none_or(|a| g.owner_id.as_ref().is_none_or(|o| o == a))
+            };
+            let available: Vec<&TransitGateway> = gateways
+                .iter()
+                .filter(|g| g.state == "available")
+                .filter(own)
+                .collect();
             match available.as_slice() {
                 [one] => *one,
                 [] => {
                     return Err(err(
-                        "no available transit gateway; create one or set TRANSIT_GATEWAY_IDS"
+                        "no available transit gateway owned by the Region's account; create one or set TRANSIT_GATEWAY_IDS"
                             .to_owned(),
                     ))
                 }
@@ -183,7 +217,7 @@ mod tests {
             tgw("tgw-1", "available", Some("tgw-rtb-1")),
             tgw("tgw-2", "deleted", None),
         ];
-        let g = resolve_gateway(&r, &gws, &config()).unwrap();
+        let g = resolve_gateway(&r, &gws, None, &config()).unwrap();
         assert_eq!(g.transit_gateway_id.as_str(), "tgw-1");
         assert_eq!(g.route_table_id.as_str(), "tgw-rtb-1");
     }
@@ -195,7 +229,7 @@ mod tests {
             tgw("tgw-1", "available", Some("tgw-rtb-1")),
             tgw("tgw-2", "available", Some("tgw-rtb-2")),
         ];
-        let err = resolve_gateway(&r, &gws, &config())
+        let err = resolve_gateway(&r, &gws, None, &config())
             .unwrap_err()
             .to_string();
         assert!(err.contains("TRANSIT_GATEWAY_IDS"), "{err}");
@@ -204,7 +238,7 @@ mod tests {
         c.transit_gateway_ids
             .insert(r.clone(), TransitGatewayId::parse("tgw-2").unwrap());
         assert_eq!(
-            resolve_gateway(&r, &gws, &c)
+            resolve_gateway(&r, &gws, None, &c)
                 .unwrap()
                 .route_table_id
                 .as_str(),
@@ -215,17 +249,39 @@ mod tests {
     #[test]
     fn no_gateway_or_no_route_table_is_a_clear_error() {
         let r = Region::parse("us-east-1").unwrap();
-        assert!(resolve_gateway(&r, &[], &config()).is_err());
-        let err = resolve_gateway(&r, &[tgw("tgw-1", "available", None)], &config())
+        assert!(resolve_gateway(&r, &[], None, &config()).is_err());
+        let err = resolve_gateway(&r, &[tgw("tgw-1", "available", None)], None, &config())
             .unwrap_err()
             .to_string();
         assert!(err.contains("ROUTE_TABLE_IDS"), "{err}");
         let mut c = config();
         c.transit_gateway_ids
             .insert(r.clone(), TransitGatewayId::parse("tgw-9").unwrap());
-        let err = resolve_gateway(&r, &[tgw("tgw-1", "available", Some("tgw-rtb-1"))], &c)
-            .unwrap_err()
-            .to_string();
+        let err = resolve_gateway(
+            &r,
+            &[tgw("tgw-1", "available", Some("tgw-rtb-1"))],
+            None,
+            &c,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("tgw-9"), "{err}");
+    }
+
+    #[test]
+    fn a_gateway_shared_from_another_account_is_no_candidate() {
+        let r = Region::parse("us-east-1").unwrap();
+        let own = AccountId::parse("123456789012").unwrap();
+        let mut mine = tgw("tgw-1", "available", Some("tgw-rtb-1"));
+        mine.owner_id = Some(own.clone());
+        let mut shared = tgw("tgw-2", "available", Some("tgw-rtb-2"));
+        shared.owner_id = Some(AccountId::parse("999999999999").unwrap());
+        let g = resolve_gateway(&r, &[mine, shared.clone()], Some(&own), &config()).unwrap();
+        assert_eq!(g.transit_gateway_id.as_str(), "tgw-1");
+        let err = resolve_gateway(&r, &[shared], Some(&own), &config()).unwrap_err();
+        assert!(
+            err.to_string().contains("owned by the Region's account"),
+            "{err}"
+        );
     }
 }

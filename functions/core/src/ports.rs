@@ -3,98 +3,117 @@
 //! without a network. The AWS adapters (`crate::aws`) implement them; nothing
 //! here knows about the handler.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
 use crate::domain::{
-    AccountId, AttachmentId, Cidr, GatewayRef, PeeringAttachment, Region, RouteTableId,
-    StaticRoute, TransitGateway, TransitGatewayId, Vpc, VpcRouteTable, VpcRouteTableId,
+    AccountId, AttachmentId, LedgerList, PeeringAttachment, Region, RouteTableId, TgwAttachment,
+    TgwRoute, TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
 };
 use crate::error::Error;
 use crate::events::{OutEvent, Recheck};
+use crate::planner::Action;
 
 /// How a write ended when it did not fail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// The call made the change.
     Done,
-    /// The call created this peering attachment.
-    Created(AttachmentId),
-    /// The change was already in place (`RouteAlreadyExists`, an attachment
-    /// already accepted or associated…): a repeat, not an error.
+    /// The call created this resource (a peering attachment, a ledger list).
+    Created(String),
+    /// The change was already in place (`RouteAlreadyExists` for the same
+    /// route, an attachment already accepted or associated, a peering that
+    /// already links the two gateways…): a repeat, not an error.
     AlreadyDone(String),
-}
-
-/// The static routes of a route table, as one search returns them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RouteSearch {
-    pub routes: Vec<StaticRoute>,
-    /// AWS returns at most 1,000 routes per search and says when there are more.
-    pub truncated: bool,
+    /// Nothing was written because something else holds the place (a route
+    /// for the CIDR toward another target): reported as a conflict.
+    Conflict(String),
 }
 
 /// The EC2 API of one Region.
+///
+/// Reads are one call per resource type (and its pages). Every method
+/// fails with an [`Error::Aws`] (retryable or not) when AWS refuses or
+/// cannot be reached, and with an [`Error::Decode`] when its answer does
+/// not decode.
 #[async_trait]
 pub trait Ec2Region: Send + Sync {
     fn region(&self) -> &Region;
 
-    // Reads: one call per resource type (plus pages).
+    /// The account the Region's clients act in (STS `GetCallerIdentity`
+    /// with the Region's credentials, asked once).
+    ///
+    /// # Errors
+    /// As the trait says.
+    async fn account(&self) -> Result<AccountId, Error>;
+
+    /// `DescribeTransitGateways`.
+    ///
+    /// # Errors
+    /// As the trait says.
     async fn transit_gateways(&self) -> Result<Vec<TransitGateway>, Error>;
+
+    /// `DescribeVpcs`: the account's own VPCs, with every CIDR block.
+    ///
+    /// # Errors
+    /// As the trait says.
     async fn vpcs(&self) -> Result<Vec<Vpc>, Error>;
+
+    /// `DescribeTransitGatewayPeeringAttachments`: peerings between two
+    /// transit gateways (a peering with a Cloud WAN core network has no
+    /// gateway on one side and is left out).
+    ///
+    /// # Errors
+    /// As the trait says.
     async fn peering_attachments(&self) -> Result<Vec<PeeringAttachment>, Error>;
-    async fn static_routes(&self, route_table: &RouteTableId) -> Result<RouteSearch, Error>;
-    async fn associations(
-        &self,
-        route_table: &RouteTableId,
-    ) -> Result<BTreeSet<AttachmentId>, Error>;
-    /// Every route table of every VPC of the Region, with its routes
-    /// (`DescribeRouteTables`, paginated).
+
+    /// `DescribeTransitGatewayAttachments` of one gateway: every attachment
+    /// with its type, resource, owner, state and association.
+    ///
+    /// # Errors
+    /// As the trait says.
+    async fn attachments(&self, tgw: &TransitGatewayId) -> Result<Vec<TgwAttachment>, Error>;
+
+    /// `SearchTransitGatewayRoutes`, every page: the static and propagated
+    /// routes of a table that are not on their way out.
+    ///
+    /// # Errors
+    /// As the trait says.
+    async fn routes(&self, table: &RouteTableId) -> Result<Vec<TgwRoute>, Error>;
+
+    /// `DescribeManagedPrefixLists` and `GetManagedPrefixListEntries`: the
+    /// tool's ledger lists (tagged `tgw-peering:managed=true`) with their
+    /// entries.
+    ///
+    /// # Errors
+    /// As the trait says.
+    async fn ledger(&self) -> Result<Vec<LedgerList>, Error>;
+
+    /// `DescribeRouteTables`, every page: every route table of every VPC of
+    /// the Region, with its routes.
+    ///
+    /// # Errors
+    /// As the trait says.
     async fn vpc_route_tables(&self) -> Result<Vec<VpcRouteTable>, Error>;
 
-    // Writes.
-    async fn create_peering(
-        &self,
-        requester: &TransitGatewayId,
-        accepter: &GatewayRef,
-        tags: &[(String, String)],
-    ) -> Result<AttachmentId, Error>;
-    async fn accept_peering(&self, attachment: &AttachmentId) -> Result<Outcome, Error>;
-    async fn delete_peering(&self, attachment: &AttachmentId) -> Result<Outcome, Error>;
-    async fn associate_route_table(
-        &self,
-        route_table: &RouteTableId,
-        attachment: &AttachmentId,
-    ) -> Result<Outcome, Error>;
-    async fn create_route(
-        &self,
-        route_table: &RouteTableId,
-        cidr: &Cidr,
-        attachment: &AttachmentId,
-    ) -> Result<Outcome, Error>;
-    async fn delete_route(&self, route_table: &RouteTableId, cidr: &Cidr)
-        -> Result<Outcome, Error>;
-    /// `CreateRoute` in a VPC route table toward a transit gateway;
-    /// `RouteAlreadyExists` is a repeat.
-    async fn create_vpc_route(
-        &self,
-        route_table: &VpcRouteTableId,
-        cidr: &Cidr,
-        transit_gateway: &TransitGatewayId,
-    ) -> Result<Outcome, Error>;
-    /// `DeleteRoute` from a VPC route table; `InvalidRoute.NotFound` is a repeat.
-    async fn delete_vpc_route(
-        &self,
-        route_table: &VpcRouteTableId,
-        cidr: &Cidr,
-    ) -> Result<Outcome, Error>;
+    /// Carries out one planned action in this Region. A change already in
+    /// place is an [`Outcome::AlreadyDone`]; a route AWS holds for another
+    /// target is an [`Outcome::Conflict`].
+    ///
+    /// # Errors
+    /// As the trait says.
+    async fn apply(&self, action: &Action) -> Result<Outcome, Error>;
 }
 
 /// Hands out the EC2 API of each managed Region. One factory builds every
-/// Region's clients, so a Region may later use different credentials (an
-/// assumed role in another account) without the callers knowing.
+/// Region's clients, so a Region may use different credentials (an assumed
+/// role in another account) without the callers knowing.
 pub trait Ec2Clients: Send + Sync {
+    /// The EC2 API of `region`.
+    ///
+    /// # Errors
+    /// [`Error::Internal`] when no client was built for the Region.
     fn ec2(&self, region: &Region) -> Result<Arc<dyn Ec2Region>, Error>;
 }
 
@@ -127,4 +146,12 @@ pub trait Identity: Send + Sync {
     /// # Errors
     /// [`Error::Aws`] when STS cannot be asked.
     async fn account(&self) -> Result<AccountId, Error>;
+}
+
+/// The attachment id a peering create answered with, if it created one.
+pub fn created_attachment(outcome: &Outcome) -> Option<AttachmentId> {
+    match outcome {
+        Outcome::Created(id) => AttachmentId::parse(id).ok(),
+        _ => None,
+    }
 }

@@ -21,11 +21,12 @@ use futures::FutureExt;
 use serde_json::Value;
 use tgw_peering::commands::{apply, ApplyOptions, Session};
 use tgw_peering_core::domain::{
-    AttachmentId, Cidr, GatewayRef, PeeringAttachment, Region, RouteTableId, TransitGateway,
-    TransitGatewayId, Vpc, VpcRouteTable, VpcRouteTableId,
+    AccountId, LedgerList, PeeringAttachment, Region, RouteTableId, TgwAttachment, TgwRoute,
+    TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
 };
 use tgw_peering_core::handler::Handler;
-use tgw_peering_core::ports::{Ec2Clients, Ec2Region, Outcome, RouteSearch};
+use tgw_peering_core::planner::Action;
+use tgw_peering_core::ports::{Ec2Clients, Ec2Region, Outcome};
 use tgw_peering_core::{plan, Error};
 use tgw_peering_tests::{
     config, end_state, tag_event, tagged_world as world, Emulator, EndState, EventPlumbing,
@@ -222,6 +223,9 @@ impl Ec2Region for CrashingRegion {
     fn region(&self) -> &Region {
         self.inner.region()
     }
+    async fn account(&self) -> Result<AccountId, Error> {
+        self.inner.account().await
+    }
     async fn transit_gateways(&self) -> Result<Vec<TransitGateway>, Error> {
         self.inner.transit_gateways().await
     }
@@ -231,65 +235,21 @@ impl Ec2Region for CrashingRegion {
     async fn peering_attachments(&self) -> Result<Vec<PeeringAttachment>, Error> {
         self.inner.peering_attachments().await
     }
-    async fn static_routes(&self, rt: &RouteTableId) -> Result<RouteSearch, Error> {
-        self.inner.static_routes(rt).await
+    async fn attachments(&self, tgw: &TransitGatewayId) -> Result<Vec<TgwAttachment>, Error> {
+        self.inner.attachments(tgw).await
     }
-    async fn associations(&self, rt: &RouteTableId) -> Result<BTreeSet<AttachmentId>, Error> {
-        self.inner.associations(rt).await
+    async fn routes(&self, rt: &RouteTableId) -> Result<Vec<TgwRoute>, Error> {
+        self.inner.routes(rt).await
     }
-    async fn create_peering(
-        &self,
-        requester: &TransitGatewayId,
-        accepter: &GatewayRef,
-        tags: &[(String, String)],
-    ) -> Result<AttachmentId, Error> {
-        self.write();
-        self.inner.create_peering(requester, accepter, tags).await
-    }
-    async fn accept_peering(&self, a: &AttachmentId) -> Result<Outcome, Error> {
-        self.write();
-        self.inner.accept_peering(a).await
-    }
-    async fn delete_peering(&self, a: &AttachmentId) -> Result<Outcome, Error> {
-        self.write();
-        self.inner.delete_peering(a).await
-    }
-    async fn associate_route_table(
-        &self,
-        rt: &RouteTableId,
-        a: &AttachmentId,
-    ) -> Result<Outcome, Error> {
-        self.write();
-        self.inner.associate_route_table(rt, a).await
-    }
-    async fn create_route(
-        &self,
-        rt: &RouteTableId,
-        cidr: &Cidr,
-        a: &AttachmentId,
-    ) -> Result<Outcome, Error> {
-        self.write();
-        self.inner.create_route(rt, cidr, a).await
-    }
-    async fn delete_route(&self, rt: &RouteTableId, cidr: &Cidr) -> Result<Outcome, Error> {
-        self.write();
-        self.inner.delete_route(rt, cidr).await
+    async fn ledger(&self) -> Result<Vec<LedgerList>, Error> {
+        self.inner.ledger().await
     }
     async fn vpc_route_tables(&self) -> Result<Vec<VpcRouteTable>, Error> {
         self.inner.vpc_route_tables().await
     }
-    async fn create_vpc_route(
-        &self,
-        rt: &VpcRouteTableId,
-        cidr: &Cidr,
-        tgw: &TransitGatewayId,
-    ) -> Result<Outcome, Error> {
+    async fn apply(&self, action: &Action) -> Result<Outcome, Error> {
         self.write();
-        self.inner.create_vpc_route(rt, cidr, tgw).await
-    }
-    async fn delete_vpc_route(&self, rt: &VpcRouteTableId, cidr: &Cidr) -> Result<Outcome, Error> {
-        self.write();
-        self.inner.delete_vpc_route(rt, cidr).await
+        self.inner.apply(action).await
     }
 }
 

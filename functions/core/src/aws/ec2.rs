@@ -1,31 +1,41 @@
 //! EC2 in one Region: the [`Ec2Region`] port on the SDK's client. The
-//! reads are in `ec2_read`, the writes in `ec2_write`.
+//! reads are in `ec2_read` and `ledger_read`, the writes in `ec2_write`
+//! and `ledger_write`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ec2::types::{Filter, Tag};
 use aws_sdk_ec2::Client;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use tokio::sync::OnceCell;
 
-use super::errors::aws_error;
+use super::errors::{aws_error, decode};
 use crate::domain::{
-    AttachmentId, Cidr, GatewayRef, PeeringAttachment, Region, RouteTableId, TransitGateway,
-    TransitGatewayId, Vpc, VpcRouteTable, VpcRouteTableId,
+    AccountId, LedgerList, PeeringAttachment, Region, RouteTableId, TgwAttachment, TgwRoute,
+    TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
 };
 use crate::error::Error;
-use crate::ports::{Ec2Region, Outcome, RouteSearch};
+use crate::planner::Action;
+use crate::ports::{Ec2Region, Outcome};
 
-/// EC2 in one Region.
+/// EC2 in one Region, and STS with the same credentials (for the account).
 pub struct AwsEc2 {
     pub(super) region: Region,
     pub(super) client: Client,
+    sts: aws_sdk_sts::Client,
+    account: OnceCell<AccountId>,
 }
 
 impl AwsEc2 {
-    pub(super) fn new(region: Region, client: Client) -> Self {
-        Self { region, client }
+    pub(super) fn new(region: Region, client: Client, sts: aws_sdk_sts::Client) -> Self {
+        Self {
+            region,
+            client,
+            sts,
+            account: OnceCell::new(),
+        }
     }
 
     pub(super) fn err<E>(&self, operation: &'static str, e: SdkError<E, HttpResponse>) -> Error
@@ -33,6 +43,22 @@ impl AwsEc2 {
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         aws_error(&self.region, operation, e)
+    }
+
+    async fn caller_account(&self) -> Result<AccountId, Error> {
+        let out = self
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| aws_error(&self.region, "GetCallerIdentity", e))?;
+        let account = out.account().unwrap_or_default();
+        decode(
+            &self.region,
+            "GetCallerIdentity",
+            "an account ID",
+            AccountId::parse(account),
+        )
     }
 }
 
@@ -59,6 +85,13 @@ impl Ec2Region for AwsEc2 {
         &self.region
     }
 
+    async fn account(&self) -> Result<AccountId, Error> {
+        self.account
+            .get_or_try_init(|| self.caller_account())
+            .await
+            .cloned()
+    }
+
     async fn transit_gateways(&self) -> Result<Vec<TransitGateway>, Error> {
         self.read_transit_gateways().await
     }
@@ -71,77 +104,23 @@ impl Ec2Region for AwsEc2 {
         self.read_peering_attachments().await
     }
 
-    async fn static_routes(&self, route_table: &RouteTableId) -> Result<RouteSearch, Error> {
-        self.read_static_routes(route_table).await
+    async fn attachments(&self, tgw: &TransitGatewayId) -> Result<Vec<TgwAttachment>, Error> {
+        self.read_attachments(tgw).await
     }
 
-    async fn associations(
-        &self,
-        route_table: &RouteTableId,
-    ) -> Result<BTreeSet<AttachmentId>, Error> {
-        self.read_associations(route_table).await
+    async fn routes(&self, table: &RouteTableId) -> Result<Vec<TgwRoute>, Error> {
+        self.read_routes(table).await
+    }
+
+    async fn ledger(&self) -> Result<Vec<LedgerList>, Error> {
+        self.read_ledger().await
     }
 
     async fn vpc_route_tables(&self) -> Result<Vec<VpcRouteTable>, Error> {
         self.read_vpc_route_tables().await
     }
 
-    async fn create_peering(
-        &self,
-        requester: &TransitGatewayId,
-        accepter: &GatewayRef,
-        tags: &[(String, String)],
-    ) -> Result<AttachmentId, Error> {
-        AwsEc2::create_peering(self, requester, accepter, tags).await
-    }
-
-    async fn accept_peering(&self, attachment: &AttachmentId) -> Result<Outcome, Error> {
-        AwsEc2::accept_peering(self, attachment).await
-    }
-
-    async fn delete_peering(&self, attachment: &AttachmentId) -> Result<Outcome, Error> {
-        AwsEc2::delete_peering(self, attachment).await
-    }
-
-    async fn associate_route_table(
-        &self,
-        route_table: &RouteTableId,
-        attachment: &AttachmentId,
-    ) -> Result<Outcome, Error> {
-        AwsEc2::associate_route_table(self, route_table, attachment).await
-    }
-
-    async fn create_route(
-        &self,
-        route_table: &RouteTableId,
-        cidr: &Cidr,
-        attachment: &AttachmentId,
-    ) -> Result<Outcome, Error> {
-        AwsEc2::create_route(self, route_table, cidr, attachment).await
-    }
-
-    async fn delete_route(
-        &self,
-        route_table: &RouteTableId,
-        cidr: &Cidr,
-    ) -> Result<Outcome, Error> {
-        AwsEc2::delete_route(self, route_table, cidr).await
-    }
-
-    async fn create_vpc_route(
-        &self,
-        route_table: &VpcRouteTableId,
-        cidr: &Cidr,
-        transit_gateway: &TransitGatewayId,
-    ) -> Result<Outcome, Error> {
-        AwsEc2::create_vpc_route(self, route_table, cidr, transit_gateway).await
-    }
-
-    async fn delete_vpc_route(
-        &self,
-        route_table: &VpcRouteTableId,
-        cidr: &Cidr,
-    ) -> Result<Outcome, Error> {
-        AwsEc2::delete_vpc_route(self, route_table, cidr).await
+    async fn apply(&self, action: &Action) -> Result<Outcome, Error> {
+        self.write(action).await
     }
 }

@@ -1,25 +1,23 @@
 //! The EC2 reads: one call per resource type (and its pages, through the
 //! SDK's paginators), each answer decoded into domain types.
 
-use std::collections::BTreeSet;
-
 use aws_sdk_ec2::types as ec2;
 
 use super::ec2::{filter, tags_of, AwsEc2};
 use super::errors::decode;
 use crate::domain::{
-    AccountId, AttachmentId, Cidr, CidrState, GatewayRef, PeeringAttachment, PeeringState, Region,
-    RouteTableId, RouteTarget, StaticRoute, TransitGateway, TransitGatewayId, Vpc, VpcId, VpcRoute,
-    VpcRouteTable, VpcRouteTableId, VpcRouteTarget,
+    AccountId, Association, AttachmentId, AttachmentKind, Cidr, CidrState, GatewayRef,
+    PeeringAttachment, PeeringState, PrefixListId, Region, RouteKind, RouteTableId, RouteTarget,
+    TgwAttachment, TgwRoute, TransitGateway, TransitGatewayId, Vpc, VpcId, VpcRoute, VpcRouteTable,
+    VpcRouteTableId, VpcRouteTarget,
 };
 use crate::error::Error;
-use crate::ports::RouteSearch;
 
 const TGWS: &str = "DescribeTransitGateways";
 const VPCS: &str = "DescribeVpcs";
 const PEERINGS: &str = "DescribeTransitGatewayPeeringAttachments";
 const SEARCH: &str = "SearchTransitGatewayRoutes";
-const ASSOCIATIONS: &str = "GetTransitGatewayRouteTableAssociations";
+const ATTACHMENTS: &str = "DescribeTransitGatewayAttachments";
 const ROUTE_TABLES: &str = "DescribeRouteTables";
 
 impl AwsEc2 {
@@ -110,7 +108,11 @@ impl AwsEc2 {
             .try_collect()
             .await
             .map_err(|e| self.err(PEERINGS, e))?;
-        items.iter().map(|p| self.peering(p)).collect()
+        items
+            .iter()
+            .filter(|p| between_gateways(p))
+            .map(|p| self.peering(p))
+            .collect()
     }
 
     fn peering(
@@ -157,44 +159,45 @@ impl AwsEc2 {
         })
     }
 
-    pub(super) async fn read_static_routes(
-        &self,
-        table: &RouteTableId,
-    ) -> Result<RouteSearch, Error> {
-        // One search, no MaxResults: AWS returns up to 1,000 routes and flags more.
-        let out = self
+    pub(super) async fn read_routes(&self, table: &RouteTableId) -> Result<Vec<TgwRoute>, Error> {
+        // Every page (at most 1,000 routes each); `Filters` is required, and
+        // these states are every route that is or will be in force.
+        let state = ec2::Filter::builder()
+            .name("state")
+            .values("active")
+            .values("blackhole")
+            .values("pending")
+            .build();
+        let items = self
             .client
             .search_transit_gateway_routes()
             .transit_gateway_route_table_id(table.as_str())
-            .filters(filter("type", "static"))
+            .filters(state)
+            .into_paginator()
+            .items()
             .send()
+            .try_collect()
             .await
             .map_err(|e| self.err(SEARCH, e))?;
         let mut routes = Vec::new();
-        for r in out.routes() {
-            if let Some(route) = self.static_route(r)? {
+        for r in &items {
+            if let Some(route) = self.route(r)? {
                 routes.push(route);
             }
         }
-        Ok(RouteSearch {
-            routes,
-            truncated: out.additional_routes_available().unwrap_or(false),
-        })
+        Ok(routes)
     }
 
-    /// A static route with a CIDR that is not on its way out, else `None`.
-    fn static_route(&self, r: &ec2::TransitGatewayRoute) -> Result<Option<StaticRoute>, Error> {
-        // Prefix-list routes have no CIDR and are never the tool's.
+    /// A route with a CIDR, static or propagated, else `None`.
+    fn route(&self, r: &ec2::TransitGatewayRoute) -> Result<Option<TgwRoute>, Error> {
         let Some(cidr) = r.destination_cidr_block() else {
             return Ok(None);
         };
         let state = r.state().map(|s| s.as_str().to_owned()).unwrap_or_default();
-        // A route on its way out is already gone for planning purposes.
-        if r.r#type().is_some_and(|t| t.as_str() != "static")
-            || matches!(state.as_str(), "deleting" | "deleted")
-        {
-            return Ok(None);
-        }
+        let kind = match r.r#type().map(|t| t.as_str()) {
+            Some("static") => RouteKind::Static,
+            _ => RouteKind::Propagated,
+        };
         let attachment = r
             .transit_gateway_attachments()
             .iter()
@@ -209,39 +212,58 @@ impl AwsEc2 {
             None if state == "blackhole" => RouteTarget::Blackhole,
             None => RouteTarget::Unknown,
         };
-        let cidr = decode(&self.region, SEARCH, "a CIDR block", Cidr::parse(cidr))?;
-        Ok(Some(StaticRoute {
-            cidr,
+        let prefix_list = r.prefix_list_id().and_then(|p| PrefixListId::parse(p).ok());
+        Ok(Some(TgwRoute {
+            cidr: decode(&self.region, SEARCH, "a CIDR block", Cidr::parse(cidr))?,
+            kind,
             target,
             state,
+            prefix_list,
         }))
     }
 
-    pub(super) async fn read_associations(
+    pub(super) async fn read_attachments(
         &self,
-        table: &RouteTableId,
-    ) -> Result<BTreeSet<AttachmentId>, Error> {
+        tgw: &TransitGatewayId,
+    ) -> Result<Vec<TgwAttachment>, Error> {
         let items = self
             .client
-            .get_transit_gateway_route_table_associations()
-            .transit_gateway_route_table_id(table.as_str())
+            .describe_transit_gateway_attachments()
+            .filters(filter("transit-gateway-id", tgw.as_str()))
             .into_paginator()
             .items()
             .send()
             .try_collect()
             .await
-            .map_err(|e| self.err(ASSOCIATIONS, e))?;
-        Ok(items
-            .into_iter()
-            .filter(|a| {
-                a.state()
-                    .is_some_and(|s| matches!(s.as_str(), "associated" | "associating"))
-            })
-            .filter_map(|a| {
-                a.transit_gateway_attachment_id()
-                    .and_then(|id| AttachmentId::parse(id).ok())
-            })
-            .collect())
+            .map_err(|e| self.err(ATTACHMENTS, e))?;
+        items.iter().map(|a| self.attachment(a)).collect()
+    }
+
+    fn attachment(&self, a: &ec2::TransitGatewayAttachment) -> Result<TgwAttachment, Error> {
+        let id = a.transit_gateway_attachment_id().unwrap_or_default();
+        let association = match a.association() {
+            Some(s) => s
+                .transit_gateway_route_table_id()
+                .and_then(|t| RouteTableId::parse(t).ok())
+                .map(|route_table_id| Association {
+                    route_table_id,
+                    state: s.state().map(|x| x.as_str().to_owned()).unwrap_or_default(),
+                }),
+            None => None,
+        };
+        Ok(TgwAttachment {
+            id: decode(
+                &self.region,
+                ATTACHMENTS,
+                "an attachment ID",
+                AttachmentId::parse(id),
+            )?,
+            kind: AttachmentKind::parse(a.resource_type().map(|t| t.as_str()).unwrap_or_default()),
+            resource_id: a.resource_id().unwrap_or_default().to_owned(),
+            owner: a.resource_owner_id().and_then(|o| AccountId::parse(o).ok()),
+            state: a.state().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+            association,
+        })
     }
 
     pub(super) async fn read_vpc_route_tables(&self) -> Result<Vec<VpcRouteTable>, Error> {
@@ -338,4 +360,13 @@ impl AwsEc2 {
             state: r.state().map(|s| s.as_str().to_owned()).unwrap_or_default(),
         }))
     }
+}
+
+/// A peering between two transit gateways: both sides name one. A peering
+/// with an AWS Cloud WAN core network names a `CoreNetworkId` instead
+/// (`PeeringTgwInfo`, every member optional): not the tool's to manage.
+fn between_gateways(p: &ec2::TransitGatewayPeeringAttachment) -> bool {
+    let gateway =
+        |i: Option<&ec2::PeeringTgwInfo>| i.and_then(|i| i.transit_gateway_id()).is_some();
+    gateway(p.requester_tgw_info()) && gateway(p.accepter_tgw_info())
 }

@@ -8,6 +8,8 @@ mod ec2;
 mod ec2_read;
 mod ec2_write;
 mod errors;
+mod ledger_read;
+mod ledger_write;
 mod manifest;
 mod services;
 
@@ -156,8 +158,9 @@ impl AwsClients {
                     );
                 }
                 let conf = builder.build();
+                let sts = sts_client(shared, r, roles.get(r), external_id);
                 let ec2: Arc<dyn Ec2Region> =
-                    Arc::new(AwsEc2::new(r.clone(), Client::from_conf(conf)));
+                    Arc::new(AwsEc2::new(r.clone(), Client::from_conf(conf), sts));
                 (r.clone(), ec2)
             })
             .collect();
@@ -168,6 +171,28 @@ impl AwsClients {
     pub fn counter(&self) -> &CallCounter {
         &self.counter
     }
+}
+
+/// STS in `region`, with the Region's credentials (its role's, if any).
+fn sts_client(
+    shared: &SdkConfig,
+    region: &Region,
+    role: Option<&RoleArn>,
+    external_id: Option<&str>,
+) -> aws_sdk_sts::Client {
+    let mut builder = aws_sdk_sts::config::Builder::from(shared)
+        .region(aws_config::Region::new(region.as_str().to_owned()));
+    if let Some(role) = role {
+        builder = builder.credentials_provider(
+            aws_sdk_sts::config::SharedCredentialsProvider::new(RoleCredentials {
+                role: role.clone(),
+                external_id: external_id.map(str::to_owned),
+                shared: shared.clone(),
+                provider: tokio::sync::OnceCell::new(),
+            }),
+        );
+    }
+    aws_sdk_sts::Client::from_conf(builder.build())
 }
 
 impl Ec2Clients for AwsClients {

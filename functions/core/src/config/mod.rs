@@ -12,8 +12,8 @@ use serde::Serialize;
 use crate::domain::{AccountId, Cidr, Region, RoleArn, RouteTableId, TransitGatewayId};
 
 use parse::{
-    parse_bool, parse_cidrs, parse_external_id, parse_queue_url, parse_region_map, parse_tag_key,
-    peering_regions,
+    parse_bool, parse_cidrs, parse_count, parse_external_id, parse_queue_url, parse_region_map,
+    parse_tag_key, peering_regions,
 };
 
 /// The default of `TAG_KEY`.
@@ -58,6 +58,11 @@ pub struct Config {
     /// `MANAGE_VPC_ROUTES` (default `false`): also write routes toward the
     /// transit gateway in the route tables of tagged VPCs (opt-in).
     pub manage_vpc_routes: bool,
+    /// `MAX_WITHDRAWALS` (a whole number, default none): the most routes one
+    /// reconcile may withdraw from one route table; unset, max(5, 20% of the
+    /// Region's ledger entries). Above it, nothing is withdrawn from that
+    /// table (`Withdrawal Held`).
+    pub max_withdrawals: Option<usize>,
     /// `PROTECTED_CIDRS` (comma list, default none): routes inside these
     /// blocks are never removed.
     pub protected_cidrs: Vec<Cidr>,
@@ -88,6 +93,7 @@ impl Config {
             route_table_ids: BTreeMap::new(),
             prune_routes: false,
             manage_vpc_routes: false,
+            max_withdrawals: None,
             protected_cidrs: Vec::new(),
             recheck_queue_url: None,
             event_bus_name: None,
@@ -107,6 +113,7 @@ impl Config {
         "ROUTE_TABLE_IDS",
         "PRUNE_ROUTES",
         "MANAGE_VPC_ROUTES",
+        "MAX_WITHDRAWALS",
         "PROTECTED_CIDRS",
         "RECHECK_QUEUE_URL",
         "EVENT_BUS_NAME",
@@ -153,6 +160,7 @@ impl Config {
             )?,
             prune_routes: parse_bool("PRUNE_ROUTES", get("PRUNE_ROUTES"))?,
             manage_vpc_routes: parse_bool("MANAGE_VPC_ROUTES", get("MANAGE_VPC_ROUTES"))?,
+            max_withdrawals: parse_count("MAX_WITHDRAWALS", get("MAX_WITHDRAWALS"))?,
             protected_cidrs: parse_cidrs("PROTECTED_CIDRS", get("PROTECTED_CIDRS"))?,
             recheck_queue_url: parse_queue_url(get("RECHECK_QUEUE_URL"))?,
             event_bus_name: get("EVENT_BUS_NAME"),

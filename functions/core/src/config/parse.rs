@@ -120,6 +120,19 @@ pub(super) fn parse_bool(var: &'static str, value: Option<String>) -> Result<boo
     }
 }
 
+/// A whole number (0 and up); unset is `None`.
+pub(super) fn parse_count(
+    var: &'static str,
+    value: Option<String>,
+) -> Result<Option<usize>, ConfigError> {
+    value
+        .map(|v| {
+            v.parse::<usize>()
+                .map_err(|_| ConfigError::new(var, format!("{v:?} is not a whole number")))
+        })
+        .transpose()
+}
+
 /// A comma list of CIDR blocks.
 pub(super) fn parse_cidrs(
     var: &'static str,

@@ -242,3 +242,21 @@ fn every_malformed_role_entry_names_the_variable_and_the_entry() {
     assert!(err.to_string().contains("IAM role ARN"), "{err}");
     assert!(err.to_string().contains("111111111111:role/"), "{err}");
 }
+
+#[test]
+fn max_withdrawals_is_a_whole_number_or_unset() {
+    let with = |v: &str| {
+        Config::from_lookup(|k| match k {
+            "PEERING_REGIONS" => Some("us-east-1,eu-west-1".into()),
+            "MAX_WITHDRAWALS" => Some(v.into()),
+            _ => None,
+        })
+    };
+    assert_eq!(with("").unwrap().max_withdrawals, None);
+    assert_eq!(with("0").unwrap().max_withdrawals, Some(0));
+    assert_eq!(with("250").unwrap().max_withdrawals, Some(250));
+    for bad in ["-1", "ten", "1.5"] {
+        let err = with(bad).unwrap_err();
+        assert_eq!(err.variable, "MAX_WITHDRAWALS", "{bad}");
+    }
+}

@@ -175,6 +175,13 @@ aws_id!(
     "VPC route table ID"
 );
 
+aws_id!(
+    /// A managed prefix list ID, `pl-…`.
+    PrefixListId,
+    "pl-",
+    "prefix list ID"
+);
+
 /// A 12-digit AWS account ID.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

@@ -7,20 +7,24 @@
 
 mod cidr;
 mod ids;
+mod ledger;
 mod peering;
 mod routes;
 mod vpc;
 
 pub use cidr::Cidr;
 pub use ids::{
-    AccountId, AttachmentId, ParseError, Region, RoleArn, RouteTableId, TransitGatewayId, VpcId,
-    VpcRouteTableId,
+    AccountId, AttachmentId, ParseError, PrefixListId, Region, RoleArn, RouteTableId,
+    TransitGatewayId, VpcId, VpcRouteTableId,
+};
+pub use ledger::{
+    Family, LedgerList, LEDGER_PEER_TAG, LEDGER_TAG_KEY_TAG, MAX_DESCRIPTION, MAX_LEDGER_ENTRIES,
 };
 pub use peering::{
-    GatewayRef, PeeringAttachment, PeeringPhase, PeeringState, TransitGateway, MANAGED_TAG_KEY,
-    MANAGED_TAG_VALUE,
+    peering_tags, GatewayRef, PeeringAttachment, PeeringPhase, PeeringState, TransitGateway,
+    MANAGED_TAG_KEY, MANAGED_TAG_VALUE,
 };
-pub use routes::{RouteTarget, StaticRoute};
+pub use routes::{Association, AttachmentKind, RouteKind, RouteTarget, TgwAttachment, TgwRoute};
 pub use vpc::{CidrState, Vpc, VpcRoute, VpcRouteTable, VpcRouteTarget, CREATE_ROUTE_ORIGIN};
 
 #[cfg(test)]

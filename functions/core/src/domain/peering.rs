@@ -11,6 +11,18 @@ use super::{AccountId, AttachmentId, Region, RouteTableId, TransitGatewayId};
 pub const MANAGED_TAG_KEY: &str = "tgw-peering:managed";
 pub const MANAGED_TAG_VALUE: &str = "true";
 
+/// The tags of a peering the tool requests: managed, and a `Name` that
+/// says which Regions it links.
+pub fn peering_tags(requester: &Region, accepter: &Region) -> Vec<(String, String)> {
+    vec![
+        (MANAGED_TAG_KEY.to_owned(), MANAGED_TAG_VALUE.to_owned()),
+        (
+            "Name".to_owned(),
+            format!("tgw-peering {requester} <-> {accepter}"),
+        ),
+    ]
+}
+
 /// The lifecycle state of a transit gateway peering attachment.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

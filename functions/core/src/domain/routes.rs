@@ -1,26 +1,156 @@
-//! Routes of transit gateway route tables.
+//! Routes and attachments of transit gateway route tables.
+
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::{AttachmentId, Cidr};
+use super::{AccountId, AttachmentId, Cidr, PrefixListId, RouteTableId, VpcId};
 
-/// Where a static route sends traffic.
+/// Where a route sends traffic.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "id")]
 pub enum RouteTarget {
     Attachment(AttachmentId),
-    /// A blackhole route (drops traffic).
+    /// A blackhole route (drops traffic): made so, or toward an attachment
+    /// that was deleted (AWS keeps the route and reports no attachment).
     Blackhole,
     /// The API returned no attachment: the route exists, its target cannot be
     /// proven. Such a route is never rewritten and never deleted.
     Unknown,
 }
 
-/// A static route of a transit gateway route table.
+impl fmt::Display for RouteTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RouteTarget::Attachment(id) => id.fmt(f),
+            RouteTarget::Blackhole => f.write_str("blackhole"),
+            RouteTarget::Unknown => f.write_str("an unreported target"),
+        }
+    }
+}
+
+/// How a route got into its table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RouteKind {
+    /// Made with `CreateTransitGatewayRoute` (by the tool or anyone else).
+    Static,
+    /// Propagated by an attachment (a VPC, a VPN, Direct Connect…), or an
+    /// entry of a prefix-list reference: never the tool's, never touched.
+    Propagated,
+}
+
+/// A route of a transit gateway route table, as `SearchTransitGatewayRoutes`
+/// returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StaticRoute {
+pub struct TgwRoute {
     pub cidr: Cidr,
+    pub kind: RouteKind,
     pub target: RouteTarget,
-    /// `active`, `blackhole`, …
+    /// `active`, `blackhole`, `pending`…
     pub state: String,
+    /// Set for the entries of a prefix-list reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix_list: Option<PrefixListId>,
+}
+
+impl TgwRoute {
+    /// A static route, `active` unless it is a blackhole.
+    pub fn static_to(cidr: Cidr, target: RouteTarget) -> Self {
+        let state = if target == RouteTarget::Blackhole {
+            "blackhole"
+        } else {
+            "active"
+        };
+        TgwRoute {
+            cidr,
+            kind: RouteKind::Static,
+            target,
+            state: state.to_owned(),
+            prefix_list: None,
+        }
+    }
+
+    pub fn is_static(&self) -> bool {
+        self.kind == RouteKind::Static
+    }
+}
+
+/// What a transit gateway attachment connects to (`ResourceType`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AttachmentKind {
+    Vpc,
+    Vpn,
+    DirectConnectGateway,
+    Connect,
+    Peering,
+    TgwPeering,
+    NetworkFunction,
+    /// A type this build does not know.
+    #[serde(untagged)]
+    Other(String),
+}
+
+impl AttachmentKind {
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "vpc" => Self::Vpc,
+            "vpn" => Self::Vpn,
+            "direct-connect-gateway" => Self::DirectConnectGateway,
+            "connect" => Self::Connect,
+            "peering" => Self::Peering,
+            "tgw-peering" => Self::TgwPeering,
+            "network-function" => Self::NetworkFunction,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+
+    pub fn is_peering(&self) -> bool {
+        matches!(self, Self::Peering | Self::TgwPeering)
+    }
+}
+
+/// The route table an attachment is associated with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Association {
+    pub route_table_id: RouteTableId,
+    /// `associating`, `associated`, `disassociating`, `disassociated`.
+    pub state: String,
+}
+
+/// An attachment of a transit gateway, as `DescribeTransitGatewayAttachments`
+/// lists it in the gateway's Region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TgwAttachment {
+    pub id: AttachmentId,
+    pub kind: AttachmentKind,
+    /// The VPC, VPN, gateway… it attaches (`ResourceId`).
+    pub resource_id: String,
+    /// The account that owns the resource (`ResourceOwnerId`).
+    pub owner: Option<AccountId>,
+    /// `pending`, `available`, `deleting`…
+    pub state: String,
+    pub association: Option<Association>,
+}
+
+impl TgwAttachment {
+    pub fn is_available(&self) -> bool {
+        self.state == "available"
+    }
+
+    /// The VPC of a VPC attachment.
+    pub fn vpc(&self) -> Option<VpcId> {
+        (self.kind == AttachmentKind::Vpc)
+            .then(|| VpcId::parse(&self.resource_id).ok())
+            .flatten()
+    }
+
+    /// On its way to `available`: waited for.
+    pub fn is_pending(&self) -> bool {
+        matches!(
+            self.state.as_str(),
+            "initiating" | "initiatingRequest" | "pendingAcceptance" | "pending" | "modifying"
+        )
+    }
 }

@@ -15,6 +15,7 @@ pub const PEERING_ACCEPTED: &str = "Peering Accepted";
 pub const ROUTES_CHANGED: &str = "Routes Changed";
 pub const ROUTE_CONFLICT: &str = "Route Conflict";
 pub const PEERING_STUCK: &str = "Peering Stuck";
+pub const WITHDRAWAL_HELD: &str = "Withdrawal Held";
 
 /// An event to publish: its detail-type and its detail. Serialized as
 /// `{"detail_type": …, "detail": {…}}` in reports.
@@ -33,6 +34,8 @@ pub enum OutEvent {
     RouteConflict(RouteConflict),
     #[serde(rename = "Peering Stuck")]
     PeeringStuck(PeeringStuck),
+    #[serde(rename = "Withdrawal Held")]
+    WithdrawalHeld(RouteConflict),
 }
 
 impl OutEvent {
@@ -45,6 +48,7 @@ impl OutEvent {
             OutEvent::RoutesChanged(_) => ROUTES_CHANGED,
             OutEvent::RouteConflict(_) => ROUTE_CONFLICT,
             OutEvent::PeeringStuck(_) => PEERING_STUCK,
+            OutEvent::WithdrawalHeld(_) => WITHDRAWAL_HELD,
         }
     }
 
@@ -60,6 +64,7 @@ impl OutEvent {
             OutEvent::RoutesChanged(d) => serde_json::to_value(d),
             OutEvent::RouteConflict(d) => serde_json::to_value(d),
             OutEvent::PeeringStuck(d) => serde_json::to_value(d),
+            OutEvent::WithdrawalHeld(d) => serde_json::to_value(d),
         }
     }
 
@@ -132,7 +137,9 @@ pub struct RoutesChanged {
     pub removed: Vec<Cidr>,
 }
 
-/// The detail of a [`ROUTE_CONFLICT`] event.
+/// The detail of a [`ROUTE_CONFLICT`] event, and of a [`WITHDRAWAL_HELD`]
+/// one (`subject`: the route table or ledger list held; `reason`: how many
+/// withdrawals, the budget, and how to let them through).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct RouteConflict {

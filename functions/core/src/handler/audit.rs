@@ -28,6 +28,10 @@ pub enum Decision {
     Recheck,
     /// A watcher chain gave up (`Peering Stuck`).
     Stuck,
+    /// Withdrawals held back by a safety rule (`Withdrawal Held`).
+    Held,
+    /// Done as asked, but traffic may not flow.
+    Warning,
 }
 
 impl Decision {
@@ -41,6 +45,8 @@ impl Decision {
             Decision::Dropped => "dropped",
             Decision::Recheck => "recheck",
             Decision::Stuck => "stuck",
+            Decision::Held => "held",
+            Decision::Warning => "warning",
         }
     }
 }
@@ -51,6 +57,8 @@ impl From<FindingKind> for Decision {
             FindingKind::Waiting => Decision::Waiting,
             FindingKind::Skip => Decision::Skip,
             FindingKind::Conflict => Decision::Conflict,
+            FindingKind::Held => Decision::Held,
+            FindingKind::Warning => Decision::Warning,
         }
     }
 }

@@ -103,6 +103,9 @@ impl Handler {
                 },
                 Ok(Outcome::Created(id)),
             ) => {
+                let Ok(id) = crate::domain::AttachmentId::parse(&id) else {
+                    return;
+                };
                 after.created = true;
                 after
                     .events
@@ -140,6 +143,14 @@ impl Handler {
                 after
                     .rechecks
                     .push(Recheck::first(attachment_id, region, seen, now, &inc.id));
+            }
+            (_, Ok(Outcome::Conflict(why))) => {
+                after.events.push(OutEvent::RouteConflict(RouteConflict {
+                    event_id: inc.id.clone(),
+                    region: Some(action.region().clone()),
+                    subject: action.to_string(),
+                    reason: why,
+                }));
             }
             // A retryable failure wins: the event comes back and every
             // step is safe to repeat. A permanent one is reported (the
@@ -202,13 +213,16 @@ fn audit_findings(inc: &Incoming, plan: &Plan, report: &mut HandleReport, after:
         let decision = Decision::from(f.kind);
         let record = AuditRecord::new(&inc.id, decision, decision.as_str(), &f.subject, &f.reason);
         report.record(record.in_region(f.region.as_ref()));
-        if f.kind == FindingKind::Conflict {
-            after.events.push(OutEvent::RouteConflict(RouteConflict {
-                event_id: inc.id.clone(),
-                region: f.region.clone(),
-                subject: f.subject.clone(),
-                reason: f.reason.clone(),
-            }));
+        let detail = || RouteConflict {
+            event_id: inc.id.clone(),
+            region: f.region.clone(),
+            subject: f.subject.clone(),
+            reason: f.reason.clone(),
+        };
+        match f.kind {
+            FindingKind::Conflict => after.events.push(OutEvent::RouteConflict(detail())),
+            FindingKind::Held => after.events.push(OutEvent::WithdrawalHeld(detail())),
+            _ => {}
         }
     }
 }

@@ -1,13 +1,22 @@
 //! The changes the planner asks for: one [`Action`] per AWS write, each
-//! [`Planned`] with the reason it is needed.
+//! [`Planned`] with the reason it is needed, and the [`Phase`] it runs in.
 
 use std::fmt;
 
 use serde::Serialize;
 
 use crate::domain::{
-    AttachmentId, Cidr, GatewayRef, Region, RouteTableId, TransitGatewayId, VpcRouteTableId,
+    AttachmentId, Cidr, Family, GatewayRef, PrefixListId, Region, RouteTableId, RouteTarget,
+    TransitGatewayId, VpcRouteTableId,
 };
+
+/// One entry of a ledger list: a peer Region's CIDR and the VPC it
+/// belongs to (the entry's description).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct LedgerEntry {
+    pub cidr: Cidr,
+    pub description: String,
+}
 
 /// A change to make in AWS.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -33,17 +42,69 @@ pub enum Action {
         route_table_id: RouteTableId,
         attachment_id: AttachmentId,
     },
+    /// Take a peering the tool created out of the gateway's default
+    /// association table, so that it can be associated with the managed one.
+    DisassociateRouteTable {
+        region: Region,
+        route_table_id: RouteTableId,
+        attachment_id: AttachmentId,
+    },
+    /// Create a ledger list (one peer Region, one address family, one part)
+    /// with its first entries.
+    CreateLedger {
+        region: Region,
+        peer: Region,
+        family: Family,
+        name: String,
+        tag_key: String,
+        max_entries: usize,
+        entries: Vec<LedgerEntry>,
+    },
+    /// Grow a ledger list to hold `max_entries`.
+    ResizeLedger {
+        region: Region,
+        prefix_list_id: PrefixListId,
+        max_entries: usize,
+    },
+    /// Add entries (before their routes are created) and remove entries
+    /// that no route depends on any more, at the version read.
+    UpdateLedger {
+        region: Region,
+        prefix_list_id: PrefixListId,
+        version: i64,
+        add: Vec<LedgerEntry>,
+        remove: Vec<Cidr>,
+    },
+    /// Remove the entries of routes this plan withdraws: run after the
+    /// route writes, and only for CIDRs whose withdrawals all succeeded.
+    ReleaseLedger {
+        region: Region,
+        prefix_list_id: PrefixListId,
+        version: i64,
+        remove: Vec<Cidr>,
+    },
     CreateRoute {
         region: Region,
         route_table_id: RouteTableId,
         cidr: Cidr,
         attachment_id: AttachmentId,
     },
-    DeleteRoute {
+    /// Point one of the tool's routes (a blackhole, or toward a peering that
+    /// was replaced) at the pair's peering.
+    ReplaceRoute {
         region: Region,
         route_table_id: RouteTableId,
         cidr: Cidr,
         attachment_id: AttachmentId,
+        from: RouteTarget,
+    },
+    /// Withdraw a route; `target` is where it went (a peering, or a
+    /// blackhole).
+    DeleteRoute {
+        region: Region,
+        route_table_id: RouteTableId,
+        cidr: Cidr,
+        target: RouteTarget,
     },
     /// A route in a VPC route table toward the Region's transit gateway
     /// (`MANAGE_VPC_ROUTES`).
@@ -61,6 +122,22 @@ pub enum Action {
     },
 }
 
+/// When an action runs within one execution. Each phase starts after the
+/// one before has ended, so that a route is created only once its ledger
+/// entry is in, and an entry comes out only after its route is gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Peerings and associations, one at a time.
+    Peering,
+    /// Ledger lists created, grown and given their new entries.
+    Ledger,
+    /// Route writes, independent of each other, several in flight.
+    Routes,
+    /// Ledger entries of withdrawn routes released.
+    Release,
+}
+
 impl Action {
     /// The Region whose API carries out the action.
     pub fn region(&self) -> &Region {
@@ -69,7 +146,13 @@ impl Action {
             Action::AcceptPeering { region, .. }
             | Action::DeletePeering { region, .. }
             | Action::AssociateRouteTable { region, .. }
+            | Action::DisassociateRouteTable { region, .. }
+            | Action::CreateLedger { region, .. }
+            | Action::ResizeLedger { region, .. }
+            | Action::UpdateLedger { region, .. }
+            | Action::ReleaseLedger { region, .. }
             | Action::CreateRoute { region, .. }
+            | Action::ReplaceRoute { region, .. }
             | Action::DeleteRoute { region, .. }
             | Action::CreateVpcRoute { region, .. }
             | Action::DeleteVpcRoute { region, .. } => region,
@@ -83,18 +166,45 @@ impl Action {
             Action::AcceptPeering { .. } => "accept_peering",
             Action::DeletePeering { .. } => "delete_peering",
             Action::AssociateRouteTable { .. } => "associate_route_table",
+            Action::DisassociateRouteTable { .. } => "disassociate_route_table",
+            Action::CreateLedger { .. } => "create_ledger",
+            Action::ResizeLedger { .. } => "resize_ledger",
+            Action::UpdateLedger { .. } => "update_ledger",
+            Action::ReleaseLedger { .. } => "release_ledger",
             Action::CreateRoute { .. } => "create_route",
+            Action::ReplaceRoute { .. } => "replace_route",
             Action::DeleteRoute { .. } => "delete_route",
             Action::CreateVpcRoute { .. } => "create_vpc_route",
             Action::DeleteVpcRoute { .. } => "delete_vpc_route",
         }
     }
 
+    /// The phase the action runs in.
+    pub fn phase(&self) -> Phase {
+        match self {
+            Action::CreatePeering { .. }
+            | Action::AcceptPeering { .. }
+            | Action::DeletePeering { .. }
+            | Action::AssociateRouteTable { .. }
+            | Action::DisassociateRouteTable { .. } => Phase::Peering,
+            Action::CreateLedger { .. }
+            | Action::ResizeLedger { .. }
+            | Action::UpdateLedger { .. } => Phase::Ledger,
+            Action::ReleaseLedger { .. } => Phase::Release,
+            _ => Phase::Routes,
+        }
+    }
+
     /// For a route write: its table, its CIDR, and whether it adds or
-    /// removes the route.
+    /// removes the route (a replacement adds it toward its new target).
     pub fn route_change(&self) -> Option<RouteChange> {
         let (table, cidr, direction) = match self {
             Action::CreateRoute {
+                route_table_id,
+                cidr,
+                ..
+            }
+            | Action::ReplaceRoute {
                 route_table_id,
                 cidr,
                 ..
@@ -140,15 +250,16 @@ impl Action {
         })
     }
 
-    /// Route writes are independent of each other and may run concurrently;
-    /// the other actions run first, one at a time.
+    /// Route writes are independent of each other and may run concurrently.
     pub fn is_route_write(&self) -> bool {
+        self.phase() == Phase::Routes
+    }
+
+    /// True for a write that withdraws a route (counted by the budget).
+    pub fn is_withdrawal(&self) -> bool {
         matches!(
             self,
-            Action::CreateRoute { .. }
-                | Action::DeleteRoute { .. }
-                | Action::CreateVpcRoute { .. }
-                | Action::DeleteVpcRoute { .. }
+            Action::DeleteRoute { .. } | Action::DeleteVpcRoute { .. }
         )
     }
 }
@@ -183,43 +294,115 @@ impl fmt::Display for Action {
                 f,
                 "{region}: associate {attachment_id} with {route_table_id}"
             ),
-            Action::CreateRoute {
+            Action::DisassociateRouteTable {
                 region,
                 route_table_id,
-                cidr,
                 attachment_id,
             } => write!(
                 f,
-                "{region}: add route {cidr} -> {attachment_id} in {route_table_id}"
+                "{region}: disassociate {attachment_id} from {route_table_id}"
+            ),
+            _ => self.fmt_ledger_or_route(f),
+        }
+    }
+}
+
+impl Action {
+    fn fmt_ledger_or_route(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::CreateLedger {
+                region,
+                name,
+                entries,
+                max_entries,
+                ..
+            } => write!(
+                f,
+                "{region}: create ledger list {name} with {} entries (max {max_entries})",
+                entries.len()
+            ),
+            Action::ResizeLedger {
+                region,
+                prefix_list_id,
+                max_entries,
+            } => write!(
+                f,
+                "{region}: grow ledger list {prefix_list_id} to {max_entries} entries"
+            ),
+            Action::UpdateLedger {
+                region,
+                prefix_list_id,
+                add,
+                remove,
+                ..
+            } => write!(
+                f,
+                "{region}: ledger list {prefix_list_id}: add {}, remove {}",
+                cidrs(add.iter().map(|e| &e.cidr)),
+                cidrs(remove.iter())
+            ),
+            Action::ReleaseLedger {
+                region,
+                prefix_list_id,
+                remove,
+                ..
+            } => write!(
+                f,
+                "{region}: ledger list {prefix_list_id}: release {}",
+                cidrs(remove.iter())
+            ),
+            _ => self.fmt_route(f),
+        }
+    }
+
+    fn fmt_route(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::CreateRoute {
+                region,
+                route_table_id: table,
+                cidr,
+                attachment_id: to,
+            } => write!(f, "{region}: add route {cidr} -> {to} in {table}"),
+            Action::ReplaceRoute {
+                region,
+                route_table_id: table,
+                cidr,
+                attachment_id: to,
+                from,
+            } => write!(
+                f,
+                "{region}: move route {cidr} from {from} to {to} in {table}"
             ),
             Action::DeleteRoute {
                 region,
-                route_table_id,
+                route_table_id: table,
                 cidr,
-                attachment_id,
-            } => write!(
-                f,
-                "{region}: remove route {cidr} -> {attachment_id} from {route_table_id}"
-            ),
+                target: to,
+            } => write!(f, "{region}: remove route {cidr} -> {to} from {table}"),
             Action::CreateVpcRoute {
                 region,
-                route_table_id,
+                route_table_id: table,
                 cidr,
-                transit_gateway_id,
-            } => write!(
-                f,
-                "{region}: add VPC route {cidr} -> {transit_gateway_id} in {route_table_id}"
-            ),
+                transit_gateway_id: to,
+            } => write!(f, "{region}: add VPC route {cidr} -> {to} in {table}"),
             Action::DeleteVpcRoute {
                 region,
-                route_table_id,
+                route_table_id: table,
                 cidr,
-                transit_gateway_id,
-            } => write!(
-                f,
-                "{region}: remove VPC route {cidr} -> {transit_gateway_id} from {route_table_id}"
-            ),
+                transit_gateway_id: to,
+            } => write!(f, "{region}: remove VPC route {cidr} -> {to} from {table}"),
+            _ => Ok(()),
         }
+    }
+}
+
+/// CIDRs as a comma list, `none` when there are none.
+fn cidrs<'a>(list: impl Iterator<Item = &'a Cidr>) -> String {
+    let all: Vec<String> = list.map(ToString::to_string).collect();
+    if all.is_empty() {
+        "none".to_owned()
+    } else {
+        all.join(", ")
     }
 }
 

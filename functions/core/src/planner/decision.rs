@@ -1,40 +1,42 @@
 //! A typed decision for every route, and the one place that turns
-//! decisions into actions, findings and table reports.
+//! decisions into actions, findings, table reports and ledger needs.
 //!
-//! The rule functions of `tgw_table` and `vpc_table` only decide; [`record`]
-//! writes the outcome into the [`Plan`], with the wording of the table kind
-//! the route belongs to.
+//! The rule functions of `tgw_table`, `tgw_routes` and `vpc_table` only
+//! decide; [`record`] writes the outcome into the [`Plan`], with the wording
+//! of the table kind the route belongs to, and tells the ledger which
+//! entries the decision needs ([`LedgerNeeds`]).
 
 use std::collections::BTreeSet;
-use std::fmt;
 
 use crate::domain::{
-    AttachmentId, Cidr, Region, RouteTableId, RouteTarget, TransitGatewayId, VpcId, VpcRouteTableId,
+    Cidr, Region, RouteTableId, RouteTarget, TransitGatewayId, VpcId, VpcRouteTableId,
 };
 
 use super::desired::vpc_list;
+use super::ledger::LedgerNeeds;
 use super::ownership::{KeepCause, WithdrawCause};
 use super::peering::ReadyPeering;
 use super::{Action, Finding, FindingKind, Plan, Planned, RouteMark, RouteReport};
 
 /// What the planner decided for one route: a wanted one, or one present
-/// in the table toward a managed peering.
+/// in the table that nothing wants.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum RouteDecision {
     /// Wanted and present as an exact route to the peering (or a route
-    /// whose target AWS did not report: never rewritten).
-    Present { target_unreported: bool },
+    /// whose target AWS did not report: never rewritten). `adopt`: not in
+    /// the ledger yet, on a peering the tool created: recorded now.
+    Present {
+        target_unreported: bool,
+        adopt: bool,
+    },
     /// Wanted and covered by a supernet route to the same peering.
     Covered { by: Cidr },
     /// Wanted and absent: it is created.
     Missing,
-    /// Wanted, but a route to another of the Region's peerings holds the
-    /// CIDR, and that route is the tool's to withdraw: it is removed first;
-    /// the next reconcile adds the new route.
-    Moves {
-        from: AttachmentId,
-        cause: WithdrawCause,
-    },
+    /// Wanted; the tool's route for it (per the ledger) goes elsewhere: a
+    /// blackhole after its peering was deleted, or a peering that was
+    /// replaced. It is moved onto the pair's peering.
+    Moves { from: RouteTarget },
     /// Wanted, but something stands in the way: nothing is written.
     Conflict(ConflictCause),
     /// Present, not wanted, and the tool's: it is removed.
@@ -50,24 +52,32 @@ pub(super) enum RouteDecision {
 /// Why a wanted route is not written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum ConflictCause {
-    /// The CIDR overlaps a tagged CIDR of another Region (reported once,
-    /// for the whole plan).
+    /// The CIDR overlaps an advertised CIDR of another Region, or two VPCs
+    /// of its Region hold it (reported once, for the whole plan).
     OverlapBetweenRegions,
     /// The CIDR overlaps a CIDR of a VPC of the table's own Region.
     OverlapsLocal { own: Cidr, vpc: VpcId },
+    /// The CIDR overlaps a route the table has propagated from a VPC
+    /// attachment (that address space is a VPC's).
+    OverlapsPropagated { route: Cidr, from: String },
+    /// The CIDR equals, or contains, a route toward an attachment the tool
+    /// does not manage (a VPN, Direct Connect, Connect…).
+    ServedElsewhere { route: Cidr, toward: String },
     /// An exact route for the CIDR goes elsewhere (`to tgw-attach-…`, `as
     /// a blackhole`, `to igw-… (origin CreateRoute)`).
     RouteExists { target: String },
 }
 
-/// The route table a decision applies to, and the peering the route goes
-/// over.
+/// The route table a decision applies to, and the peer Region whose CIDR
+/// the route carries.
 pub(super) enum Place<'a> {
-    /// A transit gateway route table: routes toward the peering.
+    /// A transit gateway route table: routes toward the pair's peering.
     Transit {
         region: &'a Region,
         table: &'a RouteTableId,
-        via: &'a ReadyPeering,
+        peer: &'a Region,
+        /// The pair's peering, when it is available on this side.
+        via: Option<&'a ReadyPeering>,
     },
     /// A VPC route table of `vpc`: routes toward the Region's transit gateway.
     Vpc {
@@ -75,7 +85,7 @@ pub(super) enum Place<'a> {
         table: &'a VpcRouteTableId,
         vpc: &'a VpcId,
         tgw: &'a TransitGatewayId,
-        via: &'a ReadyPeering,
+        peer: &'a Region,
     },
 }
 
@@ -86,9 +96,16 @@ impl Place<'_> {
         }
     }
 
-    fn via(&self) -> &ReadyPeering {
+    fn peer(&self) -> &Region {
         match self {
-            Place::Transit { via, .. } | Place::Vpc { via, .. } => via,
+            Place::Transit { peer, .. } | Place::Vpc { peer, .. } => peer,
+        }
+    }
+
+    fn via(&self) -> Option<&ReadyPeering> {
+        match self {
+            Place::Transit { via, .. } => *via,
+            Place::Vpc { .. } => None,
         }
     }
 
@@ -101,37 +118,58 @@ impl Place<'_> {
 
     fn target(&self) -> String {
         match self {
-            Place::Transit { via, .. } => via.id.to_string(),
+            Place::Transit { via, peer, .. } => {
+                via.map_or_else(|| format!("the peering with {peer}"), |v| v.id.to_string())
+            }
             Place::Vpc { tgw, .. } => tgw.to_string(),
         }
     }
 
-    fn create(&self, cidr: Cidr) -> Action {
+    /// The write that adds the route (a transit gateway route needs the
+    /// available peering).
+    fn create(&self, cidr: Cidr) -> Option<Action> {
         match self {
-            Place::Transit { region, table, via } => Action::CreateRoute {
+            Place::Transit {
+                region, table, via, ..
+            } => via.map(|v| Action::CreateRoute {
                 region: (*region).clone(),
                 route_table_id: (*table).clone(),
                 cidr,
-                attachment_id: via.id.clone(),
-            },
+                attachment_id: v.id.clone(),
+            }),
             Place::Vpc {
                 region, table, tgw, ..
-            } => Action::CreateVpcRoute {
+            } => Some(Action::CreateVpcRoute {
                 region: (*region).clone(),
                 route_table_id: (*table).clone(),
                 cidr,
                 transit_gateway_id: (*tgw).clone(),
-            },
+            }),
         }
     }
 
-    fn delete(&self, cidr: Cidr, attachment: &AttachmentId) -> Action {
+    fn replace(&self, cidr: Cidr, from: RouteTarget) -> Option<Action> {
+        match self {
+            Place::Transit {
+                region, table, via, ..
+            } => via.map(|v| Action::ReplaceRoute {
+                region: (*region).clone(),
+                route_table_id: (*table).clone(),
+                cidr,
+                attachment_id: v.id.clone(),
+                from,
+            }),
+            Place::Vpc { .. } => None,
+        }
+    }
+
+    fn delete(&self, cidr: Cidr, target: &RouteTarget) -> Action {
         match self {
             Place::Transit { region, table, .. } => Action::DeleteRoute {
                 region: (*region).clone(),
                 route_table_id: (*table).clone(),
                 cidr,
-                attachment_id: attachment.clone(),
+                target: target.clone(),
             },
             Place::Vpc {
                 region, table, tgw, ..
@@ -145,7 +183,7 @@ impl Place<'_> {
     }
 
     fn missing_reason(&self, cidr: &Cidr, owners: &BTreeSet<VpcId>) -> String {
-        let (vpcs, peer) = (vpc_list(owners), &self.via().peer);
+        let (vpcs, peer) = (vpc_list(owners), self.peer());
         match self {
             Place::Transit { table, .. } => {
                 format!("{cidr} of {vpcs} in {peer} has no route in {table}")
@@ -158,91 +196,119 @@ impl Place<'_> {
 }
 
 /// One decided route: where, which CIDR, who wants it, what the table
-/// holds for it, and the decision.
+/// holds for it, whose ledger entry proves it the tool's, and the decision.
 pub(super) struct Decided<'a> {
     pub place: Place<'a>,
     pub cidr: Cidr,
-    /// The VPCs of the peer Region that want the route (empty for a route
+    /// The VPCs of the peer Region that want the route (none for a route
     /// nothing wants).
     pub owners: Option<&'a BTreeSet<VpcId>>,
     /// The route's target as the table holds it (for reports).
     pub target: RouteTarget,
+    /// The peer Region whose ledger list holds the CIDR, if any.
+    pub entry: Option<&'a Region>,
     pub decision: RouteDecision,
 }
 
-/// Turns one decision into its action, finding and report line.
-pub(super) fn record(d: Decided<'_>, out: &mut Plan, report: Option<&mut Vec<RouteReport>>) {
-    let Decided {
-        place,
-        cidr,
-        owners,
-        target,
-        decision,
-    } = d;
+/// Turns one decision into its action, finding, report line and ledger need.
+pub(super) fn record(
+    d: Decided<'_>,
+    out: &mut Plan,
+    report: Option<&mut Vec<RouteReport>>,
+    needs: &mut LedgerNeeds,
+) {
     let empty = BTreeSet::new();
-    let owners = owners.unwrap_or(&empty);
-    let wanted_by = format!("{}: {}", place.via().peer, vpc_list(owners));
-    let (mark, note) = match decision {
-        RouteDecision::Present { target_unreported } => (
-            RouteMark::Desired,
-            if target_unreported {
+    let owners = d.owners.unwrap_or(&empty);
+    let wanted_by = format!("{}: {}", d.place.peer(), vpc_list(owners));
+    let description = vpc_list(owners);
+    let (mark, note) = match &d.decision {
+        RouteDecision::Present {
+            target_unreported,
+            adopt,
+        } => {
+            if *adopt || d.entry == Some(d.place.peer()) {
+                needs
+                    .add
+                    .insert((d.place.peer().clone(), d.cidr), description);
+            }
+            let note = if *target_unreported {
                 "static route exists; its target was not reported".to_owned()
             } else {
                 wanted_by
-            },
-        ),
+            };
+            (RouteMark::Desired, note)
+        }
         RouteDecision::Covered { by } => (RouteMark::Desired, format!("covered by {by}")),
         RouteDecision::Missing => {
-            out.actions.push(Planned {
-                action: place.create(cidr),
-                reason: place.missing_reason(&cidr, owners),
-            });
+            needs
+                .add
+                .insert((d.place.peer().clone(), d.cidr), description);
+            if let Some(action) = d.place.create(d.cidr) {
+                let reason = d.place.missing_reason(&d.cidr, owners);
+                out.actions.push(Planned { action, reason });
+            }
             (RouteMark::Missing, wanted_by)
         }
-        RouteDecision::Moves { from, cause } => {
-            out.actions.push(Planned {
-                action: place.delete(cidr, &from),
-                reason: format!(
-                    "{}; {cidr} now belongs to {} in {}",
-                    cause.reason(&cidr),
+        RouteDecision::Moves { from } => {
+            needs
+                .add
+                .insert((d.place.peer().clone(), d.cidr), description);
+            if let Some(action) = d.place.replace(d.cidr, from.clone()) {
+                let reason = format!(
+                    "the tool's route for {} goes to {from}; {} of {} in {} goes over {}",
+                    d.cidr,
+                    d.cidr,
                     vpc_list(owners),
-                    place.via().peer
-                ),
-            });
+                    d.place.peer(),
+                    d.place.target()
+                );
+                out.actions.push(Planned { action, reason });
+            }
             (
                 RouteMark::Missing,
                 format!("moves from {from}; {wanted_by}"),
             )
         }
-        RouteDecision::Conflict(cause) => conflict(&place, cidr, owners, cause, out),
+        RouteDecision::Conflict(cause) => {
+            keep_entry(&d, needs);
+            conflict(&d.place, d.cidr, owners, cause, out)
+        }
         RouteDecision::Withdraw(cause) => {
-            let attachment = match &target {
-                RouteTarget::Attachment(id) => id.clone(),
-                _ => place.via().id.clone(),
-            };
+            if let Some(peer) = d.entry {
+                needs.release.insert((peer.clone(), d.cidr));
+            }
+            let action = d.place.delete(d.cidr, &d.target);
             out.actions.push(Planned {
-                action: place.delete(cidr, &attachment),
-                reason: cause.reason(&cidr),
+                action,
+                reason: cause.reason(&d.cidr),
             });
             (RouteMark::Extra, cause.note())
         }
         RouteDecision::Keep { cause, wanted_gone } => {
+            keep_entry(&d, needs);
             out.findings.push(Finding {
                 kind: FindingKind::Skip,
-                region: Some(place.region().clone()),
-                subject: place.subject(&cidr),
-                reason: cause.reason(place.via(), wanted_gone.as_ref(), &cidr),
+                region: Some(d.place.region().clone()),
+                subject: d.place.subject(&d.cidr),
+                reason: cause.reason(d.place.peer(), d.place.via(), wanted_gone.as_ref(), &d.cidr),
             });
             (RouteMark::Extra, cause.note())
         }
     };
-    if let (Some(report), Place::Transit { .. }) = (report, &place) {
+    if let (Some(report), Place::Transit { .. }) = (report, &d.place) {
         report.push(RouteReport {
-            cidr,
-            target,
+            cidr: d.cidr,
+            target: d.target,
             mark,
             note,
         });
+    }
+}
+
+/// A route that stays keeps its ledger entry.
+fn keep_entry(d: &Decided<'_>, needs: &mut LedgerNeeds) {
+    if let Some(peer) = d.entry {
+        needs.keep.insert((peer.clone(), d.cidr));
     }
 }
 
@@ -252,39 +318,34 @@ fn conflict(
     place: &Place<'_>,
     cidr: Cidr,
     owners: &BTreeSet<VpcId>,
-    cause: ConflictCause,
+    cause: &ConflictCause,
     out: &mut Plan,
 ) -> (RouteMark, String) {
-    let (vpcs, peer, region) = (vpc_list(owners), &place.via().peer, place.region());
+    let (vpcs, peer, region) = (vpc_list(owners), place.peer(), place.region());
+    let wanted = format!("{cidr} of {vpcs} in {peer}");
     let (reason, note) = match cause {
         ConflictCause::OverlapBetweenRegions => {
-            return (
-                RouteMark::Conflict,
-                "overlaps a tagged CIDR of another Region".to_owned(),
-            )
+            return (RouteMark::Conflict, "overlaps another advertised CIDR".to_owned())
         }
         ConflictCause::OverlapsLocal { own, vpc } => (
-            format!(
-                "{cidr} of {vpcs} in {peer} overlaps {own} of {vpc} in {region}; a static route would take that VPC's traffic, so none is written"
-            ),
+            format!("{wanted} overlaps {own} of {vpc} in {region}; a static route would take that VPC's traffic, so none is written"),
             format!("overlaps {own} of {vpc} in this Region"),
         ),
-        ConflictCause::RouteExists { target } => match place {
-            Place::Transit { .. } => (
-                format!(
-                    "wanted toward {} for {vpcs} in {peer}, but a static route exists {target}; not overwritten",
-                    place.target()
-                ),
-                format!("a static route exists {target}"),
-            ),
-            Place::Vpc { .. } => (
-                format!(
-                    "wanted toward {} for {vpcs} in {peer}, but a route exists {target}; not overwritten",
-                    place.target()
-                ),
-                format!("a route exists {target}"),
-            ),
-        },
+        ConflictCause::OverlapsPropagated { route, from } => (
+            format!("{wanted} overlaps {route}, propagated from {from}; a static route would take that VPC's traffic, so none is written"),
+            format!("overlaps {route} propagated from {from}"),
+        ),
+        ConflictCause::ServedElsewhere { route, toward } => (
+            format!("{wanted} would take the traffic of {route}, routed toward {toward} (not managed by tgw-peering); none is written"),
+            format!("{route} goes toward {toward}"),
+        ),
+        ConflictCause::RouteExists { target } => {
+            let kind = if matches!(place, Place::Transit { .. }) { "a static route" } else { "a route" };
+            (
+                format!("wanted toward {} for {vpcs} in {peer}, but {kind} exists {target}; not overwritten", place.target()),
+                format!("{kind} exists {target}"),
+            )
+        }
     };
     out.findings.push(Finding {
         kind: FindingKind::Conflict,
@@ -293,18 +354,4 @@ fn conflict(
         reason,
     });
     (RouteMark::Conflict, note)
-}
-
-impl fmt::Display for ConflictCause {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ConflictCause::OverlapBetweenRegions => {
-                f.write_str("overlaps a tagged CIDR of another Region")
-            }
-            ConflictCause::OverlapsLocal { own, vpc } => {
-                write!(f, "overlaps {own} of {vpc} in this Region")
-            }
-            ConflictCause::RouteExists { target } => write!(f, "a route exists {target}"),
-        }
-    }
 }

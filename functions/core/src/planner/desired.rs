@@ -1,17 +1,20 @@
 //! What the Regions' VPCs ask for: the desired state, before any route
 //! table is looked at.
 //!
-//! - [`region_cidrs`]: per Region, the CIDRs of tagged VPCs (routes wanted
-//!   in the other Regions) and those of untagged VPCs or released blocks
-//!   (routes the tool withdraws);
-//! - [`overlapping`]: tagged CIDRs that overlap between Regions (no route
-//!   for either);
+//! - [`region_cidrs`]: per Region, the advertised CIDRs: every associated
+//!   CIDR of every tagged VPC that has an `available` attachment to the
+//!   Region's managed transit gateway (the local leg). A CIDR still
+//!   `associating`, or a VPC whose attachment is pending, is waited for; a
+//!   tagged VPC without an attachment is skipped and said so;
+//! - [`overlapping`]: advertised CIDRs that overlap between Regions, or
+//!   that two VPCs of one Region hold (AWS propagates only one of them):
+//!   no route for any of them;
 //! - [`local_cidrs`] and [`overlapping_local`]: a Region's own address
 //!   space, which a remote CIDR must not overlap.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::domain::{Cidr, CidrState, Region, VpcId};
+use crate::domain::{Cidr, CidrState, Region, TgwAttachment, VpcId};
 use crate::observed::RegionState;
 
 use super::{Finding, FindingKind};
@@ -19,30 +22,94 @@ use super::{Finding, FindingKind};
 /// The CIDRs of one Region's VPCs, split by what they ask for.
 #[derive(Default)]
 pub(super) struct RegionCidrs {
-    /// Associated CIDRs of tagged VPCs: routes wanted elsewhere.
+    /// Advertised CIDRs: routes wanted in the other Regions.
     pub tagged: BTreeMap<Cidr, BTreeSet<VpcId>>,
-    /// CIDRs of VPCs not tagged (or no longer associated): routes to them,
-    /// toward a managed peering, are the tool's to withdraw.
+    /// Why a known CIDR of the Region is not advertised (untagged VPC,
+    /// block released, no attachment…), for the reasons of withdrawals.
     pub withdrawn: BTreeMap<Cidr, (VpcId, &'static str)>,
+    /// What is waited for or skipped before a CIDR is advertised.
+    pub findings: Vec<Finding>,
 }
 
-pub(super) fn region_cidrs(state: &RegionState, tag_key: &str) -> RegionCidrs {
+/// The local leg of a VPC: its attachment to the Region's gateway.
+enum Leg<'a> {
+    Available,
+    Pending(&'a TgwAttachment),
+    Missing,
+}
+
+fn leg<'a>(attachments: &BTreeMap<VpcId, Vec<&'a TgwAttachment>>, vpc: &VpcId) -> Leg<'a> {
+    let mine = attachments.get(vpc).map(Vec::as_slice).unwrap_or_default();
+    if mine.iter().any(|a| a.is_available()) {
+        Leg::Available
+    } else if let Some(a) = mine.iter().find(|a| a.is_pending()) {
+        Leg::Pending(a)
+    } else {
+        Leg::Missing
+    }
+}
+
+/// The Region's VPC attachments, by VPC.
+pub(super) fn vpc_attachments(state: &RegionState) -> BTreeMap<VpcId, Vec<&TgwAttachment>> {
+    let mut by_vpc: BTreeMap<VpcId, Vec<&TgwAttachment>> = BTreeMap::new();
+    for a in &state.attachments {
+        if let Some(vpc) = a.vpc() {
+            by_vpc.entry(vpc).or_default().push(a);
+        }
+    }
+    by_vpc
+}
+
+/// The advertised CIDRs of one Region, and why the others are not.
+pub(super) fn region_cidrs(region: &Region, state: &RegionState, tag_key: &str) -> RegionCidrs {
     let mut out = RegionCidrs::default();
+    let attachments = vpc_attachments(state);
     for vpc in &state.vpcs {
-        let tagged = vpc.is_tagged(tag_key);
+        let subject = format!("VPC {}", vpc.id);
+        let finding = |kind, reason: String| Finding {
+            kind,
+            region: Some(region.clone()),
+            subject: subject.clone(),
+            reason,
+        };
+        if !vpc.is_tagged(tag_key) {
+            for (cidr, _) in &vpc.cidrs {
+                out.withdrawn
+                    .insert(*cidr, (vpc.id.clone(), "tag removed or not true on"));
+            }
+            continue;
+        }
+        let why_not = match leg(&attachments, &vpc.id) {
+            Leg::Available => None,
+            Leg::Pending(a) => {
+                let reason = format!(
+                    "tagged, but its attachment {} is {}; its CIDRs are advertised once it is available",
+                    a.id, a.state
+                );
+                out.findings.push(finding(FindingKind::Waiting, reason));
+                Some("attachment pending for")
+            }
+            Leg::Missing => {
+                let reason = "tagged, but it has no attachment to the Region's managed transit gateway; its CIDRs are not advertised (traffic to them would be dropped on arrival)".to_owned();
+                out.findings.push(finding(FindingKind::Skip, reason));
+                Some("no attachment for")
+            }
+        };
         for (cidr, cidr_state) in &vpc.cidrs {
-            match (tagged, cidr_state) {
-                (true, CidrState::Associated) => {
+            match (why_not, cidr_state) {
+                (None, CidrState::Associated) => {
                     out.tagged.entry(*cidr).or_default().insert(vpc.id.clone());
                 }
-                (true, CidrState::Associating) => {}
-                (true, CidrState::Gone) => {
+                (_, CidrState::Associating) => {
+                    let reason = format!("{cidr} is still associating; its routes wait for it");
+                    out.findings.push(finding(FindingKind::Waiting, reason));
+                }
+                (_, CidrState::Gone) => {
                     out.withdrawn
                         .insert(*cidr, (vpc.id.clone(), "CIDR no longer associated with"));
                 }
-                (false, _) => {
-                    out.withdrawn
-                        .insert(*cidr, (vpc.id.clone(), "tag removed or not true on"));
+                (Some(why), CidrState::Associated) => {
+                    out.withdrawn.insert(*cidr, (vpc.id.clone(), why));
                 }
             }
         }
@@ -53,42 +120,63 @@ pub(super) fn region_cidrs(state: &RegionState, tag_key: &str) -> RegionCidrs {
     out
 }
 
-/// Tagged CIDRs that overlap a tagged CIDR of another Region, found with one
-/// sort and a sweep (CIDR blocks nest or are disjoint, so the open blocks at
-/// any point form a chain): O(n log n).
+/// Advertised CIDRs in conflict, with their Region: those that overlap an
+/// advertised CIDR of another Region, and those that two VPCs of one Region
+/// hold (equal or nested). Found with one sort and a sweep (CIDR blocks nest
+/// or are disjoint, so the open blocks at any point form a chain):
+/// O(n log n).
 pub(super) fn overlapping(
     cidrs: &BTreeMap<Region, RegionCidrs>,
 ) -> (BTreeSet<(Region, Cidr)>, Vec<Finding>) {
-    let mut all: Vec<(Cidr, &Region)> = cidrs
+    let mut all: Vec<(Cidr, &Region, &VpcId)> = cidrs
         .iter()
-        .flat_map(|(r, rc)| rc.tagged.keys().map(move |c| (*c, r)))
+        .flat_map(|(r, rc)| {
+            rc.tagged
+                .iter()
+                .flat_map(move |(c, vpcs)| vpcs.iter().map(move |v| (*c, r, v)))
+        })
         .collect();
     // Network address first, then shorter prefix first: a block sorts before
     // the blocks it contains.
     all.sort();
-    let mut stack: Vec<(Cidr, &Region)> = Vec::new();
+    let mut stack: Vec<(Cidr, &Region, &VpcId)> = Vec::new();
     let mut conflicted = BTreeSet::new();
     let mut findings = Vec::new();
-    for (cidr, region) in all {
-        while stack.last().is_some_and(|(top, _)| !top.contains(&cidr)) {
+    for (cidr, region, vpc) in all {
+        while stack.last().is_some_and(|(top, _, _)| !top.contains(&cidr)) {
             stack.pop();
         }
-        for (outer, outer_region) in &stack {
-            if *outer_region != region {
-                conflicted.insert(((*outer_region).clone(), *outer));
-                conflicted.insert((region.clone(), cidr));
-                findings.push(Finding {
-                    kind: FindingKind::Conflict,
-                    region: None,
-                    subject: format!("{outer} ({outer_region}) and {cidr} ({region})"),
-                    reason: "tagged CIDRs overlap between Regions; no route is written for either"
-                        .to_owned(),
-                });
+        for (outer, outer_region, outer_vpc) in &stack {
+            if *outer_vpc == vpc {
+                continue;
             }
+            conflicted.insert(((*outer_region).clone(), *outer));
+            conflicted.insert((region.clone(), cidr));
+            findings.push(overlap_finding(
+                (outer, outer_region, outer_vpc),
+                (&cidr, region, vpc),
+            ));
         }
-        stack.push((cidr, region));
+        stack.push((cidr, region, vpc));
     }
     (conflicted, findings)
+}
+
+fn overlap_finding(a: (&Cidr, &Region, &VpcId), b: (&Cidr, &Region, &VpcId)) -> Finding {
+    if a.1 == b.1 {
+        return Finding {
+            kind: FindingKind::Conflict,
+            region: Some(a.1.clone()),
+            subject: format!("{} ({}) and {} ({})", a.0, a.2, b.0, b.2),
+            reason: "two tagged VPCs of the Region hold these CIDRs; the transit gateway reaches only one of them, so neither is advertised".to_owned(),
+        };
+    }
+    Finding {
+        kind: FindingKind::Conflict,
+        region: None,
+        subject: format!("{} ({}) and {} ({})", a.0, a.1, b.0, b.1),
+        reason: "tagged CIDRs overlap between Regions; no route is written for either".to_owned(),
+    }
 }
 
 pub(super) fn vpc_list(vpcs: &BTreeSet<VpcId>) -> String {
@@ -112,21 +200,24 @@ pub(super) fn local_cidrs(state: &RegionState) -> BTreeMap<Cidr, &VpcId> {
         .collect()
 }
 
-/// A CIDR of this Region's VPCs that overlaps `cidr`, and its VPC: one
-/// that contains it (among its supernets) or that it contains (the next
-/// block in order). O(log n) per lookup, for up to 128 prefix lengths.
-pub(super) fn overlapping_local<'a>(
-    local: &BTreeMap<Cidr, &'a VpcId>,
+/// A block of `space` that overlaps `cidr`, and its value: one that
+/// contains it (among its supernets) or that it contains (the next block in
+/// order). O(log n) per lookup, for up to 128 prefix lengths.
+pub(super) fn overlapping_local<T: Copy>(
+    space: &BTreeMap<Cidr, T>,
     cidr: &Cidr,
-) -> Option<(Cidr, &'a VpcId)> {
+) -> Option<(Cidr, T)> {
     std::iter::once(*cidr)
         .chain(cidr.supernets())
-        .find_map(|c| local.get(&c).map(|v| (c, *v)))
-        .or_else(|| {
-            local
-                .range(cidr..)
-                .next()
-                .filter(|(c, _)| cidr.contains(c))
-                .map(|(c, v)| (*c, *v))
-        })
+        .find_map(|c| space.get(&c).map(|v| (c, *v)))
+        .or_else(|| contained(space, cidr))
+}
+
+/// A block of `space` inside `cidr` (or equal to it), and its value.
+pub(super) fn contained<T: Copy>(space: &BTreeMap<Cidr, T>, cidr: &Cidr) -> Option<(Cidr, T)> {
+    space
+        .range(cidr..)
+        .next()
+        .filter(|(c, _)| cidr.contains(c))
+        .map(|(c, v)| (*c, *v))
 }

@@ -8,19 +8,26 @@
 //! Where each rule lives:
 //! - `desired`: what the Regions' VPCs ask for, and overlaps between Regions;
 //! - `peering`: one peering per Region pair (request, accept, duplicates);
-//! - `tgw_table`: the routes of each transit gateway route table;
+//! - `tgw_table` and `tgw_routes`: the routes of each transit gateway
+//!   route table, and the conflicts that forbid one;
 //! - `vpc_table`: the routes of VPC route tables (`MANAGE_VPC_ROUTES`);
 //! - `ownership`: when a route nothing wants is withdrawn or kept, for both
-//!   kinds of table;
+//!   kinds of table, and the withdrawal budget;
+//! - `ledger`: which routes are the tool's, and the writes that keep the
+//!   ledger lists true;
+//! - `local_leg`: each VPC's attachment and local route;
 //! - `decision`: the typed decision for each route, and the one place that
-//!   turns decisions into actions, findings and reports.
+//!   turns decisions into actions, findings, reports and ledger needs.
 
 mod action;
 mod decision;
 mod desired;
+mod ledger;
+mod local_leg;
 mod ownership;
 mod peering;
 mod report;
+mod tgw_routes;
 mod tgw_table;
 mod vpc_table;
 
@@ -31,11 +38,14 @@ use crate::domain::{Cidr, PeeringAttachment, Region};
 use crate::error::Error;
 use crate::observed::{resolve_gateway, Gateway, Observed};
 
-pub use action::{Action, Direction, Planned, RouteChange, RouteTableRef};
-pub use report::{Finding, FindingKind, PeeringReport, Plan, RouteMark, RouteReport, TableReport};
+pub use action::{Action, Direction, LedgerEntry, Phase, Planned, RouteChange, RouteTableRef};
+pub use report::{
+    Finding, FindingKind, PeeringReport, Plan, RouteMark, RouteReport, TableReport, VpcReport,
+};
 
 use desired::{overlapping, region_cidrs, RegionCidrs};
-use peering::{plan_pair, Ready};
+use ledger::{plan_ledger, LedgerNeeds, RegionLedger};
+use peering::{plan_pair, Ready, ReadyPeering};
 
 /// What every route table's plan reads, computed once per plan.
 struct TableContext<'a> {
@@ -57,19 +67,21 @@ pub fn plan(observed: &Observed, config: &Config) -> Result<Plan, Error> {
     let mut out = Plan::default();
     let gateways = resolve_all(observed, config)?;
 
-    // What each Region's VPCs ask for, and the overlaps between Regions.
+    // What each Region's VPCs ask for, and the overlaps.
     let cidrs: BTreeMap<Region, RegionCidrs> = config
         .regions
         .iter()
         .map(|r| {
             (
                 r.clone(),
-                region_cidrs(&observed.regions[r], &config.tag_key),
+                region_cidrs(r, &observed.regions[r], &config.tag_key),
             )
         })
         .collect();
     let (conflicted, overlap_findings) = overlapping(&cidrs);
     out.findings.extend(overlap_findings);
+    out.findings
+        .extend(cidrs.values().flat_map(|rc| rc.findings.iter().cloned()));
 
     // One peering per pair; the first Region in PEERING_REGIONS requests it.
     let peerings = observed.peerings();
@@ -80,7 +92,7 @@ pub fn plan(observed: &Observed, config: &Config) -> Result<Plan, Error> {
         }
     }
 
-    // Associations and routes, one route table at a time.
+    // Associations, routes and the ledger, one Region at a time.
     let ctx = TableContext {
         observed,
         config,
@@ -90,15 +102,59 @@ pub fn plan(observed: &Observed, config: &Config) -> Result<Plan, Error> {
     };
     for gw in &gateways {
         let pairs = ready.remove(&gw.region).unwrap_or_default();
-        if config.manage_vpc_routes {
-            vpc_table::plan_vpc_tables(gw, &pairs, &ctx, &mut out);
-        }
-        tgw_table::plan_table(gw, &pairs, &ctx, &mut out);
+        plan_region(gw, &pairs, &ctx, &mut out);
     }
 
     out.actions.sort_by(|a, b| a.action.cmp(&b.action));
     out.findings.sort();
+    out.vpcs
+        .sort_by(|a, b| (&a.region, &a.vpc_id).cmp(&(&b.region, &b.vpc_id)));
     Ok(out)
+}
+
+/// The tables, the ledger and the local leg of one Region. A Region whose
+/// ledger was written under another `TAG_KEY` gets no route or ledger
+/// write at all: a wrong key would otherwise read as "every VPC untagged".
+fn plan_region(gw: &Gateway, pairs: &[ReadyPeering], ctx: &TableContext<'_>, out: &mut Plan) {
+    let state = &ctx.observed.regions[&gw.region];
+    let ledger = RegionLedger::new(&gw.region, &state.ledger);
+    let mut needs = LedgerNeeds::default();
+    let mut region_plan = Plan::default();
+    if ctx.config.manage_vpc_routes {
+        vpc_table::plan_vpc_tables(gw, pairs, ctx, &ledger, &mut needs, &mut region_plan);
+    }
+    tgw_table::plan_table(gw, pairs, ctx, &ledger, &mut needs, &mut region_plan);
+    plan_ledger(&ledger, &needs, ctx.config, &mut region_plan);
+    local_leg::plan_local_leg(
+        &gw.region,
+        state,
+        &ctx.cidrs[&gw.region],
+        &ctx.config.tag_key,
+        &mut region_plan,
+    );
+    if let Some(list) = ledger.other_tag_key(ctx.config) {
+        let held = region_plan
+            .actions
+            .iter()
+            .filter(|p| p.action.phase() != Phase::Peering)
+            .count();
+        region_plan
+            .actions
+            .retain(|p| p.action.phase() == Phase::Peering);
+        region_plan.findings.push(Finding {
+            kind: FindingKind::Held,
+            region: Some(gw.region.clone()),
+            subject: format!("ledger list {}", list.id),
+            reason: format!(
+                "the tool's ledger here was written with TAG_KEY={}, but this run has TAG_KEY={}: {held} route and ledger write(s) held, nothing is withdrawn. Run with TAG_KEY={} (e.g. give it to `make deploy` again); if the change is deliberate, retag the ledger lists (tag tgw-peering:tag-key={}) first",
+                list.tag_key, ctx.config.tag_key, list.tag_key, ctx.config.tag_key
+            ),
+        });
+    }
+    out.actions.append(&mut region_plan.actions);
+    out.findings.append(&mut region_plan.findings);
+    out.tables.append(&mut region_plan.tables);
+    out.vpcs.append(&mut region_plan.vpcs);
 }
 
 /// One gateway and route table per Region, in configuration order.
@@ -111,7 +167,12 @@ fn resolve_all(observed: &Observed, config: &Config) -> Result<Vec<Gateway>, Err
                 region: region.clone(),
                 message: "the Region was not read".to_owned(),
             })?;
-            resolve_gateway(region, &state.transit_gateways, config)
+            resolve_gateway(
+                region,
+                &state.transit_gateways,
+                state.account.as_ref(),
+                config,
+            )
         })
         .collect()
 }

@@ -1,28 +1,39 @@
 //! The removal rules, shared by transit gateway route tables and VPC route
 //! tables: a route that nothing wants is removed only when it is proven to
-//! be the tool's, and never when it is protected.
+//! be the tool's, never when it is protected, and never more of them at
+//! once than the withdrawal budget allows.
 //!
-//! [`removal`] applies them in order: `PROTECTED_CIDRS` keeps it; a CIDR
-//! in an overlap conflict is kept; a peering the tool did not create keeps
-//! its routes; proven ownership withdraws it; `PRUNE_ROUTES` (transit
-//! gateway tables only) withdraws it; anything else is kept.
+//! [`removal`] applies the rules in order: `PROTECTED_CIDRS` keeps it; a
+//! CIDR in an overlap conflict is kept; a ledger entry (the only proof of
+//! ownership) withdraws it; outside the ledger, a route on a peering the
+//! tool did not create is kept, and `PRUNE_ROUTES` (transit gateway tables
+//! only) withdraws one on a managed peering; anything else is kept.
+//! [`hold_over_budget`] then keeps every withdrawal of a table that plans
+//! more than its budget.
 
+use crate::config::Config;
 use crate::domain::{Cidr, Region, VpcId};
 
-use super::decision::RouteDecision;
+use super::decision::{Decided, RouteDecision};
 use super::peering::ReadyPeering;
+use super::{Finding, FindingKind, Plan};
 
 /// Why a route is the tool's to withdraw.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum WithdrawCause {
     /// The CIDR belongs to a VPC of the peer Region that is no longer
-    /// tagged, or is no longer associated with it (`why` says which).
+    /// advertised (`why` says why: untagged, block released, no
+    /// attachment).
     Released {
         vpc: VpcId,
         why: &'static str,
         peer: Region,
     },
-    /// Nothing in the peer Region has the CIDR, and `PRUNE_ROUTES=true`.
+    /// No VPC of the peer Region has the CIDR any more (deleted); the
+    /// ledger entry names what it was.
+    Gone { entry: String, peer: Region },
+    /// Nothing in the peer Region has the CIDR, it is outside the ledger,
+    /// and `PRUNE_ROUTES=true`.
     Pruned { peer: Region },
     /// A VPC route table of an untagged VPC holds a route the tool writes
     /// only for tagged VPCs (`owners` in `peer` have the CIDR).
@@ -38,6 +49,9 @@ impl WithdrawCause {
     pub fn reason(&self, cidr: &Cidr) -> String {
         match self {
             WithdrawCause::Released { vpc, why, peer } => format!("{why} {vpc} in {peer}"),
+            WithdrawCause::Gone { entry, peer } => format!(
+                "no VPC of {peer} has {cidr} any more (deleted?); the tool's ledger recorded it for {entry}"
+            ),
             WithdrawCause::Pruned { peer } => {
                 format!("no tagged VPC in {peer} has {cidr} (PRUNE_ROUTES=true)")
             }
@@ -51,6 +65,7 @@ impl WithdrawCause {
     pub fn note(&self) -> String {
         match self {
             WithdrawCause::Released { vpc, why, .. } => format!("withdrawn: {why} {vpc}"),
+            WithdrawCause::Gone { entry, .. } => format!("withdrawn: {entry} is gone"),
             WithdrawCause::Pruned { .. } => "pruned".to_owned(),
             WithdrawCause::TableOfUntaggedVpc { vpc, .. } => format!("{vpc} is not tagged"),
         }
@@ -64,17 +79,29 @@ pub(super) enum KeepCause {
     Protected,
     /// Its CIDR is part of an overlap conflict.
     InOverlap,
-    /// The peering was not created by tgw-peering.
+    /// Outside the ledger, on a peering not created by tgw-peering.
     UnmanagedPeering,
-    /// Nothing proves it is the tool's, and `PRUNE_ROUTES` is off.
+    /// Outside the ledger, and `PRUNE_ROUTES` is off.
     NotProven,
+    /// More withdrawals than the budget in its table: held.
+    Held,
 }
 
 impl KeepCause {
     /// The reason of the finding; `gone` is why the rules would otherwise
     /// remove the route, if they would.
-    pub fn reason(&self, via: &ReadyPeering, gone: Option<&WithdrawCause>, cidr: &Cidr) -> String {
+    pub fn reason(
+        &self,
+        peer: &Region,
+        via: Option<&ReadyPeering>,
+        gone: Option<&WithdrawCause>,
+        cidr: &Cidr,
+    ) -> String {
         let lead = gone.map_or_else(|| "no tagged VPC wants it".to_owned(), |g| g.reason(cidr));
+        let peering = via.map_or_else(
+            || "the peering".to_owned(),
+            |v| format!("the peering {}", v.id),
+        );
         match self {
             KeepCause::Protected => format!("{lead}, but it is in PROTECTED_CIDRS; kept"),
             KeepCause::InOverlap => {
@@ -82,13 +109,12 @@ impl KeepCause {
                     .to_owned()
             }
             KeepCause::UnmanagedPeering => format!(
-                "{lead}, but the peering {} was not created by tgw-peering; routes on it are never removed",
-                via.id
+                "{lead}, but {peering} was not created by tgw-peering and the route is not in the tool's ledger; routes on it are never removed"
             ),
             KeepCause::NotProven => format!(
-                "points at the peering with {} but matches no VPC there; kept (PRUNE_ROUTES is off)",
-                via.peer
+                "points at the peering with {peer} but is not in the tool's ledger and matches no VPC there; kept (PRUNE_ROUTES is off)"
             ),
+            KeepCause::Held => format!("{lead}; withdrawal held: its table plans more withdrawals than the budget allows"),
         }
     }
 
@@ -99,6 +125,7 @@ impl KeepCause {
             KeepCause::InOverlap => "overlapping CIDR",
             KeepCause::UnmanagedPeering => "on a peering not created by tgw-peering",
             KeepCause::NotProven => "not proven to be owned",
+            KeepCause::Held => "withdrawal held (budget)",
         }
         .to_owned()
     }
@@ -106,16 +133,17 @@ impl KeepCause {
 
 /// What the removal rules know of one route that nothing wants.
 pub(super) struct Claim<'a> {
-    /// The peering the route goes over, as this Region sees it.
-    pub via: &'a ReadyPeering,
+    /// The available peering the route goes over, if it goes over one.
+    pub via: Option<&'a ReadyPeering>,
     /// Inside `PROTECTED_CIDRS`.
     pub protected: bool,
     /// The CIDR is part of an overlap conflict.
     pub in_conflict: bool,
-    /// Why the route is proven the tool's, if it is.
+    /// Why the route is proven the tool's (its CIDR is in the ledger).
     pub owned: Option<WithdrawCause>,
     /// `PRUNE_ROUTES=true` applies to this table.
     pub prune: bool,
+    pub peer: &'a Region,
 }
 
 /// The removal rules, in order: withdraw the route or keep it.
@@ -124,19 +152,63 @@ pub(super) fn removal(claim: Claim<'_>) -> RouteDecision {
         cause,
         wanted_gone: gone,
     };
+    let managed = claim.via.is_some_and(|v| v.managed);
     if claim.protected {
         keep(KeepCause::Protected, claim.owned)
     } else if claim.in_conflict {
         keep(KeepCause::InOverlap, claim.owned)
-    } else if !claim.via.managed {
-        keep(KeepCause::UnmanagedPeering, claim.owned)
     } else if let Some(cause) = claim.owned {
         RouteDecision::Withdraw(cause)
+    } else if !managed {
+        keep(KeepCause::UnmanagedPeering, None)
     } else if claim.prune {
         RouteDecision::Withdraw(WithdrawCause::Pruned {
-            peer: claim.via.peer.clone(),
+            peer: claim.peer.clone(),
         })
     } else {
         keep(KeepCause::NotProven, None)
     }
+}
+
+/// The withdrawal budget of a table: `MAX_WITHDRAWALS`, else max(5, 20%
+/// of the Region's ledger entries).
+pub(super) fn budget(config: &Config, ledger_size: usize) -> usize {
+    config
+        .max_withdrawals
+        .unwrap_or_else(|| 5.max(ledger_size.div_ceil(5)))
+}
+
+/// Holds every withdrawal of one table when it plans more than `budget`:
+/// none is made, each is kept, and one `held` finding says why.
+pub(super) fn hold_over_budget(
+    region: &Region,
+    table: &str,
+    decided: &mut [Decided<'_>],
+    budget: usize,
+    ledger_size: usize,
+    out: &mut Plan,
+) {
+    let planned = decided
+        .iter()
+        .filter(|d| matches!(d.decision, RouteDecision::Withdraw(_)))
+        .count();
+    if planned <= budget {
+        return;
+    }
+    for d in decided.iter_mut() {
+        if let RouteDecision::Withdraw(cause) = &d.decision {
+            d.decision = RouteDecision::Keep {
+                cause: KeepCause::Held,
+                wanted_gone: Some(cause.clone()),
+            };
+        }
+    }
+    out.findings.push(Finding {
+        kind: FindingKind::Held,
+        region: Some(region.clone()),
+        subject: format!("route table {table}"),
+        reason: format!(
+            "{planned} withdrawals planned, more than the budget of {budget} per table and reconcile (MAX_WITHDRAWALS, else max(5, 20% of the Region's {ledger_size} ledger entries)); none is made. Check TAG_KEY and the VPCs' tags, then allow them with `tgw-peering apply --allow-withdrawals {planned}`"
+        ),
+    });
 }

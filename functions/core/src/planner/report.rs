@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::domain::{
-    AttachmentId, Cidr, GatewayRef, PeeringState, Region, RouteTableId, RouteTarget,
+    AttachmentId, Cidr, GatewayRef, PeeringState, Region, RouteTableId, RouteTarget, VpcId,
 };
 
 use super::Planned;
@@ -19,6 +19,12 @@ pub enum FindingKind {
     Skip,
     /// Desired state that contradicts what exists; nothing is written.
     Conflict,
+    /// Withdrawals held back by a safety rule (the withdrawal budget, or a
+    /// ledger written under another `TAG_KEY`): a person decides.
+    Held,
+    /// Written as asked, but traffic may not flow (a local leg without a
+    /// route): worth a look.
+    Warning,
 }
 
 /// Something the planner did not do, and why.
@@ -70,6 +76,22 @@ pub struct PeeringReport {
     pub managed: bool,
 }
 
+/// A VPC of a managed Region, and why it is or is not advertised.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VpcReport {
+    pub region: Region,
+    pub vpc_id: VpcId,
+    pub tagged: bool,
+    /// Its attachment to the Region's managed transit gateway and its state.
+    pub attachment: Option<(AttachmentId, String)>,
+    /// The managed route table routes its CIDRs to its attachment
+    /// (propagated or static): traffic arriving over a peering reaches it.
+    pub local_route: bool,
+    /// Its CIDRs are advertised to the other Regions.
+    pub advertised: bool,
+    pub note: String,
+}
+
 /// The difference between the observed and the desired state.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Plan {
@@ -77,6 +99,7 @@ pub struct Plan {
     pub findings: Vec<Finding>,
     pub peerings: Vec<PeeringReport>,
     pub tables: Vec<TableReport>,
+    pub vpcs: Vec<VpcReport>,
 }
 
 impl Plan {
@@ -85,9 +108,14 @@ impl Plan {
         self.actions.is_empty() && !self.is_waiting()
     }
 
-    /// A peering is between states.
+    /// Something is between states (a peering, an attachment, a CIDR).
     pub fn is_waiting(&self) -> bool {
         self.findings.iter().any(|f| f.kind == FindingKind::Waiting)
+    }
+
+    /// Withdrawals are held back until a person decides.
+    pub fn is_held(&self) -> bool {
+        self.findings.iter().any(|f| f.kind == FindingKind::Held)
     }
 
     pub fn conflicts(&self) -> impl Iterator<Item = &Finding> {

@@ -1,43 +1,62 @@
 //! The routes of one transit gateway route table: in each Region's table,
-//! every tagged CIDR of every peer Region, toward that pair's peering.
+//! every advertised CIDR of every peer Region, toward that pair's peering.
 //!
 //! Rules, one function each:
 //! - [`table_peerings`]: routes go only over peerings available on this
-//!   side, each associated with the table;
-//! - [`wanted_routes`]: a remote CIDR in an overlap (between Regions, or
-//!   with a VPC of this Region) is a conflict, never a route;
-//! - [`decide_wanted`]: present, covered by a supernet to the same
-//!   peering, missing, moving from another peering, or in conflict with a
-//!   route that goes elsewhere;
-//! - [`decide_extra`]: a route toward a managed peering that nothing
-//!   wants goes through the shared removal rules (`ownership`).
+//!   side, each associated with the table; a peering associated with
+//!   another table is reported (and moved, when the tool created it and it
+//!   sits in the default association table while `ROUTE_TABLE_IDS` names
+//!   another);
+//! - [`wanted_routes`]: a remote CIDR in a conflict is never routed: it
+//!   overlaps another advertised CIDR, a VPC of this Region, a route
+//!   propagated from a VPC attachment, or it equals or contains a route
+//!   toward an attachment the tool does not manage;
+//! - `tgw_routes`: what each wanted CIDR needs, and what becomes of the
+//!   routes nothing wants.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::domain::{AttachmentId, Cidr, PeeringState, Region, RouteTarget, StaticRoute, VpcId};
+use crate::domain::{
+    AttachmentId, Cidr, PeeringState, Region, RouteKind, RouteTarget, TgwAttachment, TgwRoute,
+    VpcId,
+};
 use crate::observed::{Gateway, RouteTableState};
 
 use super::decision::{record, ConflictCause, Decided, Place, RouteDecision};
-use super::desired::{local_cidrs, overlapping_local};
-use super::ownership::{removal, Claim, WithdrawCause};
+use super::desired::{contained, local_cidrs, overlapping_local};
+use super::ledger::{LedgerNeeds, RegionLedger};
+use super::ownership::{budget, hold_over_budget};
 use super::peering::ReadyPeering;
+use super::tgw_routes::{decide_extra, decide_wanted};
 use super::{Action, Finding, FindingKind, Plan, Planned, RouteReport, TableContext, TableReport};
 
 /// A wanted route: the peering it goes over and the VPCs that want it.
-struct Want<'a> {
-    via: &'a ReadyPeering,
-    owners: &'a BTreeSet<VpcId>,
+pub(super) struct Want<'a> {
+    pub via: &'a ReadyPeering,
+    pub owners: &'a BTreeSet<VpcId>,
 }
 
 /// What the rules of one table read.
-struct Table<'a> {
-    gw: &'a Gateway,
-    ctx: &'a TableContext<'a>,
+pub(super) struct Table<'a> {
+    pub gw: &'a Gateway,
+    pub ctx: &'a TableContext<'a>,
+    pub ledger: &'a RegionLedger<'a>,
     /// The available peerings of this Region's pairs, by attachment.
-    ours: BTreeMap<&'a AttachmentId, &'a ReadyPeering>,
-    existing: BTreeMap<Cidr, &'a StaticRoute>,
-    /// Remote CIDRs that overlap a VPC of this Region.
-    local_conflicts: BTreeSet<Cidr>,
+    pub ours: BTreeMap<&'a AttachmentId, &'a ReadyPeering>,
+    /// Every peering attachment of this Region's pairs, in any state.
+    pub pair_peerings: BTreeSet<&'a AttachmentId>,
+    /// Static routes, by CIDR.
+    pub existing: BTreeMap<Cidr, &'a TgwRoute>,
+    /// Routes propagated from VPC attachments: that space is a VPC's.
+    pub vpc_space: BTreeMap<Cidr, &'a AttachmentId>,
+    /// Routes toward attachments the tool does not manage (VPN, Direct
+    /// Connect, Connect, another VPC's static route…).
+    pub foreign: BTreeMap<Cidr, &'a AttachmentId>,
+    /// Remote CIDRs in a conflict of this table.
+    pub local_conflicts: BTreeSet<Cidr>,
+    /// CIDRs advertised by a peer whose peering is not available here yet:
+    /// their routes are left as they are.
+    pub pending: BTreeMap<Cidr, &'a Region>,
 }
 
 /// Plans the associations and routes of `gw`'s route table.
@@ -45,57 +64,46 @@ pub(super) fn plan_table(
     gw: &Gateway,
     pairs: &[ReadyPeering],
     ctx: &TableContext<'_>,
+    ledger: &RegionLedger<'_>,
+    needs: &mut LedgerNeeds,
     out: &mut Plan,
 ) {
     let state = &ctx.observed.regions[&gw.region];
-    let empty = RouteTableState {
-        id: gw.route_table_id.clone(),
-        static_routes: Vec::new(),
-        associations: BTreeSet::new(),
-        truncated: false,
-    };
+    let empty = RouteTableState::empty(gw.route_table_id.clone());
     let read = state
         .route_table
         .as_ref()
         .filter(|t| t.id == gw.route_table_id)
         .unwrap_or(&empty);
-    let mut table = Table {
-        gw,
-        ctx,
-        ours: table_peerings(gw, pairs, ctx, read, out),
-        existing: read.static_routes.iter().map(|r| (r.cidr, r)).collect(),
-        local_conflicts: BTreeSet::new(),
-    };
+    let mut table = Table::new(gw, ctx, ledger, read, table_peerings(gw, pairs, ctx, out));
     let mut report = Vec::new();
-    let wanted = wanted_routes(&mut table, out, &mut report);
+    let wanted = wanted_routes(&mut table, out, &mut report, needs);
     let mut covering = BTreeSet::new();
     for (cidr, want) in &wanted {
         let (decision, cover) = decide_wanted(&table, cidr, want);
         covering.extend(cover);
         let target = RouteTarget::Attachment(want.via.id.clone());
-        let place = table.place(want.via);
         let d = Decided {
-            place,
+            place: table.place(&want.via.peer, Some(want.via)),
             cidr: *cidr,
             owners: Some(want.owners),
             target,
+            entry: ledger.owner(cidr),
             decision,
         };
-        record(d, out, Some(&mut report));
+        record(d, out, Some(&mut report), needs);
     }
-    for route in &read.static_routes {
-        // Wanted CIDRs were handled above, whatever their route's target.
-        if !wanted.contains_key(&route.cidr) && !covering.contains(&route.cidr) {
-            decide_extra(&table, route, out, &mut report);
-        }
-    }
-    if read.truncated {
-        out.findings.push(Finding {
-            kind: FindingKind::Skip,
-            region: Some(gw.region.clone()),
-            subject: format!("route table {}", gw.route_table_id),
-            reason: "more static routes exist than one search returns (1,000); routes beyond those may be planned again (harmless: RouteAlreadyExists) and extras beyond them are not seen".to_owned(),
-        });
+    let mut extras: Vec<Decided<'_>> = read
+        .routes
+        .iter()
+        .filter(|r| r.is_static() && !wanted.contains_key(&r.cidr) && !covering.contains(&r.cidr))
+        .filter_map(|r| decide_extra(&table, r, out))
+        .collect();
+    let limit = budget(ctx.config, ledger.size());
+    let name = gw.route_table_id.to_string();
+    hold_over_budget(&gw.region, &name, &mut extras, limit, ledger.size(), out);
+    for d in extras {
+        record(d, out, Some(&mut report), needs);
     }
     report.sort_by_key(|r| r.cidr);
     out.tables.push(TableReport {
@@ -106,53 +114,106 @@ pub(super) fn plan_table(
 }
 
 impl<'a> Table<'a> {
-    fn region(&self) -> &'a Region {
+    fn new(
+        gw: &'a Gateway,
+        ctx: &'a TableContext<'a>,
+        ledger: &'a RegionLedger<'a>,
+        read: &'a RouteTableState,
+        ours: BTreeMap<&'a AttachmentId, &'a ReadyPeering>,
+    ) -> Self {
+        let pair_peerings: BTreeSet<&AttachmentId> = ctx
+            .peerings
+            .iter()
+            .filter(|p| p.requester.region == gw.region || p.accepter.region == gw.region)
+            .map(|p| &p.id)
+            .collect();
+        let attachments = &ctx.observed.regions[&gw.region].attachments;
+        let (vpc_space, foreign) = address_space(&read.routes, attachments, &pair_peerings);
+        Table {
+            gw,
+            ctx,
+            ledger,
+            ours,
+            pair_peerings,
+            existing: read
+                .routes
+                .iter()
+                .filter(|r| r.is_static())
+                .map(|r| (r.cidr, r))
+                .collect(),
+            vpc_space,
+            foreign,
+            local_conflicts: BTreeSet::new(),
+            pending: BTreeMap::new(),
+        }
+    }
+
+    pub fn region(&self) -> &'a Region {
         &self.gw.region
     }
 
-    fn place(&self, via: &'a ReadyPeering) -> Place<'a> {
+    pub fn place(&self, peer: &'a Region, via: Option<&'a ReadyPeering>) -> Place<'a> {
         Place::Transit {
             region: &self.gw.region,
             table: &self.gw.route_table_id,
+            peer,
             via,
         }
     }
 
-    /// A CIDR in any overlap conflict gets no write at all, on any peering.
-    fn in_conflict(&self, cidr: &Cidr) -> bool {
-        self.local_conflicts.contains(cidr) || self.ctx.conflicted.iter().any(|(_, c)| c == cidr)
+    /// A CIDR in any overlap conflict gets no write at all, on any
+    /// peering; nor does a route that overlaps one (a summary over CIDRs
+    /// in conflict is not pruned while the conflict lasts).
+    pub fn in_conflict(&self, cidr: &Cidr) -> bool {
+        self.local_conflicts.iter().any(|c| c.overlaps(cidr))
+            || self.ctx.conflicted.iter().any(|(_, c)| c.overlaps(cidr))
     }
 
-    /// The removal rules for a route on `via` that nothing wants.
-    fn removal(&self, cidr: &Cidr, via: &ReadyPeering) -> RouteDecision {
-        let owned = self.ctx.cidrs[&via.peer]
-            .withdrawn
-            .get(cidr)
-            .map(|(vpc, why)| WithdrawCause::Released {
-                vpc: vpc.clone(),
-                why,
-                peer: via.peer.clone(),
-            });
-        removal(Claim {
-            via,
-            protected: self.ctx.config.is_protected(cidr),
-            in_conflict: self.in_conflict(cidr),
-            owned,
-            prune: self.ctx.config.prune_routes,
-        })
+    /// The available peering toward `peer`, if any.
+    pub fn toward(&self, peer: &Region) -> Option<&'a ReadyPeering> {
+        self.ours.values().find(|p| &p.peer == peer).copied()
     }
 }
 
+/// The routes that are a VPC's address space (propagated from a VPC
+/// attachment) and those toward attachments the tool does not manage.
+fn address_space<'a>(
+    routes: &'a [TgwRoute],
+    attachments: &'a [TgwAttachment],
+    pair_peerings: &BTreeSet<&'a AttachmentId>,
+) -> (
+    BTreeMap<Cidr, &'a AttachmentId>,
+    BTreeMap<Cidr, &'a AttachmentId>,
+) {
+    let kinds: BTreeMap<&AttachmentId, &crate::domain::AttachmentKind> =
+        attachments.iter().map(|a| (&a.id, &a.kind)).collect();
+    let kind = |id: &AttachmentId| kinds.get(id).copied();
+    let mut vpc_space = BTreeMap::new();
+    let mut foreign = BTreeMap::new();
+    for r in routes.iter().filter(|r| r.prefix_list.is_none()) {
+        let RouteTarget::Attachment(id) = &r.target else {
+            continue;
+        };
+        let is_vpc = kind(id).is_some_and(|k| *k == crate::domain::AttachmentKind::Vpc);
+        if r.kind == RouteKind::Propagated && is_vpc {
+            vpc_space.insert(r.cidr, id);
+        } else if !pair_peerings.contains(id) {
+            foreign.insert(r.cidr, id);
+        }
+    }
+    (vpc_space, foreign)
+}
+
 /// The peerings whose routes go into this table: available on this side
-/// (else a wait), and associated with the table (else an association).
+/// (else a wait), and associated with the table (else an association, or a
+/// finding when another table holds the peering).
 fn table_peerings<'a>(
     gw: &Gateway,
     pairs: &'a [ReadyPeering],
     ctx: &TableContext<'_>,
-    read: &RouteTableState,
     out: &mut Plan,
 ) -> BTreeMap<&'a AttachmentId, &'a ReadyPeering> {
-    let (region, rt) = (&gw.region, &gw.route_table_id);
+    let region = &gw.region;
     let mut ours = BTreeMap::new();
     for ready in pairs {
         let side = ctx
@@ -170,166 +231,157 @@ fn table_peerings<'a>(
             continue;
         }
         ours.insert(&ready.id, ready);
-        if !read.associations.contains(&ready.id) {
-            out.actions.push(Planned {
-                action: Action::AssociateRouteTable {
-                    region: region.clone(),
-                    route_table_id: rt.clone(),
-                    attachment_id: ready.id.clone(),
-                },
-                reason: format!(
-                    "the peering with {} is not associated with {rt}",
-                    ready.peer
-                ),
-            });
-        }
+        associate(gw, ready, ctx, out);
     }
     ours
 }
 
-/// Every tagged CIDR of every peer Region, toward that pair's peering,
-/// except those in an overlap conflict (recorded as conflicts here).
+/// The association of an available peering with the managed table.
+fn associate(gw: &Gateway, ready: &ReadyPeering, ctx: &TableContext<'_>, out: &mut Plan) {
+    let (region, rt) = (&gw.region, &gw.route_table_id);
+    let state = &ctx.observed.regions[region];
+    let associated = state
+        .route_table
+        .as_ref()
+        .is_some_and(|t| t.associations.contains(&ready.id));
+    if associated {
+        return;
+    }
+    let elsewhere = state
+        .attachments
+        .iter()
+        .find(|a| a.id == ready.id)
+        .and_then(|a| a.association.as_ref())
+        .filter(|a| a.state != "disassociated");
+    let finding = |kind, reason: String| Finding {
+        kind,
+        region: Some(region.clone()),
+        subject: format!("peering {}", ready.id),
+        reason,
+    };
+    let Some(other) = elsewhere else {
+        out.actions.push(Planned {
+            action: Action::AssociateRouteTable {
+                region: region.clone(),
+                route_table_id: rt.clone(),
+                attachment_id: ready.id.clone(),
+            },
+            reason: format!(
+                "the peering with {} is not associated with {rt}",
+                ready.peer
+            ),
+        });
+        return;
+    };
+    let default = state
+        .transit_gateways
+        .iter()
+        .find(|g| g.id == gw.transit_gateway_id)
+        .and_then(|g| g.default_association_route_table.as_ref());
+    let movable = ready.managed
+        && Some(&other.route_table_id) == default
+        && ctx.config.route_table_ids.contains_key(region);
+    if other.state == "disassociating" {
+        let reason = format!(
+            "leaving {}; then it is associated with {rt}",
+            other.route_table_id
+        );
+        out.findings.push(finding(FindingKind::Waiting, reason));
+    } else if movable {
+        out.actions.push(Planned {
+            action: Action::DisassociateRouteTable {
+                region: region.clone(),
+                route_table_id: other.route_table_id.clone(),
+                attachment_id: ready.id.clone(),
+            },
+            reason: format!(
+                "the tool's peering sits in the default association table {}, but ROUTE_TABLE_IDS names {rt}; it moves there",
+                other.route_table_id
+            ),
+        });
+    } else {
+        let reason = format!(
+            "associated with {}, not with the managed table {rt}: routes still go into {rt}, but traffic arriving over the peering is routed by {}; not moved",
+            other.route_table_id, other.route_table_id
+        );
+        out.findings.push(finding(FindingKind::Skip, reason));
+    }
+}
+
+/// Every advertised CIDR of every peer Region whose peering is available
+/// here, toward that peering, except those in a conflict (recorded here).
+/// Peers whose peering is not available yet leave their CIDRs pending.
 fn wanted_routes<'a>(
     table: &mut Table<'a>,
     out: &mut Plan,
     report: &mut Vec<RouteReport>,
+    needs: &mut LedgerNeeds,
 ) -> BTreeMap<Cidr, Want<'a>> {
-    // Every CIDR of this Region's own VPCs, tagged or not: a static route
-    // for an overlapping remote CIDR would take their traffic away from
-    // their attachment (a static route wins over a propagated one).
     let ctx = table.ctx;
+    let region = table.region();
+    for (peer, rc) in ctx.cidrs.iter().filter(|(p, _)| *p != region) {
+        if table.toward(peer).is_none() {
+            table.pending.extend(rc.tagged.keys().map(|c| (*c, peer)));
+        }
+    }
+    // Their routes stay as they are, and so do their ledger entries.
+    for cidr in table.pending.keys() {
+        if let Some(owner) = table.ledger.owner(cidr) {
+            needs.keep.insert((owner.clone(), *cidr));
+        }
+    }
     let local = local_cidrs(&ctx.observed.regions[table.region()]);
     let mut wanted = BTreeMap::new();
     let vias: Vec<&'a ReadyPeering> = table.ours.values().copied().collect();
     for via in vias {
         for (cidr, owners) in &ctx.cidrs[&via.peer].tagged {
-            let conflict = if ctx.conflicted.contains(&(via.peer.clone(), *cidr)) {
-                Some(ConflictCause::OverlapBetweenRegions)
-            } else if let Some((own, vpc)) = overlapping_local(&local, cidr) {
-                table.local_conflicts.insert(*cidr);
-                Some(ConflictCause::OverlapsLocal {
-                    own,
-                    vpc: vpc.clone(),
-                })
-            } else {
-                None
+            let Some(cause) = conflict_of(table, &local, &via.peer, cidr) else {
+                wanted.insert(*cidr, Want { via, owners });
+                continue;
             };
-            match conflict {
-                Some(cause) => record(
-                    Decided {
-                        place: table.place(via),
-                        cidr: *cidr,
-                        owners: Some(owners),
-                        target: RouteTarget::Attachment(via.id.clone()),
-                        decision: RouteDecision::Conflict(cause),
-                    },
-                    out,
-                    Some(report),
-                ),
-                None => {
-                    wanted.insert(*cidr, Want { via, owners });
-                }
+            if cause != ConflictCause::OverlapBetweenRegions {
+                table.local_conflicts.insert(*cidr);
             }
+            let d = Decided {
+                place: table.place(&via.peer, Some(via)),
+                cidr: *cidr,
+                owners: Some(owners),
+                target: RouteTarget::Attachment(via.id.clone()),
+                entry: table.ledger.owner(cidr),
+                decision: RouteDecision::Conflict(cause),
+            };
+            record(d, out, Some(report), needs);
         }
     }
     wanted
 }
 
-/// A wanted route against what the table holds for its CIDR; also the
-/// covering supernet, when one satisfies it.
-fn decide_wanted(table: &Table<'_>, cidr: &Cidr, want: &Want<'_>) -> (RouteDecision, Option<Cidr>) {
-    let target = RouteTarget::Attachment(want.via.id.clone());
-    match table.existing.get(cidr).map(|r| &r.target) {
-        Some(t) if *t == target => (
-            RouteDecision::Present {
-                target_unreported: false,
-            },
-            None,
-        ),
-        Some(RouteTarget::Unknown) => (
-            RouteDecision::Present {
-                target_unreported: true,
-            },
-            None,
-        ),
-        Some(other) => (moved_or_conflict(table, cidr, other), None),
-        None => {
-            let cover = cidr
-                .supernets()
-                .find(|s| table.existing.get(s).is_some_and(|r| r.target == target));
-            match cover {
-                Some(by) => (RouteDecision::Covered { by }, Some(by)),
-                None => (RouteDecision::Missing, None),
-            }
-        }
-    }
-}
-
-/// A wanted CIDR whose route goes elsewhere: if it goes over another of
-/// this Region's peerings and is the tool's to withdraw there, it moves
-/// (withdrawn now, added by the next reconcile); otherwise a conflict.
-fn moved_or_conflict(table: &Table<'_>, cidr: &Cidr, other: &RouteTarget) -> RouteDecision {
-    if let RouteTarget::Attachment(id) = other {
-        if let Some(via) = table.ours.get(id) {
-            if let RouteDecision::Withdraw(cause) = table.removal(cidr, via) {
-                return RouteDecision::Moves {
-                    from: id.clone(),
-                    cause,
-                };
-            }
-        }
-    }
-    let target = match other {
-        RouteTarget::Attachment(id) => format!("to {id}"),
-        RouteTarget::Blackhole => "as a blackhole".to_owned(),
-        RouteTarget::Unknown => "to an unknown target".to_owned(),
-    };
-    RouteDecision::Conflict(ConflictCause::RouteExists { target })
-}
-
-/// A static route that nothing wants: over one of this Region's available
-/// peerings, it goes through the removal rules; a blackhole, or a route to
-/// an attachment the tool does not manage, is never touched; a route whose
-/// target AWS did not report is never deleted (and said so when it would be).
-fn decide_extra(
+/// Why a remote CIDR cannot be routed in this table, if it cannot.
+fn conflict_of(
     table: &Table<'_>,
-    route: &StaticRoute,
-    out: &mut Plan,
-    report: &mut Vec<RouteReport>,
-) {
-    match &route.target {
-        RouteTarget::Attachment(id) => {
-            if let Some(via) = table.ours.get(id) {
-                let decision = table.removal(&route.cidr, via);
-                let place = table.place(via);
-                let d = Decided {
-                    place,
-                    cidr: route.cidr,
-                    owners: None,
-                    target: route.target.clone(),
-                    decision,
-                };
-                record(d, out, Some(report));
-            }
+    local: &BTreeMap<Cidr, &VpcId>,
+    peer: &Region,
+    cidr: &Cidr,
+) -> Option<ConflictCause> {
+    if table.ctx.conflicted.contains(&(peer.clone(), *cidr)) {
+        return Some(ConflictCause::OverlapBetweenRegions);
+    }
+    if let Some((own, vpc)) = overlapping_local(local, cidr) {
+        return Some(ConflictCause::OverlapsLocal {
+            own,
+            vpc: vpc.clone(),
+        });
+    }
+    if let Some((route, from)) = overlapping_local(&table.vpc_space, cidr) {
+        let from = from.to_string();
+        return Some(ConflictCause::OverlapsPropagated { route, from });
+    }
+    let exact_static = table.existing.contains_key(cidr);
+    match contained(&table.foreign, cidr) {
+        Some((route, toward)) if !(route == *cidr && exact_static) => {
+            let toward = toward.to_string();
+            Some(ConflictCause::ServedElsewhere { route, toward })
         }
-        RouteTarget::Unknown => {
-            let withdrawn = table
-                .ctx
-                .cidrs
-                .iter()
-                .filter(|(r, _)| *r != table.region())
-                .find_map(|(peer, rc)| rc.withdrawn.get(&route.cidr).map(|(vpc, _)| (peer, vpc)));
-            if let Some((peer, vpc)) = withdrawn {
-                out.findings.push(Finding {
-                    kind: FindingKind::Skip,
-                    region: Some(table.region().clone()),
-                    subject: format!("route {} in {}", route.cidr, table.gw.route_table_id),
-                    reason: format!(
-                        "{vpc} in {peer} is no longer tagged, but the route's target was not reported; not deleted"
-                    ),
-                });
-            }
-        }
-        RouteTarget::Blackhole => {}
+        _ => None,
     }
 }

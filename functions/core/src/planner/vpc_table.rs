@@ -3,44 +3,53 @@
 //! A table is managed when it serves subnets (a subnet association, or the
 //! VPC's main table) and already has a route, of any origin, to this
 //! Region's selected transit gateway. In such a table of a *tagged* VPC,
-//! every remote CIDR the transit gateway route table wants (tagged CIDRs of
-//! the peer Regions whose peering is available on this side, overlaps
-//! between Regions and with this Region's own VPCs excluded) gets a route
-//! toward the transit gateway (IPv6 CIDRs only where the VPC has an IPv6
-//! block); a route for that CIDR to any other target is a conflict, never
-//! overwritten.
+//! every remote CIDR the transit gateway route table wants (advertised
+//! CIDRs of the peer Regions whose peering is available on this side,
+//! conflicts excluded) gets a route toward the transit gateway (IPv6 CIDRs
+//! only where the VPC has an IPv6 block); a route for that CIDR to any
+//! other target is a conflict, never overwritten.
 //!
-//! A route is removed only when its ownership is proven: it was made by
-//! `CreateRoute`, it targets this Region's selected transit gateway, and
-//! either its CIDR is a withdrawn CIDR of a peer Region (of an untagged VPC
-//! there, or no longer associated, and tagged nowhere), or the table's own
-//! VPC is not tagged and the CIDR is exactly one the tool writes. The
-//! shared removal rules (`ownership`) then keep it when it is in
-//! `PROTECTED_CIDRS` or its peering was not created by tgw-peering.
-//! Anything else toward the transit gateway (a summary or default route, a
-//! CIDR that matches no VPC) is never removed, whatever `PRUNE_ROUTES` says:
-//! such a route is also what opts the table in.
+//! A route is the tool's only when it was made by `CreateRoute`, targets
+//! this Region's selected transit gateway, and its CIDR is in the Region's
+//! ledger. Such a route is withdrawn, through the shared removal rules
+//! (`PROTECTED_CIDRS` keeps it, the budget may hold it), when no peer Region
+//! advertises its CIDR any more, or when the table's own VPC is not tagged.
+//! Anything else toward the transit gateway (a summary or default route,
+//! a CIDR outside the ledger) is never removed, whatever `PRUNE_ROUTES`
+//! says: such a route is also what opts the table in.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::domain::{
-    Cidr, PeeringState, RouteTarget, VpcId, VpcRoute, VpcRouteTable, VpcRouteTarget,
+    Cidr, PeeringState, Region, RouteTarget, VpcId, VpcRoute, VpcRouteTable, VpcRouteTarget,
 };
 use crate::observed::Gateway;
 
 use super::decision::{record, ConflictCause, Decided, Place, RouteDecision};
 use super::desired::{local_cidrs, overlapping_local, vpc_list};
-use super::ownership::{removal, Claim, WithdrawCause};
+use super::ledger::{LedgerNeeds, RegionLedger};
+use super::ownership::{budget, hold_over_budget, removal, Claim, WithdrawCause};
 use super::peering::ReadyPeering;
 use super::{Finding, FindingKind, Plan, TableContext};
 
 /// The remote CIDRs the Region's VPC route tables are about.
 struct Remote<'a> {
-    /// Wanted: the peering, and the VPCs of the peer Region that want it.
-    desired: BTreeMap<Cidr, (&'a ReadyPeering, &'a BTreeSet<VpcId>)>,
-    /// Withdrawn in a peer Region (and tagged nowhere): the peering, the
-    /// VPC that had it, and why it is gone.
-    withdrawn: BTreeMap<Cidr, (&'a ReadyPeering, &'a VpcId, &'static str)>,
+    /// Wanted: the peer Region, and its VPCs that want it.
+    desired: BTreeMap<Cidr, (&'a Region, &'a BTreeSet<VpcId>)>,
+    /// Advertised by a peer whose peering is not available here yet: left
+    /// as they are.
+    pending: BTreeSet<Cidr>,
+    /// Advertised, but in an overlap conflict: no write at all.
+    conflicted: BTreeSet<Cidr>,
+}
+
+/// What the rules of one VPC route table read.
+struct VpcTable<'a> {
+    gw: &'a Gateway,
+    table: &'a VpcRouteTable,
+    remote: &'a Remote<'a>,
+    ledger: &'a RegionLedger<'a>,
+    ctx: &'a TableContext<'a>,
 }
 
 /// Plans the routes of every managed VPC route table of `gw`'s Region.
@@ -48,6 +57,8 @@ pub(super) fn plan_vpc_tables(
     gw: &Gateway,
     pairs: &[ReadyPeering],
     ctx: &TableContext<'_>,
+    ledger: &RegionLedger<'_>,
+    needs: &mut LedgerNeeds,
     out: &mut Plan,
 ) {
     let state = &ctx.observed.regions[&gw.region];
@@ -79,16 +90,23 @@ pub(super) fn plan_vpc_tables(
         if !table.serves_subnets || !table.routes_to(&gw.transit_gateway_id) {
             continue;
         }
+        let t = VpcTable {
+            gw,
+            table,
+            remote: &remote,
+            ledger,
+            ctx,
+        };
         if tagged {
-            add_routes(gw, table, &remote, ipv6, out);
+            add_routes(&t, ipv6, out, needs);
         }
-        remove_routes(gw, table, &remote, tagged, ctx, out);
+        remove_routes(&t, tagged, out, needs);
     }
 }
 
-/// The remote CIDRs of the peerings available on this side: wanted ones
-/// (overlaps excluded, as in the transit gateway route table) and
-/// withdrawn ones.
+/// The remote CIDRs of the peerings available on this side, overlaps
+/// with this Region's own VPCs excluded (as in the transit gateway route
+/// table), and those whose peering is not available yet.
 fn remote_cidrs<'a>(gw: &Gateway, pairs: &'a [ReadyPeering], ctx: &TableContext<'a>) -> Remote<'a> {
     let ready: Vec<&ReadyPeering> = pairs
         .iter()
@@ -102,43 +120,53 @@ fn remote_cidrs<'a>(gw: &Gateway, pairs: &'a [ReadyPeering], ctx: &TableContext<
     let local = local_cidrs(&ctx.observed.regions[&gw.region]);
     let mut remote = Remote {
         desired: BTreeMap::new(),
-        withdrawn: BTreeMap::new(),
+        pending: BTreeSet::new(),
+        conflicted: BTreeSet::new(),
     };
-    for p in ready {
-        for (cidr, owners) in &ctx.cidrs[&p.peer].tagged {
-            if !ctx.conflicted.contains(&(p.peer.clone(), *cidr))
+    for (peer, rc) in ctx.cidrs.iter().filter(|(p, _)| **p != gw.region) {
+        if !ready.iter().any(|p| &p.peer == peer) {
+            remote.pending.extend(rc.tagged.keys().copied());
+            continue;
+        }
+        for (cidr, owners) in &rc.tagged {
+            if !ctx.conflicted.contains(&(peer.clone(), *cidr))
                 && overlapping_local(&local, cidr).is_none()
             {
-                remote.desired.insert(*cidr, (p, owners));
-            }
-        }
-        for (cidr, (vpc, why)) in &ctx.cidrs[&p.peer].withdrawn {
-            // A CIDR tagged anywhere (even in a Region not yet peered) is not withdrawn.
-            if !ctx.cidrs.values().any(|rc| rc.tagged.contains_key(cidr)) {
-                remote.withdrawn.insert(*cidr, (p, vpc, why));
+                remote.desired.insert(*cidr, (peer, owners));
+            } else {
+                remote.conflicted.insert(*cidr);
             }
         }
     }
     remote
 }
 
+impl<'a> VpcTable<'a> {
+    fn place(&self, peer: &'a Region) -> Place<'a> {
+        Place::Vpc {
+            region: &self.gw.region,
+            table: &self.table.id,
+            vpc: &self.table.vpc_id,
+            tgw: &self.gw.transit_gateway_id,
+            peer,
+        }
+    }
+
+    fn toward(&self) -> VpcRouteTarget {
+        VpcRouteTarget::TransitGateway(self.gw.transit_gateway_id.clone())
+    }
+}
+
 /// In a table of a tagged VPC: every wanted remote CIDR, toward the
 /// transit gateway; a route for it elsewhere is a conflict.
-fn add_routes(
-    gw: &Gateway,
-    table: &VpcRouteTable,
-    remote: &Remote<'_>,
-    ipv6: bool,
-    out: &mut Plan,
-) {
-    let toward = VpcRouteTarget::TransitGateway(gw.transit_gateway_id.clone());
-    let existing: BTreeMap<Cidr, &VpcRoute> = table.routes.iter().map(|r| (r.cidr, r)).collect();
-    for (cidr, (via, owners)) in &remote.desired {
+fn add_routes(t: &VpcTable<'_>, ipv6: bool, out: &mut Plan, needs: &mut LedgerNeeds) {
+    let existing: BTreeMap<Cidr, &VpcRoute> = t.table.routes.iter().map(|r| (r.cidr, r)).collect();
+    for (cidr, (peer, owners)) in &t.remote.desired {
         if cidr.is_ipv6() && !ipv6 {
             continue;
         }
         let decision = match existing.get(cidr) {
-            Some(r) if r.target == toward => continue,
+            Some(r) if r.target == t.toward() => continue,
             Some(r) => RouteDecision::Conflict(ConflictCause::RouteExists {
                 target: format!(
                     "to {} (origin {})",
@@ -152,77 +180,92 @@ fn add_routes(
             }),
             None => RouteDecision::Missing,
         };
-        let place = place(gw, table, via);
         let d = Decided {
-            place,
+            place: t.place(peer),
             cidr: *cidr,
             owners: Some(owners),
             target: RouteTarget::Unknown,
+            entry: t.ledger.owner(cidr),
             decision,
         };
-        record(d, out, None);
+        record(d, out, None, needs);
     }
 }
 
-/// Routes made by `CreateRoute` toward the transit gateway whose ownership
-/// is proven, through the shared removal rules.
-fn remove_routes(
-    gw: &Gateway,
-    table: &VpcRouteTable,
-    remote: &Remote<'_>,
-    tagged: bool,
-    ctx: &TableContext<'_>,
-    out: &mut Plan,
-) {
-    let toward = VpcRouteTarget::TransitGateway(gw.transit_gateway_id.clone());
-    for route in &table.routes {
-        if !route.is_created() || route.target != toward {
+/// The tool's routes (made by `CreateRoute`, toward the transit gateway,
+/// in the ledger) that the table should not hold, through the shared
+/// removal rules and the table's budget.
+fn remove_routes(t: &VpcTable<'_>, tagged: bool, out: &mut Plan, needs: &mut LedgerNeeds) {
+    let mut decided = Vec::new();
+    for route in &t.table.routes {
+        if !route.is_created() || route.target != t.toward() {
             continue;
         }
-        let cidr = route.cidr;
-        let (via, owned) = if let Some((via, vpc, why)) = remote.withdrawn.get(&cidr) {
-            let cause = WithdrawCause::Released {
-                vpc: (*vpc).clone(),
-                why,
-                peer: via.peer.clone(),
-            };
-            (*via, cause)
-        } else if let (false, Some((via, owners))) = (tagged, remote.desired.get(&cidr)) {
-            let cause = WithdrawCause::TableOfUntaggedVpc {
-                vpc: table.vpc_id.clone(),
-                owners: vpc_list(owners),
-                peer: via.peer.clone(),
-            };
-            (*via, cause)
-        } else {
-            // Wanted, or not proven to be the tool's: kept.
+        let Some(peer) = t.ledger.owner(&route.cidr) else {
+            continue;
+        };
+        let Some(cause) = unwanted(t, &route.cidr, peer, tagged) else {
+            needs.keep.insert((peer.clone(), route.cidr));
             continue;
         };
         let decision = removal(Claim {
-            via,
-            protected: ctx.config.is_protected(&cidr),
-            in_conflict: false,
-            owned: Some(owned),
+            via: None,
+            protected: t.ctx.config.is_protected(&route.cidr),
+            in_conflict: t.remote.conflicted.contains(&route.cidr),
+            owned: Some(cause),
             prune: false,
+            peer,
         });
-        let place = place(gw, table, via);
-        let d = Decided {
-            place,
-            cidr,
+        decided.push(Decided {
+            place: t.place(peer),
+            cidr: route.cidr,
             owners: None,
             target: RouteTarget::Unknown,
+            entry: Some(peer),
             decision,
-        };
-        record(d, out, None);
+        });
+    }
+    let size = t.ledger.size();
+    let limit = budget(t.ctx.config, size);
+    hold_over_budget(
+        &t.gw.region,
+        t.table.id.as_str(),
+        &mut decided,
+        limit,
+        size,
+        out,
+    );
+    for d in decided {
+        record(d, out, None, needs);
     }
 }
 
-fn place<'a>(gw: &'a Gateway, table: &'a VpcRouteTable, via: &'a ReadyPeering) -> Place<'a> {
-    Place::Vpc {
-        region: &gw.region,
-        table: &table.id,
-        vpc: &table.vpc_id,
-        tgw: &gw.transit_gateway_id,
-        via,
+/// Why the table should not hold the tool's route for `cidr`, if it should not.
+fn unwanted(t: &VpcTable<'_>, cidr: &Cidr, peer: &Region, tagged: bool) -> Option<WithdrawCause> {
+    if t.remote.pending.contains(cidr) {
+        return None;
+    }
+    match t.remote.desired.get(cidr) {
+        Some(_) if tagged => None,
+        Some((peer, owners)) => Some(WithdrawCause::TableOfUntaggedVpc {
+            vpc: t.table.vpc_id.clone(),
+            owners: vpc_list(owners),
+            peer: (*peer).clone(),
+        }),
+        None => Some(match t.ctx.cidrs[peer].withdrawn.get(cidr) {
+            Some((vpc, why)) => WithdrawCause::Released {
+                vpc: vpc.clone(),
+                why,
+                peer: peer.clone(),
+            },
+            None => WithdrawCause::Gone {
+                entry: t
+                    .ledger
+                    .description(cidr)
+                    .unwrap_or("an unnamed VPC")
+                    .to_owned(),
+                peer: peer.clone(),
+            },
+        }),
     }
 }

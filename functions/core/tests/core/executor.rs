@@ -8,11 +8,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use tgw_peering_core::domain::{
-    AttachmentId, Cidr, GatewayRef, PeeringAttachment, Region, RouteTableId, TransitGateway,
-    TransitGatewayId, Vpc, VpcRouteTable, VpcRouteTableId,
+    AccountId, AttachmentId, Cidr, GatewayRef, LedgerList, PeeringAttachment, PrefixListId, Region,
+    RouteTableId, RouteTarget, TgwAttachment, TgwRoute, TransitGateway, TransitGatewayId, Vpc,
+    VpcRouteTable,
 };
 use tgw_peering_core::execute::{execute, execute_with};
-use tgw_peering_core::ports::{Ec2Clients, Ec2Region, Outcome, RouteSearch};
+use tgw_peering_core::planner::LedgerEntry;
+use tgw_peering_core::ports::{Ec2Clients, Ec2Region, Outcome};
 use tgw_peering_core::{Action, Error, Plan, Planned};
 
 /// Records every write, how many run at once, and answers like AWS for
@@ -48,6 +50,9 @@ impl Ec2Region for FakeEc2 {
     fn region(&self) -> &Region {
         &self.region
     }
+    async fn account(&self) -> Result<AccountId, Error> {
+        Ok(AccountId::parse("123456789012").unwrap())
+    }
     async fn transit_gateways(&self) -> Result<Vec<TransitGateway>, Error> {
         Ok(vec![])
     }
@@ -57,49 +62,42 @@ impl Ec2Region for FakeEc2 {
     async fn peering_attachments(&self) -> Result<Vec<PeeringAttachment>, Error> {
         Ok(vec![])
     }
-    async fn static_routes(&self, _: &RouteTableId) -> Result<RouteSearch, Error> {
-        Ok(RouteSearch::default())
+    async fn attachments(&self, _: &TransitGatewayId) -> Result<Vec<TgwAttachment>, Error> {
+        Ok(vec![])
     }
-    async fn associations(&self, _: &RouteTableId) -> Result<BTreeSet<AttachmentId>, Error> {
-        Ok(BTreeSet::new())
+    async fn routes(&self, _: &RouteTableId) -> Result<Vec<TgwRoute>, Error> {
+        Ok(vec![])
     }
-    async fn create_peering(
-        &self,
-        _: &TransitGatewayId,
-        _: &GatewayRef,
-        tags: &[(String, String)],
-    ) -> Result<AttachmentId, Error> {
-        self.write(format!("create_peering {tags:?}"));
-        Ok(AttachmentId::parse("tgw-attach-0new").unwrap())
+    async fn ledger(&self) -> Result<Vec<LedgerList>, Error> {
+        Ok(vec![])
     }
-    async fn accept_peering(&self, a: &AttachmentId) -> Result<Outcome, Error> {
-        self.write(format!("accept {a}"));
-        Ok(Outcome::Done)
+    async fn vpc_route_tables(&self) -> Result<Vec<VpcRouteTable>, Error> {
+        Ok(vec![])
     }
-    async fn delete_peering(&self, a: &AttachmentId) -> Result<Outcome, Error> {
-        self.write(format!("delete_peering {a}"));
-        Ok(Outcome::Done)
-    }
-    async fn associate_route_table(
-        &self,
-        _: &RouteTableId,
-        a: &AttachmentId,
-    ) -> Result<Outcome, Error> {
-        self.write(format!("associate {a}"));
-        Ok(Outcome::Done)
-    }
-    async fn create_route(
-        &self,
-        _: &RouteTableId,
-        cidr: &Cidr,
-        _: &AttachmentId,
-    ) -> Result<Outcome, Error> {
+    async fn apply(&self, action: &Action) -> Result<Outcome, Error> {
+        let cidr = match action {
+            Action::CreateRoute { cidr, .. } | Action::DeleteRoute { cidr, .. } => Some(*cidr),
+            _ => None,
+        };
+        let Some(cidr) = cidr else {
+            self.write(format!("{} {}", action.kind(), ledger_cidrs(action)));
+            if ledger_cidrs(action).contains("fail") {
+                return Err(Error::aws(
+                    self.region.clone(),
+                    "ModifyManagedPrefixList",
+                    Some("InternalError"),
+                    "boom",
+                    true,
+                ));
+            }
+            return Ok(Outcome::Done);
+        };
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.max_in_flight.fetch_max(now, Ordering::SeqCst);
         tokio::time::sleep(Duration::from_millis(5)).await;
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
         self.write(format!("route {cidr}"));
-        if self.failing.contains(cidr) {
+        if self.failing.contains(&cidr) {
             return Err(Error::aws(
                 self.region.clone(),
                 "CreateTransitGatewayRoute",
@@ -108,30 +106,44 @@ impl Ec2Region for FakeEc2 {
                 true,
             ));
         }
-        if self.existing.contains(cidr) {
+        if self.existing.contains(&cidr) {
             return Ok(Outcome::AlreadyDone("RouteAlreadyExists".into()));
         }
         Ok(Outcome::Done)
     }
-    async fn delete_route(&self, _: &RouteTableId, cidr: &Cidr) -> Result<Outcome, Error> {
-        self.write(format!("delete route {cidr}"));
-        Ok(Outcome::Done)
-    }
-    async fn vpc_route_tables(&self) -> Result<Vec<VpcRouteTable>, Error> {
-        Ok(vec![])
-    }
-    async fn create_vpc_route(
-        &self,
-        _: &VpcRouteTableId,
-        cidr: &Cidr,
-        _: &TransitGatewayId,
-    ) -> Result<Outcome, Error> {
-        self.write(format!("vpc route {cidr}"));
-        Ok(Outcome::Done)
-    }
-    async fn delete_vpc_route(&self, _: &VpcRouteTableId, cidr: &Cidr) -> Result<Outcome, Error> {
-        self.write(format!("delete vpc route {cidr}"));
-        Ok(Outcome::Done)
+}
+
+/// The CIDRs a ledger write adds and removes, for the log; a ledger
+/// description `fail` makes the fake fail it.
+fn ledger_cidrs(action: &Action) -> String {
+    match action {
+        Action::UpdateLedger { add, remove, .. } => format!(
+            "+{} -{}",
+            add.iter()
+                .map(|e| format!(
+                    "{}{}",
+                    e.cidr,
+                    if e.description == "fail" { " fail" } else { "" }
+                ))
+                .collect::<Vec<_>>()
+                .join(","),
+            remove
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+        Action::ReleaseLedger { remove, .. } => {
+            format!(
+                "-{}",
+                remove
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )
+        }
+        _ => String::new(),
     }
 }
 
@@ -232,9 +244,140 @@ async fn peering_and_association_actions_run_before_route_writes_and_are_tagged(
     assert!(log[0].starts_with("associate") || log[0].starts_with("create_peering"));
     assert!(log[1].starts_with("associate") || log[1].starts_with("create_peering"));
     assert!(log[2].starts_with("route") && log[3].starts_with("route"));
-    let create = log
+    // The adapter tags every peering it requests as the tool's.
+    let tags =
+        tgw_peering_core::domain::peering_tags(&region, &Region::parse("eu-west-1").unwrap());
+    assert!(
+        tags.iter()
+            .any(|(k, v)| k == "tgw-peering:managed" && v == "true"),
+        "{tags:?}"
+    );
+}
+
+fn ledger(add: &[&str], remove: &[&str], release: bool) -> Planned {
+    let region = Region::parse("us-east-1").unwrap();
+    let prefix_list_id = PrefixListId::parse("pl-0a1").unwrap();
+    let cidrs = |l: &[&str]| {
+        l.iter()
+            .map(|c| Cidr::parse(c.trim_end_matches(" fail")).unwrap())
+            .collect::<Vec<_>>()
+    };
+    let action = if release {
+        Action::ReleaseLedger {
+            region,
+            prefix_list_id,
+            version: 1,
+            remove: cidrs(remove),
+        }
+    } else {
+        let add = add
+            .iter()
+            .map(|c| LedgerEntry {
+                cidr: Cidr::parse(c.trim_end_matches(" fail")).unwrap(),
+                description: if c.ends_with(" fail") {
+                    "fail"
+                } else {
+                    "vpc-1"
+                }
+                .into(),
+            })
+            .collect();
+        Action::UpdateLedger {
+            region,
+            prefix_list_id,
+            version: 1,
+            add,
+            remove: cidrs(remove),
+        }
+    };
+    Planned {
+        action,
+        reason: "test".into(),
+    }
+}
+
+fn withdraw(i: usize) -> Planned {
+    Planned {
+        action: Action::DeleteRoute {
+            region: Region::parse("us-east-1").unwrap(),
+            route_table_id: RouteTableId::parse("tgw-rtb-1").unwrap(),
+            cidr: Cidr::parse(&format!("10.{}.{}.0/24", i / 256, i % 256)).unwrap(),
+            target: RouteTarget::Blackhole,
+        },
+        reason: "test".into(),
+    }
+}
+
+#[tokio::test]
+async fn ledger_entries_go_in_before_their_routes_and_come_out_after_the_withdrawals() {
+    let fake = FakeEc2::new(&[], &[]);
+    let clients = OneRegion(fake.clone());
+    let actions = vec![
+        withdraw(5),
+        ledger(&[], &["10.0.5.0/24"], true),
+        route(1),
+        ledger(&["10.0.1.0/24"], &[], false),
+    ];
+    execute(&clients, &plan_of(actions)).await;
+    let log = fake.log.lock().unwrap().clone();
+    assert_eq!(log[0], "update_ledger +10.0.1.0/24 -", "{log:?}");
+    assert!(
+        log[1].starts_with("route") && log[2].starts_with("route"),
+        "{log:?}"
+    );
+    assert_eq!(log[3], "release_ledger -10.0.5.0/24", "{log:?}");
+}
+
+#[tokio::test]
+async fn a_route_whose_ledger_entry_failed_is_not_written_and_is_retried_later() {
+    let fake = FakeEc2::new(&[], &[]);
+    let clients = OneRegion(fake.clone());
+    let actions = vec![route(1), ledger(&["10.0.1.0/24 fail"], &[], false)];
+    let done = execute(&clients, &plan_of(actions)).await;
+    let log = fake.log.lock().unwrap().clone();
+    assert!(!log.iter().any(|l| l.starts_with("route")), "{log:?}");
+    let deferred: Vec<_> = done
+        .failures()
+        .filter(|(p, _)| p.action.kind() == "create_route")
+        .collect();
+    assert_eq!(deferred.len(), 1);
+    assert!(deferred[0].1.is_retryable(), "{}", deferred[0].1);
+    assert!(
+        deferred[0].1.to_string().contains("not attempted"),
+        "{}",
+        deferred[0].1
+    );
+}
+
+#[tokio::test]
+async fn an_entry_is_released_only_when_its_withdrawal_succeeded() {
+    // 10.0.2.0/24's withdrawal fails: its entry stays; 10.0.3.0/24's goes.
+    let fake = FakeEc2::new(&[], &["10.0.2.0/24"]);
+    let clients = OneRegion(fake.clone());
+    let actions = vec![
+        withdraw(2),
+        withdraw(3),
+        ledger(&[], &["10.0.2.0/24", "10.0.3.0/24"], true),
+    ];
+    execute(&clients, &plan_of(actions)).await;
+    let log = fake.log.lock().unwrap().clone();
+    assert_eq!(
+        log.last().unwrap(),
+        "release_ledger -10.0.3.0/24",
+        "{log:?}"
+    );
+    // When every withdrawal of a release failed, it is not attempted at all.
+    let fake = FakeEc2::new(&[], &["10.0.2.0/24"]);
+    let clients = OneRegion(fake.clone());
+    execute(
+        &clients,
+        &plan_of(vec![withdraw(2), ledger(&[], &["10.0.2.0/24"], true)]),
+    )
+    .await;
+    assert!(!fake
+        .log
+        .lock()
+        .unwrap()
         .iter()
-        .find(|l| l.starts_with("create_peering"))
-        .unwrap();
-    assert!(create.contains("tgw-peering:managed"), "{create}");
+        .any(|l| l.starts_with("release")));
 }

@@ -201,7 +201,15 @@ async fn a_new_vpc_adds_only_its_routes_and_untagging_withdraws_them() {
         .await
         .unwrap();
     let writes = rig.world.writes()[before..].to_vec();
-    assert_eq!(writes, ["create_route us-east-1 10.31.0.0/16"]);
+    // The ledger records the CIDR (its list grows by one) before the route.
+    assert_eq!(
+        writes,
+        [
+            "resize_ledger us-east-1",
+            "update_ledger us-east-1",
+            "create_route us-east-1 10.31.0.0/16"
+        ]
+    );
     let changed = rig.bus.take();
     assert_eq!(changed.len(), 1);
     assert_eq!(changed[0].detail_type(), ROUTES_CHANGED);
@@ -725,8 +733,8 @@ async fn a_create_without_a_race_reads_again_and_deletes_nothing() {
     );
     assert_eq!(
         rig.world.reads(),
-        20,
-        "one read of both Regions for the plan, one after the create"
+        24,
+        "one read of both Regions for the plan, one after the create (6 reads a Region: gateways, VPCs, peerings, ledger, attachments, routes)"
     );
 }
 

@@ -2,6 +2,7 @@
 
 mod basics;
 mod rules;
+mod truth;
 mod vpc_tables;
 
 use crate::support::Scenario;
@@ -54,4 +55,14 @@ pub(crate) fn peered() -> Scenario {
         .peering(P, E, W, "available", 100)
         .associated(E, P)
         .associated(W, P)
+}
+
+/// [`peered`], with each side's route to the other's VPC in place and in
+/// the ledger: a converged world.
+pub(crate) fn converged() -> Scenario {
+    peered()
+        .route(E, "10.1.0.0/16", Some(P))
+        .route(W, "10.0.0.0/16", Some(P))
+        .ledger(E, W, &["10.1.0.0/16"])
+        .ledger(W, E, &["10.0.0.0/16"])
 }

@@ -123,9 +123,7 @@ fn a_three_region_mesh_routes_each_cidr_through_its_own_pair() {
 #[test]
 fn prune_routes_off_keeps_unjustified_routes_and_on_removes_them_except_protected() {
     let base = || {
-        peered()
-            .route(E, "10.1.0.0/16", Some(P))
-            .route(W, "10.0.0.0/16", Some(P))
+        converged()
             .route(W, "192.168.0.0/16", Some(P))
             .route(W, "10.200.0.0/16", Some(P))
             .route(W, "10.50.0.0/16", Some("tgw-attach-0vpn"))
@@ -161,11 +159,10 @@ fn prune_routes_off_keeps_unjustified_routes_and_on_removes_them_except_protecte
 
 #[test]
 fn protected_cidrs_are_kept_even_when_their_vpc_is_untagged() {
-    let mut w = peered()
-        .route(E, "10.1.0.0/16", Some(P))
-        .route(W, "10.0.0.0/16", Some(P))
-        .route(W, "10.2.0.0/16", Some(P))
-        .vpc(E, "vpc-e2", None, &["10.2.0.0/16"]);
+    let mut w =
+        converged()
+            .route(W, "10.2.0.0/16", Some(P))
+            .vpc(E, "vpc-e2", None, &["10.2.0.0/16"]);
     w.config.protected_cidrs = vec![cidr("10.2.0.0/15")];
     assert!(deletes(&w.plan()).is_empty());
 }
@@ -255,9 +252,7 @@ fn routes_wait_until_this_sides_view_of_the_peering_is_available() {
 
 #[test]
 fn routes_to_unmanaged_attachments_are_never_touched() {
-    let mut w = peered()
-        .route(E, "10.1.0.0/16", Some(P))
-        .route(W, "10.0.0.0/16", Some(P))
+    let mut w = converged()
         .route(W, "10.77.0.0/16", Some("tgw-attach-0vpc"))
         .vpc(E, "vpc-e9", None, &["10.77.0.0/16"]);
     w.config.prune_routes = true;
@@ -286,11 +281,24 @@ fn the_plan_serialises_every_action_with_its_reason() {
     let plan = peered().plan();
     let json = serde_json::to_value(&plan.actions).unwrap();
     let arr = json.as_array().unwrap();
-    assert_eq!(arr.len(), 2);
-    for a in arr {
-        assert_eq!(a["action"], "create_route");
+    let routes: Vec<_> = arr
+        .iter()
+        .filter(|a| a["action"] == "create_route")
+        .collect();
+    assert_eq!(routes.len(), 2);
+    for a in routes {
         assert!(a["reason"].as_str().unwrap().contains("has no route"));
         assert!(a["cidr"].is_string() && a["region"].is_string());
+    }
+    // Each route's ledger entry goes in with it, and says why.
+    let ledgers: Vec<_> = arr
+        .iter()
+        .filter(|a| a["action"] == "create_ledger")
+        .collect();
+    assert_eq!(ledgers.len(), 2);
+    for a in ledgers {
+        assert!(a["reason"].as_str().unwrap().contains("ledger"), "{a}");
+        assert_eq!(a["entries"].as_array().unwrap().len(), 1);
     }
 }
 
@@ -329,14 +337,13 @@ fn routes_on_a_peering_not_created_by_the_tool_are_never_removed() {
     assert_eq!(kept, 2);
 }
 
-#[test]
-fn a_cidr_that_moved_to_another_region_is_withdrawn_from_the_old_peering_first() {
+/// 10.5.0.0/16 was tagged in eu-west-1 (routed in us-east-1 toward the
+/// E-W peering); now the eu-west-1 VPC has released it and ap-south-1 has
+/// it. (Were it still associated there, it would overlap eu-west-1's own
+/// VPC, and eu-west-1 would get no route for it: a conflict.)
+fn moved_cidr() -> Scenario {
     const A: &str = "ap-south-1";
-    // 10.5.0.0/16 was tagged in eu-west-1 (routed in us-east-1 toward the
-    // E-W peering); now the eu-west-1 VPC has released it and ap-south-1 has
-    // it. (Were it still associated there, it would overlap eu-west-1's own
-    // VPC, and eu-west-1 would get no route for it: a conflict.)
-    let w = Scenario::new(&[E, W, A])
+    Scenario::new(&[E, W, A])
         .vpc(E, "vpc-e1", Some("true"), &["10.0.0.0/16"])
         .vpc(W, "vpc-w1", Some("true"), &["10.1.0.0/16"])
         .vpc(W, "vpc-w5", None, &["10.5.0.0/16!"])
@@ -355,23 +362,65 @@ fn a_cidr_that_moved_to_another_region_is_withdrawn_from_the_old_peering_first()
         .route(W, "10.0.0.0/16", Some("tgw-attach-0ew"))
         .route(A, "10.0.0.0/16", Some("tgw-attach-0ea"))
         .route(A, "10.1.0.0/16", Some("tgw-attach-0wa"))
-        .route(W, "10.5.0.0/16", Some("tgw-attach-0wa"));
+        .route(W, "10.5.0.0/16", Some("tgw-attach-0wa"))
+}
+
+#[test]
+fn a_cidr_that_moved_to_another_region_has_the_tools_route_moved_onto_the_new_peering() {
+    let w = moved_cidr().ledger(E, W, &["10.1.0.0/16", "10.5.0.0/16"]);
     let plan = w.plan();
-    assert_eq!(deletes(&plan), [(E.to_string(), "10.5.0.0/16".to_string())]);
-    assert_eq!(plan.conflicts().count(), 0, "{:?}", plan.findings);
-    // Once withdrawn, the next plan adds it toward the new Region's peering.
-    let mut w = w;
-    w.table(E)
-        .static_routes
-        .retain(|r| r.cidr != cidr("10.5.0.0/16"));
+    let moves: Vec<_> = plan
+        .actions
+        .iter()
+        .filter_map(|p| match &p.action {
+            Action::ReplaceRoute {
+                region,
+                cidr,
+                attachment_id,
+                from,
+                ..
+            } => Some((
+                region.to_string(),
+                cidr.to_string(),
+                attachment_id.to_string(),
+                from.clone(),
+            )),
+            _ => None,
+        })
+        .collect();
     assert_eq!(
-        creates(&w.plan()),
+        moves,
         [(
             E.to_string(),
             "10.5.0.0/16".to_string(),
-            "tgw-attach-0ea".to_string()
+            "tgw-attach-0ea".to_string(),
+            RouteTarget::Attachment(att("tgw-attach-0ew"))
         )]
     );
+    assert!(
+        deletes(&plan).is_empty(),
+        "moved, not withdrawn: {:?}",
+        plan.actions
+    );
+    assert_eq!(plan.conflicts().count(), 0, "{:?}", plan.findings);
+    // The move is recorded under its new peer Region before it is made.
+    assert!(plan.actions.iter().any(|p| matches!(&p.action,
+        Action::CreateLedger { region, peer, entries, .. }
+            if region.as_str() == E && peer.as_str() == "ap-south-1"
+                && entries.iter().any(|e| e.cidr == cidr("10.5.0.0/16")))));
+}
+
+#[test]
+fn a_route_outside_the_ledger_for_a_cidr_that_moved_is_a_conflict_not_moved() {
+    let plan = moved_cidr().ledger(E, W, &["10.1.0.0/16"]).plan();
+    assert!(!plan
+        .actions
+        .iter()
+        .any(|p| p.action.kind() == "replace_route"));
+    assert!(deletes(&plan).is_empty());
+    assert!(plan
+        .conflicts()
+        .any(|f| f.subject.contains("10.5.0.0/16") && f.reason.contains("tgw-attach-0ew")));
 }
 
 /// The (requester, accepter) of the plan's only CreatePeering.

@@ -272,20 +272,22 @@ fn no_vpc_route_is_added_before_the_peering_is_available_on_this_side() {
 
 #[test]
 fn untagging_a_remote_vpc_withdraws_its_routes_and_unproven_routes_stay() {
-    let mut w0 = two_tagged(true).vpc_table(
-        EAST,
-        "vpc-e1",
-        "rtb-a",
-        &[
-            "0.0.0.0/0>tgw",
-            "10.2.0.0/16>tgw",
-            "10.3.0.0/16>tgw",
-            // vpc-w2 is not tagged: withdrawn.
-            "10.9.0.0/16>tgw",
-            // Matches no VPC: not proven to be the tool's, kept.
-            "192.168.0.0/16>tgw",
-        ],
-    );
+    let mut w0 = two_tagged(true)
+        .ledger(EAST, WEST, &["10.2.0.0/16", "10.3.0.0/16", "10.9.0.0/16"])
+        .vpc_table(
+            EAST,
+            "vpc-e1",
+            "rtb-a",
+            &[
+                "0.0.0.0/0>tgw",
+                "10.2.0.0/16>tgw",
+                "10.3.0.0/16>tgw",
+                // vpc-w2 is not tagged: withdrawn.
+                "10.9.0.0/16>tgw",
+                // Not in the ledger: not proven to be the tool's, kept.
+                "192.168.0.0/16>tgw",
+            ],
+        );
     w0.config.prune_routes = true;
     let p = w0.plan();
     assert_eq!(
@@ -305,6 +307,11 @@ fn untagging_a_remote_vpc_withdraws_its_routes_and_unproven_routes_stay() {
 
     // A disassociated CIDR of a tagged VPC is withdrawn too.
     let p = two_tagged(true)
+        .ledger(
+            EAST,
+            WEST,
+            &["10.2.0.0/16", "10.3.0.0/16", "10.7.0.0/16", "10.8.0.0/16"],
+        )
         .vpc(
             WEST,
             "vpc-w3",
@@ -333,6 +340,7 @@ fn untagging_a_remote_vpc_withdraws_its_routes_and_unproven_routes_stay() {
 #[test]
 fn the_table_of_an_untagged_vpc_loses_the_remote_routes_but_keeps_the_others() {
     let p = two_tagged(true)
+        .ledger(EAST, WEST, &["10.2.0.0/16", "10.3.0.0/16", "10.9.0.0/16"])
         .vpc(EAST, "vpc-e2", None, &["10.4.0.0/16"])
         .vpc_table(
             EAST,
@@ -359,7 +367,10 @@ fn the_table_of_an_untagged_vpc_loses_the_remote_routes_but_keeps_the_others() {
 }
 
 #[test]
-fn routes_on_a_peering_not_created_by_the_tool_are_added_but_never_removed() {
+fn vpc_routes_outside_the_ledger_are_added_but_never_removed() {
+    // The peering was not created by the tool and the ledger is empty: the
+    // routes toward the gateway are someone else's, even for CIDRs the tool
+    // would withdraw.
     let p = two_tagged(false)
         .vpc(EAST, "vpc-e2", None, &["10.4.0.0/16"])
         .vpc_table(
@@ -382,24 +393,28 @@ fn routes_on_a_peering_not_created_by_the_tool_are_added_but_never_removed() {
             w("create", EAST, "rtb-a", "10.3.0.0/16"),
         ]
     );
+    // Once the tool has routed them (its ledger records them), a route in
+    // the untagged VPC's table is withdrawn, on any peering.
+    let p = two_tagged(false)
+        .ledger(EAST, WEST, &["10.2.0.0/16", "10.3.0.0/16"])
+        .vpc(EAST, "vpc-e2", None, &["10.4.0.0/16"])
+        .vpc_table(
+            EAST,
+            "vpc-e2",
+            "rtb-u",
+            &["0.0.0.0/0>tgw", "10.2.0.0/16>tgw"],
+        )
+        .plan();
     assert_eq!(
-        vpc_findings(&p),
-        vec![
-            (
-                FindingKind::Skip,
-                "VPC route 10.2.0.0/16 in rtb-u (vpc-e2)".to_owned()
-            ),
-            (
-                FindingKind::Skip,
-                "VPC route 10.9.0.0/16 in rtb-a (vpc-e1)".to_owned()
-            ),
-        ]
+        vpc_writes(&p),
+        vec![w("delete", EAST, "rtb-u", "10.2.0.0/16")]
     );
 }
 
 #[test]
 fn a_protected_cidr_is_never_deleted() {
     let mut w0 = two_tagged(true)
+        .ledger(EAST, WEST, &["10.2.0.0/16", "10.3.0.0/16", "10.9.0.0/16"])
         .vpc(EAST, "vpc-e2", None, &["10.4.0.0/16"])
         .vpc_table(
             EAST,
@@ -513,6 +528,7 @@ fn ipv6_cidrs_are_routed_only_from_vpcs_that_have_an_ipv6_block() {
 #[test]
 fn vpc_route_writes_run_with_the_route_writes_in_their_own_region() {
     let p = two_tagged(true)
+        .ledger(EAST, WEST, &["10.2.0.0/16", "10.3.0.0/16", "10.9.0.0/16"])
         .vpc(EAST, "vpc-e2", None, &["10.4.0.0/16"])
         .vpc_table(EAST, "vpc-e1", "rtb-a", &["0.0.0.0/0>tgw"])
         .vpc_table(

@@ -73,6 +73,8 @@ pub(super) const INVALID_VALUES: &[(&str, &str, &str)] = &[
         "ap-south-1",
     ),
     ("ACCOUNT_ROLE_ARNS", "eu-west-1", "\"eu-west-1\""),
+    ("MAX_WITHDRAWALS", "-1", "\"-1\""),
+    ("MAX_WITHDRAWALS", "ten", "not a whole number"),
     // The message names the rule, not the value (an external id is a secret).
     ("ROLE_EXTERNAL_ID", "x", "2 to 1224 characters"),
     ("ROLE_EXTERNAL_ID", "has space", "2 to 1224 characters"),

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
 use std::panic::AssertUnwindSafe;
 
-use crate::support::{delivered, fixture, sqs_batch, Rig, World, ACCOUNT};
+use crate::support::{delivered, fixture, put_vpc, sqs_batch, Rig, Scenario, World, ACCOUNT, TAG};
 use futures::executor::block_on;
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -22,11 +22,11 @@ use serde_json::{json, Value};
 use tgw_peering_core::config::{Config, ConfigError};
 use tgw_peering_core::domain::{
     AccountId, AttachmentId, Cidr, CidrState, GatewayRef, PeeringAttachment, PeeringState, Region,
-    RouteTableId, RouteTarget, StaticRoute, TransitGateway, TransitGatewayId, Vpc, VpcId, VpcRoute,
-    VpcRouteTable, VpcRouteTableId, VpcRouteTarget, CREATE_ROUTE_ORIGIN,
+    RouteKind, RouteTarget, TgwRoute, TransitGatewayId, Vpc, VpcId, VpcRoute, VpcRouteTable,
+    VpcRouteTableId, VpcRouteTarget, CREATE_ROUTE_ORIGIN,
 };
 use tgw_peering_core::events::{Recheck, MAX_EVENT_BYTES, RECHECK_MAX_ATTEMPTS, STATE_CHANGE};
-use tgw_peering_core::observed::{Observed, RouteTableState};
+use tgw_peering_core::observed::Observed;
 use tgw_peering_core::{plan, Action, Error, Plan, RouteMark, MANAGED_TAG_KEY};
 
 mod bad_input;

@@ -6,13 +6,13 @@ use super::*;
 // Planner safety on random worlds
 // ---------------------------------------------------------------------------
 //
-// Propagated routes. Transit gateway route tables: the adapter asks
-// SearchTransitGatewayRoutes for `type=static` only and skips any other type
-// (aws.rs), so the observed model has no propagated route there; what is
-// asserted is that every DeleteRoute names a static route that was read, with
-// the same target, so a CIDR that exists only as a propagated route can never
-// be deleted. (A CreateRoute for a peer's tagged CIDR is not checked against
-// propagated routes, which the planner cannot see: see the report.)
+// The worlds: up to three Regions, each with VPCs (attached to the gateway,
+// pending, or not attached), static routes toward peerings, other
+// attachments, blackholes or unreported targets, propagated routes from VPC
+// and VPN attachments, ledger entries (the tool's proof of ownership) for
+// random CIDRs and peers, and VPC route tables. Propagated routes are read
+// (SearchTransitGatewayRoutes without a type filter); what is asserted is
+// that they are never written over and never deleted.
 // VPC route tables (MANAGE_VPC_ROUTES) are read with every route and its
 // origin, so there the worlds have propagated (`EnableVgwRoutePropagation`)
 // and local (`CreateRouteTable`) routes, and the properties assert that no
@@ -74,6 +74,8 @@ pub(super) const PLAN_CASES: u32 = 2_000;
 pub(super) struct VpcSpec {
     pub(super) tag: Option<&'static str>,
     pub(super) cidrs: Vec<(usize, CidrState)>,
+    /// The state of its attachment to the gateway; `None`: not attached.
+    pub(super) attached: Option<&'static str>,
 }
 
 #[derive(Debug, Clone)]
@@ -122,8 +124,11 @@ pub(super) struct VpcTableSpec {
 pub(super) struct TableSpec {
     pub(super) vpcs: Vec<VpcSpec>,
     pub(super) routes: Vec<(usize, TargetSpec)>,
+    /// Routes propagated from a VPN attachment (route CIDR indexes).
+    pub(super) vpn: Vec<usize>,
+    /// Ledger entries: (route CIDR index, peer Region index).
+    pub(super) ledger: Vec<(usize, usize)>,
     pub(super) associations: u8,
-    pub(super) truncated: bool,
     /// `None`: not read.
     pub(super) vpc_tables: Option<Vec<VpcTableSpec>>,
 }
@@ -147,8 +152,19 @@ pub(super) fn world_spec() -> impl Strategy<Value = WorldSpec> {
     let vpc = (
         select(vec![Some("true"), Some("TRUE"), Some("false"), None]),
         prop::collection::vec((0..VPC_CIDRS.len(), cidr_state), 1..3),
+        select(vec![
+            Some("available"),
+            Some("available"),
+            Some("available"),
+            Some("pending"),
+            None,
+        ]),
     )
-        .prop_map(|(tag, cidrs)| VpcSpec { tag, cidrs });
+        .prop_map(|(tag, cidrs, attached)| VpcSpec {
+            tag,
+            cidrs,
+            attached,
+        });
     let target = prop_oneof![
         6 => any::<usize>().prop_map(TargetSpec::Peering),
         1 => Just(TargetSpec::OtherAttachment),
@@ -176,16 +192,18 @@ pub(super) fn world_spec() -> impl Strategy<Value = WorldSpec> {
     let table = (
         prop::collection::vec(vpc, 0..5),
         prop::collection::vec((0..TGW_ROUTE_CIDRS, target), 0..8),
+        prop::collection::vec(0..TGW_ROUTE_CIDRS, 0..2),
+        prop::collection::vec((0..TGW_ROUTE_CIDRS, 0..3_usize), 0..6),
         any::<u8>(),
-        prop::bool::weighted(0.05),
         prop::option::weighted(0.9, prop::collection::vec(vpc_table, 0..4)),
     )
         .prop_map(
-            |(vpcs, routes, associations, truncated, vpc_tables)| TableSpec {
+            |(vpcs, routes, vpn, ledger, associations, vpc_tables)| TableSpec {
                 vpcs,
                 routes,
+                vpn,
+                ledger,
                 associations,
-                truncated,
                 vpc_tables,
             },
         );
@@ -256,34 +274,23 @@ pub(super) fn gateway(n: usize) -> GatewayRef {
     }
 }
 
-/// The observed state and configuration a spec describes: one available
-/// gateway per Region (`tgw-<n>`, default table `tgw-rtb-<n>`).
+/// The observed state and configuration a spec describes, built with the
+/// tests' one world builder: one available gateway per Region (`tgw-<n>`,
+/// default table `tgw-rtb-<n>`).
 pub(super) fn build(spec: &WorldSpec) -> (Observed, Config) {
-    let pairs: Vec<(usize, usize)> = [(0, 1), (0, 2), (1, 2)]
-        .into_iter()
-        .filter(|&(_, b)| b < spec.regions)
-        .collect();
+    let regions: Vec<&str> = PLAN_REGIONS[..spec.regions].to_vec();
+    let mut w = Scenario::new(&regions);
     let ids: Vec<AttachmentId> = (0..spec.peerings.len())
         .map(|k| AttachmentId::parse(&format!("tgw-attach-{k}")).unwrap())
         .collect();
-    let mut observed = Observed::default();
-    for n in 0..spec.regions {
+    for (n, r) in regions.iter().enumerate() {
         let t = &spec.tables[n];
-        let state = observed.regions.entry(gateway(n).region).or_default();
-        state.transit_gateways.push(TransitGateway {
-            id: gateway(n).transit_gateway_id,
-            owner_id: gateway(n).account_id,
-            state: "available".into(),
-            default_association_route_table: Some(
-                RouteTableId::parse(&format!("tgw-rtb-{n}")).unwrap(),
-            ),
-        });
         for (j, v) in t.vpcs.iter().enumerate() {
-            state.vpcs.push(Vpc {
+            let vpc = Vpc {
                 id: VpcId::parse(&format!("vpc-{n}x{j}")).unwrap(),
                 tags: v
                     .tag
-                    .map(|value| ("addToTransitGateway".to_owned(), value.to_owned()))
+                    .map(|value| (TAG.to_owned(), value.to_owned()))
                     .into_iter()
                     .collect(),
                 cidrs: v
@@ -291,46 +298,22 @@ pub(super) fn build(spec: &WorldSpec) -> (Observed, Config) {
                     .iter()
                     .map(|&(c, s)| (cidr(VPC_CIDRS[c]), s))
                     .collect(),
-            });
+            };
+            put_vpc(w.region_mut(r), vpc, v.attached);
         }
-        let mut seen = BTreeSet::new();
-        let static_routes = t
-            .routes
-            .iter()
-            // One static route per CIDR in a table, as in AWS.
-            .filter(|(c, _)| seen.insert(*c))
-            .map(|(c, target)| {
-                let (target, state) = match target {
-                    TargetSpec::Peering(k) if !ids.is_empty() => (
-                        RouteTarget::Attachment(ids[k % ids.len()].clone()),
-                        "active",
-                    ),
-                    TargetSpec::Peering(_) | TargetSpec::OtherAttachment => (
-                        RouteTarget::Attachment(AttachmentId::parse("tgw-attach-vpc9").unwrap()),
-                        "active",
-                    ),
-                    TargetSpec::Blackhole => (RouteTarget::Blackhole, "blackhole"),
-                    TargetSpec::Unknown => (RouteTarget::Unknown, "active"),
-                };
-                StaticRoute {
-                    cidr: route_cidr(*c),
-                    target,
-                    state: state.into(),
-                }
-            })
-            .collect();
-        state.route_table = Some(RouteTableState {
-            id: RouteTableId::parse(&format!("tgw-rtb-{n}")).unwrap(),
-            static_routes,
-            associations: ids
-                .iter()
-                .enumerate()
-                .filter(|(k, _)| t.associations & (1 << (k % 8)) != 0)
-                .map(|(_, id)| id.clone())
-                .collect(),
-            truncated: t.truncated,
-        });
-        state.vpc_route_tables = t.vpc_tables.as_ref().map(|tables| {
+        table_routes(&mut w, r, t, &ids);
+        for &(c, p) in &t.ledger {
+            let peer = regions[p % regions.len()];
+            if peer != *r
+                && w.region_mut(r)
+                    .ledger
+                    .iter()
+                    .all(|l| !l.entries.contains_key(&route_cidr(c)))
+            {
+                w = w.ledger(r, peer, &[&route_cidr(c).to_string()]);
+            }
+        }
+        w.region_mut(r).vpc_route_tables = t.vpc_tables.as_ref().map(|tables| {
             tables
                 .iter()
                 .enumerate()
@@ -338,7 +321,57 @@ pub(super) fn build(spec: &WorldSpec) -> (Observed, Config) {
                 .collect()
         });
     }
-    for (p, id) in spec.peerings.iter().zip(&ids) {
+    peerings(&mut w, spec, &ids);
+    w.config.prune_routes = spec.prune;
+    w.config.manage_vpc_routes = spec.manage_vpc_routes;
+    w.config.protected_cidrs = spec
+        .protected
+        .iter()
+        .map(|&i| cidr(PROTECTABLE[i]))
+        .collect();
+    (w.observed, w.config)
+}
+
+/// The static routes, VPN routes and associations of Region `r`'s table.
+fn table_routes(w: &mut Scenario, r: &str, t: &TableSpec, ids: &[AttachmentId]) {
+    let table = w.table(r);
+    for (c, target) in &t.routes {
+        let c = route_cidr(*c);
+        // One static route per CIDR in a table, as in AWS.
+        if table.routes.iter().any(|x| x.cidr == c && x.is_static()) {
+            continue;
+        }
+        let target = match target {
+            TargetSpec::Peering(k) if !ids.is_empty() => {
+                RouteTarget::Attachment(ids[k % ids.len()].clone())
+            }
+            TargetSpec::Peering(_) | TargetSpec::OtherAttachment => {
+                RouteTarget::Attachment(AttachmentId::parse("tgw-attach-vpc9").unwrap())
+            }
+            TargetSpec::Blackhole => RouteTarget::Blackhole,
+            TargetSpec::Unknown => RouteTarget::Unknown,
+        };
+        table.routes.push(TgwRoute::static_to(c, target));
+    }
+    table.associations = ids
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| t.associations & (1 << (k % 8)) != 0)
+        .map(|(_, id)| id.clone())
+        .collect();
+    for c in &t.vpn {
+        let c = route_cidr(*c).to_string();
+        w.add_foreign_route(r, &c, "tgw-attach-vpn1", "vpn", true);
+    }
+}
+
+/// Each Region's view of each peering of the spec.
+fn peerings(w: &mut Scenario, spec: &WorldSpec, ids: &[AttachmentId]) {
+    let pairs: Vec<(usize, usize)> = [(0, 1), (0, 2), (1, 2)]
+        .into_iter()
+        .filter(|&(_, b)| b < spec.regions)
+        .collect();
+    for (p, id) in spec.peerings.iter().zip(ids) {
         let (a, b) = pairs[p.pair % pairs.len()];
         let (requester, accepter) = if p.reversed { (b, a) } else { (a, b) };
         let views = [
@@ -363,28 +396,9 @@ pub(super) fn build(spec: &WorldSpec) -> (Observed, Config) {
                     .into_iter()
                     .collect(),
             };
-            observed
-                .regions
-                .get_mut(&region)
-                .unwrap()
-                .peerings
-                .push(attachment);
+            w.region_mut(region.as_str()).peerings.push(attachment);
         }
     }
-    let mut config = Config::for_regions(
-        PLAN_REGIONS[..spec.regions]
-            .iter()
-            .map(|r| crate::support::region(r))
-            .collect(),
-    );
-    config.prune_routes = spec.prune;
-    config.manage_vpc_routes = spec.manage_vpc_routes;
-    config.protected_cidrs = spec
-        .protected
-        .iter()
-        .map(|&i| cidr(PROTECTABLE[i]))
-        .collect();
-    (observed, config)
 }
 
 /// Route table `k` of Region `n`, of one of its `vpcs` VPCs (or of a VPC
@@ -431,17 +445,19 @@ pub(super) fn vpc_route_table(
 /// planner against.
 pub(super) struct Oracle {
     pub(super) config: Config,
-    /// Associated CIDRs of tagged VPCs, per Region.
+    /// Advertised CIDRs per Region: associated CIDRs of tagged VPCs with an
+    /// available attachment.
     pub(super) tagged: BTreeMap<Region, BTreeSet<Cidr>>,
-    /// CIDRs proven to be the tool's to withdraw, per Region: those of
-    /// untagged VPCs and the ones no longer associated, unless a tagged VPC
-    /// of the Region still has them.
-    pub(super) withdrawn: BTreeMap<Region, BTreeSet<Cidr>>,
-    /// Tagged CIDRs that overlap a tagged CIDR of another Region.
+    /// The ledger per Region: the CIDRs it records (the tool's routes).
+    pub(super) ledger: BTreeMap<Region, BTreeSet<Cidr>>,
+    /// Advertised CIDRs that overlap another one (of another Region, or of
+    /// another VPC of the same Region).
     pub(super) overlapping: BTreeSet<(Region, Cidr)>,
     pub(super) peerings: Vec<PeeringAttachment>,
     /// The static routes read, per Region.
     pub(super) routes: BTreeMap<Region, BTreeMap<Cidr, RouteTarget>>,
+    /// The propagated routes read, per Region.
+    pub(super) propagated: BTreeMap<Region, BTreeSet<Cidr>>,
     /// Each Region's transit gateway.
     pub(super) gateways: BTreeMap<Region, TransitGatewayId>,
     /// The VPC route tables read.
@@ -454,76 +470,69 @@ pub(super) struct Oracle {
 
 impl Oracle {
     pub(super) fn new(observed: &Observed, config: &Config) -> Oracle {
-        let mut tagged: BTreeMap<Region, BTreeSet<Cidr>> = BTreeMap::new();
-        let mut withdrawn: BTreeMap<Region, BTreeSet<Cidr>> = BTreeMap::new();
-        let mut routes = BTreeMap::new();
-        let mut local: BTreeMap<Region, BTreeSet<Cidr>> = BTreeMap::new();
-        let (mut gateways, mut vpc_tables, mut vpcs) =
-            (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
+        let mut o = Oracle {
+            config: config.clone(),
+            tagged: BTreeMap::new(),
+            ledger: BTreeMap::new(),
+            overlapping: BTreeSet::new(),
+            peerings: observed.peerings(),
+            routes: BTreeMap::new(),
+            propagated: BTreeMap::new(),
+            gateways: BTreeMap::new(),
+            vpc_tables: BTreeMap::new(),
+            vpcs: BTreeMap::new(),
+            local: BTreeMap::new(),
+        };
+        let mut owners: Vec<(Region, Cidr, VpcId)> = Vec::new();
         for (region, state) in &observed.regions {
-            let (t, w) = (
-                tagged.entry(region.clone()).or_default(),
-                withdrawn.entry(region.clone()).or_default(),
-            );
             for vpc in &state.vpcs {
-                for &(c, s) in &vpc.cidrs {
-                    match (vpc.is_tagged(&config.tag_key), s) {
-                        (true, CidrState::Associated) => t.insert(c),
-                        (true, CidrState::Associating) => false,
-                        _ => w.insert(c),
-                    };
-                }
-            }
-            w.retain(|c| !t.contains(c));
-            gateways.insert(region.clone(), state.transit_gateways[0].id.clone());
-            for table in state.vpc_route_tables.iter().flatten() {
-                vpc_tables.insert(table.id.clone(), table.clone());
-            }
-            local.entry(region.clone()).or_default().extend(
-                state
-                    .vpcs
+                let attached = state
+                    .attachments
                     .iter()
-                    .flat_map(|v| v.cidrs.iter())
-                    .filter(|(_, s)| *s != CidrState::Gone)
-                    .map(|(c, _)| *c),
-            );
-            for vpc in &state.vpcs {
+                    .any(|a| a.vpc().as_ref() == Some(&vpc.id) && a.is_available());
+                let tagged = vpc.is_tagged(&config.tag_key);
+                for c in vpc.associated_cidrs().filter(|_| tagged && attached) {
+                    o.tagged.entry(region.clone()).or_default().insert(c);
+                    owners.push((region.clone(), c, vpc.id.clone()));
+                }
                 let ipv6 = vpc.associated_cidrs().any(|c| c.is_ipv6());
-                vpcs.insert(vpc.id.clone(), (vpc.is_tagged(&config.tag_key), ipv6));
+                o.vpcs.insert(vpc.id.clone(), (tagged, ipv6));
+                let cidrs = vpc
+                    .cidrs
+                    .iter()
+                    .filter(|(_, s)| *s != CidrState::Gone)
+                    .map(|(c, _)| *c);
+                o.local.entry(region.clone()).or_default().extend(cidrs);
+            }
+            o.tagged.entry(region.clone()).or_default();
+            let entries = state.ledger.iter().flat_map(|l| l.entries.keys().copied());
+            o.ledger.insert(region.clone(), entries.collect());
+            o.gateways
+                .insert(region.clone(), state.transit_gateways[0].id.clone());
+            for table in state.vpc_route_tables.iter().flatten() {
+                o.vpc_tables.insert(table.id.clone(), table.clone());
             }
             let table = state.route_table.as_ref().unwrap();
-            routes.insert(
+            let statics = table.routes.iter().filter(|r| r.is_static());
+            o.routes.insert(
                 region.clone(),
-                table
-                    .static_routes
-                    .iter()
-                    .map(|r| (r.cidr, r.target.clone()))
-                    .collect(),
+                statics.map(|r| (r.cidr, r.target.clone())).collect(),
             );
+            let propagated = table
+                .routes
+                .iter()
+                .filter(|r| r.kind == RouteKind::Propagated);
+            o.propagated
+                .insert(region.clone(), propagated.map(|r| r.cidr).collect());
         }
-        let mut overlapping = BTreeSet::new();
-        for (r, cs) in &tagged {
-            for (q, ds) in &tagged {
-                for c in cs
-                    .iter()
-                    .filter(|c| r != q && ds.iter().any(|d| c.overlaps(d)))
-                {
-                    overlapping.insert((r.clone(), *c));
+        for (r, c, v) in &owners {
+            for (q, d, u) in &owners {
+                if (r != q || v != u) && c.overlaps(d) {
+                    o.overlapping.insert((r.clone(), *c));
                 }
             }
         }
-        Oracle {
-            config: config.clone(),
-            tagged,
-            withdrawn,
-            overlapping,
-            peerings: observed.peerings(),
-            routes,
-            gateways,
-            vpc_tables,
-            vpcs,
-            local,
-        }
+        o
     }
 
     /// A peering between `region` and `peer` (a managed one if `managed`),
@@ -549,8 +558,19 @@ impl Oracle {
         })
     }
 
-    pub(super) fn tagged_anywhere(&self, cidr: &Cidr) -> bool {
+    /// Some Region advertises `cidr`: routes for it are wanted somewhere.
+    pub(super) fn wanted_anywhere(&self, cidr: &Cidr) -> bool {
         self.tagged.values().any(|cs| cs.contains(cidr))
+    }
+
+    /// The Region of a route table (`tgw-rtb-<n>` or `rtb-<n>x<k>`).
+    pub(super) fn table_region(&self, table: &str) -> Option<&Region> {
+        let n: usize = table
+            .strip_prefix("tgw-rtb-")
+            .or_else(|| table.strip_prefix("rtb-").and_then(|t| t.split('x').next()))?
+            .parse()
+            .ok()?;
+        self.gateways.keys().find(|r| r.as_str() == PLAN_REGIONS[n])
     }
 
     /// The peering `id` with `region` on one side: (other Region, managed).
@@ -575,7 +595,12 @@ impl Oracle {
 /// Where a route write goes: a transit gateway route table, toward a
 /// peering, or a VPC route table, toward the Region's transit gateway.
 pub(super) enum Via<'a> {
+    /// A route created toward a peering.
     Peering(&'a AttachmentId),
+    /// A route moved onto a peering (ReplaceTransitGatewayRoute).
+    Moved(&'a AttachmentId),
+    /// A route deleted; where it went.
+    Deleted(&'a RouteTarget),
     Gateway(&'a VpcRouteTableId, &'a TransitGatewayId),
 }
 
@@ -601,9 +626,15 @@ pub(super) fn route_writes(plan: &Plan) -> Vec<RouteWrite<'_>> {
                 Action::DeleteRoute {
                     region,
                     cidr,
+                    target,
+                    ..
+                } => (true, region, cidr, Via::Deleted(target)),
+                Action::ReplaceRoute {
+                    region,
+                    cidr,
                     attachment_id,
                     ..
-                } => (true, region, cidr, Via::Peering(attachment_id)),
+                } => (false, region, cidr, Via::Moved(attachment_id)),
                 Action::CreateVpcRoute {
                     region,
                     route_table_id,
@@ -638,14 +669,11 @@ pub(super) fn route_writes(plan: &Plan) -> Vec<RouteWrite<'_>> {
         .collect()
 }
 
-/// The writes to transit gateway route tables, with their peering.
+/// The writes to transit gateway route tables.
 pub(super) fn peering_writes<'a>(
     writes: &'a [RouteWrite<'a>],
-) -> impl Iterator<Item = (&'a RouteWrite<'a>, &'a AttachmentId)> {
-    writes.iter().filter_map(|w| match w.via {
-        Via::Peering(a) => Some((w, a)),
-        Via::Gateway(..) => None,
-    })
+) -> impl Iterator<Item = &'a RouteWrite<'a>> {
+    writes.iter().filter(|w| !matches!(w.via, Via::Gateway(..)))
 }
 
 /// A write to a VPC route table, with its gateway and the table as read.
@@ -665,7 +693,7 @@ pub(super) fn vpc_writes<'a>(
                     .map(|t| (w, tgw, t))
                     .ok_or_else(|| TestCaseError::fail(format!("{id} was never read"))),
             ),
-            Via::Peering(_) => None,
+            _ => None,
         })
         .collect()
 }
@@ -695,8 +723,9 @@ pub(super) fn planner_property(
             for w in route_writes(&plan) {
                 t.add(
                     match (&w.via, w.delete) {
-                        (Via::Peering(_), false) => "creates",
-                        (Via::Peering(_), true) => "deletes",
+                        (Via::Peering(_), _) => "creates",
+                        (Via::Moved(_), _) => "moves",
+                        (Via::Deleted(_), _) => "deletes",
                         (Via::Gateway(..), false) => "VPC route creates",
                         (Via::Gateway(..), true) => "VPC route deletes",
                     },

@@ -8,18 +8,14 @@ fn no_route_inside_protected_cidrs_is_ever_deleted() {
         for w in route_writes(plan).iter().filter(|w| w.delete) {
             prop_assert!(!o.config.is_protected(&w.cidr), "{} deleted", w.cidr);
         }
-        // The routes this property is about: protected, toward a managed
-        // peering, and otherwise the tool's to remove.
+        // The routes this property is about: protected, and otherwise the
+        // tool's to remove (in the ledger, or prunable).
         for (region, routes) in &o.routes {
             for (c, target) in routes {
-                let RouteTarget::Attachment(id) = target else {
-                    continue;
-                };
-                if let Some((peer, true)) = o.peer(id, region) {
-                    let removable = o.withdrawn[&peer].contains(c) || o.config.prune_routes;
-                    if removable && o.config.is_protected(c) {
-                        t.add("protected routes kept", 1);
-                    }
+                let owned = o.ledger[region].contains(c);
+                let prunable = o.config.prune_routes && o.is_managed_peering(target);
+                if (owned || prunable) && o.config.is_protected(c) && !o.wanted_anywhere(c) {
+                    t.add("protected routes kept", 1);
                 }
             }
         }
@@ -42,27 +38,19 @@ fn no_route_inside_protected_cidrs_is_ever_deleted() {
 }
 
 #[test]
-fn without_prune_routes_only_routes_proven_owned_by_an_untagged_vpc_are_deleted() {
+fn without_prune_routes_only_routes_in_the_ledger_are_deleted() {
     let t = planner_property("PRUNE_ROUTES off", 4, Some(false), |o, plan, t| {
         let writes = route_writes(plan);
-        for (w, attachment) in peering_writes(&writes).filter(|(w, _)| w.delete) {
-            let Some((peer, true)) = o.peer(attachment, w.region) else {
-                return Err(TestCaseError::fail(format!(
-                    "{} deleted from {}: {attachment} is not a managed peering of it",
-                    w.cidr, w.region
-                )));
-            };
+        for w in peering_writes(&writes).filter(|w| w.delete) {
             prop_assert!(
-                o.withdrawn[&peer].contains(&w.cidr),
-                "{} deleted from {} toward {peer}, where no untagged VPC proves it",
+                o.ledger[w.region].contains(&w.cidr),
+                "{} deleted from {}, but the ledger does not record it",
                 w.cidr,
                 w.region
             );
         }
-        // A VPC route goes only when it is provably the tool's, PRUNE_ROUTES
-        // or not: made by CreateRoute toward the Region's gateway, over a
-        // managed peering available on this side, and its CIDR withdrawn in
-        // that peer Region (tagged nowhere), or the table's VPC untagged.
+        // A VPC route goes only when it is provably the tool's: made by
+        // CreateRoute toward the Region's gateway, and in the ledger.
         for (w, tgw, table) in vpc_writes(o, &writes)?.into_iter().filter(|v| v.0.delete) {
             let route = table.routes.iter().find(|r| r.cidr == w.cidr);
             let own = VpcRouteTarget::TransitGateway(o.gateways[w.region].clone());
@@ -73,23 +61,22 @@ fn without_prune_routes_only_routes_proven_owned_by_an_untagged_vpc_are_deleted(
                 w.cidr,
                 table.id
             );
-            let vpc_tagged = o.vpcs.get(&table.vpc_id).is_some_and(|v| v.0);
-            let proven = o.config.regions.iter().filter(|p| *p != w.region).any(|p| {
-                o.available(w.region, p, true)
-                    && ((o.withdrawn[p].contains(&w.cidr) && !o.tagged_anywhere(&w.cidr))
-                        || (!vpc_tagged && o.owners(w.region, &w.cidr).any(|q| q == p)))
-            });
-            prop_assert!(proven, "{} deleted from {} unproven", w.cidr, table.id);
+            prop_assert!(
+                o.ledger[w.region].contains(&w.cidr),
+                "{} deleted from {}, not in the ledger",
+                w.cidr,
+                table.id
+            );
         }
-        // The routes kept for want of proof.
+        // The routes kept for want of proof: toward a managed peering,
+        // wanted by nothing, outside the ledger.
         for (region, routes) in &o.routes {
             for (c, target) in routes {
-                if let RouteTarget::Attachment(id) = target {
-                    if let Some((peer, true)) = o.peer(id, region) {
-                        if !o.withdrawn[&peer].contains(c) && !o.tagged[&peer].contains(c) {
-                            t.add("unproven routes", 1);
-                        }
-                    }
+                if o.is_managed_peering(target)
+                    && !o.ledger[region].contains(c)
+                    && !o.wanted_anywhere(c)
+                {
+                    t.add("unproven routes", 1);
                 }
             }
         }
@@ -97,10 +84,9 @@ fn without_prune_routes_only_routes_proven_owned_by_an_untagged_vpc_are_deleted(
     });
     println!(
         "planner (b) PRUNE_ROUTES off: {} random worlds, {} transit gateway route deletes, each \
-         toward a managed peering and of a CIDR an untagged VPC (or a withdrawn block) of the peer \
-         Region proves; {} routes to managed peerings matching no VPC, none deleted; {} VPC route \
-         deletes, each of a route made by CreateRoute toward the Region's gateway and proven the \
-         tool's",
+         of a CIDR the Region's ledger records; {} routes to managed peerings outside the ledger \
+         that nothing wants, none deleted; {} VPC route deletes, each of a route made by \
+         CreateRoute toward the Region's gateway and in the ledger",
         t.get("worlds"),
         t.get("deletes"),
         t.get("unproven routes"),
@@ -123,27 +109,17 @@ pub(super) fn conflict_marks(plan: &Plan) -> BTreeSet<(Region, Cidr)> {
         .collect()
 }
 
-/// No transit gateway route is created or deleted for a CIDR in any
-/// conflict: a tagged CIDR that overlaps another Region's, or a remote CIDR
-/// that overlaps a CIDR of any VPC (tagged or not) of the table's own Region,
-/// whose traffic a static route would take. No route is created over an
-/// existing one.
+/// No transit gateway route is created, moved or deleted for a CIDR in any
+/// conflict: an advertised CIDR that overlaps another one, or a remote CIDR
+/// that overlaps a CIDR of any VPC of the table's own Region or a route
+/// propagated there. No route is created over an existing one.
 #[test]
 fn no_route_is_created_or_deleted_for_a_cidr_in_conflict() {
     let t = planner_property("conflicts", 5, None, |o, plan, t| {
         let marks = conflict_marks(plan);
         t.add("conflicts", marks.len());
         let writes = route_writes(plan);
-        for (w, attachment) in peering_writes(&writes) {
-            let (peer, _) = o
-                .peer(attachment, w.region)
-                .ok_or_else(|| TestCaseError::fail(format!("{attachment} is no peering")))?;
-            prop_assert!(
-                !o.overlapping.contains(&(peer.clone(), w.cidr)),
-                "{} written in {} toward {peer}, where it overlaps another Region's",
-                w.cidr,
-                w.region
-            );
+        for w in peering_writes(&writes) {
             let marked = marks.contains(&(w.region.clone(), w.cidr));
             let in_overlap = o.overlapping.iter().any(|(_, c)| *c == w.cidr);
             prop_assert!(
@@ -157,32 +133,25 @@ fn no_route_is_created_or_deleted_for_a_cidr_in_conflict() {
                 continue;
             }
             prop_assert!(
-                !o.local[w.region].iter().any(|c| c.overlaps(&w.cidr)),
-                "{} created in {} over a CIDR of one of its own VPCs",
+                !o.local
+                    .get(w.region)
+                    .is_some_and(|l| l.iter().any(|c| c.overlaps(&w.cidr))),
+                "{} routed in {} over a CIDR of one of its own VPCs",
                 w.cidr,
                 w.region
             );
             prop_assert!(
-                !o.routes[w.region].contains_key(&w.cidr),
-                "{} created in {} over an existing static route",
+                !o.propagated[w.region].iter().any(|c| w.cidr.contains(c)),
+                "{} routed in {} over a propagated route",
                 w.cidr,
                 w.region
             );
-            prop_assert!(o.tagged[&peer].contains(&w.cidr));
-            let elsewhere = o
-                .tagged
-                .iter()
-                .filter(|(q, _)| **q != peer)
-                .any(|(_, cs)| cs.iter().any(|c| c.overlaps(&w.cidr)));
-            prop_assert!(
-                !elsewhere,
-                "{} overlaps a tagged CIDR of another Region",
-                w.cidr
-            );
+            let owners: Vec<&Region> = o.owners(w.region, &w.cidr).collect();
+            prop_assert!(!owners.is_empty(), "{} is advertised by no peer", w.cidr);
         }
         // A VPC route is created only in a table that serves subnets, of a
-        // tagged VPC, already routing to the gateway, for a peer's tagged CIDR
-        // outside any overlap, and never over an existing route of any kind.
+        // tagged VPC, already routing to the gateway, for a peer's advertised
+        // CIDR outside any overlap, and never over an existing route.
         for (w, _, table) in vpc_writes(o, &writes)?.into_iter().filter(|v| !v.0.delete) {
             let (vpc_tagged, vpc_ipv6) = o.vpcs.get(&table.vpc_id).copied().unwrap_or_default();
             prop_assert!(
@@ -210,12 +179,13 @@ fn no_route_is_created_or_deleted_for_a_cidr_in_conflict() {
     });
     println!(
         "planner (c) conflicts: {} random worlds, {} conflicting routes reported; {} transit \
-         gateway route creates and {} deletes, none of a CIDR in conflict, none over an existing \
-         static route or a CIDR of the Region's own VPCs; {} VPC route creates, none over an \
+         gateway route creates, {} moves and {} deletes, none of a CIDR in conflict, none over a \
+         CIDR of the Region's own VPCs or a propagated route; {} VPC route creates, none over an \
          existing route or of an overlapping CIDR",
         t.get("worlds"),
         t.get("conflicts"),
         t.get("creates"),
+        t.get("moves"),
         t.get("deletes"),
         t.get("VPC route creates"),
     );
@@ -224,22 +194,43 @@ fn no_route_is_created_or_deleted_for_a_cidr_in_conflict() {
 }
 
 #[test]
-fn routes_to_anything_but_a_managed_peering_or_made_by_others_are_never_written() {
+fn routes_that_are_not_the_tools_are_never_written() {
     let t = planner_property("unmanaged targets", 6, None, |o, plan, t| {
         let writes = route_writes(plan);
-        for (w, attachment) in peering_writes(&writes) {
-            match o.routes[w.region].get(&w.cidr) {
-                None => prop_assert!(!w.delete, "{} deleted but never read", w.cidr),
-                Some(target) => {
-                    prop_assert!(w.delete, "{} created over a static route", w.cidr);
-                    prop_assert_eq!(target, &RouteTarget::Attachment(attachment.clone()));
+        for w in peering_writes(&writes) {
+            let read = o.routes[w.region].get(&w.cidr);
+            match (&w.via, read) {
+                (Via::Peering(a), existing) => {
+                    prop_assert!(existing.is_none(), "{} created over {existing:?}", w.cidr);
                     prop_assert!(
-                        o.is_managed_peering(target),
-                        "{} deleted toward {:?}",
-                        w.cidr,
-                        target
+                        o.peer(a, w.region).is_some(),
+                        "{} created toward {a}",
+                        w.cidr
                     );
                 }
+                (Via::Moved(_) | Via::Deleted(_), None) => {
+                    return Err(TestCaseError::fail(format!(
+                        "{} changed but never read",
+                        w.cidr
+                    )))
+                }
+                (Via::Moved(a), Some(_)) => {
+                    prop_assert!(
+                        o.ledger[w.region].contains(&w.cidr),
+                        "{} moved, not in the ledger",
+                        w.cidr
+                    );
+                    prop_assert!(o.peer(a, w.region).is_some(), "{} moved toward {a}", w.cidr);
+                }
+                (Via::Deleted(target), Some(read)) => {
+                    prop_assert_eq!(*target, read);
+                    prop_assert!(
+                        o.ledger[w.region].contains(&w.cidr) || o.is_managed_peering(read),
+                        "{} deleted toward {read:?}",
+                        w.cidr
+                    );
+                }
+                (Via::Gateway(..), _) => {}
             }
         }
         let own = |r: &Region| VpcRouteTarget::TransitGateway(o.gateways[r].clone());
@@ -255,9 +246,13 @@ fn routes_to_anything_but_a_managed_peering_or_made_by_others_are_never_written(
                 }
             }
         }
-        for routes in o.routes.values() {
-            let others = routes.values().filter(|t| !o.is_managed_peering(t)).count();
+        for (region, routes) in &o.routes {
+            let others = routes
+                .iter()
+                .filter(|(c, t)| !o.is_managed_peering(t) && !o.ledger[region].contains(c))
+                .count();
             t.add("routes to other targets", others);
+            t.add("propagated routes", o.propagated[region].len());
         }
         for (table, region) in o.vpc_tables.values().filter_map(|t| {
             let region = o
@@ -278,26 +273,123 @@ fn routes_to_anything_but_a_managed_peering_or_made_by_others_are_never_written(
         Ok(())
     });
     println!(
-        "planner (d) routes not the tool's: {} random worlds, {} static routes toward an unmanaged \
-         peering, another attachment, a blackhole or an unknown target, none written; every one \
-         of {} deletes names a static route read toward a managed peering; in VPC route tables \
-         routing to the gateway, {} propagated routes and {} others not the tool's (local, of \
-         unknown origin or toward another target), none written ({} VPC route creates, {} \
-         deletes)",
+        "planner (d) routes not the tool's: {} random worlds, {} static routes outside the ledger \
+         toward an unmanaged peering, another attachment, a blackhole or an unknown target, and \
+         {} propagated routes, none written; every one of {} deletes and {} moves names a static \
+         route read, in the ledger (or, pruned, toward a managed peering); in VPC route tables \
+         routing to the gateway, {} propagated routes and {} others not the tool's, none written \
+         ({} VPC route creates, {} deletes)",
         t.get("worlds"),
         t.get("routes to other targets"),
+        t.get("propagated routes"),
         t.get("deletes"),
+        t.get("moves"),
         t.get("propagated VPC routes"),
         t.get("other VPC routes"),
         t.get("VPC route creates"),
         t.get("VPC route deletes"),
     );
     assert!(
-        t.get("routes to other targets") > 0 && t.get("deletes") > 0,
+        t.get("routes to other targets") > 0 && t.get("deletes") > 0 && t.get("moves") > 0,
         "{t}"
     );
     assert!(
         t.get("propagated VPC routes") > 0 && t.get("other VPC routes") > 0,
         "{t}"
     );
+}
+
+/// The ledger's own safety: every route the plan creates or moves has its
+/// entry (read, or added by the plan's ledger writes); no entry a route
+/// still needs is removed; no table loses more routes than its budget.
+#[test]
+fn every_route_written_is_recorded_first_and_no_table_exceeds_its_budget() {
+    let t = planner_property("ledger", 7, None, |o, plan, t| {
+        let writes = route_writes(plan);
+        let mut added: BTreeMap<&Region, BTreeSet<Cidr>> = BTreeMap::new();
+        let mut removed: BTreeMap<&Region, BTreeSet<Cidr>> = BTreeMap::new();
+        for p in &plan.actions {
+            match &p.action {
+                Action::CreateLedger {
+                    region, entries, ..
+                } => added
+                    .entry(region)
+                    .or_default()
+                    .extend(entries.iter().map(|e| e.cidr)),
+                Action::UpdateLedger {
+                    region,
+                    add,
+                    remove,
+                    ..
+                } => {
+                    added
+                        .entry(region)
+                        .or_default()
+                        .extend(add.iter().map(|e| e.cidr));
+                    removed
+                        .entry(region)
+                        .or_default()
+                        .extend(remove.iter().copied());
+                }
+                Action::ReleaseLedger { region, remove, .. } => removed
+                    .entry(region)
+                    .or_default()
+                    .extend(remove.iter().copied()),
+                _ => {}
+            }
+        }
+        for w in writes.iter().filter(|w| !w.delete) {
+            let recorded = o.ledger[w.region].contains(&w.cidr)
+                || added.get(w.region).is_some_and(|a| a.contains(&w.cidr));
+            prop_assert!(
+                recorded,
+                "{} written in {} without a ledger entry",
+                w.cidr,
+                w.region
+            );
+            let dropped = removed.get(w.region).is_some_and(|r| r.contains(&w.cidr))
+                && !added.get(w.region).is_some_and(|a| a.contains(&w.cidr));
+            prop_assert!(
+                !dropped,
+                "{}'s entry removed while the plan writes its route",
+                w.cidr
+            );
+            t.add("routes recorded", 1);
+        }
+        let mut per_table: BTreeMap<String, usize> = BTreeMap::new();
+        for p in plan.actions.iter().filter(|p| p.action.is_withdrawal()) {
+            let table = p
+                .action
+                .route_change()
+                .map(|c| c.table.to_string())
+                .unwrap_or_default();
+            *per_table.entry(table).or_default() += 1;
+        }
+        for (region, cidrs) in &o.ledger {
+            let limit = 5.max(cidrs.len().div_ceil(5));
+            for (table, n) in per_table
+                .iter()
+                .filter(|(tb, _)| o.table_region(tb) == Some(region))
+            {
+                prop_assert!(*n <= limit, "{n} withdrawals from {table}, budget {limit}");
+            }
+        }
+        t.add(
+            "held",
+            plan.findings
+                .iter()
+                .filter(|f| f.kind == tgw_peering_core::FindingKind::Held)
+                .count(),
+        );
+        Ok(())
+    });
+    println!(
+        "planner (e) ledger: {} random worlds, {} routes created or moved, each recorded in the \
+         ledger first and none whose entry the plan removes; no table over its withdrawal budget \
+         ({} tables held)",
+        t.get("worlds"),
+        t.get("routes recorded"),
+        t.get("held"),
+    );
+    assert!(t.get("routes recorded") > 0, "{t}");
 }

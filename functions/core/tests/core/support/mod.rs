@@ -3,6 +3,7 @@
 //! (a bus, a queue and an identity that record what they are given).
 #![allow(dead_code)] // each test module uses its own part
 
+mod ec2;
 mod scenario;
 mod world;
 
@@ -18,7 +19,7 @@ use tgw_peering_core::handler::Handler;
 use tgw_peering_core::ports::{EventBus, Identity, RecheckQueue};
 use tgw_peering_core::Error;
 
-pub use scenario::Scenario;
+pub use scenario::{put_vpc, Scenario};
 pub use world::World;
 
 /// The account of the fixtures, and of every world's gateways by default.

@@ -12,8 +12,9 @@ use std::collections::BTreeMap;
 
 use tgw_peering_core::config::Config;
 use tgw_peering_core::domain::{
-    AccountId, AttachmentId, Cidr, CidrState, GatewayRef, PeeringAttachment, PeeringState,
-    RouteTableId, RouteTarget, StaticRoute, TransitGateway, TransitGatewayId, Vpc, VpcId, VpcRoute,
+    AccountId, Association, AttachmentId, AttachmentKind, Cidr, CidrState, Family, GatewayRef,
+    LedgerList, PeeringAttachment, PeeringState, PrefixListId, RouteKind, RouteTableId,
+    RouteTarget, TgwAttachment, TgwRoute, TransitGateway, TransitGatewayId, Vpc, VpcId, VpcRoute,
     VpcRouteTable, VpcRouteTableId, VpcRouteTarget, MANAGED_TAG_KEY,
 };
 use tgw_peering_core::observed::{Observed, RegionState, RouteTableState};
@@ -38,6 +39,7 @@ impl Scenario {
         let mut observed = Observed::default();
         for (n, r) in regions.iter().enumerate() {
             let state = observed.regions.entry(region(r)).or_default();
+            state.account = Some(AccountId::parse(ACCOUNT).unwrap());
             let table = RouteTableId::parse(&format!("tgw-rtb-{n}")).unwrap();
             state.transit_gateways.push(TransitGateway {
                 id: TransitGatewayId::parse(&format!("tgw-{n}")).unwrap(),
@@ -45,12 +47,7 @@ impl Scenario {
                 state: "available".into(),
                 default_association_route_table: Some(table.clone()),
             });
-            state.route_table = Some(RouteTableState {
-                id: table,
-                static_routes: vec![],
-                associations: Default::default(),
-                truncated: false,
-            });
+            state.route_table = Some(RouteTableState::empty(table));
         }
         Scenario { observed, config }
     }
@@ -90,15 +87,75 @@ impl Scenario {
         self.region_mut(r).route_table.as_mut().unwrap()
     }
 
-    /// Adds a VPC; `tag` is the value of `addToTransitGateway`, if any.
-    /// CIDRs are associated unless suffixed with `!` (disassociated) or `~`
-    /// (associating).
+    /// Adds a VPC attached to the Region's gateway (its attachment
+    /// `tgw-attach-v…` available, associated and propagating into the
+    /// table, as with a gateway's default settings); `tag` is the value of
+    /// `addToTransitGateway`, if any. CIDRs are associated unless suffixed
+    /// with `!` (disassociated) or `~` (associating).
     pub fn vpc(mut self, r: &str, id: &str, tag: Option<&str>, cidrs: &[&str]) -> Self {
-        let vpc = vpc_of(id, tag, cidrs);
-        let vpcs = &mut self.region_mut(r).vpcs;
-        vpcs.retain(|v| v.id != vpc.id);
-        vpcs.push(vpc);
+        put_vpc(
+            self.region_mut(r),
+            vpc_of(id, tag, cidrs),
+            Some("available"),
+        );
         self
+    }
+
+    /// [`Scenario::vpc`] with no attachment to the gateway.
+    pub fn vpc_unattached(mut self, r: &str, id: &str, tag: Option<&str>, cidrs: &[&str]) -> Self {
+        put_vpc(self.region_mut(r), vpc_of(id, tag, cidrs), None);
+        self
+    }
+
+    /// Sets the state of a VPC's attachment (`pending`, `available`…).
+    pub fn attachment_state(mut self, r: &str, vpc: &str, state: &str) -> Self {
+        let id = vpc_attachment(&VpcId::parse(vpc).unwrap());
+        for a in self
+            .region_mut(r)
+            .attachments
+            .iter_mut()
+            .filter(|a| a.id == id)
+        {
+            a.state = state.to_owned();
+        }
+        self
+    }
+
+    /// Adds `cidrs` to the Region's ledger list of `peer` (its part 0 of the
+    /// CIDRs' family, made if missing), written under `TAG_KEY` `tag_key`.
+    pub fn ledger_with(mut self, r: &str, peer: &str, tag_key: &str, cidrs: &[&str]) -> Self {
+        let state = self.region_mut(r);
+        for c in cidrs {
+            let c = cidr(c);
+            let family = Family::of(&c);
+            let name = LedgerList::name_for(&region(peer), family, 0);
+            let n = state.ledger.len();
+            let list = match state.ledger.iter().position(|l| l.name == name) {
+                Some(i) => &mut state.ledger[i],
+                None => {
+                    state.ledger.push(LedgerList {
+                        id: PrefixListId::parse(&format!("pl-{}{n}", r.replace('-', ""))).unwrap(),
+                        name,
+                        peer: region(peer),
+                        family,
+                        tag_key: tag_key.to_owned(),
+                        version: 1,
+                        max_entries: 0,
+                        state: "create-complete".into(),
+                        entries: BTreeMap::new(),
+                    });
+                    state.ledger.last_mut().unwrap()
+                }
+            };
+            list.entries.insert(c, format!("recorded {c}"));
+            list.max_entries = list.max_entries.max(list.entries.len());
+        }
+        self
+    }
+
+    /// [`Scenario::ledger_with`] under the default `TAG_KEY`.
+    pub fn ledger(self, r: &str, peer: &str, cidrs: &[&str]) -> Self {
+        self.ledger_with(r, peer, TAG, cidrs)
     }
 
     /// Adds a peering seen in both Regions in `state`, created by the tool.
@@ -156,21 +213,59 @@ impl Scenario {
     /// Adds a static route; `target` is an attachment ID, `blackhole`, or
     /// None for a route whose target the API did not report.
     pub fn route(mut self, r: &str, c: &str, target: Option<&str>) -> Self {
-        let (target, state) = match target {
-            Some("blackhole") => (RouteTarget::Blackhole, "blackhole"),
-            Some(id) => (
-                RouteTarget::Attachment(AttachmentId::parse(id).unwrap()),
-                "active",
-            ),
-            None => (RouteTarget::Unknown, "active"),
+        let target = match target {
+            Some("blackhole") => RouteTarget::Blackhole,
+            Some(id) => RouteTarget::Attachment(AttachmentId::parse(id).unwrap()),
+            None => RouteTarget::Unknown,
         };
-        let route = StaticRoute {
-            cidr: cidr(c),
-            target,
-            state: state.into(),
-        };
-        self.table(r).static_routes.push(route);
+        let c = cidr(c);
+        let routes = &mut self.table(r).routes;
+        routes.retain(|x| !(x.cidr == c && x.is_static()));
+        routes.push(TgwRoute::static_to(c, target));
         self
+    }
+
+    /// Adds an attachment the tool does not manage (`kind`: vpn,
+    /// direct-connect-gateway, connect, vpc…) and a route toward it,
+    /// propagated or static.
+    pub fn foreign_route(
+        mut self,
+        r: &str,
+        c: &str,
+        attachment: &str,
+        kind: &str,
+        propagated: bool,
+    ) -> Self {
+        self.add_foreign_route(r, c, attachment, kind, propagated);
+        self
+    }
+
+    /// [`Scenario::foreign_route`], in place.
+    pub fn add_foreign_route(
+        &mut self,
+        r: &str,
+        c: &str,
+        attachment: &str,
+        kind: &str,
+        propagated: bool,
+    ) {
+        let id = AttachmentId::parse(attachment).unwrap();
+        let state = self.region_mut(r);
+        if !state.attachments.iter().any(|a| a.id == id) {
+            state.attachments.push(TgwAttachment {
+                id: id.clone(),
+                kind: AttachmentKind::parse(kind),
+                resource_id: format!("{kind}-resource"),
+                owner: None,
+                state: "available".into(),
+                association: None,
+            });
+        }
+        let mut route = TgwRoute::static_to(cidr(c), RouteTarget::Attachment(id));
+        if propagated {
+            route.kind = RouteKind::Propagated;
+        }
+        self.table(r).routes.push(route);
     }
 
     /// `MANAGE_VPC_ROUTES=true`, with every Region's VPC route tables read
@@ -214,8 +309,11 @@ impl Scenario {
 
     /// The owner account of Region `r`'s transit gateway.
     pub fn owned_by(mut self, r: &str, account: &str) -> Self {
-        for g in &mut self.region_mut(r).transit_gateways {
-            g.owner_id = Some(AccountId::parse(account).unwrap());
+        let account = AccountId::parse(account).unwrap();
+        let state = self.region_mut(r);
+        state.account = Some(account.clone());
+        for g in &mut state.transit_gateways {
+            g.owner_id = Some(account.clone());
         }
         self
     }
@@ -230,6 +328,52 @@ impl Scenario {
     pub fn plan(&self) -> Plan {
         plan(&self.observed, &self.config).unwrap()
     }
+}
+
+/// The attachment id a scenario gives a VPC's attachment.
+pub fn vpc_attachment(vpc: &VpcId) -> AttachmentId {
+    AttachmentId::parse(&format!("tgw-attach-v{}", &vpc.as_str()[4..])).unwrap()
+}
+
+/// Puts a VPC into a Region, replacing one of the same id, with an
+/// attachment in `attached` state (none when `None`); an available one is
+/// associated with the table and propagates the VPC's associated CIDRs
+/// (unless another attachment propagates the same CIDR, as AWS does).
+pub fn put_vpc(state: &mut RegionState, vpc: Vpc, attached: Option<&str>) {
+    let id = vpc_attachment(&vpc.id);
+    state.vpcs.retain(|v| v.id != vpc.id);
+    state.attachments.retain(|a| a.id != id);
+    let table = state.route_table.as_mut().unwrap();
+    table
+        .routes
+        .retain(|r| r.target != RouteTarget::Attachment(id.clone()) || r.is_static());
+    if let Some(attached) = attached {
+        state.attachments.push(TgwAttachment {
+            id: id.clone(),
+            kind: AttachmentKind::Vpc,
+            resource_id: vpc.id.to_string(),
+            owner: Some(AccountId::parse(ACCOUNT).unwrap()),
+            state: attached.to_owned(),
+            association: Some(Association {
+                route_table_id: table.id.clone(),
+                state: "associated".into(),
+            }),
+        });
+        if attached == "available" {
+            for c in vpc.associated_cidrs() {
+                if !table
+                    .routes
+                    .iter()
+                    .any(|r| r.cidr == c && r.kind == RouteKind::Propagated)
+                {
+                    let mut route = TgwRoute::static_to(c, RouteTarget::Attachment(id.clone()));
+                    route.kind = RouteKind::Propagated;
+                    table.routes.push(route);
+                }
+            }
+        }
+    }
+    state.vpcs.push(vpc);
 }
 
 /// A VPC; `tag` is the value of `addToTransitGateway`, if any; CIDRs as

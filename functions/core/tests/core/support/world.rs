@@ -4,18 +4,16 @@
 //! accepting twice are repeats, and accepting outside `pendingAcceptance`
 //! is `IncorrectState`. It counts reads and records every write.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use async_trait::async_trait;
 use tgw_peering_core::config::Config;
 use tgw_peering_core::domain::{
-    AccountId, AttachmentId, Cidr, CidrState, GatewayRef, PeeringAttachment, PeeringState, Region,
-    RouteTableId, RouteTarget, StaticRoute, TransitGateway, TransitGatewayId, Vpc, VpcId, VpcRoute,
-    VpcRouteTable, VpcRouteTableId, VpcRouteTarget, CREATE_ROUTE_ORIGIN,
+    AccountId, AttachmentId, CidrState, PeeringAttachment, PeeringState, Region, RouteTarget,
+    TransitGatewayId, VpcId,
 };
 use tgw_peering_core::observed::RegionState;
-use tgw_peering_core::ports::{Ec2Clients, Ec2Region, Outcome, RouteSearch};
+use tgw_peering_core::ports::{Ec2Clients, Ec2Region};
 use tgw_peering_core::Error;
 
 use super::{region, Scenario};
@@ -83,12 +81,28 @@ impl World {
     }
 
     /// Adds or replaces a VPC; `tag` is the value of `addToTransitGateway`.
+    /// Adds or replaces a VPC, attached to the Region's gateway (as
+    /// [`Scenario::vpc`]); `tag` is the value of `addToTransitGateway`.
     pub fn vpc(&self, r: &str, id: &str, tag: Option<&str>, cidrs: &[&str]) {
         let vpc = super::scenario::vpc_of(id, tag, cidrs);
         let mut s = self.lock();
-        let vpcs = &mut World::region_mut(&mut s, r).vpcs;
-        vpcs.retain(|v| v.id != vpc.id);
-        vpcs.push(vpc);
+        super::scenario::put_vpc(World::region_mut(&mut s, r), vpc, Some("available"));
+    }
+
+    /// Deletes a VPC and its attachment (the routes toward it stay, as
+    /// blackholes).
+    pub fn delete_vpc(&self, r: &str, id: &str) {
+        let id = VpcId::parse(id).unwrap();
+        let attachment = super::scenario::vpc_attachment(&id);
+        let mut s = self.lock();
+        let state = World::region_mut(&mut s, r);
+        state.vpcs.retain(|v| v.id != id);
+        state.attachments.retain(|a| a.id != attachment);
+        let table = state.route_table.as_mut().unwrap();
+        table
+            .routes
+            .retain(|r| r.is_static() || r.target != RouteTarget::Attachment(attachment.clone()));
+        blackhole(table, &attachment);
     }
 
     pub fn untag(&self, r: &str, id: &str) {
@@ -147,8 +161,9 @@ impl World {
         let s = self.lock();
         let table = s.regions[&region(r)].route_table.as_ref().unwrap();
         let mut routes: Vec<String> = table
-            .static_routes
+            .routes
             .iter()
+            .filter(|route| route.is_static())
             .map(|route| match &route.target {
                 RouteTarget::Attachment(a) => format!("{} -> {a}", route.cidr),
                 other => format!("{} -> {other:?}", route.cidr),
@@ -192,7 +207,7 @@ impl World {
             .iter_mut()
             .find(|v| v.id == id)
             .unwrap();
-        let cidr = Cidr::parse(cidr).unwrap();
+        let cidr = tgw_peering_core::domain::Cidr::parse(cidr).unwrap();
         match vpc.cidrs.iter_mut().find(|(c, _)| *c == cidr) {
             Some(entry) => entry.1 = state,
             None => vpc.cidrs.push((cidr, state)),
@@ -221,9 +236,11 @@ impl World {
 
     /// Region `r`'s transit gateway belongs to `account` (a spoke account).
     pub fn owned_by(&self, r: &str, account: &str) {
+        let account = AccountId::parse(account).unwrap();
         let mut s = self.lock();
-        World::region_mut(&mut s, r).transit_gateways[0].owner_id =
-            Some(AccountId::parse(account).unwrap());
+        let state = World::region_mut(&mut s, r);
+        state.account = Some(account.clone());
+        state.transit_gateways[0].owner_id = Some(account);
     }
 
     /// The accepter account each peering was requested with (`PeerAccountId`).
@@ -271,9 +288,13 @@ impl World {
                     .iter()
                     .map(|a| format!("{r}: {} associated", pair(a))),
             );
-            lines.extend(table.static_routes.iter().map(|route| match &route.target {
-                RouteTarget::Attachment(a) => format!("{r}: route {} via {}", route.cidr, pair(a)),
-                other => format!("{r}: route {} {other:?}", route.cidr),
+            lines.extend(table.routes.iter().filter(|r| r.is_static()).map(|route| {
+                match &route.target {
+                    RouteTarget::Attachment(a) => {
+                        format!("{r}: route {} via {}", route.cidr, pair(a))
+                    }
+                    other => format!("{r}: route {} {other:?}", route.cidr),
+                }
             }));
         }
         lines.sort();
@@ -297,278 +318,35 @@ impl Ec2Clients for World {
 }
 
 /// One Region's EC2 API on the world.
-struct RegionView {
-    region: Region,
-    world: World,
+pub(super) struct RegionView {
+    pub(super) region: Region,
+    pub(super) world: World,
 }
 
 impl RegionView {
-    fn with<T>(&self, f: impl FnOnce(&mut State, &Region) -> T) -> T {
+    pub(super) fn with<T>(&self, f: impl FnOnce(&mut State, &Region) -> T) -> T {
         let mut s = self.world.lock();
         f(&mut s, &self.region)
     }
 
-    fn read<T>(&self, f: impl FnOnce(&State, &RegionState) -> T) -> T {
+    pub(super) fn read<T>(&self, f: impl FnOnce(&State, &RegionState) -> T) -> T {
         self.with(|s, r| {
             s.reads += 1;
             f(s, &s.regions[r])
         })
     }
-
-    fn refused(&self, operation: &'static str) -> Error {
-        Error::aws(
-            self.region.clone(),
-            operation,
-            Some("InvalidParameterValue"),
-            "the route table refuses the route",
-            false,
-        )
-    }
 }
 
-fn table_mut<'a>(
-    s: &'a mut State,
-    r: &Region,
-) -> &'a mut tgw_peering_core::observed::RouteTableState {
-    s.regions.get_mut(r).unwrap().route_table.as_mut().unwrap()
-}
-
-fn vpc_table_mut<'a>(
-    s: &'a mut State,
-    r: &Region,
-    rt: &VpcRouteTableId,
-) -> Option<&'a mut VpcRouteTable> {
-    s.regions
-        .get_mut(r)?
-        .vpc_route_tables
-        .as_mut()?
-        .iter_mut()
-        .find(|t| &t.id == rt)
-}
-
-#[async_trait]
-impl Ec2Region for RegionView {
-    fn region(&self) -> &Region {
-        &self.region
-    }
-
-    async fn transit_gateways(&self) -> Result<Vec<TransitGateway>, Error> {
-        Ok(self.read(|_, rs| rs.transit_gateways.clone()))
-    }
-
-    async fn vpcs(&self) -> Result<Vec<Vpc>, Error> {
-        Ok(self.read(|_, rs| rs.vpcs.clone()))
-    }
-
-    async fn peering_attachments(&self) -> Result<Vec<PeeringAttachment>, Error> {
-        let region = self.region.clone();
-        Ok(self.read(|s, _| {
-            s.peerings
-                .iter()
-                .filter(|p| p.states.contains_key(&region))
-                .map(|p| {
-                    // Each Region reports only its own view of the state.
-                    let mut p = p.clone();
-                    p.states.retain(|r, _| *r == region);
-                    p
-                })
-                .collect()
-        }))
-    }
-
-    async fn static_routes(&self, _: &RouteTableId) -> Result<RouteSearch, Error> {
-        Ok(self.read(|_, rs| {
-            let table = rs.route_table.as_ref();
-            RouteSearch {
-                routes: table.map(|t| t.static_routes.clone()).unwrap_or_default(),
-                truncated: table.is_some_and(|t| t.truncated),
-            }
-        }))
-    }
-
-    async fn associations(&self, _: &RouteTableId) -> Result<BTreeSet<AttachmentId>, Error> {
-        Ok(self.read(|_, rs| {
-            rs.route_table
-                .as_ref()
-                .map(|t| t.associations.clone())
-                .unwrap_or_default()
-        }))
-    }
-
-    async fn vpc_route_tables(&self) -> Result<Vec<VpcRouteTable>, Error> {
-        Ok(self.read(|_, rs| rs.vpc_route_tables.clone().unwrap_or_default()))
-    }
-
-    async fn create_peering(
-        &self,
-        requester: &TransitGatewayId,
-        accepter: &GatewayRef,
-        tags: &[(String, String)],
-    ) -> Result<AttachmentId, Error> {
-        Ok(self.with(|s, r| {
-            let rival = s.rival.take();
-            let owner = s.regions[r].transit_gateways[0].owner_id.clone();
-            let create = |s: &mut State| {
-                s.next += 1;
-                let id = AttachmentId::parse(&format!("tgw-attach-0{:016x}", s.next)).unwrap();
-                let states = [r.clone(), accepter.region.clone()]
-                    .into_iter()
-                    .map(|r| (r, PeeringState::InitiatingRequest))
-                    .collect();
-                s.peerings.push(PeeringAttachment {
-                    id: id.clone(),
-                    requester: GatewayRef {
-                        region: r.clone(),
-                        transit_gateway_id: requester.clone(),
-                        account_id: owner.clone(),
-                    },
-                    accepter: accepter.clone(),
-                    states,
-                    created_at: Some(i64::from(s.next)),
-                    tags: tags.iter().cloned().collect(),
-                });
-                id
-            };
-            if rival == Some(true) {
-                create(s);
-            }
-            let id = create(s);
-            if rival == Some(false) {
-                create(s);
-            }
-            s.writes.push(format!("create_peering {r} {id}"));
-            id
-        }))
-    }
-
-    async fn accept_peering(&self, a: &AttachmentId) -> Result<Outcome, Error> {
-        self.with(|s, r| {
-            s.writes.push(format!("accept {r} {a}"));
-            let p = s.peerings.iter_mut().find(|p| &p.id == a).unwrap();
-            match p.state() {
-                PeeringState::PendingAcceptance => {
-                    for v in p.states.values_mut() {
-                        *v = PeeringState::Pending;
-                    }
-                    Ok(Outcome::Done)
-                }
-                PeeringState::Pending | PeeringState::Available => {
-                    Ok(Outcome::AlreadyDone("already accepted".into()))
-                }
-                other => Err(Error::aws(
-                    r.clone(),
-                    "AcceptTransitGatewayPeeringAttachment",
-                    Some("IncorrectState"),
-                    format!("the attachment is {other}"),
-                    false,
-                )),
-            }
-        })
-    }
-
-    async fn delete_peering(&self, a: &AttachmentId) -> Result<Outcome, Error> {
-        Ok(self.with(|s, r| {
-            s.writes.push(format!("delete_peering {r} {a}"));
-            s.peerings.retain(|p| &p.id != a);
-            Outcome::Done
-        }))
-    }
-
-    async fn associate_route_table(
-        &self,
-        _: &RouteTableId,
-        a: &AttachmentId,
-    ) -> Result<Outcome, Error> {
-        Ok(self.with(|s, r| {
-            s.writes.push(format!("associate {r} {a}"));
-            if table_mut(s, r).associations.insert(a.clone()) {
-                Outcome::Done
-            } else {
-                Outcome::AlreadyDone("already associated".into())
-            }
-        }))
-    }
-
-    async fn create_route(
-        &self,
-        _: &RouteTableId,
-        cidr: &Cidr,
-        a: &AttachmentId,
-    ) -> Result<Outcome, Error> {
-        self.with(|s, r| {
-            s.writes.push(format!("create_route {r} {cidr}"));
-            if s.refuse_routes {
-                return Err(self.refused("CreateTransitGatewayRoute"));
-            }
-            let table = table_mut(s, r);
-            if table.static_routes.iter().any(|route| route.cidr == *cidr) {
-                return Ok(Outcome::AlreadyDone("RouteAlreadyExists".into()));
-            }
-            let target = RouteTarget::Attachment(a.clone());
-            table.static_routes.push(StaticRoute {
-                cidr: *cidr,
-                target,
-                state: "active".into(),
-            });
-            Ok(Outcome::Done)
-        })
-    }
-
-    async fn delete_route(&self, _: &RouteTableId, cidr: &Cidr) -> Result<Outcome, Error> {
-        Ok(self.with(|s, r| {
-            s.writes.push(format!("delete_route {r} {cidr}"));
-            let table = table_mut(s, r);
-            let before = table.static_routes.len();
-            table.static_routes.retain(|route| route.cidr != *cidr);
-            if table.static_routes.len() < before {
-                Outcome::Done
-            } else {
-                Outcome::AlreadyDone("InvalidRoute.NotFound".into())
-            }
-        }))
-    }
-
-    async fn create_vpc_route(
-        &self,
-        rt: &VpcRouteTableId,
-        cidr: &Cidr,
-        tgw: &TransitGatewayId,
-    ) -> Result<Outcome, Error> {
-        self.with(|s, r| {
-            s.writes.push(format!("create_vpc_route {r} {rt} {cidr}"));
-            let Some(table) = vpc_table_mut(s, r, rt) else {
-                return Err(Error::Input(format!(
-                    "no VPC route table {rt} in this world"
-                )));
-            };
-            if table.routes.iter().any(|route| route.cidr == *cidr) {
-                return Ok(Outcome::AlreadyDone("RouteAlreadyExists".into()));
-            }
-            table.routes.push(VpcRoute {
-                cidr: *cidr,
-                target: VpcRouteTarget::TransitGateway(tgw.clone()),
-                origin: CREATE_ROUTE_ORIGIN.to_owned(),
-                state: "active".into(),
-            });
-            Ok(Outcome::Done)
-        })
-    }
-
-    async fn delete_vpc_route(&self, rt: &VpcRouteTableId, cidr: &Cidr) -> Result<Outcome, Error> {
-        self.with(|s, r| {
-            s.writes.push(format!("delete_vpc_route {r} {rt} {cidr}"));
-            let Some(table) = vpc_table_mut(s, r, rt) else {
-                return Err(Error::Input(format!(
-                    "no VPC route table {rt} in this world"
-                )));
-            };
-            let before = table.routes.len();
-            table.routes.retain(|route| route.cidr != *cidr);
-            Ok(if table.routes.len() < before {
-                Outcome::Done
-            } else {
-                Outcome::AlreadyDone("InvalidRoute.NotFound".into())
-            })
-        })
+/// Every static route toward `attachment` becomes a blackhole, as AWS
+/// leaves them when an attachment is deleted.
+pub(super) fn blackhole(
+    table: &mut tgw_peering_core::observed::RouteTableState,
+    attachment: &AttachmentId,
+) {
+    for route in table.routes.iter_mut().filter(|r| r.is_static()) {
+        if route.target == RouteTarget::Attachment(attachment.clone()) {
+            route.target = RouteTarget::Blackhole;
+            route.state = "blackhole".into();
+        }
     }
 }

@@ -1,0 +1,100 @@
+//! Reading the ownership ledger: the tool's customer-managed prefix lists
+//! (`DescribeManagedPrefixLists`, one call and its pages) and the entries
+//! of each (`GetManagedPrefixListEntries`, one call per list and its
+//! pages). `DescribeManagedPrefixLists` documents no tag filter, so the
+//! lists are recognised by their tags here.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ec2::types as ec2;
+
+use super::ec2::{tags_of, AwsEc2};
+use super::errors::decode;
+use crate::domain::{
+    Cidr, Family, LedgerList, PrefixListId, Region, LEDGER_PEER_TAG, LEDGER_TAG_KEY_TAG,
+    MANAGED_TAG_KEY, MANAGED_TAG_VALUE,
+};
+use crate::error::Error;
+
+const LISTS: &str = "DescribeManagedPrefixLists";
+const ENTRIES: &str = "GetManagedPrefixListEntries";
+
+impl AwsEc2 {
+    pub(super) async fn read_ledger(&self) -> Result<Vec<LedgerList>, Error> {
+        let items = self
+            .client
+            .describe_managed_prefix_lists()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| self.err(LISTS, e))?;
+        let mut lists = Vec::new();
+        for list in items.iter().filter_map(|l| self.ledger_list(l).transpose()) {
+            let mut list = list?;
+            list.entries = self.read_entries(&list.id).await?;
+            lists.push(list);
+        }
+        Ok(lists)
+    }
+
+    /// A list the tool made (tagged managed, with a peer Region), without
+    /// its entries; `None` for any other list.
+    fn ledger_list(&self, l: &ec2::ManagedPrefixList) -> Result<Option<LedgerList>, Error> {
+        let tags = tags_of(l.tags());
+        let (Some(MANAGED_TAG_VALUE), Some(peer)) = (
+            tags.get(MANAGED_TAG_KEY).map(String::as_str),
+            tags.get(LEDGER_PEER_TAG),
+        ) else {
+            return Ok(None);
+        };
+        let id = l.prefix_list_id().unwrap_or_default();
+        let family = match l.address_family() {
+            Some("IPv6") => Family::Ipv6,
+            _ => Family::Ipv4,
+        };
+        Ok(Some(LedgerList {
+            id: decode(
+                &self.region,
+                LISTS,
+                "a prefix list ID",
+                PrefixListId::parse(id),
+            )?,
+            name: l.prefix_list_name().unwrap_or_default().to_owned(),
+            peer: decode(
+                &self.region,
+                LISTS,
+                "a peer Region tag",
+                Region::parse(peer),
+            )?,
+            family,
+            tag_key: tags.get(LEDGER_TAG_KEY_TAG).cloned().unwrap_or_default(),
+            version: l.version().unwrap_or(0),
+            max_entries: usize::try_from(l.max_entries().unwrap_or(0)).unwrap_or(0),
+            state: l.state().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+            entries: BTreeMap::new(),
+        }))
+    }
+
+    async fn read_entries(&self, list: &PrefixListId) -> Result<BTreeMap<Cidr, String>, Error> {
+        let items = self
+            .client
+            .get_managed_prefix_list_entries()
+            .prefix_list_id(list.as_str())
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| self.err(ENTRIES, e))?;
+        items
+            .iter()
+            .map(|e| {
+                let cidr = e.cidr().unwrap_or_default();
+                let cidr = decode(&self.region, ENTRIES, "a CIDR block", Cidr::parse(cidr))?;
+                Ok((cidr, e.description().unwrap_or_default().to_owned()))
+            })
+            .collect()
+    }
+}

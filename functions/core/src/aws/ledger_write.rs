@@ -1,0 +1,202 @@
+//! Writing the ownership ledger: `CreateManagedPrefixList` (tagged, with
+//! its first entries) and `ModifyManagedPrefixList` (entries at the
+//! version read, or the list's size).
+//!
+//! `ModifyManagedPrefixList` takes at most 100 entries to add and 100 to
+//! remove per request, and entries and `MaxEntries` not in the same
+//! request (EC2 API reference); a stale `CurrentVersion` is refused
+//! (`PrefixListVersionMismatch`, as the Terraform AWS provider handles it;
+//! the reference names no code): someone else changed the list, so the
+//! refusal is retryable and the next reconcile reads and plans again,
+//! never overwriting. A list still applying an earlier change refuses a
+//! new one (`IncorrectState`): retryable too.
+
+use aws_sdk_ec2::types::{
+    AddPrefixListEntry, RemovePrefixListEntry, ResourceType, Tag, TagSpecification,
+};
+
+use super::ec2::AwsEc2;
+use super::errors::decode;
+use crate::domain::{
+    Cidr, PrefixListId, LEDGER_PEER_TAG, LEDGER_TAG_KEY_TAG, MANAGED_TAG_KEY, MANAGED_TAG_VALUE,
+};
+use crate::error::Error;
+use crate::planner::{Action, LedgerEntry};
+use crate::ports::Outcome;
+
+/// Entries per `ModifyManagedPrefixList` request, each way.
+const ENTRIES_PER_MODIFY: usize = 100;
+/// Codes that mean "read again and plan again".
+const RETRY_CODES: &[&str] = &["PrefixListVersionMismatch", "IncorrectState"];
+
+impl AwsEc2 {
+    pub(super) async fn write_ledger(&self, action: &Action) -> Result<Outcome, Error> {
+        match action {
+            Action::CreateLedger {
+                peer,
+                family,
+                name,
+                tag_key,
+                max_entries,
+                entries,
+                ..
+            } => {
+                let tags = [
+                    (MANAGED_TAG_KEY, MANAGED_TAG_VALUE),
+                    (LEDGER_TAG_KEY_TAG, tag_key.as_str()),
+                    (LEDGER_PEER_TAG, peer.as_str()),
+                ];
+                let spec = TagSpecification::builder()
+                    .resource_type(ResourceType::PrefixList)
+                    .set_tags(Some(
+                        tags.iter()
+                            .map(|(k, v)| Tag::builder().key(*k).value(*v).build())
+                            .collect(),
+                    ))
+                    .build();
+                let out = self
+                    .client
+                    .create_managed_prefix_list()
+                    .prefix_list_name(name)
+                    .address_family(family.as_str())
+                    .max_entries(i32::try_from(*max_entries).unwrap_or(i32::MAX))
+                    .set_entries(Some(entries.iter().map(add_entry).collect()))
+                    .tag_specifications(spec)
+                    .send()
+                    .await
+                    .map_err(|e| self.ledger_err("CreateManagedPrefixList", e))?;
+                let id = out
+                    .prefix_list()
+                    .and_then(|l| l.prefix_list_id())
+                    .unwrap_or_default();
+                let id = decode(
+                    &self.region,
+                    "CreateManagedPrefixList",
+                    "a prefix list ID",
+                    PrefixListId::parse(id),
+                )?;
+                Ok(Outcome::Created(id.to_string()))
+            }
+            Action::ResizeLedger {
+                prefix_list_id,
+                max_entries,
+                ..
+            } => {
+                self.client
+                    .modify_managed_prefix_list()
+                    .prefix_list_id(prefix_list_id.as_str())
+                    .max_entries(i32::try_from(*max_entries).unwrap_or(i32::MAX))
+                    .send()
+                    .await
+                    .map_err(|e| self.ledger_err("ModifyManagedPrefixList", e))?;
+                Ok(Outcome::Done)
+            }
+            Action::UpdateLedger {
+                prefix_list_id,
+                version,
+                add,
+                remove,
+                ..
+            } => {
+                self.modify_entries(prefix_list_id, *version, add, remove)
+                    .await
+            }
+            Action::ReleaseLedger {
+                prefix_list_id,
+                version,
+                remove,
+                ..
+            } => {
+                self.modify_entries(prefix_list_id, *version, &[], remove)
+                    .await
+            }
+            other => Err(Error::Internal {
+                message: format!("{} is not a ledger write", other.kind()),
+                source: None,
+            }),
+        }
+    }
+
+    /// Adds and removes entries, 100 each way per request, each request at
+    /// the version the one before made.
+    async fn modify_entries(
+        &self,
+        list: &PrefixListId,
+        version: i64,
+        add: &[LedgerEntry],
+        remove: &[Cidr],
+    ) -> Result<Outcome, Error> {
+        let mut version = version;
+        let (mut add, mut remove) = (
+            add.chunks(ENTRIES_PER_MODIFY),
+            remove.chunks(ENTRIES_PER_MODIFY),
+        );
+        loop {
+            let (a, r) = (
+                add.next().unwrap_or_default(),
+                remove.next().unwrap_or_default(),
+            );
+            if a.is_empty() && r.is_empty() {
+                return Ok(Outcome::Done);
+            }
+            let out = self
+                .client
+                .modify_managed_prefix_list()
+                .prefix_list_id(list.as_str())
+                .current_version(version)
+                .set_add_entries((!a.is_empty()).then(|| a.iter().map(add_entry).collect()))
+                .set_remove_entries((!r.is_empty()).then(|| r.iter().map(remove_entry).collect()))
+                .send()
+                .await
+                .map_err(|e| self.ledger_err("ModifyManagedPrefixList", e))?;
+            version = out
+                .prefix_list()
+                .and_then(|l| l.version())
+                .unwrap_or(version + 1);
+        }
+    }
+
+    /// A ledger write's error: a version conflict or a list still busy is
+    /// retryable (read again, plan again).
+    fn ledger_err<E>(
+        &self,
+        operation: &'static str,
+        e: aws_sdk_ec2::error::SdkError<
+            E,
+            aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+        >,
+    ) -> Error
+    where
+        E: aws_sdk_ec2::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        match self.err(operation, e) {
+            Error::Aws {
+                region,
+                operation,
+                code: Some(code),
+                message,
+                source,
+                ..
+            } if RETRY_CODES.contains(&code.as_str()) => Error::Aws {
+                region,
+                operation,
+                message: format!("{message}: someone else changed the list, or it is still applying a change; read again and plan again"),
+                code: Some(code),
+                retryable: true,
+                source,
+            },
+            other => other,
+        }
+    }
+}
+
+fn add_entry(e: &LedgerEntry) -> AddPrefixListEntry {
+    AddPrefixListEntry::builder()
+        .cidr(e.cidr.to_string())
+        .description(&e.description)
+        .build()
+}
+
+fn remove_entry(c: &Cidr) -> RemovePrefixListEntry {
+    RemovePrefixListEntry::builder().cidr(c.to_string()).build()
+}

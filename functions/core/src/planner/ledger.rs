@@ -1,0 +1,280 @@
+//! The ownership ledger of each Region: which routes are the tool's, and
+//! the writes that keep the ledger lists true.
+//!
+//! Rules:
+//! - [`RegionLedger::owner`]: a route for a CIDR is the tool's only when
+//!   the CIDR is an entry of one of the Region's ledger lists;
+//! - the table planners say which entries they need ([`LedgerNeeds`]): an
+//!   entry for every route they create, move or adopt (added before the
+//!   route writes), every entry whose route stays, and the entries of the
+//!   routes they withdraw (released after the withdrawals);
+//! - [`plan_ledger`]: an entry nothing needs and no route depends on is
+//!   removed; each list is modified at most once per reconcile, at the
+//!   version read; a list grows to what it holds (`ResizeLedger`), up to
+//!   [`MAX_LEDGER_ENTRIES`], past which entries spill into a new list.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::config::Config;
+use crate::domain::{Cidr, Family, LedgerList, Region, MAX_DESCRIPTION, MAX_LEDGER_ENTRIES};
+
+use super::{Action, Finding, FindingKind, LedgerEntry, Plan, Planned};
+
+/// One Region's ledger lists, as read.
+pub(super) struct RegionLedger<'a> {
+    pub region: &'a Region,
+    pub lists: &'a [LedgerList],
+    /// For each CIDR, the peer Region whose list holds it.
+    owners: BTreeMap<Cidr, &'a Region>,
+}
+
+impl<'a> RegionLedger<'a> {
+    pub fn new(region: &'a Region, lists: &'a [LedgerList]) -> Self {
+        let owners = lists
+            .iter()
+            .flat_map(|l| l.entries.keys().map(move |c| (*c, &l.peer)))
+            .collect();
+        Self {
+            region,
+            lists,
+            owners,
+        }
+    }
+
+    /// The peer Region whose ledger list holds `cidr`: proof that routes
+    /// for it in this Region are the tool's.
+    pub fn owner(&self, cidr: &Cidr) -> Option<&'a Region> {
+        self.owners.get(cidr).copied()
+    }
+
+    /// True when the list of `peer` holds `cidr`.
+    pub fn holds(&self, peer: &Region, cidr: &Cidr) -> bool {
+        self.owner(cidr) == Some(peer)
+    }
+
+    /// Every entry, across lists.
+    pub fn size(&self) -> usize {
+        self.lists.iter().map(|l| l.entries.len()).sum()
+    }
+
+    /// The `TAG_KEY` of a list written under another key, if any.
+    pub fn other_tag_key(&self, config: &Config) -> Option<&'a LedgerList> {
+        self.lists.iter().find(|l| l.tag_key != config.tag_key)
+    }
+
+    /// The description an entry of `cidr` has, if any.
+    pub fn description(&self, cidr: &Cidr) -> Option<&'a str> {
+        self.lists
+            .iter()
+            .find_map(|l| l.entries.get(cidr).map(String::as_str))
+    }
+}
+
+/// What the route tables of one Region need of its ledger.
+#[derive(Debug, Default)]
+pub(super) struct LedgerNeeds {
+    /// Entries that must be in before this plan's route writes, with the
+    /// description each should have.
+    pub add: BTreeMap<(Region, Cidr), String>,
+    /// Entries whose routes stay.
+    pub keep: BTreeSet<(Region, Cidr)>,
+    /// Entries of routes this plan withdraws.
+    pub release: BTreeSet<(Region, Cidr)>,
+}
+
+/// The writes of one Region's ledger: entries added before the route writes,
+/// entries nothing needs removed, entries of withdrawn routes released.
+pub(super) fn plan_ledger(
+    ledger: &RegionLedger<'_>,
+    needs: &LedgerNeeds,
+    config: &Config,
+    out: &mut Plan,
+) {
+    let mut groups: BTreeMap<(Region, Family), Vec<&LedgerList>> = BTreeMap::new();
+    for list in ledger.lists {
+        groups
+            .entry((list.peer.clone(), list.family))
+            .or_default()
+            .push(list);
+    }
+    for (peer, cidr) in needs.add.keys() {
+        groups.entry((peer.clone(), Family::of(cidr))).or_default();
+    }
+    for ((peer, family), mut lists) in groups {
+        lists.sort_by(|a, b| a.name.cmp(&b.name));
+        let group = Group {
+            region: ledger.region,
+            peer: &peer,
+            family,
+            lists,
+        };
+        group.plan(ledger, needs, config, out);
+    }
+}
+
+/// The lists of one peer Region and address family.
+struct Group<'a> {
+    region: &'a Region,
+    peer: &'a Region,
+    family: Family,
+    lists: Vec<&'a LedgerList>,
+}
+
+impl Group<'_> {
+    fn plan(
+        &self,
+        ledger: &RegionLedger<'_>,
+        needs: &LedgerNeeds,
+        config: &Config,
+        out: &mut Plan,
+    ) {
+        let key = |c: &Cidr| (self.peer.clone(), *c);
+        let moving_here = |c: &Cidr| {
+            needs.add.keys().any(|(p, x)| x == c && p != self.peer)
+                && !needs.release.contains(&key(c))
+        };
+        let mut adds: Vec<LedgerEntry> = needs
+            .add
+            .iter()
+            .filter(|((p, c), _)| p == self.peer && Family::of(c) == self.family)
+            .filter(|((_, c), _)| !ledger.holds(self.peer, c))
+            .map(|((_, c), d)| LedgerEntry {
+                cidr: *c,
+                description: truncate(d),
+            })
+            .collect();
+        for list in &self.lists {
+            if list.is_busy() {
+                out.findings.push(Finding {
+                    kind: FindingKind::Waiting,
+                    region: Some(self.region.clone()),
+                    subject: format!("ledger list {}", list.id),
+                    reason: format!(
+                        "the list is {}; it is changed once AWS has applied the last change",
+                        list.state
+                    ),
+                });
+                continue;
+            }
+            let stale: Vec<Cidr> = list
+                .entries
+                .keys()
+                .filter(|c| {
+                    let k = key(c);
+                    !needs.add.contains_key(&k)
+                        && !needs.keep.contains(&k)
+                        && !needs.release.contains(&k)
+                        && !moving_here(c)
+                })
+                .copied()
+                .collect();
+            let room = MAX_LEDGER_ENTRIES.saturating_sub(list.entries.len() - stale.len());
+            let here: Vec<LedgerEntry> = adds.drain(..adds.len().min(room)).collect();
+            let released: Vec<Cidr> = list
+                .entries
+                .keys()
+                .filter(|c| needs.release.contains(&key(c)))
+                .copied()
+                .collect();
+            modify(self.region, list, here, stale, released, config, out);
+        }
+        self.create(adds, config, out);
+    }
+
+    /// New lists for the entries no existing list has room for.
+    fn create(&self, mut adds: Vec<LedgerEntry>, config: &Config, out: &mut Plan) {
+        let mut part = self.lists.len();
+        while !adds.is_empty() {
+            let entries: Vec<LedgerEntry> =
+                adds.drain(..adds.len().min(MAX_LEDGER_ENTRIES)).collect();
+            let name = LedgerList::name_for(self.peer, self.family, part);
+            out.actions.push(Planned {
+                reason: format!(
+                    "{} {} CIDR(s) of {} are routed here and need a ledger list to record them",
+                    entries.len(),
+                    self.family,
+                    self.peer
+                ),
+                action: Action::CreateLedger {
+                    region: self.region.clone(),
+                    peer: self.peer.clone(),
+                    family: self.family,
+                    name,
+                    tag_key: config.tag_key.clone(),
+                    max_entries: entries.len(),
+                    entries,
+                },
+            });
+            part += 1;
+        }
+    }
+}
+
+/// The writes of one list: a resize when the additions do not fit, one
+/// update (additions and stale entries) or, when the list has no other
+/// change, the release of withdrawn routes' entries.
+fn modify(
+    region: &Region,
+    list: &LedgerList,
+    add: Vec<LedgerEntry>,
+    stale: Vec<Cidr>,
+    released: Vec<Cidr>,
+    config: &Config,
+    out: &mut Plan,
+) {
+    let _ = config;
+    let size = list.entries.len() + add.len() - stale.len();
+    if size > list.max_entries {
+        out.actions.push(Planned {
+            action: Action::ResizeLedger {
+                region: region.clone(),
+                prefix_list_id: list.id.clone(),
+                max_entries: size,
+            },
+            reason: format!(
+                "{} holds {} entries at most; it needs {size}",
+                list.id, list.max_entries
+            ),
+        });
+    }
+    if !add.is_empty() || !stale.is_empty() {
+        let reason = match (add.len(), stale.len()) {
+            (a, 0) => format!("{a} CIDR(s) are routed by the tool from now on: recorded before their routes are written"),
+            (0, s) => format!("{s} entries have no route of the tool's any more"),
+            (a, s) => format!("{a} CIDR(s) are routed from now on; {s} entries have no route any more"),
+        };
+        out.actions.push(Planned {
+            action: Action::UpdateLedger {
+                region: region.clone(),
+                prefix_list_id: list.id.clone(),
+                version: list.version,
+                add,
+                remove: stale,
+            },
+            reason,
+        });
+    } else if !released.is_empty() {
+        out.actions.push(Planned {
+            action: Action::ReleaseLedger {
+                region: region.clone(),
+                prefix_list_id: list.id.clone(),
+                version: list.version,
+                remove: released,
+            },
+            reason: "their routes are withdrawn by this reconcile; released once the withdrawals succeed".to_owned(),
+        });
+    }
+}
+
+/// A description that fits AWS's 255 characters.
+fn truncate(description: &str) -> String {
+    let mut d = description.to_owned();
+    if d.len() > MAX_DESCRIPTION {
+        let mut end = MAX_DESCRIPTION;
+        while !d.is_char_boundary(end) {
+            end -= 1;
+        }
+        d.truncate(end);
+    }
+    d
+}

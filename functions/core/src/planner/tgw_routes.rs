@@ -1,0 +1,204 @@
+//! What each route of a transit gateway route table needs.
+//!
+//! - [`decide_wanted`]: a wanted CIDR's route is present (adopted into the
+//!   ledger when the tool created the peering), covered by a supernet to
+//!   the same peering, missing, moved from where the tool's route goes now
+//!   (a blackhole, or a replaced peering), or in conflict with a route that
+//!   is not the tool's;
+//! - [`decide_extra`]: a static route nothing wants goes through the shared
+//!   removal rules (`ownership`) when it is the tool's (ledger) or goes over
+//!   one of the Region's available peerings; a route the tool's ledger
+//!   recorded that now goes somewhere else was changed by someone and is
+//!   left alone (its entry is released); a route whose target AWS did not
+//!   report is never deleted.
+
+use crate::domain::{Cidr, RouteTarget, TgwRoute};
+
+use super::decision::{ConflictCause, Decided, RouteDecision};
+use super::ownership::{removal, Claim, WithdrawCause};
+use super::tgw_table::{Table, Want};
+use super::{Finding, FindingKind, Plan};
+
+/// A wanted route against what the table holds for its CIDR; also the
+/// covering supernet, when one satisfies it.
+pub(super) fn decide_wanted(
+    table: &Table<'_>,
+    cidr: &Cidr,
+    want: &Want<'_>,
+) -> (RouteDecision, Option<Cidr>) {
+    let target = RouteTarget::Attachment(want.via.id.clone());
+    let owned = table.ledger.owner(cidr).is_some();
+    match table.existing.get(cidr).map(|r| &r.target) {
+        Some(t) if *t == target => {
+            let adopt = !owned && want.via.managed;
+            (
+                RouteDecision::Present {
+                    target_unreported: false,
+                    adopt,
+                },
+                None,
+            )
+        }
+        Some(RouteTarget::Unknown) => (
+            RouteDecision::Present {
+                target_unreported: true,
+                adopt: false,
+            },
+            None,
+        ),
+        Some(other) if owned && moves_from(table, other) => (
+            RouteDecision::Moves {
+                from: other.clone(),
+            },
+            None,
+        ),
+        Some(other) => {
+            let target = match other {
+                RouteTarget::Attachment(id) => format!("to {id}"),
+                RouteTarget::Blackhole => "as a blackhole".to_owned(),
+                RouteTarget::Unknown => "to an unknown target".to_owned(),
+            };
+            (
+                RouteDecision::Conflict(ConflictCause::RouteExists { target }),
+                None,
+            )
+        }
+        None => {
+            let cover = cidr
+                .supernets()
+                .find(|s| table.existing.get(s).is_some_and(|r| r.target == target));
+            match cover {
+                Some(by) => (RouteDecision::Covered { by }, Some(by)),
+                None => (RouteDecision::Missing, None),
+            }
+        }
+    }
+}
+
+/// The tool's route may be moved from `target`: a blackhole, or a peering
+/// of the Region's pairs (a replaced one, or another Region's).
+fn moves_from(table: &Table<'_>, target: &RouteTarget) -> bool {
+    match target {
+        RouteTarget::Blackhole => true,
+        RouteTarget::Attachment(id) => table.pair_peerings.contains(id),
+        RouteTarget::Unknown => false,
+    }
+}
+
+/// A static route that nothing wants; `None` when it is not for the tool
+/// to decide on (a blackhole or a foreign route outside the ledger, a CIDR
+/// whose peering is not available yet).
+pub(super) fn decide_extra<'a>(
+    table: &Table<'a>,
+    route: &'a TgwRoute,
+    out: &mut Plan,
+) -> Option<Decided<'a>> {
+    if table.pending.contains_key(&route.cidr) {
+        return None;
+    }
+    if let Some(peer) = table.ledger.owner(&route.cidr) {
+        return owned_extra(table, route, peer, out);
+    }
+    match &route.target {
+        RouteTarget::Attachment(id) => {
+            let via = *table.ours.get(id)?;
+            let decision = removal(Claim {
+                via: Some(via),
+                protected: table.ctx.config.is_protected(&route.cidr),
+                in_conflict: table.in_conflict(&route.cidr),
+                owned: None,
+                prune: table.ctx.config.prune_routes,
+                peer: &via.peer,
+            });
+            Some(Decided {
+                place: table.place(&via.peer, Some(via)),
+                cidr: route.cidr,
+                owners: None,
+                target: route.target.clone(),
+                entry: None,
+                decision,
+            })
+        }
+        RouteTarget::Unknown => {
+            unreported(table, route, out);
+            None
+        }
+        RouteTarget::Blackhole => None,
+    }
+}
+
+/// A route of the tool's (its CIDR is in `peer`'s ledger list) that nothing
+/// wants: withdrawn through the removal rules, unless it now goes somewhere
+/// the tool never sends routes (someone changed it: left alone).
+fn owned_extra<'a>(
+    table: &Table<'a>,
+    route: &'a TgwRoute,
+    peer: &'a crate::domain::Region,
+    out: &mut Plan,
+) -> Option<Decided<'a>> {
+    if !moves_from(table, &route.target) {
+        out.findings.push(Finding {
+            kind: FindingKind::Skip,
+            region: Some(table.region().clone()),
+            subject: format!("route {} in {}", route.cidr, table.gw.route_table_id),
+            reason: format!(
+                "the tool's ledger recorded this route, but it now goes to {} (changed by someone else); left alone, and no longer the tool's",
+                route.target
+            ),
+        });
+        return None;
+    }
+    let cause = match table.ctx.cidrs[peer].withdrawn.get(&route.cidr) {
+        Some((vpc, why)) => WithdrawCause::Released {
+            vpc: vpc.clone(),
+            why,
+            peer: peer.clone(),
+        },
+        None => WithdrawCause::Gone {
+            entry: table
+                .ledger
+                .description(&route.cidr)
+                .unwrap_or("an unnamed VPC")
+                .to_owned(),
+            peer: peer.clone(),
+        },
+    };
+    let via = table.toward(peer);
+    let decision = removal(Claim {
+        via,
+        protected: table.ctx.config.is_protected(&route.cidr),
+        in_conflict: table.in_conflict(&route.cidr),
+        owned: Some(cause),
+        prune: false,
+        peer,
+    });
+    Some(Decided {
+        place: table.place(peer, via),
+        cidr: route.cidr,
+        owners: None,
+        target: route.target.clone(),
+        entry: Some(peer),
+        decision,
+    })
+}
+
+/// A route whose target AWS did not report: never deleted, and said so
+/// when the tool would otherwise have withdrawn it.
+fn unreported(table: &Table<'_>, route: &TgwRoute, out: &mut Plan) {
+    let withdrawn = table
+        .ctx
+        .cidrs
+        .iter()
+        .filter(|(r, _)| *r != table.region())
+        .find_map(|(peer, rc)| rc.withdrawn.get(&route.cidr).map(|(vpc, _)| (peer, vpc)));
+    if let Some((peer, vpc)) = withdrawn {
+        out.findings.push(Finding {
+            kind: FindingKind::Skip,
+            region: Some(table.region().clone()),
+            subject: format!("route {} in {}", route.cidr, table.gw.route_table_id),
+            reason: format!(
+                "{vpc} in {peer} is no longer tagged, but the route's target was not reported; not deleted"
+            ),
+        });
+    }
+}

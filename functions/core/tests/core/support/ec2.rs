@@ -1,0 +1,478 @@
+//! The world's EC2 API: every read of the port, and every write, applied to
+//! the world's state as AWS would (a repeat is `AlreadyDone`, a stale
+//! prefix-list version is refused, a deleted peering's routes become
+//! blackholes).
+
+use async_trait::async_trait;
+use tgw_peering_core::domain::{
+    AccountId, Association, AttachmentKind, Cidr, LedgerList, PeeringAttachment, PeeringState,
+    PrefixListId, RouteTableId, RouteTarget, TgwAttachment, TgwRoute, TransitGateway,
+    TransitGatewayId, Vpc, VpcRoute, VpcRouteTable, VpcRouteTableId, VpcRouteTarget,
+    CREATE_ROUTE_ORIGIN,
+};
+use tgw_peering_core::planner::{Action, LedgerEntry};
+use tgw_peering_core::ports::{Ec2Region, Outcome};
+use tgw_peering_core::Error;
+
+use super::world::{blackhole, RegionView, State};
+use super::ACCOUNT;
+
+#[async_trait]
+impl Ec2Region for RegionView {
+    fn region(&self) -> &tgw_peering_core::domain::Region {
+        &self.region
+    }
+
+    async fn account(&self) -> Result<AccountId, Error> {
+        Ok(self.with(|s, r| {
+            s.regions[r]
+                .account
+                .clone()
+                .unwrap_or_else(|| AccountId::parse(ACCOUNT).unwrap())
+        }))
+    }
+
+    async fn transit_gateways(&self) -> Result<Vec<TransitGateway>, Error> {
+        Ok(self.read(|_, rs| rs.transit_gateways.clone()))
+    }
+
+    async fn vpcs(&self) -> Result<Vec<Vpc>, Error> {
+        Ok(self.read(|_, rs| rs.vpcs.clone()))
+    }
+
+    async fn peering_attachments(&self) -> Result<Vec<PeeringAttachment>, Error> {
+        let region = self.region.clone();
+        Ok(self.read(|s, _| {
+            s.peerings
+                .iter()
+                .filter(|p| p.states.contains_key(&region))
+                .map(|p| {
+                    // Each Region reports only its own view of the state.
+                    let mut p = p.clone();
+                    p.states.retain(|r, _| *r == region);
+                    p
+                })
+                .collect()
+        }))
+    }
+
+    async fn attachments(&self, _: &TransitGatewayId) -> Result<Vec<TgwAttachment>, Error> {
+        let region = self.region.clone();
+        Ok(self.read(|s, rs| {
+            let table = rs.route_table.as_ref();
+            let mut all = rs.attachments.clone();
+            for p in s.peerings.iter().filter(|p| p.states.contains_key(&region)) {
+                let associated = table.is_some_and(|t| t.associations.contains(&p.id));
+                all.push(TgwAttachment {
+                    id: p.id.clone(),
+                    kind: AttachmentKind::Peering,
+                    resource_id: p.accepter.transit_gateway_id.to_string(),
+                    owner: p.accepter.account_id.clone(),
+                    state: p.states[&region].to_string(),
+                    association: table.filter(|_| associated).map(|t| Association {
+                        route_table_id: t.id.clone(),
+                        state: "associated".into(),
+                    }),
+                });
+            }
+            all
+        }))
+    }
+
+    async fn routes(&self, _: &RouteTableId) -> Result<Vec<TgwRoute>, Error> {
+        Ok(self.read(|_, rs| {
+            rs.route_table
+                .as_ref()
+                .map(|t| t.routes.clone())
+                .unwrap_or_default()
+        }))
+    }
+
+    async fn ledger(&self) -> Result<Vec<LedgerList>, Error> {
+        Ok(self.read(|_, rs| rs.ledger.clone()))
+    }
+
+    async fn vpc_route_tables(&self) -> Result<Vec<VpcRouteTable>, Error> {
+        Ok(self.read(|_, rs| rs.vpc_route_tables.clone().unwrap_or_default()))
+    }
+
+    async fn apply(&self, action: &Action) -> Result<Outcome, Error> {
+        self.with(|s, r| {
+            s.writes.push(write_line(action, r));
+            match action {
+                Action::CreatePeering {
+                    requester,
+                    accepter,
+                } => Ok(Outcome::Created(
+                    create_peering(s, r, &requester.transit_gateway_id, accepter).to_string(),
+                )),
+                Action::AcceptPeering { attachment_id, .. } => accept(s, r, attachment_id),
+                Action::DeletePeering { attachment_id, .. } => {
+                    s.peerings.retain(|p| &p.id != attachment_id);
+                    for state in s.regions.values_mut() {
+                        if let Some(table) = state.route_table.as_mut() {
+                            blackhole(table, attachment_id);
+                        }
+                    }
+                    Ok(Outcome::Done)
+                }
+                _ => route_or_ledger(s, r, action),
+            }
+        })
+    }
+}
+
+/// The line `writes()` records for an action (the tests compare them).
+fn write_line(action: &Action, r: &tgw_peering_core::domain::Region) -> String {
+    match action {
+        Action::CreatePeering { .. } => format!("create_peering {r}"),
+        Action::AcceptPeering { attachment_id, .. } => format!("accept {r} {attachment_id}"),
+        Action::DeletePeering { attachment_id, .. } => {
+            format!("delete_peering {r} {attachment_id}")
+        }
+        Action::AssociateRouteTable { attachment_id, .. } => {
+            format!("associate {r} {attachment_id}")
+        }
+        Action::CreateRoute { cidr, .. } => format!("create_route {r} {cidr}"),
+        Action::DeleteRoute { cidr, .. } => format!("delete_route {r} {cidr}"),
+        Action::CreateVpcRoute {
+            route_table_id,
+            cidr,
+            ..
+        } => format!("create_vpc_route {r} {route_table_id} {cidr}"),
+        Action::DeleteVpcRoute {
+            route_table_id,
+            cidr,
+            ..
+        } => format!("delete_vpc_route {r} {route_table_id} {cidr}"),
+        other => format!("{} {r}", other.kind()),
+    }
+}
+
+fn create_peering(
+    s: &mut State,
+    r: &tgw_peering_core::domain::Region,
+    requester: &TransitGatewayId,
+    accepter: &tgw_peering_core::domain::GatewayRef,
+) -> tgw_peering_core::domain::AttachmentId {
+    let rival = s.rival.take();
+    let owner = s.regions[r].transit_gateways[0].owner_id.clone();
+    let create = |s: &mut State| {
+        s.next += 1;
+        let id =
+            tgw_peering_core::domain::AttachmentId::parse(&format!("tgw-attach-0{:016x}", s.next))
+                .unwrap();
+        let states = [r.clone(), accepter.region.clone()]
+            .into_iter()
+            .map(|r| (r, PeeringState::InitiatingRequest))
+            .collect();
+        s.peerings.push(PeeringAttachment {
+            id: id.clone(),
+            requester: tgw_peering_core::domain::GatewayRef {
+                region: r.clone(),
+                transit_gateway_id: requester.clone(),
+                account_id: owner.clone(),
+            },
+            accepter: accepter.clone(),
+            states,
+            created_at: Some(i64::from(s.next)),
+            tags: tgw_peering_core::domain::peering_tags(r, &accepter.region)
+                .into_iter()
+                .collect(),
+        });
+        id
+    };
+    if rival == Some(true) {
+        create(s);
+    }
+    let id = create(s);
+    if rival == Some(false) {
+        create(s);
+    }
+    if let Some(last) = s.writes.last_mut() {
+        last.push_str(&format!(" {id}"));
+    }
+    id
+}
+
+fn accept(
+    s: &mut State,
+    r: &tgw_peering_core::domain::Region,
+    a: &tgw_peering_core::domain::AttachmentId,
+) -> Result<Outcome, Error> {
+    let p = s.peerings.iter_mut().find(|p| &p.id == a).unwrap();
+    match p.state() {
+        PeeringState::PendingAcceptance => {
+            for v in p.states.values_mut() {
+                *v = PeeringState::Pending;
+            }
+            Ok(Outcome::Done)
+        }
+        PeeringState::Pending | PeeringState::Available => {
+            Ok(Outcome::AlreadyDone("already accepted".into()))
+        }
+        other => Err(Error::aws(
+            r.clone(),
+            "AcceptTransitGatewayPeeringAttachment",
+            Some("IncorrectState"),
+            format!("the attachment is {other}"),
+            false,
+        )),
+    }
+}
+
+fn route_or_ledger(
+    s: &mut State,
+    r: &tgw_peering_core::domain::Region,
+    action: &Action,
+) -> Result<Outcome, Error> {
+    let refused = || {
+        Error::aws(
+            r.clone(),
+            "CreateTransitGatewayRoute",
+            Some("InvalidParameterValue"),
+            "the route table refuses the route",
+            false,
+        )
+    };
+    match action {
+        Action::AssociateRouteTable { attachment_id, .. } => {
+            let t = s.regions.get_mut(r).unwrap().route_table.as_mut().unwrap();
+            Ok(if t.associations.insert(attachment_id.clone()) {
+                Outcome::Done
+            } else {
+                Outcome::AlreadyDone("already associated".into())
+            })
+        }
+        Action::DisassociateRouteTable { attachment_id, .. } => {
+            let t = s.regions.get_mut(r).unwrap().route_table.as_mut().unwrap();
+            t.associations.remove(attachment_id);
+            Ok(Outcome::Done)
+        }
+        Action::CreateRoute {
+            cidr,
+            attachment_id,
+            ..
+        }
+        | Action::ReplaceRoute {
+            cidr,
+            attachment_id,
+            ..
+        } => {
+            if s.refuse_routes {
+                return Err(refused());
+            }
+            let replace = matches!(action, Action::ReplaceRoute { .. });
+            let t = s.regions.get_mut(r).unwrap().route_table.as_mut().unwrap();
+            let existing = t
+                .routes
+                .iter()
+                .position(|x| x.cidr == *cidr && x.is_static());
+            match (existing, replace) {
+                (Some(_), false) => Ok(Outcome::AlreadyDone("RouteAlreadyExists".into())),
+                (None, true) => Err(Error::aws(
+                    r.clone(),
+                    "ReplaceTransitGatewayRoute",
+                    Some("InvalidRoute.NotFound"),
+                    "no such route",
+                    false,
+                )),
+                (i, _) => {
+                    if let Some(i) = i {
+                        t.routes.remove(i);
+                    }
+                    t.routes.push(TgwRoute::static_to(
+                        *cidr,
+                        RouteTarget::Attachment(attachment_id.clone()),
+                    ));
+                    Ok(Outcome::Done)
+                }
+            }
+        }
+        Action::DeleteRoute { cidr, .. } => {
+            let t = s.regions.get_mut(r).unwrap().route_table.as_mut().unwrap();
+            let before = t.routes.len();
+            t.routes.retain(|x| !(x.cidr == *cidr && x.is_static()));
+            Ok(if t.routes.len() < before {
+                Outcome::Done
+            } else {
+                Outcome::AlreadyDone("InvalidRoute.NotFound".into())
+            })
+        }
+        Action::CreateVpcRoute { .. } | Action::DeleteVpcRoute { .. } => vpc_route(s, r, action),
+        _ => ledger(s, r, action),
+    }
+}
+
+fn vpc_route(
+    s: &mut State,
+    r: &tgw_peering_core::domain::Region,
+    action: &Action,
+) -> Result<Outcome, Error> {
+    let (rt, cidr) = match action {
+        Action::CreateVpcRoute {
+            route_table_id,
+            cidr,
+            ..
+        }
+        | Action::DeleteVpcRoute {
+            route_table_id,
+            cidr,
+            ..
+        } => (route_table_id, cidr),
+        _ => unreachable!("a VPC route write"),
+    };
+    let Some(table) = vpc_table_mut(s, r, rt) else {
+        return Err(Error::Input(format!(
+            "no VPC route table {rt} in this world"
+        )));
+    };
+    let existing = table.routes.iter().position(|x| x.cidr == *cidr);
+    match (action, existing) {
+        (Action::CreateVpcRoute { .. }, Some(_)) => {
+            Ok(Outcome::AlreadyDone("RouteAlreadyExists".into()))
+        }
+        (
+            Action::CreateVpcRoute {
+                transit_gateway_id, ..
+            },
+            None,
+        ) => {
+            table.routes.push(VpcRoute {
+                cidr: *cidr,
+                target: VpcRouteTarget::TransitGateway(transit_gateway_id.clone()),
+                origin: CREATE_ROUTE_ORIGIN.to_owned(),
+                state: "active".into(),
+            });
+            Ok(Outcome::Done)
+        }
+        (_, Some(i)) => {
+            table.routes.remove(i);
+            Ok(Outcome::Done)
+        }
+        (_, None) => Ok(Outcome::AlreadyDone("InvalidRoute.NotFound".into())),
+    }
+}
+
+fn vpc_table_mut<'a>(
+    s: &'a mut State,
+    r: &tgw_peering_core::domain::Region,
+    rt: &VpcRouteTableId,
+) -> Option<&'a mut VpcRouteTable> {
+    s.regions
+        .get_mut(r)?
+        .vpc_route_tables
+        .as_mut()?
+        .iter_mut()
+        .find(|t| &t.id == rt)
+}
+
+/// The ledger writes, as AWS applies them: a stale version is refused, and
+/// so are more entries than the list holds.
+fn ledger(
+    s: &mut State,
+    r: &tgw_peering_core::domain::Region,
+    action: &Action,
+) -> Result<Outcome, Error> {
+    let lists = &mut s.regions.get_mut(r).unwrap().ledger;
+    match action {
+        Action::CreateLedger {
+            peer,
+            family,
+            name,
+            tag_key,
+            max_entries,
+            entries,
+            ..
+        } => {
+            let id = PrefixListId::parse(&format!("pl-{:08x}", lists.len() + 0xa0)).unwrap();
+            lists.push(LedgerList {
+                id: id.clone(),
+                name: name.clone(),
+                peer: peer.clone(),
+                family: *family,
+                tag_key: tag_key.clone(),
+                version: 1,
+                max_entries: *max_entries,
+                state: "create-complete".into(),
+                entries: entries
+                    .iter()
+                    .map(|e| (e.cidr, e.description.clone()))
+                    .collect(),
+            });
+            Ok(Outcome::Created(id.to_string()))
+        }
+        Action::ResizeLedger {
+            prefix_list_id,
+            max_entries,
+            ..
+        } => {
+            let list = lists.iter_mut().find(|l| &l.id == prefix_list_id).unwrap();
+            list.max_entries = *max_entries;
+            Ok(Outcome::Done)
+        }
+        Action::UpdateLedger {
+            prefix_list_id,
+            version,
+            add,
+            remove,
+            ..
+        } => modify(lists, r, prefix_list_id, *version, add, remove),
+        Action::ReleaseLedger {
+            prefix_list_id,
+            version,
+            remove,
+            ..
+        } => modify(lists, r, prefix_list_id, *version, &[], remove),
+        other => Err(Error::Internal {
+            message: format!("{} is not a ledger write", other.kind()),
+            source: None,
+        }),
+    }
+}
+
+/// `ModifyManagedPrefixList` of entries at `version`.
+fn modify(
+    lists: &mut [LedgerList],
+    r: &tgw_peering_core::domain::Region,
+    id: &PrefixListId,
+    version: i64,
+    add: &[LedgerEntry],
+    remove: &[Cidr],
+) -> Result<Outcome, Error> {
+    let refused = |code: &str, message: String| {
+        Err(Error::aws(
+            r.clone(),
+            "ModifyManagedPrefixList",
+            Some(code),
+            message,
+            true,
+        ))
+    };
+    let list = lists.iter_mut().find(|l| &l.id == id).unwrap();
+    if list.version != version {
+        return refused(
+            "PrefixListVersionMismatch",
+            format!("{id} is at version {}", list.version),
+        );
+    }
+    let size = list.entries.len()
+        + add
+            .iter()
+            .filter(|e| !list.entries.contains_key(&e.cidr))
+            .count();
+    if size.saturating_sub(remove.len()) > list.max_entries {
+        return refused(
+            "PrefixListMaxEntriesExceeded",
+            format!("{id} holds {} entries", list.max_entries),
+        );
+    }
+    for c in remove {
+        list.entries.remove(c);
+    }
+    for e in add {
+        list.entries.insert(e.cidr, e.description.clone());
+    }
+    list.version += 1;
+    Ok(Outcome::Done)
+}
