@@ -42,11 +42,7 @@ step "tgw-peering apply again (nothing to do)"
 EVENTS=$(mktemp -d)
 trap 'kill $EMULATOR 2>/dev/null || true; rm -rf "$EVENTS"' EXIT
 ACCOUNT=$("$PYTHON" -c 'import boto3; print(boto3.client("sts", region_name="us-east-1").get_caller_identity()["Account"])')
-VPC=$("$PYTHON" -c '
-import boto3
-ec2 = boto3.client("ec2", region_name="eu-west-1")
-tags = [{"ResourceType": "vpc", "Tags": [{"Key": "addToTransitGateway", "Value": "true"}]}]
-print(ec2.create_vpc(CidrBlock="10.20.50.0/24", TagSpecifications=tags)["Vpc"]["VpcId"])')
+VPC=$("$PYTHON" tests/emulator/demo_world.py attach eu-west-1 10.20.50.0/24 true)
 
 step "A new VPC $VPC (10.20.50.0/24) is tagged in eu-west-1: tgw-peering handle its Tag Change on Resource event"
 "$PYTHON" tests/emulator/event.py tag eu-west-1 "$ACCOUNT" "$VPC" true >"$EVENTS/added.json"

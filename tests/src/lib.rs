@@ -265,14 +265,101 @@ impl RegionWorld {
     }
 
     /// Creates a VPC with `cidr`, tagged `addToTransitGateway=<tag>` if given,
-    /// with `secondary` CIDRs associated after it. Returns its id.
+    /// with `secondary` CIDRs associated after it, and attaches it to the
+    /// Region's transit gateway (a subnet of its primary CIDR). Returns its id.
     pub async fn vpc(&self, cidr: &str, tag_value: Option<&str>, secondary: &[&str]) -> String {
-        self.create_vpc(cidr, tag_value, secondary, false).await
+        let id = self.create_vpc(cidr, tag_value, secondary, false).await;
+        self.attach(&id, cidr).await;
+        id
     }
 
     /// Like [`RegionWorld::vpc`], with an Amazon-provided IPv6 /56 as well.
     pub async fn vpc_with_ipv6(&self, cidr: &str, tag_value: Option<&str>) -> String {
-        self.create_vpc(cidr, tag_value, &[], true).await
+        let id = self.create_vpc(cidr, tag_value, &[], true).await;
+        self.attach(&id, cidr).await;
+        id
+    }
+
+    /// Like [`RegionWorld::vpc`], without an attachment to the gateway.
+    pub async fn vpc_unattached(&self, cidr: &str, tag_value: Option<&str>) -> String {
+        self.create_vpc(cidr, tag_value, &[], false).await
+    }
+
+    /// Attaches a VPC to the Region's transit gateway, with a subnet of
+    /// `cidr` (its primary block): its last /28, out of the way of other
+    /// subnets a test makes. Returns the attachment's id.
+    pub async fn attach(&self, vpc: &str, cidr: &str) -> String {
+        let block: ipnet::IpNet = cidr.parse().expect("a CIDR");
+        let subnet = block
+            .subnets(28.max(block.prefix_len()))
+            .expect("a /28 fits")
+            .last()
+            .expect("a subnet");
+        let subnet = self
+            .ec2
+            .create_subnet()
+            .vpc_id(vpc)
+            .cidr_block(subnet.to_string())
+            .send()
+            .await
+            .expect("CreateSubnet")
+            .subnet
+            .and_then(|s| s.subnet_id)
+            .expect("a subnet");
+        self.ec2
+            .create_transit_gateway_vpc_attachment()
+            .transit_gateway_id(&self.tgw)
+            .vpc_id(vpc)
+            .subnet_ids(subnet)
+            .send()
+            .await
+            .expect("CreateTransitGatewayVpcAttachment")
+            .transit_gateway_vpc_attachment
+            .and_then(|a| a.transit_gateway_attachment_id)
+            .expect("an attachment")
+    }
+
+    /// Deletes a VPC: its attachments to the gateway, its subnets, then the
+    /// VPC itself (routes toward the attachments stay, as blackholes).
+    pub async fn delete_vpc(&self, vpc: &str) {
+        let vpc_filter = |name: &str| Filter::builder().name(name).values(vpc).build();
+        let attachments = self
+            .ec2
+            .describe_transit_gateway_vpc_attachments()
+            .filters(vpc_filter("vpc-id"))
+            .send()
+            .await
+            .expect("DescribeTransitGatewayVpcAttachments");
+        for a in attachments.transit_gateway_vpc_attachments() {
+            let id = a.transit_gateway_attachment_id().unwrap_or_default();
+            self.ec2
+                .delete_transit_gateway_vpc_attachment()
+                .transit_gateway_attachment_id(id)
+                .send()
+                .await
+                .expect("DeleteTransitGatewayVpcAttachment");
+        }
+        let subnets = self
+            .ec2
+            .describe_subnets()
+            .filters(vpc_filter("vpc-id"))
+            .send()
+            .await
+            .expect("DescribeSubnets");
+        for s in subnets.subnets() {
+            self.ec2
+                .delete_subnet()
+                .subnet_id(s.subnet_id().unwrap_or_default())
+                .send()
+                .await
+                .expect("DeleteSubnet");
+        }
+        self.ec2
+            .delete_vpc()
+            .vpc_id(vpc)
+            .send()
+            .await
+            .expect("DeleteVpc");
     }
 
     async fn create_vpc(
@@ -334,18 +421,31 @@ impl RegionWorld {
             .expect("DeleteTags");
     }
 
-    /// The static routes of the Region's route table: (CIDR, attachment if reported).
+    /// The static routes of the Region's route table, every page: (CIDR,
+    /// attachment if reported).
     pub async fn static_routes(&self) -> Vec<(String, Option<String>)> {
-        let out = self
+        self.static_routes_with_state()
+            .await
+            .into_iter()
+            .map(|(c, a, _)| (c, a))
+            .collect()
+    }
+
+    /// The static routes of the Region's route table, every page: (CIDR,
+    /// attachment if reported, state).
+    pub async fn static_routes_with_state(&self) -> Vec<(String, Option<String>, String)> {
+        let all = self
             .ec2
             .search_transit_gateway_routes()
             .transit_gateway_route_table_id(&self.route_table)
             .filters(Filter::builder().name("type").values("static").build())
+            .into_paginator()
+            .items()
             .send()
+            .collect::<Result<Vec<_>, _>>()
             .await
             .expect("SearchTransitGatewayRoutes");
-        let mut routes: Vec<(String, Option<String>)> = out
-            .routes()
+        let mut routes: Vec<(String, Option<String>, String)> = all
             .iter()
             .filter_map(|r| {
                 Some((
@@ -354,6 +454,7 @@ impl RegionWorld {
                         .first()
                         .and_then(|a| a.transit_gateway_attachment_id())
                         .map(str::to_owned),
+                    r.state().map(|s| s.as_str().to_owned()).unwrap_or_default(),
                 ))
             })
             .collect();

@@ -2,6 +2,7 @@
 
 mod handle;
 mod throttled_apply;
+mod wrong_tag_key;
 
 use std::process::Command;
 

@@ -5,4 +5,5 @@ mod apply;
 mod cross_account;
 mod events;
 mod reliability;
+mod routing_truth;
 mod vpc_routes;

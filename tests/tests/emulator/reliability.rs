@@ -254,9 +254,10 @@ impl Ec2Region for CrashingRegion {
 }
 
 /// VPCs per Region in the crash tests: a full setup is 4 peering writes
-/// (create, accept, two associations) and one route per VPC and side.
+/// (create, accept, two associations), a ledger list per side, and one
+/// route per VPC and side.
 const CRASH_VPCS: u8 = 3;
-const FULL_SETUP_WRITES: usize = 4 + 2 * CRASH_VPCS as usize;
+const FULL_SETUP_WRITES: usize = 4 + 2 + 2 * CRASH_VPCS as usize;
 
 /// One apply that crashes once `budget` writes are made: read, plan and
 /// execute until converged, in a task that the crash ends.

@@ -2,8 +2,9 @@
 //! its first entries) and `ModifyManagedPrefixList` (entries at the
 //! version read, or the list's size).
 //!
-//! `ModifyManagedPrefixList` takes at most 100 entries to add and 100 to
-//! remove per request, and entries and `MaxEntries` not in the same
+//! `CreateManagedPrefixList` takes at most 100 entries, and
+//! `ModifyManagedPrefixList` at most 100 to add and 100 to remove per
+//! request, and entries and `MaxEntries` not in the same
 //! request (EC2 API reference); a stale `CurrentVersion` is refused
 //! (`PrefixListVersionMismatch`, as the Terraform AWS provider handles it;
 //! the reference names no code): someone else changed the list, so the
@@ -24,6 +25,15 @@ use crate::error::Error;
 use crate::planner::{Action, LedgerEntry};
 use crate::ports::Outcome;
 
+/// A new ledger list.
+struct NewList<'a> {
+    peer: &'a crate::domain::Region,
+    family: crate::domain::Family,
+    name: &'a str,
+    tag_key: &'a str,
+    max_entries: usize,
+}
+
 /// Entries per `ModifyManagedPrefixList` request, each way.
 const ENTRIES_PER_MODIFY: usize = 100;
 /// Codes that mean "read again and plan again".
@@ -41,41 +51,14 @@ impl AwsEc2 {
                 entries,
                 ..
             } => {
-                let tags = [
-                    (MANAGED_TAG_KEY, MANAGED_TAG_VALUE),
-                    (LEDGER_TAG_KEY_TAG, tag_key.as_str()),
-                    (LEDGER_PEER_TAG, peer.as_str()),
-                ];
-                let spec = TagSpecification::builder()
-                    .resource_type(ResourceType::PrefixList)
-                    .set_tags(Some(
-                        tags.iter()
-                            .map(|(k, v)| Tag::builder().key(*k).value(*v).build())
-                            .collect(),
-                    ))
-                    .build();
-                let out = self
-                    .client
-                    .create_managed_prefix_list()
-                    .prefix_list_name(name)
-                    .address_family(family.as_str())
-                    .max_entries(i32::try_from(*max_entries).unwrap_or(i32::MAX))
-                    .set_entries(Some(entries.iter().map(add_entry).collect()))
-                    .tag_specifications(spec)
-                    .send()
-                    .await
-                    .map_err(|e| self.ledger_err("CreateManagedPrefixList", e))?;
-                let id = out
-                    .prefix_list()
-                    .and_then(|l| l.prefix_list_id())
-                    .unwrap_or_default();
-                let id = decode(
-                    &self.region,
-                    "CreateManagedPrefixList",
-                    "a prefix list ID",
-                    PrefixListId::parse(id),
-                )?;
-                Ok(Outcome::Created(id.to_string()))
+                let list = NewList {
+                    peer,
+                    family: *family,
+                    name,
+                    tag_key,
+                    max_entries: *max_entries,
+                };
+                self.create_ledger(list, entries).await
             }
             Action::ResizeLedger {
                 prefix_list_id,
@@ -115,6 +98,52 @@ impl AwsEc2 {
                 source: None,
             }),
         }
+    }
+
+    /// Creates a ledger list, tagged as the tool's, with its first 100
+    /// entries (a create takes at most 100 too); the rest follow as
+    /// modifications of the new list.
+    async fn create_ledger(
+        &self,
+        list: NewList<'_>,
+        entries: &[LedgerEntry],
+    ) -> Result<Outcome, Error> {
+        let tags = [
+            (MANAGED_TAG_KEY, MANAGED_TAG_VALUE),
+            (LEDGER_TAG_KEY_TAG, list.tag_key),
+            (LEDGER_PEER_TAG, list.peer.as_str()),
+        ];
+        let spec = TagSpecification::builder()
+            .resource_type(ResourceType::PrefixList)
+            .set_tags(Some(
+                tags.iter()
+                    .map(|(k, v)| Tag::builder().key(*k).value(*v).build())
+                    .collect(),
+            ))
+            .build();
+        let (first, rest) = entries.split_at(entries.len().min(ENTRIES_PER_MODIFY));
+        let out = self
+            .client
+            .create_managed_prefix_list()
+            .prefix_list_name(list.name)
+            .address_family(list.family.as_str())
+            .max_entries(i32::try_from(list.max_entries).unwrap_or(i32::MAX))
+            .set_entries(Some(first.iter().map(add_entry).collect()))
+            .tag_specifications(spec)
+            .send()
+            .await
+            .map_err(|e| self.ledger_err("CreateManagedPrefixList", e))?;
+        let made = out.prefix_list();
+        let id = made.and_then(|l| l.prefix_list_id()).unwrap_or_default();
+        let id = decode(
+            &self.region,
+            "CreateManagedPrefixList",
+            "a prefix list ID",
+            PrefixListId::parse(id),
+        )?;
+        let version = made.and_then(|l| l.version()).unwrap_or(1);
+        self.modify_entries(&id, version, rest, &[]).await?;
+        Ok(Outcome::Created(id.to_string()))
     }
 
     /// Adds and removes entries, 100 each way per request, each request at
