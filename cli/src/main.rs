@@ -66,13 +66,9 @@ enum Command {
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
-    let (num, unit) = s
-        .find(|c: char| !c.is_ascii_digit())
-        .map(|i| s.split_at(i))
-        .unwrap_or((s, "s"));
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("{s:?} is not a duration like 90s, 15m or 1h"))?;
+    let (num, unit) =
+        s.find(|c: char| !c.is_ascii_digit()).map(|i| s.split_at(i)).unwrap_or((s, "s"));
+    let n: u64 = num.parse().map_err(|_| format!("{s:?} is not a duration like 90s, 15m or 1h"))?;
     let secs = match unit {
         "s" => n,
         "m" => n * 60,
@@ -161,11 +157,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Manifest => Ok(manifest()),
         Command::Plan => show(false, json).await,
         Command::Status => show(true, json).await,
-        Command::Apply {
-            timeout,
-            poll,
-            allow_withdrawals,
-        } => apply(ApplyOptions { timeout, poll }, allow_withdrawals, json).await,
+        Command::Apply { timeout, poll, allow_withdrawals } => {
+            apply(ApplyOptions { timeout, poll }, allow_withdrawals, json).await
+        }
     }
 }
 

@@ -67,13 +67,8 @@ pub fn status_text(plan: &Plan) -> String {
             p.requester.transit_gateway_id,
             p.accepter.region,
             p.accepter.transit_gateway_id,
-            p.attachment_id
-                .as_ref()
-                .map(|a| a.as_str())
-                .unwrap_or("none"),
-            p.state
-                .as_ref()
-                .map_or_else(|| "-".to_owned(), ToString::to_string),
+            p.attachment_id.as_ref().map(|a| a.as_str()).unwrap_or("none"),
+            p.state.as_ref().map_or_else(|| "-".to_owned(), ToString::to_string),
             if p.managed { " [managed]" } else { "" }
         );
     }
@@ -205,11 +200,7 @@ pub fn handled_text(handled: &[Handled]) -> String {
             let _ = writeln!(s, "  published {:?}", e.detail_type());
         }
         if let Some(e) = &h.error {
-            let kind = if h.retryable == Some(true) {
-                "retryable"
-            } else {
-                "permanent"
-            };
+            let kind = if h.retryable == Some(true) { "retryable" } else { "permanent" };
             let _ = writeln!(s, "  error ({kind}): {e}");
         }
     }

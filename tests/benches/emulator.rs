@@ -18,19 +18,12 @@ use tgw_peering_tests::{
 
 const EAST: &str = "us-east-1";
 const WEST: &str = "eu-west-1";
-const OPTIONS: ApplyOptions = ApplyOptions {
-    timeout: Duration::from_secs(600),
-    poll: Duration::from_millis(200),
-};
+const OPTIONS: ApplyOptions =
+    ApplyOptions { timeout: Duration::from_secs(600), poll: Duration::from_millis(200) };
 
 /// VPC `i` of a Region (`n` = 10 or 20): 10.n.x.y/28 blocks, unique.
 fn cidr(n: u32, i: u32) -> String {
-    format!(
-        "10.{}.{}.{}/28",
-        n + i / 4096,
-        (i / 16) % 256,
-        (i % 16) * 16
-    )
+    format!("10.{}.{}.{}/28", n + i / 4096, (i / 16) % 256, (i % 16) * 16)
 }
 
 async fn world(emulator: &Emulator, vpcs: u32) -> (RegionWorld, RegionWorld) {
@@ -46,11 +39,7 @@ async fn world(emulator: &Emulator, vpcs: u32) -> (RegionWorld, RegionWorld) {
 
 async fn run_apply(session: &Session) -> ApplyReport {
     let report = apply(session, OPTIONS, |_| {}).await.expect("apply runs");
-    assert!(
-        report.converged,
-        "apply did not converge: {:?}",
-        report.error
-    );
+    assert!(report.converged, "apply did not converge: {:?}", report.error);
     report
 }
 
@@ -103,23 +92,13 @@ async fn write_throughput(vpcs: u32, delays_ms: &[u64]) {
         for in_flight in [1, 4, 8] {
             let emulator = Emulator::start(Flavour::Plain);
             let _world = world(&emulator, vpcs).await;
-            let proxy = FaultProxy::start(
-                &emulator,
-                Faults {
-                    delay_ms,
-                    ..Faults::default()
-                },
-            );
+            let proxy = FaultProxy::start(&emulator, Faults { delay_ms, ..Faults::default() });
             let session = Session::new(config(&[EAST, WEST]), &proxy.sdk_config().await);
             // Create, accept and associate the peering first, without routes.
             let plan = loop {
                 let mut plan = session.plan().await.expect("a plan");
-                let setup: Vec<_> = plan
-                    .actions
-                    .iter()
-                    .filter(|p| !p.action.is_route_write())
-                    .cloned()
-                    .collect();
+                let setup: Vec<_> =
+                    plan.actions.iter().filter(|p| !p.action.is_route_write()).cloned().collect();
                 if setup.is_empty() && !plan.actions.is_empty() {
                     break plan;
                 }
@@ -182,10 +161,7 @@ async fn handler_latency(vpcs: u32, events: usize) {
     println!("| event | p50 ms | p95 ms |");
     println!("|---|---|---|");
     for (name, event) in [
-        (
-            "Tag Change on Resource",
-            tag_event(EAST, EMULATOR_ACCOUNT, &vpc, true),
-        ),
+        ("Tag Change on Resource", tag_event(EAST, EMULATOR_ACCOUNT, &vpc, true)),
         ("State Change", state_change),
     ] {
         let mut times = Vec::with_capacity(events);
@@ -196,19 +172,13 @@ async fn handler_latency(vpcs: u32, events: usize) {
             let report = handler.handle(&e).await.expect("handled");
             times.push(start.elapsed());
             assert_eq!(
-                report
-                    .decisions(tgw_peering_core::handler::Decision::Action)
-                    .count(),
+                report.decisions(tgw_peering_core::handler::Decision::Action).count(),
                 0,
                 "a converged world"
             );
         }
         times.sort();
-        println!(
-            "| {name} | {:.1} | {:.1} |",
-            percentile(&times, 0.5),
-            percentile(&times, 0.95)
-        );
+        println!("| {name} | {:.1} | {:.1} |", percentile(&times, 0.5), percentile(&times, 0.95));
     }
 }
 

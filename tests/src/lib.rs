@@ -15,10 +15,7 @@ use aws_sdk_ec2::Client;
 
 /// The repository root.
 pub fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
 }
 
 /// Which emulator to run.
@@ -51,14 +48,7 @@ impl Emulator {
         };
         let (child, endpoint) = spawn_python(
             "server.py",
-            |port| {
-                vec![
-                    "-H".into(),
-                    "127.0.0.1".into(),
-                    "-p".into(),
-                    port.to_string(),
-                ]
-            },
+            |port| vec!["-H".into(), "127.0.0.1".into(), "-p".into(), port.to_string()],
             &[env],
         );
         Emulator { child, endpoint }
@@ -110,10 +100,8 @@ fn spawn_python(
         "{} not found: run `make venv` first (it installs the pinned moto)",
         python.display()
     );
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
+    let port =
+        TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
     let mut child = Command::new(python)
         .arg(workspace_root().join("tests/emulator").join(script))
         .args(args(port))
@@ -205,11 +193,7 @@ impl FaultProxy {
         let body = text.split("\r\n\r\n").nth(1).expect("a body");
         let v: serde_json::Value = serde_json::from_str(body).expect("JSON counts");
         let n = |k: &str| v[k].as_u64().expect("a count");
-        FaultCounts {
-            calls: n("calls"),
-            throttled: n("throttled"),
-            errors: n("errors"),
-        }
+        FaultCounts { calls: n("calls"), throttled: n("throttled"), errors: n("errors") }
     }
 }
 
@@ -354,12 +338,7 @@ impl RegionWorld {
                 .await
                 .expect("DeleteSubnet");
         }
-        self.ec2
-            .delete_vpc()
-            .vpc_id(vpc)
-            .send()
-            .await
-            .expect("DeleteVpc");
+        self.ec2.delete_vpc().vpc_id(vpc).send().await.expect("DeleteVpc");
     }
 
     async fn create_vpc(
@@ -424,11 +403,7 @@ impl RegionWorld {
     /// The static routes of the Region's route table, every page: (CIDR,
     /// attachment if reported).
     pub async fn static_routes(&self) -> Vec<(String, Option<String>)> {
-        self.static_routes_with_state()
-            .await
-            .into_iter()
-            .map(|(c, a, _)| (c, a))
-            .collect()
+        self.static_routes_with_state().await.into_iter().map(|(c, a, _)| (c, a)).collect()
     }
 
     /// The static routes of the Region's route table, every page: (CIDR,
@@ -474,9 +449,7 @@ impl RegionWorld {
             .iter()
             .map(|p| {
                 (
-                    p.transit_gateway_attachment_id()
-                        .unwrap_or_default()
-                        .to_owned(),
+                    p.transit_gateway_attachment_id().unwrap_or_default().to_owned(),
                     p.state().map(|s| s.as_str().to_owned()).unwrap_or_default(),
                 )
             })
@@ -498,11 +471,7 @@ pub const EMULATOR_ACCOUNT: &str = "123456789012";
 /// `tests/fixtures/tag-change-added.json` (or `-removed` when `tagged` is
 /// false), for `vpc` in `region` of `account`.
 pub fn tag_event(region: &str, account: &str, vpc: &str, tagged: bool) -> serde_json::Value {
-    let name = if tagged {
-        "tag-change-added.json"
-    } else {
-        "tag-change-removed.json"
-    };
+    let name = if tagged { "tag-change-added.json" } else { "tag-change-removed.json" };
     let path = workspace_root().join("tests/fixtures").join(name);
     let text = std::fs::read_to_string(&path).expect("the fixture exists");
     let mut event: serde_json::Value = serde_json::from_str(&text).expect("the fixture is JSON");
@@ -546,12 +515,7 @@ impl EventPlumbing {
         let events = aws_sdk_eventbridge::Client::new(&shared);
         let sqs = aws_sdk_sqs::Client::new(&shared);
         let bus_name = "tgw-peering".to_owned();
-        events
-            .create_event_bus()
-            .name(&bus_name)
-            .send()
-            .await
-            .expect("CreateEventBus");
+        events.create_event_bus().name(&bus_name).send().await.expect("CreateEventBus");
         let queue = |name: &'static str| {
             let sqs = sqs.clone();
             async move {
@@ -574,10 +538,7 @@ impl EventPlumbing {
             .await
             .expect("GetQueueAttributes")
             .attributes
-            .and_then(|a| {
-                a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-                    .cloned()
-            })
+            .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn).cloned())
             .expect("a queue ARN");
         // The same pattern as the hub's rule for the attachment-handler.
         let pattern = serde_json::json!({
@@ -606,12 +567,7 @@ impl EventPlumbing {
             .send()
             .await
             .expect("PutTargets");
-        EventPlumbing {
-            bus_name,
-            recheck_queue_url,
-            delivery_queue_url,
-            sqs,
-        }
+        EventPlumbing { bus_name, recheck_queue_url, delivery_queue_url, sqs }
     }
 
     /// The configuration of a world of these Regions that publishes on the
@@ -630,10 +586,9 @@ impl EventPlumbing {
     /// Takes every message visible now from both queues (deleting them).
     pub async fn take(&self) -> Vec<Delivered> {
         let mut out = Vec::new();
-        for (kind, url) in [
-            ("event", &self.delivery_queue_url),
-            ("recheck", &self.recheck_queue_url),
-        ] {
+        for (kind, url) in
+            [("event", &self.delivery_queue_url), ("recheck", &self.recheck_queue_url)]
+        {
             loop {
                 let got = self
                     .sqs
@@ -690,9 +645,7 @@ pub async fn tagged_world(
     let mut vpcs = Vec::new();
     for (w, second) in [(&east, 1), (&west, 2)] {
         for i in 0..n {
-            let id = w
-                .vpc(&format!("10.{second}.{i}.0/24"), Some("true"), &[])
-                .await;
+            let id = w.vpc(&format!("10.{second}.{i}.0/24"), Some("true"), &[]).await;
             vpcs.push((w.region.clone(), id));
         }
     }
@@ -737,8 +690,5 @@ pub async fn end_state(east: &RegionWorld, west: &RegionWorld) -> EndState {
         assert_eq!(unique.len(), table.len(), "no duplicate route: {table:?}");
         routes.insert(w.region.clone(), table);
     }
-    EndState {
-        live_peerings: live.len(),
-        routes,
-    }
+    EndState { live_peerings: live.len(), routes }
 }

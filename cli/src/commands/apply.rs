@@ -59,10 +59,7 @@ pub struct ApplyReport {
 
 impl ApplyReport {
     pub fn writes_done(&self) -> usize {
-        self.applied
-            .iter()
-            .filter(|a| a.result == ResultLabel::Done)
-            .count()
+        self.applied.iter().filter(|a| a.result == ResultLabel::Done).count()
     }
 
     /// The exit status: 0 converged, 1 stopped by something that may pass
@@ -228,31 +225,19 @@ fn hold_requested(
 ) -> usize {
     let before = plan.actions.len();
     plan.actions.retain(|p| match &p.action {
-        Action::CreatePeering {
-            requester,
-            accepter,
-        } => !requested.contains(&(
-            requester.transit_gateway_id.clone(),
-            accepter.transit_gateway_id.clone(),
-        )),
+        Action::CreatePeering { requester, accepter } => !requested
+            .contains(&(requester.transit_gateway_id.clone(), accepter.transit_gateway_id.clone())),
         _ => true,
     });
     before - plan.actions.len()
 }
 
 fn note_requested(e: &Executed, requested: &mut BTreeSet<(TransitGatewayId, TransitGatewayId)>) {
-    if let (
-        Action::CreatePeering {
-            requester,
-            accepter,
-        },
-        Ok(Outcome::Created(_)),
-    ) = (&e.planned.action, &e.result)
+    if let (Action::CreatePeering { requester, accepter }, Ok(Outcome::Created(_))) =
+        (&e.planned.action, &e.result)
     {
-        requested.insert((
-            requester.transit_gateway_id.clone(),
-            accepter.transit_gateway_id.clone(),
-        ));
+        requested
+            .insert((requester.transit_gateway_id.clone(), accepter.transit_gateway_id.clone()));
     }
 }
 
@@ -271,9 +256,7 @@ fn summary(plan: &Plan, held: usize) -> String {
     let mut parts: Vec<String> = plan.actions.iter().map(|p| p.action.to_string()).collect();
     parts.extend(waiting(plan).map(|f| format!("{}: {}", f.subject, f.reason)));
     if held > 0 {
-        parts.push(format!(
-            "{held} peering(s) requested by this apply and not visible yet"
-        ));
+        parts.push(format!("{held} peering(s) requested by this apply and not visible yet"));
     }
     if parts.is_empty() {
         "nothing".to_owned()
@@ -284,9 +267,7 @@ fn summary(plan: &Plan, held: usize) -> String {
 
 /// The findings that say something is between states.
 pub fn waiting(plan: &Plan) -> impl Iterator<Item = &Finding> {
-    plan.findings
-        .iter()
-        .filter(|f| f.kind == FindingKind::Waiting)
+    plan.findings.iter().filter(|f| f.kind == FindingKind::Waiting)
 }
 
 #[cfg(test)]
@@ -310,9 +291,6 @@ mod tests {
     fn a_permanent_failure_exits_2_a_timeout_1_and_convergence_0() {
         assert_eq!(report(None, false).exit_status(), 0);
         assert_eq!(report(Some("timed out after 900s"), false).exit_status(), 1);
-        assert_eq!(
-            report(Some("1 action(s) failed permanently"), true).exit_status(),
-            2
-        );
+        assert_eq!(report(Some("1 action(s) failed permanently"), true).exit_status(), 2);
     }
 }

@@ -45,11 +45,9 @@ pub fn read_events(path: &str) -> Result<Vec<(String, Value)>, Error> {
     let value: Value =
         serde_json::from_str(&text).map_err(|e| Error::Input(format!("{path}: not JSON: {e}")))?;
     Ok(match value {
-        Value::Array(items) => items
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| (format!("{path}[{i}]"), v))
-            .collect(),
+        Value::Array(items) => {
+            items.into_iter().enumerate().map(|(i, v)| (format!("{path}[{i}]"), v)).collect()
+        }
         single => vec![(path.to_owned(), single)],
     })
 }
@@ -111,10 +109,7 @@ mod tests {
     fn a_permanent_failure_outranks_a_retryable_one_in_the_exit_status() {
         assert_eq!(handle_status(&[handled(None)]), 0);
         assert_eq!(handle_status(&[handled(None), handled(Some(true))]), 1);
-        assert_eq!(
-            handle_status(&[handled(Some(true)), handled(Some(false)), handled(None)]),
-            2
-        );
+        assert_eq!(handle_status(&[handled(Some(true)), handled(Some(false)), handled(None)]), 2);
     }
 
     #[test]

@@ -46,12 +46,7 @@ fn decisions(report: &Value, decision: &str) -> usize {
 }
 
 async fn cidrs(world: &RegionWorld) -> Vec<String> {
-    world
-        .static_routes()
-        .await
-        .into_iter()
-        .map(|(c, _)| c)
-        .collect()
+    world.static_routes().await.into_iter().map(|(c, _)| c).collect()
 }
 
 #[tokio::test]
@@ -63,10 +58,8 @@ async fn tag_and_untag_events_given_to_handle_add_and_withdraw_the_routes() {
     west.vpc("10.2.0.0/16", Some("true"), &[]).await;
     // A world whose peering is already available, with its routes.
     let session = Session::new(config(&[EAST, WEST]), &emulator.sdk_config().await);
-    let options = ApplyOptions {
-        timeout: Duration::from_secs(120),
-        poll: Duration::from_millis(500),
-    };
+    let options =
+        ApplyOptions { timeout: Duration::from_secs(120), poll: Duration::from_millis(500) };
     let applied = apply(&session, options, |_| {}).await.expect("apply runs");
     assert!(applied.converged, "{applied:#?}");
     assert_eq!(cidrs(&east).await, ["10.2.0.0/16"]);
@@ -89,18 +82,11 @@ async fn tag_and_untag_events_given_to_handle_add_and_withdraw_the_routes() {
 
     // From here on, nothing may change.
     let other = west.vpc("10.4.0.0/16", Some("true"), &[]).await;
-    let before = (
-        east.peerings().await,
-        cidrs(&east).await,
-        cidrs(&west).await,
-    );
+    let before = (east.peerings().await, cidrs(&east).await, cidrs(&west).await);
 
     // A malformed event: exit status 2, no write.
     let mut broken = tag_event(WEST, EMULATOR_ACCOUNT, &other, true);
-    broken["detail"]
-        .as_object_mut()
-        .expect("a detail")
-        .remove("resource-type");
+    broken["detail"].as_object_mut().expect("a detail").remove("resource-type");
     let (out, report) = handle(&emulator, "malformed.json", &broken.to_string());
     assert_eq!(out.status.code(), Some(2), "{report:#}");
     assert_eq!(report[0]["retryable"], json!(false));
@@ -122,10 +108,6 @@ async fn tag_and_untag_events_given_to_handle_add_and_withdraw_the_routes() {
     assert!(out.status.success(), "{report:#}");
     assert_eq!(decisions(&report, "dropped"), 1, "{report:#}");
 
-    let after = (
-        east.peerings().await,
-        cidrs(&east).await,
-        cidrs(&west).await,
-    );
+    let after = (east.peerings().await, cidrs(&east).await, cidrs(&west).await);
     assert_eq!(before, after, "no event above changed anything");
 }

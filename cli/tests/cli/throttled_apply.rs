@@ -23,9 +23,7 @@ async fn run(faults: Option<Faults>) -> (EndState, Option<tgw_peering_tests::Fau
     let emulator = Emulator::start(Flavour::Patched { phase_seconds: 0 });
     let (east, west, _) = tagged_world(&emulator, VPCS).await;
     let proxy = faults.map(|f| FaultProxy::start(&emulator, f));
-    let endpoint = proxy
-        .as_ref()
-        .map_or(emulator.endpoint.clone(), |p| p.endpoint.clone());
+    let endpoint = proxy.as_ref().map_or(emulator.endpoint.clone(), |p| p.endpoint.clone());
     let out = apply(&endpoint);
     assert!(
         out.status.success(),
@@ -42,18 +40,10 @@ async fn with_thirty_percent_of_ec2_calls_throttled_the_apply_command_ends_in_th
 {
     let (expected, _) = run(None).await;
     assert_eq!(expected.live_peerings, 1);
-    assert!(expected
-        .routes
-        .values()
-        .all(|t| t.len() == usize::from(VPCS)));
+    assert!(expected.routes.values().all(|t| t.len() == usize::from(VPCS)));
 
-    let (got, counts) = run(Some(Faults {
-        throttle: 0.30,
-        error: 0.05,
-        seed: 3,
-        delay_ms: 0,
-    }))
-    .await;
+    let (got, counts) =
+        run(Some(Faults { throttle: 0.30, error: 0.05, seed: 3, delay_ms: 0 })).await;
     let counts = counts.expect("the proxy's counts");
     println!(
         "tgw-peering apply, 30 VPCs per Region, 30% throttled: {} EC2 attempts, {} throttled (503), {} answers lost (500); the end state equals the fault-free run's",

@@ -11,20 +11,14 @@ async fn apply_with_a_wrong_tag_key_withdraws_nothing_and_exits_with_status_2() 
     let east = RegionWorld::new(&emulator, "us-east-1").await;
     let west = RegionWorld::new(&emulator, "eu-west-1").await;
     for i in 0..3 {
-        east.vpc(&format!("10.10.{i}.0/24"), Some("true"), &[])
-            .await;
-        west.vpc(&format!("10.20.{i}.0/24"), Some("true"), &[])
-            .await;
+        east.vpc(&format!("10.10.{i}.0/24"), Some("true"), &[]).await;
+        west.vpc(&format!("10.20.{i}.0/24"), Some("true"), &[]).await;
     }
     let first = crate::tgw_peering(&emulator.endpoint)
         .args(["apply", "--timeout", "120"])
         .output()
         .expect("tgw-peering runs");
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
     let (east_before, west_before) = (east.static_routes().await, west.static_routes().await);
     assert_eq!(east_before.len(), 3);
 
@@ -38,14 +32,6 @@ async fn apply_with_a_wrong_tag_key_withdraws_nothing_and_exits_with_status_2() 
     assert_eq!(wrong.status.code(), Some(2), "{stdout}\n{stderr}");
     assert!(stderr.contains("withdrawals held"), "{stderr}");
     assert!(stdout.contains("TAG_KEY=addToTransitGateway"), "{stdout}");
-    assert_eq!(
-        east.static_routes().await,
-        east_before,
-        "nothing withdrawn in the east"
-    );
-    assert_eq!(
-        west.static_routes().await,
-        west_before,
-        "nothing withdrawn in the west"
-    );
+    assert_eq!(east.static_routes().await, east_before, "nothing withdrawn in the east");
+    assert_eq!(west.static_routes().await, west_before, "nothing withdrawn in the west");
 }

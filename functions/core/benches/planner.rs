@@ -17,13 +17,7 @@ use tgw_peering_core::domain::{
 use tgw_peering_core::observed::{Observed, RouteTableState};
 use tgw_peering_core::{plan, Config, MANAGED_TAG_KEY};
 
-const REGIONS: [&str; 5] = [
-    "us-east-1",
-    "eu-west-1",
-    "ap-south-1",
-    "us-west-2",
-    "sa-east-1",
-];
+const REGIONS: [&str; 5] = ["us-east-1", "eu-west-1", "ap-south-1", "us-west-2", "sa-east-1"];
 
 fn tgw(i: usize) -> TransitGatewayId {
     TransitGatewayId::parse(&format!("tgw-0{i:016x}")).unwrap()
@@ -40,10 +34,7 @@ fn vpc_cidr(r: usize, v: usize) -> Cidr {
 }
 
 fn world(regions: usize, vpcs: usize) -> (Observed, Config) {
-    let names: Vec<Region> = REGIONS[..regions]
-        .iter()
-        .map(|r| Region::parse(r).unwrap())
-        .collect();
+    let names: Vec<Region> = REGIONS[..regions].iter().map(|r| Region::parse(r).unwrap()).collect();
     let account = AccountId::parse("123456789012").unwrap();
     let gw = |i: usize| GatewayRef {
         region: names[i].clone(),
@@ -65,9 +56,7 @@ fn world(regions: usize, vpcs: usize) -> (Observed, Config) {
                 accepter: gw(b),
                 states,
                 created_at: Some(1),
-                tags: [(MANAGED_TAG_KEY.to_owned(), "true".to_owned())]
-                    .into_iter()
-                    .collect(),
+                tags: [(MANAGED_TAG_KEY.to_owned(), "true".to_owned())].into_iter().collect(),
             });
         }
     }
@@ -86,9 +75,7 @@ fn world(regions: usize, vpcs: usize) -> (Observed, Config) {
         state.vpcs = (0..vpcs)
             .map(|v| Vpc {
                 id: VpcId::parse(&format!("vpc-0{r:04x}{v:012x}")).unwrap(),
-                tags: [("addToTransitGateway".to_owned(), "true".to_owned())]
-                    .into_iter()
-                    .collect(),
+                tags: [("addToTransitGateway".to_owned(), "true".to_owned())].into_iter().collect(),
                 cidrs: vec![(vpc_cidr(r, v), CidrState::Associated)],
             })
             .collect();

@@ -92,10 +92,7 @@ impl Error {
 
     /// An internal fault with its cause.
     pub fn internal(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
-        Error::Internal {
-            message: message.into(),
-            source: Some(source.into()),
-        }
+        Error::Internal { message: message.into(), source: Some(source.into()) }
     }
 
     /// True when trying again later may succeed (throttling, 5xx, timeouts,
@@ -152,11 +149,7 @@ mod tests {
             "us-east-1: CreateTransitGatewayRoute failed (RequestLimitExceeded): slow down"
         );
         assert!(!Error::Input("bad".into()).is_retryable());
-        assert!(!Error::Resolve {
-            region,
-            message: "x".into()
-        }
-        .is_retryable());
+        assert!(!Error::Resolve { region, message: "x".into() }.is_retryable());
     }
 
     #[test]
@@ -164,10 +157,7 @@ mod tests {
         use std::error::Error as _;
         let region = Region::parse("eu-west-1").unwrap();
         let cause = Error::aws(region, "CreateTransitGatewayRoute", Some("X"), "no", false);
-        let e = Error::Action {
-            action: "eu-west-1: add route".into(),
-            source: Box::new(cause),
-        };
+        let e = Error::Action { action: "eu-west-1: add route".into(), source: Box::new(cause) };
         assert!(!e.is_retryable());
         assert_eq!(e.policy(), "Permanent");
         assert_eq!(e.aws_code(), Some("X"));
@@ -175,22 +165,14 @@ mod tests {
         let internal = Error::internal("cannot serialize", "boom");
         assert!(internal.is_retryable());
         assert_eq!(internal.policy(), "Retryable");
-        assert_eq!(
-            internal.source().map(ToString::to_string),
-            Some("boom".into())
-        );
+        assert_eq!(internal.source().map(ToString::to_string), Some("boom".into()));
     }
 
     #[test]
     fn an_answer_that_cannot_be_decoded_names_the_call_and_the_value() {
         let region = Region::parse("us-east-1").unwrap();
         let source = crate::domain::VpcId::parse("nope").unwrap_err();
-        let e = Error::Decode {
-            region,
-            operation: "DescribeVpcs",
-            what: "a VPC ID",
-            source,
-        };
+        let e = Error::Decode { region, operation: "DescribeVpcs", what: "a VPC ID", source };
         let text = e.to_string();
         assert!(text.contains("DescribeVpcs answered a VPC ID"), "{text}");
         assert!(!e.is_retryable());

@@ -104,16 +104,11 @@ pub struct Execution {
 
 impl Execution {
     pub fn failures(&self) -> impl Iterator<Item = (&Planned, &Error)> {
-        self.executed
-            .iter()
-            .filter_map(|e| e.result.as_ref().err().map(|err| (&e.planned, err)))
+        self.executed.iter().filter_map(|e| e.result.as_ref().err().map(|err| (&e.planned, err)))
     }
 
     pub fn writes_done(&self) -> usize {
-        self.executed
-            .iter()
-            .filter(|e| e.label() == ResultLabel::Done)
-            .count()
+        self.executed.iter().filter(|e| e.label() == ResultLabel::Done).count()
     }
 
     /// The (Region, CIDR) pairs of the ledger entries this execution failed
@@ -124,9 +119,7 @@ impl Execution {
             .filter(|e| e.result.is_err())
             .flat_map(|e| {
                 let region = e.planned.action.region().clone();
-                of(&e.planned.action)
-                    .into_iter()
-                    .map(move |c| (region.clone(), c))
+                of(&e.planned.action).into_iter().map(move |c| (region.clone(), c))
             })
             .collect()
     }
@@ -146,22 +139,18 @@ pub async fn execute_with(clients: &dyn Ec2Clients, plan: &Plan, in_flight: usiz
     let mut out = Execution::default();
     for planned in phase(Phase::Peering).chain(phase(Phase::Ledger)) {
         let result = run(clients, &planned.action).await;
-        out.executed.push(Executed {
-            planned: planned.clone(),
-            result,
-        });
+        out.executed.push(Executed { planned: planned.clone(), result });
     }
     let unrecorded = out.failed(ledger_additions);
     let (routes, deferred): (Vec<Planned>, Vec<Planned>) = phase(Phase::Routes)
         .cloned()
         .partition(|p| !needs_entry(&p.action).is_some_and(|c| unrecorded.contains(&c)));
-    out.executed
-        .extend(deferred.into_iter().map(|planned| Executed {
-            planned,
-            result: Err(Error::Deferred {
-                reason: "its ledger entry could not be written first".to_owned(),
-            }),
-        }));
+    out.executed.extend(deferred.into_iter().map(|planned| Executed {
+        planned,
+        result: Err(Error::Deferred {
+            reason: "its ledger entry could not be written first".to_owned(),
+        }),
+    }));
     // Owned items and an `async move` block keep the future `Send` for any
     // lifetime, so callers may run a reconcile on a spawned task.
     let results: Vec<Executed> = stream::iter(routes)

@@ -26,9 +26,7 @@ pub async fn observe(clients: &dyn Ec2Clients, config: &Config) -> Result<Observ
         Ok::<_, Error>((region.clone(), state))
     });
     let regions = futures::future::try_join_all(reads).await?;
-    Ok(Observed {
-        regions: regions.into_iter().collect(),
-    })
+    Ok(Observed { regions: regions.into_iter().collect() })
 }
 
 async fn read_region(ec2: &dyn Ec2Region, config: &Config) -> Result<RegionState, Error> {
@@ -58,22 +56,15 @@ async fn read_region(ec2: &dyn Ec2Region, config: &Config) -> Result<RegionState
         vpc_route_tables,
     };
     // When no gateway can be selected, the planner reports why.
-    if let Ok(gw) = resolve_gateway(
-        ec2.region(),
-        &state.transit_gateways,
-        state.account.as_ref(),
-        config,
-    ) {
+    if let Ok(gw) =
+        resolve_gateway(ec2.region(), &state.transit_gateways, state.account.as_ref(), config)
+    {
         let (routes, attachments) = futures::try_join!(
             ec2.routes(&gw.route_table_id),
             ec2.attachments(&gw.transit_gateway_id)
         )?;
         let associations = associated_with(&attachments, &gw.route_table_id);
-        state.route_table = Some(RouteTableState {
-            id: gw.route_table_id,
-            routes,
-            associations,
-        });
+        state.route_table = Some(RouteTableState { id: gw.route_table_id, routes, associations });
         state.attachments = attachments;
     }
     Ok(state)

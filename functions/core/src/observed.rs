@@ -62,11 +62,7 @@ pub struct RouteTableState {
 impl RouteTableState {
     /// An empty table.
     pub fn empty(id: RouteTableId) -> Self {
-        Self {
-            id,
-            routes: Vec::new(),
-            associations: BTreeSet::new(),
-        }
+        Self { id, routes: Vec::new(), associations: BTreeSet::new() }
     }
 }
 
@@ -105,10 +101,7 @@ pub fn resolve_gateway(
     account: Option<&AccountId>,
     config: &Config,
 ) -> Result<Gateway, Error> {
-    let err = |message: String| Error::Resolve {
-        region: region.clone(),
-        message,
-    };
+    let err = |message: String| Error::Resolve { region: region.clone(), message };
     let tgw = match config.transit_gateway_ids.get(region) {
         Some(id) => gateways.iter().find(|g| &g.id == id).ok_or_else(|| {
             err(format!(
@@ -119,11 +112,8 @@ pub fn resolve_gateway(
             let own = |g: &&TransitGateway| {
                 account.is_none_or(|a| g.owner_id.as_ref().is_none_or(|o| o == a))
             };
-            let available: Vec<&TransitGateway> = gateways
-                .iter()
-                .filter(|g| g.state == "available")
-                .filter(own)
-                .collect();
+            let available: Vec<&TransitGateway> =
+                gateways.iter().filter(|g| g.state == "available").filter(own).collect();
             match available.as_slice() {
                 [one] => *one,
                 [] => {
@@ -213,10 +203,7 @@ mod tests {
     #[test]
     fn the_only_available_gateway_and_its_default_table_are_chosen() {
         let r = Region::parse("us-east-1").unwrap();
-        let gws = [
-            tgw("tgw-1", "available", Some("tgw-rtb-1")),
-            tgw("tgw-2", "deleted", None),
-        ];
+        let gws = [tgw("tgw-1", "available", Some("tgw-rtb-1")), tgw("tgw-2", "deleted", None)];
         let g = resolve_gateway(&r, &gws, None, &config()).unwrap();
         assert_eq!(g.transit_gateway_id.as_str(), "tgw-1");
         assert_eq!(g.route_table_id.as_str(), "tgw-rtb-1");
@@ -229,19 +216,13 @@ mod tests {
             tgw("tgw-1", "available", Some("tgw-rtb-1")),
             tgw("tgw-2", "available", Some("tgw-rtb-2")),
         ];
-        let err = resolve_gateway(&r, &gws, None, &config())
-            .unwrap_err()
-            .to_string();
+        let err = resolve_gateway(&r, &gws, None, &config()).unwrap_err().to_string();
         assert!(err.contains("TRANSIT_GATEWAY_IDS"), "{err}");
         assert!(err.contains("tgw-1") && err.contains("tgw-2"), "{err}");
         let mut c = config();
-        c.transit_gateway_ids
-            .insert(r.clone(), TransitGatewayId::parse("tgw-2").unwrap());
+        c.transit_gateway_ids.insert(r.clone(), TransitGatewayId::parse("tgw-2").unwrap());
         assert_eq!(
-            resolve_gateway(&r, &gws, None, &c)
-                .unwrap()
-                .route_table_id
-                .as_str(),
+            resolve_gateway(&r, &gws, None, &c).unwrap().route_table_id.as_str(),
             "tgw-rtb-2"
         );
     }
@@ -255,16 +236,10 @@ mod tests {
             .to_string();
         assert!(err.contains("ROUTE_TABLE_IDS"), "{err}");
         let mut c = config();
-        c.transit_gateway_ids
-            .insert(r.clone(), TransitGatewayId::parse("tgw-9").unwrap());
-        let err = resolve_gateway(
-            &r,
-            &[tgw("tgw-1", "available", Some("tgw-rtb-1"))],
-            None,
-            &c,
-        )
-        .unwrap_err()
-        .to_string();
+        c.transit_gateway_ids.insert(r.clone(), TransitGatewayId::parse("tgw-9").unwrap());
+        let err = resolve_gateway(&r, &[tgw("tgw-1", "available", Some("tgw-rtb-1"))], None, &c)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("tgw-9"), "{err}");
     }
 
@@ -279,9 +254,6 @@ mod tests {
         let g = resolve_gateway(&r, &[mine, shared.clone()], Some(&own), &config()).unwrap();
         assert_eq!(g.transit_gateway_id.as_str(), "tgw-1");
         let err = resolve_gateway(&r, &[shared], Some(&own), &config()).unwrap_err();
-        assert!(
-            err.to_string().contains("owned by the Region's account"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("owned by the Region's account"), "{err}");
     }
 }

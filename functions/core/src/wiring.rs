@@ -25,26 +25,19 @@ pub fn handler_counted(config: Config, shared: &SdkConfig) -> (Handler, CallCoun
     let clients = AwsClients::for_config(shared, &config);
     let ec2_counter = clients.counter().clone();
     let other = CallCounter::default();
+    let bus_conf = aws_sdk_eventbridge::config::Builder::from(shared).interceptor(other.clone());
     let bus = config.event_bus_name.clone().map(|bus_name| {
-        let conf = aws_sdk_eventbridge::config::Builder::from(shared)
-            .interceptor(other.clone())
-            .build();
-        let client = aws_sdk_eventbridge::Client::from_conf(conf);
+        let client = aws_sdk_eventbridge::Client::from_conf(bus_conf.build());
         Arc::new(AwsBus { client, bus_name }) as Arc<dyn EventBus>
     });
+    let sqs_conf = aws_sdk_sqs::config::Builder::from(shared).interceptor(other.clone());
     let queue = config.recheck_queue_url.clone().map(|url| {
-        let conf = aws_sdk_sqs::config::Builder::from(shared)
-            .interceptor(other.clone())
-            .build();
-        let client = aws_sdk_sqs::Client::from_conf(conf);
+        let client = aws_sdk_sqs::Client::from_conf(sqs_conf.build());
         Arc::new(AwsQueue { client, url }) as Arc<dyn RecheckQueue>
     });
-    let conf = aws_sdk_sts::config::Builder::from(shared)
-        .interceptor(other.clone())
-        .build();
-    let identity = Arc::new(AwsIdentity {
-        client: aws_sdk_sts::Client::from_conf(conf),
-    });
+    let sts_conf = aws_sdk_sts::config::Builder::from(shared).interceptor(other.clone());
+    let identity =
+        Arc::new(AwsIdentity { client: aws_sdk_sts::Client::from_conf(sts_conf.build()) });
     let handler = Handler::new(config, Arc::new(clients), bus, queue, identity);
     (handler, ec2_counter, other)
 }

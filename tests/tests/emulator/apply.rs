@@ -9,10 +9,8 @@ use tgw_peering_tests::{config, Emulator, Flavour, RegionWorld};
 const EAST: &str = "us-east-1";
 const WEST: &str = "eu-west-1";
 
-const OPTIONS: ApplyOptions = ApplyOptions {
-    timeout: Duration::from_secs(120),
-    poll: Duration::from_millis(500),
-};
+const OPTIONS: ApplyOptions =
+    ApplyOptions { timeout: Duration::from_secs(120), poll: Duration::from_millis(500) };
 
 async fn session(emulator: &Emulator, regions: &[&str]) -> Session {
     Session::new(config(regions), &emulator.sdk_config().await)
@@ -28,12 +26,7 @@ async fn run_apply(session: &Session) -> ApplyReport {
 /// (independently of the tool): key exact, value `true` in any case. Written
 /// canonically (the emulator may print IPv6 groups with leading zeros).
 async fn tagged_cidrs(world: &RegionWorld) -> BTreeSet<String> {
-    let out = world
-        .ec2
-        .describe_vpcs()
-        .send()
-        .await
-        .expect("DescribeVpcs");
+    let out = world.ec2.describe_vpcs().send().await.expect("DescribeVpcs");
     let mut cidrs = BTreeSet::new();
     for vpc in out.vpcs() {
         let tagged = vpc.tags().iter().any(|t| {
@@ -62,12 +55,7 @@ fn canonical(cidr: &str) -> String {
 async fn assert_routes(world: &RegionWorld, expected: &BTreeSet<String>, attachment: &str) {
     let routes = world.static_routes().await;
     let cidrs: BTreeSet<String> = routes.iter().map(|(c, _)| c.clone()).collect();
-    assert_eq!(
-        routes.len(),
-        cidrs.len(),
-        "duplicate routes in {}",
-        world.region
-    );
+    assert_eq!(routes.len(), cidrs.len(), "duplicate routes in {}", world.region);
     assert_eq!(&cidrs, expected, "routes of {}", world.region);
     for (cidr, target) in routes {
         if let Some(t) = target {
@@ -80,12 +68,8 @@ async fn assert_routes(world: &RegionWorld, expected: &BTreeSet<String>, attachm
 async fn the_available_peering(east: &RegionWorld, west: &RegionWorld) -> String {
     let mut found = Vec::new();
     for w in [east, west] {
-        let live: Vec<(String, String)> = w
-            .peerings()
-            .await
-            .into_iter()
-            .filter(|(_, s)| s != "deleted")
-            .collect();
+        let live: Vec<(String, String)> =
+            w.peerings().await.into_iter().filter(|(_, s)| s != "deleted").collect();
         assert_eq!(live.len(), 1, "{}: {live:?}", w.region);
         assert_eq!(live[0].1, "available", "{}", w.region);
         found.push(live[0].0.clone());
@@ -100,10 +84,8 @@ async fn five_and_five(emulator: &Emulator) -> (RegionWorld, RegionWorld) {
     let east = RegionWorld::new(emulator, EAST).await;
     let west = RegionWorld::new(emulator, WEST).await;
     for (w, n, secondary) in [(&east, 10, "100.64.0.0/20"), (&west, 20, "100.65.0.0/20")] {
-        w.vpc(&format!("10.{n}.0.0/24"), Some("true"), &[secondary])
-            .await;
-        w.vpc_with_ipv6(&format!("10.{n}.1.0/24"), Some("true"))
-            .await;
+        w.vpc(&format!("10.{n}.0.0/24"), Some("true"), &[secondary]).await;
+        w.vpc_with_ipv6(&format!("10.{n}.1.0/24"), Some("true")).await;
         for i in 2..5 {
             w.vpc(&format!("10.{n}.{i}.0/24"), Some("true"), &[]).await;
         }
@@ -123,32 +105,18 @@ async fn apply_converges_and_a_second_apply_makes_no_write() {
     let kinds: Vec<&str> = first.applied.iter().map(|a| a.action.kind()).collect();
     assert_eq!(kinds.iter().filter(|k| **k == "create_peering").count(), 1);
     assert_eq!(kinds.iter().filter(|k| **k == "accept_peering").count(), 1);
-    assert_eq!(
-        kinds
-            .iter()
-            .filter(|k| **k == "associate_route_table")
-            .count(),
-        2
-    );
+    assert_eq!(kinds.iter().filter(|k| **k == "associate_route_table").count(), 2);
     // 7 CIDRs on each side: 5 primary, 1 secondary, 1 IPv6; recorded in
     // two ledger lists a side (IPv4 and IPv6) before their routes.
     assert_eq!(kinds.iter().filter(|k| **k == "create_route").count(), 14);
     assert_eq!(kinds.iter().filter(|k| **k == "create_ledger").count(), 4);
     assert!(
-        first
-            .applied
-            .iter()
-            .all(|a| a.result == tgw_peering_core::execute::ResultLabel::Done),
+        first.applied.iter().all(|a| a.result == tgw_peering_core::execute::ResultLabel::Done),
         "{:#?}",
         first.applied
     );
     // The SDK interceptor saw exactly one write call per action.
-    assert_eq!(
-        first.ec2_calls.writes,
-        first.applied.len(),
-        "{:?}",
-        first.ec2_calls
-    );
+    assert_eq!(first.ec2_calls.writes, first.applied.len(), "{:?}", first.ec2_calls);
 
     let peering = the_available_peering(&east, &west).await;
     assert_routes(&east, &tagged_cidrs(&west).await, &peering).await;
@@ -191,10 +159,7 @@ async fn tagging_one_more_vpc_adds_exactly_its_routes_and_untagging_removes_them
     let kinds: Vec<&str> = added.applied.iter().map(|a| a.action.kind()).collect();
     assert_eq!(kinds, ["resize_ledger", "update_ledger", "create_route"]);
     let creates: Vec<String> = added.applied.iter().map(|a| a.action.to_string()).collect();
-    assert!(
-        creates[2].contains("10.10.101.0/24") && creates[2].starts_with(WEST),
-        "{creates:?}"
-    );
+    assert!(creates[2].contains("10.10.101.0/24") && creates[2].starts_with(WEST), "{creates:?}");
     let mut want = west_before.clone();
     want.push(("10.10.101.0/24".to_owned(), Some(peering.clone())));
     want.sort();
@@ -225,16 +190,10 @@ async fn two_hundred_vpcs_per_region_converge_and_a_no_op_costs_fourteen_reads()
             w.vpc(&format!("10.{n}.{i}.0/24"), Some("true"), &[]).await;
         }
         w.vpc(&format!("10.{}.0.0/24", n + 1), None, &[]).await;
-        w.vpc(&format!("10.{}.1.0/24", n + 1), Some("false"), &[])
+        w.vpc(&format!("10.{}.1.0/24", n + 1), Some("false"), &[]).await;
+        w.vpc(&format!("10.{}.2.0/24", n + 1), Some("True"), &[]).await;
+        w.vpc(&format!("10.{}.3.0/24", n + 1), Some("true"), &[&format!("100.{}.0.0/20", 64 + n)])
             .await;
-        w.vpc(&format!("10.{}.2.0/24", n + 1), Some("True"), &[])
-            .await;
-        w.vpc(
-            &format!("10.{}.3.0/24", n + 1),
-            Some("true"),
-            &[&format!("100.{}.0.0/20", 64 + n)],
-        )
-        .await;
     }
     let session = session(&emulator, &[EAST, WEST]).await;
     let first = run_apply(&session).await;
@@ -265,18 +224,9 @@ async fn two_hundred_vpcs_per_region_converge_and_a_no_op_costs_fourteen_reads()
         })
         .sum();
     assert_eq!(follow_ups, 4);
+    assert_eq!(first.ec2_calls.writes, first.applied.len() + follow_ups, "{:?}", first.ec2_calls);
     assert_eq!(
-        first.ec2_calls.writes,
-        first.applied.len() + follow_ups,
-        "{:?}",
-        first.ec2_calls
-    );
-    assert_eq!(
-        first
-            .applied
-            .iter()
-            .filter(|a| a.action.kind() == "create_route")
-            .count(),
+        first.applied.iter().filter(|a| a.action.kind() == "create_route").count(),
         east_wants.len() + west_wants.len()
     );
 

@@ -97,13 +97,7 @@ async fn world(flavour: Flavour) -> World {
     let spoke = spoke_world(&emulator).await;
     let hub_vpc = hub.vpc("10.1.0.0/16", Some("true"), &[]).await;
     let spoke_vpc = spoke.vpc("10.2.0.0/16", Some("true"), &[]).await;
-    World {
-        emulator,
-        hub,
-        spoke,
-        hub_vpc,
-        spoke_vpc,
-    }
+    World { emulator, hub, spoke, hub_vpc, spoke_vpc }
 }
 
 /// The one peering, seen from both accounts: (id, hub's state, spoke's state).
@@ -150,18 +144,13 @@ async fn assert_routed(w: &World, attachment: &str) {
 async fn apply_peers_gateways_of_two_accounts_and_routes_in_both() {
     let w = world(Flavour::Patched { phase_seconds: 0 }).await;
     let session = Session::new(config(&[]), &w.emulator.sdk_config().await);
-    let options = ApplyOptions {
-        timeout: Duration::from_secs(60),
-        poll: Duration::from_millis(200),
-    };
+    let options =
+        ApplyOptions { timeout: Duration::from_secs(60), poll: Duration::from_millis(200) };
     let report = apply(&session, options, |_| {}).await.expect("apply runs");
     assert!(report.converged, "apply did not converge: {report:#?}");
     assert_peer_account(&w).await;
     let (attachment, hub_state, spoke_state) = the_peering(&w).await;
-    assert_eq!(
-        (hub_state.as_str(), spoke_state.as_str()),
-        ("available", "available")
-    );
+    assert_eq!((hub_state.as_str(), spoke_state.as_str()), ("available", "available"));
     assert_routed(&w, &attachment).await;
     // A second apply has nothing left to do.
     let again = apply(&session, options, |_| {}).await.expect("apply runs");
@@ -170,10 +159,7 @@ async fn apply_peers_gateways_of_two_accounts_and_routes_in_both() {
 }
 
 async fn handle(handler: &Handler, payload: &Value) -> HandleReport {
-    handler
-        .handle(payload)
-        .await
-        .unwrap_or_else(|e| panic!("handling failed: {e}\n{payload:#}"))
+    handler.handle(payload).await.unwrap_or_else(|e| panic!("handling failed: {e}\n{payload:#}"))
 }
 
 #[tokio::test]
@@ -188,15 +174,9 @@ async fn events_from_the_spoke_account_lead_to_an_accepted_peering_and_routes_in
 
     // An event stamped with the hub's account for the spoke's Region is not
     // the spoke's: dropped, nothing written.
-    let forged = handle(
-        &handler,
-        &tag_event(SPOKE, EMULATOR_ACCOUNT, &w.spoke_vpc, true),
-    )
-    .await;
+    let forged = handle(&handler, &tag_event(SPOKE, EMULATOR_ACCOUNT, &w.spoke_vpc, true)).await;
     assert_eq!(
-        forged
-            .decisions(tgw_peering_core::handler::Decision::Dropped)
-            .count(),
+        forged.decisions(tgw_peering_core::handler::Decision::Dropped).count(),
         1,
         "{:?}",
         forged.audit
@@ -204,15 +184,9 @@ async fn events_from_the_spoke_account_lead_to_an_accepted_peering_and_routes_in
     assert!(w.hub.peerings().await.is_empty());
 
     // The spoke account's tag event (as its forwarder delivers it).
-    let first = handle(
-        &handler,
-        &tag_event(SPOKE, SPOKE_ACCOUNT, &w.spoke_vpc, true),
-    )
-    .await;
+    let first = handle(&handler, &tag_event(SPOKE, SPOKE_ACCOUNT, &w.spoke_vpc, true)).await;
     assert_eq!(
-        first
-            .decisions(tgw_peering_core::handler::Decision::Dropped)
-            .count(),
+        first.decisions(tgw_peering_core::handler::Decision::Dropped).count(),
         0,
         "{:?}",
         first.audit
@@ -227,9 +201,7 @@ async fn events_from_the_spoke_account_lead_to_an_accepted_peering_and_routes_in
         for d in plumbing.take().await {
             let report = handle(&handler, &d.payload).await;
             assert_eq!(
-                report
-                    .decisions(tgw_peering_core::handler::Decision::Dropped)
-                    .count(),
+                report.decisions(tgw_peering_core::handler::Decision::Dropped).count(),
                 0,
                 "{:?}",
                 report.audit
@@ -258,31 +230,17 @@ async fn events_from_the_spoke_account_lead_to_an_accepted_peering_and_routes_in
     }
     assert_peer_account(&w).await;
     let (attachment, hub_state, spoke_state) = the_peering(&w).await;
-    assert_eq!(
-        (hub_state.as_str(), spoke_state.as_str()),
-        ("available", "available")
-    );
+    assert_eq!((hub_state.as_str(), spoke_state.as_str()), ("available", "available"));
     assert_eq!(accepts.len(), 1, "{accepts:?}");
     assert_eq!(accepts[0].0.as_ref().map(|r| r.as_str()), Some(SPOKE));
     assert_eq!(accepts[0].1.as_deref(), Some("done"));
     assert_routed(&w, &attachment).await;
 
     // The hub's own VPC tag event is handled too, and changes nothing now.
-    let hub_event = handle(
-        &handler,
-        &tag_event(HUB, EMULATOR_ACCOUNT, &w.hub_vpc, true),
-    )
-    .await;
+    let hub_event = handle(&handler, &tag_event(HUB, EMULATOR_ACCOUNT, &w.hub_vpc, true)).await;
+    assert_eq!(hub_event.decisions(tgw_peering_core::handler::Decision::Dropped).count(), 0);
     assert_eq!(
-        hub_event
-            .decisions(tgw_peering_core::handler::Decision::Dropped)
-            .count(),
-        0
-    );
-    assert_eq!(
-        hub_event
-            .decisions(tgw_peering_core::handler::Decision::Action)
-            .count(),
+        hub_event.decisions(tgw_peering_core::handler::Decision::Action).count(),
         0,
         "{:?}",
         hub_event.audit

@@ -43,25 +43,14 @@ async fn rig() -> (Rig, String, String) {
     );
     let handler = Arc::new(handler);
     (
-        Rig {
-            _emulator: emulator,
-            ec2_calls,
-            other_calls,
-            east,
-            west,
-            plumbing,
-            handler,
-        },
+        Rig { _emulator: emulator, ec2_calls, other_calls, east, west, plumbing, handler },
         east_vpc,
         west_vpc,
     )
 }
 
 async fn handle(handler: &Handler, payload: &Value) -> HandleReport {
-    handler
-        .handle(payload)
-        .await
-        .unwrap_or_else(|e| panic!("handling failed: {e}\n{payload:#}"))
+    handler.handle(payload).await.unwrap_or_else(|e| panic!("handling failed: {e}\n{payload:#}"))
 }
 
 /// Pumps the queues into the handler until `done` holds; each message is
@@ -118,12 +107,7 @@ fn shuffle<T>(items: &mut [T], seed: &mut u64) {
 }
 
 async fn routed(world: &RegionWorld, cidrs: &[&str]) -> bool {
-    let routes: Vec<String> = world
-        .static_routes()
-        .await
-        .into_iter()
-        .map(|(c, _)| c)
-        .collect();
+    let routes: Vec<String> = world.static_routes().await.into_iter().map(|(c, _)| c).collect();
     routes == cidrs
 }
 
@@ -144,15 +128,8 @@ async fn a_tag_event_leads_through_the_watcher_to_routes_then_new_and_removed_vp
     let mut seed = 7;
 
     // 1. The tag event requests the peering and starts the watcher.
-    let first = handle(
-        &rig.handler,
-        &tag_event(EAST, EMULATOR_ACCOUNT, &east_vpc, true),
-    )
-    .await;
-    assert_eq!(
-        actions(std::slice::from_ref(&first), "create_peering").count(),
-        1
-    );
+    let first = handle(&rig.handler, &tag_event(EAST, EMULATOR_ACCOUNT, &east_vpc, true)).await;
+    assert_eq!(actions(std::slice::from_ref(&first), "create_peering").count(), 1);
     assert_eq!(first.rechecks.len(), 1);
     assert_eq!(first.rechecks[0].1, 5, "the first re-check comes after 5 s");
     let peerings = rig.east.peerings().await;
@@ -173,21 +150,14 @@ async fn a_tag_event_leads_through_the_watcher_to_routes_then_new_and_removed_vp
         .flat_map(|r| &r.published)
         .filter(|e| e.detail_type() == tgw_peering_core::events::STATE_CHANGE)
         .count();
-    assert!(
-        changes >= 2,
-        "pendingAcceptance and available were announced"
-    );
+    assert!(changes >= 2, "pendingAcceptance and available were announced");
     for (_, target) in rig.east.static_routes().await {
         assert_eq!(target.as_deref(), Some(attachment.as_str()));
     }
 
     // 4. A new tagged VPC: its tag event adds only its routes.
     let new_vpc = rig.west.vpc("10.3.0.0/16", Some("true"), &[]).await;
-    let added = handle(
-        &rig.handler,
-        &tag_event(WEST, EMULATOR_ACCOUNT, &new_vpc, true),
-    )
-    .await;
+    let added = handle(&rig.handler, &tag_event(WEST, EMULATOR_ACCOUNT, &new_vpc, true)).await;
     let writes: Vec<(String, String)> = added
         .audit
         .iter()
@@ -196,21 +166,13 @@ async fn a_tag_event_leads_through_the_watcher_to_routes_then_new_and_removed_vp
         .collect();
     // The ledger records the CIDR first (growing its list), then the route.
     let kinds: Vec<&str> = writes.iter().map(|(k, _)| k.as_str()).collect();
-    assert_eq!(
-        kinds,
-        ["resize_ledger", "update_ledger", "create_route"],
-        "{writes:?}"
-    );
+    assert_eq!(kinds, ["resize_ledger", "update_ledger", "create_route"], "{writes:?}");
     assert!(writes[2].1.contains("10.3.0.0/16"), "{writes:?}");
     assert!(routed(&rig.east, &["10.2.0.0/16", "10.3.0.0/16"]).await);
 
     // 5. Its removal event withdraws them.
     rig.west.untag(&new_vpc).await;
-    handle(
-        &rig.handler,
-        &tag_event(WEST, EMULATOR_ACCOUNT, &new_vpc, false),
-    )
-    .await;
+    handle(&rig.handler, &tag_event(WEST, EMULATOR_ACCOUNT, &new_vpc, false)).await;
     assert!(routed(&rig.east, &["10.2.0.0/16"]).await);
     assert!(routed(&rig.west, &["10.1.0.0/16"]).await);
     assert_eq!(rig.east.peerings().await.len(), 1);
@@ -230,29 +192,16 @@ async fn a_tag_event_leads_through_the_watcher_to_routes_then_new_and_removed_vp
         .send()
         .await;
     let refused = second.expect_err("a second peering of the pair is refused");
-    assert!(
-        format!("{refused:?}").contains("DuplicateTransitGatewayAttachment"),
-        "{refused:?}"
-    );
+    assert!(format!("{refused:?}").contains("DuplicateTransitGatewayAttachment"), "{refused:?}");
     let sweep = handle(&rig.handler, &scheduled_event()).await;
     let deletes: Vec<String> = actions(std::slice::from_ref(&sweep), "delete_peering").collect();
     assert!(deletes.is_empty(), "{deletes:?}");
     assert_eq!(rig.east.peerings().await.len(), 1);
-    assert!(rig
-        .east
-        .peerings()
-        .await
-        .iter()
-        .any(|(id, _)| *id == attachment));
+    assert!(rig.east.peerings().await.iter().any(|(id, _)| *id == attachment));
 
     // The flow called exactly the operations the deployment grants.
-    let mut called: Vec<String> = rig
-        .ec2_calls
-        .snapshot()
-        .by_operation
-        .keys()
-        .map(|op| format!("ec2:{op}"))
-        .collect();
+    let mut called: Vec<String> =
+        rig.ec2_calls.snapshot().by_operation.keys().map(|op| format!("ec2:{op}")).collect();
     for op in rig.other_calls.snapshot().by_operation.keys() {
         let service = SDK_CALLS
             .iter()
@@ -305,10 +254,7 @@ async fn every_event_five_times_and_shuffled_gives_the_same_final_state() {
         tag_event(WEST, EMULATOR_ACCOUNT, &west_vpc, true),
     ];
     all.extend(opening.iter().cloned());
-    opening = opening
-        .into_iter()
-        .flat_map(|e| std::iter::repeat_n(e, 5))
-        .collect();
+    opening = opening.into_iter().flat_map(|e| std::iter::repeat_n(e, 5)).collect();
     shuffle(&mut opening, &mut seed);
     for e in &opening {
         handle(&rig.handler, e).await;
@@ -317,28 +263,16 @@ async fn every_event_five_times_and_shuffled_gives_the_same_final_state() {
         routed(&rig.east, &["10.2.0.0/16"]).await && routed(&rig.west, &["10.1.0.0/16"]).await
     })
     .await;
-    assert!(
-        delivered.len() >= 3,
-        "re-checks and state changes were delivered: {delivered:#?}"
-    );
+    assert!(delivered.len() >= 3, "re-checks and state changes were delivered: {delivered:#?}");
     all.extend(delivered);
-    assert_eq!(
-        rig.east.peerings().await.len(),
-        1,
-        "one peering for the pair"
-    );
+    assert_eq!(rig.east.peerings().await.len(), 1, "one peering for the pair");
     assert_eq!(actions(&reports, "create_peering").count(), 0);
 
     // Everything again, five times, shuffled, late: nothing changes.
-    let before = (
-        rig.east.peerings().await,
-        rig.east.static_routes().await,
-        rig.west.static_routes().await,
-    );
-    let mut replay: Vec<Value> = all
-        .iter()
-        .flat_map(|e| std::iter::repeat_n(e.clone(), 5))
-        .collect();
+    let before =
+        (rig.east.peerings().await, rig.east.static_routes().await, rig.west.static_routes().await);
+    let mut replay: Vec<Value> =
+        all.iter().flat_map(|e| std::iter::repeat_n(e.clone(), 5)).collect();
     shuffle(&mut replay, &mut seed);
     let mut writes = 0;
     for e in &replay {
@@ -353,10 +287,7 @@ async fn every_event_five_times_and_shuffled_gives_the_same_final_state() {
             .count();
     }
     assert_eq!(writes, 0, "a replay makes no change");
-    let after = (
-        rig.east.peerings().await,
-        rig.east.static_routes().await,
-        rig.west.static_routes().await,
-    );
+    let after =
+        (rig.east.peerings().await, rig.east.static_routes().await, rig.west.static_routes().await);
     assert_eq!(before, after);
 }

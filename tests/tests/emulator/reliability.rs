@@ -35,10 +35,8 @@ use tgw_peering_tests::{
 
 const EAST: &str = "us-east-1";
 const WEST: &str = "eu-west-1";
-const OPTIONS: ApplyOptions = ApplyOptions {
-    timeout: Duration::from_secs(300),
-    poll: Duration::from_millis(200),
-};
+const OPTIONS: ApplyOptions =
+    ApplyOptions { timeout: Duration::from_secs(300), poll: Duration::from_millis(200) };
 
 /// The fault-free run: `apply` on a fresh emulator.
 async fn fault_free(n: u8) -> EndState {
@@ -58,12 +56,7 @@ async fn fault_free(n: u8) -> EndState {
 
 /// 30% of EC2 calls throttled and 5% answered 500 after taking effect.
 fn throttled(seed: u64) -> Faults {
-    Faults {
-        throttle: 0.30,
-        error: 0.05,
-        seed,
-        delay_ms: 0,
-    }
+    Faults { throttle: 0.30, error: 0.05, seed, delay_ms: 0 }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -148,14 +141,10 @@ async fn with_thirty_percent_of_ec2_calls_throttled_the_event_flow_ends_in_the_f
         plumbing.config(&[EAST, WEST]),
         &proxy.sdk_config().await,
     );
-    let events = vpcs
-        .iter()
-        .map(|(region, vpc)| tag_event(region, EMULATOR_ACCOUNT, vpc, true))
-        .collect();
-    let (deliveries, retries) = deliver_until(&handler, &plumbing, events, || {
-        converged(&east, &west, &expected)
-    })
-    .await;
+    let events =
+        vpcs.iter().map(|(region, vpc)| tag_event(region, EMULATOR_ACCOUNT, vpc, true)).collect();
+    let (deliveries, retries) =
+        deliver_until(&handler, &plumbing, events, || converged(&east, &west, &expected)).await;
     let faults = proxy.counts();
     println!(
         "throttled event flow, 10 VPCs per Region: {deliveries} deliveries ({retries} redelivered after a retryable failure), {} EC2 attempts, {} throttled, {} answers lost",
@@ -181,10 +170,7 @@ struct CrashingRegion {
 
 impl Ec2Clients for Crashing {
     fn ec2(&self, region: &Region) -> Result<Arc<dyn Ec2Region>, Error> {
-        Ok(Arc::new(CrashingRegion {
-            inner: self.inner.ec2(region)?,
-            budget: self.budget.clone(),
-        }))
+        Ok(Arc::new(CrashingRegion { inner: self.inner.ec2(region)?, budget: self.budget.clone() }))
     }
 }
 
@@ -195,11 +181,7 @@ fn quiet_crashes() {
     ONCE.call_once(|| {
         let default = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let text = info
-                .payload()
-                .downcast_ref::<&str>()
-                .copied()
-                .unwrap_or_default();
+            let text = info.payload().downcast_ref::<&str>().copied().unwrap_or_default();
             if !text.contains("simulated crash") {
                 default(info);
             }
@@ -209,9 +191,8 @@ fn quiet_crashes() {
 
 impl CrashingRegion {
     fn write(&self) {
-        let left = self
-            .budget
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| b.checked_sub(1));
+        let left =
+            self.budget.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| b.checked_sub(1));
         if left.is_err() {
             panic!("simulated crash: the write budget is spent");
         }
@@ -265,15 +246,11 @@ async fn crashing_apply(shared: &aws_config::SdkConfig, budget: usize) -> bool {
     quiet_crashes();
     let cfg = config(&[EAST, WEST]);
     let inner = tgw_peering_core::aws::AwsClients::new(shared, &cfg.regions);
-    let clients = Crashing {
-        inner: Arc::new(inner),
-        budget: Arc::new(AtomicUsize::new(budget)),
-    };
+    let clients = Crashing { inner: Arc::new(inner), budget: Arc::new(AtomicUsize::new(budget)) };
     let run = AssertUnwindSafe(async move {
         for _ in 0..50 {
-            let observed = tgw_peering_core::observe::observe(&clients, &cfg)
-                .await
-                .expect("a read");
+            let observed =
+                tgw_peering_core::observe::observe(&clients, &cfg).await.expect("a read");
             let p = plan(&observed, &cfg).expect("a plan");
             if p.is_converged() {
                 return;
@@ -313,11 +290,7 @@ async fn an_apply_that_crashes_after_any_write_is_finished_by_the_next_apply() {
         let session = Session::new(config(&[EAST, WEST]), &shared);
         let next = apply(&session, OPTIONS, |_| {}).await.expect("apply runs");
         assert!(next.converged, "after a crash at {k}: {:?}", next.error);
-        assert_eq!(
-            end_state(&east, &west).await,
-            expected,
-            "after a crash at write {k}"
-        );
+        assert_eq!(end_state(&east, &west).await, expected, "after a crash at write {k}");
     }
     println!(
         "crash at every write of apply: {FULL_SETUP_WRITES} crash points (k = 1..={FULL_SETUP_WRITES}), {FULL_SETUP_WRITES} end states equal to the fault-free one"
@@ -334,27 +307,19 @@ async fn event_flow_crashing_after(k: usize, expected: &EndState) -> usize {
     let cfg = plumbing.config(&[EAST, WEST]);
     let healthy = tgw_peering_core::wiring::handler(cfg.clone(), &shared);
     let mut crashing = tgw_peering_core::wiring::handler(cfg, &shared);
-    crashing.ec2 = Arc::new(Crashing {
-        inner: crashing.ec2.clone(),
-        budget: Arc::new(AtomicUsize::new(k)),
-    });
+    crashing.ec2 =
+        Arc::new(Crashing { inner: crashing.ec2.clone(), budget: Arc::new(AtomicUsize::new(k)) });
 
     quiet_crashes();
-    let mut pending: Vec<Value> = vpcs
-        .iter()
-        .map(|(region, vpc)| tag_event(region, EMULATOR_ACCOUNT, vpc, true))
-        .collect();
+    let mut pending: Vec<Value> =
+        vpcs.iter().map(|(region, vpc)| tag_event(region, EMULATOR_ACCOUNT, vpc, true)).collect();
     let deadline = Instant::now() + Duration::from_secs(120);
     // The invocation that crashed, then the events not yet delivered.
     let redeliver = 'crash: loop {
         pending.extend(plumbing.take().await.into_iter().map(|d| d.payload));
         let mut batch = std::mem::take(&mut pending).into_iter();
         while let Some(payload) = batch.next() {
-            if AssertUnwindSafe(crashing.handle(&payload))
-                .catch_unwind()
-                .await
-                .is_err()
-            {
+            if AssertUnwindSafe(crashing.handle(&payload)).catch_unwind().await.is_err() {
                 break 'crash std::iter::once(payload).chain(batch).collect::<Vec<_>>();
             }
         }
@@ -362,17 +327,12 @@ async fn event_flow_crashing_after(k: usize, expected: &EndState) -> usize {
         if k == FULL_SETUP_WRITES && converged(&east, &west, expected).await {
             break Vec::new();
         }
-        assert!(
-            Instant::now() < deadline,
-            "no crash after {k} writes within 120 s"
-        );
+        assert!(Instant::now() < deadline, "no crash after {k} writes within 120 s");
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
     // The crashed invocation is delivered again; the rest follows.
-    let (deliveries, _) = deliver_until(&healthy, &plumbing, redeliver, || {
-        converged(&east, &west, expected)
-    })
-    .await;
+    let (deliveries, _) =
+        deliver_until(&healthy, &plumbing, redeliver, || converged(&east, &west, expected)).await;
     deliveries
 }
 
@@ -438,10 +398,8 @@ async fn twenty_concurrent_tag_events_leave_one_peering_and_no_duplicate_route()
             .collect(),
     };
     let handler = tgw_peering_core::wiring::handler(cfg, &shared);
-    let (deliveries, _) = deliver_until(&handler, &plumbing, Vec::new(), || {
-        converged(&east, &west, &expected)
-    })
-    .await;
+    let (deliveries, _) =
+        deliver_until(&handler, &plumbing, Vec::new(), || converged(&east, &west, &expected)).await;
     println!(
         "20 concurrent tag events: {created} peerings created at once, {deleted} deleted by the guard right after, {live_after_guard} live after the guard; after {deliveries} re-check and state-change deliveries: 1 live peering, 10 routes per table, 0 duplicates"
     );

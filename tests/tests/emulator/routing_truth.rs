@@ -13,10 +13,8 @@ use tgw_peering_tests::{config, Emulator, Flavour, RegionWorld};
 const EAST: &str = "us-east-1";
 const WEST: &str = "eu-west-1";
 
-const OPTIONS: ApplyOptions = ApplyOptions {
-    timeout: Duration::from_secs(120),
-    poll: Duration::from_millis(300),
-};
+const OPTIONS: ApplyOptions =
+    ApplyOptions { timeout: Duration::from_secs(120), poll: Duration::from_millis(300) };
 
 async fn converge(session: &Session) -> ApplyReport {
     let report = apply(session, OPTIONS, |_| {}).await.expect("apply runs");
@@ -76,12 +74,7 @@ async fn a_deleted_tagged_vpc_loses_its_routes_while_routes_made_by_hand_stay() 
     east.delete_vpc(&doomed).await;
     let report = converge(&session).await;
     let kinds: Vec<&str> = report.applied.iter().map(|a| a.action.kind()).collect();
-    assert_eq!(
-        kinds,
-        ["delete_route", "release_ledger"],
-        "{:#?}",
-        report.applied
-    );
+    assert_eq!(kinds, ["delete_route", "release_ledger"], "{:#?}", report.applied);
     assert_eq!(
         cidrs(&west.static_routes().await),
         ["10.10.0.0/16", "10.10.0.0/24", "10.10.2.0/24"],
@@ -97,10 +90,8 @@ async fn a_deleted_managed_peering_is_replaced_and_every_wanted_route_ends_activ
     let emulator = Emulator::start(Flavour::Patched { phase_seconds: 0 });
     let (east, west, session) = two_regions(&emulator).await;
     for i in 0..3 {
-        east.vpc(&format!("10.10.{i}.0/24"), Some("true"), &[])
-            .await;
-        west.vpc(&format!("10.20.{i}.0/24"), Some("true"), &[])
-            .await;
+        east.vpc(&format!("10.10.{i}.0/24"), Some("true"), &[]).await;
+        west.vpc(&format!("10.20.{i}.0/24"), Some("true"), &[]).await;
     }
     converge(&session).await;
     let old = live_peering(&east).await;
@@ -121,15 +112,8 @@ async fn a_deleted_managed_peering_is_replaced_and_every_wanted_route_ends_activ
         .iter()
         .filter(|a| a.action.kind() == "replace_route" && a.result == ResultLabel::Done)
         .count();
-    assert_eq!(
-        moves, 6,
-        "every route is moved, none deleted: {:#?}",
-        report.applied
-    );
-    assert!(!report
-        .applied
-        .iter()
-        .any(|a| a.action.kind() == "delete_route"));
+    assert_eq!(moves, 6, "every route is moved, none deleted: {:#?}", report.applied);
+    assert!(!report.applied.iter().any(|a| a.action.kind() == "delete_route"));
     let new = live_peering(&east).await;
     assert_ne!(new, old);
     for world in [&east, &west] {
@@ -158,21 +142,13 @@ async fn a_table_of_1100_foreign_routes_converges_and_a_wanted_cidr_routed_elsew
     let foreign_vpc = east.vpc_unattached("172.16.0.0/16", None).await;
     let foreign = east.attach(&foreign_vpc, "172.16.0.0/16").await;
     for i in 0..1100 {
-        route_by_hand(
-            &east,
-            &format!("10.100.{}.{}/28", i / 16, (i % 16) * 16),
-            &foreign,
-        )
-        .await;
+        route_by_hand(&east, &format!("10.100.{}.{}/28", i / 16, (i % 16) * 16), &foreign).await;
     }
     route_by_hand(&east, "10.200.0.0/24", &foreign).await;
 
     let first = converge(&session).await;
     assert!(
-        !first
-            .applied
-            .iter()
-            .any(|a| a.action.to_string().contains("10.200.0.0/24")),
+        !first.applied.iter().any(|a| a.action.to_string().contains("10.200.0.0/24")),
         "nothing is written for the conflicting CIDR: {:#?}",
         first.applied
     );
@@ -180,36 +156,18 @@ async fn a_table_of_1100_foreign_routes_converges_and_a_wanted_cidr_routed_elsew
     assert_eq!(second.ec2_calls.writes, 0, "{:?}", second.ec2_calls);
     // Two pages of routes in the east: one read more than the base 7.
     assert_eq!(
-        second
-            .ec2_calls
-            .by_operation
-            .get("SearchTransitGatewayRoutes"),
+        second.ec2_calls.by_operation.get("SearchTransitGatewayRoutes"),
         Some(&3),
         "{:?}",
         second.ec2_calls
     );
     let status = session.plan().await.expect("a plan");
-    let east_table = status
-        .tables
-        .iter()
-        .find(|t| t.region.as_str() == EAST)
-        .expect("east");
-    let mark = east_table
-        .routes
-        .iter()
-        .find(|r| r.cidr.to_string() == "10.200.0.0/24");
-    assert_eq!(
-        mark.map(|r| r.mark),
-        Some(RouteMark::Conflict),
-        "{:?}",
-        east_table.routes
-    );
-    assert!(status
-        .findings
-        .iter()
-        .any(|f| f.kind == FindingKind::Conflict
-            && f.subject.contains("10.200.0.0/24")
-            && f.reason.contains(&foreign)));
+    let east_table = status.tables.iter().find(|t| t.region.as_str() == EAST).expect("east");
+    let mark = east_table.routes.iter().find(|r| r.cidr.to_string() == "10.200.0.0/24");
+    assert_eq!(mark.map(|r| r.mark), Some(RouteMark::Conflict), "{:?}", east_table.routes);
+    assert!(status.findings.iter().any(|f| f.kind == FindingKind::Conflict
+        && f.subject.contains("10.200.0.0/24")
+        && f.reason.contains(&foreign)));
 }
 
 #[tokio::test]
@@ -234,35 +192,17 @@ async fn no_static_route_is_written_for_a_propagated_cidr_a_shared_cidr_or_an_un
         .ec2
         .search_transit_gateway_routes()
         .transit_gateway_route_table_id(&east.route_table)
-        .filters(
-            aws_sdk_ec2::types::Filter::builder()
-                .name("type")
-                .values("propagated")
-                .build(),
-        )
+        .filters(aws_sdk_ec2::types::Filter::builder().name("type").values("propagated").build())
         .send()
         .await
         .expect("SearchTransitGatewayRoutes");
-    assert!(propagated
-        .routes()
-        .iter()
-        .any(|r| r.destination_cidr_block() == Some("10.20.9.0/24")));
+    assert!(propagated.routes().iter().any(|r| r.destination_cidr_block() == Some("10.20.9.0/24")));
     let plan = session.plan().await.expect("a plan");
-    let report = plan
-        .vpcs
-        .iter()
-        .find(|v| v.vpc_id.as_str() == loose)
-        .expect("reported");
-    assert!(
-        report.tagged && report.attachment.is_none() && !report.advertised,
-        "{report:?}"
-    );
+    let report = plan.vpcs.iter().find(|v| v.vpc_id.as_str() == loose).expect("reported");
+    assert!(report.tagged && report.attachment.is_none() && !report.advertised, "{report:?}");
 
     // Once its attachment appears, its route is written.
     west.attach(&loose, "10.20.4.0/24").await;
     converge(&session).await;
-    assert_eq!(
-        cidrs(&east.static_routes().await),
-        ["10.20.0.0/24", "10.20.4.0/24"]
-    );
+    assert_eq!(cidrs(&east.static_routes().await), ["10.20.0.0/24", "10.20.4.0/24"]);
 }

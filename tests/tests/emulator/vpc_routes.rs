@@ -29,10 +29,8 @@ const WEST: &str = "eu-west-1";
 /// The route that opts a table in: the default route toward the transit gateway.
 const ANCHOR: &str = "0.0.0.0/0";
 
-const OPTIONS: ApplyOptions = ApplyOptions {
-    timeout: Duration::from_secs(120),
-    poll: Duration::from_millis(300),
-};
+const OPTIONS: ApplyOptions =
+    ApplyOptions { timeout: Duration::from_secs(120), poll: Duration::from_millis(300) };
 
 async fn session(emulator: &Emulator, manage_vpc_routes: bool) -> Session {
     let mut cfg = config(&[EAST, WEST]);
@@ -101,12 +99,7 @@ async fn attached_vpc(world: &RegionWorld, cidr: &str, tagged: bool) -> Attached
 /// Every route table of the Region: table -> (CIDR -> target), read back
 /// from EC2 independently of the tool.
 async fn tables(world: &RegionWorld) -> BTreeMap<String, BTreeMap<String, String>> {
-    let out = world
-        .ec2
-        .describe_route_tables()
-        .send()
-        .await
-        .expect("DescribeRouteTables");
+    let out = world.ec2.describe_route_tables().send().await.expect("DescribeRouteTables");
     out.route_tables()
         .iter()
         .map(|t| {
@@ -114,9 +107,7 @@ async fn tables(world: &RegionWorld) -> BTreeMap<String, BTreeMap<String, String
                 .routes()
                 .iter()
                 .filter_map(|r| {
-                    let cidr = r
-                        .destination_cidr_block()
-                        .or(r.destination_ipv6_cidr_block())?;
+                    let cidr = r.destination_cidr_block().or(r.destination_ipv6_cidr_block())?;
                     let target = r
                         .transit_gateway_id()
                         .or(r.gateway_id())
@@ -144,12 +135,7 @@ async fn tagged_cidrs(world: &RegionWorld) -> BTreeSet<String> {
     let out = world
         .ec2
         .describe_vpcs()
-        .filters(
-            Filter::builder()
-                .name("tag:addToTransitGateway")
-                .values("true")
-                .build(),
-        )
+        .filters(Filter::builder().name("tag:addToTransitGateway").values("true").build())
         .send()
         .await
         .expect("DescribeVpcs");
@@ -161,11 +147,7 @@ async fn tagged_cidrs(world: &RegionWorld) -> BTreeSet<String> {
 }
 
 fn count(report: &ApplyReport, kind: &str) -> usize {
-    report
-        .applied
-        .iter()
-        .filter(|a| a.action.kind() == kind)
-        .count()
+    report.applied.iter().filter(|a| a.action.kind() == kind).count()
 }
 
 /// East: tagged e1 and e2 and untagged e3; west: tagged w1 and w2. Each is
@@ -188,15 +170,7 @@ async fn mesh(emulator: &Emulator) -> Mesh {
     let e3 = attached_vpc(&east, "10.10.2.0/24", false).await;
     let w1 = attached_vpc(&west, "10.20.0.0/24", true).await;
     let w2 = attached_vpc(&west, "10.20.1.0/24", true).await;
-    Mesh {
-        east,
-        west,
-        e1,
-        e2,
-        e3,
-        w1,
-        w2,
-    }
+    Mesh { east, west, e1, e2, e3, w1, w2 }
 }
 
 #[tokio::test]
@@ -210,10 +184,7 @@ async fn with_manage_vpc_routes_each_attached_table_of_a_tagged_vpc_routes_exact
     let first = run_apply(&session).await;
     assert_eq!(count(&first, "create_vpc_route"), 8, "{:#?}", first.applied);
     assert!(
-        first
-            .applied
-            .iter()
-            .all(|a| a.result == tgw_peering_core::execute::ResultLabel::Done),
+        first.applied.iter().all(|a| a.result == tgw_peering_core::execute::ResultLabel::Done),
         "{:#?}",
         first.applied
     );
@@ -222,20 +193,10 @@ async fn with_manage_vpc_routes_each_attached_table_of_a_tagged_vpc_routes_exact
     assert_eq!(west_tagged.len(), 2);
     assert_eq!(east_tagged.len(), 2, "e3 is not tagged");
     for vpc in [&m.e1, &m.e2] {
-        assert_eq!(
-            toward_gateway(&m.east, &vpc.table).await,
-            west_tagged,
-            "{}",
-            vpc.vpc
-        );
+        assert_eq!(toward_gateway(&m.east, &vpc.table).await, west_tagged, "{}", vpc.vpc);
     }
     for vpc in [&m.w1, &m.w2] {
-        assert_eq!(
-            toward_gateway(&m.west, &vpc.table).await,
-            east_tagged,
-            "{}",
-            vpc.vpc
-        );
+        assert_eq!(toward_gateway(&m.west, &vpc.table).await, east_tagged, "{}", vpc.vpc);
     }
     // The untagged VPC's table and every table without a route to the
     // gateway (the main tables) are as they were.
@@ -254,10 +215,7 @@ async fn with_manage_vpc_routes_each_attached_table_of_a_tagged_vpc_routes_exact
     let second = run_apply(&session).await;
     assert_eq!(second.ec2_calls.writes, 0, "{:?}", second.ec2_calls);
     assert_eq!(second.ec2_calls.reads, 16, "{:?}", second.ec2_calls);
-    assert_eq!(
-        second.ec2_calls.by_operation.get("DescribeRouteTables"),
-        Some(&2)
-    );
+    assert_eq!(second.ec2_calls.by_operation.get("DescribeRouteTables"), Some(&2));
 
     // Untag w2 (a remote VPC) and e2 (a VPC whose table the tool filled).
     m.west.untag(&m.w2.vpc).await;
@@ -268,34 +226,18 @@ async fn with_manage_vpc_routes_each_attached_table_of_a_tagged_vpc_routes_exact
     assert_eq!(count(&third, "delete_vpc_route"), 6, "{:#?}", third.applied);
     assert_eq!(count(&third, "create_vpc_route"), 0, "{:#?}", third.applied);
     let only = |c: &str| BTreeSet::from([c.to_owned()]);
-    assert_eq!(
-        toward_gateway(&m.east, &m.e1.table).await,
-        only("10.20.0.0/24")
-    );
+    assert_eq!(toward_gateway(&m.east, &m.e1.table).await, only("10.20.0.0/24"));
     assert!(toward_gateway(&m.east, &m.e2.table).await.is_empty());
-    assert_eq!(
-        toward_gateway(&m.west, &m.w1.table).await,
-        only("10.10.0.0/24")
-    );
+    assert_eq!(toward_gateway(&m.west, &m.w1.table).await, only("10.10.0.0/24"));
     assert!(toward_gateway(&m.west, &m.w2.table).await.is_empty());
     for (world, vpc) in [(&m.east, &m.e2), (&m.west, &m.w2)] {
-        assert_eq!(
-            tables(world).await[&vpc.table][ANCHOR],
-            world.tgw,
-            "the anchor stays"
-        );
+        assert_eq!(tables(world).await[&vpc.table][ANCHOR], world.tgw, "the anchor stays");
     }
 
     // Every VPC route table call of SDK_CALLS was made over these applies.
     let mut called: BTreeSet<String> = BTreeSet::new();
     for report in [&first, &second, &third] {
-        called.extend(
-            report
-                .ec2_calls
-                .by_operation
-                .keys()
-                .map(|op| format!("ec2:{op}")),
-        );
+        called.extend(report.ec2_calls.by_operation.keys().map(|op| format!("ec2:{op}")));
     }
     for call in VPC_ROUTE_CALLS {
         assert!(called.contains(*call), "{call} not called: {called:?}");
@@ -310,10 +252,7 @@ async fn without_manage_vpc_routes_no_vpc_route_table_is_read_or_written() {
     let session = session(&emulator, false).await;
 
     let first = run_apply(&session).await;
-    assert!(
-        count(&first, "create_route") > 0,
-        "the transit gateway side is set up"
-    );
+    assert!(count(&first, "create_route") > 0, "the transit gateway side is set up");
     assert_eq!(count(&first, "create_vpc_route"), 0);
     assert_eq!((tables(&m.east).await, tables(&m.west).await), before);
     let second = run_apply(&session).await;
@@ -371,10 +310,7 @@ async fn a_route_for_a_remote_cidr_to_an_internet_gateway_is_a_conflict_and_is_n
     assert_eq!(e1["10.20.0.0/24"], igw, "not overwritten");
     assert_eq!(e1["10.20.1.0/24"], m.east.tgw, "the other CIDR is added");
     // The other tagged VPC's table gets both.
-    assert_eq!(
-        toward_gateway(&m.east, &m.e2.table).await,
-        tagged_cidrs(&m.west).await
-    );
+    assert_eq!(toward_gateway(&m.east, &m.e2.table).await, tagged_cidrs(&m.west).await);
     // And a second apply still writes nothing there.
     let again = run_apply(&session).await;
     assert_eq!(again.ec2_calls.writes, 0, "{:?}", again.ec2_calls);
@@ -433,10 +369,8 @@ async fn the_functions_audit_each_vpc_route_write_and_announce_it_per_route_tabl
         .filter_map(|e| e.detail()["route-table-id"].as_str().map(str::to_owned))
         .filter(|t| t.starts_with("rtb-"))
         .collect();
-    let tables: BTreeSet<String> = [&m.e1, &m.e2, &m.w1, &m.w2]
-        .iter()
-        .map(|v| v.table.clone())
-        .collect();
+    let tables: BTreeSet<String> =
+        [&m.e1, &m.e2, &m.w1, &m.w2].iter().map(|v| v.table.clone()).collect();
     assert_eq!(announced, tables);
 }
 
@@ -464,12 +398,8 @@ async fn a_repeated_vpc_route_create_or_delete_is_a_repeat_not_an_error() {
         cidr,
         transit_gateway_id: tgw.clone(),
     };
-    let delete = Action::DeleteVpcRoute {
-        region,
-        route_table_id: table,
-        cidr,
-        transit_gateway_id: tgw,
-    };
+    let delete =
+        Action::DeleteVpcRoute { region, route_table_id: table, cidr, transit_gateway_id: tgw };
     let run = |a: &Action| {
         let a = a.clone();
         let clients = &clients;

@@ -13,6 +13,11 @@ use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
+type Serialization<'a> = BeforeSerializationInterceptorContextRef<'a>;
+type Transmit<'a> = BeforeTransmitInterceptorContextRef<'a>;
+type Rc = RuntimeComponents;
+type Hook = Result<(), BoxError>;
+
 /// Counts the EC2 operations made (reads and writes apart) and the HTTP
 /// attempts (retries included), as an SDK interceptor.
 #[derive(Debug, Clone, Default)]
@@ -45,12 +50,7 @@ impl CallCounts {
             by_operation: self
                 .by_operation
                 .iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        v - earlier.by_operation.get(k).copied().unwrap_or(0),
-                    )
-                })
+                .map(|(k, v)| (k.clone(), v - earlier.by_operation.get(k).copied().unwrap_or(0)))
                 .filter(|(_, v)| *v > 0)
                 .collect(),
         }
@@ -59,9 +59,7 @@ impl CallCounts {
 
 /// True for EC2 operations that only read.
 pub fn is_read_operation(name: &str) -> bool {
-    ["Describe", "Search", "Get", "List"]
-        .iter()
-        .any(|p| name.starts_with(p))
+    ["Describe", "Search", "Get", "List"].iter().any(|p| name.starts_with(p))
 }
 
 impl CallCounter {
@@ -70,12 +68,7 @@ impl CallCounter {
             reads: self.0.reads.load(Ordering::SeqCst),
             writes: self.0.writes.load(Ordering::SeqCst),
             attempts: self.0.attempts.load(Ordering::SeqCst),
-            by_operation: self
-                .0
-                .by_operation
-                .lock()
-                .map(|m| m.clone())
-                .unwrap_or_default(),
+            by_operation: self.0.by_operation.lock().map(|m| m.clone()).unwrap_or_default(),
         }
     }
 
@@ -100,22 +93,17 @@ impl Intercept for CallCounter {
     // `Metadata`) is in the bag; `read_before_execution` runs too early for it.
     fn read_before_serialization(
         &self,
-        _context: &BeforeSerializationInterceptorContextRef<'_>,
-        _runtime_components: &RuntimeComponents,
+        _: &Serialization<'_>,
+        _: &Rc,
         cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
+    ) -> Hook {
         if let Some(meta) = cfg.load::<Metadata>() {
             self.record(meta.name());
         }
         Ok(())
     }
 
-    fn read_before_transmit(
-        &self,
-        _context: &BeforeTransmitInterceptorContextRef<'_>,
-        _runtime_components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
+    fn read_before_transmit(&self, _: &Transmit<'_>, _: &Rc, _: &mut ConfigBag) -> Hook {
         self.0.attempts.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }

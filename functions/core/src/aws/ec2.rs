@@ -11,7 +11,7 @@ use aws_sdk_ec2::Client;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use tokio::sync::OnceCell;
 
-use super::errors::{aws_error, decode};
+use super::errors::{aws_error, decode, idempotent};
 use crate::domain::{
     AccountId, LedgerList, PeeringAttachment, Region, RouteTableId, TgwAttachment, TgwRoute,
     TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
@@ -30,12 +30,7 @@ pub struct AwsEc2 {
 
 impl AwsEc2 {
     pub(super) fn new(region: Region, client: Client, sts: aws_sdk_sts::Client) -> Self {
-        Self {
-            region,
-            client,
-            sts,
-            account: OnceCell::new(),
-        }
+        Self { region, client, sts, account: OnceCell::new() }
     }
 
     pub(super) fn err<E>(&self, operation: &'static str, e: SdkError<E, HttpResponse>) -> Error
@@ -43,6 +38,20 @@ impl AwsEc2 {
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         aws_error(&self.region, operation, e)
+    }
+
+    /// Awaits a write and maps its answer; the failure codes in `repeats`
+    /// mean the change is already in place (see [`idempotent`]).
+    pub(super) async fn sent<T, E>(
+        &self,
+        operation: &'static str,
+        call: impl std::future::Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        repeats: &[&str],
+    ) -> Result<Outcome, Error>
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        idempotent(&self.region, operation, call.await.map(|_| ()), repeats)
     }
 
     async fn caller_account(&self) -> Result<AccountId, Error> {
@@ -53,24 +62,14 @@ impl AwsEc2 {
             .await
             .map_err(|e| aws_error(&self.region, "GetCallerIdentity", e))?;
         let account = out.account().unwrap_or_default();
-        decode(
-            &self.region,
-            "GetCallerIdentity",
-            "an account ID",
-            AccountId::parse(account),
-        )
+        decode(&self.region, "GetCallerIdentity", "an account ID", AccountId::parse(account))
     }
 }
 
 /// A resource's tags, key to value.
 pub(super) fn tags_of(tags: &[Tag]) -> BTreeMap<String, String> {
     tags.iter()
-        .filter_map(|t| {
-            Some((
-                t.key()?.to_owned(),
-                t.value().unwrap_or_default().to_owned(),
-            ))
-        })
+        .filter_map(|t| Some((t.key()?.to_owned(), t.value().unwrap_or_default().to_owned())))
         .collect()
 }
 
@@ -86,10 +85,7 @@ impl Ec2Region for AwsEc2 {
     }
 
     async fn account(&self) -> Result<AccountId, Error> {
-        self.account
-            .get_or_try_init(|| self.caller_account())
-            .await
-            .cloned()
+        self.account.get_or_try_init(|| self.caller_account()).await.cloned()
     }
 
     async fn transit_gateways(&self) -> Result<Vec<TransitGateway>, Error> {

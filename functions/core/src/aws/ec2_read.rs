@@ -22,27 +22,14 @@ const ROUTE_TABLES: &str = "DescribeRouteTables";
 
 impl AwsEc2 {
     pub(super) async fn read_transit_gateways(&self) -> Result<Vec<TransitGateway>, Error> {
-        let items = self
-            .client
-            .describe_transit_gateways()
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| self.err(TGWS, e))?;
+        let items = every_item!(self, TGWS, self.client.describe_transit_gateways())?;
         items.iter().map(|g| self.transit_gateway(g)).collect()
     }
 
     fn transit_gateway(&self, g: &ec2::TransitGateway) -> Result<TransitGateway, Error> {
         let id = g.transit_gateway_id().unwrap_or_default();
         Ok(TransitGateway {
-            id: decode(
-                &self.region,
-                TGWS,
-                "a transit gateway ID",
-                TransitGatewayId::parse(id),
-            )?,
+            id: decode(&self.region, TGWS, "a transit gateway ID", TransitGatewayId::parse(id))?,
             owner_id: g.owner_id().and_then(|o| AccountId::parse(o).ok()),
             state: g.state().map(|s| s.as_str().to_owned()).unwrap_or_default(),
             default_association_route_table: g
@@ -53,16 +40,7 @@ impl AwsEc2 {
     }
 
     pub(super) async fn read_vpcs(&self) -> Result<Vec<Vpc>, Error> {
-        let items = self
-            .client
-            .describe_vpcs()
-            .max_results(1000)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| self.err(VPCS, e))?;
+        let items = every_item!(self, VPCS, self.client.describe_vpcs().max_results(1000))?;
         items.iter().map(|v| self.vpc(v)).collect()
     }
 
@@ -75,10 +53,7 @@ impl AwsEc2 {
         let mut cidrs = Vec::new();
         for a in v.cidr_block_association_set() {
             if let Some(c) = a.cidr_block() {
-                cidrs.push((
-                    cidr(c)?,
-                    state(a.cidr_block_state().and_then(|s| s.state())),
-                ));
+                cidrs.push((cidr(c)?, state(a.cidr_block_state().and_then(|s| s.state()))));
             }
         }
         if let (true, Some(c)) = (cidrs.is_empty(), v.cidr_block()) {
@@ -99,20 +74,12 @@ impl AwsEc2 {
     }
 
     pub(super) async fn read_peering_attachments(&self) -> Result<Vec<PeeringAttachment>, Error> {
-        let items = self
-            .client
-            .describe_transit_gateway_peering_attachments()
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| self.err(PEERINGS, e))?;
-        items
-            .iter()
-            .filter(|p| between_gateways(p))
-            .map(|p| self.peering(p))
-            .collect()
+        let items = every_item!(
+            self,
+            PEERINGS,
+            self.client.describe_transit_gateway_peering_attachments()
+        )?;
+        items.iter().filter(|p| between_gateways(p)).map(|p| self.peering(p)).collect()
     }
 
     fn peering(
@@ -122,12 +89,7 @@ impl AwsEc2 {
         let state = PeeringState::parse(p.state().map(|s| s.as_str()).unwrap_or("unknown"));
         let id = p.transit_gateway_attachment_id().unwrap_or_default();
         Ok(PeeringAttachment {
-            id: decode(
-                &self.region,
-                PEERINGS,
-                "an attachment ID",
-                AttachmentId::parse(id),
-            )?,
+            id: decode(&self.region, PEERINGS, "an attachment ID", AttachmentId::parse(id))?,
             requester: self.side(p.requester_tgw_info())?,
             accepter: self.side(p.accepter_tgw_info())?,
             states: [(self.region.clone(), state)].into_iter().collect(),
@@ -137,18 +99,11 @@ impl AwsEc2 {
     }
 
     fn side(&self, info: Option<&ec2::PeeringTgwInfo>) -> Result<GatewayRef, Error> {
-        let info = info
-            .cloned()
-            .unwrap_or_else(|| ec2::PeeringTgwInfo::builder().build());
+        let info = info.cloned().unwrap_or_else(|| ec2::PeeringTgwInfo::builder().build());
         let region = info.region().unwrap_or_default();
         let tgw = info.transit_gateway_id().unwrap_or_default();
         Ok(GatewayRef {
-            region: decode(
-                &self.region,
-                PEERINGS,
-                "a peer Region",
-                Region::parse(region),
-            )?,
+            region: decode(&self.region, PEERINGS, "a peer Region", Region::parse(region))?,
             transit_gateway_id: decode(
                 &self.region,
                 PEERINGS,
@@ -168,17 +123,14 @@ impl AwsEc2 {
             .values("blackhole")
             .values("pending")
             .build();
-        let items = self
-            .client
-            .search_transit_gateway_routes()
-            .transit_gateway_route_table_id(table.as_str())
-            .filters(state)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| self.err(SEARCH, e))?;
+        let items = every_item!(
+            self,
+            SEARCH,
+            self.client
+                .search_transit_gateway_routes()
+                .transit_gateway_route_table_id(table.as_str())
+                .filters(state)
+        )?;
         let mut routes = Vec::new();
         for r in &items {
             if let Some(route) = self.route(r)? {
@@ -198,17 +150,11 @@ impl AwsEc2 {
             Some("static") => RouteKind::Static,
             _ => RouteKind::Propagated,
         };
-        let attachment = r
-            .transit_gateway_attachments()
-            .iter()
-            .find_map(|a| a.transit_gateway_attachment_id());
+        let attachment =
+            r.transit_gateway_attachments().iter().find_map(|a| a.transit_gateway_attachment_id());
+        let parse = |id| decode(&self.region, SEARCH, "an attachment ID", AttachmentId::parse(id));
         let target = match attachment {
-            Some(id) => RouteTarget::Attachment(decode(
-                &self.region,
-                SEARCH,
-                "an attachment ID",
-                AttachmentId::parse(id),
-            )?),
+            Some(id) => RouteTarget::Attachment(parse(id)?),
             None if state == "blackhole" => RouteTarget::Blackhole,
             None => RouteTarget::Unknown,
         };
@@ -226,16 +172,13 @@ impl AwsEc2 {
         &self,
         tgw: &TransitGatewayId,
     ) -> Result<Vec<TgwAttachment>, Error> {
-        let items = self
-            .client
-            .describe_transit_gateway_attachments()
-            .filters(filter("transit-gateway-id", tgw.as_str()))
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| self.err(ATTACHMENTS, e))?;
+        let items = every_item!(
+            self,
+            ATTACHMENTS,
+            self.client
+                .describe_transit_gateway_attachments()
+                .filters(filter("transit-gateway-id", tgw.as_str()))
+        )?;
         items.iter().map(|a| self.attachment(a)).collect()
     }
 
@@ -252,12 +195,7 @@ impl AwsEc2 {
             None => None,
         };
         Ok(TgwAttachment {
-            id: decode(
-                &self.region,
-                ATTACHMENTS,
-                "an attachment ID",
-                AttachmentId::parse(id),
-            )?,
+            id: decode(&self.region, ATTACHMENTS, "an attachment ID", AttachmentId::parse(id))?,
             kind: AttachmentKind::parse(a.resource_type().map(|t| t.as_str()).unwrap_or_default()),
             resource_id: a.resource_id().unwrap_or_default().to_owned(),
             owner: a.resource_owner_id().and_then(|o| AccountId::parse(o).ok()),
@@ -267,16 +205,8 @@ impl AwsEc2 {
     }
 
     pub(super) async fn read_vpc_route_tables(&self) -> Result<Vec<VpcRouteTable>, Error> {
-        let items = self
-            .client
-            .describe_route_tables()
-            .max_results(100)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| self.err(ROUTE_TABLES, e))?;
+        let items =
+            every_item!(self, ROUTE_TABLES, self.client.describe_route_tables().max_results(100))?;
         items.iter().map(|t| self.vpc_route_table(t)).collect()
     }
 
@@ -298,12 +228,7 @@ impl AwsEc2 {
             }
         }
         Ok(VpcRouteTable {
-            id: decode(
-                &self.region,
-                ROUTE_TABLES,
-                "a route table ID",
-                VpcRouteTableId::parse(id),
-            )?,
+            id: decode(&self.region, ROUTE_TABLES, "a route table ID", VpcRouteTableId::parse(id))?,
             vpc_id: decode(&self.region, ROUTE_TABLES, "a VPC ID", VpcId::parse(vpc))?,
             serves_subnets,
             routes,
@@ -313,19 +238,15 @@ impl AwsEc2 {
     /// A route with a CIDR (prefix-list routes have none and are never the
     /// tool's), else `None`.
     fn vpc_route(&self, r: &ec2::Route) -> Result<Option<VpcRoute>, Error> {
-        let Some(cidr) = r
-            .destination_cidr_block()
-            .or_else(|| r.destination_ipv6_cidr_block())
+        let Some(cidr) = r.destination_cidr_block().or_else(|| r.destination_ipv6_cidr_block())
         else {
             return Ok(None);
         };
+        let parse = |id| {
+            decode(&self.region, ROUTE_TABLES, "a transit gateway ID", TransitGatewayId::parse(id))
+        };
         let target = match r.transit_gateway_id() {
-            Some(tgw) => VpcRouteTarget::TransitGateway(decode(
-                &self.region,
-                ROUTE_TABLES,
-                "a transit gateway ID",
-                TransitGatewayId::parse(tgw),
-            )?),
+            Some(tgw) => VpcRouteTarget::TransitGateway(parse(tgw)?),
             None => VpcRouteTarget::Other(
                 [
                     r.gateway_id(),
@@ -346,17 +267,9 @@ impl AwsEc2 {
             ),
         };
         Ok(Some(VpcRoute {
-            cidr: decode(
-                &self.region,
-                ROUTE_TABLES,
-                "a CIDR block",
-                Cidr::parse(cidr),
-            )?,
+            cidr: decode(&self.region, ROUTE_TABLES, "a CIDR block", Cidr::parse(cidr))?,
             target,
-            origin: r
-                .origin()
-                .map(|o| o.as_str().to_owned())
-                .unwrap_or_default(),
+            origin: r.origin().map(|o| o.as_str().to_owned()).unwrap_or_default(),
             state: r.state().map(|s| s.as_str().to_owned()).unwrap_or_default(),
         }))
     }

@@ -5,7 +5,6 @@
 use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
 
 use super::ec2::AwsEc2;
-use super::errors::idempotent;
 use crate::domain::{
     peering_tags, AttachmentId, Cidr, GatewayRef, RouteTableId, TransitGatewayId, VpcRouteTableId,
 };
@@ -13,34 +12,42 @@ use crate::error::Error;
 use crate::planner::Action;
 use crate::ports::Outcome;
 
+/// A request on one transit gateway route table (the route writes, the
+/// association and its end) with the route table set.
+macro_rules! on_table {
+    ($self:ident . $operation:ident, $table:expr) => {
+        $self.client.$operation().transit_gateway_route_table_id($table.as_str())
+    };
+}
+
+/// A VPC route request (`CreateRoute`, `DeleteRoute`) with its route table
+/// and destination set: the IPv4 or the IPv6 field, by the CIDR's family.
+macro_rules! vpc_route {
+    ($self:ident . $operation:ident, $table:expr, $cidr:expr) => {{
+        let (v4, v6) = destination($cidr);
+        let request = $self.client.$operation().route_table_id($table.as_str());
+        request.set_destination_cidr_block(v4).set_destination_ipv6_cidr_block(v6)
+    }};
+}
+
 impl AwsEc2 {
     /// Carries out one action in this Region.
     pub(super) async fn write(&self, action: &Action) -> Result<Outcome, Error> {
         match action {
-            Action::CreatePeering {
-                requester,
-                accepter,
-            } => {
-                self.create_peering(&requester.transit_gateway_id, accepter)
-                    .await
+            Action::CreatePeering { requester, accepter } => {
+                self.create_peering(&requester.transit_gateway_id, accepter).await
             }
-            Action::AcceptPeering { attachment_id, .. } => self.accept_peering(attachment_id).await,
-            Action::DeletePeering { attachment_id, .. } => self.delete_peering(attachment_id).await,
-            Action::AssociateRouteTable {
-                route_table_id,
-                attachment_id,
-                ..
-            } => {
-                self.associate_route_table(route_table_id, attachment_id)
-                    .await
+            Action::AcceptPeering { attachment_id, .. } => {
+                self.answer_peering(attachment_id, true).await
             }
-            Action::DisassociateRouteTable {
-                route_table_id,
-                attachment_id,
-                ..
-            } => {
-                self.disassociate_route_table(route_table_id, attachment_id)
-                    .await
+            Action::DeletePeering { attachment_id, .. } => {
+                self.answer_peering(attachment_id, false).await
+            }
+            Action::AssociateRouteTable { route_table_id, attachment_id, .. } => {
+                self.association(route_table_id, attachment_id, true).await
+            }
+            Action::DisassociateRouteTable { route_table_id, attachment_id, .. } => {
+                self.association(route_table_id, attachment_id, false).await
             }
             Action::CreateLedger { .. }
             | Action::ResizeLedger { .. }
@@ -52,34 +59,19 @@ impl AwsEc2 {
 
     async fn write_route(&self, action: &Action) -> Result<Outcome, Error> {
         match action {
-            Action::CreateRoute {
-                route_table_id: t,
-                cidr,
-                attachment_id: a,
-                ..
-            } => self.create_route(t, cidr, a).await,
-            Action::ReplaceRoute {
-                route_table_id: t,
-                cidr,
-                attachment_id: a,
-                ..
-            } => self.replace_route(t, cidr, a).await,
-            Action::DeleteRoute {
-                route_table_id: t,
-                cidr,
-                ..
-            } => self.delete_route(t, cidr).await,
-            Action::CreateVpcRoute {
-                route_table_id: t,
-                cidr,
-                transit_gateway_id: g,
-                ..
-            } => self.create_vpc_route(t, cidr, g).await,
-            Action::DeleteVpcRoute {
-                route_table_id: t,
-                cidr,
-                ..
-            } => self.delete_vpc_route(t, cidr).await,
+            Action::CreateRoute { route_table_id: t, cidr, attachment_id: a, .. } => {
+                self.put_route(t, cidr, a, false).await
+            }
+            Action::ReplaceRoute { route_table_id: t, cidr, attachment_id: a, .. } => {
+                self.put_route(t, cidr, a, true).await
+            }
+            Action::DeleteRoute { route_table_id: t, cidr, .. } => self.delete_route(t, cidr).await,
+            Action::CreateVpcRoute { route_table_id: t, cidr, transit_gateway_id: g, .. } => {
+                self.create_vpc_route(t, cidr, g).await
+            }
+            Action::DeleteVpcRoute { route_table_id: t, cidr, .. } => {
+                self.delete_vpc_route(t, cidr).await
+            }
             other => Err(Error::Internal {
                 message: format!("{} is not a route write", other.kind()),
                 source: None,
@@ -109,9 +101,7 @@ impl AwsEc2 {
         let spec = TagSpecification::builder()
             .resource_type(ResourceType::TransitGatewayAttachment)
             .set_tags(Some(
-                tags.iter()
-                    .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                    .collect(),
+                tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect(),
             ))
             .build();
         let sent = self
@@ -173,64 +163,54 @@ impl AwsEc2 {
         }
     }
 
-    async fn accept_peering(&self, attachment: &AttachmentId) -> Result<Outcome, Error> {
-        let r = self
-            .client
-            .accept_transit_gateway_peering_attachment()
-            .transit_gateway_attachment_id(attachment.as_str())
-            .send()
-            .await
-            .map(|_| ());
-        // Accepting twice: AWS answers IncorrectState; the next read decides.
-        idempotent(
-            &self.region,
-            "AcceptTransitGatewayPeeringAttachment",
-            r,
-            &["IncorrectState"],
-        )
+    /// Accepts the peering `attachment`, or (`accept` false) deletes it.
+    /// Accepting twice answers `IncorrectState`, deleting twice `NotFound`
+    /// or `IncorrectState`: repeats, and the next read decides.
+    async fn answer_peering(
+        &self,
+        attachment: &AttachmentId,
+        accept: bool,
+    ) -> Result<Outcome, Error> {
+        let id = attachment.as_str();
+        if accept {
+            let request = self.client.accept_transit_gateway_peering_attachment();
+            let call = request.transit_gateway_attachment_id(id).send();
+            return self
+                .sent("AcceptTransitGatewayPeeringAttachment", call, &["IncorrectState"])
+                .await;
+        }
+        let request = self.client.delete_transit_gateway_peering_attachment();
+        let call = request.transit_gateway_attachment_id(id).send();
+        let repeats = ["InvalidTransitGatewayAttachmentID.NotFound", "IncorrectState"];
+        self.sent("DeleteTransitGatewayPeeringAttachment", call, &repeats).await
     }
 
-    async fn delete_peering(&self, attachment: &AttachmentId) -> Result<Outcome, Error> {
-        let r = self
-            .client
-            .delete_transit_gateway_peering_attachment()
-            .transit_gateway_attachment_id(attachment.as_str())
-            .send()
-            .await
-            .map(|_| ());
-        let repeats = [
-            "InvalidTransitGatewayAttachmentID.NotFound",
-            "IncorrectState",
-        ];
-        idempotent(
-            &self.region,
-            "DeleteTransitGatewayPeeringAttachment",
-            r,
-            &repeats,
-        )
-    }
-
-    async fn associate_route_table(
+    /// Associates `attachment` with `table`, or (`associate` false) ends
+    /// that association.
+    async fn association(
         &self,
         table: &RouteTableId,
         attachment: &AttachmentId,
+        associate: bool,
     ) -> Result<Outcome, Error> {
-        let r = self
-            .client
-            .associate_transit_gateway_route_table()
-            .transit_gateway_route_table_id(table.as_str())
-            .transit_gateway_attachment_id(attachment.as_str())
-            .send()
-            .await
-            .map(|_| ());
-        let result = idempotent(&self.region, "AssociateTransitGatewayRouteTable", r, &[]);
-        match result {
+        let id = attachment.as_str();
+        if !associate {
+            let call = on_table!(self.disassociate_transit_gateway_route_table, table)
+                .transit_gateway_attachment_id(id)
+                .send();
+            let repeats =
+                ["InvalidAssociation.NotFound", "InvalidAssociationID.NotFound", "IncorrectState"];
+            return self.sent("DisassociateTransitGatewayRouteTable", call, &repeats).await;
+        }
+        let call = on_table!(self.associate_transit_gateway_route_table, table)
+            .transit_gateway_attachment_id(id)
+            .send();
+        match self.sent("AssociateTransitGatewayRouteTable", call, &[]).await {
             // `Resource.AlreadyAssociated` is a repeat when the association
             // is with this table: a retry after a response that was lost.
             // With another table, the next plan reports it.
             Err(e) if e.aws_code() == Some("Resource.AlreadyAssociated") => {
-                let mine = self.associated_with(table, attachment).await?;
-                if mine {
+                if self.associated_with(table, attachment).await? {
                     Ok(Outcome::AlreadyDone(format!(
                         "{attachment} is already associated with {table}"
                     )))
@@ -257,62 +237,34 @@ impl AwsEc2 {
             .await
             .map_err(|e| self.err("DescribeTransitGatewayAttachments", e))?;
         Ok(out.transit_gateway_attachments().iter().any(|a| {
-            a.association()
-                .and_then(|s| s.transit_gateway_route_table_id())
-                == Some(table.as_str())
+            a.association().and_then(|s| s.transit_gateway_route_table_id()) == Some(table.as_str())
         }))
     }
 
-    async fn disassociate_route_table(
-        &self,
-        table: &RouteTableId,
-        attachment: &AttachmentId,
-    ) -> Result<Outcome, Error> {
-        let r = self
-            .client
-            .disassociate_transit_gateway_route_table()
-            .transit_gateway_route_table_id(table.as_str())
-            .transit_gateway_attachment_id(attachment.as_str())
-            .send()
-            .await
-            .map(|_| ());
-        let repeats = [
-            "InvalidAssociation.NotFound",
-            "InvalidAssociationID.NotFound",
-            "IncorrectState",
-        ];
-        idempotent(
-            &self.region,
-            "DisassociateTransitGatewayRouteTable",
-            r,
-            &repeats,
-        )
-    }
-
-    /// Creates a static route. `RouteAlreadyExists` is a repeat only when a
-    /// read shows the route toward the intended attachment; toward anything
-    /// else it is a conflict.
-    async fn create_route(
+    /// Creates a static route toward `attachment`, or (`replace`) points
+    /// the present static route there (a replaced peering). On create,
+    /// `RouteAlreadyExists` is a repeat only when a read shows the route
+    /// toward `attachment`; toward anything else it is a conflict.
+    async fn put_route(
         &self,
         table: &RouteTableId,
         cidr: &Cidr,
         attachment: &AttachmentId,
+        replace: bool,
     ) -> Result<Outcome, Error> {
-        let r = self
-            .client
-            .create_transit_gateway_route()
-            .transit_gateway_route_table_id(table.as_str())
-            .destination_cidr_block(cidr.to_string())
-            .transit_gateway_attachment_id(attachment.as_str())
-            .send()
-            .await
-            .map(|_| ());
-        match idempotent(
-            &self.region,
-            "CreateTransitGatewayRoute",
-            r,
-            &["RouteAlreadyExists"],
-        )? {
+        let (destination, id) = (cidr.to_string(), attachment.as_str());
+        if replace {
+            let call = on_table!(self.replace_transit_gateway_route, table)
+                .destination_cidr_block(destination)
+                .transit_gateway_attachment_id(id)
+                .send();
+            return self.sent("ReplaceTransitGatewayRoute", call, &[]).await;
+        }
+        let call = on_table!(self.create_transit_gateway_route, table)
+            .destination_cidr_block(destination)
+            .transit_gateway_attachment_id(id)
+            .send();
+        match self.sent("CreateTransitGatewayRoute", call, &["RouteAlreadyExists"]).await? {
             Outcome::AlreadyDone(why) => {
                 self.route_already_there(table, cidr, attachment, why).await
             }
@@ -340,39 +292,11 @@ impl AwsEc2 {
         }
     }
 
-    async fn replace_route(
-        &self,
-        table: &RouteTableId,
-        cidr: &Cidr,
-        attachment: &AttachmentId,
-    ) -> Result<Outcome, Error> {
-        let r = self
-            .client
-            .replace_transit_gateway_route()
-            .transit_gateway_route_table_id(table.as_str())
-            .destination_cidr_block(cidr.to_string())
-            .transit_gateway_attachment_id(attachment.as_str())
-            .send()
-            .await
-            .map(|_| ());
-        idempotent(&self.region, "ReplaceTransitGatewayRoute", r, &[])
-    }
-
     async fn delete_route(&self, table: &RouteTableId, cidr: &Cidr) -> Result<Outcome, Error> {
-        let r = self
-            .client
-            .delete_transit_gateway_route()
-            .transit_gateway_route_table_id(table.as_str())
+        let call = on_table!(self.delete_transit_gateway_route, table)
             .destination_cidr_block(cidr.to_string())
-            .send()
-            .await
-            .map(|_| ());
-        idempotent(
-            &self.region,
-            "DeleteTransitGatewayRoute",
-            r,
-            &["InvalidRoute.NotFound"],
-        )
+            .send();
+        self.sent("DeleteTransitGatewayRoute", call, &["InvalidRoute.NotFound"]).await
     }
 
     async fn create_vpc_route(
@@ -381,20 +305,11 @@ impl AwsEc2 {
         cidr: &Cidr,
         tgw: &TransitGatewayId,
     ) -> Result<Outcome, Error> {
-        let (v4, v6) = destination(cidr);
-        let r = self
-            .client
-            .create_route()
-            .route_table_id(table.as_str())
-            .transit_gateway_id(tgw.as_str())
-            .set_destination_cidr_block(v4)
-            .set_destination_ipv6_cidr_block(v6)
-            .send()
-            .await
-            .map(|_| ());
+        let call =
+            vpc_route!(self.create_route, table, cidr).transit_gateway_id(tgw.as_str()).send();
         // A repeat after a lost answer. A route to another target with the
         // same CIDR answers the same code; the planner never asks for that.
-        idempotent(&self.region, "CreateRoute", r, &["RouteAlreadyExists"])
+        self.sent("CreateRoute", call, &["RouteAlreadyExists"]).await
     }
 
     async fn delete_vpc_route(
@@ -402,17 +317,8 @@ impl AwsEc2 {
         table: &VpcRouteTableId,
         cidr: &Cidr,
     ) -> Result<Outcome, Error> {
-        let (v4, v6) = destination(cidr);
-        let r = self
-            .client
-            .delete_route()
-            .route_table_id(table.as_str())
-            .set_destination_cidr_block(v4)
-            .set_destination_ipv6_cidr_block(v6)
-            .send()
-            .await
-            .map(|_| ());
-        idempotent(&self.region, "DeleteRoute", r, &["InvalidRoute.NotFound"])
+        let call = vpc_route!(self.delete_route, table, cidr).send();
+        self.sent("DeleteRoute", call, &["InvalidRoute.NotFound"]).await
     }
 }
 

@@ -40,9 +40,7 @@ where
         }
         SdkError::ServiceError(_) => {
             status.is_some_and(|s| s >= 500 || s == 429)
-                || code
-                    .as_deref()
-                    .is_some_and(|c| THROTTLING_CODES.contains(&c))
+                || code.as_deref().is_some_and(|c| THROTTLING_CODES.contains(&c))
         }
         _ => false,
     };
@@ -90,10 +88,5 @@ pub(crate) fn decode<T>(
     what: &'static str,
     parsed: Result<T, ParseError>,
 ) -> Result<T, Error> {
-    parsed.map_err(|source| Error::Decode {
-        region: region.clone(),
-        operation,
-        what,
-        source,
-    })
+    parsed.map_err(|source| Error::Decode { region: region.clone(), operation, what, source })
 }

@@ -21,15 +21,7 @@ const ENTRIES: &str = "GetManagedPrefixListEntries";
 
 impl AwsEc2 {
     pub(super) async fn read_ledger(&self) -> Result<Vec<LedgerList>, Error> {
-        let items = self
-            .client
-            .describe_managed_prefix_lists()
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| self.err(LISTS, e))?;
+        let items = every_item!(self, LISTS, self.client.describe_managed_prefix_lists())?;
         let mut lists = Vec::new();
         for list in items.iter().filter_map(|l| self.ledger_list(l).transpose()) {
             let mut list = list?;
@@ -43,10 +35,9 @@ impl AwsEc2 {
     /// its entries; `None` for any other list.
     fn ledger_list(&self, l: &ec2::ManagedPrefixList) -> Result<Option<LedgerList>, Error> {
         let tags = tags_of(l.tags());
-        let (Some(MANAGED_TAG_VALUE), Some(peer)) = (
-            tags.get(MANAGED_TAG_KEY).map(String::as_str),
-            tags.get(LEDGER_PEER_TAG),
-        ) else {
+        let (Some(MANAGED_TAG_VALUE), Some(peer)) =
+            (tags.get(MANAGED_TAG_KEY).map(String::as_str), tags.get(LEDGER_PEER_TAG))
+        else {
             return Ok(None);
         };
         let id = l.prefix_list_id().unwrap_or_default();
@@ -55,19 +46,9 @@ impl AwsEc2 {
             _ => Family::Ipv4,
         };
         Ok(Some(LedgerList {
-            id: decode(
-                &self.region,
-                LISTS,
-                "a prefix list ID",
-                PrefixListId::parse(id),
-            )?,
+            id: decode(&self.region, LISTS, "a prefix list ID", PrefixListId::parse(id))?,
             name: l.prefix_list_name().unwrap_or_default().to_owned(),
-            peer: decode(
-                &self.region,
-                LISTS,
-                "a peer Region tag",
-                Region::parse(peer),
-            )?,
+            peer: decode(&self.region, LISTS, "a peer Region tag", Region::parse(peer))?,
             family,
             tag_key: tags.get(LEDGER_TAG_KEY_TAG).cloned().unwrap_or_default(),
             version: l.version().unwrap_or(0),
@@ -78,16 +59,11 @@ impl AwsEc2 {
     }
 
     async fn read_entries(&self, list: &PrefixListId) -> Result<BTreeMap<Cidr, String>, Error> {
-        let items = self
-            .client
-            .get_managed_prefix_list_entries()
-            .prefix_list_id(list.as_str())
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| self.err(ENTRIES, e))?;
+        let items = every_item!(
+            self,
+            ENTRIES,
+            self.client.get_managed_prefix_list_entries().prefix_list_id(list.as_str())
+        )?;
         items
             .iter()
             .map(|e| {

@@ -42,29 +42,12 @@ const RETRY_CODES: &[&str] = &["PrefixListVersionMismatch", "IncorrectState"];
 impl AwsEc2 {
     pub(super) async fn write_ledger(&self, action: &Action) -> Result<Outcome, Error> {
         match action {
-            Action::CreateLedger {
-                peer,
-                family,
-                name,
-                tag_key,
-                max_entries,
-                entries,
-                ..
-            } => {
-                let list = NewList {
-                    peer,
-                    family: *family,
-                    name,
-                    tag_key,
-                    max_entries: *max_entries,
-                };
+            Action::CreateLedger { peer, family, name, tag_key, max_entries, entries, .. } => {
+                let list =
+                    NewList { peer, family: *family, name, tag_key, max_entries: *max_entries };
                 self.create_ledger(list, entries).await
             }
-            Action::ResizeLedger {
-                prefix_list_id,
-                max_entries,
-                ..
-            } => {
+            Action::ResizeLedger { prefix_list_id, max_entries, .. } => {
                 self.client
                     .modify_managed_prefix_list()
                     .prefix_list_id(prefix_list_id.as_str())
@@ -74,24 +57,11 @@ impl AwsEc2 {
                     .map_err(|e| self.ledger_err("ModifyManagedPrefixList", e))?;
                 Ok(Outcome::Done)
             }
-            Action::UpdateLedger {
-                prefix_list_id,
-                version,
-                add,
-                remove,
-                ..
-            } => {
-                self.modify_entries(prefix_list_id, *version, add, remove)
-                    .await
+            Action::UpdateLedger { prefix_list_id, version, add, remove, .. } => {
+                self.modify_entries(prefix_list_id, *version, add, remove).await
             }
-            Action::ReleaseLedger {
-                prefix_list_id,
-                version,
-                remove,
-                ..
-            } => {
-                self.modify_entries(prefix_list_id, *version, &[], remove)
-                    .await
+            Action::ReleaseLedger { prefix_list_id, version, remove, .. } => {
+                self.modify_entries(prefix_list_id, *version, &[], remove).await
             }
             other => Err(Error::Internal {
                 message: format!("{} is not a ledger write", other.kind()),
@@ -116,9 +86,7 @@ impl AwsEc2 {
         let spec = TagSpecification::builder()
             .resource_type(ResourceType::PrefixList)
             .set_tags(Some(
-                tags.iter()
-                    .map(|(k, v)| Tag::builder().key(*k).value(*v).build())
-                    .collect(),
+                tags.iter().map(|(k, v)| Tag::builder().key(*k).value(*v).build()).collect(),
             ))
             .build();
         let (first, rest) = entries.split_at(entries.len().min(ENTRIES_PER_MODIFY));
@@ -156,15 +124,10 @@ impl AwsEc2 {
         remove: &[Cidr],
     ) -> Result<Outcome, Error> {
         let mut version = version;
-        let (mut add, mut remove) = (
-            add.chunks(ENTRIES_PER_MODIFY),
-            remove.chunks(ENTRIES_PER_MODIFY),
-        );
+        let (mut add, mut remove) =
+            (add.chunks(ENTRIES_PER_MODIFY), remove.chunks(ENTRIES_PER_MODIFY));
         loop {
-            let (a, r) = (
-                add.next().unwrap_or_default(),
-                remove.next().unwrap_or_default(),
-            );
+            let (a, r) = (add.next().unwrap_or_default(), remove.next().unwrap_or_default());
             if a.is_empty() && r.is_empty() {
                 return Ok(Outcome::Done);
             }
@@ -178,10 +141,7 @@ impl AwsEc2 {
                 .send()
                 .await
                 .map_err(|e| self.ledger_err("ModifyManagedPrefixList", e))?;
-            version = out
-                .prefix_list()
-                .and_then(|l| l.version())
-                .unwrap_or(version + 1);
+            version = out.prefix_list().and_then(|l| l.version()).unwrap_or(version + 1);
         }
     }
 
@@ -220,10 +180,7 @@ impl AwsEc2 {
 }
 
 fn add_entry(e: &LedgerEntry) -> AddPrefixListEntry {
-    AddPrefixListEntry::builder()
-        .cidr(e.cidr.to_string())
-        .description(&e.description)
-        .build()
+    AddPrefixListEntry::builder().cidr(e.cidr.to_string()).description(&e.description).build()
 }
 
 fn remove_entry(c: &Cidr) -> RemovePrefixListEntry {

@@ -40,8 +40,5 @@ pub const SDK_CALLS: &[&str] = &[
 pub const ASSUME_ROLE_CALLS: &[&str] = &["sts:AssumeRole"];
 
 /// The calls of [`SDK_CALLS`] made only with `MANAGE_VPC_ROUTES=true`.
-pub const VPC_ROUTE_CALLS: &[&str] = &[
-    "ec2:DescribeRouteTables",
-    "ec2:CreateRoute",
-    "ec2:DeleteRoute",
-];
+pub const VPC_ROUTE_CALLS: &[&str] =
+    &["ec2:DescribeRouteTables", "ec2:CreateRoute", "ec2:DeleteRoute"];

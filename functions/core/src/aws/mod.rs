@@ -3,6 +3,21 @@
 //! policy. They implement the ports of [`crate::ports`] and depend on the
 //! domain only, never on the handler.
 
+/// Every item of every page of an EC2 read, through the SDK's paginator:
+/// `every_item!(self, "Operation", request)` is a `Result<Vec<_>, Error>`,
+/// a failure on any page mapped by the adapter's `err`.
+macro_rules! every_item {
+    ($adapter:ident, $operation:expr, $request:expr) => {
+        $request
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| $adapter.err($operation, e))
+    };
+}
+
 mod counter;
 mod ec2;
 mod ec2_read;
@@ -144,23 +159,18 @@ impl AwsClients {
         let clients = regions
             .iter()
             .map(|r| {
-                let mut builder = aws_sdk_ec2::config::Builder::from(shared)
-                    .region(aws_config::Region::new(r.as_str().to_owned()))
+                let region = aws_config::Region::new(r.as_str().to_owned());
+                let credentials =
+                    roles.get(r).map(|role| role_credentials(shared, role, external_id));
+                let mut ec2 = aws_sdk_ec2::config::Builder::from(shared)
+                    .region(region.clone())
                     .interceptor(counter.clone());
-                if let Some(role) = roles.get(r) {
-                    builder = builder.credentials_provider(
-                        aws_sdk_ec2::config::SharedCredentialsProvider::new(RoleCredentials {
-                            role: role.clone(),
-                            external_id: external_id.map(str::to_owned),
-                            shared: shared.clone(),
-                            provider: tokio::sync::OnceCell::new(),
-                        }),
-                    );
-                }
-                let conf = builder.build();
-                let sts = sts_client(shared, r, roles.get(r), external_id);
+                ec2.set_credentials_provider(credentials.clone());
+                let mut sts = aws_sdk_sts::config::Builder::from(shared).region(region);
+                sts.set_credentials_provider(credentials);
+                let (ec2, sts) = (ec2.build(), aws_sdk_sts::Client::from_conf(sts.build()));
                 let ec2: Arc<dyn Ec2Region> =
-                    Arc::new(AwsEc2::new(r.clone(), Client::from_conf(conf), sts));
+                    Arc::new(AwsEc2::new(r.clone(), Client::from_conf(ec2), sts));
                 (r.clone(), ec2)
             })
             .collect();
@@ -173,38 +183,26 @@ impl AwsClients {
     }
 }
 
-/// STS in `region`, with the Region's credentials (its role's, if any).
-fn sts_client(
+/// The credentials of a Region's role (`ACCOUNT_ROLE_ARNS`), assumed with
+/// the shared SDK credentials, for its EC2 and STS clients alike.
+fn role_credentials(
     shared: &SdkConfig,
-    region: &Region,
-    role: Option<&RoleArn>,
+    role: &RoleArn,
     external_id: Option<&str>,
-) -> aws_sdk_sts::Client {
-    let mut builder = aws_sdk_sts::config::Builder::from(shared)
-        .region(aws_config::Region::new(region.as_str().to_owned()));
-    if let Some(role) = role {
-        builder = builder.credentials_provider(
-            aws_sdk_sts::config::SharedCredentialsProvider::new(RoleCredentials {
-                role: role.clone(),
-                external_id: external_id.map(str::to_owned),
-                shared: shared.clone(),
-                provider: tokio::sync::OnceCell::new(),
-            }),
-        );
-    }
-    aws_sdk_sts::Client::from_conf(builder.build())
+) -> aws_credential_types::provider::SharedCredentialsProvider {
+    aws_credential_types::provider::SharedCredentialsProvider::new(RoleCredentials {
+        role: role.clone(),
+        external_id: external_id.map(str::to_owned),
+        shared: shared.clone(),
+        provider: tokio::sync::OnceCell::new(),
+    })
 }
 
 impl Ec2Clients for AwsClients {
     fn ec2(&self, region: &Region) -> Result<Arc<dyn Ec2Region>, Error> {
-        self.clients
-            .get(region)
-            .cloned()
-            .ok_or_else(|| Error::Internal {
-                message: format!(
-                    "{region} is not a managed Region; no EC2 client was built for it"
-                ),
-                source: None,
-            })
+        self.clients.get(region).cloned().ok_or_else(|| Error::Internal {
+            message: format!("{region} is not a managed Region; no EC2 client was built for it"),
+            source: None,
+        })
     }
 }

@@ -44,10 +44,7 @@ impl EventBus for AwsBus {
     async fn publish(&self, events: &[OutEvent]) -> Result<(), Error> {
         let region = client_region(self.client.config().region())?;
         for chunk in events.chunks(PUT_EVENTS_BATCH) {
-            let entries = chunk
-                .iter()
-                .map(|e| self.entry(e))
-                .collect::<Result<_, _>>()?;
+            let entries = chunk.iter().map(|e| self.entry(e)).collect::<Result<_, _>>()?;
             let out = self
                 .client
                 .put_events()
@@ -57,23 +54,11 @@ impl EventBus for AwsBus {
                 .map_err(|e| aws_error(&region, "PutEvents", e))?;
             let failed = out.failed_entry_count();
             if failed > 0 {
-                let codes: Vec<&str> = out
-                    .entries()
-                    .iter()
-                    .filter_map(|e| e.error_code())
-                    .collect();
-                let message = format!(
-                    "{failed} of {} entries failed: {}",
-                    chunk.len(),
-                    codes.join(", ")
-                );
-                return Err(Error::aws(
-                    region,
-                    "PutEvents",
-                    codes.first().copied(),
-                    message,
-                    true,
-                ));
+                let codes: Vec<&str> =
+                    out.entries().iter().filter_map(|e| e.error_code()).collect();
+                let message =
+                    format!("{failed} of {} entries failed: {}", chunk.len(), codes.join(", "));
+                return Err(Error::aws(region, "PutEvents", codes.first().copied(), message, true));
             }
         }
         Ok(())

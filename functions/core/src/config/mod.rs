@@ -29,10 +29,7 @@ pub struct ConfigError {
 
 impl ConfigError {
     pub(crate) fn new(variable: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            variable,
-            message: message.into(),
-        }
+        Self { variable, message: message.into() }
     }
 }
 
@@ -135,16 +132,9 @@ impl Config {
     /// # Errors
     /// The first invalid variable, as a [`ConfigError`] naming it.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |k: &str| {
-            get(k)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        let regions = peering_regions(
-            get("PEERING_REGIONS"),
-            get("ACTIVE_REGION"),
-            get("PASSIVE_REGION"),
-        )?;
+        let get = |k: &str| get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let regions =
+            peering_regions(get("PEERING_REGIONS"), get("ACTIVE_REGION"), get("PASSIVE_REGION"))?;
         let map = |var: &'static str| get(var).map(|v| (var, v));
         Ok(Self {
             tag_key: parse_tag_key(get("TAG_KEY"))?,
@@ -190,6 +180,3 @@ impl Config {
         self.regions.iter().position(|r| r == region)
     }
 }
-
-#[cfg(test)]
-mod tests;

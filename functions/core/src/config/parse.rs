@@ -31,14 +31,12 @@ pub(super) fn peering_regions(
             }
             Ok(vec![a, p])
         }
-        (None, Some(_), None) => Err(ConfigError::new(
-            "PASSIVE_REGION",
-            "is required when ACTIVE_REGION is set",
-        )),
-        (None, None, Some(_)) => Err(ConfigError::new(
-            "ACTIVE_REGION",
-            "is required when PASSIVE_REGION is set",
-        )),
+        (None, Some(_), None) => {
+            Err(ConfigError::new("PASSIVE_REGION", "is required when ACTIVE_REGION is set"))
+        }
+        (None, None, Some(_)) => {
+            Err(ConfigError::new("ACTIVE_REGION", "is required when PASSIVE_REGION is set"))
+        }
         (None, None, None) => Err(ConfigError::new(
             "PEERING_REGIONS",
             "is required: a comma-separated list of at least two Regions, e.g. us-east-1,eu-west-1",
@@ -113,10 +111,9 @@ pub(super) fn parse_bool(var: &'static str, value: Option<String>) -> Result<boo
     match value.as_deref().map(str::to_ascii_lowercase).as_deref() {
         None | Some("false") | Some("0") | Some("no") => Ok(false),
         Some("true") | Some("1") | Some("yes") => Ok(true),
-        Some(other) => Err(ConfigError::new(
-            var,
-            format!("{other:?} is not a boolean (use true or false)"),
-        )),
+        Some(other) => {
+            Err(ConfigError::new(var, format!("{other:?} is not a boolean (use true or false)")))
+        }
     }
 }
 
@@ -166,9 +163,7 @@ pub(super) fn parse_queue_url(value: Option<String>) -> Result<Option<String>, C
 pub(super) fn parse_external_id(value: Option<String>) -> Result<Option<String>, ConfigError> {
     if let Some(id) = &value {
         let valid = (2..=1224).contains(&id.len())
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@:/-".contains(&b));
+            && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"_+=,.@:/-".contains(&b));
         if !valid {
             return Err(ConfigError::new(
                 "ROLE_EXTERNAL_ID",

@@ -33,9 +33,7 @@ impl ParseError {
 }
 
 fn is_lower_alnum(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
 /// An AWS Region code such as `us-east-1` or `us-gov-west-1`.
@@ -58,10 +56,7 @@ impl Region {
         if last.is_empty() || !last.bytes().all(|b| b.is_ascii_digit()) {
             return Err(ParseError::new(KIND, s, "must end with a number"));
         }
-        if !rest
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-        {
+        if !rest.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase())) {
             return Err(ParseError::new(
                 KIND,
                 s,
@@ -224,9 +219,7 @@ impl RoleArn {
         let name_ok = !name.is_empty()
             && name.len() <= 512
             && !name.ends_with('/')
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-/".contains(&b));
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-/".contains(&b));
         if *arn != "arn"
             || !matches!(*partition, "aws" | "aws-cn" | "aws-us-gov")
             || *service != "iam"
@@ -237,10 +230,7 @@ impl RoleArn {
         }
         let account = AccountId::parse(account)
             .map_err(|_| ParseError::new(KIND, s, "the account is not 12 digits"))?;
-        Ok(Self {
-            arn: s.to_owned(),
-            account,
-        })
+        Ok(Self { arn: s.to_owned(), account })
     }
 
     pub fn as_str(&self) -> &str {

@@ -26,6 +26,3 @@ pub use peering::{
 };
 pub use routes::{Association, AttachmentKind, RouteKind, RouteTarget, TgwAttachment, TgwRoute};
 pub use vpc::{CidrState, Vpc, VpcRoute, VpcRouteTable, VpcRouteTarget, CREATE_ROUTE_ORIGIN};
-
-#[cfg(test)]
-mod tests;

@@ -16,10 +16,7 @@ pub const MANAGED_TAG_VALUE: &str = "true";
 pub fn peering_tags(requester: &Region, accepter: &Region) -> Vec<(String, String)> {
     vec![
         (MANAGED_TAG_KEY.to_owned(), MANAGED_TAG_VALUE.to_owned()),
-        (
-            "Name".to_owned(),
-            format!("tgw-peering {requester} <-> {accepter}"),
-        ),
+        ("Name".to_owned(), format!("tgw-peering {requester} <-> {accepter}")),
     ]
 }
 
@@ -182,10 +179,7 @@ impl PeeringAttachment {
 
     /// True when the peering links exactly these two gateways, in either direction.
     pub fn links(&self, a: &TransitGatewayId, b: &TransitGatewayId) -> bool {
-        let (r, x) = (
-            &self.requester.transit_gateway_id,
-            &self.accepter.transit_gateway_id,
-        );
+        let (r, x) = (&self.requester.transit_gateway_id, &self.accepter.transit_gateway_id);
         (r == a && x == b) || (r == b && x == a)
     }
 

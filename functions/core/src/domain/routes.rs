@@ -57,11 +57,7 @@ pub struct TgwRoute {
 impl TgwRoute {
     /// A static route, `active` unless it is a blackhole.
     pub fn static_to(cidr: Cidr, target: RouteTarget) -> Self {
-        let state = if target == RouteTarget::Blackhole {
-            "blackhole"
-        } else {
-            "active"
-        };
+        let state = if target == RouteTarget::Blackhole { "blackhole" } else { "active" };
         TgwRoute {
             cidr,
             kind: RouteKind::Static,
@@ -141,9 +137,7 @@ impl TgwAttachment {
 
     /// The VPC of a VPC attachment.
     pub fn vpc(&self) -> Option<VpcId> {
-        (self.kind == AttachmentKind::Vpc)
-            .then(|| VpcId::parse(&self.resource_id).ok())
-            .flatten()
+        (self.kind == AttachmentKind::Vpc).then(|| VpcId::parse(&self.resource_id).ok()).flatten()
     }
 
     /// On its way to `available`: waited for.

@@ -41,16 +41,11 @@ pub struct Vpc {
 impl Vpc {
     /// The tag rule: key compared exactly, value `true` in any case.
     pub fn is_tagged(&self, tag_key: &str) -> bool {
-        self.tags
-            .get(tag_key)
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+        self.tags.get(tag_key).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
     }
 
     pub fn associated_cidrs(&self) -> impl Iterator<Item = Cidr> + '_ {
-        self.cidrs
-            .iter()
-            .filter(|(_, s)| *s == CidrState::Associated)
-            .map(|(c, _)| *c)
+        self.cidrs.iter().filter(|(_, s)| *s == CidrState::Associated).map(|(c, _)| *c)
     }
 }
 /// Where a VPC route sends traffic.

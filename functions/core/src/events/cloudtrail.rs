@@ -24,10 +24,8 @@ fn find_str<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
 
 pub(super) fn trigger(incoming: &mut Incoming, detail: Value) -> Result<Trigger, Error> {
     let id = &incoming.id;
-    let recipient_account = detail
-        .get("recipientAccountId")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
+    let recipient_account =
+        detail.get("recipientAccountId").and_then(Value::as_str).map(str::to_owned);
     let call: AWSAPICall<Value, Value> = serde_json::from_value(detail)
         .map_err(|e| input(format!("event {id}: invalid CloudTrail detail: {e}")))?;
     if call.event_source != "ec2.amazonaws.com" {
@@ -59,20 +57,12 @@ pub(super) fn trigger(incoming: &mut Incoming, detail: Value) -> Result<Trigger,
     let name = call.event_name.as_str();
     if VPC_CALLS.contains(&name) {
         let vpc_id = find_str(&both, "vpcId").and_then(|v| VpcId::parse(v).ok());
-        Ok(Trigger::Vpc {
-            vpc_id,
-            change: name.to_owned(),
-        })
+        Ok(Trigger::Vpc { vpc_id, change: name.to_owned() })
     } else if PEERING_CALLS.contains(&name) {
         let attachment_id =
             find_str(&both, "transitGatewayAttachmentId").and_then(|v| AttachmentId::parse(v).ok());
-        Ok(Trigger::Peering {
-            attachment_id,
-            change: name.to_owned(),
-        })
+        Ok(Trigger::Peering { attachment_id, change: name.to_owned() })
     } else {
-        Err(input(format!(
-            "event {id}: unsupported CloudTrail call {name}"
-        )))
+        Err(input(format!("event {id}: unsupported CloudTrail call {name}")))
     }
 }

@@ -12,11 +12,8 @@ use crate::error::Error;
 pub(super) fn parse(payload: &Value, tag_key: &str) -> Result<Incoming, Error> {
     let event: CloudWatchEvent<Value> = serde_json::from_value(payload.clone())
         .map_err(|e| input(format!("invalid EventBridge envelope: {e}")))?;
-    let id = event
-        .id
-        .clone()
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| input("the event has no id"))?;
+    let id =
+        event.id.clone().filter(|s| !s.is_empty()).ok_or_else(|| input("the event has no id"))?;
     let source = event.source.clone().unwrap_or_default();
     let detail_type = event.detail_type.clone().unwrap_or_default();
     let account = match event.account_id.as_deref() {
@@ -57,8 +54,8 @@ pub(super) fn parse(payload: &Value, tag_key: &str) -> Result<Incoming, Error> {
             let d: StateChangeDetail = serde_json::from_value(detail)
                 .map_err(|e| input(format!("event {id}: invalid state-change detail: {e}")))?;
             // Published in the hub's Region; the peering's own Regions decide the scope.
-            incoming.region = Some(d.requester_region.clone());
-            incoming.peer_region = Some(d.accepter_region.clone());
+            incoming.region = Some(d.sides.requester_region.clone());
+            incoming.peer_region = Some(d.sides.accepter_region.clone());
             Trigger::Peering {
                 change: format!("{} -> {}", d.previous_state, d.state),
                 attachment_id: Some(d.attachment_id),
@@ -76,23 +73,13 @@ pub(super) fn parse(payload: &Value, tag_key: &str) -> Result<Incoming, Error> {
 /// `arn:PARTITION:ec2:REGION:ACCOUNT:vpc/vpc-…` → (Region, account, VPC).
 fn vpc_arn(arn: &str) -> Option<(Region, AccountId, VpcId)> {
     let mut parts = arn.splitn(6, ':');
-    let (prefix, _partition, service, region, account, resource) = (
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-    );
+    let (prefix, _partition, service, region, account, resource) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
     if prefix != "arn" || service != "ec2" {
         return None;
     }
     let vpc = resource.strip_prefix("vpc/")?;
-    Some((
-        Region::parse(region).ok()?,
-        AccountId::parse(account).ok()?,
-        VpcId::parse(vpc).ok()?,
-    ))
+    Some((Region::parse(region).ok()?, AccountId::parse(account).ok()?, VpcId::parse(vpc).ok()?))
 }
 
 fn tag_change(
@@ -102,11 +89,8 @@ fn tag_change(
     tag_key: &str,
 ) -> Result<Trigger, Error> {
     let id = &incoming.id;
-    let d: TagChangeOnResource = serde_json::from_value(detail).map_err(|e| {
-        input(format!(
-            "event {id}: invalid Tag Change on Resource detail: {e}"
-        ))
-    })?;
+    let d: TagChangeOnResource = serde_json::from_value(detail)
+        .map_err(|e| input(format!("event {id}: invalid Tag Change on Resource detail: {e}")))?;
     if d.service != "ec2" || d.resource_type != "vpc" {
         return Err(input(format!(
             "event {id}: a tag change on {} {}, not on an ec2 vpc",
@@ -133,10 +117,7 @@ fn tag_change(
         Some(v) => format!("{tag_key}={v}"),
         None => format!("{tag_key} removed"),
     };
-    Ok(Trigger::Vpc {
-        vpc_id: Some(vpc),
-        change,
-    })
+    Ok(Trigger::Vpc { vpc_id: Some(vpc), change })
 }
 
 #[cfg(test)]
@@ -146,10 +127,7 @@ mod tests {
     #[test]
     fn vpc_arns_are_split_and_other_arns_refused() {
         let (r, a, v) = vpc_arn("arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-0abc").unwrap();
-        assert_eq!(
-            (r.as_str(), a.as_str(), v.as_str()),
-            ("eu-west-1", "123456789012", "vpc-0abc")
-        );
+        assert_eq!((r.as_str(), a.as_str(), v.as_str()), ("eu-west-1", "123456789012", "vpc-0abc"));
         assert!(vpc_arn("arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc").is_none());
         assert!(vpc_arn("arn:aws:s3:::bucket").is_none());
         assert!(vpc_arn("vpc-0abc").is_none());

@@ -20,7 +20,7 @@ use crate::domain::{AccountId, AttachmentId, Region, VpcId};
 use crate::error::Error;
 
 pub use outgoing::{
-    OutEvent, StateChangeDetail, PEERING_ACCEPTED, PEERING_REQUESTED, PEERING_STUCK,
+    OutEvent, PeeringSides, StateChangeDetail, PEERING_ACCEPTED, PEERING_REQUESTED, PEERING_STUCK,
     ROUTES_CHANGED, ROUTE_CONFLICT, SOURCE, STATE_CHANGE, WITHDRAWAL_HELD,
 };
 pub use recheck::{
@@ -31,12 +31,8 @@ pub use recheck::{
 pub const MAX_EVENT_BYTES: usize = 256 * 1024;
 
 /// The CloudTrail calls that change a VPC's CIDRs or existence.
-pub const VPC_CALLS: &[&str] = &[
-    "CreateVpc",
-    "DeleteVpc",
-    "AssociateVpcCidrBlock",
-    "DisassociateVpcCidrBlock",
-];
+pub const VPC_CALLS: &[&str] =
+    &["CreateVpc", "DeleteVpc", "AssociateVpcCidrBlock", "DisassociateVpcCidrBlock"];
 /// The CloudTrail calls that change a peering attachment.
 pub const PEERING_CALLS: &[&str] = &[
     "CreateTransitGatewayPeeringAttachment",
@@ -49,15 +45,9 @@ pub const PEERING_CALLS: &[&str] = &[
 #[serde(tag = "trigger", rename_all = "snake_case")]
 pub enum Trigger {
     /// A VPC's tags, CIDRs or existence changed.
-    Vpc {
-        vpc_id: Option<VpcId>,
-        change: String,
-    },
+    Vpc { vpc_id: Option<VpcId>, change: String },
     /// A peering attachment changed (the watcher's event or CloudTrail).
-    Peering {
-        attachment_id: Option<AttachmentId>,
-        change: String,
-    },
+    Peering { attachment_id: Option<AttachmentId>, change: String },
     /// The scheduled safety net: a full reconcile.
     Scheduled,
     /// A watcher re-check (a message of the re-check queue).
@@ -96,9 +86,7 @@ pub(crate) fn input(msg: impl Into<String>) -> Error {
 /// Parses a Lambda payload: one EventBridge event, or an SQS batch of
 /// re-check requests, or a bare re-check request (for `tgw-peering handle`).
 pub fn parse(payload: &Value, tag_key: &str) -> Result<Vec<Incoming>, Error> {
-    let obj = payload
-        .as_object()
-        .ok_or_else(|| input("the payload is not a JSON object"))?;
+    let obj = payload.as_object().ok_or_else(|| input("the payload is not a JSON object"))?;
     if obj.contains_key("Records") {
         return sqs::parse(payload);
     }

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::domain::{AttachmentId, Cidr, Region, TransitGatewayId};
+use crate::domain::{AttachmentId, Cidr, GatewayRef, Region, TransitGatewayId};
 
 /// The `source` of every event tgw-peering publishes.
 pub const SOURCE: &str = "tgw-peering";
@@ -82,24 +82,42 @@ impl OutEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct StateChangeDetail {
+    /// The id of the event that started the watch.
+    pub event_id: Option<String>,
     pub attachment_id: AttachmentId,
-    pub requester_region: Region,
-    pub requester_transit_gateway_id: TransitGatewayId,
-    pub accepter_region: Region,
-    pub accepter_transit_gateway_id: TransitGatewayId,
+    #[serde(flatten)]
+    pub sides: PeeringSides,
     /// The overall state before: the accepter's view when it lists the
     /// attachment, else the requester's (`unlisted` when neither did).
     pub previous_state: String,
     /// The overall state now, the same way.
     pub state: String,
     /// Each side's own view now (`unlisted` when it does not list the attachment).
-    #[serde(default)]
     pub requester_state: Option<String>,
-    #[serde(default)]
     pub accepter_state: Option<String>,
-    /// The id of the event that started the watch.
-    #[serde(default)]
-    pub event_id: Option<String>,
+}
+
+/// The two transit gateways of a peering, as event details name them
+/// (`requester-region`, `requester-transit-gateway-id`, `accepter-…`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct PeeringSides {
+    pub requester_region: Region,
+    pub requester_transit_gateway_id: TransitGatewayId,
+    pub accepter_region: Region,
+    pub accepter_transit_gateway_id: TransitGatewayId,
+}
+
+impl PeeringSides {
+    /// The sides of a peering requested by `requester` of `accepter`.
+    pub fn of(requester: &GatewayRef, accepter: &GatewayRef) -> Self {
+        Self {
+            requester_region: requester.region.clone(),
+            requester_transit_gateway_id: requester.transit_gateway_id.clone(),
+            accepter_region: accepter.region.clone(),
+            accepter_transit_gateway_id: accepter.transit_gateway_id.clone(),
+        }
+    }
 }
 
 /// The detail of a [`PEERING_REQUESTED`] event.
@@ -108,10 +126,8 @@ pub struct StateChangeDetail {
 pub struct PeeringRequested {
     pub event_id: String,
     pub attachment_id: AttachmentId,
-    pub requester_region: Region,
-    pub requester_transit_gateway_id: TransitGatewayId,
-    pub accepter_region: Region,
-    pub accepter_transit_gateway_id: TransitGatewayId,
+    #[serde(flatten)]
+    pub sides: PeeringSides,
     pub reason: String,
 }
 
@@ -126,7 +142,8 @@ pub struct PeeringAccepted {
 }
 
 /// The detail of a [`ROUTES_CHANGED`] event: one per route table
-/// (`tgw-rtb-…`, or `rtb-…` for a VPC route table).
+/// (`tgw-rtb-…`, or `rtb-…` for a VPC route table), with the routes this
+/// reconcile wrote there (`added`: created or moved here) and withdrew.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct RoutesChanged {
@@ -144,6 +161,8 @@ pub struct RoutesChanged {
 #[serde(rename_all = "kebab-case")]
 pub struct RouteConflict {
     pub event_id: String,
+    /// The Region of the table or list; absent for a conflict between
+    /// Regions.
     pub region: Option<Region>,
     pub subject: String,
     pub reason: String,

@@ -27,12 +27,6 @@ pub struct Recheck {
     /// The Region that started the watch (created or accepted the peering).
     /// Both sides are described: AWS updates them at different moments.
     pub region: Region,
-    /// Each side's state when the chain last looked (`None`: not listed, or
-    /// not looked at yet).
-    #[serde(default)]
-    pub last_requester_state: Option<PeeringState>,
-    #[serde(default)]
-    pub last_accepter_state: Option<PeeringState>,
     /// When the chain started (seconds since the Unix epoch): it gives up
     /// after [`RECHECK_GIVE_UP_SECS`].
     pub started_at: i64,
@@ -40,6 +34,11 @@ pub struct Recheck {
     pub attempt: u32,
     /// The id of the event that started the chain, for the audit trail.
     pub origin_event_id: String,
+    /// Each side's state when the chain last looked (`None`, or absent:
+    /// not listed, or not looked at yet): the requester's, then the
+    /// accepter's.
+    pub last_requester_state: Option<PeeringState>,
+    pub last_accepter_state: Option<PeeringState>,
 }
 
 impl Recheck {
@@ -93,14 +92,8 @@ mod tests {
             "started-at": 1, "attempt": 0, "origin-event-id": "e"
         });
         let r: Recheck = serde_json::from_value(json.clone()).unwrap();
-        assert_eq!(
-            r.last_requester_state,
-            Some(PeeringState::PendingAcceptance)
-        );
-        assert_eq!(
-            r.last_accepter_state,
-            Some(PeeringState::Unknown("somethingNew".into()))
-        );
+        assert_eq!(r.last_requester_state, Some(PeeringState::PendingAcceptance));
+        assert_eq!(r.last_accepter_state, Some(PeeringState::Unknown("somethingNew".into())));
         assert_eq!(serde_json::to_value(&r).unwrap(), json);
     }
 }

@@ -16,14 +16,13 @@ pub(super) fn parse(payload: &Value) -> Result<Vec<Incoming>, Error> {
         .iter()
         .map(|m| {
             let id = m.message_id.clone().unwrap_or_default();
-            let parsed = m
-                .body
-                .as_deref()
-                .ok_or_else(|| format!("SQS message {id} has no body"))
-                .and_then(|body| {
-                    serde_json::from_str::<Recheck>(body)
-                        .map_err(|e| format!("SQS message {id} is not a re-check request: {e}"))
-                });
+            let parsed =
+                m.body.as_deref().ok_or_else(|| format!("SQS message {id} has no body")).and_then(
+                    |body| {
+                        serde_json::from_str::<Recheck>(body)
+                            .map_err(|e| format!("SQS message {id} is not a re-check request: {e}"))
+                    },
+                );
             match parsed {
                 Ok(recheck) => Incoming {
                     id,

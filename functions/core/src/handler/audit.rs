@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::domain::Region;
 use crate::error::Error;
 use crate::events::{OutEvent, Recheck};
+use crate::execute::Executed;
 use crate::planner::FindingKind;
 
 /// What an audit record says was decided.
@@ -101,6 +102,18 @@ impl AuditRecord {
             reason: reason.into(),
             result: None,
         }
+    }
+
+    /// The record of an executed action: its kind, subject, reason and
+    /// result, in the action's Region.
+    pub fn of_action(event_id: &str, executed: &Executed) -> Self {
+        let action = &executed.planned.action;
+        let reason = executed.planned.reason.clone();
+        let mut record =
+            Self::new(event_id, Decision::Action, action.kind(), action.to_string(), reason)
+                .in_region(Some(action.region()));
+        record.result = Some(executed.summary());
+        record
     }
 
     /// The same record, about `region`.

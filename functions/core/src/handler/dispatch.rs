@@ -104,11 +104,7 @@ impl Handler {
         if inc.from_queue && e.is_retryable() {
             report.failed_messages.push(inc.id.clone());
         }
-        let kind = if e.is_retryable() {
-            "retryable"
-        } else {
-            "permanent"
-        };
+        let kind = if e.is_retryable() { "retryable" } else { "permanent" };
         let record = AuditRecord::new(&inc.id, Decision::Error, kind, "event", e.to_string());
         report.record(record.in_region(inc.region.as_ref()));
     }

@@ -49,17 +49,7 @@ impl Handler {
             let attachment_id = attachment_id.clone();
             let result = run(self.ec2.as_ref(), &p.action).await;
             let executed = Executed { planned: p, result };
-            let action = &executed.planned.action;
-            let mut record = AuditRecord::new(
-                &inc.id,
-                Decision::Action,
-                action.kind(),
-                action.to_string(),
-                executed.planned.reason.clone(),
-            )
-            .in_region(Some(action.region()));
-            record.result = Some(executed.summary());
-            report.record(record);
+            report.record(AuditRecord::of_action(&inc.id, &executed));
             if executed.result.is_ok() {
                 deleted.push(attachment_id);
             }

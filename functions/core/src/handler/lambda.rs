@@ -45,10 +45,7 @@ pub struct LambdaAnswer {
 
 /// The `Diagnostic` of an error: `errorType` says the retry policy.
 pub fn diagnostic(e: &Error) -> Diagnostic {
-    Diagnostic {
-        error_type: e.policy().to_owned(),
-        error_message: e.to_string(),
-    }
+    Diagnostic { error_type: e.policy().to_owned(), error_message: e.to_string() }
 }
 
 impl Handler {
@@ -73,10 +70,7 @@ impl Handler {
         }
         Ok(LambdaAnswer {
             summary: summary(&report),
-            failure: failure
-                .filter(|e| !e.is_retryable())
-                .as_ref()
-                .map(diagnostic),
+            failure: failure.filter(|e| !e.is_retryable()).as_ref().map(diagnostic),
             batch: is_batch.then(|| batch_response(&report)),
         })
     }

@@ -77,14 +77,6 @@ impl Handler {
         queue: Option<Arc<dyn RecheckQueue>>,
         identity: Arc<dyn Identity>,
     ) -> Self {
-        Self {
-            config,
-            ec2,
-            bus,
-            queue,
-            identity,
-            clock: system_clock,
-            account: OnceCell::new(),
-        }
+        Self { config, ec2, bus, queue, identity, clock: system_clock, account: OnceCell::new() }
     }
 }

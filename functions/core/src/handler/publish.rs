@@ -33,10 +33,8 @@ impl Handler {
         };
         match queue.send(&recheck, delay).await {
             Ok(()) => {
-                let reason = format!(
-                    "re-check number {} scheduled in {delay}s",
-                    recheck.attempt + 1
-                );
+                let reason =
+                    format!("re-check number {} scheduled in {delay}s", recheck.attempt + 1);
                 report.record(record(Decision::Recheck, reason));
                 report.rechecks.push((recheck, delay));
                 Ok(())

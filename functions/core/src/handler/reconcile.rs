@@ -4,9 +4,11 @@
 use std::collections::BTreeMap;
 
 use super::{AuditRecord, Decision, HandleReport, Handler};
-use crate::domain::{Cidr, PeeringPhase, PeeringState, Region};
+use crate::domain::{AttachmentId, Cidr, GatewayRef, PeeringPhase, PeeringState, Region};
 use crate::error::Error;
-use crate::events::outgoing::{PeeringAccepted, PeeringRequested, RouteConflict, RoutesChanged};
+use crate::events::outgoing::{
+    PeeringAccepted, PeeringRequested, PeeringSides, RouteConflict, RoutesChanged,
+};
 use crate::events::{Incoming, OutEvent, Recheck, Trigger, PEERING_CALLS};
 use crate::execute::{execute, Executed};
 use crate::observe::observe;
@@ -49,9 +51,7 @@ impl Handler {
         after.routes_changed(inc);
         if after.created {
             let deleted = self.delete_duplicates(inc, report).await;
-            after
-                .rechecks
-                .retain(|r| !deleted.contains(&r.attachment_id));
+            after.rechecks.retain(|r| !deleted.contains(&r.attachment_id));
         }
         self.restart_watch(inc, &plan, &mut after.rechecks);
         for r in std::mem::take(&mut after.rechecks) {
@@ -74,75 +74,24 @@ impl Handler {
         after: &mut Aftermath,
     ) {
         let action = &e.planned.action;
-        let mut record = AuditRecord::new(
-            &inc.id,
-            Decision::Action,
-            action.kind(),
-            action.to_string(),
-            e.planned.reason.clone(),
-        )
-        .in_region(Some(action.region()));
-        record.result = Some(e.summary());
-        report.record(record);
+        report.record(AuditRecord::of_action(&inc.id, &e));
         if let (Some(change), Ok(Outcome::Done)) = (action.route_change(), &e.result) {
-            let entry = after
-                .routes
-                .entry((change.region, change.table.to_string()))
-                .or_default();
+            let entry = after.routes.entry((change.region, change.table.to_string())).or_default();
             match change.direction {
                 Direction::Added => entry.0.push(change.cidr),
                 Direction::Removed => entry.1.push(change.cidr),
             }
         }
-        let now = (self.clock)();
+        let reason = e.planned.reason.clone();
         match (action, e.result) {
-            (
-                Action::CreatePeering {
-                    requester,
-                    accepter,
-                },
-                Ok(Outcome::Created(id)),
-            ) => {
-                let Ok(id) = crate::domain::AttachmentId::parse(&id) else {
-                    return;
-                };
-                after.created = true;
-                after
-                    .events
-                    .push(OutEvent::PeeringRequested(PeeringRequested {
-                        event_id: inc.id.clone(),
-                        attachment_id: id.clone(),
-                        requester_region: requester.region.clone(),
-                        requester_transit_gateway_id: requester.transit_gateway_id.clone(),
-                        accepter_region: accepter.region.clone(),
-                        accepter_transit_gateway_id: accepter.transit_gateway_id.clone(),
-                        reason: e.planned.reason.clone(),
-                    }));
-                let seen = (Some(PeeringState::InitiatingRequest), None);
-                after
-                    .rechecks
-                    .push(Recheck::first(&id, &requester.region, seen, now, &inc.id));
+            (Action::CreatePeering { requester, accepter }, Ok(Outcome::Created(id))) => {
+                if let Ok(id) = AttachmentId::parse(&id) {
+                    after.created = true;
+                    self.requested(inc, &id, requester, accepter, reason, after);
+                }
             }
-            (
-                Action::AcceptPeering {
-                    region,
-                    attachment_id,
-                },
-                Ok(Outcome::Done),
-            ) => {
-                after
-                    .events
-                    .push(OutEvent::PeeringAccepted(PeeringAccepted {
-                        event_id: inc.id.clone(),
-                        attachment_id: attachment_id.clone(),
-                        region: region.clone(),
-                        reason: e.planned.reason.clone(),
-                    }));
-                // An accepted peering is `pending` on both sides.
-                let seen = (Some(PeeringState::Pending), Some(PeeringState::Pending));
-                after
-                    .rechecks
-                    .push(Recheck::first(attachment_id, region, seen, now, &inc.id));
+            (Action::AcceptPeering { region, attachment_id }, Ok(Outcome::Done)) => {
+                self.accepted(inc, attachment_id, region, reason, after)
             }
             (_, Ok(Outcome::Conflict(why))) => {
                 after.events.push(OutEvent::RouteConflict(RouteConflict {
@@ -161,13 +110,53 @@ impl Handler {
                     .as_ref()
                     .is_none_or(|f| !f.is_retryable() && err.is_retryable()) =>
             {
-                after.failure = Some(Error::Action {
-                    action: action.to_string(),
-                    source: Box::new(err),
-                });
+                after.failure =
+                    Some(Error::Action { action: action.to_string(), source: Box::new(err) });
             }
             _ => {}
         }
+    }
+
+    /// A peering requested: announced, and watched from `initiatingRequest`.
+    fn requested(
+        &self,
+        inc: &Incoming,
+        id: &AttachmentId,
+        requester: &GatewayRef,
+        accepter: &GatewayRef,
+        reason: String,
+        after: &mut Aftermath,
+    ) {
+        after.events.push(OutEvent::PeeringRequested(PeeringRequested {
+            event_id: inc.id.clone(),
+            attachment_id: id.clone(),
+            sides: PeeringSides::of(requester, accepter),
+            reason,
+        }));
+        let seen = (Some(PeeringState::InitiatingRequest), None);
+        let now = (self.clock)();
+        after.rechecks.push(Recheck::first(id, &requester.region, seen, now, &inc.id));
+    }
+
+    /// A peering accepted: announced, and watched from `pending` (an
+    /// accepted peering is `pending` on both sides).
+    fn accepted(
+        &self,
+        inc: &Incoming,
+        id: &AttachmentId,
+        region: &Region,
+        reason: String,
+        after: &mut Aftermath,
+    ) {
+        after.events.push(OutEvent::PeeringAccepted(PeeringAccepted {
+            event_id: inc.id.clone(),
+            attachment_id: id.clone(),
+            region: region.clone(),
+            reason,
+        }));
+        let seen = (Some(PeeringState::Pending), Some(PeeringState::Pending));
+        let now = (self.clock)();
+        after.rechecks.push(Recheck::first(id, region, seen, now, &inc.id));
     }
 
     /// The safety net, and a peering call seen in CloudTrail (made by
@@ -189,13 +178,7 @@ impl Handler {
             if watched(state) && !rechecks.iter().any(|r| &r.attachment_id == id) {
                 // Nothing seen yet: the first look announces the state.
                 let now = (self.clock)();
-                rechecks.push(Recheck::first(
-                    id,
-                    &p.requester.region,
-                    (None, None),
-                    now,
-                    &inc.id,
-                ));
+                rechecks.push(Recheck::first(id, &p.requester.region, (None, None), now, &inc.id));
             }
         }
     }

@@ -24,11 +24,9 @@ impl Handler {
             return Ok(None);
         };
         let role = match (&inc.region, inc.from_tool) {
-            (Some(region), false) => self
-                .config
-                .account_role_arns
-                .get(region)
-                .map(|role| (region, role)),
+            (Some(region), false) => {
+                self.config.account_role_arns.get(region).map(|role| (region, role))
+            }
             _ => None,
         };
         if let Some((region, role)) = role {
@@ -39,10 +37,7 @@ impl Handler {
                 )
             }));
         }
-        let own = self
-            .account
-            .get_or_try_init(|| self.identity.account())
-            .await?;
+        let own = self.account.get_or_try_init(|| self.identity.account()).await?;
         Ok((account != own).then(|| {
             let whose = match (&inc.region, inc.from_tool) {
                 (Some(region), false) => {

@@ -8,8 +8,8 @@ use crate::domain::{PeeringAttachment, PeeringPhase, PeeringState, Region};
 use crate::error::Error;
 use crate::events::outgoing::PeeringStuck;
 use crate::events::{
-    Incoming, OutEvent, Recheck, StateChangeDetail, RECHECK_GIVE_UP_SECS, RECHECK_MAX_ATTEMPTS,
-    RECHECK_UNLISTED_GRACE_SECS,
+    Incoming, OutEvent, PeeringSides, Recheck, StateChangeDetail, RECHECK_GIVE_UP_SECS,
+    RECHECK_MAX_ATTEMPTS, RECHECK_UNLISTED_GRACE_SECS,
 };
 
 /// The watcher's view of a peering: each side's own state (`None`: the
@@ -30,19 +30,11 @@ impl View {
 
     /// The overall state: the accepter's when it lists the attachment.
     fn overall(&self) -> String {
-        text(if self.accepter.is_some() {
-            &self.accepter
-        } else {
-            &self.requester
-        })
+        text(if self.accepter.is_some() { &self.accepter } else { &self.requester })
     }
 
     fn shown(&self) -> String {
-        format!(
-            "requester {}, accepter {}",
-            text(&self.requester),
-            text(&self.accepter)
-        )
+        format!("requester {}, accepter {}", text(&self.requester), text(&self.accepter))
     }
 
     /// True when the watcher can stop: a side failed or went away, or both
@@ -51,11 +43,7 @@ impl View {
     /// read counts as agreeing.
     fn settled(&self, both_read: bool) -> bool {
         let sides = [&self.requester, &self.accepter];
-        if sides
-            .iter()
-            .flat_map(|s| s.as_ref())
-            .any(|s| s.phase() != PeeringPhase::Live)
-        {
+        if sides.iter().flat_map(|s| s.as_ref()).any(|s| s.phase() != PeeringPhase::Live) {
             return true;
         }
         let actionable = |s: &PeeringState| {
@@ -70,9 +58,7 @@ impl View {
 }
 
 fn text(state: &Option<PeeringState>) -> String {
-    state
-        .as_ref()
-        .map_or_else(|| "unlisted".to_owned(), ToString::to_string)
+    state.as_ref().map_or_else(|| "unlisted".to_owned(), ToString::to_string)
 }
 
 impl Handler {
@@ -105,8 +91,7 @@ impl Handler {
         let (view, both_read) = self.describe_both(recheck, &peering).await?;
         let last = View::of(recheck);
         if view != last {
-            self.announce(inc, recheck, &peering, &last, &view, report)
-                .await?;
+            self.announce(inc, recheck, &peering, &last, &view, report).await?;
         } else {
             report.record(watch(
                 inc,
@@ -116,10 +101,8 @@ impl Handler {
             ));
         }
         if view.settled(both_read) {
-            let reason = format!(
-                "{} needs no further watching; the re-check chain ends",
-                view.overall()
-            );
+            let reason =
+                format!("{} needs no further watching; the re-check chain ends", view.overall());
             report.record(watch(inc, recheck, Decision::Recheck, reason));
             return Ok(());
         }
@@ -151,10 +134,7 @@ impl Handler {
         if elapsed < RECHECK_UNLISTED_GRACE_SECS && attempt < RECHECK_MAX_ATTEMPTS {
             let reason = format!("not listed in {} yet", recheck.region);
             report.record(watch(inc, recheck, Decision::Recheck, reason));
-            let next = Recheck {
-                attempt,
-                ..recheck.clone()
-            };
+            let next = Recheck { attempt, ..recheck.clone() };
             return self.schedule(inc, next, report).await;
         }
         let reason = "the attachment is no longer listed; the re-check chain ends";
@@ -170,11 +150,8 @@ impl Handler {
         peering: &PeeringAttachment,
     ) -> Result<(View, bool), Error> {
         let home_is_requester = peering.requester.region == recheck.region;
-        let other: &Region = if home_is_requester {
-            &peering.accepter.region
-        } else {
-            &peering.requester.region
-        };
+        let other: &Region =
+            if home_is_requester { &peering.accepter.region } else { &peering.requester.region };
         let home = peering.states.get(&recheck.region).cloned();
         let both_read = self.config.regions.contains(other);
         let there = if both_read {
@@ -188,18 +165,8 @@ impl Handler {
         } else {
             None
         };
-        let (requester, accepter) = if home_is_requester {
-            (home, there)
-        } else {
-            (there, home)
-        };
-        Ok((
-            View {
-                requester,
-                accepter,
-            },
-            both_read,
-        ))
+        let (requester, accepter) = if home_is_requester { (home, there) } else { (there, home) };
+        Ok((View { requester, accepter }, both_read))
     }
 
     /// A state change: published, or reconciled at once without a bus.
@@ -216,19 +183,12 @@ impl Handler {
         view: &View,
         report: &mut HandleReport,
     ) -> Result<(), Error> {
-        let reason = format!(
-            "state changed: {} -> {} ({})",
-            last.overall(),
-            view.overall(),
-            view.shown()
-        );
+        let reason =
+            format!("state changed: {} -> {} ({})", last.overall(), view.overall(), view.shown());
         report.record(watch(inc, recheck, Decision::Recheck, reason));
         let change = OutEvent::StateChange(StateChangeDetail {
             attachment_id: peering.id.clone(),
-            requester_region: peering.requester.region.clone(),
-            requester_transit_gateway_id: peering.requester.transit_gateway_id.clone(),
-            accepter_region: peering.accepter.region.clone(),
-            accepter_transit_gateway_id: peering.accepter.transit_gateway_id.clone(),
+            sides: PeeringSides::of(&peering.requester, &peering.accepter),
             previous_state: last.overall(),
             state: view.overall(),
             requester_state: Some(text(&view.requester)),

@@ -23,20 +23,11 @@ pub struct LedgerEntry {
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Action {
     /// Request a peering from `requester` (whose Region makes the call) to `accepter`.
-    CreatePeering {
-        requester: GatewayRef,
-        accepter: GatewayRef,
-    },
+    CreatePeering { requester: GatewayRef, accepter: GatewayRef },
     /// Accept a peering, in the accepter's Region.
-    AcceptPeering {
-        region: Region,
-        attachment_id: AttachmentId,
-    },
+    AcceptPeering { region: Region, attachment_id: AttachmentId },
     /// Delete a duplicate peering the tool created, in its requester's Region.
-    DeletePeering {
-        region: Region,
-        attachment_id: AttachmentId,
-    },
+    DeletePeering { region: Region, attachment_id: AttachmentId },
     AssociateRouteTable {
         region: Region,
         route_table_id: RouteTableId,
@@ -61,11 +52,7 @@ pub enum Action {
         entries: Vec<LedgerEntry>,
     },
     /// Grow a ledger list to hold `max_entries`.
-    ResizeLedger {
-        region: Region,
-        prefix_list_id: PrefixListId,
-        max_entries: usize,
-    },
+    ResizeLedger { region: Region, prefix_list_id: PrefixListId, max_entries: usize },
     /// Add entries (before their routes are created) and remove entries
     /// that no route depends on any more, at the version read.
     UpdateLedger {
@@ -77,12 +64,7 @@ pub enum Action {
     },
     /// Remove the entries of routes this plan withdraws: run after the
     /// route writes, and only for CIDRs whose withdrawals all succeeded.
-    ReleaseLedger {
-        region: Region,
-        prefix_list_id: PrefixListId,
-        version: i64,
-        remove: Vec<Cidr>,
-    },
+    ReleaseLedger { region: Region, prefix_list_id: PrefixListId, version: i64, remove: Vec<Cidr> },
     CreateRoute {
         region: Region,
         route_table_id: RouteTableId,
@@ -100,12 +82,7 @@ pub enum Action {
     },
     /// Withdraw a route; `target` is where it went (a peering, or a
     /// blackhole).
-    DeleteRoute {
-        region: Region,
-        route_table_id: RouteTableId,
-        cidr: Cidr,
-        target: RouteTarget,
-    },
+    DeleteRoute { region: Region, route_table_id: RouteTableId, cidr: Cidr, target: RouteTarget },
     /// A route in a VPC route table toward the Region's transit gateway
     /// (`MANAGE_VPC_ROUTES`).
     CreateVpcRoute {
@@ -199,55 +176,22 @@ impl Action {
     /// removes the route (a replacement adds it toward its new target).
     pub fn route_change(&self) -> Option<RouteChange> {
         let (table, cidr, direction) = match self {
-            Action::CreateRoute {
-                route_table_id,
-                cidr,
-                ..
+            Action::CreateRoute { route_table_id, cidr, .. }
+            | Action::ReplaceRoute { route_table_id, cidr, .. } => {
+                (RouteTableRef::Transit(route_table_id.clone()), cidr, Direction::Added)
             }
-            | Action::ReplaceRoute {
-                route_table_id,
-                cidr,
-                ..
-            } => (
-                RouteTableRef::Transit(route_table_id.clone()),
-                cidr,
-                Direction::Added,
-            ),
-            Action::DeleteRoute {
-                route_table_id,
-                cidr,
-                ..
-            } => (
-                RouteTableRef::Transit(route_table_id.clone()),
-                cidr,
-                Direction::Removed,
-            ),
-            Action::CreateVpcRoute {
-                route_table_id,
-                cidr,
-                ..
-            } => (
-                RouteTableRef::Vpc(route_table_id.clone()),
-                cidr,
-                Direction::Added,
-            ),
-            Action::DeleteVpcRoute {
-                route_table_id,
-                cidr,
-                ..
-            } => (
-                RouteTableRef::Vpc(route_table_id.clone()),
-                cidr,
-                Direction::Removed,
-            ),
+            Action::DeleteRoute { route_table_id, cidr, .. } => {
+                (RouteTableRef::Transit(route_table_id.clone()), cidr, Direction::Removed)
+            }
+            Action::CreateVpcRoute { route_table_id, cidr, .. } => {
+                (RouteTableRef::Vpc(route_table_id.clone()), cidr, Direction::Added)
+            }
+            Action::DeleteVpcRoute { route_table_id, cidr, .. } => {
+                (RouteTableRef::Vpc(route_table_id.clone()), cidr, Direction::Removed)
+            }
             _ => return None,
         };
-        Some(RouteChange {
-            region: self.region().clone(),
-            table,
-            cidr: *cidr,
-            direction,
-        })
+        Some(RouteChange { region: self.region().clone(), table, cidr: *cidr, direction })
     }
 
     /// Route writes are independent of each other and may run concurrently.
@@ -257,20 +201,14 @@ impl Action {
 
     /// True for a write that withdraws a route (counted by the budget).
     pub fn is_withdrawal(&self) -> bool {
-        matches!(
-            self,
-            Action::DeleteRoute { .. } | Action::DeleteVpcRoute { .. }
-        )
+        matches!(self, Action::DeleteRoute { .. } | Action::DeleteVpcRoute { .. })
     }
 }
 
 impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Action::CreatePeering {
-                requester,
-                accepter,
-            } => write!(
+            Action::CreatePeering { requester, accepter } => write!(
                 f,
                 "{}: create peering {} -> {} ({})",
                 requester.region,
@@ -278,30 +216,18 @@ impl fmt::Display for Action {
                 accepter.transit_gateway_id,
                 accepter.region
             ),
-            Action::AcceptPeering {
-                region,
-                attachment_id,
-            } => write!(f, "{region}: accept peering {attachment_id}"),
-            Action::DeletePeering {
-                region,
-                attachment_id,
-            } => write!(f, "{region}: delete peering {attachment_id}"),
-            Action::AssociateRouteTable {
-                region,
-                route_table_id,
-                attachment_id,
-            } => write!(
-                f,
-                "{region}: associate {attachment_id} with {route_table_id}"
-            ),
-            Action::DisassociateRouteTable {
-                region,
-                route_table_id,
-                attachment_id,
-            } => write!(
-                f,
-                "{region}: disassociate {attachment_id} from {route_table_id}"
-            ),
+            Action::AcceptPeering { region, attachment_id } => {
+                write!(f, "{region}: accept peering {attachment_id}")
+            }
+            Action::DeletePeering { region, attachment_id } => {
+                write!(f, "{region}: delete peering {attachment_id}")
+            }
+            Action::AssociateRouteTable { region, route_table_id, attachment_id } => {
+                write!(f, "{region}: associate {attachment_id} with {route_table_id}")
+            }
+            Action::DisassociateRouteTable { region, route_table_id, attachment_id } => {
+                write!(f, "{region}: disassociate {attachment_id} from {route_table_id}")
+            }
             _ => self.fmt_ledger_or_route(f),
         }
     }
@@ -310,43 +236,21 @@ impl fmt::Display for Action {
 impl Action {
     fn fmt_ledger_or_route(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Action::CreateLedger {
-                region,
-                name,
-                entries,
-                max_entries,
-                ..
-            } => write!(
+            Action::CreateLedger { region, name, entries, max_entries, .. } => write!(
                 f,
                 "{region}: create ledger list {name} with {} entries (max {max_entries})",
                 entries.len()
             ),
-            Action::ResizeLedger {
-                region,
-                prefix_list_id,
-                max_entries,
-            } => write!(
-                f,
-                "{region}: grow ledger list {prefix_list_id} to {max_entries} entries"
-            ),
-            Action::UpdateLedger {
-                region,
-                prefix_list_id,
-                add,
-                remove,
-                ..
-            } => write!(
+            Action::ResizeLedger { region, prefix_list_id, max_entries } => {
+                write!(f, "{region}: grow ledger list {prefix_list_id} to {max_entries} entries")
+            }
+            Action::UpdateLedger { region, prefix_list_id, add, remove, .. } => write!(
                 f,
                 "{region}: ledger list {prefix_list_id}: add {}, remove {}",
                 cidrs(add.iter().map(|e| &e.cidr)),
                 cidrs(remove.iter())
             ),
-            Action::ReleaseLedger {
-                region,
-                prefix_list_id,
-                remove,
-                ..
-            } => write!(
+            Action::ReleaseLedger { region, prefix_list_id, remove, .. } => write!(
                 f,
                 "{region}: ledger list {prefix_list_id}: release {}",
                 cidrs(remove.iter())
@@ -357,28 +261,19 @@ impl Action {
 
     fn fmt_route(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Action::CreateRoute {
-                region,
-                route_table_id: table,
-                cidr,
-                attachment_id: to,
-            } => write!(f, "{region}: add route {cidr} -> {to} in {table}"),
+            Action::CreateRoute { region, route_table_id: table, cidr, attachment_id: to } => {
+                write!(f, "{region}: add route {cidr} -> {to} in {table}")
+            }
             Action::ReplaceRoute {
                 region,
                 route_table_id: table,
                 cidr,
                 attachment_id: to,
                 from,
-            } => write!(
-                f,
-                "{region}: move route {cidr} from {from} to {to} in {table}"
-            ),
-            Action::DeleteRoute {
-                region,
-                route_table_id: table,
-                cidr,
-                target: to,
-            } => write!(f, "{region}: remove route {cidr} -> {to} from {table}"),
+            } => write!(f, "{region}: move route {cidr} from {from} to {to} in {table}"),
+            Action::DeleteRoute { region, route_table_id: table, cidr, target: to } => {
+                write!(f, "{region}: remove route {cidr} -> {to} from {table}")
+            }
             Action::CreateVpcRoute {
                 region,
                 route_table_id: table,

@@ -25,10 +25,7 @@ pub(super) enum RouteDecision {
     /// Wanted and present as an exact route to the peering (or a route
     /// whose target AWS did not report: never rewritten). `adopt`: not in
     /// the ledger yet, on a peering the tool created: recorded now.
-    Present {
-        target_unreported: bool,
-        adopt: bool,
-    },
+    Present { target_unreported: bool, adopt: bool },
     /// Wanted and covered by a supernet route to the same peering.
     Covered { by: Cidr },
     /// Wanted and absent: it is created.
@@ -125,41 +122,28 @@ impl Place<'_> {
         }
     }
 
-    /// The write that adds the route (a transit gateway route needs the
-    /// available peering).
-    fn create(&self, cidr: Cidr) -> Option<Action> {
-        match self {
-            Place::Transit {
-                region, table, via, ..
-            } => via.map(|v| Action::CreateRoute {
-                region: (*region).clone(),
-                route_table_id: (*table).clone(),
-                cidr,
-                attachment_id: v.id.clone(),
+    /// The write that adds the route, or (`from`: its present target)
+    /// points it here. A transit gateway route needs the available
+    /// peering; a VPC route is never moved.
+    fn write(&self, cidr: Cidr, from: Option<RouteTarget>) -> Option<Action> {
+        match (self, from) {
+            (Place::Transit { region, table, via, .. }, from) => via.map(|v| {
+                let (region, route_table_id) = ((*region).clone(), (*table).clone());
+                let attachment_id = v.id.clone();
+                match from {
+                    None => Action::CreateRoute { region, route_table_id, cidr, attachment_id },
+                    Some(from) => {
+                        Action::ReplaceRoute { region, route_table_id, cidr, attachment_id, from }
+                    }
+                }
             }),
-            Place::Vpc {
-                region, table, tgw, ..
-            } => Some(Action::CreateVpcRoute {
+            (Place::Vpc { region, table, tgw, .. }, None) => Some(Action::CreateVpcRoute {
                 region: (*region).clone(),
                 route_table_id: (*table).clone(),
                 cidr,
                 transit_gateway_id: (*tgw).clone(),
             }),
-        }
-    }
-
-    fn replace(&self, cidr: Cidr, from: RouteTarget) -> Option<Action> {
-        match self {
-            Place::Transit {
-                region, table, via, ..
-            } => via.map(|v| Action::ReplaceRoute {
-                region: (*region).clone(),
-                route_table_id: (*table).clone(),
-                cidr,
-                attachment_id: v.id.clone(),
-                from,
-            }),
-            Place::Vpc { .. } => None,
+            (Place::Vpc { .. }, Some(_)) => None,
         }
     }
 
@@ -171,9 +155,7 @@ impl Place<'_> {
                 cidr,
                 target: target.clone(),
             },
-            Place::Vpc {
-                region, table, tgw, ..
-            } => Action::DeleteVpcRoute {
+            Place::Vpc { region, table, tgw, .. } => Action::DeleteVpcRoute {
                 region: (*region).clone(),
                 route_table_id: (*table).clone(),
                 cidr,
@@ -219,56 +201,7 @@ pub(super) fn record(
 ) {
     let empty = BTreeSet::new();
     let owners = d.owners.unwrap_or(&empty);
-    let wanted_by = format!("{}: {}", d.place.peer(), vpc_list(owners));
-    let description = vpc_list(owners);
     let (mark, note) = match &d.decision {
-        RouteDecision::Present {
-            target_unreported,
-            adopt,
-        } => {
-            if *adopt || d.entry == Some(d.place.peer()) {
-                needs
-                    .add
-                    .insert((d.place.peer().clone(), d.cidr), description);
-            }
-            let note = if *target_unreported {
-                "static route exists; its target was not reported".to_owned()
-            } else {
-                wanted_by
-            };
-            (RouteMark::Desired, note)
-        }
-        RouteDecision::Covered { by } => (RouteMark::Desired, format!("covered by {by}")),
-        RouteDecision::Missing => {
-            needs
-                .add
-                .insert((d.place.peer().clone(), d.cidr), description);
-            if let Some(action) = d.place.create(d.cidr) {
-                let reason = d.place.missing_reason(&d.cidr, owners);
-                out.actions.push(Planned { action, reason });
-            }
-            (RouteMark::Missing, wanted_by)
-        }
-        RouteDecision::Moves { from } => {
-            needs
-                .add
-                .insert((d.place.peer().clone(), d.cidr), description);
-            if let Some(action) = d.place.replace(d.cidr, from.clone()) {
-                let reason = format!(
-                    "the tool's route for {} goes to {from}; {} of {} in {} goes over {}",
-                    d.cidr,
-                    d.cidr,
-                    vpc_list(owners),
-                    d.place.peer(),
-                    d.place.target()
-                );
-                out.actions.push(Planned { action, reason });
-            }
-            (
-                RouteMark::Missing,
-                format!("moves from {from}; {wanted_by}"),
-            )
-        }
         RouteDecision::Conflict(cause) => {
             keep_entry(&d, needs);
             conflict(&d.place, d.cidr, owners, cause, out)
@@ -278,10 +211,7 @@ pub(super) fn record(
                 needs.release.insert((peer.clone(), d.cidr));
             }
             let action = d.place.delete(d.cidr, &d.target);
-            out.actions.push(Planned {
-                action,
-                reason: cause.reason(&d.cidr),
-            });
+            out.actions.push(Planned { action, reason: cause.reason(&d.cidr) });
             (RouteMark::Extra, cause.note())
         }
         RouteDecision::Keep { cause, wanted_gone } => {
@@ -294,14 +224,59 @@ pub(super) fn record(
             });
             (RouteMark::Extra, cause.note())
         }
+        _ => wanted(&d, owners, out, needs),
     };
     if let (Some(report), Place::Transit { .. }) = (report, &d.place) {
-        report.push(RouteReport {
-            cidr: d.cidr,
-            target: d.target,
-            mark,
-            note,
-        });
+        report.push(RouteReport { cidr: d.cidr, target: d.target, mark, note });
+    }
+}
+
+/// A wanted route present, covered, missing or moving: its write, if any,
+/// and its ledger entry (needed before the write).
+fn wanted(
+    d: &Decided<'_>,
+    owners: &BTreeSet<VpcId>,
+    out: &mut Plan,
+    needs: &mut LedgerNeeds,
+) -> (RouteMark, String) {
+    let (peer, cidr) = (d.place.peer(), d.cidr);
+    let wanted_by = format!("{peer}: {}", vpc_list(owners));
+    let mut entry = || {
+        needs.add.insert((peer.clone(), cidr), vpc_list(owners));
+    };
+    match &d.decision {
+        RouteDecision::Present { target_unreported, adopt } => {
+            if *adopt || d.entry == Some(peer) {
+                entry();
+            }
+            let note = if *target_unreported {
+                "static route exists; its target was not reported".to_owned()
+            } else {
+                wanted_by
+            };
+            (RouteMark::Desired, note)
+        }
+        RouteDecision::Missing => {
+            entry();
+            if let Some(action) = d.place.write(cidr, None) {
+                out.actions.push(Planned { action, reason: d.place.missing_reason(&cidr, owners) });
+            }
+            (RouteMark::Missing, wanted_by)
+        }
+        RouteDecision::Moves { from } => {
+            entry();
+            if let Some(action) = d.place.write(cidr, Some(from.clone())) {
+                let reason = format!(
+                    "the tool's route for {cidr} goes to {from}; {cidr} of {} in {peer} goes over {}",
+                    vpc_list(owners),
+                    d.place.target()
+                );
+                out.actions.push(Planned { action, reason });
+            }
+            (RouteMark::Missing, format!("moves from {from}; {wanted_by}"))
+        }
+        RouteDecision::Covered { by } => (RouteMark::Desired, format!("covered by {by}")),
+        _ => (RouteMark::Extra, String::new()),
     }
 }
 

@@ -4,8 +4,9 @@
 //! - [`region_cidrs`]: per Region, the advertised CIDRs: every associated
 //!   CIDR of every tagged VPC that has an `available` attachment to the
 //!   Region's managed transit gateway (the local leg). A CIDR still
-//!   `associating`, or a VPC whose attachment is pending, is waited for; a
-//!   tagged VPC without an attachment is skipped and said so;
+//!   `associating`, or a VPC whose attachment is pending or modifying, is
+//!   waited for (its routes elsewhere stay as they are); a tagged VPC
+//!   without an attachment is skipped and said so;
 //! - [`overlapping`]: advertised CIDRs that overlap between Regions, or
 //!   that two VPCs of one Region hold (AWS propagates only one of them):
 //!   no route for any of them;
@@ -27,11 +28,18 @@ pub(super) struct RegionCidrs {
     /// Why a known CIDR of the Region is not advertised (untagged VPC,
     /// block released, no attachment…), for the reasons of withdrawals.
     pub withdrawn: BTreeMap<Cidr, (VpcId, &'static str)>,
+    /// CIDRs of tagged VPCs that wait: a block still associating, or a VPC
+    /// whose attachment is pending or modifying. Their routes elsewhere
+    /// are left as they are, neither written nor withdrawn: an attachment
+    /// being modified (subnets added, options changed) still carries
+    /// traffic, and withdrawing its routes would cut it.
+    pub waiting: BTreeSet<Cidr>,
     /// What is waited for or skipped before a CIDR is advertised.
     pub findings: Vec<Finding>,
 }
 
 /// The local leg of a VPC: its attachment to the Region's gateway.
+#[derive(Clone, Copy)]
 enum Leg<'a> {
     Available,
     Pending(&'a TgwAttachment),
@@ -74,8 +82,7 @@ pub(super) fn region_cidrs(region: &Region, state: &RegionState, tag_key: &str) 
         };
         if !vpc.is_tagged(tag_key) {
             for (cidr, _) in &vpc.cidrs {
-                out.withdrawn
-                    .insert(*cidr, (vpc.id.clone(), "tag removed or not true on"));
+                out.withdrawn.insert(*cidr, (vpc.id.clone(), "tag removed or not true on"));
             }
             continue;
         }
@@ -83,16 +90,16 @@ pub(super) fn region_cidrs(region: &Region, state: &RegionState, tag_key: &str) 
             Leg::Available => None,
             Leg::Pending(a) => {
                 let reason = format!(
-                    "tagged, but its attachment {} is {}; its CIDRs are advertised once it is available",
+                    "tagged, but its attachment {} is {}; its routes elsewhere stay as they are, and new ones wait until it is available",
                     a.id, a.state
                 );
                 out.findings.push(finding(FindingKind::Waiting, reason));
-                Some("attachment pending for")
+                Some(Leg::Pending(a))
             }
             Leg::Missing => {
                 let reason = "tagged, but it has no attachment to the Region's managed transit gateway; its CIDRs are not advertised (traffic to them would be dropped on arrival)".to_owned();
                 out.findings.push(finding(FindingKind::Skip, reason));
-                Some("no attachment for")
+                Some(Leg::Missing)
             }
         };
         for (cidr, cidr_state) in &vpc.cidrs {
@@ -103,20 +110,24 @@ pub(super) fn region_cidrs(region: &Region, state: &RegionState, tag_key: &str) 
                 (_, CidrState::Associating) => {
                     let reason = format!("{cidr} is still associating; its routes wait for it");
                     out.findings.push(finding(FindingKind::Waiting, reason));
+                    out.waiting.insert(*cidr);
                 }
                 (_, CidrState::Gone) => {
-                    out.withdrawn
-                        .insert(*cidr, (vpc.id.clone(), "CIDR no longer associated with"));
+                    out.withdrawn.insert(*cidr, (vpc.id.clone(), "CIDR no longer associated with"));
                 }
-                (Some(why), CidrState::Associated) => {
-                    out.withdrawn.insert(*cidr, (vpc.id.clone(), why));
+                (Some(Leg::Pending(_)), CidrState::Associated) => {
+                    out.waiting.insert(*cidr);
+                }
+                (Some(_), CidrState::Associated) => {
+                    out.withdrawn.insert(*cidr, (vpc.id.clone(), "no attachment for"));
                 }
             }
         }
     }
-    // A CIDR still wanted by one VPC is never withdrawn because of another.
-    let tagged = &out.tagged;
-    out.withdrawn.retain(|c, _| !tagged.contains_key(c));
+    // A CIDR still wanted or waited for by one VPC is never withdrawn
+    // because of another.
+    let (tagged, waiting) = (&out.tagged, &out.waiting);
+    out.withdrawn.retain(|c, _| !tagged.contains_key(c) && !waiting.contains(c));
     out
 }
 
@@ -131,9 +142,7 @@ pub(super) fn overlapping(
     let mut all: Vec<(Cidr, &Region, &VpcId)> = cidrs
         .iter()
         .flat_map(|(r, rc)| {
-            rc.tagged
-                .iter()
-                .flat_map(move |(c, vpcs)| vpcs.iter().map(move |v| (*c, r, v)))
+            rc.tagged.iter().flat_map(move |(c, vpcs)| vpcs.iter().map(move |v| (*c, r, v)))
         })
         .collect();
     // Network address first, then shorter prefix first: a block sorts before
@@ -152,10 +161,7 @@ pub(super) fn overlapping(
             }
             conflicted.insert(((*outer_region).clone(), *outer));
             conflicted.insert((region.clone(), cidr));
-            findings.push(overlap_finding(
-                (outer, outer_region, outer_vpc),
-                (&cidr, region, vpc),
-            ));
+            findings.push(overlap_finding((outer, outer_region, outer_vpc), (&cidr, region, vpc)));
         }
         stack.push((cidr, region, vpc));
     }
@@ -180,10 +186,7 @@ fn overlap_finding(a: (&Cidr, &Region, &VpcId), b: (&Cidr, &Region, &VpcId)) -> 
 }
 
 pub(super) fn vpc_list(vpcs: &BTreeSet<VpcId>) -> String {
-    vpcs.iter()
-        .map(VpcId::as_str)
-        .collect::<Vec<_>>()
-        .join(", ")
+    vpcs.iter().map(VpcId::as_str).collect::<Vec<_>>().join(", ")
 }
 
 /// Every CIDR of a Region's VPCs (tagged or not, unless released), and its VPC.
@@ -192,10 +195,7 @@ pub(super) fn local_cidrs(state: &RegionState) -> BTreeMap<Cidr, &VpcId> {
         .vpcs
         .iter()
         .flat_map(|v| {
-            v.cidrs
-                .iter()
-                .filter(|(_, s)| *s != CidrState::Gone)
-                .map(move |(c, _)| (*c, &v.id))
+            v.cidrs.iter().filter(|(_, s)| *s != CidrState::Gone).map(move |(c, _)| (*c, &v.id))
         })
         .collect()
 }
@@ -215,9 +215,5 @@ pub(super) fn overlapping_local<T: Copy>(
 
 /// A block of `space` inside `cidr` (or equal to it), and its value.
 pub(super) fn contained<T: Copy>(space: &BTreeMap<Cidr, T>, cidr: &Cidr) -> Option<(Cidr, T)> {
-    space
-        .range(cidr..)
-        .next()
-        .filter(|(c, _)| cidr.contains(c))
-        .map(|(c, v)| (*c, *v))
+    space.range(cidr..).next().filter(|(c, _)| cidr.contains(c)).map(|(c, v)| (*c, *v))
 }

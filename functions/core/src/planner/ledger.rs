@@ -30,15 +30,9 @@ pub(super) struct RegionLedger<'a> {
 
 impl<'a> RegionLedger<'a> {
     pub fn new(region: &'a Region, lists: &'a [LedgerList]) -> Self {
-        let owners = lists
-            .iter()
-            .flat_map(|l| l.entries.keys().map(move |c| (*c, &l.peer)))
-            .collect();
-        Self {
-            region,
-            lists,
-            owners,
-        }
+        let owners =
+            lists.iter().flat_map(|l| l.entries.keys().map(move |c| (*c, &l.peer))).collect();
+        Self { region, lists, owners }
     }
 
     /// The peer Region whose ledger list holds `cidr`: proof that routes
@@ -64,9 +58,7 @@ impl<'a> RegionLedger<'a> {
 
     /// The description an entry of `cidr` has, if any.
     pub fn description(&self, cidr: &Cidr) -> Option<&'a str> {
-        self.lists
-            .iter()
-            .find_map(|l| l.entries.get(cidr).map(String::as_str))
+        self.lists.iter().find_map(|l| l.entries.get(cidr).map(String::as_str))
     }
 }
 
@@ -92,22 +84,14 @@ pub(super) fn plan_ledger(
 ) {
     let mut groups: BTreeMap<(Region, Family), Vec<&LedgerList>> = BTreeMap::new();
     for list in ledger.lists {
-        groups
-            .entry((list.peer.clone(), list.family))
-            .or_default()
-            .push(list);
+        groups.entry((list.peer.clone(), list.family)).or_default().push(list);
     }
     for (peer, cidr) in needs.add.keys() {
         groups.entry((peer.clone(), Family::of(cidr))).or_default();
     }
     for ((peer, family), mut lists) in groups {
         lists.sort_by(|a, b| a.name.cmp(&b.name));
-        let group = Group {
-            region: ledger.region,
-            peer: &peer,
-            family,
-            lists,
-        };
+        let group = Group { region: ledger.region, peer: &peer, family, lists };
         group.plan(ledger, needs, config, out);
     }
 }
@@ -138,22 +122,16 @@ impl Group<'_> {
             .iter()
             .filter(|((p, c), _)| p == self.peer && Family::of(c) == self.family)
             .filter(|((_, c), _)| !ledger.holds(self.peer, c))
-            .map(|((_, c), d)| LedgerEntry {
-                cidr: *c,
-                description: truncate(d),
-            })
+            .map(|((_, c), d)| LedgerEntry { cidr: *c, description: truncate(d) })
             .collect();
         for list in &self.lists {
             if list.is_busy() {
-                out.findings.push(Finding {
-                    kind: FindingKind::Waiting,
-                    region: Some(self.region.clone()),
-                    subject: format!("ledger list {}", list.id),
-                    reason: format!(
-                        "the list is {}; it is changed once AWS has applied the last change",
-                        list.state
-                    ),
-                });
+                let reason = format!(
+                    "the list is {}; it is changed once AWS has applied the last change",
+                    list.state
+                );
+                let subject = format!("ledger list {}", list.id);
+                out.findings.push(Finding::at(FindingKind::Waiting, self.region, subject, reason));
                 continue;
             }
             let stale: Vec<Cidr> = list
@@ -170,12 +148,8 @@ impl Group<'_> {
                 .collect();
             let room = MAX_LEDGER_ENTRIES.saturating_sub(list.entries.len() - stale.len());
             let here: Vec<LedgerEntry> = adds.drain(..adds.len().min(room)).collect();
-            let released: Vec<Cidr> = list
-                .entries
-                .keys()
-                .filter(|c| needs.release.contains(&key(c)))
-                .copied()
-                .collect();
+            let released: Vec<Cidr> =
+                list.entries.keys().filter(|c| needs.release.contains(&key(c))).copied().collect();
             modify(self.region, list, here, stale, released, config, out);
         }
         self.create(adds, config, out);

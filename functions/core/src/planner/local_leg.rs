@@ -96,11 +96,7 @@ fn note(
         (true, true, true) => "tagged, but no CIDR is associated yet".to_owned(),
         (true, true, false) => format!(
             "advertised: {}",
-            advertised
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
+            advertised.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
         ),
     }
 }

@@ -57,6 +57,16 @@ struct TableContext<'a> {
     conflicted: &'a BTreeSet<(Region, Cidr)>,
 }
 
+/// One Region's part of a plan: its gateway, its pairs whose peering is
+/// ready, the run's context and the Region's ledger.
+#[derive(Clone, Copy)]
+struct RegionScope<'a> {
+    gw: &'a Gateway,
+    pairs: &'a [ReadyPeering],
+    ctx: &'a TableContext<'a>,
+    ledger: &'a RegionLedger<'a>,
+}
+
 /// Computes every action needed to bring `observed` to the desired state.
 ///
 /// # Errors
@@ -71,17 +81,11 @@ pub fn plan(observed: &Observed, config: &Config) -> Result<Plan, Error> {
     let cidrs: BTreeMap<Region, RegionCidrs> = config
         .regions
         .iter()
-        .map(|r| {
-            (
-                r.clone(),
-                region_cidrs(r, &observed.regions[r], &config.tag_key),
-            )
-        })
+        .map(|r| (r.clone(), region_cidrs(r, &observed.regions[r], &config.tag_key)))
         .collect();
     let (conflicted, overlap_findings) = overlapping(&cidrs);
     out.findings.extend(overlap_findings);
-    out.findings
-        .extend(cidrs.values().flat_map(|rc| rc.findings.iter().cloned()));
+    out.findings.extend(cidrs.values().flat_map(|rc| rc.findings.iter().cloned()));
 
     // One peering per pair; the first Region in PEERING_REGIONS requests it.
     let peerings = observed.peerings();
@@ -107,8 +111,7 @@ pub fn plan(observed: &Observed, config: &Config) -> Result<Plan, Error> {
 
     out.actions.sort_by(|a, b| a.action.cmp(&b.action));
     out.findings.sort();
-    out.vpcs
-        .sort_by(|a, b| (&a.region, &a.vpc_id).cmp(&(&b.region, &b.vpc_id)));
+    out.vpcs.sort_by(|a, b| (&a.region, &a.vpc_id).cmp(&(&b.region, &b.vpc_id)));
     Ok(out)
 }
 
@@ -120,10 +123,11 @@ fn plan_region(gw: &Gateway, pairs: &[ReadyPeering], ctx: &TableContext<'_>, out
     let ledger = RegionLedger::new(&gw.region, &state.ledger);
     let mut needs = LedgerNeeds::default();
     let mut region_plan = Plan::default();
+    let scope = RegionScope { gw, pairs, ctx, ledger: &ledger };
     if ctx.config.manage_vpc_routes {
-        vpc_table::plan_vpc_tables(gw, pairs, ctx, &ledger, &mut needs, &mut region_plan);
+        vpc_table::plan_vpc_tables(scope, &mut needs, &mut region_plan);
     }
-    tgw_table::plan_table(gw, pairs, ctx, &ledger, &mut needs, &mut region_plan);
+    tgw_table::plan_table(scope, &mut needs, &mut region_plan);
     plan_ledger(&ledger, &needs, ctx.config, &mut region_plan);
     local_leg::plan_local_leg(
         &gw.region,
@@ -133,23 +137,15 @@ fn plan_region(gw: &Gateway, pairs: &[ReadyPeering], ctx: &TableContext<'_>, out
         &mut region_plan,
     );
     if let Some(list) = ledger.other_tag_key(ctx.config) {
-        let held = region_plan
-            .actions
-            .iter()
-            .filter(|p| p.action.phase() != Phase::Peering)
-            .count();
-        region_plan
-            .actions
-            .retain(|p| p.action.phase() == Phase::Peering);
-        region_plan.findings.push(Finding {
-            kind: FindingKind::Held,
-            region: Some(gw.region.clone()),
-            subject: format!("ledger list {}", list.id),
-            reason: format!(
-                "the tool's ledger here was written with TAG_KEY={}, but this run has TAG_KEY={}: {held} route and ledger write(s) held, nothing is withdrawn. Run with TAG_KEY={} (e.g. give it to `make deploy` again); if the change is deliberate, retag the ledger lists (tag tgw-peering:tag-key={}) first",
-                list.tag_key, ctx.config.tag_key, list.tag_key, ctx.config.tag_key
-            ),
-        });
+        let held =
+            region_plan.actions.iter().filter(|p| p.action.phase() != Phase::Peering).count();
+        region_plan.actions.retain(|p| p.action.phase() == Phase::Peering);
+        let reason = format!(
+            "the tool's ledger here was written with TAG_KEY={}, but this run has TAG_KEY={}: {held} route and ledger write(s) held, nothing is withdrawn. Run with TAG_KEY={} (e.g. give it to `make deploy` again); if the change is deliberate, retag the ledger lists (tag tgw-peering:tag-key={}) first",
+            list.tag_key, ctx.config.tag_key, list.tag_key, ctx.config.tag_key
+        );
+        let subject = format!("ledger list {}", list.id);
+        region_plan.findings.push(Finding::at(FindingKind::Held, &gw.region, subject, reason));
     }
     out.actions.append(&mut region_plan.actions);
     out.findings.append(&mut region_plan.findings);
@@ -167,12 +163,7 @@ fn resolve_all(observed: &Observed, config: &Config) -> Result<Vec<Gateway>, Err
                 region: region.clone(),
                 message: "the Region was not read".to_owned(),
             })?;
-            resolve_gateway(
-                region,
-                &state.transit_gateways,
-                state.account.as_ref(),
-                config,
-            )
+            resolve_gateway(region, &state.transit_gateways, state.account.as_ref(), config)
         })
         .collect()
 }

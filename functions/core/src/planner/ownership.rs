@@ -24,11 +24,7 @@ pub(super) enum WithdrawCause {
     /// The CIDR belongs to a VPC of the peer Region that is no longer
     /// advertised (`why` says why: untagged, block released, no
     /// attachment).
-    Released {
-        vpc: VpcId,
-        why: &'static str,
-        peer: Region,
-    },
+    Released { vpc: VpcId, why: &'static str, peer: Region },
     /// No VPC of the peer Region has the CIDR any more (deleted); the
     /// ledger entry names what it was.
     Gone { entry: String, peer: Region },
@@ -37,11 +33,7 @@ pub(super) enum WithdrawCause {
     Pruned { peer: Region },
     /// A VPC route table of an untagged VPC holds a route the tool writes
     /// only for tagged VPCs (`owners` in `peer` have the CIDR).
-    TableOfUntaggedVpc {
-        vpc: VpcId,
-        owners: String,
-        peer: Region,
-    },
+    TableOfUntaggedVpc { vpc: VpcId, owners: String, peer: Region },
 }
 
 impl WithdrawCause {
@@ -98,10 +90,8 @@ impl KeepCause {
         cidr: &Cidr,
     ) -> String {
         let lead = gone.map_or_else(|| "no tagged VPC wants it".to_owned(), |g| g.reason(cidr));
-        let peering = via.map_or_else(
-            || "the peering".to_owned(),
-            |v| format!("the peering {}", v.id),
-        );
+        let peering =
+            via.map_or_else(|| "the peering".to_owned(), |v| format!("the peering {}", v.id));
         match self {
             KeepCause::Protected => format!("{lead}, but it is in PROTECTED_CIDRS; kept"),
             KeepCause::InOverlap => {
@@ -162,9 +152,7 @@ pub(super) fn removal(claim: Claim<'_>) -> RouteDecision {
     } else if !managed {
         keep(KeepCause::UnmanagedPeering, None)
     } else if claim.prune {
-        RouteDecision::Withdraw(WithdrawCause::Pruned {
-            peer: claim.peer.clone(),
-        })
+        RouteDecision::Withdraw(WithdrawCause::Pruned { peer: claim.peer.clone() })
     } else {
         keep(KeepCause::NotProven, None)
     }
@@ -173,9 +161,7 @@ pub(super) fn removal(claim: Claim<'_>) -> RouteDecision {
 /// The withdrawal budget of a table: `MAX_WITHDRAWALS`, else max(5, 20%
 /// of the Region's ledger entries).
 pub(super) fn budget(config: &Config, ledger_size: usize) -> usize {
-    config
-        .max_withdrawals
-        .unwrap_or_else(|| 5.max(ledger_size.div_ceil(5)))
+    config.max_withdrawals.unwrap_or_else(|| 5.max(ledger_size.div_ceil(5)))
 }
 
 /// Holds every withdrawal of one table when it plans more than `budget`:
@@ -188,19 +174,15 @@ pub(super) fn hold_over_budget(
     ledger_size: usize,
     out: &mut Plan,
 ) {
-    let planned = decided
-        .iter()
-        .filter(|d| matches!(d.decision, RouteDecision::Withdraw(_)))
-        .count();
+    let planned =
+        decided.iter().filter(|d| matches!(d.decision, RouteDecision::Withdraw(_))).count();
     if planned <= budget {
         return;
     }
     for d in decided.iter_mut() {
         if let RouteDecision::Withdraw(cause) = &d.decision {
-            d.decision = RouteDecision::Keep {
-                cause: KeepCause::Held,
-                wanted_gone: Some(cause.clone()),
-            };
+            d.decision =
+                RouteDecision::Keep { cause: KeepCause::Held, wanted_gone: Some(cause.clone()) };
         }
     }
     out.findings.push(Finding {

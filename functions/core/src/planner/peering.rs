@@ -37,15 +37,10 @@ pub(super) fn plan_pair(
     out: &mut Plan,
     ready: &mut Ready,
 ) {
-    let linking: Vec<&PeeringAttachment> = peerings
-        .iter()
-        .filter(|p| p.links(&a.transit_gateway_id, &b.transit_gateway_id))
-        .collect();
-    let mut live: Vec<&PeeringAttachment> = linking
-        .iter()
-        .copied()
-        .filter(|p| p.phase() == PeeringPhase::Live)
-        .collect();
+    let linking: Vec<&PeeringAttachment> =
+        peerings.iter().filter(|p| p.links(&a.transit_gateway_id, &b.transit_gateway_id)).collect();
+    let mut live: Vec<&PeeringAttachment> =
+        linking.iter().copied().filter(|p| p.phase() == PeeringPhase::Live).collect();
     // Oldest first: concurrent creators keep the oldest and drop the rest.
     live.sort_by(|x, y| {
         (x.created_at.unwrap_or(i64::MAX), &x.id).cmp(&(y.created_at.unwrap_or(i64::MAX), &y.id))
@@ -104,10 +99,8 @@ fn no_live_peering(
     let wanted_a = !cidrs[&a.region].tagged.is_empty();
     let wanted_b = !cidrs[&b.region].tagged.is_empty();
     if wanted_a && wanted_b {
-        let replaced: Vec<String> = linking
-            .iter()
-            .map(|p| format!("{} is {}", p.id, p.state()))
-            .collect();
+        let replaced: Vec<String> =
+            linking.iter().map(|p| format!("{} is {}", p.id, p.state())).collect();
         let mut reason = format!(
             "both {} and {} have tagged VPCs and no peering links their transit gateways",
             a.region, b.region
@@ -116,10 +109,7 @@ fn no_live_peering(
             reason.push_str(&format!(" ({})", replaced.join(", ")));
         }
         out.actions.push(Planned {
-            action: Action::CreatePeering {
-                requester: a.as_ref(),
-                accepter: b.as_ref(),
-            },
+            action: Action::CreatePeering { requester: a.as_ref(), accepter: b.as_ref() },
             reason,
         });
     } else if wanted_a || wanted_b {
@@ -210,8 +200,8 @@ fn next_step(
                 });
             }
         }
-        other => out.findings.push(waiting(format!(
-            "state is {other}; waiting for the next state change"
-        ))),
+        other => out
+            .findings
+            .push(waiting(format!("state is {other}; waiting for the next state change"))),
     }
 }

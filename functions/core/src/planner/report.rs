@@ -36,6 +36,23 @@ pub struct Finding {
     pub reason: String,
 }
 
+impl Finding {
+    /// A finding about something of `region`.
+    pub fn at(
+        kind: FindingKind,
+        region: &Region,
+        subject: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Finding {
+            kind,
+            region: Some(region.clone()),
+            subject: subject.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
 /// How a route of a managed route table compares with the desired state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -119,8 +136,6 @@ impl Plan {
     }
 
     pub fn conflicts(&self) -> impl Iterator<Item = &Finding> {
-        self.findings
-            .iter()
-            .filter(|f| f.kind == FindingKind::Conflict)
+        self.findings.iter().filter(|f| f.kind == FindingKind::Conflict)
     }
 }

@@ -31,37 +31,21 @@ pub(super) fn decide_wanted(
     match table.existing.get(cidr).map(|r| &r.target) {
         Some(t) if *t == target => {
             let adopt = !owned && want.via.managed;
-            (
-                RouteDecision::Present {
-                    target_unreported: false,
-                    adopt,
-                },
-                None,
-            )
+            (RouteDecision::Present { target_unreported: false, adopt }, None)
         }
-        Some(RouteTarget::Unknown) => (
-            RouteDecision::Present {
-                target_unreported: true,
-                adopt: false,
-            },
-            None,
-        ),
-        Some(other) if owned && moves_from(table, other) => (
-            RouteDecision::Moves {
-                from: other.clone(),
-            },
-            None,
-        ),
+        Some(RouteTarget::Unknown) => {
+            (RouteDecision::Present { target_unreported: true, adopt: false }, None)
+        }
+        Some(other) if owned && moves_from(table, other) => {
+            (RouteDecision::Moves { from: other.clone() }, None)
+        }
         Some(other) => {
             let target = match other {
                 RouteTarget::Attachment(id) => format!("to {id}"),
                 RouteTarget::Blackhole => "as a blackhole".to_owned(),
                 RouteTarget::Unknown => "to an unknown target".to_owned(),
             };
-            (
-                RouteDecision::Conflict(ConflictCause::RouteExists { target }),
-                None,
-            )
+            (RouteDecision::Conflict(ConflictCause::RouteExists { target }), None)
         }
         None => {
             let cover = cidr
@@ -149,17 +133,9 @@ fn owned_extra<'a>(
         return None;
     }
     let cause = match table.ctx.cidrs[peer].withdrawn.get(&route.cidr) {
-        Some((vpc, why)) => WithdrawCause::Released {
-            vpc: vpc.clone(),
-            why,
-            peer: peer.clone(),
-        },
+        Some((vpc, why)) => WithdrawCause::Released { vpc: vpc.clone(), why, peer: peer.clone() },
         None => WithdrawCause::Gone {
-            entry: table
-                .ledger
-                .description(&route.cidr)
-                .unwrap_or("an unnamed VPC")
-                .to_owned(),
+            entry: table.ledger.description(&route.cidr).unwrap_or("an unnamed VPC").to_owned(),
             peer: peer.clone(),
         },
     };

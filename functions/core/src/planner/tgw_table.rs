@@ -28,7 +28,10 @@ use super::ledger::{LedgerNeeds, RegionLedger};
 use super::ownership::{budget, hold_over_budget};
 use super::peering::ReadyPeering;
 use super::tgw_routes::{decide_extra, decide_wanted};
-use super::{Action, Finding, FindingKind, Plan, Planned, RouteReport, TableContext, TableReport};
+use super::{
+    Action, Finding, FindingKind, Plan, Planned, RegionScope, RouteReport, TableContext,
+    TableReport,
+};
 
 /// A wanted route: the peering it goes over and the VPCs that want it.
 pub(super) struct Want<'a> {
@@ -54,27 +57,18 @@ pub(super) struct Table<'a> {
     pub foreign: BTreeMap<Cidr, &'a AttachmentId>,
     /// Remote CIDRs in a conflict of this table.
     pub local_conflicts: BTreeSet<Cidr>,
-    /// CIDRs advertised by a peer whose peering is not available here yet:
-    /// their routes are left as they are.
+    /// CIDRs advertised by a peer whose peering is not available here yet,
+    /// or waiting for their VPC's attachment: their routes are left as
+    /// they are.
     pub pending: BTreeMap<Cidr, &'a Region>,
 }
 
 /// Plans the associations and routes of `gw`'s route table.
-pub(super) fn plan_table(
-    gw: &Gateway,
-    pairs: &[ReadyPeering],
-    ctx: &TableContext<'_>,
-    ledger: &RegionLedger<'_>,
-    needs: &mut LedgerNeeds,
-    out: &mut Plan,
-) {
+pub(super) fn plan_table(scope: RegionScope<'_>, needs: &mut LedgerNeeds, out: &mut Plan) {
+    let RegionScope { gw, pairs, ctx, ledger } = scope;
     let state = &ctx.observed.regions[&gw.region];
     let empty = RouteTableState::empty(gw.route_table_id.clone());
-    let read = state
-        .route_table
-        .as_ref()
-        .filter(|t| t.id == gw.route_table_id)
-        .unwrap_or(&empty);
+    let read = state.route_table.as_ref().filter(|t| t.id == gw.route_table_id).unwrap_or(&empty);
     let mut table = Table::new(gw, ctx, ledger, read, table_peerings(gw, pairs, ctx, out));
     let mut report = Vec::new();
     let wanted = wanted_routes(&mut table, out, &mut report, needs);
@@ -135,12 +129,7 @@ impl<'a> Table<'a> {
             ledger,
             ours,
             pair_peerings,
-            existing: read
-                .routes
-                .iter()
-                .filter(|r| r.is_static())
-                .map(|r| (r.cidr, r))
-                .collect(),
+            existing: read.routes.iter().filter(|r| r.is_static()).map(|r| (r.cidr, r)).collect(),
             vpc_space,
             foreign,
             local_conflicts: BTreeSet::new(),
@@ -153,12 +142,7 @@ impl<'a> Table<'a> {
     }
 
     pub fn place(&self, peer: &'a Region, via: Option<&'a ReadyPeering>) -> Place<'a> {
-        Place::Transit {
-            region: &self.gw.region,
-            table: &self.gw.route_table_id,
-            peer,
-            via,
-        }
+        Place::Transit { region: &self.gw.region, table: &self.gw.route_table_id, peer, via }
     }
 
     /// A CIDR in any overlap conflict gets no write at all, on any
@@ -181,10 +165,7 @@ fn address_space<'a>(
     routes: &'a [TgwRoute],
     attachments: &'a [TgwAttachment],
     pair_peerings: &BTreeSet<&'a AttachmentId>,
-) -> (
-    BTreeMap<Cidr, &'a AttachmentId>,
-    BTreeMap<Cidr, &'a AttachmentId>,
-) {
+) -> (BTreeMap<Cidr, &'a AttachmentId>, BTreeMap<Cidr, &'a AttachmentId>) {
     let kinds: BTreeMap<&AttachmentId, &crate::domain::AttachmentKind> =
         attachments.iter().map(|a| (&a.id, &a.kind)).collect();
     let kind = |id: &AttachmentId| kinds.get(id).copied();
@@ -216,11 +197,7 @@ fn table_peerings<'a>(
     let region = &gw.region;
     let mut ours = BTreeMap::new();
     for ready in pairs {
-        let side = ctx
-            .peerings
-            .iter()
-            .find(|p| p.id == ready.id)
-            .map(|p| p.state_in(region));
+        let side = ctx.peerings.iter().find(|p| p.id == ready.id).map(|p| p.state_in(region));
         if let Some(s) = side.filter(|s| *s != PeeringState::Available) {
             out.findings.push(Finding {
                 kind: FindingKind::Waiting,
@@ -240,10 +217,7 @@ fn table_peerings<'a>(
 fn associate(gw: &Gateway, ready: &ReadyPeering, ctx: &TableContext<'_>, out: &mut Plan) {
     let (region, rt) = (&gw.region, &gw.route_table_id);
     let state = &ctx.observed.regions[region];
-    let associated = state
-        .route_table
-        .as_ref()
-        .is_some_and(|t| t.associations.contains(&ready.id));
+    let associated = state.route_table.as_ref().is_some_and(|t| t.associations.contains(&ready.id));
     if associated {
         return;
     }
@@ -266,10 +240,7 @@ fn associate(gw: &Gateway, ready: &ReadyPeering, ctx: &TableContext<'_>, out: &m
                 route_table_id: rt.clone(),
                 attachment_id: ready.id.clone(),
             },
-            reason: format!(
-                "the peering with {} is not associated with {rt}",
-                ready.peer
-            ),
+            reason: format!("the peering with {} is not associated with {rt}", ready.peer),
         });
         return;
     };
@@ -282,10 +253,7 @@ fn associate(gw: &Gateway, ready: &ReadyPeering, ctx: &TableContext<'_>, out: &m
         && Some(&other.route_table_id) == default
         && ctx.config.route_table_ids.contains_key(region);
     if other.state == "disassociating" {
-        let reason = format!(
-            "leaving {}; then it is associated with {rt}",
-            other.route_table_id
-        );
+        let reason = format!("leaving {}; then it is associated with {rt}", other.route_table_id);
         out.findings.push(finding(FindingKind::Waiting, reason));
     } else if movable {
         out.actions.push(Planned {
@@ -310,7 +278,8 @@ fn associate(gw: &Gateway, ready: &ReadyPeering, ctx: &TableContext<'_>, out: &m
 
 /// Every advertised CIDR of every peer Region whose peering is available
 /// here, toward that peering, except those in a conflict (recorded here).
-/// Peers whose peering is not available yet leave their CIDRs pending.
+/// Peers whose peering is not available yet leave their CIDRs pending, and
+/// so do the peers' CIDRs that wait for their VPC's attachment.
 fn wanted_routes<'a>(
     table: &mut Table<'a>,
     out: &mut Plan,
@@ -323,6 +292,7 @@ fn wanted_routes<'a>(
         if table.toward(peer).is_none() {
             table.pending.extend(rc.tagged.keys().map(|c| (*c, peer)));
         }
+        table.pending.extend(rc.waiting.iter().map(|c| (*c, peer)));
     }
     // Their routes stay as they are, and so do their ledger entries.
     for cidr in table.pending.keys() {
@@ -367,10 +337,7 @@ fn conflict_of(
         return Some(ConflictCause::OverlapBetweenRegions);
     }
     if let Some((own, vpc)) = overlapping_local(local, cidr) {
-        return Some(ConflictCause::OverlapsLocal {
-            own,
-            vpc: vpc.clone(),
-        });
+        return Some(ConflictCause::OverlapsLocal { own, vpc: vpc.clone() });
     }
     if let Some((route, from)) = overlapping_local(&table.vpc_space, cidr) {
         let from = from.to_string();

@@ -30,7 +30,7 @@ use super::desired::{local_cidrs, overlapping_local, vpc_list};
 use super::ledger::{LedgerNeeds, RegionLedger};
 use super::ownership::{budget, hold_over_budget, removal, Claim, WithdrawCause};
 use super::peering::ReadyPeering;
-use super::{Finding, FindingKind, Plan, TableContext};
+use super::{Finding, FindingKind, Plan, RegionScope, TableContext};
 
 /// The remote CIDRs the Region's VPC route tables are about.
 struct Remote<'a> {
@@ -53,14 +53,8 @@ struct VpcTable<'a> {
 }
 
 /// Plans the routes of every managed VPC route table of `gw`'s Region.
-pub(super) fn plan_vpc_tables(
-    gw: &Gateway,
-    pairs: &[ReadyPeering],
-    ctx: &TableContext<'_>,
-    ledger: &RegionLedger<'_>,
-    needs: &mut LedgerNeeds,
-    out: &mut Plan,
-) {
+pub(super) fn plan_vpc_tables(scope: RegionScope<'_>, needs: &mut LedgerNeeds, out: &mut Plan) {
+    let RegionScope { gw, pairs, ctx, ledger } = scope;
     let state = &ctx.observed.regions[&gw.region];
     let Some(tables) = &state.vpc_route_tables else {
         out.findings.push(Finding {
@@ -90,13 +84,7 @@ pub(super) fn plan_vpc_tables(
         if !table.serves_subnets || !table.routes_to(&gw.transit_gateway_id) {
             continue;
         }
-        let t = VpcTable {
-            gw,
-            table,
-            remote: &remote,
-            ledger,
-            ctx,
-        };
+        let t = VpcTable { gw, table, remote: &remote, ledger, ctx };
         if tagged {
             add_routes(&t, ipv6, out, needs);
         }
@@ -118,12 +106,10 @@ fn remote_cidrs<'a>(gw: &Gateway, pairs: &'a [ReadyPeering], ctx: &TableContext<
         })
         .collect();
     let local = local_cidrs(&ctx.observed.regions[&gw.region]);
-    let mut remote = Remote {
-        desired: BTreeMap::new(),
-        pending: BTreeSet::new(),
-        conflicted: BTreeSet::new(),
-    };
+    let mut remote =
+        Remote { desired: BTreeMap::new(), pending: BTreeSet::new(), conflicted: BTreeSet::new() };
     for (peer, rc) in ctx.cidrs.iter().filter(|(p, _)| **p != gw.region) {
+        remote.pending.extend(rc.waiting.iter().copied());
         if !ready.iter().any(|p| &p.peer == peer) {
             remote.pending.extend(rc.tagged.keys().copied());
             continue;
@@ -171,11 +157,7 @@ fn add_routes(t: &VpcTable<'_>, ipv6: bool, out: &mut Plan, needs: &mut LedgerNe
                 target: format!(
                     "to {} (origin {})",
                     r.target,
-                    if r.origin.is_empty() {
-                        "unknown"
-                    } else {
-                        &r.origin
-                    }
+                    if r.origin.is_empty() { "unknown" } else { &r.origin }
                 ),
             }),
             None => RouteDecision::Missing,
@@ -227,14 +209,7 @@ fn remove_routes(t: &VpcTable<'_>, tagged: bool, out: &mut Plan, needs: &mut Led
     }
     let size = t.ledger.size();
     let limit = budget(t.ctx.config, size);
-    hold_over_budget(
-        &t.gw.region,
-        t.table.id.as_str(),
-        &mut decided,
-        limit,
-        size,
-        out,
-    );
+    hold_over_budget(&t.gw.region, t.table.id.as_str(), &mut decided, limit, size, out);
     for d in decided {
         record(d, out, None, needs);
     }
@@ -253,17 +228,11 @@ fn unwanted(t: &VpcTable<'_>, cidr: &Cidr, peer: &Region, tagged: bool) -> Optio
             peer: (*peer).clone(),
         }),
         None => Some(match t.ctx.cidrs[peer].withdrawn.get(cidr) {
-            Some((vpc, why)) => WithdrawCause::Released {
-                vpc: vpc.clone(),
-                why,
-                peer: peer.clone(),
-            },
+            Some((vpc, why)) => {
+                WithdrawCause::Released { vpc: vpc.clone(), why, peer: peer.clone() }
+            }
             None => WithdrawCause::Gone {
-                entry: t
-                    .ledger
-                    .description(cidr)
-                    .unwrap_or("an unnamed VPC")
-                    .to_owned(),
+                entry: t.ledger.description(cidr).unwrap_or("an unnamed VPC").to_owned(),
                 peer: peer.clone(),
             },
         }),

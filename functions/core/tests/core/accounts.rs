@@ -56,17 +56,9 @@ async fn settle(rig: &Rig) {
         }
         for (i, e) in published.iter().enumerate() {
             if e.detail_type() == STATE_CHANGE {
-                let report = rig
-                    .handler
-                    .handle(&delivered(e, &format!("evt-{round}-{i}")))
-                    .await
-                    .unwrap();
-                assert_eq!(
-                    report.decisions(Decision::Dropped).count(),
-                    0,
-                    "{:?}",
-                    report.audit
-                );
+                let report =
+                    rig.handler.handle(&delivered(e, &format!("evt-{round}-{i}"))).await.unwrap();
+                assert_eq!(report.decisions(Decision::Dropped).count(), 0, "{:?}", report.audit);
             }
         }
         if !rechecks.is_empty() {
@@ -81,32 +73,17 @@ async fn settle(rig: &Rig) {
 #[tokio::test]
 async fn a_tag_event_from_the_spoke_account_is_handled_for_its_region() {
     let rig = two_accounts();
-    let report = rig
-        .handler
-        .handle(&fixture("tag-change-spoke-account.json"))
-        .await
-        .unwrap();
-    assert_eq!(
-        report.decisions(Decision::Dropped).count(),
-        0,
-        "{:?}",
-        report.audit
-    );
+    let report = rig.handler.handle(&fixture("tag-change-spoke-account.json")).await.unwrap();
+    assert_eq!(report.decisions(Decision::Dropped).count(), 0, "{:?}", report.audit);
     assert_eq!(rig.world.peerings().len(), 1);
     // PeerAccountId: the accepter gateway's owner, read in its Region.
-    assert_eq!(
-        rig.world.peer_accounts()[0].as_ref().unwrap().as_str(),
-        SPOKE_ACCOUNT
-    );
+    assert_eq!(rig.world.peer_accounts()[0].as_ref().unwrap().as_str(), SPOKE_ACCOUNT);
 }
 
 #[tokio::test]
 async fn events_alone_carry_a_spoke_tag_to_routes_in_both_accounts() {
     let rig = two_accounts();
-    rig.handler
-        .handle(&fixture("tag-change-spoke-account.json"))
-        .await
-        .unwrap();
+    rig.handler.handle(&fixture("tag-change-spoke-account.json")).await.unwrap();
     settle(&rig).await;
     let peerings = rig.world.peerings();
     assert_eq!(peerings.len(), 1);
@@ -114,17 +91,9 @@ async fn events_alone_carry_a_spoke_tag_to_routes_in_both_accounts() {
     let a = peerings[0].0.to_string();
     assert_eq!(rig.world.routes(HUB), [format!("10.30.0.0/16 -> {a}")]);
     assert_eq!(rig.world.routes(SPOKE), [format!("10.20.0.0/16 -> {a}")]);
-    let accepts: Vec<String> = rig
-        .world
-        .writes()
-        .into_iter()
-        .filter(|w| w.starts_with("accept"))
-        .collect();
-    assert_eq!(
-        accepts,
-        [format!("accept {SPOKE} {a}")],
-        "with the spoke's clients"
-    );
+    let accepts: Vec<String> =
+        rig.world.writes().into_iter().filter(|w| w.starts_with("accept")).collect();
+    assert_eq!(accepts, [format!("accept {SPOKE} {a}")], "with the spoke's clients");
 }
 
 #[tokio::test]
@@ -138,10 +107,7 @@ async fn a_hub_account_event_for_a_spoke_region_is_dropped_naming_both_accounts(
     let dropped: Vec<_> = report.decisions(Decision::Dropped).collect();
     assert_eq!(dropped.len(), 1);
     let reason = &dropped[0].reason;
-    assert!(
-        reason.contains(ACCOUNT) && reason.contains(SPOKE_ACCOUNT),
-        "{reason}"
-    );
+    assert!(reason.contains(ACCOUNT) && reason.contains(SPOKE_ACCOUNT), "{reason}");
     assert!(reason.contains("ACCOUNT_ROLE_ARNS"), "{reason}");
     assert_eq!(rig.world.reads(), 0);
     assert!(rig.world.writes().is_empty());
@@ -158,10 +124,7 @@ async fn a_spoke_account_event_for_the_hub_region_is_dropped_naming_both_account
     let dropped: Vec<_> = report.decisions(Decision::Dropped).collect();
     assert_eq!(dropped.len(), 1);
     let reason = &dropped[0].reason;
-    assert!(
-        reason.contains(ACCOUNT) && reason.contains(SPOKE_ACCOUNT),
-        "{reason}"
-    );
+    assert!(reason.contains(ACCOUNT) && reason.contains(SPOKE_ACCOUNT), "{reason}");
     assert_eq!(rig.world.reads(), 0);
 }
 
@@ -171,12 +134,7 @@ async fn a_third_account_is_dropped_for_every_region() {
     for (i, r) in [HUB, SPOKE].into_iter().enumerate() {
         let report = rig
             .handler
-            .handle(&tag_event(
-                r,
-                "222222222222",
-                SPOKE_VPC,
-                &format!("evt-{i}"),
-            ))
+            .handle(&tag_event(r, "222222222222", SPOKE_VPC, &format!("evt-{i}")))
             .await
             .unwrap();
         assert_eq!(report.decisions(Decision::Dropped).count(), 1, "{r}");
@@ -192,38 +150,19 @@ async fn the_tools_own_state_changes_come_from_the_hub_account_whatever_their_re
     e["detail"]["requester-region"] = json!(SPOKE);
     e["detail"]["accepter-region"] = json!(HUB);
     let report = rig.handler.handle(&e).await.unwrap();
-    assert_eq!(
-        report.decisions(Decision::Dropped).count(),
-        0,
-        "{:?}",
-        report.audit
-    );
+    assert_eq!(report.decisions(Decision::Dropped).count(), 0, "{:?}", report.audit);
     // The same event put by the spoke account is not the tool's.
     e["account"] = json!(SPOKE_ACCOUNT);
     e["id"] = json!("evt-forged");
     let report = rig.handler.handle(&e).await.unwrap();
-    assert_eq!(
-        report.decisions(Decision::Dropped).count(),
-        1,
-        "{:?}",
-        report.audit
-    );
+    assert_eq!(report.decisions(Decision::Dropped).count(), 1, "{:?}", report.audit);
 }
 
 #[tokio::test]
 async fn the_schedule_comes_from_the_hub_account() {
     let rig = two_accounts();
-    let report = rig
-        .handler
-        .handle(&fixture("scheduled-event.json"))
-        .await
-        .unwrap();
-    assert_eq!(
-        report.decisions(Decision::Dropped).count(),
-        0,
-        "{:?}",
-        report.audit
-    );
+    let report = rig.handler.handle(&fixture("scheduled-event.json")).await.unwrap();
+    assert_eq!(report.decisions(Decision::Dropped).count(), 0, "{:?}", report.audit);
     let mut e = fixture("scheduled-event.json");
     e["account"] = json!(SPOKE_ACCOUNT);
     let report = rig.handler.handle(&e).await.unwrap();
@@ -235,18 +174,11 @@ async fn without_roles_only_the_hub_account_is_accepted() {
     let world = World::new(&[HUB, SPOKE]);
     world.vpc(SPOKE, SPOKE_VPC, Some("true"), &["10.30.0.0/16"]);
     let rig = Rig::new(world);
-    let report = rig
-        .handler
-        .handle(&fixture("tag-change-spoke-account.json"))
-        .await
-        .unwrap();
+    let report = rig.handler.handle(&fixture("tag-change-spoke-account.json")).await.unwrap();
     let dropped: Vec<_> = report.decisions(Decision::Dropped).collect();
     assert_eq!(dropped.len(), 1);
     assert!(dropped[0].reason.contains("no role"), "{:?}", dropped[0]);
-    let report = rig
-        .handler
-        .handle(&tag_event(SPOKE, ACCOUNT, SPOKE_VPC, "evt-hub"))
-        .await
-        .unwrap();
+    let report =
+        rig.handler.handle(&tag_event(SPOKE, ACCOUNT, SPOKE_VPC, "evt-hub")).await.unwrap();
     assert_eq!(report.decisions(Decision::Dropped).count(), 0);
 }

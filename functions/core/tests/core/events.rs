@@ -31,10 +31,9 @@ fn vpc_change(i: &Incoming) -> (Option<&str>, &str) {
 
 fn peering_change(i: &Incoming) -> (Option<&str>, &str) {
     match &i.trigger {
-        Trigger::Peering {
-            attachment_id,
-            change,
-        } => (attachment_id.as_ref().map(|a| a.as_str()), change),
+        Trigger::Peering { attachment_id, change } => {
+            (attachment_id.as_ref().map(|a| a.as_str()), change)
+        }
         other => panic!("expected a peering trigger, got {other:?}"),
     }
 }
@@ -76,14 +75,8 @@ fn every_vpc_cloudtrail_call_finds_its_vpc() {
     for (file, call) in [
         ("cloudtrail-create-vpc.json", "CreateVpc"),
         ("cloudtrail-delete-vpc.json", "DeleteVpc"),
-        (
-            "cloudtrail-associate-vpc-cidr-block.json",
-            "AssociateVpcCidrBlock",
-        ),
-        (
-            "cloudtrail-disassociate-vpc-cidr-block.json",
-            "DisassociateVpcCidrBlock",
-        ),
+        ("cloudtrail-associate-vpc-cidr-block.json", "AssociateVpcCidrBlock"),
+        ("cloudtrail-disassociate-vpc-cidr-block.json", "DisassociateVpcCidrBlock"),
     ] {
         let i = one(file);
         assert_eq!(vpc_change(&i), (Some(VPC), call), "{file}");
@@ -126,10 +119,7 @@ fn the_scheduled_event_is_a_full_reconcile_of_no_particular_region() {
 #[test]
 fn the_state_change_event_is_scoped_to_the_requesters_region() {
     let i = one("state-change.json");
-    assert_eq!(
-        peering_change(&i),
-        (Some(ATTACHMENT), "initiatingRequest -> pendingAcceptance")
-    );
+    assert_eq!(peering_change(&i), (Some(ATTACHMENT), "initiatingRequest -> pendingAcceptance"));
     assert_eq!(i.region.as_ref().unwrap().as_str(), "us-east-1");
 }
 
@@ -140,20 +130,14 @@ fn an_sqs_batch_yields_one_recheck_per_message() {
         panic!("expected a re-check, got {:?}", i.trigger);
     };
     assert_eq!(r.attachment_id.as_str(), ATTACHMENT);
-    assert_eq!(
-        r.last_requester_state.as_ref().map(|s| s.as_str()),
-        Some("initiatingRequest")
-    );
+    assert_eq!(r.last_requester_state.as_ref().map(|s| s.as_str()), Some("initiatingRequest"));
     assert_eq!(r.attempt, 0);
     assert_eq!(i.id, fixture("sqs-recheck.json")["Records"][0]["messageId"]);
 }
 
 #[test]
 fn a_bare_recheck_request_is_accepted_for_the_cli() {
-    let body = fixture("sqs-recheck.json")["Records"][0]["body"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let body = fixture("sqs-recheck.json")["Records"][0]["body"].as_str().unwrap().to_owned();
     let bare: Value = serde_json::from_str(&body).unwrap();
     let parsed = parse(&bare, TAG_KEY).unwrap();
     assert!(matches!(parsed[0].trigger, Trigger::Recheck(_)));
@@ -193,28 +177,12 @@ fn an_unsupported_cloudtrail_call_is_refused_by_name() {
 #[test]
 fn a_missing_key_is_refused_and_named() {
     let cases: [(&str, &[&str], &str); 7] = [
-        (
-            "tag-change-added.json",
-            &["detail", "changed-tag-keys"],
-            "changed-tag-keys",
-        ),
-        (
-            "tag-change-added.json",
-            &["detail", "resource-type"],
-            "resource-type",
-        ),
+        ("tag-change-added.json", &["detail", "changed-tag-keys"], "changed-tag-keys"),
+        ("tag-change-added.json", &["detail", "resource-type"], "resource-type"),
         ("tag-change-added.json", &["id"], "no id"),
         ("tag-change-added.json", &["account"], "no account"),
-        (
-            "cloudtrail-create-vpc.json",
-            &["detail", "eventName"],
-            "eventName",
-        ),
-        (
-            "state-change.json",
-            &["detail", "attachment-id"],
-            "attachment-id",
-        ),
+        ("cloudtrail-create-vpc.json", &["detail", "eventName"], "eventName"),
+        ("state-change.json", &["detail", "attachment-id"], "attachment-id"),
         ("tag-change-added.json", &["detail-type"], "detail-type"),
     ];
     for (file, path, key) in cases {
@@ -250,10 +218,7 @@ fn a_tag_change_on_something_other_than_a_vpc_is_refused() {
 fn a_state_change_with_a_bad_id_is_refused_and_a_newer_field_tolerated() {
     let mut e = fixture("state-change.json");
     e["detail"]["colour"] = json!("blue");
-    assert!(
-        parse(&e, TAG_KEY).is_ok(),
-        "a newer publisher may add fields"
-    );
+    assert!(parse(&e, TAG_KEY).is_ok(), "a newer publisher may add fields");
 
     let mut e = fixture("state-change.json");
     e["detail"]["attachment-id"] = json!("vpc-0abc");

@@ -127,21 +127,10 @@ fn ledger_cidrs(action: &Action) -> String {
                 ))
                 .collect::<Vec<_>>()
                 .join(","),
-            remove
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(",")
+            remove.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
         ),
         Action::ReleaseLedger { remove, .. } => {
-            format!(
-                "-{}",
-                remove
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(",")
-            )
+            format!("-{}", remove.iter().map(ToString::to_string).collect::<Vec<_>>().join(","))
         }
         _ => String::new(),
     }
@@ -168,10 +157,7 @@ fn route(i: usize) -> Planned {
 }
 
 fn plan_of(actions: Vec<Planned>) -> Plan {
-    Plan {
-        actions,
-        ..Plan::default()
-    }
+    Plan { actions, ..Plan::default() }
 }
 
 #[tokio::test]
@@ -204,11 +190,8 @@ async fn an_existing_route_counts_as_done_and_a_failure_does_not_stop_the_others
     let failures: Vec<_> = done.failures().collect();
     assert_eq!(failures.len(), 1);
     assert!(failures[0].1.is_retryable());
-    let already = done
-        .executed
-        .iter()
-        .filter(|e| matches!(e.result, Ok(Outcome::AlreadyDone(_))))
-        .count();
+    let already =
+        done.executed.iter().filter(|e| matches!(e.result, Ok(Outcome::AlreadyDone(_)))).count();
     assert_eq!(already, 1);
 }
 
@@ -247,53 +230,28 @@ async fn peering_and_association_actions_run_before_route_writes_and_are_tagged(
     // The adapter tags every peering it requests as the tool's.
     let tags =
         tgw_peering_core::domain::peering_tags(&region, &Region::parse("eu-west-1").unwrap());
-    assert!(
-        tags.iter()
-            .any(|(k, v)| k == "tgw-peering:managed" && v == "true"),
-        "{tags:?}"
-    );
+    assert!(tags.iter().any(|(k, v)| k == "tgw-peering:managed" && v == "true"), "{tags:?}");
 }
 
 fn ledger(add: &[&str], remove: &[&str], release: bool) -> Planned {
     let region = Region::parse("us-east-1").unwrap();
     let prefix_list_id = PrefixListId::parse("pl-0a1").unwrap();
     let cidrs = |l: &[&str]| {
-        l.iter()
-            .map(|c| Cidr::parse(c.trim_end_matches(" fail")).unwrap())
-            .collect::<Vec<_>>()
+        l.iter().map(|c| Cidr::parse(c.trim_end_matches(" fail")).unwrap()).collect::<Vec<_>>()
     };
     let action = if release {
-        Action::ReleaseLedger {
-            region,
-            prefix_list_id,
-            version: 1,
-            remove: cidrs(remove),
-        }
+        Action::ReleaseLedger { region, prefix_list_id, version: 1, remove: cidrs(remove) }
     } else {
         let add = add
             .iter()
             .map(|c| LedgerEntry {
                 cidr: Cidr::parse(c.trim_end_matches(" fail")).unwrap(),
-                description: if c.ends_with(" fail") {
-                    "fail"
-                } else {
-                    "vpc-1"
-                }
-                .into(),
+                description: if c.ends_with(" fail") { "fail" } else { "vpc-1" }.into(),
             })
             .collect();
-        Action::UpdateLedger {
-            region,
-            prefix_list_id,
-            version: 1,
-            add,
-            remove: cidrs(remove),
-        }
+        Action::UpdateLedger { region, prefix_list_id, version: 1, add, remove: cidrs(remove) }
     };
-    Planned {
-        action,
-        reason: "test".into(),
-    }
+    Planned { action, reason: "test".into() }
 }
 
 fn withdraw(i: usize) -> Planned {
@@ -321,10 +279,7 @@ async fn ledger_entries_go_in_before_their_routes_and_come_out_after_the_withdra
     execute(&clients, &plan_of(actions)).await;
     let log = fake.log.lock().unwrap().clone();
     assert_eq!(log[0], "update_ledger +10.0.1.0/24 -", "{log:?}");
-    assert!(
-        log[1].starts_with("route") && log[2].starts_with("route"),
-        "{log:?}"
-    );
+    assert!(log[1].starts_with("route") && log[2].starts_with("route"), "{log:?}");
     assert_eq!(log[3], "release_ledger -10.0.5.0/24", "{log:?}");
 }
 
@@ -336,17 +291,11 @@ async fn a_route_whose_ledger_entry_failed_is_not_written_and_is_retried_later()
     let done = execute(&clients, &plan_of(actions)).await;
     let log = fake.log.lock().unwrap().clone();
     assert!(!log.iter().any(|l| l.starts_with("route")), "{log:?}");
-    let deferred: Vec<_> = done
-        .failures()
-        .filter(|(p, _)| p.action.kind() == "create_route")
-        .collect();
+    let deferred: Vec<_> =
+        done.failures().filter(|(p, _)| p.action.kind() == "create_route").collect();
     assert_eq!(deferred.len(), 1);
     assert!(deferred[0].1.is_retryable(), "{}", deferred[0].1);
-    assert!(
-        deferred[0].1.to_string().contains("not attempted"),
-        "{}",
-        deferred[0].1
-    );
+    assert!(deferred[0].1.to_string().contains("not attempted"), "{}", deferred[0].1);
 }
 
 #[tokio::test]
@@ -354,30 +303,14 @@ async fn an_entry_is_released_only_when_its_withdrawal_succeeded() {
     // 10.0.2.0/24's withdrawal fails: its entry stays; 10.0.3.0/24's goes.
     let fake = FakeEc2::new(&[], &["10.0.2.0/24"]);
     let clients = OneRegion(fake.clone());
-    let actions = vec![
-        withdraw(2),
-        withdraw(3),
-        ledger(&[], &["10.0.2.0/24", "10.0.3.0/24"], true),
-    ];
+    let actions =
+        vec![withdraw(2), withdraw(3), ledger(&[], &["10.0.2.0/24", "10.0.3.0/24"], true)];
     execute(&clients, &plan_of(actions)).await;
     let log = fake.log.lock().unwrap().clone();
-    assert_eq!(
-        log.last().unwrap(),
-        "release_ledger -10.0.3.0/24",
-        "{log:?}"
-    );
+    assert_eq!(log.last().unwrap(), "release_ledger -10.0.3.0/24", "{log:?}");
     // When every withdrawal of a release failed, it is not attempted at all.
     let fake = FakeEc2::new(&[], &["10.0.2.0/24"]);
     let clients = OneRegion(fake.clone());
-    execute(
-        &clients,
-        &plan_of(vec![withdraw(2), ledger(&[], &["10.0.2.0/24"], true)]),
-    )
-    .await;
-    assert!(!fake
-        .log
-        .lock()
-        .unwrap()
-        .iter()
-        .any(|l| l.starts_with("release")));
+    execute(&clients, &plan_of(vec![withdraw(2), ledger(&[], &["10.0.2.0/24"], true)])).await;
+    assert!(!fake.log.lock().unwrap().iter().any(|l| l.starts_with("release")));
 }

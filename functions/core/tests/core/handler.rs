@@ -18,12 +18,7 @@ const VPC: &str = "vpc-0a1b2c3d4e5f60718";
 fn two_regions() -> Rig {
     let world = World::new(&["us-east-1", "eu-west-1"]);
     world.vpc("us-east-1", VPC, Some("true"), &["10.20.0.0/16"]);
-    world.vpc(
-        "eu-west-1",
-        "vpc-0eeeeeeeeeeeeeee1",
-        Some("true"),
-        &["10.30.0.0/16"],
-    );
+    world.vpc("eu-west-1", "vpc-0eeeeeeeeeeeeeee1", Some("true"), &["10.30.0.0/16"]);
     Rig::new(world)
 }
 
@@ -41,10 +36,7 @@ async fn settle(rig: &Rig) {
             if e.detail_type() != STATE_CHANGE {
                 continue;
             }
-            rig.handler
-                .handle(&delivered(e, &format!("evt-{round}-{i}")))
-                .await
-                .unwrap();
+            rig.handler.handle(&delivered(e, &format!("evt-{round}-{i}"))).await.unwrap();
         }
         if !rechecks.is_empty() {
             // The time passes: AWS moves the peering on.
@@ -66,11 +58,7 @@ async fn settle(rig: &Rig) {
 #[tokio::test]
 async fn a_tag_event_requests_the_peering_and_schedules_a_recheck_in_five_seconds() {
     let rig = two_regions();
-    let report = rig
-        .handler
-        .handle(&fixture("tag-change-added.json"))
-        .await
-        .unwrap();
+    let report = rig.handler.handle(&fixture("tag-change-added.json")).await.unwrap();
 
     let peerings = rig.world.peerings();
     assert_eq!(peerings.len(), 1);
@@ -105,40 +93,23 @@ fn fixture_id(name: &str) -> String {
 #[tokio::test]
 async fn events_alone_carry_a_tag_to_routes_in_both_regions() {
     let rig = two_regions();
-    rig.handler
-        .handle(&fixture("tag-change-added.json"))
-        .await
-        .unwrap();
+    rig.handler.handle(&fixture("tag-change-added.json")).await.unwrap();
     settle(&rig).await;
 
     let peerings = rig.world.peerings();
     assert_eq!(peerings.len(), 1, "one peering for the pair");
     assert_eq!(peerings[0].1, PeeringState::Available);
     let attachment = peerings[0].0.to_string();
-    assert_eq!(
-        rig.world.routes("eu-west-1"),
-        [format!("10.20.0.0/16 -> {attachment}")]
-    );
-    assert_eq!(
-        rig.world.routes("us-east-1"),
-        [format!("10.30.0.0/16 -> {attachment}")]
-    );
-    let accepts = rig
-        .world
-        .writes()
-        .iter()
-        .filter(|w| w.starts_with("accept eu-west-1"))
-        .count();
+    assert_eq!(rig.world.routes("eu-west-1"), [format!("10.20.0.0/16 -> {attachment}")]);
+    assert_eq!(rig.world.routes("us-east-1"), [format!("10.30.0.0/16 -> {attachment}")]);
+    let accepts = rig.world.writes().iter().filter(|w| w.starts_with("accept eu-west-1")).count();
     assert_eq!(accepts, 1, "accepted once, in the accepter's Region");
 }
 
 #[tokio::test]
 async fn the_chain_publishes_each_state_change_and_the_accept() {
     let rig = two_regions();
-    rig.handler
-        .handle(&fixture("tag-change-added.json"))
-        .await
-        .unwrap();
+    rig.handler.handle(&fixture("tag-change-added.json")).await.unwrap();
     rig.bus.take();
     // AWS moves the request on; the re-check notices and says so.
     rig.world.set_peering_state(PeeringState::PendingAcceptance);
@@ -149,55 +120,29 @@ async fn the_chain_publishes_each_state_change_and_the_accept() {
     assert_eq!(changes[0].detail_type(), STATE_CHANGE);
     assert_eq!(changes[0].detail()["previous-state"], "initiatingRequest");
     assert_eq!(changes[0].detail()["state"], "pendingAcceptance");
-    assert!(
-        rig.queue.take().is_empty(),
-        "pendingAcceptance is not watched"
-    );
+    assert!(rig.queue.take().is_empty(), "pendingAcceptance is not watched");
 
     // The state change leads to the accept, and a new chain watches it.
-    rig.handler
-        .handle(&delivered(&changes[0], "evt-change"))
-        .await
-        .unwrap();
+    rig.handler.handle(&delivered(&changes[0], "evt-change")).await.unwrap();
     let accepted = rig.bus.take();
     assert!(accepted.iter().any(|e| e.detail_type() == PEERING_ACCEPTED));
     let rechecks = rig.queue.take();
     assert_eq!(rechecks.len(), 1);
-    assert_eq!(
-        rechecks[0]
-            .0
-            .last_accepter_state
-            .as_ref()
-            .map(|s| s.as_str()),
-        Some("pending")
-    );
+    assert_eq!(rechecks[0].0.last_accepter_state.as_ref().map(|s| s.as_str()), Some("pending"));
     assert_eq!(rechecks[0].0.region, region("eu-west-1"));
 }
 
 #[tokio::test]
 async fn a_new_vpc_adds_only_its_routes_and_untagging_withdraws_them() {
     let rig = two_regions();
-    rig.handler
-        .handle(&fixture("tag-change-added.json"))
-        .await
-        .unwrap();
+    rig.handler.handle(&fixture("tag-change-added.json")).await.unwrap();
     settle(&rig).await;
     let attachment = rig.world.peerings()[0].0.to_string();
 
-    rig.world.vpc(
-        "eu-west-1",
-        "vpc-0eeeeeeeeeeeeeee2",
-        Some("true"),
-        &["10.31.0.0/16"],
-    );
+    rig.world.vpc("eu-west-1", "vpc-0eeeeeeeeeeeeeee2", Some("true"), &["10.31.0.0/16"]);
     let before = rig.world.writes().len();
     rig.handler
-        .handle(&tag_event(
-            "eu-west-1",
-            "vpc-0eeeeeeeeeeeeeee2",
-            true,
-            "evt-new",
-        ))
+        .handle(&tag_event("eu-west-1", "vpc-0eeeeeeeeeeeeeee2", true, "evt-new"))
         .await
         .unwrap();
     let writes = rig.world.writes()[before..].to_vec();
@@ -217,33 +162,18 @@ async fn a_new_vpc_adds_only_its_routes_and_untagging_withdraws_them() {
 
     rig.world.untag("eu-west-1", "vpc-0eeeeeeeeeeeeeee2");
     rig.handler
-        .handle(&tag_event(
-            "eu-west-1",
-            "vpc-0eeeeeeeeeeeeeee2",
-            false,
-            "evt-gone",
-        ))
+        .handle(&tag_event("eu-west-1", "vpc-0eeeeeeeeeeeeeee2", false, "evt-gone"))
         .await
         .unwrap();
-    assert_eq!(
-        rig.world.routes("us-east-1"),
-        [format!("10.30.0.0/16 -> {attachment}")]
-    );
+    assert_eq!(rig.world.routes("us-east-1"), [format!("10.30.0.0/16 -> {attachment}")]);
 }
 
 /// A `Tag Change on Resource` event for a VPC, like the fixtures.
 fn tag_event(r: &str, vpc: &str, tagged: bool, id: &str) -> Value {
-    let mut e = fixture(if tagged {
-        "tag-change-added.json"
-    } else {
-        "tag-change-removed.json"
-    });
+    let mut e = fixture(if tagged { "tag-change-added.json" } else { "tag-change-removed.json" });
     e["id"] = json!(id);
     e["region"] = json!(r);
-    e["resources"] = json!([format!(
-        "arn:aws:ec2:{r}:{}:vpc/{vpc}",
-        crate::support::ACCOUNT
-    )]);
+    e["resources"] = json!([format!("arn:aws:ec2:{r}:{}:vpc/{vpc}", crate::support::ACCOUNT)]);
     e
 }
 
@@ -251,10 +181,7 @@ fn tag_event(r: &str, vpc: &str, tagged: bool, id: &str) -> Value {
 async fn a_malformed_event_is_a_permanent_error_and_touches_nothing() {
     let rig = two_regions();
     let mut broken = fixture("tag-change-added.json");
-    broken["detail"]
-        .as_object_mut()
-        .unwrap()
-        .remove("resource-type");
+    broken["detail"].as_object_mut().unwrap().remove("resource-type");
     for payload in [broken, json!("text"), json!({"hello": "world"})] {
         let err = rig.handler.handle(&payload).await.unwrap_err();
         assert!(!err.is_retryable(), "{err}");
@@ -277,17 +204,10 @@ async fn an_event_from_a_foreign_account_is_dropped_without_a_write() {
         None,
         Arc::new(Caller("210987654321")),
     );
-    let report = handler
-        .handle(&fixture("tag-change-added.json"))
-        .await
-        .unwrap();
+    let report = handler.handle(&fixture("tag-change-added.json")).await.unwrap();
     let dropped: Vec<_> = report.decisions(Decision::Dropped).collect();
     assert_eq!(dropped.len(), 1);
-    assert!(
-        dropped[0].reason.contains("123456789012"),
-        "{:?}",
-        dropped[0]
-    );
+    assert!(dropped[0].reason.contains("123456789012"), "{:?}", dropped[0]);
     assert_eq!(world.reads(), 0);
     assert!(world.writes().is_empty());
 }
@@ -297,12 +217,7 @@ async fn an_event_from_an_unmanaged_region_is_dropped_without_a_write() {
     let rig = two_regions();
     let report = rig
         .handler
-        .handle(&tag_event(
-            "ap-south-1",
-            "vpc-0a1b2c3d4e5f60718",
-            true,
-            "evt-x",
-        ))
+        .handle(&tag_event("ap-south-1", "vpc-0a1b2c3d4e5f60718", true, "evt-x"))
         .await
         .unwrap();
     assert_eq!(report.decisions(Decision::Dropped).count(), 1);
@@ -313,11 +228,7 @@ async fn an_event_from_an_unmanaged_region_is_dropped_without_a_write() {
 #[tokio::test]
 async fn a_change_of_another_tag_is_skipped_without_reading() {
     let rig = two_regions();
-    let report = rig
-        .handler
-        .handle(&fixture("tag-change-other-key.json"))
-        .await
-        .unwrap();
+    let report = rig.handler.handle(&fixture("tag-change-other-key.json")).await.unwrap();
     assert_eq!(report.decisions(Decision::Skip).count(), 1);
     assert_eq!(rig.world.reads(), 0);
 }
@@ -337,10 +248,7 @@ fn recheck(attachment: &str, last_state: &str, started_at: i64, attempt: u32) ->
 }
 
 async fn requested(rig: &Rig) -> String {
-    rig.handler
-        .handle(&fixture("tag-change-added.json"))
-        .await
-        .unwrap();
+    rig.handler.handle(&fixture("tag-change-added.json")).await.unwrap();
     rig.bus.take();
     rig.queue.take();
     rig.world.peerings()[0].0.to_string()
@@ -378,12 +286,7 @@ async fn a_peering_stuck_for_thirty_minutes_is_reported_and_no_longer_watched() 
 #[tokio::test]
 async fn a_recheck_of_a_vanished_attachment_ends_its_chain() {
     let rig = two_regions();
-    let r = recheck(
-        "tgw-attach-0ffffffffffffffff",
-        "pending",
-        system_clock() - 300,
-        6,
-    );
+    let r = recheck("tgw-attach-0ffffffffffffffff", "pending", system_clock() - 300, 6);
     let report = rig.handler.handle(&sqs_batch(&[r])).await.unwrap();
     assert_eq!(report.decisions(Decision::Skip).count(), 1);
     assert!(rig.queue.take().is_empty());
@@ -405,8 +308,7 @@ async fn the_watcher_waits_for_the_accepter_to_list_the_request_then_the_accept_
     let rig = two_regions();
     requested(&rig).await;
     // The requester sees pendingAcceptance; the accepter does not list it yet.
-    rig.world
-        .set_side_state("us-east-1", Some(PeeringState::PendingAcceptance));
+    rig.world.set_side_state("us-east-1", Some(PeeringState::PendingAcceptance));
     rig.world.set_side_state("eu-west-1", None);
     let first = recheck_of(&rig, "initiatingRequest", None);
     rig.handler.handle(&sqs_batch(&[first])).await.unwrap();
@@ -416,35 +318,18 @@ async fn the_watcher_waits_for_the_accepter_to_list_the_request_then_the_accept_
     let next = rig.queue.take();
     assert_eq!(next.len(), 1, "the chain goes on while one side lags");
     // The change leads to no accept yet: the accepter cannot accept it.
-    rig.handler
-        .handle(&delivered(&change[0], "evt-1"))
-        .await
-        .unwrap();
+    rig.handler.handle(&delivered(&change[0], "evt-1")).await.unwrap();
     assert!(!rig.world.writes().iter().any(|w| w.starts_with("accept")));
 
     // The accepter lists it: the next re-check announces it and the accept follows.
-    rig.world
-        .set_side_state("eu-west-1", Some(PeeringState::PendingAcceptance));
-    rig.handler
-        .handle(&sqs_batch(&[next[0].0.clone()]))
-        .await
-        .unwrap();
+    rig.world.set_side_state("eu-west-1", Some(PeeringState::PendingAcceptance));
+    rig.handler.handle(&sqs_batch(&[next[0].0.clone()])).await.unwrap();
     let change = rig.bus.take();
     assert_eq!(change.len(), 1);
     assert_eq!(change[0].detail()["state"], "pendingAcceptance");
-    assert!(
-        rig.queue.take().is_empty(),
-        "both sides agree: the chain ends"
-    );
-    rig.handler
-        .handle(&delivered(&change[0], "evt-2"))
-        .await
-        .unwrap();
-    assert!(rig
-        .world
-        .writes()
-        .iter()
-        .any(|w| w.starts_with("accept eu-west-1")));
+    assert!(rig.queue.take().is_empty(), "both sides agree: the chain ends");
+    rig.handler.handle(&delivered(&change[0], "evt-2")).await.unwrap();
+    assert!(rig.world.writes().iter().any(|w| w.starts_with("accept eu-west-1")));
 }
 
 /// The re-check of the world's peering that last saw these states.
@@ -465,9 +350,7 @@ fn recheck_of(rig: &Rig, requester: &str, accepter: Option<&str>) -> Recheck {
 async fn a_recheck_that_cannot_be_scheduled_fails_so_its_message_comes_back() {
     let rig = two_regions();
     let id = requested(&rig).await;
-    rig.queue
-        .failing
-        .store(true, std::sync::atomic::Ordering::SeqCst);
+    rig.queue.failing.store(true, std::sync::atomic::Ordering::SeqCst);
     let batch = sqs_batch(&[recheck(&id, "initiatingRequest", system_clock(), 0)]);
     let err = rig.handler.handle(&batch).await.unwrap_err();
     assert!(err.is_retryable());
@@ -484,18 +367,11 @@ async fn a_peering_call_seen_in_cloudtrail_starts_watching_a_peering_between_sta
     requested(&rig).await;
     // Accepted by someone else: pending on both sides, and nobody watches it.
     rig.world.set_peering_state(PeeringState::Pending);
-    let report = rig
-        .handler
-        .handle(&fixture("cloudtrail-accept-tgw-peering.json"))
-        .await
-        .unwrap();
+    let report = rig.handler.handle(&fixture("cloudtrail-accept-tgw-peering.json")).await.unwrap();
     assert_eq!(report.decisions(Decision::Action).count(), 0);
     let watch = rig.queue.take();
     assert_eq!(watch.len(), 1);
-    assert_eq!(
-        watch[0].0.last_accepter_state, None,
-        "the first look announces"
-    );
+    assert_eq!(watch[0].0.last_accepter_state, None, "the first look announces");
 }
 
 #[tokio::test]
@@ -508,11 +384,7 @@ async fn a_rejected_peering_ends_the_chain_and_is_not_requested_again() {
     assert!(rig.queue.take().is_empty());
     let change = rig.bus.take();
     assert_eq!(change[0].detail()["state"], "rejected");
-    let report = rig
-        .handler
-        .handle(&delivered(&change[0], "evt-rejected"))
-        .await
-        .unwrap();
+    let report = rig.handler.handle(&delivered(&change[0], "evt-rejected")).await.unwrap();
     assert_eq!(report.decisions(Decision::Action).count(), 0);
     assert_eq!(report.decisions(Decision::Conflict).count(), 1);
     assert_eq!(rig.world.peerings().len(), 1);
@@ -545,26 +417,16 @@ async fn a_bad_message_in_a_batch_does_not_cost_the_good_ones() {
     let report = rig.handler.run(&batch).await;
     assert!(!report.failure.as_ref().unwrap().is_retryable());
     assert_eq!(rig.queue.take().len(), 1, "the good message was handled");
-    assert!(report
-        .decisions(Decision::Error)
-        .any(|r| r.event_id == "msg-bad"));
+    assert!(report.decisions(Decision::Error).any(|r| r.event_id == "msg-bad"));
 }
 
 #[tokio::test]
 async fn a_failed_publish_is_logged_and_the_action_stands() {
     let rig = two_regions();
-    rig.bus
-        .failing
-        .store(true, std::sync::atomic::Ordering::SeqCst);
-    let report = rig
-        .handler
-        .handle(&fixture("tag-change-added.json"))
-        .await
-        .unwrap();
+    rig.bus.failing.store(true, std::sync::atomic::Ordering::SeqCst);
+    let report = rig.handler.handle(&fixture("tag-change-added.json")).await.unwrap();
     assert_eq!(rig.world.peerings().len(), 1, "the peering was requested");
-    assert!(report
-        .decisions(Decision::Error)
-        .any(|r| r.kind == "publish"));
+    assert!(report.decisions(Decision::Error).any(|r| r.kind == "publish"));
     assert_eq!(rig.queue.take().len(), 1, "and is still watched");
 }
 
@@ -573,9 +435,7 @@ async fn a_state_change_that_cannot_be_published_is_retried() {
     let rig = two_regions();
     let id = requested(&rig).await;
     rig.world.set_peering_state(PeeringState::PendingAcceptance);
-    rig.bus
-        .failing
-        .store(true, std::sync::atomic::Ordering::SeqCst);
+    rig.bus.failing.store(true, std::sync::atomic::Ordering::SeqCst);
     let batch = sqs_batch(&[recheck(&id, "initiatingRequest", system_clock(), 0)]);
     let err = rig.handler.handle(&batch).await.unwrap_err();
     assert!(err.is_retryable());
@@ -591,18 +451,11 @@ async fn a_state_change_that_cannot_be_published_is_retried() {
 async fn every_event_five_times_in_shuffled_order_gives_the_same_network() {
     // The reference: each event once, in order.
     let reference = two_regions();
-    reference
-        .handler
-        .handle(&fixture("tag-change-added.json"))
-        .await
-        .unwrap();
+    reference.handler.handle(&fixture("tag-change-added.json")).await.unwrap();
     settle(&reference).await;
 
     let rig = two_regions();
-    rig.handler
-        .handle(&fixture("tag-change-added.json"))
-        .await
-        .unwrap();
+    rig.handler.handle(&fixture("tag-change-added.json")).await.unwrap();
     let mut seed = 0x2545_f491_u64;
     for _ in 0..20 {
         let mut events: Vec<Value> = Vec::new();
@@ -639,17 +492,10 @@ async fn every_event_five_times_in_shuffled_order_gives_the_same_network() {
     assert_eq!(rig.world.peerings()[0].1, PeeringState::Available);
     for r in ["us-east-1", "eu-west-1"] {
         let strip = |routes: Vec<String>| -> Vec<String> {
-            routes
-                .iter()
-                .map(|s| s.split(" -> ").next().unwrap().to_owned())
-                .collect()
+            routes.iter().map(|s| s.split(" -> ").next().unwrap().to_owned()).collect()
         };
         assert!(!reference.world.routes(r).is_empty(), "{r}");
-        assert_eq!(
-            strip(rig.world.routes(r)),
-            strip(reference.world.routes(r)),
-            "{r}"
-        );
+        assert_eq!(strip(rig.world.routes(r)), strip(reference.world.routes(r)), "{r}");
     }
 }
 
@@ -670,11 +516,7 @@ fn shuffle<T>(items: &mut [T], seed: &mut u64) {
 async fn race(rival_is_older: bool) -> (Rig, HandleReport) {
     let rig = two_regions();
     rig.world.race_next_create(rival_is_older);
-    let report = rig
-        .handler
-        .handle(&fixture("tag-change-added.json"))
-        .await
-        .unwrap();
+    let report = rig.handler.handle(&fixture("tag-change-added.json")).await.unwrap();
     (rig, report)
 }
 
@@ -689,10 +531,7 @@ async fn a_create_that_lost_the_race_deletes_its_own_peering_and_keeps_the_older
         .map(|r| r.subject.as_str())
         .collect();
     assert_eq!(deletes.len(), 1, "{deletes:?}");
-    assert!(
-        !deletes[0].contains(left[0].0.as_str()),
-        "the older is kept"
-    );
+    assert!(!deletes[0].contains(left[0].0.as_str()), "the older is kept");
     // The deleted peering is not watched; nothing re-checks it.
     let rechecks = rig.queue.take();
     assert!(rechecks.is_empty(), "{rechecks:?}");
@@ -704,10 +543,7 @@ async fn a_create_that_won_the_race_deletes_the_newer_duplicate_and_watches_its_
     let left = rig.world.peerings();
     assert_eq!(left.len(), 1, "one peering for the pair: {left:?}");
     assert_eq!(
-        report
-            .decisions(Decision::Action)
-            .filter(|r| r.kind == "delete_peering")
-            .count(),
+        report.decisions(Decision::Action).filter(|r| r.kind == "delete_peering").count(),
         1
     );
     let rechecks = rig.queue.take();
@@ -718,17 +554,10 @@ async fn a_create_that_won_the_race_deletes_the_newer_duplicate_and_watches_its_
 #[tokio::test]
 async fn a_create_without_a_race_reads_again_and_deletes_nothing() {
     let rig = two_regions();
-    let report = rig
-        .handler
-        .handle(&fixture("tag-change-added.json"))
-        .await
-        .unwrap();
+    let report = rig.handler.handle(&fixture("tag-change-added.json")).await.unwrap();
     assert_eq!(rig.world.peerings().len(), 1);
     assert_eq!(
-        report
-            .decisions(Decision::Action)
-            .filter(|r| r.kind == "delete_peering")
-            .count(),
+        report.decisions(Decision::Action).filter(|r| r.kind == "delete_peering").count(),
         0
     );
     assert_eq!(
@@ -744,10 +573,8 @@ async fn a_handler_runs_on_a_spawned_task_of_a_multi_threaded_runtime() {
     // on separate tasks (as the reliability tests do).
     let Rig { world, handler, .. } = two_regions();
     let payload = fixture("tag-change-added.json");
-    let report = tokio::spawn(async move { handler.handle(&payload).await })
-        .await
-        .unwrap()
-        .unwrap();
+    let report =
+        tokio::spawn(async move { handler.handle(&payload).await }).await.unwrap().unwrap();
     assert_eq!(report.decisions(Decision::Action).count(), 1);
     assert_eq!(world.peerings().len(), 1);
 }
@@ -759,28 +586,16 @@ async fn the_lambda_answer_names_the_retry_policy_in_its_error_type() {
     let rig = two_regions();
     let id = requested(&rig).await;
     rig.world.set_peering_state(PeeringState::PendingAcceptance);
-    rig.bus
-        .failing
-        .store(true, std::sync::atomic::Ordering::SeqCst);
+    rig.bus.failing.store(true, std::sync::atomic::Ordering::SeqCst);
     let bare = serde_json::to_value(recheck(&id, "initiatingRequest", system_clock(), 0)).unwrap();
     let diagnostic = rig.handler.lambda(&bare).await.unwrap_err();
     assert_eq!(diagnostic.error_type, "Retryable");
-    assert!(
-        diagnostic.error_message.contains("PutEvents"),
-        "{diagnostic:?}"
-    );
+    assert!(diagnostic.error_message.contains("PutEvents"), "{diagnostic:?}");
     // Permanent: a malformed event: a success answer (never retried) that
     // carries its diagnostic.
-    let answer = rig
-        .handler
-        .lambda(&json!({"hello": "world"}))
-        .await
-        .unwrap();
+    let answer = rig.handler.lambda(&json!({"hello": "world"})).await.unwrap();
     let failure = answer.failure.expect("a diagnostic");
     assert_eq!(failure.error_type, "Permanent");
-    assert!(
-        failure.error_message.contains("invalid input"),
-        "{failure:?}"
-    );
+    assert!(failure.error_message.contains("invalid input"), "{failure:?}");
     assert!(answer.batch.is_none());
 }

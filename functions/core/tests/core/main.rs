@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used)] // test helpers: a panic is a failed test
 
 mod accounts;
+mod config;
+mod domain;
 mod events;
 mod executor;
 mod handler;

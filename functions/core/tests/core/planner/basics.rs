@@ -7,21 +7,17 @@ use tgw_peering_core::{Action, FindingKind, RouteMark};
 
 #[test]
 fn a_fresh_world_creates_one_peering_requested_by_the_first_region() {
-    let w = Scenario::new(&[W, E])
-        .vpc(E, "vpc-e1", Some("true"), &["10.0.0.0/16"])
-        .vpc(W, "vpc-w1", Some("true"), &["10.1.0.0/16"]);
+    let w = Scenario::new(&[W, E]).vpc(E, "vpc-e1", Some("true"), &["10.0.0.0/16"]).vpc(
+        W,
+        "vpc-w1",
+        Some("true"),
+        &["10.1.0.0/16"],
+    );
     let plan = w.plan();
     assert_eq!(kinds(&plan), ["create_peering"]);
     match &plan.actions[0].action {
-        Action::CreatePeering {
-            requester,
-            accepter,
-        } => {
-            assert_eq!(
-                requester.region.as_str(),
-                W,
-                "first in PEERING_REGIONS requests"
-            );
+        Action::CreatePeering { requester, accepter } => {
+            assert_eq!(requester.region.as_str(), W, "first in PEERING_REGIONS requests");
             assert_eq!(accepter.region.as_str(), E);
             assert_eq!(accepter.transit_gateway_id.as_str(), "tgw-1");
         }
@@ -32,9 +28,12 @@ fn a_fresh_world_creates_one_peering_requested_by_the_first_region() {
 
 #[test]
 fn no_peering_is_created_while_one_region_has_no_tagged_vpc() {
-    let w = Scenario::new(&[E, W])
-        .vpc(E, "vpc-e1", Some("true"), &["10.0.0.0/16"])
-        .vpc(W, "vpc-w1", None, &["10.1.0.0/16"]);
+    let w = Scenario::new(&[E, W]).vpc(E, "vpc-e1", Some("true"), &["10.0.0.0/16"]).vpc(
+        W,
+        "vpc-w1",
+        None,
+        &["10.1.0.0/16"],
+    );
     let plan = w.plan();
     assert!(plan.actions.is_empty(), "{:?}", plan.actions);
     assert!(plan
@@ -67,10 +66,7 @@ fn pending_acceptance_is_accepted_in_the_accepter_region_only() {
     assert_eq!(plan.actions.len(), 1, "{:?}", plan.actions);
     assert_eq!(
         plan.actions[0].action,
-        Action::AcceptPeering {
-            region: region(W),
-            attachment_id: att(P)
-        }
+        Action::AcceptPeering { region: region(W), attachment_id: att(P) }
     );
     // A peering requested by the other side is accepted where it must be.
     let w = Scenario::new(&[E, W])
@@ -79,22 +75,14 @@ fn pending_acceptance_is_accepted_in_the_accepter_region_only() {
         .peering(P, W, E, "pendingAcceptance", 100);
     assert_eq!(
         w.plan().actions[0].action,
-        Action::AcceptPeering {
-            region: region(E),
-            attachment_id: att(P)
-        }
+        Action::AcceptPeering { region: region(E), attachment_id: att(P) }
     );
 }
 
 #[test]
 fn available_routes_both_ways_with_secondary_and_ipv6_cidrs() {
     let w = Scenario::new(&[E, W])
-        .vpc(
-            E,
-            "vpc-e1",
-            Some("true"),
-            &["10.0.0.0/16", "100.64.0.0/20", "2600:1f18:1::/56"],
-        )
+        .vpc(E, "vpc-e1", Some("true"), &["10.0.0.0/16", "100.64.0.0/20", "2600:1f18:1::/56"])
         .vpc(W, "vpc-w1", Some("true"), &["10.1.0.0/16"])
         .peering(P, E, W, "available", 100)
         .associated(E, P)
@@ -102,16 +90,10 @@ fn available_routes_both_ways_with_secondary_and_ipv6_cidrs() {
     let plan = w.plan();
     let mut got = creates(&plan);
     got.sort();
-    let want = [
-        (E, "10.1.0.0/16"),
-        (W, "10.0.0.0/16"),
-        (W, "100.64.0.0/20"),
-        (W, "2600:1f18:1::/56"),
-    ];
-    let mut want: Vec<_> = want
-        .iter()
-        .map(|(r, c)| (r.to_string(), c.to_string(), P.to_string()))
-        .collect();
+    let want =
+        [(E, "10.1.0.0/16"), (W, "10.0.0.0/16"), (W, "100.64.0.0/20"), (W, "2600:1f18:1::/56")];
+    let mut want: Vec<_> =
+        want.iter().map(|(r, c)| (r.to_string(), c.to_string(), P.to_string())).collect();
     want.sort();
     assert_eq!(got, want);
     assert!(plan.actions.iter().all(|p| !p.reason.is_empty()));
@@ -146,10 +128,7 @@ fn a_converged_world_plans_nothing() {
     let w = converged();
     let plan = w.plan();
     assert!(plan.is_converged(), "{plan:#?}");
-    assert!(plan
-        .tables
-        .iter()
-        .all(|t| t.routes.iter().all(|r| r.mark == RouteMark::Desired)));
+    assert!(plan.tables.iter().all(|t| t.routes.iter().all(|r| r.mark == RouteMark::Desired)));
 }
 
 #[test]
@@ -198,10 +177,7 @@ fn a_tag_set_to_false_or_a_disassociated_cidr_withdraws_too() {
     got.sort();
     assert_eq!(
         got,
-        [
-            (W.to_string(), "10.2.0.0/16".to_string()),
-            (W.to_string(), "10.4.0.0/16".to_string())
-        ]
+        [(W.to_string(), "10.2.0.0/16".to_string()), (W.to_string(), "10.4.0.0/16".to_string())]
     );
 }
 
@@ -216,11 +192,8 @@ fn tag_values_true_in_any_case_match_and_false_does_not() {
         .peering(P, E, W, "available", 100)
         .associated(E, P)
         .associated(W, P);
-    let got: Vec<String> = creates(&w.plan())
-        .into_iter()
-        .filter(|c| c.0 == W)
-        .map(|c| c.1)
-        .collect();
+    let got: Vec<String> =
+        creates(&w.plan()).into_iter().filter(|c| c.0 == W).map(|c| c.1).collect();
     assert_eq!(got, ["10.0.0.0/16", "10.2.0.0/16"]);
 }
 
@@ -229,17 +202,10 @@ fn a_tag_key_in_another_case_does_not_match() {
     let mut w = Scenario::new(&[E, W]).vpc(W, "vpc-w1", Some("true"), &["10.1.0.0/16"]);
     let vpc = Vpc {
         id: VpcId::parse("vpc-e1").unwrap(),
-        tags: [("addtotransitgateway".to_owned(), "true".to_owned())]
-            .into_iter()
-            .collect(),
+        tags: [("addtotransitgateway".to_owned(), "true".to_owned())].into_iter().collect(),
         cidrs: vec![(cidr("10.0.0.0/16"), CidrState::Associated)],
     };
-    w.observed
-        .regions
-        .get_mut(&region(E))
-        .unwrap()
-        .vpcs
-        .push(vpc);
+    w.observed.regions.get_mut(&region(E)).unwrap().vpcs.push(vpc);
     assert!(w.plan().actions.is_empty());
 }
 
@@ -261,13 +227,9 @@ fn a_supernet_route_to_the_same_peering_satisfies_the_rule() {
 
 #[test]
 fn a_supernet_route_to_another_attachment_does_not_satisfy_the_rule() {
-    let w = peered()
-        .route(E, "10.0.0.0/8", Some("tgw-attach-0vpn"))
-        .route(W, "10.0.0.0/16", Some(P));
-    assert_eq!(
-        creates(&w.plan()),
-        [(E.to_string(), "10.1.0.0/16".to_string(), P.to_string())]
-    );
+    let w =
+        peered().route(E, "10.0.0.0/8", Some("tgw-attach-0vpn")).route(W, "10.0.0.0/16", Some(P));
+    assert_eq!(creates(&w.plan()), [(E.to_string(), "10.1.0.0/16".to_string(), P.to_string())]);
 }
 
 #[test]
@@ -286,9 +248,7 @@ fn an_exact_route_to_another_attachment_is_a_conflict_with_no_write() {
 
 #[test]
 fn a_route_whose_target_is_not_reported_is_never_rewritten() {
-    let w = peered()
-        .route(E, "10.1.0.0/16", None)
-        .route(W, "10.0.0.0/16", None);
+    let w = peered().route(E, "10.1.0.0/16", None).route(W, "10.0.0.0/16", None);
     let plan = w.plan();
     assert!(plan.actions.is_empty(), "{:?}", plan.actions);
     // nor deleted, even when the VPC is untagged
@@ -307,20 +267,16 @@ fn a_route_whose_target_is_not_reported_is_never_rewritten() {
 
 #[test]
 fn overlapping_cidrs_across_regions_are_a_conflict_with_no_write() {
-    let w = peered()
-        .vpc(E, "vpc-e2", Some("true"), &["172.16.0.0/12"])
-        .vpc(W, "vpc-w2", Some("true"), &["172.20.0.0/16"]);
+    let w = peered().vpc(E, "vpc-e2", Some("true"), &["172.16.0.0/12"]).vpc(
+        W,
+        "vpc-w2",
+        Some("true"),
+        &["172.20.0.0/16"],
+    );
     let plan = w.plan();
     let written: Vec<String> = creates(&plan).into_iter().map(|c| c.1).collect();
-    assert!(
-        !written.iter().any(|c| c.starts_with("172.")),
-        "{written:?}"
-    );
-    assert_eq!(
-        written.len(),
-        2,
-        "the non-overlapping CIDRs are still routed"
-    );
+    assert!(!written.iter().any(|c| c.starts_with("172.")), "{written:?}");
+    assert_eq!(written.len(), 2, "the non-overlapping CIDRs are still routed");
     let conflicts: Vec<_> = plan.conflicts().collect();
     assert_eq!(conflicts.len(), 1);
     assert!(
@@ -333,10 +289,7 @@ fn overlapping_cidrs_across_regions_are_a_conflict_with_no_write() {
 fn identical_cidrs_in_two_regions_are_a_conflict() {
     let w = peered().vpc(W, "vpc-w2", Some("true"), &["10.0.0.0/16"]);
     let plan = w.plan();
-    assert_eq!(
-        creates(&plan),
-        [(E.to_string(), "10.1.0.0/16".to_string(), P.to_string())]
-    );
+    assert_eq!(creates(&plan), [(E.to_string(), "10.1.0.0/16".to_string(), P.to_string())]);
     assert_eq!(plan.conflicts().count(), 1);
 }
 
@@ -346,10 +299,7 @@ fn a_remote_cidr_overlapping_an_untagged_local_vpc_is_a_conflict_and_not_routed(
     // us-east-1: a static route there would take that VPC's traffic.
     let w = peered().vpc(E, "vpc-e9", None, &["10.1.0.0/16"]);
     let plan = w.plan();
-    assert_eq!(
-        creates(&plan),
-        [(W.to_string(), "10.0.0.0/16".to_string(), P.to_string())]
-    );
+    assert_eq!(creates(&plan), [(W.to_string(), "10.0.0.0/16".to_string(), P.to_string())]);
     let conflicts: Vec<_> = plan.conflicts().collect();
     assert_eq!(conflicts.len(), 1, "{conflicts:?}");
     assert_eq!(conflicts[0].region, Some(region(E)));

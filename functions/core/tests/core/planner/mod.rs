@@ -12,16 +12,9 @@ pub(crate) fn creates(plan: &Plan) -> Vec<(String, String, String)> {
     plan.actions
         .iter()
         .filter_map(|p| match &p.action {
-            Action::CreateRoute {
-                region,
-                cidr,
-                attachment_id,
-                ..
-            } => Some((
-                region.to_string(),
-                cidr.to_string(),
-                attachment_id.to_string(),
-            )),
+            Action::CreateRoute { region, cidr, attachment_id, .. } => {
+                Some((region.to_string(), cidr.to_string(), attachment_id.to_string()))
+            }
             _ => None,
         })
         .collect()

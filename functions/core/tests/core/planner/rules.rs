@@ -22,34 +22,22 @@ fn a_route_for_a_cidr_in_an_overlap_conflict_is_never_pruned_on_any_peering() {
         .route(W, "172.16.0.0/16", Some(Q));
     w.config.prune_routes = true;
     let plan = w.plan();
-    assert!(
-        !deletes(&plan).iter().any(|(_, c)| c == "172.16.0.0/16"),
-        "{:?}",
-        plan.actions
-    );
+    assert!(!deletes(&plan).iter().any(|(_, c)| c == "172.16.0.0/16"), "{:?}", plan.actions);
 }
 
 #[test]
 fn two_transit_gateways_in_a_region_without_configuration_is_an_error() {
     let mut w = peered();
-    w.observed
-        .regions
-        .get_mut(&region(W))
-        .unwrap()
-        .transit_gateways
-        .push(TransitGateway {
-            id: TransitGatewayId::parse("tgw-other").unwrap(),
-            owner_id: None,
-            state: "available".into(),
-            default_association_route_table: None,
-        });
+    w.observed.regions.get_mut(&region(W)).unwrap().transit_gateways.push(TransitGateway {
+        id: TransitGatewayId::parse("tgw-other").unwrap(),
+        owner_id: None,
+        state: "available".into(),
+        default_association_route_table: None,
+    });
     let err = plan(&w.observed, &w.config).unwrap_err();
     assert!(!err.is_retryable());
     let msg = err.to_string();
-    assert!(
-        msg.starts_with(W) && msg.contains("TRANSIT_GATEWAY_IDS"),
-        "{msg}"
-    );
+    assert!(msg.starts_with(W) && msg.contains("TRANSIT_GATEWAY_IDS"), "{msg}");
 }
 
 #[test]
@@ -64,10 +52,9 @@ fn a_three_region_mesh_gets_three_peerings_with_the_right_requesters() {
         .actions
         .iter()
         .map(|p| match &p.action {
-            Action::CreatePeering {
-                requester,
-                accepter,
-            } => (requester.region.to_string(), accepter.region.to_string()),
+            Action::CreatePeering { requester, accepter } => {
+                (requester.region.to_string(), accepter.region.to_string())
+            }
             other => panic!("{other:?}"),
         })
         .collect();
@@ -123,23 +110,16 @@ fn a_three_region_mesh_routes_each_cidr_through_its_own_pair() {
 #[test]
 fn prune_routes_off_keeps_unjustified_routes_and_on_removes_them_except_protected() {
     let base = || {
-        converged()
-            .route(W, "192.168.0.0/16", Some(P))
-            .route(W, "10.200.0.0/16", Some(P))
-            .route(W, "10.50.0.0/16", Some("tgw-attach-0vpn"))
+        converged().route(W, "192.168.0.0/16", Some(P)).route(W, "10.200.0.0/16", Some(P)).route(
+            W,
+            "10.50.0.0/16",
+            Some("tgw-attach-0vpn"),
+        )
     };
     let plan = base().plan();
-    assert!(
-        plan.actions.is_empty(),
-        "PRUNE_ROUTES off: {:?}",
-        plan.actions
-    );
-    let extras = plan
-        .tables
-        .iter()
-        .flat_map(|t| &t.routes)
-        .filter(|r| r.mark == RouteMark::Extra)
-        .count();
+    assert!(plan.actions.is_empty(), "PRUNE_ROUTES off: {:?}", plan.actions);
+    let extras =
+        plan.tables.iter().flat_map(|t| &t.routes).filter(|r| r.mark == RouteMark::Extra).count();
     assert_eq!(extras, 2);
 
     let mut w = base();
@@ -160,9 +140,7 @@ fn prune_routes_off_keeps_unjustified_routes_and_on_removes_them_except_protecte
 #[test]
 fn protected_cidrs_are_kept_even_when_their_vpc_is_untagged() {
     let mut w =
-        converged()
-            .route(W, "10.2.0.0/16", Some(P))
-            .vpc(E, "vpc-e2", None, &["10.2.0.0/16"]);
+        converged().route(W, "10.2.0.0/16", Some(P)).vpc(E, "vpc-e2", None, &["10.2.0.0/16"]);
     w.config.protected_cidrs = vec![cidr("10.2.0.0/15")];
     assert!(deletes(&w.plan()).is_empty());
 }
@@ -176,11 +154,7 @@ fn a_deleted_peering_is_replaced() {
             .peering(P, E, W, state, 100);
         let plan = w.plan();
         assert_eq!(kinds(&plan), ["create_peering"], "{state}");
-        assert!(
-            plan.actions[0].reason.contains(state),
-            "{}",
-            plan.actions[0].reason
-        );
+        assert!(plan.actions[0].reason.contains(state), "{}", plan.actions[0].reason);
     }
 }
 
@@ -206,33 +180,17 @@ fn concurrent_duplicate_peerings_keep_the_oldest_and_delete_the_newer_managed_on
         .vpc(W, "vpc-w1", Some("true"), &["10.1.0.0/16"])
         .peering("tgw-attach-0new", E, W, "pendingAcceptance", 200)
         .peering("tgw-attach-0old", E, W, "pendingAcceptance", 100)
-        .peering_with(
-            "tgw-attach-0hand",
-            E,
-            W,
-            &[(E, "pendingAcceptance")],
-            300,
-            false,
-        );
+        .peering_with("tgw-attach-0hand", E, W, &[(E, "pendingAcceptance")], 300, false);
     let plan = w.plan();
     let acts: Vec<Action> = plan.actions.iter().map(|p| p.action.clone()).collect();
     assert_eq!(
         acts,
         [
-            Action::AcceptPeering {
-                region: region(W),
-                attachment_id: att("tgw-attach-0old")
-            },
-            Action::DeletePeering {
-                region: region(E),
-                attachment_id: att("tgw-attach-0new")
-            },
+            Action::AcceptPeering { region: region(W), attachment_id: att("tgw-attach-0old") },
+            Action::DeletePeering { region: region(E), attachment_id: att("tgw-attach-0new") },
         ]
     );
-    assert!(plan
-        .findings
-        .iter()
-        .any(|f| f.subject.contains("tgw-attach-0hand")));
+    assert!(plan.findings.iter().any(|f| f.subject.contains("tgw-attach-0hand")));
 }
 
 #[test]
@@ -243,36 +201,37 @@ fn routes_wait_until_this_sides_view_of_the_peering_is_available() {
         .peering_with(P, E, W, &[(E, "pending"), (W, "available")], 100, true)
         .associated(W, P);
     let plan = w.plan();
-    assert_eq!(
-        creates(&plan),
-        [(W.to_string(), "10.0.0.0/16".to_string(), P.to_string())]
-    );
+    assert_eq!(creates(&plan), [(W.to_string(), "10.0.0.0/16".to_string(), P.to_string())]);
     assert!(plan.is_waiting());
 }
 
 #[test]
 fn routes_to_unmanaged_attachments_are_never_touched() {
-    let mut w = converged()
-        .route(W, "10.77.0.0/16", Some("tgw-attach-0vpc"))
-        .vpc(E, "vpc-e9", None, &["10.77.0.0/16"]);
+    let mut w = converged().route(W, "10.77.0.0/16", Some("tgw-attach-0vpc")).vpc(
+        E,
+        "vpc-e9",
+        None,
+        &["10.77.0.0/16"],
+    );
     w.config.prune_routes = true;
     assert!(w.plan().actions.is_empty());
 }
 
 #[test]
 fn plans_are_deterministic_whatever_the_read_order() {
-    let a = peered()
-        .vpc(E, "vpc-e2", Some("true"), &["10.2.0.0/16"])
-        .vpc(E, "vpc-e3", Some("true"), &["10.3.0.0/16"]);
-    let mut b = peered()
-        .vpc(E, "vpc-e3", Some("true"), &["10.3.0.0/16"])
-        .vpc(E, "vpc-e2", Some("true"), &["10.2.0.0/16"]);
-    b.observed
-        .regions
-        .get_mut(&region(E))
-        .unwrap()
-        .vpcs
-        .reverse();
+    let a = peered().vpc(E, "vpc-e2", Some("true"), &["10.2.0.0/16"]).vpc(
+        E,
+        "vpc-e3",
+        Some("true"),
+        &["10.3.0.0/16"],
+    );
+    let mut b = peered().vpc(E, "vpc-e3", Some("true"), &["10.3.0.0/16"]).vpc(
+        E,
+        "vpc-e2",
+        Some("true"),
+        &["10.2.0.0/16"],
+    );
+    b.observed.regions.get_mut(&region(E)).unwrap().vpcs.reverse();
     assert_eq!(a.plan(), b.plan());
 }
 
@@ -281,20 +240,14 @@ fn the_plan_serialises_every_action_with_its_reason() {
     let plan = peered().plan();
     let json = serde_json::to_value(&plan.actions).unwrap();
     let arr = json.as_array().unwrap();
-    let routes: Vec<_> = arr
-        .iter()
-        .filter(|a| a["action"] == "create_route")
-        .collect();
+    let routes: Vec<_> = arr.iter().filter(|a| a["action"] == "create_route").collect();
     assert_eq!(routes.len(), 2);
     for a in routes {
         assert!(a["reason"].as_str().unwrap().contains("has no route"));
         assert!(a["cidr"].is_string() && a["region"].is_string());
     }
     // Each route's ledger entry goes in with it, and says why.
-    let ledgers: Vec<_> = arr
-        .iter()
-        .filter(|a| a["action"] == "create_ledger")
-        .collect();
+    let ledgers: Vec<_> = arr.iter().filter(|a| a["action"] == "create_ledger").collect();
     assert_eq!(ledgers.len(), 2);
     for a in ledgers {
         assert!(a["reason"].as_str().unwrap().contains("ledger"), "{a}");
@@ -329,11 +282,8 @@ fn routes_on_a_peering_not_created_by_the_tool_are_never_removed() {
     w.config.prune_routes = true;
     let plan = w.plan();
     assert!(plan.actions.is_empty(), "{:?}", plan.actions);
-    let kept = plan
-        .findings
-        .iter()
-        .filter(|f| f.reason.contains("not created by tgw-peering"))
-        .count();
+    let kept =
+        plan.findings.iter().filter(|f| f.reason.contains("not created by tgw-peering")).count();
     assert_eq!(kept, 2);
 }
 
@@ -373,13 +323,7 @@ fn a_cidr_that_moved_to_another_region_has_the_tools_route_moved_onto_the_new_pe
         .actions
         .iter()
         .filter_map(|p| match &p.action {
-            Action::ReplaceRoute {
-                region,
-                cidr,
-                attachment_id,
-                from,
-                ..
-            } => Some((
+            Action::ReplaceRoute { region, cidr, attachment_id, from, .. } => Some((
                 region.to_string(),
                 cidr.to_string(),
                 attachment_id.to_string(),
@@ -397,11 +341,7 @@ fn a_cidr_that_moved_to_another_region_has_the_tools_route_moved_onto_the_new_pe
             RouteTarget::Attachment(att("tgw-attach-0ew"))
         )]
     );
-    assert!(
-        deletes(&plan).is_empty(),
-        "moved, not withdrawn: {:?}",
-        plan.actions
-    );
+    assert!(deletes(&plan).is_empty(), "moved, not withdrawn: {:?}", plan.actions);
     assert_eq!(plan.conflicts().count(), 0, "{:?}", plan.findings);
     // The move is recorded under its new peer Region before it is made.
     assert!(plan.actions.iter().any(|p| matches!(&p.action,
@@ -413,10 +353,7 @@ fn a_cidr_that_moved_to_another_region_has_the_tools_route_moved_onto_the_new_pe
 #[test]
 fn a_route_outside_the_ledger_for_a_cidr_that_moved_is_a_conflict_not_moved() {
     let plan = moved_cidr().ledger(E, W, &["10.1.0.0/16"]).plan();
-    assert!(!plan
-        .actions
-        .iter()
-        .any(|p| p.action.kind() == "replace_route"));
+    assert!(!plan.actions.iter().any(|p| p.action.kind() == "replace_route"));
     assert!(deletes(&plan).is_empty());
     assert!(plan
         .conflicts()
@@ -427,10 +364,7 @@ fn a_route_outside_the_ledger_for_a_cidr_that_moved_is_a_conflict_not_moved() {
 fn the_create(plan: &Plan) -> (GatewayRef, GatewayRef) {
     assert_eq!(kinds(plan), ["create_peering"]);
     match &plan.actions[0].action {
-        Action::CreatePeering {
-            requester,
-            accepter,
-        } => (requester.clone(), accepter.clone()),
+        Action::CreatePeering { requester, accepter } => (requester.clone(), accepter.clone()),
         other => panic!("{other:?}"),
     }
 }
@@ -465,9 +399,12 @@ fn a_spoke_requester_names_the_hub_accepters_owner_too() {
 
 #[test]
 fn a_single_account_peering_request_is_unchanged() {
-    let w = Scenario::new(&[E, W])
-        .vpc(E, "vpc-e1", Some("true"), &["10.0.0.0/16"])
-        .vpc(W, "vpc-w1", Some("true"), &["10.1.0.0/16"]);
+    let w = Scenario::new(&[E, W]).vpc(E, "vpc-e1", Some("true"), &["10.0.0.0/16"]).vpc(
+        W,
+        "vpc-w1",
+        Some("true"),
+        &["10.1.0.0/16"],
+    );
     let (requester, accepter) = the_create(&w.plan());
     assert_eq!(requester, w.gw(E));
     assert_eq!(accepter, w.gw(W));
@@ -482,9 +419,7 @@ fn a_single_account_peering_request_is_unchanged() {
 
 #[test]
 fn an_available_cross_account_peering_routes_on_both_sides() {
-    let w = peered()
-        .owned_by(E, "123456789012")
-        .owned_by(W, "222222222222");
+    let w = peered().owned_by(E, "123456789012").owned_by(W, "222222222222");
     let mut c = creates(&w.plan());
     c.sort();
     let mut expected = [

@@ -35,21 +35,10 @@ fn a_route_made_by_hand_for_a_never_tagged_vpcs_cidr_is_not_withdrawn() {
 fn a_deleted_vpcs_routes_are_withdrawn_because_the_ledger_recorded_them() {
     // vpc-e2 is gone from us-east-1 altogether; its route stays in the
     // ledger, which is the proof.
-    let plan = converged()
-        .route(W, "10.2.0.0/16", Some(P))
-        .ledger(W, E, &["10.2.0.0/16"])
-        .plan();
+    let plan = converged().route(W, "10.2.0.0/16", Some(P)).ledger(W, E, &["10.2.0.0/16"]).plan();
     assert_eq!(deletes(&plan), [(W.to_string(), "10.2.0.0/16".to_string())]);
-    let reason = &plan
-        .actions
-        .iter()
-        .find(|p| p.action.kind() == "delete_route")
-        .unwrap()
-        .reason;
-    assert!(
-        reason.contains("no VPC of us-east-1 has 10.2.0.0/16"),
-        "{reason}"
-    );
+    let reason = &plan.actions.iter().find(|p| p.action.kind() == "delete_route").unwrap().reason;
+    assert!(reason.contains("no VPC of us-east-1 has 10.2.0.0/16"), "{reason}");
     // and its entry is released after the route
     assert!(plan.actions.iter().any(|p| matches!(&p.action,
         Action::ReleaseLedger { remove, .. } if remove == &vec![cidr("10.2.0.0/16")])));
@@ -66,64 +55,43 @@ fn an_existing_route_on_the_tools_peering_for_a_wanted_cidr_is_adopted_and_nothi
         .actions
         .iter()
         .filter_map(|p| match &p.action {
-            Action::CreateLedger {
-                region, entries, ..
-            } => Some((region.to_string(), entries.iter().map(|e| e.cidr).collect())),
+            Action::CreateLedger { region, entries, .. } => {
+                Some((region.to_string(), entries.iter().map(|e| e.cidr).collect()))
+            }
             _ => None,
         })
         .collect();
     assert_eq!(
         adopted,
-        [
-            (W.to_string(), vec![cidr("10.0.0.0/16")]),
-            (E.to_string(), vec![cidr("10.1.0.0/16")])
-        ]
+        [(W.to_string(), vec![cidr("10.0.0.0/16")]), (E.to_string(), vec![cidr("10.1.0.0/16")])]
     );
-    assert_eq!(
-        kinds_of(&plan),
-        ["create_ledger", "create_ledger"],
-        "no route write"
-    );
+    assert_eq!(kinds_of(&plan), ["create_ledger", "create_ledger"], "no route write");
 }
 
 #[test]
 fn a_stale_entry_with_no_route_is_removed_and_a_new_one_recorded_at_the_version_read() {
-    let mut w = converged()
-        .vpc(E, "vpc-e2", Some("true"), &["10.2.0.0/16"])
-        .ledger(W, E, &["10.66.0.0/16"]);
+    let mut w = converged().vpc(E, "vpc-e2", Some("true"), &["10.2.0.0/16"]).ledger(
+        W,
+        E,
+        &["10.66.0.0/16"],
+    );
     w.region_mut(W).ledger[0].version = 7;
     let plan = w.plan();
     let updates: Vec<_> = plan
         .actions
         .iter()
         .filter_map(|p| match &p.action {
-            Action::UpdateLedger {
-                version,
-                add,
-                remove,
-                ..
-            } => Some((
-                *version,
-                add.iter().map(|e| e.cidr).collect::<Vec<_>>(),
-                remove.clone(),
-            )),
+            Action::UpdateLedger { version, add, remove, .. } => {
+                Some((*version, add.iter().map(|e| e.cidr).collect::<Vec<_>>(), remove.clone()))
+            }
             _ => None,
         })
         .collect();
-    assert_eq!(
-        updates,
-        [(7, vec![cidr("10.2.0.0/16")], vec![cidr("10.66.0.0/16")])]
-    );
+    assert_eq!(updates, [(7, vec![cidr("10.2.0.0/16")], vec![cidr("10.66.0.0/16")])]);
     // The list holds 2 entries at most, and still does (2 − 1 stale + 1):
     // no resize. Without the stale entry, it grows to 2 first.
-    assert!(
-        !kinds_of(&plan).contains(&"resize_ledger"),
-        "{:?}",
-        plan.actions
-    );
-    let plan = converged()
-        .vpc(E, "vpc-e2", Some("true"), &["10.2.0.0/16"])
-        .plan();
+    assert!(!kinds_of(&plan).contains(&"resize_ledger"), "{:?}", plan.actions);
+    let plan = converged().vpc(E, "vpc-e2", Some("true"), &["10.2.0.0/16"]).plan();
     assert!(
         plan.actions
             .iter()
@@ -135,14 +103,7 @@ fn a_stale_entry_with_no_route_is_removed_and_a_new_one_recorded_at_the_version_
 
 #[test]
 fn ipv6_cidrs_get_a_list_of_their_own() {
-    let plan = peered()
-        .vpc(
-            E,
-            "vpc-e6",
-            Some("true"),
-            &["10.6.0.0/16", "2600:1f18:6::/56"],
-        )
-        .plan();
+    let plan = peered().vpc(E, "vpc-e6", Some("true"), &["10.6.0.0/16", "2600:1f18:6::/56"]).plan();
     let families: Vec<(String, Family)> = plan
         .actions
         .iter()
@@ -153,29 +114,22 @@ fn ipv6_cidrs_get_a_list_of_their_own() {
             _ => None,
         })
         .collect();
-    assert_eq!(
-        families,
-        [(W.to_string(), Family::Ipv4), (W.to_string(), Family::Ipv6)]
-    );
+    assert_eq!(families, [(W.to_string(), Family::Ipv4), (W.to_string(), Family::Ipv6)]);
 }
 
 #[test]
 fn past_a_thousand_entries_the_ledger_spills_into_a_second_list() {
-    let cidrs: Vec<String> = (0..1002)
-        .map(|i| format!("10.{}.{}.0/24", 100 + i / 256, i % 256))
-        .collect();
+    let cidrs: Vec<String> =
+        (0..1002).map(|i| format!("10.{}.{}.0/24", 100 + i / 256, i % 256)).collect();
     let refs: Vec<&str> = cidrs.iter().map(String::as_str).collect();
     let plan = peered().vpc(E, "vpc-e9", Some("true"), &refs).plan();
     let lists: Vec<(String, usize)> = plan
         .actions
         .iter()
         .filter_map(|p| match &p.action {
-            Action::CreateLedger {
-                region,
-                name,
-                entries,
-                ..
-            } if region.as_str() == W => Some((name.clone(), entries.len())),
+            Action::CreateLedger { region, name, entries, .. } if region.as_str() == W => {
+                Some((name.clone(), entries.len()))
+            }
             _ => None,
         })
         .collect();
@@ -193,14 +147,8 @@ fn past_a_thousand_entries_the_ledger_spills_into_a_second_list() {
 #[test]
 fn a_remote_cidr_overlapping_a_route_propagated_from_a_vpc_is_a_conflict() {
     // Another account's VPC, attached to the east gateway, propagates 10.1.0.0/20.
-    let plan = peered()
-        .foreign_route(E, "10.1.0.0/20", "tgw-attach-0other", "vpc", true)
-        .plan();
-    assert!(
-        !creates(&plan).iter().any(|c| c.1 == "10.1.0.0/16"),
-        "{:?}",
-        plan.actions
-    );
+    let plan = peered().foreign_route(E, "10.1.0.0/20", "tgw-attach-0other", "vpc", true).plan();
+    assert!(!creates(&plan).iter().any(|c| c.1 == "10.1.0.0/16"), "{:?}", plan.actions);
     assert!(findings(&plan, FindingKind::Conflict)
         .iter()
         .any(|f| f.contains("10.1.0.0/16") && f.contains("propagated from tgw-attach-0other")));
@@ -208,23 +156,12 @@ fn a_remote_cidr_overlapping_a_route_propagated_from_a_vpc_is_a_conflict() {
 
 #[test]
 fn a_remote_cidr_equal_to_or_containing_a_vpn_route_is_a_conflict_but_a_wider_one_is_not() {
-    for (vpn, conflict) in [
-        ("10.1.0.0/16", true),
-        ("10.1.5.0/24", true),
-        ("10.0.0.0/8", false),
-        ("0.0.0.0/0", false),
-    ] {
-        let plan = peered()
-            .foreign_route(E, vpn, "tgw-attach-0vpn", "vpn", true)
-            .plan();
-        let created = creates(&plan)
-            .iter()
-            .any(|c| c.0 == E && c.1 == "10.1.0.0/16");
-        assert_eq!(
-            created, !conflict,
-            "a VPN route for {vpn}: {:?}",
-            plan.findings
-        );
+    for (vpn, conflict) in
+        [("10.1.0.0/16", true), ("10.1.5.0/24", true), ("10.0.0.0/8", false), ("0.0.0.0/0", false)]
+    {
+        let plan = peered().foreign_route(E, vpn, "tgw-attach-0vpn", "vpn", true).plan();
+        let created = creates(&plan).iter().any(|c| c.0 == E && c.1 == "10.1.0.0/16");
+        assert_eq!(created, !conflict, "a VPN route for {vpn}: {:?}", plan.findings);
         let reported = findings(&plan, FindingKind::Conflict)
             .iter()
             .any(|f| f.contains("10.1.0.0/16") && f.contains("tgw-attach-0vpn"));
@@ -240,24 +177,17 @@ fn a_cidr_held_by_two_tagged_vpcs_of_one_region_is_advertised_by_neither() {
         .vpc(W, "vpc-w4", Some("true"), &["100.65.0.0/16"])
         .vpc(W, "vpc-w5", Some("true"), &["100.65.8.0/24"])
         .plan();
-    let mut created: Vec<String> = creates(&plan)
-        .into_iter()
-        .filter(|c| c.0 == E)
-        .map(|c| c.1)
-        .collect();
+    let mut created: Vec<String> =
+        creates(&plan).into_iter().filter(|c| c.0 == E).map(|c| c.1).collect();
     created.sort();
     assert_eq!(created, ["10.1.0.0/16"]);
     let conflicts = findings(&plan, FindingKind::Conflict);
     assert!(
-        conflicts
-            .iter()
-            .any(|f| f.contains("vpc-w2") && f.contains("vpc-w3")),
+        conflicts.iter().any(|f| f.contains("vpc-w2") && f.contains("vpc-w3")),
         "{conflicts:?}"
     );
     assert!(
-        conflicts
-            .iter()
-            .any(|f| f.contains("vpc-w4") && f.contains("vpc-w5")),
+        conflicts.iter().any(|f| f.contains("vpc-w4") && f.contains("vpc-w5")),
         "{conflicts:?}"
     );
 }
@@ -271,11 +201,8 @@ fn a_tagged_vpc_without_an_attachment_is_not_advertised_and_a_pending_one_is_wai
         .vpc(E, "vpc-e3", Some("true"), &["10.3.0.0/16"])
         .attachment_state(E, "vpc-e3", "pending")
         .plan();
-    let created: Vec<String> = creates(&plan)
-        .into_iter()
-        .filter(|c| c.0 == W)
-        .map(|c| c.1)
-        .collect();
+    let created: Vec<String> =
+        creates(&plan).into_iter().filter(|c| c.0 == W).map(|c| c.1).collect();
     assert_eq!(created, ["10.0.0.0/16"]);
     assert!(findings(&plan, FindingKind::Skip)
         .iter()
@@ -283,16 +210,28 @@ fn a_tagged_vpc_without_an_attachment_is_not_advertised_and_a_pending_one_is_wai
     assert!(findings(&plan, FindingKind::Waiting)
         .iter()
         .any(|f| f.starts_with("VPC vpc-e3") && f.contains("pending")));
-    assert!(
-        !plan.is_converged(),
-        "apply waits for the pending attachment"
-    );
-    let report = plan
-        .vpcs
-        .iter()
-        .find(|v| v.vpc_id.as_str() == "vpc-e2")
-        .unwrap();
+    assert!(!plan.is_converged(), "apply waits for the pending attachment");
+    let report = plan.vpcs.iter().find(|v| v.vpc_id.as_str() == "vpc-e2").unwrap();
     assert!(report.tagged && report.attachment.is_none() && !report.advertised);
+}
+
+#[test]
+fn routes_of_a_vpc_whose_attachment_is_being_modified_stay_in_place() {
+    // vpc-e1 is routed in the west table; its attachment goes to
+    // `modifying` (a subnet added): it still carries traffic, so its route
+    // and ledger entry stay, and nothing new is written for it.
+    for state in ["modifying", "pending"] {
+        let plan = converged().attachment_state(E, "vpc-e1", state).plan();
+        assert!(deletes(&plan).is_empty(), "{state}: {:?}", plan.actions);
+        assert!(
+            !plan.actions.iter().any(|p| matches!(p.action, Action::ReleaseLedger { .. })),
+            "{state}: {:?}",
+            plan.actions
+        );
+        assert!(findings(&plan, FindingKind::Waiting)
+            .iter()
+            .any(|f| f.starts_with("VPC vpc-e1") && f.contains(state)));
+    }
 }
 
 #[test]
@@ -303,21 +242,13 @@ fn an_advertised_vpc_without_a_local_route_is_a_warning() {
     let plan = w.plan();
     let warnings = findings(&plan, FindingKind::Warning);
     assert!(
-        warnings
-            .iter()
-            .any(|f| f.contains("cannot reach vpc-e1") && f.contains("10.0.0.0/16")),
+        warnings.iter().any(|f| f.contains("cannot reach vpc-e1") && f.contains("10.0.0.0/16")),
         "{warnings:?}"
     );
-    let report = plan
-        .vpcs
-        .iter()
-        .find(|v| v.vpc_id.as_str() == "vpc-e1")
-        .unwrap();
+    let report = plan.vpcs.iter().find(|v| v.vpc_id.as_str() == "vpc-e1").unwrap();
     assert!(report.advertised && !report.local_route);
     // It is still advertised: the west table gets its route.
-    assert!(creates(&plan)
-        .iter()
-        .any(|c| c.0 == W && c.1 == "10.0.0.0/16"));
+    assert!(creates(&plan).iter().any(|c| c.0 == W && c.1 == "10.0.0.0/16"));
 }
 
 // --- Lifecycle ----------------------------------------------------------------
@@ -354,10 +285,7 @@ fn the_tools_blackhole_routes_move_to_the_peering_that_replaced_a_deleted_one() 
     moved.sort();
     assert_eq!(
         moved,
-        [
-            (W.to_string(), "10.0.0.0/16".to_string()),
-            (E.to_string(), "10.1.0.0/16".to_string())
-        ]
+        [(W.to_string(), "10.0.0.0/16".to_string()), (E.to_string(), "10.1.0.0/16".to_string())]
     );
     assert_eq!(plan.conflicts().count(), 0, "{:?}", plan.findings);
 }
@@ -371,9 +299,7 @@ fn a_blackhole_that_is_not_the_tools_stays_a_conflict() {
 
 #[test]
 fn an_associating_cidr_is_waited_for_and_apply_does_not_converge() {
-    let plan = converged()
-        .vpc(E, "vpc-e1", Some("true"), &["10.0.0.0/16", "10.4.0.0/16~"])
-        .plan();
+    let plan = converged().vpc(E, "vpc-e1", Some("true"), &["10.0.0.0/16", "10.4.0.0/16~"]).plan();
     assert!(plan.is_waiting());
     assert!(findings(&plan, FindingKind::Waiting)
         .iter()
@@ -398,11 +324,7 @@ fn routes_of_a_peer_whose_new_peering_is_not_available_yet_are_left_alone() {
         "{:?}",
         plan.actions
     );
-    assert!(
-        !kinds_of(&plan).iter().any(|k| k.ends_with("ledger")),
-        "{:?}",
-        plan.actions
-    );
+    assert!(!kinds_of(&plan).iter().any(|k| k.ends_with("ledger")), "{:?}", plan.actions);
 }
 
 // --- The withdrawal budget and the tag key -----------------------------------
@@ -434,9 +356,7 @@ fn more_withdrawals_than_the_budget_hold_every_one_of_them() {
     // No entry of a held route is released.
     assert!(!kinds_of(&plan).contains(&"release_ledger"));
     // MAX_WITHDRAWALS (or apply --allow-withdrawals) lets them through.
-    let plan = many_withdrawn(6)
-        .configure(|c| c.max_withdrawals = Some(6))
-        .plan();
+    let plan = many_withdrawn(6).configure(|c| c.max_withdrawals = Some(6)).plan();
     assert_eq!(deletes(&plan).len(), 6);
 }
 
@@ -450,11 +370,7 @@ fn a_ledger_written_under_another_tag_key_holds_every_route_write_of_its_region(
         .ledger_with(W, E, "team:transit", &["10.0.0.0/16", "10.2.0.0/16"])
         .vpc(E, "vpc-e2", Some("true"), &["10.3.0.0/16"]);
     let plan = w.plan();
-    assert!(
-        plan.actions.iter().all(|p| p.action.region().as_str() != W),
-        "{:?}",
-        plan.actions
-    );
+    assert!(plan.actions.iter().all(|p| p.action.region().as_str() != W), "{:?}", plan.actions);
     let held = findings(&plan, FindingKind::Held);
     assert!(
         held.iter().any(
@@ -484,11 +400,7 @@ fn a_peering_associated_with_another_table_is_a_finding_not_an_error() {
         }),
     });
     let plan = w.plan();
-    assert!(
-        !kinds_of(&plan).contains(&"associate_route_table"),
-        "{:?}",
-        plan.actions
-    );
+    assert!(!kinds_of(&plan).contains(&"associate_route_table"), "{:?}", plan.actions);
     assert!(findings(&plan, FindingKind::Skip)
         .iter()
         .any(|f| f.contains("associated with tgw-rtb-other")));
@@ -497,8 +409,7 @@ fn a_peering_associated_with_another_table_is_a_finding_not_an_error() {
 #[test]
 fn the_tools_peering_in_the_default_table_moves_to_the_configured_one() {
     let mut w = converged().configure(|c| {
-        c.route_table_ids
-            .insert(region(W), RouteTableId::parse("tgw-rtb-1").unwrap());
+        c.route_table_ids.insert(region(W), RouteTableId::parse("tgw-rtb-1").unwrap());
     });
     // The default association table of west is another one.
     w.region_mut(W).transit_gateways[0].default_association_route_table =

@@ -30,29 +30,15 @@ fn vpc_writes(plan: &Plan) -> Vec<(&'static str, String, String, String, String)
     plan.actions
         .iter()
         .filter_map(|p| match &p.action {
-            Action::CreateVpcRoute {
-                region,
-                route_table_id,
-                cidr,
-                transit_gateway_id,
-            } => Some(("create", region, route_table_id, cidr, transit_gateway_id)),
-            Action::DeleteVpcRoute {
-                region,
-                route_table_id,
-                cidr,
-                transit_gateway_id,
-            } => Some(("delete", region, route_table_id, cidr, transit_gateway_id)),
+            Action::CreateVpcRoute { region, route_table_id, cidr, transit_gateway_id } => {
+                Some(("create", region, route_table_id, cidr, transit_gateway_id))
+            }
+            Action::DeleteVpcRoute { region, route_table_id, cidr, transit_gateway_id } => {
+                Some(("delete", region, route_table_id, cidr, transit_gateway_id))
+            }
             _ => None,
         })
-        .map(|(k, r, t, c, g)| {
-            (
-                k,
-                r.to_string(),
-                t.to_string(),
-                c.to_string(),
-                g.to_string(),
-            )
-        })
+        .map(|(k, r, t, c, g)| (k, r.to_string(), t.to_string(), c.to_string(), g.to_string()))
         .collect()
 }
 
@@ -79,12 +65,7 @@ fn vpc_findings(plan: &Plan) -> Vec<(FindingKind, String)> {
 fn two_tagged(managed: bool) -> Scenario {
     world(managed)
         .vpc(EAST, "vpc-e1", Some("true"), &["10.1.0.0/16"])
-        .vpc(
-            WEST,
-            "vpc-w1",
-            Some("true"),
-            &["10.2.0.0/16", "10.3.0.0/16"],
-        )
+        .vpc(WEST, "vpc-w1", Some("true"), &["10.2.0.0/16", "10.3.0.0/16"])
         .vpc(WEST, "vpc-w2", None, &["10.9.0.0/16"])
 }
 
@@ -108,12 +89,7 @@ fn remote_tagged_cidrs_are_added_only_in_tables_that_serve_subnets_and_route_to_
         // An untagged VPC's table.
         .vpc_table(EAST, "vpc-e2", "rtb-e", &["0.0.0.0/0>tgw"])
         // The anchor may be of any origin, and a summary.
-        .vpc_table(
-            WEST,
-            "vpc-w1",
-            "rtb-f",
-            &["10.0.0.0/8>tgw@CreateRouteTable"],
-        );
+        .vpc_table(WEST, "vpc-w1", "rtb-f", &["10.0.0.0/8>tgw@CreateRouteTable"]);
     let p = w0.plan();
     assert_eq!(
         vpc_writes(&p),
@@ -129,10 +105,7 @@ fn remote_tagged_cidrs_are_added_only_in_tables_that_serve_subnets_and_route_to_
         shown.contains(&"us-east-1: add VPC route 10.2.0.0/16 -> tgw-0 in rtb-a".to_owned()),
         "{shown:?}"
     );
-    assert!(p
-        .actions
-        .iter()
-        .any(|a| a.action.kind() == "create_vpc_route"));
+    assert!(p.actions.iter().any(|a| a.action.kind() == "create_vpc_route"));
     assert!(p.actions.iter().all(|a| !a.reason.is_empty()));
 }
 
@@ -151,16 +124,9 @@ fn a_table_that_already_holds_every_remote_cidr_needs_nothing() {
 
 #[test]
 fn nothing_is_planned_for_vpc_tables_when_manage_vpc_routes_is_off() {
-    let mut w0 = two_tagged(true).vpc_table(
-        EAST,
-        "vpc-e1",
-        "rtb-a",
-        &["0.0.0.0/0>tgw", "10.9.0.0/16>tgw"],
-    );
-    assert!(
-        !vpc_writes(&w0.plan()).is_empty(),
-        "the flag is what matters"
-    );
+    let mut w0 =
+        two_tagged(true).vpc_table(EAST, "vpc-e1", "rtb-a", &["0.0.0.0/0>tgw", "10.9.0.0/16>tgw"]);
+    assert!(!vpc_writes(&w0.plan()).is_empty(), "the flag is what matters");
     w0.config.manage_vpc_routes = false;
     let p = w0.plan();
     assert_eq!(vpc_writes(&p), vec![]);
@@ -220,10 +186,7 @@ fn a_route_for_a_remote_cidr_to_another_target_is_a_conflict_and_not_overwritten
         .find(|f| f.subject == "VPC route 10.3.0.0/16 in rtb-b (vpc-e3)")
         .unwrap()
         .reason;
-    assert!(
-        reason.contains("tgw-9") && reason.contains("not overwritten"),
-        "{reason}"
-    );
+    assert!(reason.contains("tgw-9") && reason.contains("not overwritten"), "{reason}");
 }
 
 #[test]
@@ -235,10 +198,7 @@ fn cidrs_that_overlap_between_regions_get_no_vpc_route() {
         .plan();
     assert_eq!(
         vpc_writes(&p),
-        vec![
-            w("create", WEST, "rtb-w", "10.1.0.0/16"),
-            w("create", EAST, "rtb-a", "10.3.0.0/16"),
-        ]
+        vec![w("create", WEST, "rtb-w", "10.1.0.0/16"), w("create", EAST, "rtb-a", "10.3.0.0/16"),]
     );
 }
 
@@ -254,10 +214,7 @@ fn a_remote_cidr_that_overlaps_an_untagged_vpc_of_the_region_gets_no_vpc_route()
         .plan();
     assert_eq!(
         vpc_writes(&p),
-        vec![
-            w("create", WEST, "rtb-w", "10.1.0.0/16"),
-            w("create", EAST, "rtb-a", "10.2.0.0/16"),
-        ]
+        vec![w("create", WEST, "rtb-w", "10.1.0.0/16"), w("create", EAST, "rtb-a", "10.2.0.0/16"),]
     );
 }
 
@@ -290,34 +247,14 @@ fn untagging_a_remote_vpc_withdraws_its_routes_and_unproven_routes_stay() {
         );
     w0.config.prune_routes = true;
     let p = w0.plan();
-    assert_eq!(
-        vpc_writes(&p),
-        vec![w("delete", EAST, "rtb-a", "10.9.0.0/16")]
-    );
-    let reason = &p
-        .actions
-        .iter()
-        .find(|a| a.action.kind() == "delete_vpc_route")
-        .unwrap()
-        .reason;
-    assert!(
-        reason.contains("vpc-w2") && reason.contains(WEST),
-        "{reason}"
-    );
+    assert_eq!(vpc_writes(&p), vec![w("delete", EAST, "rtb-a", "10.9.0.0/16")]);
+    let reason = &p.actions.iter().find(|a| a.action.kind() == "delete_vpc_route").unwrap().reason;
+    assert!(reason.contains("vpc-w2") && reason.contains(WEST), "{reason}");
 
     // A disassociated CIDR of a tagged VPC is withdrawn too.
     let p = two_tagged(true)
-        .ledger(
-            EAST,
-            WEST,
-            &["10.2.0.0/16", "10.3.0.0/16", "10.7.0.0/16", "10.8.0.0/16"],
-        )
-        .vpc(
-            WEST,
-            "vpc-w3",
-            Some("true"),
-            &["10.7.0.0/16", "10.8.0.0/16!"],
-        )
+        .ledger(EAST, WEST, &["10.2.0.0/16", "10.3.0.0/16", "10.7.0.0/16", "10.8.0.0/16"])
+        .vpc(WEST, "vpc-w3", Some("true"), &["10.7.0.0/16", "10.8.0.0/16!"])
         .vpc_table(
             EAST,
             "vpc-e1",
@@ -331,10 +268,7 @@ fn untagging_a_remote_vpc_withdraws_its_routes_and_unproven_routes_stay() {
             ],
         )
         .plan();
-    assert_eq!(
-        vpc_writes(&p),
-        vec![w("delete", EAST, "rtb-a", "10.8.0.0/16")]
-    );
+    assert_eq!(vpc_writes(&p), vec![w("delete", EAST, "rtb-a", "10.8.0.0/16")]);
 }
 
 #[test]
@@ -373,42 +307,21 @@ fn vpc_routes_outside_the_ledger_are_added_but_never_removed() {
     // would withdraw.
     let p = two_tagged(false)
         .vpc(EAST, "vpc-e2", None, &["10.4.0.0/16"])
-        .vpc_table(
-            EAST,
-            "vpc-e1",
-            "rtb-a",
-            &["0.0.0.0/0>tgw", "10.9.0.0/16>tgw"],
-        )
-        .vpc_table(
-            EAST,
-            "vpc-e2",
-            "rtb-u",
-            &["0.0.0.0/0>tgw", "10.2.0.0/16>tgw"],
-        )
+        .vpc_table(EAST, "vpc-e1", "rtb-a", &["0.0.0.0/0>tgw", "10.9.0.0/16>tgw"])
+        .vpc_table(EAST, "vpc-e2", "rtb-u", &["0.0.0.0/0>tgw", "10.2.0.0/16>tgw"])
         .plan();
     assert_eq!(
         vpc_writes(&p),
-        vec![
-            w("create", EAST, "rtb-a", "10.2.0.0/16"),
-            w("create", EAST, "rtb-a", "10.3.0.0/16"),
-        ]
+        vec![w("create", EAST, "rtb-a", "10.2.0.0/16"), w("create", EAST, "rtb-a", "10.3.0.0/16"),]
     );
     // Once the tool has routed them (its ledger records them), a route in
     // the untagged VPC's table is withdrawn, on any peering.
     let p = two_tagged(false)
         .ledger(EAST, WEST, &["10.2.0.0/16", "10.3.0.0/16"])
         .vpc(EAST, "vpc-e2", None, &["10.4.0.0/16"])
-        .vpc_table(
-            EAST,
-            "vpc-e2",
-            "rtb-u",
-            &["0.0.0.0/0>tgw", "10.2.0.0/16>tgw"],
-        )
+        .vpc_table(EAST, "vpc-e2", "rtb-u", &["0.0.0.0/0>tgw", "10.2.0.0/16>tgw"])
         .plan();
-    assert_eq!(
-        vpc_writes(&p),
-        vec![w("delete", EAST, "rtb-u", "10.2.0.0/16")]
-    );
+    assert_eq!(vpc_writes(&p), vec![w("delete", EAST, "rtb-u", "10.2.0.0/16")]);
 }
 
 #[test]
@@ -420,19 +333,9 @@ fn a_protected_cidr_is_never_deleted() {
             EAST,
             "vpc-e1",
             "rtb-a",
-            &[
-                "0.0.0.0/0>tgw",
-                "10.2.0.0/16>tgw",
-                "10.3.0.0/16>tgw",
-                "10.9.0.0/16>tgw",
-            ],
+            &["0.0.0.0/0>tgw", "10.2.0.0/16>tgw", "10.3.0.0/16>tgw", "10.9.0.0/16>tgw"],
         )
-        .vpc_table(
-            EAST,
-            "vpc-e2",
-            "rtb-u",
-            &["0.0.0.0/0>tgw", "10.2.0.0/16>tgw"],
-        );
+        .vpc_table(EAST, "vpc-e2", "rtb-u", &["0.0.0.0/0>tgw", "10.2.0.0/16>tgw"]);
     assert_eq!(vpc_writes(&w0.plan()).len(), 2, "both would go unprotected");
     w0.config.protected_cidrs = vec![cidr("10.9.0.0/16"), cidr("10.2.0.0/15")];
     let p = w0.plan();
@@ -441,20 +344,11 @@ fn a_protected_cidr_is_never_deleted() {
     assert_eq!(
         kept,
         vec![
-            (
-                FindingKind::Skip,
-                "VPC route 10.2.0.0/16 in rtb-u (vpc-e2)".to_owned()
-            ),
-            (
-                FindingKind::Skip,
-                "VPC route 10.9.0.0/16 in rtb-a (vpc-e1)".to_owned()
-            ),
+            (FindingKind::Skip, "VPC route 10.2.0.0/16 in rtb-u (vpc-e2)".to_owned()),
+            (FindingKind::Skip, "VPC route 10.9.0.0/16 in rtb-a (vpc-e1)".to_owned()),
         ]
     );
-    assert!(p
-        .findings
-        .iter()
-        .any(|f| f.reason.contains("PROTECTED_CIDRS")));
+    assert!(p.findings.iter().any(|f| f.reason.contains("PROTECTED_CIDRS")));
 }
 
 #[test]
@@ -489,10 +383,7 @@ fn propagated_and_local_routes_are_never_touched() {
     assert_eq!(vpc_writes(&p), vec![]);
     assert_eq!(
         vpc_findings(&p),
-        vec![(
-            FindingKind::Conflict,
-            "VPC route 10.2.0.0/16 in rtb-a (vpc-e1)".to_owned()
-        )]
+        vec![(FindingKind::Conflict, "VPC route 10.2.0.0/16 in rtb-a (vpc-e1)".to_owned())]
     );
 }
 
@@ -500,18 +391,8 @@ fn propagated_and_local_routes_are_never_touched() {
 fn ipv6_cidrs_are_routed_only_from_vpcs_that_have_an_ipv6_block() {
     let p = world(true)
         .vpc(EAST, "vpc-e1", Some("true"), &["10.1.0.0/16"])
-        .vpc(
-            EAST,
-            "vpc-e2",
-            Some("true"),
-            &["10.4.0.0/16", "2600:1f18:1::/56"],
-        )
-        .vpc(
-            WEST,
-            "vpc-w1",
-            Some("true"),
-            &["10.2.0.0/16", "2600:1f18:2::/56"],
-        )
+        .vpc(EAST, "vpc-e2", Some("true"), &["10.4.0.0/16", "2600:1f18:1::/56"])
+        .vpc(WEST, "vpc-w1", Some("true"), &["10.2.0.0/16", "2600:1f18:2::/56"])
         .vpc_table(EAST, "vpc-e1", "rtb-a", &["0.0.0.0/0>tgw"])
         .vpc_table(EAST, "vpc-e2", "rtb-b", &["0.0.0.0/0>tgw"])
         .plan();
@@ -531,19 +412,10 @@ fn vpc_route_writes_run_with_the_route_writes_in_their_own_region() {
         .ledger(EAST, WEST, &["10.2.0.0/16", "10.3.0.0/16", "10.9.0.0/16"])
         .vpc(EAST, "vpc-e2", None, &["10.4.0.0/16"])
         .vpc_table(EAST, "vpc-e1", "rtb-a", &["0.0.0.0/0>tgw"])
-        .vpc_table(
-            EAST,
-            "vpc-e2",
-            "rtb-u",
-            &["0.0.0.0/0>tgw", "10.2.0.0/16>tgw"],
-        )
+        .vpc_table(EAST, "vpc-e2", "rtb-u", &["0.0.0.0/0>tgw", "10.2.0.0/16>tgw"])
         .plan();
-    let vpc: Vec<&Action> = p
-        .actions
-        .iter()
-        .map(|a| &a.action)
-        .filter(|a| a.kind().ends_with("_vpc_route"))
-        .collect();
+    let vpc: Vec<&Action> =
+        p.actions.iter().map(|a| &a.action).filter(|a| a.kind().ends_with("_vpc_route")).collect();
     assert_eq!(vpc.len(), 3, "{vpc:?}");
     for a in vpc {
         assert!(a.is_route_write(), "{a}");

@@ -17,12 +17,7 @@ pub(super) const FIXTURE_VPC: &str = "vpc-0a1b2c3d4e5f60718";
 pub(super) fn needy_rig() -> Rig {
     let world = World::new(&MANAGED);
     world.vpc("us-east-1", FIXTURE_VPC, Some("true"), &["10.20.0.0/16"]);
-    world.vpc(
-        "eu-west-1",
-        "vpc-0eeeeeeeeeeeeeee1",
-        Some("true"),
-        &["10.30.0.0/16"],
-    );
+    world.vpc("eu-west-1", "vpc-0eeeeeeeeeeeeeee1", Some("true"), &["10.30.0.0/16"]);
     Rig::new(world)
 }
 
@@ -120,10 +115,7 @@ pub(super) fn verify(expect: Expect, h: &Handled) -> Result<(), String> {
         (expect, &h.verdict),
         (Expect::Refused, Verdict::Refused(_))
             | (Expect::Dropped, Verdict::Dropped)
-            | (
-                Expect::Harmless,
-                Verdict::Refused(_) | Verdict::Dropped | Verdict::Idle
-            )
+            | (Expect::Harmless, Verdict::Refused(_) | Verdict::Dropped | Verdict::Idle)
     );
     if !as_expected {
         return Err(format!("expected {expect:?}, got {}", h.verdict));
@@ -187,8 +179,8 @@ pub(super) fn any_json() -> BoxedStrategy<Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_filter_map("finite", |f| serde_json::Number::from_f64(f)
-            .map(Value::Number)),
+        any::<f64>()
+            .prop_filter_map("finite", |f| serde_json::Number::from_f64(f).map(Value::Number)),
         any::<String>().prop_map(Value::from),
         select(vec!["us-east-1", ACCOUNT, FIXTURE_ATTACHMENT, "aws.tag"]).prop_map(Value::from),
     ];
@@ -220,13 +212,8 @@ pub(super) fn noise() -> impl Strategy<Value = String> {
 /// A valid Region code that is not managed.
 pub(super) fn unmanaged_region() -> BoxedStrategy<String> {
     prop_oneof![
-        select(vec![
-            "ap-south-1",
-            "us-west-2",
-            "cn-north-1",
-            "us-gov-west-1"
-        ])
-        .prop_map(str::to_owned),
+        select(vec!["ap-south-1", "us-west-2", "cn-north-1", "us-gov-west-1"])
+            .prop_map(str::to_owned),
         "[a-z]{2}-[a-z]{4,9}-[1-9]",
     ]
     .prop_filter("not managed", |r| !MANAGED.contains(&r.as_str()))
@@ -234,11 +221,7 @@ pub(super) fn unmanaged_region() -> BoxedStrategy<String> {
 }
 
 pub(super) fn any_region() -> BoxedStrategy<String> {
-    prop_oneof![
-        select(MANAGED.to_vec()).prop_map(str::to_owned),
-        unmanaged_region()
-    ]
-    .boxed()
+    prop_oneof![select(MANAGED.to_vec()).prop_map(str::to_owned), unmanaged_region()].boxed()
 }
 
 /// A valid account id that is not the caller's.
@@ -270,12 +253,8 @@ pub(super) fn broken(base: &Value, schema: &Schema) -> BoxedStrategy<(String, Va
             .boxed(),
     );
 
-    let required: Vec<&'static str> = schema
-        .fields
-        .iter()
-        .filter(|f| f.required)
-        .map(|f| f.at)
-        .collect();
+    let required: Vec<&'static str> =
+        schema.fields.iter().filter(|f| f.required).map(|f| f.at).collect();
     let b = base.clone();
     arms.push(
         select(required)
@@ -333,11 +312,7 @@ pub(super) fn out_of_scope(base: &Value, kind: Kind) -> BoxedStrategy<(String, V
                 let arn = format!("arn:aws:ec2:{r}:{a}:vpc/{FIXTURE_VPC}");
                 let v = with(
                     b.clone(),
-                    &[
-                        ("/resources/0", json!(arn)),
-                        ("/account", json!(a)),
-                        ("/region", json!(r)),
-                    ],
+                    &[("/resources/0", json!(arn)), ("/account", json!(a)), ("/region", json!(r))],
                 );
                 (format!("VPC ARN {arn}"), v)
             })
@@ -364,9 +339,7 @@ pub(super) fn out_of_scope(base: &Value, kind: Kind) -> BoxedStrategy<(String, V
             })
             .boxed(),
         Kind::StateChange => (any_region(), any_region(), any_account())
-            .prop_filter("out of scope", move |(r1, r2, a)| {
-                !(in_scope(r1, a) && in_scope(r2, a))
-            })
+            .prop_filter("out of scope", move |(r1, r2, a)| !(in_scope(r1, a) && in_scope(r2, a)))
             .prop_map(move |(r1, r2, a)| {
                 let v = with(
                     b.clone(),
@@ -385,10 +358,7 @@ pub(super) fn out_of_scope(base: &Value, kind: Kind) -> BoxedStrategy<(String, V
 /// `base` padded past the EventBridge limit (up to 1 MB).
 pub(super) fn oversized(base: &Value) -> BoxedStrategy<(String, Value)> {
     let b = base.clone();
-    (
-        select(vec!["/padding", "/detail/padding"]),
-        MAX_EVENT_BYTES..=4 * MAX_EVENT_BYTES,
-    )
+    (select(vec!["/padding", "/detail/padding"]), MAX_EVENT_BYTES..=4 * MAX_EVENT_BYTES)
         .prop_map(move |(at, n)| {
             let v = with(b.clone(), &[(at, json!("x".repeat(n)))]);
             (format!("{at} of {n} bytes"), v)
@@ -418,23 +388,12 @@ pub(super) fn sqs_message() -> BoxedStrategy<(String, Value, bool)> {
         let v = with(r.clone(), &[("/body", json!(body))]);
         (what, v, junk)
     };
-    let (w1, w2, w3, w4) = (
-        with_body.clone(),
-        with_body.clone(),
-        with_body.clone(),
-        with_body,
-    );
+    let (w1, w2, w3, w4) = (with_body.clone(), with_body.clone(), with_body.clone(), with_body);
     let b = body.clone();
     Union::new([
-        broken(&record, &sqs_message_schema())
-            .prop_map(|(what, v)| (what, v, true))
-            .boxed(),
-        noise()
-            .prop_map(move |s| w1(brief(format!("body {s:?}")), s, true))
-            .boxed(),
-        any_json()
-            .prop_map(move |j| w2(brief(format!("body {j}")), j.to_string(), true))
-            .boxed(),
+        broken(&record, &sqs_message_schema()).prop_map(|(what, v)| (what, v, true)).boxed(),
+        noise().prop_map(move |s| w1(brief(format!("body {s:?}")), s, true)).boxed(),
+        any_json().prop_map(move |j| w2(brief(format!("body {j}")), j.to_string(), true)).boxed(),
         broken(&body, &recheck_schema())
             .prop_map(move |(what, v)| w3(format!("body with {what}"), v.to_string(), true))
             .boxed(),
@@ -486,28 +445,17 @@ pub(super) fn bad_payloads() -> BoxedStrategy<Bad> {
         let schema = event_schema(kind);
         arms.push((
             5,
-            broken(&base, &schema)
-                .prop_map(tag("mutated fixtures", name, Expect::Refused))
-                .boxed(),
+            broken(&base, &schema).prop_map(tag("mutated fixtures", name, Expect::Refused)).boxed(),
         ));
         arms.push((
             2,
-            out_of_scope(&base, kind)
-                .prop_map(tag("out of scope", name, Expect::Dropped))
-                .boxed(),
+            out_of_scope(&base, kind).prop_map(tag("out of scope", name, Expect::Dropped)).boxed(),
         ));
-        arms.push((
-            1,
-            oversized(&base)
-                .prop_map(tag("oversized", name, Expect::Refused))
-                .boxed(),
-        ));
+        arms.push((1, oversized(&base).prop_map(tag("oversized", name, Expect::Refused)).boxed()));
         if kind == Kind::Tag {
             arms.push((
                 1,
-                many_resources(&base)
-                    .prop_map(tag("oversized", name, Expect::Refused))
-                    .boxed(),
+                many_resources(&base).prop_map(tag("oversized", name, Expect::Refused)).boxed(),
             ));
         }
     }
@@ -523,10 +471,7 @@ pub(super) fn bad_payloads() -> BoxedStrategy<Bad> {
         1,
         unmanaged_region()
             .prop_map(move |r| {
-                (
-                    format!("region {r}"),
-                    with(request.clone(), &[("/region", json!(r))]),
-                )
+                (format!("region {r}"), with(request.clone(), &[("/region", json!(r))]))
             })
             .prop_map(tag("re-check requests", name, Expect::Dropped))
             .boxed(),
@@ -561,25 +506,19 @@ fn every_invalid_payload_is_a_permanent_error_or_dropped_and_never_writes() {
     }
 
     let tally = RefCell::new(Tally::default());
-    check_property(
-        "bad input",
-        proptest_config(BAD_INPUT_CASES, 0),
-        bad_payloads(),
-        |bad| {
-            let outcome =
-                std::panic::catch_unwind(AssertUnwindSafe(|| handle_on_needy_world(&bad.payload)));
-            let mut t = tally.borrow_mut();
-            t.add("cases", 1);
-            t.add(bad.family, 1);
-            let handled = outcome.map_err(|p| {
-                t.add("panics", 1);
-                TestCaseError::fail(format!("{}: panicked: {}", bad.what, panic_message(&*p)))
-            })?;
-            t.record(&handled);
-            verify(bad.expect, &handled)
-                .map_err(|e| TestCaseError::fail(format!("{}: {e}", bad.what)))
-        },
-    );
+    check_property("bad input", proptest_config(BAD_INPUT_CASES, 0), bad_payloads(), |bad| {
+        let outcome =
+            std::panic::catch_unwind(AssertUnwindSafe(|| handle_on_needy_world(&bad.payload)));
+        let mut t = tally.borrow_mut();
+        t.add("cases", 1);
+        t.add(bad.family, 1);
+        let handled = outcome.map_err(|p| {
+            t.add("panics", 1);
+            TestCaseError::fail(format!("{}: panicked: {}", bad.what, panic_message(&*p)))
+        })?;
+        t.record(&handled);
+        verify(bad.expect, &handled).map_err(|e| TestCaseError::fail(format!("{}: {e}", bad.what)))
+    });
     let t = tally.into_inner();
     println!(
         "bad input: {} cases ({} mutated fixtures, {} out of scope, {} oversized, {} SQS batches, \
@@ -600,10 +539,7 @@ fn every_invalid_payload_is_a_permanent_error_or_dropped_and_never_writes() {
         t.get("reads"),
     );
     assert!(t.get("cases") >= BAD_INPUT_CASES as usize, "{t}");
-    assert_eq!(
-        (t.get("panics"), t.get("writes"), t.get("reads")),
-        (0, 0, 0)
-    );
+    assert_eq!((t.get("panics"), t.get("writes"), t.get("reads")), (0, 0, 0));
     // Every family was exercised, and so was each outcome.
     for family in [
         "mutated fixtures",

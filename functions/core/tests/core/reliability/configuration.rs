@@ -29,11 +29,7 @@ pub(super) fn config_with(variable: &str, value: &str) -> Result<Config, ConfigE
 pub(super) const INVALID_VALUES: &[(&str, &str, &str)] = &[
     ("PEERING_REGIONS", "us-east-1,Mars", "\"Mars\""),
     ("PEERING_REGIONS", "us-east-1", "at least two Regions"),
-    (
-        "PEERING_REGIONS",
-        "us-east-1,us-east-1",
-        "us-east-1 is listed twice",
-    ),
+    ("PEERING_REGIONS", "us-east-1,us-east-1", "us-east-1 is listed twice"),
     ("ACTIVE_REGION", "nope", "\"nope\""),
     ("PASSIVE_REGION", "US-WEST-2", "\"US-WEST-2\""),
     ("PASSIVE_REGION", "us-east-1", "ACTIVE_REGION (us-east-1)"),
@@ -42,19 +38,11 @@ pub(super) const INVALID_VALUES: &[(&str, &str, &str)] = &[
     ("TRANSIT_GATEWAY_IDS", "us-east-1=vpc-1", "\"vpc-1\""),
     ("TRANSIT_GATEWAY_IDS", "us-east-1", "\"us-east-1\""),
     ("TRANSIT_GATEWAY_IDS", "ap-south-1=tgw-1", "ap-south-1"),
-    (
-        "TRANSIT_GATEWAY_IDS",
-        "us-east-1=tgw-1,us-east-1=tgw-2",
-        "us-east-1 is given twice",
-    ),
+    ("TRANSIT_GATEWAY_IDS", "us-east-1=tgw-1,us-east-1=tgw-2", "us-east-1 is given twice"),
     ("ROUTE_TABLE_IDS", "eu-west-1=tgw-1", "\"tgw-1\""),
     ("PRUNE_ROUTES", "maybe", "\"maybe\""),
     ("MANAGE_VPC_ROUTES", "on", "\"on\""),
-    (
-        "PROTECTED_CIDRS",
-        "10.0.0.0/8,10.1.1.1/16",
-        "\"10.1.1.1/16\"",
-    ),
+    ("PROTECTED_CIDRS", "10.0.0.0/8,10.1.1.1/16", "\"10.1.1.1/16\""),
     ("PROTECTED_CIDRS", "nonsense", "\"nonsense\""),
     ("RECHECK_QUEUE_URL", "my-queue", "\"my-queue\""),
     (
@@ -62,16 +50,8 @@ pub(super) const INVALID_VALUES: &[(&str, &str, &str)] = &[
         "eu-west-1=arn:aws:iam::12345:role/spoke",
         "arn:aws:iam::12345:role/spoke",
     ),
-    (
-        "ACCOUNT_ROLE_ARNS",
-        "eu-west-1=arn:aws:s3:::bucket",
-        "arn:aws:s3:::bucket",
-    ),
-    (
-        "ACCOUNT_ROLE_ARNS",
-        "ap-south-1=arn:aws:iam::111111111111:role/spoke",
-        "ap-south-1",
-    ),
+    ("ACCOUNT_ROLE_ARNS", "eu-west-1=arn:aws:s3:::bucket", "arn:aws:s3:::bucket"),
+    ("ACCOUNT_ROLE_ARNS", "ap-south-1=arn:aws:iam::111111111111:role/spoke", "ap-south-1"),
     ("ACCOUNT_ROLE_ARNS", "eu-west-1", "\"eu-west-1\""),
     ("MAX_WITHDRAWALS", "-1", "\"-1\""),
     ("MAX_WITHDRAWALS", "ten", "not a whole number"),
@@ -99,10 +79,7 @@ fn each_invalid_configuration_value_is_one_error_naming_its_variable_and_value()
         assert_eq!(err.variable, variable, "{variable}={value:?}: {msg}");
         assert!(msg.starts_with(&format!("{variable}: ")), "{msg}");
         assert!(!msg.contains('\n'), "one line: {msg:?}");
-        assert!(
-            msg.contains(quote),
-            "{variable}={value:?}: {msg:?} lacks {quote:?}"
-        );
+        assert!(msg.contains(quote), "{variable}={value:?}: {msg:?} lacks {quote:?}");
         checked.insert(variable);
         count += 1;
     }
@@ -134,18 +111,8 @@ fn any_value_of_one_variable_is_accepted_or_refused_naming_that_variable() {
     let values = prop_oneof![
         any::<String>(),
         "[a-z0-9=,:/. -]{0,40}",
-        select(vec![
-            "us-east-1,",
-            "=",
-            ",,",
-            " ",
-            "tgw-rtb-1",
-            "true",
-            "0",
-            "::/0",
-            "aws:x"
-        ])
-        .prop_map(str::to_owned),
+        select(vec!["us-east-1,", "=", ",,", " ", "tgw-rtb-1", "true", "0", "::/0", "aws:x"])
+            .prop_map(str::to_owned),
     ];
     let tally = RefCell::new(Tally::default());
     check_property(

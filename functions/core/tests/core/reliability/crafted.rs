@@ -40,16 +40,14 @@ pub(super) fn crafted_recheck() -> impl Strategy<Value = Crafted> {
         attempt,
         (state(), state()),
     )
-        .prop_map(
-            |(other_attachment, region, last, started_at, attempt, sides)| Crafted {
-                other_attachment,
-                region,
-                last,
-                started_at,
-                attempt,
-                sides,
-            },
-        )
+        .prop_map(|(other_attachment, region, last, started_at, attempt, sides)| Crafted {
+            other_attachment,
+            region,
+            last,
+            started_at,
+            attempt,
+            sides,
+        })
 }
 
 pub(super) const CRAFTED_CASES: u32 = 1_000;
@@ -70,10 +68,8 @@ fn a_crafted_recheck_never_writes_and_its_chain_ends_within_forty_rechecks() {
             rig.bus.take();
             rig.queue.take();
             let (east, west) = c.sides;
-            rig.world
-                .set_side_state("us-east-1", east.map(PeeringState::parse));
-            rig.world
-                .set_side_state("eu-west-1", west.map(PeeringState::parse));
+            rig.world.set_side_state("us-east-1", east.map(PeeringState::parse));
+            rig.world.set_side_state("eu-west-1", west.map(PeeringState::parse));
             let writes = rig.world.writes().len();
             let attachment = match &c.other_attachment {
                 Some(id) => AttachmentId::parse(id).unwrap(),
@@ -92,11 +88,8 @@ fn a_crafted_recheck_never_writes_and_its_chain_ends_within_forty_rechecks() {
             while let Some(recheck) = next.take() {
                 chain += 1;
                 prop_assert!(chain <= RECHECK_MAX_ATTEMPTS as usize + 1, "endless chain");
-                block_on(
-                    rig.handler
-                        .handle(&sqs_batch(std::slice::from_ref(&recheck))),
-                )
-                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                block_on(rig.handler.handle(&sqs_batch(std::slice::from_ref(&recheck))))
+                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
                 let queued = rig.queue.take();
                 prop_assert!(queued.len() <= 1, "{} follow-ups", queued.len());
                 if let Some((follow_up, _)) = queued.into_iter().next() {
@@ -136,19 +129,11 @@ pub(super) struct Named {
 }
 
 pub(super) fn named(name: impl Into<String>, payload: Value, expect: Expect) -> Named {
-    Named {
-        name: name.into(),
-        payload,
-        expect,
-        says: None,
-    }
+    Named { name: name.into(), payload, expect, says: None }
 }
 
 pub(super) fn refused_saying(name: &str, payload: Value, says: &'static str) -> Named {
-    Named {
-        says: Some(says),
-        ..named(name, payload, Expect::Refused)
-    }
+    Named { says: Some(says), ..named(name, payload, Expect::Refused) }
 }
 
 /// An account that is not the caller's.
@@ -222,56 +207,34 @@ pub(super) fn named_bad_inputs() -> Vec<Named> {
             "a CloudTrail call recorded in another account",
             with(
                 trail.clone(),
-                &[
-                    ("/account", json!(FOREIGN)),
-                    ("/detail/recipientAccountId", json!(FOREIGN)),
-                ],
+                &[("/account", json!(FOREIGN)), ("/detail/recipientAccountId", json!(FOREIGN))],
             ),
             Dropped,
         ),
         refused_saying(
             "a CloudTrail record whose account differs from its envelope's",
-            with(
-                trail.clone(),
-                &[("/detail/recipientAccountId", json!(FOREIGN))],
-            ),
+            with(trail.clone(), &[("/detail/recipientAccountId", json!(FOREIGN))]),
             "differs",
         ),
         refused_saying(
             "a CloudTrail call of another service",
-            with(
-                trail.clone(),
-                &[("/detail/eventSource", json!("s3.amazonaws.com"))],
-            ),
+            with(trail.clone(), &[("/detail/eventSource", json!("s3.amazonaws.com"))]),
             "not ec2.amazonaws.com",
         ),
         refused_saying(
             "an unsupported CloudTrail call",
-            with(
-                trail.clone(),
-                &[("/detail/eventName", json!("RunInstances"))],
-            ),
+            with(trail.clone(), &[("/detail/eventName", json!("RunInstances"))]),
             "unsupported CloudTrail call",
         ),
-        refused_saying(
-            "an event of AWS without an account",
-            without_account,
-            "no account",
-        ),
+        refused_saying("an event of AWS without an account", without_account, "no account"),
         named(
             "a state change naming an unmanaged requester Region",
-            with(
-                change.clone(),
-                &[("/detail/requester-region", json!("ap-south-1"))],
-            ),
+            with(change.clone(), &[("/detail/requester-region", json!("ap-south-1"))]),
             Dropped,
         ),
         named(
             "a state change naming an unmanaged accepter Region",
-            with(
-                change.clone(),
-                &[("/detail/accepter-region", json!("sa-east-1"))],
-            ),
+            with(change.clone(), &[("/detail/accepter-region", json!("sa-east-1"))]),
             Dropped,
         ),
         named(
@@ -295,11 +258,7 @@ pub(super) fn named_bad_inputs() -> Vec<Named> {
             with(schedule.clone(), &[("/account", json!(FOREIGN))]),
             Dropped,
         ),
-        named(
-            "a re-check of an unmanaged Region",
-            unmanaged_recheck.clone(),
-            Dropped,
-        ),
+        named("a re-check of an unmanaged Region", unmanaged_recheck.clone(), Dropped),
         named(
             "an SQS re-check of an unmanaged Region",
             batch_of(json!(unmanaged_recheck.to_string())),
@@ -343,10 +302,7 @@ pub(super) fn named_bad_inputs() -> Vec<Named> {
             &format!("detail-type {detail_type:?} from {source}"),
             with(
                 schedule.clone(),
-                &[
-                    ("/source", json!(source)),
-                    ("/detail-type", json!(detail_type)),
-                ],
+                &[("/source", json!(source)), ("/detail-type", json!(detail_type))],
             ),
             "unsupported source",
         ));
@@ -367,13 +323,7 @@ pub(super) fn named_bad_inputs() -> Vec<Named> {
         ));
     }
     // Not an event at all.
-    for payload in [
-        json!(null),
-        json!(42),
-        json!("text"),
-        json!([1, 2]),
-        json!({}),
-    ] {
+    for payload in [json!(null), json!(42), json!("text"), json!([1, 2]), json!({})] {
         cases.push(named(format!("the payload {payload}"), payload, Refused));
     }
     // A wrong JSON type for every field each parser reads.
@@ -416,11 +366,7 @@ fn each_named_bad_input_is_refused_or_dropped_without_a_read_or_a_write() {
             panic!("{}: {e}", case.name);
         }
         if let (Some(phrase), Verdict::Refused(msg)) = (case.says, &h.verdict) {
-            assert!(
-                msg.contains(phrase),
-                "{}: {msg:?} lacks {phrase:?}",
-                case.name
-            );
+            assert!(msg.contains(phrase), "{}: {msg:?} lacks {phrase:?}", case.name);
         }
         tally.record(&h);
     }
@@ -432,9 +378,5 @@ fn each_named_bad_input_is_refused_or_dropped_without_a_read_or_a_write() {
         tally.get("writes"),
         tally.get("reads"),
     );
-    assert_eq!(
-        tally.get("refused") + tally.get("dropped"),
-        cases.len(),
-        "{tally}"
-    );
+    assert_eq!(tally.get("refused") + tally.get("dropped"), cases.len(), "{tally}");
 }

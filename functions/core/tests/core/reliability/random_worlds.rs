@@ -48,13 +48,8 @@ pub(super) const ORIGINS: [&str; 7] = [
     "EnableVgwRoutePropagation",
     "",
 ];
-pub(super) const PROTECTABLE: [&str; 5] = [
-    "10.0.0.0/8",
-    "10.1.0.0/16",
-    "192.168.0.0/16",
-    "2600:1f18::/32",
-    "172.16.0.0/24",
-];
+pub(super) const PROTECTABLE: [&str; 5] =
+    ["10.0.0.0/8", "10.1.0.0/16", "192.168.0.0/16", "2600:1f18::/32", "172.16.0.0/24"];
 /// Peering states, `available` the most common.
 pub(super) const PEERING_STATES: [&str; 10] = [
     "available",
@@ -160,11 +155,7 @@ pub(super) fn world_spec() -> impl Strategy<Value = WorldSpec> {
             None,
         ]),
     )
-        .prop_map(|(tag, cidrs, attached)| VpcSpec {
-            tag,
-            cidrs,
-            attached,
-        });
+        .prop_map(|(tag, cidrs, attached)| VpcSpec { tag, cidrs, attached });
     let target = prop_oneof![
         6 => any::<usize>().prop_map(TargetSpec::Peering),
         1 => Just(TargetSpec::OtherAttachment),
@@ -179,16 +170,9 @@ pub(super) fn world_spec() -> impl Strategy<Value = WorldSpec> {
     let vpc_table = (
         any::<usize>(),
         prop::bool::weighted(0.85),
-        prop::collection::vec(
-            (0..VPC_ROUTE_CIDRS, vpc_target, select(ORIGINS.to_vec())),
-            0..6,
-        ),
+        prop::collection::vec((0..VPC_ROUTE_CIDRS, vpc_target, select(ORIGINS.to_vec())), 0..6),
     )
-        .prop_map(|(vpc, serves_subnets, routes)| VpcTableSpec {
-            vpc,
-            serves_subnets,
-            routes,
-        });
+        .prop_map(|(vpc, serves_subnets, routes)| VpcTableSpec { vpc, serves_subnets, routes });
     let table = (
         prop::collection::vec(vpc, 0..5),
         prop::collection::vec((0..TGW_ROUTE_CIDRS, target), 0..8),
@@ -197,39 +181,31 @@ pub(super) fn world_spec() -> impl Strategy<Value = WorldSpec> {
         any::<u8>(),
         prop::option::weighted(0.9, prop::collection::vec(vpc_table, 0..4)),
     )
-        .prop_map(
-            |(vpcs, routes, vpn, ledger, associations, vpc_tables)| TableSpec {
-                vpcs,
-                routes,
-                vpn,
-                ledger,
-                associations,
-                vpc_tables,
-            },
-        );
+        .prop_map(|(vpcs, routes, vpn, ledger, associations, vpc_tables)| TableSpec {
+            vpcs,
+            routes,
+            vpn,
+            ledger,
+            associations,
+            vpc_tables,
+        });
     let accepter = prop_oneof![
         4 => Just(AccepterView::Same),
         1 => select(PEERING_STATES.to_vec()).prop_map(AccepterView::Other),
         1 => Just(AccepterView::Unlisted),
     ];
-    let peering = (
-        0..3_usize,
-        prop::bool::weighted(0.2),
-        select(PEERING_STATES.to_vec()),
-        accepter,
-        prop::bool::weighted(0.75),
-        0..3_i64,
-    )
-        .prop_map(
-            |(pair, reversed, state, accepter, managed, created_at)| PeeringSpec {
-                pair,
-                reversed,
-                state,
-                accepter,
-                managed,
-                created_at,
-            },
-        );
+    let peering =
+        (
+            0..3_usize,
+            prop::bool::weighted(0.2),
+            select(PEERING_STATES.to_vec()),
+            accepter,
+            prop::bool::weighted(0.75),
+            0..3_i64,
+        )
+            .prop_map(|(pair, reversed, state, accepter, managed, created_at)| {
+                PeeringSpec { pair, reversed, state, accepter, managed, created_at }
+            });
     (
         2..=3_usize,
         prop::collection::vec(table, 3),
@@ -238,16 +214,9 @@ pub(super) fn world_spec() -> impl Strategy<Value = WorldSpec> {
         prop::bool::weighted(0.7),
         prop::collection::vec(0..PROTECTABLE.len(), 0..3),
     )
-        .prop_map(
-            |(regions, tables, peerings, prune, manage_vpc_routes, protected)| WorldSpec {
-                regions,
-                tables,
-                peerings,
-                prune,
-                manage_vpc_routes,
-                protected,
-            },
-        )
+        .prop_map(|(regions, tables, peerings, prune, manage_vpc_routes, protected)| {
+            WorldSpec { regions, tables, peerings, prune, manage_vpc_routes, protected }
+        })
 }
 
 pub(super) fn cidr(s: &str) -> Cidr {
@@ -257,10 +226,7 @@ pub(super) fn cidr(s: &str) -> Cidr {
 /// The CIDRs of routes: those of VPCs, then route-only ones, then summaries
 /// (in VPC route tables only).
 pub(super) fn route_cidr(i: usize) -> Cidr {
-    let mut all = VPC_CIDRS
-        .iter()
-        .chain(&ROUTE_ONLY_CIDRS)
-        .chain(&DEFAULT_ROUTES);
+    let mut all = VPC_CIDRS.iter().chain(&ROUTE_ONLY_CIDRS).chain(&DEFAULT_ROUTES);
     cidr(all.nth(i).unwrap())
 }
 pub(super) const TGW_ROUTE_CIDRS: usize = VPC_CIDRS.len() + ROUTE_ONLY_CIDRS.len();
@@ -288,16 +254,8 @@ pub(super) fn build(spec: &WorldSpec) -> (Observed, Config) {
         for (j, v) in t.vpcs.iter().enumerate() {
             let vpc = Vpc {
                 id: VpcId::parse(&format!("vpc-{n}x{j}")).unwrap(),
-                tags: v
-                    .tag
-                    .map(|value| (TAG.to_owned(), value.to_owned()))
-                    .into_iter()
-                    .collect(),
-                cidrs: v
-                    .cidrs
-                    .iter()
-                    .map(|&(c, s)| (cidr(VPC_CIDRS[c]), s))
-                    .collect(),
+                tags: v.tag.map(|value| (TAG.to_owned(), value.to_owned())).into_iter().collect(),
+                cidrs: v.cidrs.iter().map(|&(c, s)| (cidr(VPC_CIDRS[c]), s)).collect(),
             };
             put_vpc(w.region_mut(r), vpc, v.attached);
         }
@@ -305,10 +263,7 @@ pub(super) fn build(spec: &WorldSpec) -> (Observed, Config) {
         for &(c, p) in &t.ledger {
             let peer = regions[p % regions.len()];
             if peer != *r
-                && w.region_mut(r)
-                    .ledger
-                    .iter()
-                    .all(|l| !l.entries.contains_key(&route_cidr(c)))
+                && w.region_mut(r).ledger.iter().all(|l| !l.entries.contains_key(&route_cidr(c)))
             {
                 w = w.ledger(r, peer, &[&route_cidr(c).to_string()]);
             }
@@ -324,11 +279,7 @@ pub(super) fn build(spec: &WorldSpec) -> (Observed, Config) {
     peerings(&mut w, spec, &ids);
     w.config.prune_routes = spec.prune;
     w.config.manage_vpc_routes = spec.manage_vpc_routes;
-    w.config.protected_cidrs = spec
-        .protected
-        .iter()
-        .map(|&i| cidr(PROTECTABLE[i]))
-        .collect();
+    w.config.protected_cidrs = spec.protected.iter().map(|&i| cidr(PROTECTABLE[i])).collect();
     (w.observed, w.config)
 }
 
@@ -367,10 +318,8 @@ fn table_routes(w: &mut Scenario, r: &str, t: &TableSpec, ids: &[AttachmentId]) 
 
 /// Each Region's view of each peering of the spec.
 fn peerings(w: &mut Scenario, spec: &WorldSpec, ids: &[AttachmentId]) {
-    let pairs: Vec<(usize, usize)> = [(0, 1), (0, 2), (1, 2)]
-        .into_iter()
-        .filter(|&(_, b)| b < spec.regions)
-        .collect();
+    let pairs: Vec<(usize, usize)> =
+        [(0, 1), (0, 2), (1, 2)].into_iter().filter(|&(_, b)| b < spec.regions).collect();
     for (p, id) in spec.peerings.iter().zip(ids) {
         let (a, b) = pairs[p.pair % pairs.len()];
         let (requester, accepter) = if p.reversed { (b, a) } else { (a, b) };
@@ -497,33 +446,22 @@ impl Oracle {
                 }
                 let ipv6 = vpc.associated_cidrs().any(|c| c.is_ipv6());
                 o.vpcs.insert(vpc.id.clone(), (tagged, ipv6));
-                let cidrs = vpc
-                    .cidrs
-                    .iter()
-                    .filter(|(_, s)| *s != CidrState::Gone)
-                    .map(|(c, _)| *c);
+                let cidrs =
+                    vpc.cidrs.iter().filter(|(_, s)| *s != CidrState::Gone).map(|(c, _)| *c);
                 o.local.entry(region.clone()).or_default().extend(cidrs);
             }
             o.tagged.entry(region.clone()).or_default();
             let entries = state.ledger.iter().flat_map(|l| l.entries.keys().copied());
             o.ledger.insert(region.clone(), entries.collect());
-            o.gateways
-                .insert(region.clone(), state.transit_gateways[0].id.clone());
+            o.gateways.insert(region.clone(), state.transit_gateways[0].id.clone());
             for table in state.vpc_route_tables.iter().flatten() {
                 o.vpc_tables.insert(table.id.clone(), table.clone());
             }
             let table = state.route_table.as_ref().unwrap();
             let statics = table.routes.iter().filter(|r| r.is_static());
-            o.routes.insert(
-                region.clone(),
-                statics.map(|r| (r.cidr, r.target.clone())).collect(),
-            );
-            let propagated = table
-                .routes
-                .iter()
-                .filter(|r| r.kind == RouteKind::Propagated);
-            o.propagated
-                .insert(region.clone(), propagated.map(|r| r.cidr).collect());
+            o.routes.insert(region.clone(), statics.map(|r| (r.cidr, r.target.clone())).collect());
+            let propagated = table.routes.iter().filter(|r| r.kind == RouteKind::Propagated);
+            o.propagated.insert(region.clone(), propagated.map(|r| r.cidr).collect());
         }
         for (r, c, v) in &owners {
             for (q, d, u) in &owners {
@@ -617,54 +555,24 @@ pub(super) fn route_writes(plan: &Plan) -> Vec<RouteWrite<'_>> {
         .iter()
         .filter_map(|p| {
             let (delete, region, cidr, via) = match &p.action {
-                Action::CreateRoute {
-                    region,
-                    cidr,
-                    attachment_id,
-                    ..
-                } => (false, region, cidr, Via::Peering(attachment_id)),
-                Action::DeleteRoute {
-                    region,
-                    cidr,
-                    target,
-                    ..
-                } => (true, region, cidr, Via::Deleted(target)),
-                Action::ReplaceRoute {
-                    region,
-                    cidr,
-                    attachment_id,
-                    ..
-                } => (false, region, cidr, Via::Moved(attachment_id)),
-                Action::CreateVpcRoute {
-                    region,
-                    route_table_id,
-                    cidr,
-                    transit_gateway_id,
-                } => (
-                    false,
-                    region,
-                    cidr,
-                    Via::Gateway(route_table_id, transit_gateway_id),
-                ),
-                Action::DeleteVpcRoute {
-                    region,
-                    route_table_id,
-                    cidr,
-                    transit_gateway_id,
-                } => (
-                    true,
-                    region,
-                    cidr,
-                    Via::Gateway(route_table_id, transit_gateway_id),
-                ),
+                Action::CreateRoute { region, cidr, attachment_id, .. } => {
+                    (false, region, cidr, Via::Peering(attachment_id))
+                }
+                Action::DeleteRoute { region, cidr, target, .. } => {
+                    (true, region, cidr, Via::Deleted(target))
+                }
+                Action::ReplaceRoute { region, cidr, attachment_id, .. } => {
+                    (false, region, cidr, Via::Moved(attachment_id))
+                }
+                Action::CreateVpcRoute { region, route_table_id, cidr, transit_gateway_id } => {
+                    (false, region, cidr, Via::Gateway(route_table_id, transit_gateway_id))
+                }
+                Action::DeleteVpcRoute { region, route_table_id, cidr, transit_gateway_id } => {
+                    (true, region, cidr, Via::Gateway(route_table_id, transit_gateway_id))
+                }
                 _ => return None,
             };
-            Some(RouteWrite {
-                delete,
-                region,
-                cidr: *cidr,
-                via,
-            })
+            Some(RouteWrite { delete, region, cidr: *cidr, via })
         })
         .collect()
 }
@@ -707,33 +615,28 @@ pub(super) fn planner_property(
     property: impl Fn(&Oracle, &Plan, &mut Tally) -> Result<(), TestCaseError>,
 ) -> Tally {
     let tally = RefCell::new(Tally::default());
-    check_property(
-        name,
-        proptest_config(PLAN_CASES, stream),
-        world_spec(),
-        |mut spec| {
-            if let Some(prune) = prune {
-                spec.prune = prune;
-            }
-            let (observed, config) = build(&spec);
-            let plan = plan(&observed, &config).map_err(|e| TestCaseError::fail(e.to_string()))?;
-            let oracle = Oracle::new(&observed, &config);
-            let mut t = tally.borrow_mut();
-            t.add("worlds", 1);
-            for w in route_writes(&plan) {
-                t.add(
-                    match (&w.via, w.delete) {
-                        (Via::Peering(_), _) => "creates",
-                        (Via::Moved(_), _) => "moves",
-                        (Via::Deleted(_), _) => "deletes",
-                        (Via::Gateway(..), false) => "VPC route creates",
-                        (Via::Gateway(..), true) => "VPC route deletes",
-                    },
-                    1,
-                );
-            }
-            property(&oracle, &plan, &mut t)
-        },
-    );
+    check_property(name, proptest_config(PLAN_CASES, stream), world_spec(), |mut spec| {
+        if let Some(prune) = prune {
+            spec.prune = prune;
+        }
+        let (observed, config) = build(&spec);
+        let plan = plan(&observed, &config).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let oracle = Oracle::new(&observed, &config);
+        let mut t = tally.borrow_mut();
+        t.add("worlds", 1);
+        for w in route_writes(&plan) {
+            t.add(
+                match (&w.via, w.delete) {
+                    (Via::Peering(_), _) => "creates",
+                    (Via::Moved(_), _) => "moves",
+                    (Via::Deleted(_), _) => "deletes",
+                    (Via::Gateway(..), false) => "VPC route creates",
+                    (Via::Gateway(..), true) => "VPC route deletes",
+                },
+                1,
+            );
+        }
+        property(&oracle, &plan, &mut t)
+    });
     tally.into_inner()
 }

@@ -30,20 +30,13 @@ pub(super) fn simulated_clock() -> i64 {
 
 /// A `Tag Change on Resource` event for a VPC, like the fixtures.
 pub(super) fn tag_event(r: &str, vpc: &str, tagged: bool) -> Value {
-    let name = if tagged {
-        "tag-change-added.json"
-    } else {
-        "tag-change-removed.json"
-    };
+    let name = if tagged { "tag-change-added.json" } else { "tag-change-removed.json" };
     with(
         fixture(name),
         &[
             ("/id", json!(format!("evt-{vpc}-{tagged}"))),
             ("/region", json!(r)),
-            (
-                "/resources",
-                json!([format!("arn:aws:ec2:{r}:{ACCOUNT}:vpc/{vpc}")]),
-            ),
+            ("/resources", json!([format!("arn:aws:ec2:{r}:{ACCOUNT}:vpc/{vpc}")])),
         ],
     )
 }
@@ -78,12 +71,7 @@ pub(super) fn story() -> Vec<Step> {
         },
         Step {
             change: |w| {
-                w.vpc(
-                    "us-east-1",
-                    FIXTURE_VPC,
-                    Some("true"),
-                    &["10.20.0.0/16", "10.21.0.0/16"],
-                )
+                w.vpc("us-east-1", FIXTURE_VPC, Some("true"), &["10.20.0.0/16", "10.21.0.0/16"])
             },
             events: vec![
                 fixture("cloudtrail-associate-vpc-cidr-block.json"),
@@ -171,10 +159,7 @@ impl Run {
                 self.deliver(&sqs_batch(batch));
             }
         }
-        assert!(
-            rounds.is_some(),
-            "no convergence after 100 rounds of re-checks"
-        );
+        assert!(rounds.is_some(), "no convergence after 100 rounds of re-checks");
     }
 
     /// Plays the story: at each step the world changes, the events of its
@@ -202,10 +187,7 @@ impl Run {
         self.deliver(&fixture("scheduled-event.json"));
         self.drive(None);
         let swept = &self.rig.world.writes()[before..];
-        assert!(
-            swept.is_empty(),
-            "the sweep after convergence wrote {swept:?}"
-        );
+        assert!(swept.is_empty(), "the sweep after convergence wrote {swept:?}");
         self
     }
 }
@@ -230,15 +212,9 @@ fn events_replayed_ten_times_in_shuffled_orders_converge_to_the_same_network() {
         "delete_route us-east-1 10.31.0.0/16",
         "delete_route eu-west-1 10.21.0.0/16",
     ] {
-        assert!(
-            writes.iter().any(|w| w.starts_with(expected)),
-            "{expected}: {writes:?}"
-        );
+        assert!(writes.iter().any(|w| w.starts_with(expected)), "{expected}: {writes:?}");
     }
-    assert_eq!(
-        network.iter().filter(|l| l.starts_with("peering")).count(),
-        3
-    );
+    assert_eq!(network.iter().filter(|l| l.starts_with("peering")).count(), 3);
     assert!(network
         .iter()
         .filter(|l| l.starts_with("peering"))
@@ -251,10 +227,7 @@ fn events_replayed_ten_times_in_shuffled_orders_converge_to_the_same_network() {
     // re-check chains are still in flight (0 to 2 rounds run of them).
     let copies = events * REPLAYS;
     let deliveries = Cell::new(0);
-    let config = ProptestConfig {
-        max_shrink_iters: 64,
-        ..proptest_config(SHUFFLED_ORDERS, 2)
-    };
+    let config = ProptestConfig { max_shrink_iters: 64, ..proptest_config(SHUFFLED_ORDERS, 2) };
     check_property(
         "shuffled replays",
         config,

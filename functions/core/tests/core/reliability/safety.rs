@@ -30,10 +30,7 @@ fn no_route_inside_protected_cidrs_is_ever_deleted() {
         t.get("VPC route deletes"),
         t.get("protected routes kept")
     );
-    assert!(
-        t.get("deletes") > 0 && t.get("protected routes kept") > 0,
-        "{t}"
-    );
+    assert!(t.get("deletes") > 0 && t.get("protected routes kept") > 0, "{t}");
     assert!(t.get("VPC route deletes") > 0, "{t}");
 }
 
@@ -133,9 +130,7 @@ fn no_route_is_created_or_deleted_for_a_cidr_in_conflict() {
                 continue;
             }
             prop_assert!(
-                !o.local
-                    .get(w.region)
-                    .is_some_and(|l| l.iter().any(|c| c.overlaps(&w.cidr))),
+                !o.local.get(w.region).is_some_and(|l| l.iter().any(|c| c.overlaps(&w.cidr))),
                 "{} routed in {} over a CIDR of one of its own VPCs",
                 w.cidr,
                 w.region
@@ -169,11 +164,7 @@ fn no_route_is_created_or_deleted_for_a_cidr_in_conflict() {
                 "{} is no peer's over an available peering",
                 w.cidr
             );
-            prop_assert!(
-                !w.cidr.is_ipv6() || vpc_ipv6,
-                "IPv6 {} in an IPv4 VPC",
-                w.cidr
-            );
+            prop_assert!(!w.cidr.is_ipv6() || vpc_ipv6, "IPv6 {} in an IPv4 VPC", w.cidr);
         }
         Ok(())
     });
@@ -202,17 +193,10 @@ fn routes_that_are_not_the_tools_are_never_written() {
             match (&w.via, read) {
                 (Via::Peering(a), existing) => {
                     prop_assert!(existing.is_none(), "{} created over {existing:?}", w.cidr);
-                    prop_assert!(
-                        o.peer(a, w.region).is_some(),
-                        "{} created toward {a}",
-                        w.cidr
-                    );
+                    prop_assert!(o.peer(a, w.region).is_some(), "{} created toward {a}", w.cidr);
                 }
                 (Via::Moved(_) | Via::Deleted(_), None) => {
-                    return Err(TestCaseError::fail(format!(
-                        "{} changed but never read",
-                        w.cidr
-                    )))
+                    return Err(TestCaseError::fail(format!("{} changed but never read", w.cidr)))
                 }
                 (Via::Moved(a), Some(_)) => {
                     prop_assert!(
@@ -255,11 +239,7 @@ fn routes_that_are_not_the_tools_are_never_written() {
             t.add("propagated routes", o.propagated[region].len());
         }
         for (table, region) in o.vpc_tables.values().filter_map(|t| {
-            let region = o
-                .gateways
-                .iter()
-                .find(|(_, g)| t.routes_to(g))
-                .map(|(r, _)| r)?;
+            let region = o.gateways.iter().find(|(_, g)| t.routes_to(g)).map(|(r, _)| r)?;
             Some((t, region))
         }) {
             for r in &table.routes {
@@ -293,10 +273,7 @@ fn routes_that_are_not_the_tools_are_never_written() {
         t.get("routes to other targets") > 0 && t.get("deletes") > 0 && t.get("moves") > 0,
         "{t}"
     );
-    assert!(
-        t.get("propagated VPC routes") > 0 && t.get("other VPC routes") > 0,
-        "{t}"
-    );
+    assert!(t.get("propagated VPC routes") > 0 && t.get("other VPC routes") > 0, "{t}");
 }
 
 /// The ledger's own safety: every route the plan creates or moves has its
@@ -310,76 +287,43 @@ fn every_route_written_is_recorded_first_and_no_table_exceeds_its_budget() {
         let mut removed: BTreeMap<&Region, BTreeSet<Cidr>> = BTreeMap::new();
         for p in &plan.actions {
             match &p.action {
-                Action::CreateLedger {
-                    region, entries, ..
-                } => added
-                    .entry(region)
-                    .or_default()
-                    .extend(entries.iter().map(|e| e.cidr)),
-                Action::UpdateLedger {
-                    region,
-                    add,
-                    remove,
-                    ..
-                } => {
-                    added
-                        .entry(region)
-                        .or_default()
-                        .extend(add.iter().map(|e| e.cidr));
-                    removed
-                        .entry(region)
-                        .or_default()
-                        .extend(remove.iter().copied());
+                Action::CreateLedger { region, entries, .. } => {
+                    added.entry(region).or_default().extend(entries.iter().map(|e| e.cidr))
                 }
-                Action::ReleaseLedger { region, remove, .. } => removed
-                    .entry(region)
-                    .or_default()
-                    .extend(remove.iter().copied()),
+                Action::UpdateLedger { region, add, remove, .. } => {
+                    added.entry(region).or_default().extend(add.iter().map(|e| e.cidr));
+                    removed.entry(region).or_default().extend(remove.iter().copied());
+                }
+                Action::ReleaseLedger { region, remove, .. } => {
+                    removed.entry(region).or_default().extend(remove.iter().copied())
+                }
                 _ => {}
             }
         }
         for w in writes.iter().filter(|w| !w.delete) {
             let recorded = o.ledger[w.region].contains(&w.cidr)
                 || added.get(w.region).is_some_and(|a| a.contains(&w.cidr));
-            prop_assert!(
-                recorded,
-                "{} written in {} without a ledger entry",
-                w.cidr,
-                w.region
-            );
+            prop_assert!(recorded, "{} written in {} without a ledger entry", w.cidr, w.region);
             let dropped = removed.get(w.region).is_some_and(|r| r.contains(&w.cidr))
                 && !added.get(w.region).is_some_and(|a| a.contains(&w.cidr));
-            prop_assert!(
-                !dropped,
-                "{}'s entry removed while the plan writes its route",
-                w.cidr
-            );
+            prop_assert!(!dropped, "{}'s entry removed while the plan writes its route", w.cidr);
             t.add("routes recorded", 1);
         }
         let mut per_table: BTreeMap<String, usize> = BTreeMap::new();
         for p in plan.actions.iter().filter(|p| p.action.is_withdrawal()) {
-            let table = p
-                .action
-                .route_change()
-                .map(|c| c.table.to_string())
-                .unwrap_or_default();
+            let table = p.action.route_change().map(|c| c.table.to_string()).unwrap_or_default();
             *per_table.entry(table).or_default() += 1;
         }
         for (region, cidrs) in &o.ledger {
             let limit = 5.max(cidrs.len().div_ceil(5));
-            for (table, n) in per_table
-                .iter()
-                .filter(|(tb, _)| o.table_region(tb) == Some(region))
+            for (table, n) in per_table.iter().filter(|(tb, _)| o.table_region(tb) == Some(region))
             {
                 prop_assert!(*n <= limit, "{n} withdrawals from {table}, budget {limit}");
             }
         }
         t.add(
             "held",
-            plan.findings
-                .iter()
-                .filter(|f| f.kind == tgw_peering_core::FindingKind::Held)
-                .count(),
+            plan.findings.iter().filter(|f| f.kind == tgw_peering_core::FindingKind::Held).count(),
         );
         Ok(())
     });

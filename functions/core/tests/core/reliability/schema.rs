@@ -24,10 +24,7 @@ pub(super) const EVENT_FIXTURES: [(&str, Kind); 12] = [
     ("cloudtrail-create-vpc.json", Kind::CloudTrail),
     ("cloudtrail-delete-vpc.json", Kind::CloudTrail),
     ("cloudtrail-associate-vpc-cidr-block.json", Kind::CloudTrail),
-    (
-        "cloudtrail-disassociate-vpc-cidr-block.json",
-        Kind::CloudTrail,
-    ),
+    ("cloudtrail-disassociate-vpc-cidr-block.json", Kind::CloudTrail),
     ("cloudtrail-create-tgw-peering.json", Kind::CloudTrail),
     ("cloudtrail-accept-tgw-peering.json", Kind::CloudTrail),
     ("cloudtrail-delete-tgw-peering.json", Kind::CloudTrail),
@@ -119,16 +116,12 @@ pub(super) fn event_schema(kind: Kind) -> Schema {
                 field("/detail/tags", Obj, true),
                 field("/detail/tags/Name", Str, false),
             ]);
-            s.checked
-                .extend(["/resources/0", "/detail/service", "/detail/resource-type"]);
+            s.checked.extend(["/resources/0", "/detail/service", "/detail/resource-type"]);
             s.bad_values.extend([
                 ("/detail/version", json!(2.5)),
                 ("/detail/tags", json!({ "addToTransitGateway": true })),
                 ("/detail/changed-tag-keys", json!([7])),
-                (
-                    "/resources/0",
-                    json!("arn:aws:ec2:us-east-1:123456789012:instance/i-0abc"),
-                ),
+                ("/resources/0", json!("arn:aws:ec2:us-east-1:123456789012:instance/i-0abc")),
             ]);
         }
         Kind::CloudTrail => {
@@ -152,10 +145,8 @@ pub(super) fn event_schema(kind: Kind) -> Schema {
                 ]
                 .map(|at| field(at, Str, true)),
             );
-            s.fields.extend([
-                field("/detail/userIdentity", Obj, true),
-                field(ATTRIBUTES, Obj, true),
-            ]);
+            s.fields
+                .extend([field("/detail/userIdentity", Obj, true), field(ATTRIBUTES, Obj, true)]);
             s.checked.extend([
                 "/detail/eventSource",
                 "/detail/eventName",
@@ -186,12 +177,8 @@ pub(super) fn event_schema(kind: Kind) -> Schema {
                 .map(|at| field(at, Str, true)),
             );
             s.fields.extend(
-                [
-                    "/detail/requester-state",
-                    "/detail/accepter-state",
-                    "/detail/event-id",
-                ]
-                .map(|at| field(at, Str, false)),
+                ["/detail/requester-state", "/detail/accepter-state", "/detail/event-id"]
+                    .map(|at| field(at, Str, false)),
             );
             s.checked.extend([
                 "/detail/attachment-id",

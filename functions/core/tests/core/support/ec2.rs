@@ -25,10 +25,7 @@ impl Ec2Region for RegionView {
 
     async fn account(&self) -> Result<AccountId, Error> {
         Ok(self.with(|s, r| {
-            s.regions[r]
-                .account
-                .clone()
-                .unwrap_or_else(|| AccountId::parse(ACCOUNT).unwrap())
+            s.regions[r].account.clone().unwrap_or_else(|| AccountId::parse(ACCOUNT).unwrap())
         }))
     }
 
@@ -80,12 +77,7 @@ impl Ec2Region for RegionView {
     }
 
     async fn routes(&self, _: &RouteTableId) -> Result<Vec<TgwRoute>, Error> {
-        Ok(self.read(|_, rs| {
-            rs.route_table
-                .as_ref()
-                .map(|t| t.routes.clone())
-                .unwrap_or_default()
-        }))
+        Ok(self.read(|_, rs| rs.route_table.as_ref().map(|t| t.routes.clone()).unwrap_or_default()))
     }
 
     async fn ledger(&self) -> Result<Vec<LedgerList>, Error> {
@@ -100,10 +92,7 @@ impl Ec2Region for RegionView {
         self.with(|s, r| {
             s.writes.push(write_line(action, r));
             match action {
-                Action::CreatePeering {
-                    requester,
-                    accepter,
-                } => Ok(Outcome::Created(
+                Action::CreatePeering { requester, accepter } => Ok(Outcome::Created(
                     create_peering(s, r, &requester.transit_gateway_id, accepter).to_string(),
                 )),
                 Action::AcceptPeering { attachment_id, .. } => accept(s, r, attachment_id),
@@ -135,16 +124,12 @@ fn write_line(action: &Action, r: &tgw_peering_core::domain::Region) -> String {
         }
         Action::CreateRoute { cidr, .. } => format!("create_route {r} {cidr}"),
         Action::DeleteRoute { cidr, .. } => format!("delete_route {r} {cidr}"),
-        Action::CreateVpcRoute {
-            route_table_id,
-            cidr,
-            ..
-        } => format!("create_vpc_route {r} {route_table_id} {cidr}"),
-        Action::DeleteVpcRoute {
-            route_table_id,
-            cidr,
-            ..
-        } => format!("delete_vpc_route {r} {route_table_id} {cidr}"),
+        Action::CreateVpcRoute { route_table_id, cidr, .. } => {
+            format!("create_vpc_route {r} {route_table_id} {cidr}")
+        }
+        Action::DeleteVpcRoute { route_table_id, cidr, .. } => {
+            format!("delete_vpc_route {r} {route_table_id} {cidr}")
+        }
         other => format!("{} {r}", other.kind()),
     }
 }
@@ -176,9 +161,7 @@ fn create_peering(
             accepter: accepter.clone(),
             states,
             created_at: Some(i64::from(s.next)),
-            tags: tgw_peering_core::domain::peering_tags(r, &accepter.region)
-                .into_iter()
-                .collect(),
+            tags: tgw_peering_core::domain::peering_tags(r, &accepter.region).into_iter().collect(),
         });
         id
     };
@@ -249,25 +232,14 @@ fn route_or_ledger(
             t.associations.remove(attachment_id);
             Ok(Outcome::Done)
         }
-        Action::CreateRoute {
-            cidr,
-            attachment_id,
-            ..
-        }
-        | Action::ReplaceRoute {
-            cidr,
-            attachment_id,
-            ..
-        } => {
+        Action::CreateRoute { cidr, attachment_id, .. }
+        | Action::ReplaceRoute { cidr, attachment_id, .. } => {
             if s.refuse_routes {
                 return Err(refused());
             }
             let replace = matches!(action, Action::ReplaceRoute { .. });
             let t = s.regions.get_mut(r).unwrap().route_table.as_mut().unwrap();
-            let existing = t
-                .routes
-                .iter()
-                .position(|x| x.cidr == *cidr && x.is_static());
+            let existing = t.routes.iter().position(|x| x.cidr == *cidr && x.is_static());
             match (existing, replace) {
                 (Some(_), false) => Ok(Outcome::AlreadyDone("RouteAlreadyExists".into())),
                 (None, true) => Err(Error::aws(
@@ -310,34 +282,19 @@ fn vpc_route(
     action: &Action,
 ) -> Result<Outcome, Error> {
     let (rt, cidr) = match action {
-        Action::CreateVpcRoute {
-            route_table_id,
-            cidr,
-            ..
-        }
-        | Action::DeleteVpcRoute {
-            route_table_id,
-            cidr,
-            ..
-        } => (route_table_id, cidr),
+        Action::CreateVpcRoute { route_table_id, cidr, .. }
+        | Action::DeleteVpcRoute { route_table_id, cidr, .. } => (route_table_id, cidr),
         _ => unreachable!("a VPC route write"),
     };
     let Some(table) = vpc_table_mut(s, r, rt) else {
-        return Err(Error::Input(format!(
-            "no VPC route table {rt} in this world"
-        )));
+        return Err(Error::Input(format!("no VPC route table {rt} in this world")));
     };
     let existing = table.routes.iter().position(|x| x.cidr == *cidr);
     match (action, existing) {
         (Action::CreateVpcRoute { .. }, Some(_)) => {
             Ok(Outcome::AlreadyDone("RouteAlreadyExists".into()))
         }
-        (
-            Action::CreateVpcRoute {
-                transit_gateway_id, ..
-            },
-            None,
-        ) => {
+        (Action::CreateVpcRoute { transit_gateway_id, .. }, None) => {
             table.routes.push(VpcRoute {
                 cidr: *cidr,
                 target: VpcRouteTarget::TransitGateway(transit_gateway_id.clone()),
@@ -359,12 +316,7 @@ fn vpc_table_mut<'a>(
     r: &tgw_peering_core::domain::Region,
     rt: &VpcRouteTableId,
 ) -> Option<&'a mut VpcRouteTable> {
-    s.regions
-        .get_mut(r)?
-        .vpc_route_tables
-        .as_mut()?
-        .iter_mut()
-        .find(|t| &t.id == rt)
+    s.regions.get_mut(r)?.vpc_route_tables.as_mut()?.iter_mut().find(|t| &t.id == rt)
 }
 
 /// The ledger writes, as AWS applies them: a stale version is refused, and
@@ -376,15 +328,7 @@ fn ledger(
 ) -> Result<Outcome, Error> {
     let lists = &mut s.regions.get_mut(r).unwrap().ledger;
     match action {
-        Action::CreateLedger {
-            peer,
-            family,
-            name,
-            tag_key,
-            max_entries,
-            entries,
-            ..
-        } => {
+        Action::CreateLedger { peer, family, name, tag_key, max_entries, entries, .. } => {
             let id = PrefixListId::parse(&format!("pl-{:08x}", lists.len() + 0xa0)).unwrap();
             lists.push(LedgerList {
                 id: id.clone(),
@@ -395,35 +339,21 @@ fn ledger(
                 version: 1,
                 max_entries: *max_entries,
                 state: "create-complete".into(),
-                entries: entries
-                    .iter()
-                    .map(|e| (e.cidr, e.description.clone()))
-                    .collect(),
+                entries: entries.iter().map(|e| (e.cidr, e.description.clone())).collect(),
             });
             Ok(Outcome::Created(id.to_string()))
         }
-        Action::ResizeLedger {
-            prefix_list_id,
-            max_entries,
-            ..
-        } => {
+        Action::ResizeLedger { prefix_list_id, max_entries, .. } => {
             let list = lists.iter_mut().find(|l| &l.id == prefix_list_id).unwrap();
             list.max_entries = *max_entries;
             Ok(Outcome::Done)
         }
-        Action::UpdateLedger {
-            prefix_list_id,
-            version,
-            add,
-            remove,
-            ..
-        } => modify(lists, r, prefix_list_id, *version, add, remove),
-        Action::ReleaseLedger {
-            prefix_list_id,
-            version,
-            remove,
-            ..
-        } => modify(lists, r, prefix_list_id, *version, &[], remove),
+        Action::UpdateLedger { prefix_list_id, version, add, remove, .. } => {
+            modify(lists, r, prefix_list_id, *version, add, remove)
+        }
+        Action::ReleaseLedger { prefix_list_id, version, remove, .. } => {
+            modify(lists, r, prefix_list_id, *version, &[], remove)
+        }
         other => Err(Error::Internal {
             message: format!("{} is not a ledger write", other.kind()),
             source: None,
@@ -441,13 +371,7 @@ fn modify(
     remove: &[Cidr],
 ) -> Result<Outcome, Error> {
     let refused = |code: &str, message: String| {
-        Err(Error::aws(
-            r.clone(),
-            "ModifyManagedPrefixList",
-            Some(code),
-            message,
-            true,
-        ))
+        Err(Error::aws(r.clone(), "ModifyManagedPrefixList", Some(code), message, true))
     };
     let list = lists.iter_mut().find(|l| &l.id == id).unwrap();
     if list.version != version {
@@ -456,11 +380,8 @@ fn modify(
             format!("{id} is at version {}", list.version),
         );
     }
-    let size = list.entries.len()
-        + add
-            .iter()
-            .filter(|e| !list.entries.contains_key(&e.cidr))
-            .count();
+    let size =
+        list.entries.len() + add.iter().filter(|e| !list.entries.contains_key(&e.cidr)).count();
     if size.saturating_sub(remove.len()) > list.max_entries {
         return refused(
             "PrefixListMaxEntriesExceeded",

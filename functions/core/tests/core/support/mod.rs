@@ -99,10 +99,7 @@ impl RecheckQueue for Queue {
                 true,
             ));
         }
-        self.sent
-            .lock()
-            .unwrap()
-            .push((recheck.clone(), delay_secs));
+        self.sent.lock().unwrap().push((recheck.clone(), delay_secs));
         Ok(())
     }
 }
@@ -148,12 +145,7 @@ impl Rig {
             Some(queue.clone()),
             Arc::new(Caller(ACCOUNT)),
         );
-        Rig {
-            world,
-            bus,
-            queue,
-            handler,
-        }
+        Rig { world, bus, queue, handler }
     }
 }
 

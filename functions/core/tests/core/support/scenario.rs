@@ -53,11 +53,7 @@ impl Scenario {
     }
 
     fn index(&self, r: &str) -> usize {
-        self.config
-            .regions
-            .iter()
-            .position(|x| x.as_str() == r)
-            .unwrap()
+        self.config.regions.iter().position(|x| x.as_str() == r).unwrap()
     }
 
     /// The gateway of a Region, as a peering names it.
@@ -93,11 +89,7 @@ impl Scenario {
     /// `addToTransitGateway`, if any. CIDRs are associated unless suffixed
     /// with `!` (disassociated) or `~` (associating).
     pub fn vpc(mut self, r: &str, id: &str, tag: Option<&str>, cidrs: &[&str]) -> Self {
-        put_vpc(
-            self.region_mut(r),
-            vpc_of(id, tag, cidrs),
-            Some("available"),
-        );
+        put_vpc(self.region_mut(r), vpc_of(id, tag, cidrs), Some("available"));
         self
     }
 
@@ -110,12 +102,7 @@ impl Scenario {
     /// Sets the state of a VPC's attachment (`pending`, `available`…).
     pub fn attachment_state(mut self, r: &str, vpc: &str, state: &str) -> Self {
         let id = vpc_attachment(&VpcId::parse(vpc).unwrap());
-        for a in self
-            .region_mut(r)
-            .attachments
-            .iter_mut()
-            .filter(|a| a.id == id)
-        {
+        for a in self.region_mut(r).attachments.iter_mut().filter(|a| a.id == id) {
             a.state = state.to_owned();
         }
         self
@@ -182,18 +169,14 @@ impl Scenario {
         created: i64,
         managed: bool,
     ) -> Self {
-        let tags: BTreeMap<String, String> = managed
-            .then(|| (MANAGED_TAG_KEY.to_owned(), "true".to_owned()))
-            .into_iter()
-            .collect();
+        let tags: BTreeMap<String, String> =
+            managed.then(|| (MANAGED_TAG_KEY.to_owned(), "true".to_owned())).into_iter().collect();
         for (view, state) in views {
             let p = PeeringAttachment {
                 id: AttachmentId::parse(id).unwrap(),
                 requester: self.gw(requester),
                 accepter: self.gw(accepter),
-                states: [(region(view), PeeringState::parse(state))]
-                    .into_iter()
-                    .collect(),
+                states: [(region(view), PeeringState::parse(state))].into_iter().collect(),
                 created_at: Some(created),
                 tags: tags.clone(),
             };
@@ -204,9 +187,7 @@ impl Scenario {
 
     /// The attachment is associated with the Region's route table.
     pub fn associated(mut self, r: &str, id: &str) -> Self {
-        self.table(r)
-            .associations
-            .insert(AttachmentId::parse(id).unwrap());
+        self.table(r).associations.insert(AttachmentId::parse(id).unwrap());
         self
     }
 
@@ -300,10 +281,7 @@ impl Scenario {
             serves_subnets,
             routes: routes.iter().map(|s| vpc_route(&tgw, s)).collect(),
         };
-        self.region_mut(r)
-            .vpc_route_tables
-            .get_or_insert_with(Vec::new)
-            .push(table);
+        self.region_mut(r).vpc_route_tables.get_or_insert_with(Vec::new).push(table);
         self
     }
 
@@ -344,9 +322,7 @@ pub fn put_vpc(state: &mut RegionState, vpc: Vpc, attached: Option<&str>) {
     state.vpcs.retain(|v| v.id != vpc.id);
     state.attachments.retain(|a| a.id != id);
     let table = state.route_table.as_mut().unwrap();
-    table
-        .routes
-        .retain(|r| r.target != RouteTarget::Attachment(id.clone()) || r.is_static());
+    table.routes.retain(|r| r.target != RouteTarget::Attachment(id.clone()) || r.is_static());
     if let Some(attached) = attached {
         state.attachments.push(TgwAttachment {
             id: id.clone(),
@@ -361,11 +337,7 @@ pub fn put_vpc(state: &mut RegionState, vpc: Vpc, attached: Option<&str>) {
         });
         if attached == "available" {
             for c in vpc.associated_cidrs() {
-                if !table
-                    .routes
-                    .iter()
-                    .any(|r| r.cidr == c && r.kind == RouteKind::Propagated)
-                {
+                if !table.routes.iter().any(|r| r.cidr == c && r.kind == RouteKind::Propagated) {
                     let mut route = TgwRoute::static_to(c, RouteTarget::Attachment(id.clone()));
                     route.kind = RouteKind::Propagated;
                     table.routes.push(route);
@@ -379,16 +351,10 @@ pub fn put_vpc(state: &mut RegionState, vpc: Vpc, attached: Option<&str>) {
 /// A VPC; `tag` is the value of `addToTransitGateway`, if any; CIDRs as
 /// [`Scenario::vpc`] takes them.
 pub fn vpc_of(id: &str, tag: Option<&str>, cidrs: &[&str]) -> Vpc {
-    let tags: BTreeMap<String, String> = tag
-        .map(|v| (TAG.to_owned(), v.to_owned()))
-        .into_iter()
-        .collect();
+    let tags: BTreeMap<String, String> =
+        tag.map(|v| (TAG.to_owned(), v.to_owned())).into_iter().collect();
     let cidrs = cidrs.iter().map(|c| cidr_state(c)).collect();
-    Vpc {
-        id: VpcId::parse(id).unwrap(),
-        tags,
-        cidrs,
-    }
+    Vpc { id: VpcId::parse(id).unwrap(), tags, cidrs }
 }
 
 /// A CIDR with its state: associated, or `!` disassociated, `~` associating.
@@ -415,10 +381,5 @@ pub fn vpc_route(own: &TransitGatewayId, spec: &str) -> VpcRoute {
         }
         t => VpcRouteTarget::Other(t.to_owned()),
     };
-    VpcRoute {
-        cidr: cidr(c),
-        target,
-        origin: origin.to_owned(),
-        state: "active".into(),
-    }
+    VpcRoute { cidr: cidr(c), target, origin: origin.to_owned(), state: "active".into() }
 }

@@ -108,11 +108,7 @@ impl World {
     pub fn untag(&self, r: &str, id: &str) {
         let mut s = self.lock();
         let id = VpcId::parse(id).unwrap();
-        let vpc = World::region_mut(&mut s, r)
-            .vpcs
-            .iter_mut()
-            .find(|v| v.id == id)
-            .unwrap();
+        let vpc = World::region_mut(&mut s, r).vpcs.iter_mut().find(|v| v.id == id).unwrap();
         vpc.tags.remove(super::TAG);
     }
 
@@ -149,11 +145,7 @@ impl World {
 
     /// The peerings: (id, state).
     pub fn peerings(&self) -> Vec<(AttachmentId, PeeringState)> {
-        self.lock()
-            .peerings
-            .iter()
-            .map(|p| (p.id.clone(), p.state()))
-            .collect()
+        self.lock().peerings.iter().map(|p| (p.id.clone(), p.state())).collect()
     }
 
     /// The static routes of a Region's route table, as "CIDR -> attachment".
@@ -202,11 +194,7 @@ impl World {
     pub fn set_cidr(&self, r: &str, id: &str, cidr: &str, state: CidrState) {
         let mut s = self.lock();
         let id = VpcId::parse(id).unwrap();
-        let vpc = World::region_mut(&mut s, r)
-            .vpcs
-            .iter_mut()
-            .find(|v| v.id == id)
-            .unwrap();
+        let vpc = World::region_mut(&mut s, r).vpcs.iter_mut().find(|v| v.id == id).unwrap();
         let cidr = tgw_peering_core::domain::Cidr::parse(cidr).unwrap();
         match vpc.cidrs.iter_mut().find(|(c, _)| *c == cidr) {
             Some(entry) => entry.1 = state,
@@ -216,9 +204,7 @@ impl World {
 
     /// The transit gateway of a Region.
     pub fn tgw(&self, r: &str) -> TransitGatewayId {
-        self.lock().regions[&region(r)].transit_gateways[0]
-            .id
-            .clone()
+        self.lock().regions[&region(r)].transit_gateways[0].id.clone()
     }
 
     /// The first peering listed between two Regions, if any.
@@ -245,11 +231,7 @@ impl World {
 
     /// The accepter account each peering was requested with (`PeerAccountId`).
     pub fn peer_accounts(&self) -> Vec<Option<AccountId>> {
-        self.lock()
-            .peerings
-            .iter()
-            .map(|p| p.accepter.account_id.clone())
-            .collect()
+        self.lock().peerings.iter().map(|p| p.accepter.account_id.clone()).collect()
     }
 
     /// The whole network, sorted and named by Regions rather than by the ids
@@ -258,10 +240,7 @@ impl World {
     pub fn network(&self) -> Vec<String> {
         let s = self.lock();
         let pair = |a: &AttachmentId| match s.peerings.iter().find(|p| &p.id == a) {
-            Some(p) => format!(
-                "the {} -> {} peering",
-                p.requester.region, p.accepter.region
-            ),
+            Some(p) => format!("the {} -> {} peering", p.requester.region, p.accepter.region),
             None => format!("unknown attachment {a}"),
         };
         let mut lines: Vec<String> = s
@@ -282,12 +261,7 @@ impl World {
             let Some(table) = &rs.route_table else {
                 continue;
             };
-            lines.extend(
-                table
-                    .associations
-                    .iter()
-                    .map(|a| format!("{r}: {} associated", pair(a))),
-            );
+            lines.extend(table.associations.iter().map(|a| format!("{r}: {} associated", pair(a))));
             lines.extend(table.routes.iter().filter(|r| r.is_static()).map(|route| {
                 match &route.target {
                     RouteTarget::Attachment(a) => {
@@ -310,10 +284,7 @@ impl Ec2Clients for World {
                 source: None,
             });
         }
-        Ok(Arc::new(RegionView {
-            region: r.clone(),
-            world: self.clone(),
-        }))
+        Ok(Arc::new(RegionView { region: r.clone(), world: self.clone() }))
     }
 }
 

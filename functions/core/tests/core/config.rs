@@ -1,12 +1,13 @@
-//! Unit tests of the configuration.
+//! The configuration: every variable parsed, every invalid one named.
 
-use super::*;
+use std::collections::BTreeMap;
+
+use tgw_peering_core::config::*;
+use tgw_peering_core::domain::{Cidr, Region};
 
 fn cfg(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-    let vars: BTreeMap<String, String> = vars
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let vars: BTreeMap<String, String> =
+        vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     Config::from_lookup(|k| vars.get(k).cloned())
 }
 
@@ -22,19 +23,15 @@ fn peering_regions_keep_their_order() {
 
 #[test]
 fn active_and_passive_region_are_the_two_region_form() {
-    let c = cfg(&[
-        ("ACTIVE_REGION", "us-east-1"),
-        ("PASSIVE_REGION", "us-west-2"),
-    ])
-    .unwrap();
+    let c = cfg(&[("ACTIVE_REGION", "us-east-1"), ("PASSIVE_REGION", "us-west-2")]).unwrap();
     assert_eq!(c.regions.len(), 2);
     assert_eq!(c.regions[0].as_str(), "us-east-1");
 }
 
-#[test]
-fn every_invalid_variable_is_named_in_its_error() {
-    let base = ("PEERING_REGIONS", "us-east-1,eu-west-1");
-    let cases: &[(&[(&str, &str)], &str)] = &[
+const BASE: (&str, &str) = ("PEERING_REGIONS", "us-east-1,eu-west-1");
+
+/// Configurations with one invalid variable, and the variable the error names.
+const INVALID: &[(&[(&str, &str)], &str)] = &[
             (&[], "PEERING_REGIONS"),
             (&[("PEERING_REGIONS", "us-east-1")], "PEERING_REGIONS"),
             (
@@ -55,55 +52,55 @@ fn every_invalid_variable_is_named_in_its_error() {
                 ],
                 "PASSIVE_REGION",
             ),
-            (&[base, ("ACTIVE_REGION", "us-east-1")], "PEERING_REGIONS"),
+            (&[BASE, ("ACTIVE_REGION", "us-east-1")], "PEERING_REGIONS"),
             (
-                &[base, ("TRANSIT_GATEWAY_IDS", "us-east-1")],
+                &[BASE, ("TRANSIT_GATEWAY_IDS", "us-east-1")],
                 "TRANSIT_GATEWAY_IDS",
             ),
             (
-                &[base, ("TRANSIT_GATEWAY_IDS", "us-east-1=vpc-1")],
+                &[BASE, ("TRANSIT_GATEWAY_IDS", "us-east-1=vpc-1")],
                 "TRANSIT_GATEWAY_IDS",
             ),
             (
-                &[base, ("TRANSIT_GATEWAY_IDS", "ap-south-1=tgw-1")],
+                &[BASE, ("TRANSIT_GATEWAY_IDS", "ap-south-1=tgw-1")],
                 "TRANSIT_GATEWAY_IDS",
             ),
             (
                 &[
-                    base,
+                    BASE,
                     ("TRANSIT_GATEWAY_IDS", "us-east-1=tgw-1,us-east-1=tgw-2"),
                 ],
                 "TRANSIT_GATEWAY_IDS",
             ),
             (
-                &[base, ("ROUTE_TABLE_IDS", "us-east-1=tgw-1")],
+                &[BASE, ("ROUTE_TABLE_IDS", "us-east-1=tgw-1")],
                 "ROUTE_TABLE_IDS",
             ),
-            (&[base, ("PRUNE_ROUTES", "maybe")], "PRUNE_ROUTES"),
-            (&[base, ("MANAGE_VPC_ROUTES", "on")], "MANAGE_VPC_ROUTES"),
+            (&[BASE, ("PRUNE_ROUTES", "maybe")], "PRUNE_ROUTES"),
+            (&[BASE, ("MANAGE_VPC_ROUTES", "on")], "MANAGE_VPC_ROUTES"),
             (
-                &[base, ("PROTECTED_CIDRS", "10.0.0.0/8,10.1.1.1/16")],
+                &[BASE, ("PROTECTED_CIDRS", "10.0.0.0/8,10.1.1.1/16")],
                 "PROTECTED_CIDRS",
             ),
-            (&[base, ("TAG_KEY", "aws:reserved")], "TAG_KEY"),
+            (&[BASE, ("TAG_KEY", "aws:reserved")], "TAG_KEY"),
             (
-                &[base, ("RECHECK_QUEUE_URL", "my-queue")],
+                &[BASE, ("RECHECK_QUEUE_URL", "my-queue")],
                 "RECHECK_QUEUE_URL",
             ),
             (
-                &[base, ("ACCOUNT_ROLE_ARNS", "eu-west-1")],
+                &[BASE, ("ACCOUNT_ROLE_ARNS", "eu-west-1")],
                 "ACCOUNT_ROLE_ARNS",
             ),
             (
                 &[
-                    base,
+                    BASE,
                     ("ACCOUNT_ROLE_ARNS", "eu-west-1=arn:aws:iam::1111:role/x"),
                 ],
                 "ACCOUNT_ROLE_ARNS",
             ),
             (
                 &[
-                    base,
+                    BASE,
                     (
                         "ACCOUNT_ROLE_ARNS",
                         "eu-west-1=arn:aws:iam::111111111111:user/x",
@@ -113,7 +110,7 @@ fn every_invalid_variable_is_named_in_its_error() {
             ),
             (
                 &[
-                    base,
+                    BASE,
                     (
                         "ACCOUNT_ROLE_ARNS",
                         "eu-west-1=arn:aws:sts::111111111111:role/x",
@@ -123,7 +120,7 @@ fn every_invalid_variable_is_named_in_its_error() {
             ),
             (
                 &[
-                    base,
+                    BASE,
                     (
                         "ACCOUNT_ROLE_ARNS",
                         "ap-south-1=arn:aws:iam::111111111111:role/x",
@@ -133,7 +130,7 @@ fn every_invalid_variable_is_named_in_its_error() {
             ),
             (
                 &[
-                    base,
+                    BASE,
                     (
                         "ACCOUNT_ROLE_ARNS",
                         "eu-west-1=arn:aws:iam::111111111111:role/x,eu-west-1=arn:aws:iam::222222222222:role/y",
@@ -141,12 +138,16 @@ fn every_invalid_variable_is_named_in_its_error() {
                 ],
                 "ACCOUNT_ROLE_ARNS",
             ),
-            (&[base, ("ROLE_EXTERNAL_ID", "x")], "ROLE_EXTERNAL_ID"),
+            (&[BASE, ("ROLE_EXTERNAL_ID", "x")], "ROLE_EXTERNAL_ID"),
             (
-                &[base, ("ROLE_EXTERNAL_ID", "has space")],
+                &[BASE, ("ROLE_EXTERNAL_ID", "has space")],
                 "ROLE_EXTERNAL_ID",
             ),
         ];
+
+#[test]
+fn every_invalid_variable_is_named_in_its_error() {
+    let cases = INVALID;
     for (vars, variable) in cases {
         let err = cfg(vars).expect_err(&format!("{vars:?} accepted"));
         assert_eq!(err.variable, *variable, "{vars:?}: {err}");
@@ -159,10 +160,7 @@ fn overrides_and_flags_are_parsed() {
     let c = cfg(&[
         ("PEERING_REGIONS", "us-east-1,eu-west-1"),
         ("TAG_KEY", "peer-me"),
-        (
-            "TRANSIT_GATEWAY_IDS",
-            "us-east-1=tgw-0aa, eu-west-1=tgw-0bb",
-        ),
+        ("TRANSIT_GATEWAY_IDS", "us-east-1=tgw-0aa, eu-west-1=tgw-0bb"),
         ("ROUTE_TABLE_IDS", "eu-west-1=tgw-rtb-0cc"),
         ("PRUNE_ROUTES", "TRUE"),
         ("MANAGE_VPC_ROUTES", "true"),
@@ -211,9 +209,7 @@ fn account_role_arns_map_regions_to_roles_and_their_accounts() {
     );
     assert_eq!(c.role_account(&eu).unwrap().as_str(), "111111111111");
     assert_eq!(
-        c.role_account(&Region::parse("ap-south-1").unwrap())
-            .unwrap()
-            .as_str(),
+        c.role_account(&Region::parse("ap-south-1").unwrap()).unwrap().as_str(),
         "222222222222"
     );
     assert_eq!(c.role_account(&Region::parse("us-east-1").unwrap()), None);

@@ -1,24 +1,13 @@
-//! Unit tests of the domain types.
+//! The domain types: IDs, CIDRs and Regions parse strictly.
 
-use super::*;
+use tgw_peering_core::domain::*;
+
 #[test]
 fn region_codes_parse_and_garbage_is_rejected() {
-    for ok in [
-        "us-east-1",
-        "eu-central-2",
-        "us-gov-west-1",
-        "ap-southeast-4",
-    ] {
+    for ok in ["us-east-1", "eu-central-2", "us-gov-west-1", "ap-southeast-4"] {
         assert_eq!(Region::parse(ok).unwrap().as_str(), ok);
     }
-    for bad in [
-        "",
-        "us-east",
-        "US-EAST-1",
-        "us--1",
-        "us-east-x",
-        "us east 1",
-    ] {
+    for bad in ["", "us-east", "US-EAST-1", "us--1", "us-east-x", "us east 1"] {
         assert!(Region::parse(bad).is_err(), "{bad:?} accepted");
     }
 }
@@ -63,17 +52,13 @@ fn supernets_walk_up_to_the_default_route() {
 
 #[test]
 fn tag_value_true_matches_in_any_case_and_key_is_exact() {
-    let mut vpc = Vpc {
-        id: VpcId::parse("vpc-1").unwrap(),
-        tags: Default::default(),
-        cidrs: vec![],
-    };
+    let mut vpc =
+        Vpc { id: VpcId::parse("vpc-1").unwrap(), tags: Default::default(), cidrs: vec![] };
     for v in ["true", "True", "TRUE"] {
         vpc.tags.insert("addToTransitGateway".into(), v.into());
         assert!(vpc.is_tagged("addToTransitGateway"), "{v}");
     }
-    vpc.tags
-        .insert("addToTransitGateway".into(), "false".into());
+    vpc.tags.insert("addToTransitGateway".into(), "false".into());
     assert!(!vpc.is_tagged("addToTransitGateway"));
     vpc.tags.clear();
     vpc.tags.insert("addtotransitgateway".into(), "true".into());
@@ -85,28 +70,16 @@ fn unknown_peering_states_are_kept_and_treated_as_live() {
     let s = PeeringState::parse("somethingNew");
     assert_eq!(s.as_str(), "somethingNew");
     assert_eq!(s.phase(), PeeringPhase::Live);
-    assert_eq!(
-        PeeringState::parse("rejected").phase(),
-        PeeringPhase::Failed
-    );
+    assert_eq!(PeeringState::parse("rejected").phase(), PeeringPhase::Failed);
     assert_eq!(PeeringState::parse("deleted").phase(), PeeringPhase::Gone);
     assert_eq!(PeeringState::parse("failed").phase(), PeeringPhase::Failed);
 }
 #[test]
 fn role_arns_carry_their_account() {
     for (arn, account) in [
-        (
-            "arn:aws:iam::111111111111:role/tgw-peering-spoke",
-            "111111111111",
-        ),
-        (
-            "arn:aws:iam::222222222222:role/path/to/spoke",
-            "222222222222",
-        ),
-        (
-            "arn:aws-us-gov:iam::333333333333:role/a+b=c,d.e@f_g-h",
-            "333333333333",
-        ),
+        ("arn:aws:iam::111111111111:role/tgw-peering-spoke", "111111111111"),
+        ("arn:aws:iam::222222222222:role/path/to/spoke", "222222222222"),
+        ("arn:aws-us-gov:iam::333333333333:role/a+b=c,d.e@f_g-h", "333333333333"),
     ] {
         let r = RoleArn::parse(arn).unwrap();
         assert_eq!(r.as_str(), arn);
