@@ -1,6 +1,7 @@
-//! Benchmarks on the emulator (plain moto, which makes a peering available at
-//! once): EC2 calls per reconcile as the network grows, route-write
-//! throughput by concurrency, and the handler's wall time per event.
+//! Benchmarks on the patched emulator (timed phases off: a peering and an
+//! attachment are available at once): EC2 calls per reconcile as the
+//! network grows, route-write throughput by concurrency, and the handler's
+//! wall time per event.
 //!
 //! `cargo bench -p tgw-peering-tests --bench emulator` (needs `make venv`);
 //! prints Markdown tables; results in BENCHMARKS.md. Sizes can be narrowed
@@ -48,11 +49,11 @@ fn calls(c: &CallCounts) -> String {
 }
 
 async fn ec2_calls(sizes: &[u32]) {
-    println!("\n### EC2 calls per reconcile (2 Regions, plain moto)\n");
+    println!("\n### EC2 calls per reconcile (2 Regions, patched emulator)\n");
     println!("| VPCs per Region | first apply: reads | writes | routes written | no-op: reads | writes | one new VPC: reads | writes |");
     println!("|---|---|---|---|---|---|---|---|");
     for &n in sizes {
-        let emulator = Emulator::start(Flavour::Plain);
+        let emulator = Emulator::start(Flavour::Patched { phase_seconds: 0 });
         let (east, west) = world(&emulator, n).await;
         let session = Session::new(config(&[EAST, WEST]), &emulator.sdk_config().await);
         let first = run_apply(&session).await;
@@ -75,13 +76,19 @@ async fn ec2_calls(sizes: &[u32]) {
         );
         assert_eq!(routes, 2 * n as usize, "writes equal the missing routes");
         assert_eq!(noop.ec2_calls.writes, 0);
+        // 7 reads per Region: gateways, VPCs, peerings, ledger lists, one
+        // list's entries, attachments, one route search; one page each up
+        // to 100 ledger entries (a page of entries holds 100 at most).
+        if n <= 100 {
+            assert_eq!(noop.ec2_calls.reads, 14, "a no-op reads each Region once");
+        }
         drop((east, west));
     }
 }
 
 /// A world of `vpcs` per Region whose peering is available and associated,
 /// with every route missing: the plan that remains is the route writes.
-/// Run on plain moto, and through the proxy that adds `delay_ms` to every
+/// Run on the emulator, and through the proxy that adds `delay_ms` to every
 /// EC2 call, a stand-in for a real endpoint's latency (moto answers in a few
 /// milliseconds and serialises its work, which hides what concurrency buys).
 async fn write_throughput(vpcs: u32, delays_ms: &[u64]) {
@@ -90,7 +97,7 @@ async fn write_throughput(vpcs: u32, delays_ms: &[u64]) {
     println!("|---|---|---|---|");
     for &delay_ms in delays_ms {
         for in_flight in [1, 4, 8] {
-            let emulator = Emulator::start(Flavour::Plain);
+            let emulator = Emulator::start(Flavour::Patched { phase_seconds: 0 });
             let _world = world(&emulator, vpcs).await;
             let proxy = FaultProxy::start(&emulator, Faults { delay_ms, ..Faults::default() });
             let session = Session::new(config(&[EAST, WEST]), &proxy.sdk_config().await);
@@ -130,7 +137,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 
 /// Wall time per event through the functions' dispatch (no bus, no queue).
 async fn handler_latency(vpcs: u32, events: usize) {
-    let emulator = Emulator::start(Flavour::Plain);
+    let emulator = Emulator::start(Flavour::Patched { phase_seconds: 0 });
     let (east, west) = world(&emulator, vpcs).await;
     let session = Session::new(config(&[EAST, WEST]), &emulator.sdk_config().await);
     run_apply(&session).await;
@@ -157,7 +164,7 @@ async fn handler_latency(vpcs: u32, events: usize) {
             "accepter-transit-gateway-id": west.tgw, "previous-state": "pending", "state": "available",
         },
     });
-    println!("\n### Handler wall time per event ({vpcs} VPCs per Region, 2 Regions, plain moto, {events} events)\n");
+    println!("\n### Handler wall time per event ({vpcs} VPCs per Region, 2 Regions, patched emulator, {events} events)\n");
     println!("| event | p50 ms | p95 ms |");
     println!("|---|---|---|");
     for (name, event) in [

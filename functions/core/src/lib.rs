@@ -8,9 +8,10 @@
 //! [`execute::execute`] applies the difference. Every step is safe to repeat.
 //!
 //! Layers point down only: `domain` (types) ← `config`, `error`, `events`
-//! (payload shapes) ← `ports` (traits) ← `observe`, `planner`, `execute` ←
-//! `handler`; `aws` implements the ports; `wiring` plugs the adapters into
-//! the handler.
+//! (payload shapes), `observed` ← `planner` (pure: no port, no AWS type) ←
+//! `ports` (traits; they carry the planner's `Action`) ← `observe`,
+//! `execute` ← `handler`; `aws` implements the ports; `wiring` plugs the
+//! adapters into the handler. ARCHITECTURE.md has the map.
 
 pub mod aws;
 pub mod config;

@@ -1,8 +1,9 @@
 //! Reading the ownership ledger: the tool's customer-managed prefix lists
 //! (`DescribeManagedPrefixLists`, one call and its pages) and the entries
 //! of each (`GetManagedPrefixListEntries`, one call per list and its
-//! pages). `DescribeManagedPrefixLists` documents no tag filter, so the
-//! lists are recognised by their tags here.
+//! pages). Pages of 100, the most either call allows (EC2 API reference,
+//! `MaxResults`: "Maximum value of 100"). `DescribeManagedPrefixLists`
+//! documents no tag filter, so the lists are recognised by their tags here.
 
 use std::collections::BTreeMap;
 
@@ -21,7 +22,8 @@ const ENTRIES: &str = "GetManagedPrefixListEntries";
 
 impl AwsEc2 {
     pub(super) async fn read_ledger(&self) -> Result<Vec<LedgerList>, Error> {
-        let items = every_item!(self, LISTS, self.client.describe_managed_prefix_lists())?;
+        let items =
+            every_item!(self, LISTS, self.client.describe_managed_prefix_lists().max_results(100))?;
         let mut lists = Vec::new();
         for list in items.iter().filter_map(|l| self.ledger_list(l).transpose()) {
             let mut list = list?;
@@ -62,7 +64,10 @@ impl AwsEc2 {
         let items = every_item!(
             self,
             ENTRIES,
-            self.client.get_managed_prefix_list_entries().prefix_list_id(list.as_str())
+            self.client
+                .get_managed_prefix_list_entries()
+                .prefix_list_id(list.as_str())
+                .max_results(100)
         )?;
         items
             .iter()
