@@ -40,16 +40,23 @@ impl Emulator {
     /// The Python interpreter is `.venv/bin/python` of the repository (made by
     /// `make venv`), or `TGW_EMULATOR_PYTHON`.
     pub fn start(flavour: Flavour) -> Emulator {
-        let env = match flavour {
+        Emulator::start_with(flavour, &[])
+    }
+
+    /// Starts an emulator with more of `server.py`'s settings, e.g.
+    /// `("TGW_EMULATOR_DUPLICATE_PEERING_CODE", "none")`.
+    pub fn start_with(flavour: Flavour, settings: &[(&'static str, &str)]) -> Emulator {
+        let mut env = vec![match flavour {
             Flavour::Plain => ("TGW_EMULATOR_PLAIN", "1".to_owned()),
             Flavour::Patched { phase_seconds } => {
                 ("TGW_EMULATOR_PHASE_SECONDS", phase_seconds.to_string())
             }
-        };
+        }];
+        env.extend(settings.iter().map(|(k, v)| (*k, (*v).to_owned())));
         let (child, endpoint) = spawn_python(
             "server.py",
             |port| vec!["-H".into(), "127.0.0.1".into(), "-p".into(), port.to_string()],
-            &[env],
+            &env,
         );
         Emulator { child, endpoint }
     }

@@ -353,11 +353,37 @@ async fn an_event_flow_that_crashes_after_any_write_is_finished_by_the_next_deli
     );
 }
 
+/// Twenty tag events at once: AWS refuses a second live peering between two
+/// gateways (the emulator's default code; the refusal is read back as done),
+/// and should it ever accept one, the guard deletes the newer duplicates
+/// (the emulator with `TGW_EMULATOR_DUPLICATE_PEERING_CODE=none`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_concurrent_tag_events_leave_one_peering_and_no_duplicate_route() {
-    let emulator = Emulator::start(Flavour::Patched { phase_seconds: 0 });
-    let (east, west, vpcs) = world(&emulator, 10).await;
-    let plumbing = EventPlumbing::create(&emulator).await;
+    for (setting, refused) in [("DuplicateTransitGatewayAttachment", true), ("none", false)] {
+        let emulator = Emulator::start_with(
+            Flavour::Patched { phase_seconds: 0 },
+            &[("TGW_EMULATOR_DUPLICATE_PEERING_CODE", setting)],
+        );
+        let (created, deleted, live, deliveries) = twenty_concurrent(&emulator).await;
+        let how = if refused { "duplicates refused" } else { "duplicates allowed" };
+        println!(
+            "20 concurrent tag events, {how}: {created} peerings created at once, {deleted} deleted by the guard right after, {live} live after the guard; after {deliveries} re-check and state-change deliveries: 1 live peering, 10 routes per table, 0 duplicates"
+        );
+        assert!(created >= 1);
+        if refused {
+            assert_eq!((created, deleted), (1, 0), "AWS allows one live peering per pair");
+        } else {
+            assert_eq!(deleted, created - 1, "the guard keeps one");
+        }
+    }
+}
+
+/// Runs the twenty events and then the re-checks until converged: the
+/// peerings created, the duplicates deleted, the live peerings right after,
+/// and the deliveries that followed.
+async fn twenty_concurrent(emulator: &Emulator) -> (usize, usize, usize, usize) {
+    let (east, west, vpcs) = world(emulator, 10).await;
+    let plumbing = EventPlumbing::create(emulator).await;
     let shared = emulator.sdk_config().await;
     let cfg = plumbing.config(&[EAST, WEST]);
     // One handler per invocation, as separate Lambda environments would be.
@@ -382,9 +408,7 @@ async fn twenty_concurrent_tag_events_leave_one_peering_and_no_duplicate_route()
             }
         }
     }
-    let deleted = deleted.len();
-    let live_after_guard = end_state(&east, &west).await.live_peerings;
-
+    let live = end_state(&east, &west).await.live_peerings;
     let expected = EndState {
         live_peerings: 1,
         routes: [(EAST, 2), (WEST, 1)]
@@ -400,9 +424,6 @@ async fn twenty_concurrent_tag_events_leave_one_peering_and_no_duplicate_route()
     let handler = tgw_peering_core::wiring::handler(cfg, &shared);
     let (deliveries, _) =
         deliver_until(&handler, &plumbing, Vec::new(), || converged(&east, &west, &expected)).await;
-    println!(
-        "20 concurrent tag events: {created} peerings created at once, {deleted} deleted by the guard right after, {live_after_guard} live after the guard; after {deliveries} re-check and state-change deliveries: 1 live peering, 10 routes per table, 0 duplicates"
-    );
-    assert!(created >= 1);
     assert_eq!(end_state(&east, &west).await, expected);
+    (created, deleted.len(), live, deliveries)
 }
