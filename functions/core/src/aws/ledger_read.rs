@@ -61,14 +61,8 @@ impl AwsEc2 {
     }
 
     async fn read_entries(&self, list: &PrefixListId) -> Result<BTreeMap<Cidr, String>, Error> {
-        let items = every_item!(
-            self,
-            ENTRIES,
-            self.client
-                .get_managed_prefix_list_entries()
-                .prefix_list_id(list.as_str())
-                .max_results(100)
-        )?;
+        let request = self.client.get_managed_prefix_list_entries().prefix_list_id(list.as_str());
+        let items = every_item!(self, ENTRIES, request.max_results(100))?;
         items
             .iter()
             .map(|e| {

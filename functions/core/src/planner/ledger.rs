@@ -20,30 +20,46 @@ use crate::domain::{Cidr, Family, LedgerList, Region, MAX_DESCRIPTION, MAX_LEDGE
 
 use super::{Action, Finding, FindingKind, LedgerEntry, Plan, Planned};
 
-/// One Region's ledger lists, as read.
+/// One Region's ledger lists, as read: those of managed peer Regions.
 pub(super) struct RegionLedger<'a> {
     pub region: &'a Region,
-    pub lists: &'a [LedgerList],
-    /// For each CIDR, the peer Region whose list holds it.
-    owners: BTreeMap<Cidr, &'a Region>,
+    pub lists: Vec<&'a LedgerList>,
+    /// Lists of a peer Region outside `PEERING_REGIONS`: neither proof nor
+    /// changed; their routes are left as they are.
+    pub unmanaged: Vec<&'a LedgerList>,
+    /// For each CIDR, the peer Regions whose lists hold it (two while a
+    /// CIDR moves from one peer Region to another).
+    owners: BTreeMap<Cidr, Vec<&'a Region>>,
 }
 
 impl<'a> RegionLedger<'a> {
-    pub fn new(region: &'a Region, lists: &'a [LedgerList]) -> Self {
-        let owners =
-            lists.iter().flat_map(|l| l.entries.keys().map(move |c| (*c, &l.peer))).collect();
-        Self { region, lists, owners }
+    pub fn new(region: &'a Region, lists: &'a [LedgerList], config: &Config) -> Self {
+        let (lists, unmanaged): (Vec<&LedgerList>, Vec<&LedgerList>) =
+            lists.iter().partition(|l| config.regions.contains(&l.peer));
+        let mut owners: BTreeMap<Cidr, Vec<&Region>> = BTreeMap::new();
+        for l in &lists {
+            for c in l.entries.keys() {
+                owners.entry(*c).or_default().push(&l.peer);
+            }
+        }
+        Self { region, lists, unmanaged, owners }
     }
 
-    /// The peer Region whose ledger list holds `cidr`: proof that routes
-    /// for it in this Region are the tool's.
+    /// A peer Region whose ledger list holds `cidr`: proof that routes for
+    /// it in this Region are the tool's.
     pub fn owner(&self, cidr: &Cidr) -> Option<&'a Region> {
-        self.owners.get(cidr).copied()
+        self.owners.get(cidr).and_then(|o| o.first().copied())
+    }
+
+    /// `peer` when its list holds `cidr`, else any peer whose list does.
+    pub fn owner_for(&self, cidr: &Cidr, peer: &Region) -> Option<&'a Region> {
+        let owners = self.owners.get(cidr)?;
+        owners.iter().find(|p| **p == peer).or(owners.first()).copied()
     }
 
     /// True when the list of `peer` holds `cidr`.
     pub fn holds(&self, peer: &Region, cidr: &Cidr) -> bool {
-        self.owner(cidr) == Some(peer)
+        self.owners.get(cidr).is_some_and(|o| o.contains(&peer))
     }
 
     /// Every entry, across lists.
@@ -53,7 +69,7 @@ impl<'a> RegionLedger<'a> {
 
     /// The `TAG_KEY` of a list written under another key, if any.
     pub fn other_tag_key(&self, config: &Config) -> Option<&'a LedgerList> {
-        self.lists.iter().find(|l| l.tag_key != config.tag_key)
+        self.lists.iter().find(|l| l.tag_key != config.tag_key).copied()
     }
 
     /// The description an entry of `cidr` has, if any.
@@ -83,7 +99,7 @@ pub(super) fn plan_ledger(
     out: &mut Plan,
 ) {
     let mut groups: BTreeMap<(Region, Family), Vec<&LedgerList>> = BTreeMap::new();
-    for list in ledger.lists {
+    for list in &ledger.lists {
         groups.entry((list.peer.clone(), list.family)).or_default().push(list);
     }
     for (peer, cidr) in needs.add.keys() {
@@ -112,11 +128,6 @@ impl Group<'_> {
         config: &Config,
         out: &mut Plan,
     ) {
-        let key = |c: &Cidr| (self.peer.clone(), *c);
-        let moving_here = |c: &Cidr| {
-            needs.add.keys().any(|(p, x)| x == c && p != self.peer)
-                && !needs.release.contains(&key(c))
-        };
         let mut adds: Vec<LedgerEntry> = needs
             .add
             .iter()
@@ -124,8 +135,10 @@ impl Group<'_> {
             .filter(|((_, c), _)| !ledger.holds(self.peer, c))
             .map(|((_, c), d)| LedgerEntry { cidr: *c, description: truncate(d) })
             .collect();
+        let mut busy = false;
         for list in &self.lists {
             if list.is_busy() {
+                busy = true;
                 let reason = format!(
                     "the list is {}; it is changed once AWS has applied the last change",
                     list.state
@@ -134,25 +147,57 @@ impl Group<'_> {
                 out.findings.push(Finding::at(FindingKind::Waiting, self.region, subject, reason));
                 continue;
             }
-            let stale: Vec<Cidr> = list
-                .entries
-                .keys()
-                .filter(|c| {
-                    let k = key(c);
-                    !needs.add.contains_key(&k)
-                        && !needs.keep.contains(&k)
-                        && !needs.release.contains(&k)
-                        && !moving_here(c)
-                })
-                .copied()
-                .collect();
+            let stale = self.stale(list, ledger, needs);
             let room = MAX_LEDGER_ENTRIES.saturating_sub(list.entries.len() - stale.len());
             let here: Vec<LedgerEntry> = adds.drain(..adds.len().min(room)).collect();
-            let released: Vec<Cidr> =
-                list.entries.keys().filter(|c| needs.release.contains(&key(c))).copied().collect();
+            // An entry is released only when no other table of the Region
+            // keeps or adds a route for it.
+            let released = self.entries_of(list, |k| {
+                needs.release.contains(k) && !needs.keep.contains(k) && !needs.add.contains_key(k)
+            });
             modify(self.region, list, here, stale, released, config, out);
         }
+        if busy && !adds.is_empty() {
+            // A busy list's room is not known until AWS has applied its
+            // change: its new entries wait (and so do their routes, see
+            // `unrecorded_routes_wait`) rather than spill into a new list.
+            let reason = format!(
+                "{} CIDR(s) of {} wait until the {} ledger list has applied its last change",
+                adds.len(),
+                self.peer,
+                self.family
+            );
+            let subject = format!("ledger of {} ({})", self.peer, self.family);
+            out.findings.push(Finding::at(FindingKind::Waiting, self.region, subject, reason));
+            return;
+        }
         self.create(adds, config, out);
+    }
+
+    /// The entries of `list` that `pick` selects, by (peer, CIDR).
+    fn entries_of(&self, list: &LedgerList, pick: impl Fn(&(Region, Cidr)) -> bool) -> Vec<Cidr> {
+        list.entries.keys().filter(|c| pick(&(self.peer.clone(), **c))).copied().collect()
+    }
+
+    /// Entries no route of the plan needs: not added, kept or released,
+    /// and not a CIDR moving to another peer Region's list that does not
+    /// hold it yet (the entry stays until then: never a moment without
+    /// proof).
+    fn stale(
+        &self,
+        list: &LedgerList,
+        ledger: &RegionLedger<'_>,
+        needs: &LedgerNeeds,
+    ) -> Vec<Cidr> {
+        let moving = |c: &Cidr| {
+            needs.add.keys().any(|(p, x)| x == c && p != self.peer && !ledger.holds(p, c))
+        };
+        self.entries_of(list, |k| {
+            !needs.add.contains_key(k)
+                && !needs.keep.contains(k)
+                && !needs.release.contains(k)
+                && !moving(&k.1)
+        })
     }
 
     /// New lists for the entries no existing list has room for.
@@ -251,4 +296,34 @@ fn truncate(description: &str) -> String {
         d.truncate(end);
     }
     d
+}
+
+/// Route writes that need a ledger entry the plan neither holds nor adds
+/// (its list is busy) are taken out of the plan and wait: a route is never
+/// written before its entry.
+pub(super) fn unrecorded_routes_wait(ledger: &RegionLedger<'_>, plan: &mut Plan) {
+    let added: BTreeSet<Cidr> = plan
+        .actions
+        .iter()
+        .flat_map(|p| match &p.action {
+            Action::CreateLedger { entries, .. } => entries.clone(),
+            Action::UpdateLedger { add, .. } => add.clone(),
+            _ => Vec::new(),
+        })
+        .map(|e| e.cidr)
+        .collect();
+    let recorded = |c: &Cidr| ledger.owner(c).is_some() || added.contains(c);
+    let (kept, waiting): (Vec<Planned>, Vec<Planned>) =
+        std::mem::take(&mut plan.actions).into_iter().partition(|p| match &p.action {
+            Action::CreateRoute { cidr, .. }
+            | Action::ReplaceRoute { cidr, .. }
+            | Action::CreateVpcRoute { cidr, .. } => recorded(cidr),
+            _ => true,
+        });
+    plan.actions = kept;
+    for p in waiting {
+        let reason = "its ledger entry cannot be written yet; the route waits for it".to_owned();
+        let subject = p.action.to_string();
+        plan.findings.push(Finding::at(FindingKind::Waiting, ledger.region, subject, reason));
+    }
 }

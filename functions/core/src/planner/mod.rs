@@ -44,7 +44,7 @@ pub use report::{
 };
 
 use desired::{overlapping, region_cidrs, RegionCidrs};
-use ledger::{plan_ledger, LedgerNeeds, RegionLedger};
+use ledger::{plan_ledger, unrecorded_routes_wait, LedgerNeeds, RegionLedger};
 use peering::{plan_pair, Ready, ReadyPeering};
 
 /// What every route table's plan reads, computed once per plan.
@@ -120,7 +120,7 @@ pub fn plan(observed: &Observed, config: &Config) -> Result<Plan, Error> {
 /// write at all: a wrong key would otherwise read as "every VPC untagged".
 fn plan_region(gw: &Gateway, pairs: &[ReadyPeering], ctx: &TableContext<'_>, out: &mut Plan) {
     let state = &ctx.observed.regions[&gw.region];
-    let ledger = RegionLedger::new(&gw.region, &state.ledger);
+    let ledger = RegionLedger::new(&gw.region, &state.ledger, ctx.config);
     let mut needs = LedgerNeeds::default();
     let mut region_plan = Plan::default();
     let scope = RegionScope { gw, pairs, ctx, ledger: &ledger };
@@ -129,6 +129,15 @@ fn plan_region(gw: &Gateway, pairs: &[ReadyPeering], ctx: &TableContext<'_>, out
     }
     tgw_table::plan_table(scope, &mut needs, &mut region_plan);
     plan_ledger(&ledger, &needs, ctx.config, &mut region_plan);
+    unrecorded_routes_wait(&ledger, &mut region_plan);
+    for list in &ledger.unmanaged {
+        let reason = format!(
+            "it records routes for {}, which is not in PEERING_REGIONS: they and the list are left as they are",
+            list.peer
+        );
+        let subject = format!("ledger list {}", list.id);
+        region_plan.findings.push(Finding::at(FindingKind::Skip, &gw.region, subject, reason));
+    }
     local_leg::plan_local_leg(
         &gw.region,
         state,

@@ -48,9 +48,13 @@ pub(super) fn decide_wanted(
             (RouteDecision::Conflict(ConflictCause::RouteExists { target }), None)
         }
         None => {
-            let cover = cidr
-                .supernets()
-                .find(|s| table.existing.get(s).is_some_and(|r| r.target == target));
+            // A supernet route to the same peering covers it, unless that
+            // route is the tool's and nothing wants it any more: it is
+            // withdrawn, so it cannot stand in.
+            let cover = cidr.supernets().find(|s| {
+                table.existing.get(s).is_some_and(|r| r.target == target)
+                    && (table.wanted.contains(s) || table.ledger.owner(s).is_none())
+            });
             match cover {
                 Some(by) => (RouteDecision::Covered { by }, Some(by)),
                 None => (RouteDecision::Missing, None),

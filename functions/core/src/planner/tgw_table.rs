@@ -17,8 +17,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::domain::{
-    AttachmentId, Cidr, PeeringState, Region, RouteKind, RouteTarget, TgwAttachment, TgwRoute,
-    VpcId,
+    AttachmentId, Cidr, PeeringAttachment, PeeringState, Region, RouteKind, RouteTarget,
+    TgwAttachment, TgwRoute, VpcId,
 };
 use crate::observed::{Gateway, RouteTableState};
 
@@ -61,6 +61,8 @@ pub(super) struct Table<'a> {
     /// or waiting for their VPC's attachment: their routes are left as
     /// they are.
     pub pending: BTreeMap<Cidr, &'a Region>,
+    /// The CIDRs this table should route.
+    pub wanted: BTreeSet<Cidr>,
 }
 
 /// Plans the associations and routes of `gw`'s route table.
@@ -72,6 +74,7 @@ pub(super) fn plan_table(scope: RegionScope<'_>, needs: &mut LedgerNeeds, out: &
     let mut table = Table::new(gw, ctx, ledger, read, table_peerings(gw, pairs, ctx, out));
     let mut report = Vec::new();
     let wanted = wanted_routes(&mut table, out, &mut report, needs);
+    table.wanted = wanted.keys().copied().collect();
     let mut covering = BTreeSet::new();
     for (cidr, want) in &wanted {
         let (decision, cover) = decide_wanted(&table, cidr, want);
@@ -82,7 +85,7 @@ pub(super) fn plan_table(scope: RegionScope<'_>, needs: &mut LedgerNeeds, out: &
             cidr: *cidr,
             owners: Some(want.owners),
             target,
-            entry: ledger.owner(cidr),
+            entry: ledger.owner_for(cidr, &want.via.peer),
             decision,
         };
         record(d, out, Some(&mut report), needs);
@@ -115,12 +118,8 @@ impl<'a> Table<'a> {
         read: &'a RouteTableState,
         ours: BTreeMap<&'a AttachmentId, &'a ReadyPeering>,
     ) -> Self {
-        let pair_peerings: BTreeSet<&AttachmentId> = ctx
-            .peerings
-            .iter()
-            .filter(|p| p.requester.region == gw.region || p.accepter.region == gw.region)
-            .map(|p| &p.id)
-            .collect();
+        let pair_peerings: BTreeSet<&AttachmentId> =
+            ctx.peerings.iter().filter(|p| of_managed_pair(gw, ctx, p)).map(|p| &p.id).collect();
         let attachments = &ctx.observed.regions[&gw.region].attachments;
         let (vpc_space, foreign) = address_space(&read.routes, attachments, &pair_peerings);
         Table {
@@ -134,6 +133,7 @@ impl<'a> Table<'a> {
             foreign,
             local_conflicts: BTreeSet::new(),
             pending: BTreeMap::new(),
+            wanted: BTreeSet::new(),
         }
     }
 
@@ -351,4 +351,20 @@ fn conflict_of(
         }
         _ => None,
     }
+}
+
+/// A peering between `gw` and the gateway of another managed Region, in any
+/// state: the peerings the tool's routes may go over. A peering toward a
+/// Region outside `PEERING_REGIONS`, or from another gateway, is not.
+fn of_managed_pair(gw: &Gateway, ctx: &TableContext<'_>, p: &PeeringAttachment) -> bool {
+    let (mine, other) = if p.requester.region == gw.region {
+        (&p.requester, &p.accepter)
+    } else if p.accepter.region == gw.region {
+        (&p.accepter, &p.requester)
+    } else {
+        return false;
+    };
+    mine.transit_gateway_id == gw.transit_gateway_id
+        && other.region != gw.region
+        && ctx.config.regions.contains(&other.region)
 }

@@ -167,7 +167,7 @@ fn add_routes(t: &VpcTable<'_>, ipv6: bool, out: &mut Plan, needs: &mut LedgerNe
             cidr: *cidr,
             owners: Some(owners),
             target: RouteTarget::Unknown,
-            entry: t.ledger.owner(cidr),
+            entry: t.ledger.owner_for(cidr, peer),
             decision,
         };
         record(d, out, None, needs);
@@ -183,7 +183,13 @@ fn remove_routes(t: &VpcTable<'_>, tagged: bool, out: &mut Plan, needs: &mut Led
         if !route.is_created() || route.target != t.toward() {
             continue;
         }
-        let Some(peer) = t.ledger.owner(&route.cidr) else {
+        // The entry of the peer Region that advertises the CIDR now, when
+        // its list holds it (a CIDR can sit in two lists while it moves).
+        let now = t.remote.desired.get(&route.cidr).map(|(p, _)| *p);
+        let Some(peer) = now
+            .and_then(|p| t.ledger.owner_for(&route.cidr, p))
+            .or_else(|| t.ledger.owner(&route.cidr))
+        else {
             continue;
         };
         let Some(cause) = unwanted(t, &route.cidr, peer, tagged) else {

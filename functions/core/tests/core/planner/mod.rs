@@ -1,6 +1,7 @@
 //! The planner on hand-built observed states: one test per reconcile rule.
 
 mod basics;
+mod ledger_edges;
 mod rules;
 mod truth;
 mod vpc_tables;

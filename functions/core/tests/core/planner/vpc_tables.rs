@@ -427,3 +427,28 @@ fn vpc_route_writes_run_with_the_route_writes_in_their_own_region() {
         "{shown:?}"
     );
 }
+
+#[test]
+fn an_entry_stays_while_another_table_still_routes_its_cidr() {
+    // 10.2.0.0/16 of vpc-w1 is routed in east's transit gateway table and
+    // in the tables of vpc-e1 (tagged) and vpc-e2 (untagged now).
+    let plan = world(false)
+        .vpc(EAST, "vpc-e1", Some("true"), &["10.1.0.0/16"])
+        .vpc(EAST, "vpc-e2", None, &["10.4.0.0/16"])
+        .vpc(WEST, "vpc-w1", Some("true"), &["10.2.0.0/16"])
+        .route(EAST, "10.2.0.0/16", Some(PEERING))
+        .route(WEST, "10.1.0.0/16", Some(PEERING))
+        .ledger(EAST, WEST, &["10.2.0.0/16"])
+        .ledger(WEST, EAST, &["10.1.0.0/16"])
+        .vpc_table(EAST, "vpc-e1", "rtb-a", &["0.0.0.0/0>tgw", "10.2.0.0/16>tgw"])
+        .vpc_table(EAST, "vpc-e2", "rtb-b", &["0.0.0.0/0>tgw", "10.2.0.0/16>tgw"])
+        .plan();
+    assert_eq!(vpc_writes(&plan), [w("delete", EAST, "rtb-b", "10.2.0.0/16")]);
+    let released = plan.actions.iter().any(|p| match &p.action {
+        Action::ReleaseLedger { remove, .. } | Action::UpdateLedger { remove, .. } => {
+            remove.contains(&cidr("10.2.0.0/16"))
+        }
+        _ => false,
+    });
+    assert!(!released, "the entry is still needed: {:?}", plan.actions);
+}
