@@ -77,6 +77,9 @@ pub(super) enum KeepCause {
     NotProven,
     /// More withdrawals than the budget in its table: held.
     Held,
+    /// In the ledger, but AWS did not report the route's target: never
+    /// rewritten or deleted, and its entry stays.
+    TargetUnreported,
 }
 
 impl KeepCause {
@@ -105,6 +108,9 @@ impl KeepCause {
                 "points at the peering with {peer} but is not in the tool's ledger and matches no VPC there; kept (PRUNE_ROUTES is off)"
             ),
             KeepCause::Held => format!("{lead}; withdrawal held: its table plans more withdrawals than the budget allows"),
+            KeepCause::TargetUnreported => format!(
+                "{lead}, but AWS did not report the route's target; a route of the tool's whose target is unknown is never deleted, and its ledger entry stays"
+            ),
         }
     }
 
@@ -116,6 +122,7 @@ impl KeepCause {
             KeepCause::UnmanagedPeering => "on a peering not created by tgw-peering",
             KeepCause::NotProven => "not proven to be owned",
             KeepCause::Held => "withdrawal held (budget)",
+            KeepCause::TargetUnreported => "target not reported",
         }
         .to_owned()
     }

@@ -15,7 +15,7 @@
 use crate::domain::{Cidr, RouteTarget, TgwRoute};
 
 use super::decision::{ConflictCause, Decided, RouteDecision};
-use super::ownership::{removal, Claim, WithdrawCause};
+use super::ownership::{removal, Claim, KeepCause, WithdrawCause};
 use super::tgw_table::{Table, Want};
 use super::{Finding, FindingKind, Plan};
 
@@ -124,6 +124,16 @@ fn owned_extra<'a>(
     peer: &'a crate::domain::Region,
     out: &mut Plan,
 ) -> Option<Decided<'a>> {
+    if route.target == RouteTarget::Unknown {
+        return Some(Decided {
+            place: table.place(peer, None),
+            cidr: route.cidr,
+            owners: None,
+            target: RouteTarget::Unknown,
+            entry: Some(peer),
+            decision: RouteDecision::Keep { cause: KeepCause::TargetUnreported, wanted_gone: None },
+        });
+    }
     if !moves_from(table, &route.target) {
         out.findings.push(Finding {
             kind: FindingKind::Skip,

@@ -143,3 +143,17 @@ fn new_entries_for_a_busy_list_wait_with_their_routes_instead_of_spilling() {
         && f.subject.contains("10.5.0.0/16")));
     assert!(!plan.is_converged(), "apply comes back for it");
 }
+
+#[test]
+fn a_route_of_the_tools_whose_target_is_not_reported_keeps_its_entry() {
+    // 10.2.0.0/16 is in the ledger; its VPC is gone, and AWS reports no
+    // target for the route.
+    let s = converged().route(W, "10.2.0.0/16", None).ledger(W, E, &["10.2.0.0/16"]);
+    let plan = s.plan();
+    assert!(route_writes_of(&plan, "10.2.0.0/16").is_empty(), "{:?}", plan.actions);
+    assert!(!removed_from(&plan, &s, W, E).contains(&cidr("10.2.0.0/16")), "{:?}", plan.actions);
+    assert!(plan
+        .findings
+        .iter()
+        .any(|f| f.kind == FindingKind::Skip && f.reason.contains("did not report")));
+}
