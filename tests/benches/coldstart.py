@@ -117,20 +117,26 @@ class RuntimeApi:
 
 
 def world(endpoint):
-    """Two Regions, 10 tagged VPCs each, the tool's bus and re-check queue."""
+    """Two Regions, 10 tagged VPCs each attached to the Region's transit
+    gateway (only attached VPCs are advertised), the tool's bus and re-check
+    queue."""
     kw = dict(endpoint_url=endpoint, aws_access_key_id="bench", aws_secret_access_key="bench")
     vpcs = {}
     for region, second in ((EAST, 1), (WEST, 2)):
         ec2 = boto3.client("ec2", region_name=region, **kw)
-        ec2.create_transit_gateway(Description=f"bench {region}")
-        vpcs[region] = [
-            ec2.create_vpc(
-                CidrBlock=f"10.{second}.{i}.0/24",
+        tgw = ec2.create_transit_gateway(Description=f"bench {region}")["TransitGateway"]
+        vpcs[region] = []
+        for i in range(10):
+            cidr = f"10.{second}.{i}.0/24"
+            vpc = ec2.create_vpc(
+                CidrBlock=cidr,
                 TagSpecifications=[{"ResourceType": "vpc",
                                     "Tags": [{"Key": "addToTransitGateway", "Value": "true"}]}],
             )["Vpc"]["VpcId"]
-            for i in range(10)
-        ]
+            subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=cidr)["Subnet"]["SubnetId"]
+            ec2.create_transit_gateway_vpc_attachment(
+                TransitGatewayId=tgw["TransitGatewayId"], VpcId=vpc, SubnetIds=[subnet])
+            vpcs[region].append(vpc)
     boto3.client("events", region_name=EAST, **kw).create_event_bus(Name="tgw-peering")
     url = boto3.client("sqs", region_name=EAST, **kw).create_queue(
         QueueName="tgw-peering-recheck")["QueueUrl"]
@@ -219,7 +225,7 @@ def main():
     emulator = subprocess.Popen(
         [sys.executable, os.path.join(ROOT, "tests/emulator/server.py"),
          "-H", "127.0.0.1", "-p", str(port)],
-        env=dict(os.environ, TGW_EMULATOR_PLAIN="1"),
+        env=dict(os.environ, TGW_EMULATOR_PHASE_SECONDS="0"),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_port(port)
