@@ -28,6 +28,13 @@ pub enum Flavour {
     Patched { phase_seconds: u32 },
 }
 
+/// A VPC's attachment to its Region's transit gateway, and the subnet it
+/// uses.
+pub struct Attached {
+    pub attachment: String,
+    pub subnet: String,
+}
+
 /// A running emulator, stopped when dropped.
 pub struct Emulator {
     child: Child,
@@ -278,8 +285,8 @@ impl RegionWorld {
 
     /// Attaches a VPC to the Region's transit gateway, with a subnet of
     /// `cidr` (its primary block): its last /28, out of the way of other
-    /// subnets a test makes. Returns the attachment's id.
-    pub async fn attach(&self, vpc: &str, cidr: &str) -> String {
+    /// subnets a test makes.
+    pub async fn attach(&self, vpc: &str, cidr: &str) -> Attached {
         let block: ipnet::IpNet = cidr.parse().expect("a CIDR");
         let subnet = block
             .subnets(28.max(block.prefix_len()))
@@ -297,17 +304,19 @@ impl RegionWorld {
             .subnet
             .and_then(|s| s.subnet_id)
             .expect("a subnet");
-        self.ec2
+        let attachment = self
+            .ec2
             .create_transit_gateway_vpc_attachment()
             .transit_gateway_id(&self.tgw)
             .vpc_id(vpc)
-            .subnet_ids(subnet)
+            .subnet_ids(&subnet)
             .send()
             .await
             .expect("CreateTransitGatewayVpcAttachment")
             .transit_gateway_vpc_attachment
             .and_then(|a| a.transit_gateway_attachment_id)
-            .expect("an attachment")
+            .expect("an attachment");
+        Attached { attachment, subnet }
     }
 
     /// Deletes a VPC: its attachments to the gateway, its subnets, then the

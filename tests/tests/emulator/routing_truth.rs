@@ -140,7 +140,7 @@ async fn a_table_of_1100_foreign_routes_converges_and_a_wanted_cidr_routed_elsew
     // An untagged VPC of the east, attached; 1,100 static routes toward it,
     // and one for 10.200.0.0/24, which sorts after all of them (page 2).
     let foreign_vpc = east.vpc_unattached("172.16.0.0/16", None).await;
-    let foreign = east.attach(&foreign_vpc, "172.16.0.0/16").await;
+    let foreign = east.attach(&foreign_vpc, "172.16.0.0/16").await.attachment;
     for i in 0..1100 {
         route_by_hand(&east, &format!("10.100.{}.{}/28", i / 16, (i % 16) * 16), &foreign).await;
     }

@@ -53,24 +53,8 @@ struct AttachedVpc {
 
 async fn attached_vpc(world: &RegionWorld, cidr: &str, tagged: bool) -> AttachedVpc {
     let vpc = world.vpc_unattached(cidr, tagged.then_some("true")).await;
+    let subnet = world.attach(&vpc, cidr).await.subnet;
     let ec2 = &world.ec2;
-    let subnet = ec2
-        .create_subnet()
-        .vpc_id(&vpc)
-        .cidr_block(cidr)
-        .send()
-        .await
-        .expect("CreateSubnet")
-        .subnet
-        .and_then(|s| s.subnet_id)
-        .expect("a subnet");
-    ec2.create_transit_gateway_vpc_attachment()
-        .transit_gateway_id(&world.tgw)
-        .vpc_id(&vpc)
-        .subnet_ids(&subnet)
-        .send()
-        .await
-        .expect("CreateTransitGatewayVpcAttachment");
     let table = ec2
         .create_route_table()
         .vpc_id(&vpc)

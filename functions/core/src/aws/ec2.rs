@@ -105,7 +105,7 @@ impl Ec2Region for AwsEc2 {
     }
 
     async fn routes(&self, table: &RouteTableId) -> Result<Vec<TgwRoute>, Error> {
-        self.read_routes(table).await
+        self.read_routes(table, None).await
     }
 
     async fn ledger(&self) -> Result<Vec<LedgerList>, Error> {

@@ -114,23 +114,31 @@ impl AwsEc2 {
         })
     }
 
-    pub(super) async fn read_routes(&self, table: &RouteTableId) -> Result<Vec<TgwRoute>, Error> {
-        // Every page (at most 1,000 routes each); `Filters` is required, and
-        // these states are every route that is or will be in force.
+    /// The routes of `table` in force or about to be, every page (at most
+    /// 1,000 routes each); with `exact`, only the route of that CIDR
+    /// (filter `route-search.exact-match`).
+    pub(super) async fn read_routes(
+        &self,
+        table: &RouteTableId,
+        exact: Option<&Cidr>,
+    ) -> Result<Vec<TgwRoute>, Error> {
+        // `Filters` is required; these states are every route that is or
+        // will be in force.
         let state = ec2::Filter::builder()
             .name("state")
             .values("active")
             .values("blackhole")
             .values("pending")
             .build();
-        let items = every_item!(
-            self,
-            SEARCH,
-            self.client
-                .search_transit_gateway_routes()
-                .transit_gateway_route_table_id(table.as_str())
-                .filters(state)
-        )?;
+        let mut request = self
+            .client
+            .search_transit_gateway_routes()
+            .transit_gateway_route_table_id(table.as_str())
+            .filters(state);
+        if let Some(cidr) = exact {
+            request = request.filters(filter("route-search.exact-match", &cidr.to_string()));
+        }
+        let items = every_item!(self, SEARCH, request)?;
         let mut routes = Vec::new();
         for r in &items {
             if let Some(route) = self.route(r)? {

@@ -279,7 +279,7 @@ impl AwsEc2 {
         attachment: &AttachmentId,
         why: String,
     ) -> Result<Outcome, Error> {
-        let routes = self.read_routes(table).await?;
+        let routes = self.read_routes(table, Some(cidr)).await?;
         let found = routes.iter().find(|r| r.cidr == *cidr && r.is_static());
         match found.map(|r| &r.target) {
             Some(crate::domain::RouteTarget::Attachment(a)) if a == attachment => {

@@ -86,25 +86,24 @@ pub(super) fn region_cidrs(region: &Region, state: &RegionState, tag_key: &str) 
             }
             continue;
         }
-        let why_not = match leg(&attachments, &vpc.id) {
-            Leg::Available => None,
+        let leg = leg(&attachments, &vpc.id);
+        match leg {
+            Leg::Available => {}
             Leg::Pending(a) => {
                 let reason = format!(
                     "tagged, but its attachment {} is {}; its routes elsewhere stay as they are, and new ones wait until it is available",
                     a.id, a.state
                 );
                 out.findings.push(finding(FindingKind::Waiting, reason));
-                Some(Leg::Pending(a))
             }
             Leg::Missing => {
                 let reason = "tagged, but it has no attachment to the Region's managed transit gateway; its CIDRs are not advertised (traffic to them would be dropped on arrival)".to_owned();
                 out.findings.push(finding(FindingKind::Skip, reason));
-                Some(Leg::Missing)
             }
-        };
+        }
         for (cidr, cidr_state) in &vpc.cidrs {
-            match (why_not, cidr_state) {
-                (None, CidrState::Associated) => {
+            match (leg, cidr_state) {
+                (Leg::Available, CidrState::Associated) => {
                     out.tagged.entry(*cidr).or_default().insert(vpc.id.clone());
                 }
                 (_, CidrState::Associating) => {
@@ -115,10 +114,10 @@ pub(super) fn region_cidrs(region: &Region, state: &RegionState, tag_key: &str) 
                 (_, CidrState::Gone) => {
                     out.withdrawn.insert(*cidr, (vpc.id.clone(), "CIDR no longer associated with"));
                 }
-                (Some(Leg::Pending(_)), CidrState::Associated) => {
+                (Leg::Pending(_), CidrState::Associated) => {
                     out.waiting.insert(*cidr);
                 }
-                (Some(_), CidrState::Associated) => {
+                (Leg::Missing, CidrState::Associated) => {
                     out.withdrawn.insert(*cidr, (vpc.id.clone(), "no attachment for"));
                 }
             }

@@ -155,7 +155,7 @@ impl Group<'_> {
             let released = self.entries_of(list, |k| {
                 needs.release.contains(k) && !needs.keep.contains(k) && !needs.add.contains_key(k)
             });
-            modify(self.region, list, here, stale, released, config, out);
+            modify(self.region, list, here, stale, released, out);
         }
         if busy && !adds.is_empty() {
             // A busy list's room is not known until AWS has applied its
@@ -238,10 +238,8 @@ fn modify(
     add: Vec<LedgerEntry>,
     stale: Vec<Cidr>,
     released: Vec<Cidr>,
-    config: &Config,
     out: &mut Plan,
 ) {
-    let _ = config;
     let size = list.entries.len() + add.len() - stale.len();
     if size > list.max_entries {
         out.actions.push(Planned {

@@ -2,10 +2,9 @@
 //! world: which account's events are accepted for which Region, and the
 //! event chain from a spoke account's tag to routes on both sides.
 
-use crate::support::{delivered, fixture, sqs_batch, Rig, World, ACCOUNT};
+use crate::support::{fixture, settle, Rig, World, ACCOUNT};
 use serde_json::{json, Value};
 use tgw_peering_core::domain::PeeringState;
-use tgw_peering_core::events::{Recheck, STATE_CHANGE};
 use tgw_peering_core::handler::Decision;
 use tgw_peering_core::Config;
 
@@ -45,31 +44,6 @@ fn tag_event(r: &str, account: &str, vpc: &str, id: &str) -> Value {
     e
 }
 
-/// Delivers the tool's state changes and the re-checks until nothing is
-/// left, moving the peering on as AWS would.
-async fn settle(rig: &Rig) {
-    for round in 0..20 {
-        let published = rig.bus.take();
-        let rechecks = rig.queue.take();
-        if published.is_empty() && rechecks.is_empty() {
-            return;
-        }
-        for (i, e) in published.iter().enumerate() {
-            if e.detail_type() == STATE_CHANGE {
-                let report =
-                    rig.handler.handle(&delivered(e, &format!("evt-{round}-{i}"))).await.unwrap();
-                assert_eq!(report.decisions(Decision::Dropped).count(), 0, "{:?}", report.audit);
-            }
-        }
-        if !rechecks.is_empty() {
-            rig.world.advance_peerings();
-            let batch: Vec<Recheck> = rechecks.into_iter().map(|(r, _)| r).collect();
-            rig.handler.handle(&sqs_batch(&batch)).await.unwrap();
-        }
-    }
-    panic!("the event chain did not settle in 20 rounds");
-}
-
 #[tokio::test]
 async fn a_tag_event_from_the_spoke_account_is_handled_for_its_region() {
     let rig = two_accounts();
@@ -99,33 +73,27 @@ async fn events_alone_carry_a_spoke_tag_to_routes_in_both_accounts() {
 #[tokio::test]
 async fn a_hub_account_event_for_a_spoke_region_is_dropped_naming_both_accounts() {
     let rig = two_accounts();
-    let report = rig
-        .handler
-        .handle(&tag_event(SPOKE, ACCOUNT, SPOKE_VPC, "evt-hub-for-spoke"))
-        .await
-        .unwrap();
-    let dropped: Vec<_> = report.decisions(Decision::Dropped).collect();
-    assert_eq!(dropped.len(), 1);
-    let reason = &dropped[0].reason;
-    assert!(reason.contains(ACCOUNT) && reason.contains(SPOKE_ACCOUNT), "{reason}");
+    let reason = dropped(&rig, tag_event(SPOKE, ACCOUNT, SPOKE_VPC, "evt-hub-for-spoke")).await;
     assert!(reason.contains("ACCOUNT_ROLE_ARNS"), "{reason}");
-    assert_eq!(rig.world.reads(), 0);
     assert!(rig.world.writes().is_empty());
 }
 
 #[tokio::test]
 async fn a_spoke_account_event_for_the_hub_region_is_dropped_naming_both_accounts() {
     let rig = two_accounts();
-    let report = rig
-        .handler
-        .handle(&tag_event(HUB, SPOKE_ACCOUNT, HUB_VPC, "evt-spoke-for-hub"))
-        .await
-        .unwrap();
+    dropped(&rig, tag_event(HUB, SPOKE_ACCOUNT, HUB_VPC, "evt-spoke-for-hub")).await;
+}
+
+/// Handles `event`, which must be dropped before any read, with a reason
+/// naming both accounts; returns the reason.
+async fn dropped(rig: &Rig, event: Value) -> String {
+    let report = rig.handler.handle(&event).await.unwrap();
     let dropped: Vec<_> = report.decisions(Decision::Dropped).collect();
     assert_eq!(dropped.len(), 1);
-    let reason = &dropped[0].reason;
+    let reason = dropped[0].reason.clone();
     assert!(reason.contains(ACCOUNT) && reason.contains(SPOKE_ACCOUNT), "{reason}");
     assert_eq!(rig.world.reads(), 0);
+    reason
 }
 
 #[tokio::test]

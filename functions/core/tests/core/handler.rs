@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::support::{delivered, fixture, region, sqs_batch, Caller, Rig, World};
+use crate::support::{delivered, fixture, region, settle, sqs_batch, Caller, Rig, World};
 use serde_json::{json, Value};
 use tgw_peering_core::domain::PeeringState;
 use tgw_peering_core::events::{
@@ -20,39 +20,6 @@ fn two_regions() -> Rig {
     world.vpc("us-east-1", VPC, Some("true"), &["10.20.0.0/16"]);
     world.vpc("eu-west-1", "vpc-0eeeeeeeeeeeeeee1", Some("true"), &["10.30.0.0/16"]);
     Rig::new(world)
-}
-
-/// Delivers every published event and queued re-check until nothing is
-/// left, moving the peering's state in between as AWS would.
-async fn settle(rig: &Rig) {
-    for round in 0..20 {
-        let published = rig.bus.take();
-        let rechecks = rig.queue.take();
-        if published.is_empty() && rechecks.is_empty() {
-            return;
-        }
-        // The rule routes only the watcher's state changes to the handler.
-        for (i, e) in published.iter().enumerate() {
-            if e.detail_type() != STATE_CHANGE {
-                continue;
-            }
-            rig.handler.handle(&delivered(e, &format!("evt-{round}-{i}"))).await.unwrap();
-        }
-        if !rechecks.is_empty() {
-            // The time passes: AWS moves the peering on.
-            let next = match rig.world.peerings().first().map(|p| p.1.clone()) {
-                Some(PeeringState::InitiatingRequest) => Some(PeeringState::PendingAcceptance),
-                Some(PeeringState::Pending) => Some(PeeringState::Available),
-                _ => None,
-            };
-            if let Some(state) = next {
-                rig.world.set_peering_state(state);
-            }
-            let batch: Vec<Recheck> = rechecks.into_iter().map(|(r, _)| r).collect();
-            rig.handler.handle(&sqs_batch(&batch)).await.unwrap();
-        }
-    }
-    panic!("the event chain did not settle in 20 rounds");
 }
 
 #[tokio::test]

@@ -14,8 +14,8 @@ use async_trait::async_trait;
 use serde_json::{json, Value};
 use tgw_peering_core::config::Config;
 use tgw_peering_core::domain::{AccountId, AttachmentId, Cidr, Region};
-use tgw_peering_core::events::{OutEvent, Recheck};
-use tgw_peering_core::handler::Handler;
+use tgw_peering_core::events::{OutEvent, Recheck, STATE_CHANGE};
+use tgw_peering_core::handler::{Decision, Handler};
 use tgw_peering_core::ports::{EventBus, Identity, RecheckQueue};
 use tgw_peering_core::Error;
 
@@ -147,6 +147,31 @@ impl Rig {
         );
         Rig { world, bus, queue, handler }
     }
+}
+
+/// Delivers the tool's state changes (what its rule routes to the
+/// handler) and the queued re-checks until nothing is left, moving every
+/// peering on as AWS would in between. No state change is dropped.
+pub async fn settle(rig: &Rig) {
+    for round in 0..20 {
+        let published = rig.bus.take();
+        let rechecks = rig.queue.take();
+        if published.is_empty() && rechecks.is_empty() {
+            return;
+        }
+        for (i, e) in published.iter().enumerate().filter(|(_, e)| e.detail_type() == STATE_CHANGE)
+        {
+            let report =
+                rig.handler.handle(&delivered(e, &format!("evt-{round}-{i}"))).await.unwrap();
+            assert_eq!(report.decisions(Decision::Dropped).count(), 0, "{:?}", report.audit);
+        }
+        if !rechecks.is_empty() {
+            rig.world.advance_peerings();
+            let batch: Vec<Recheck> = rechecks.into_iter().map(|(r, _)| r).collect();
+            rig.handler.handle(&sqs_batch(&batch)).await.unwrap();
+        }
+    }
+    panic!("the event chain did not settle in 20 rounds");
 }
 
 /// An event published by the tool, as EventBridge would deliver it.
