@@ -31,6 +31,7 @@ import json
 import os
 import subprocess
 import unittest
+from unittest import mock
 from pathlib import Path
 
 import boto3
@@ -93,10 +94,18 @@ def fixture(name):
 TAG_EVENTS = {"tag-change-added", "tag-change-removed", "tag-change-spoke-account"}
 VPC_CALLS = {
     "cloudtrail-create-vpc",
+    "cloudtrail-create-vpc-iam-user",
     "cloudtrail-delete-vpc",
     "cloudtrail-associate-vpc-cidr-block",
+    "cloudtrail-associate-vpc-cidr-block-root",
     "cloudtrail-disassociate-vpc-cidr-block",
 }
+TAG_CALLS = {
+    "cloudtrail-create-tags-web-identity",
+    "cloudtrail-create-tags-aws-service",
+    "cloudtrail-delete-tags-console-user",
+}
+NETWORK_MANAGER = {"networkmanager-peering-deleted", "networkmanager-route-uninstalled"}
 PEERING_CALLS = {
     "cloudtrail-create-tgw-peering",
     "cloudtrail-accept-tgw-peering",
@@ -110,12 +119,17 @@ EVENT_FIXTURES = sorted(
 EXPECTED = {
     "hub:VpcTagHandler.TagChange": TAG_EVENTS,
     "hub:VpcCloudTrailRule": VPC_CALLS,
+    "hub:TagCloudTrailRule": TAG_CALLS,
     "hub:PeeringCloudTrailRule": PEERING_CALLS,
+    "hub:NetworkManagerRule": NETWORK_MANAGER,
     "hub:AttachmentHandler.StateChange": {"state-change"},
     "forwarder:TagChangeRule": TAG_EVENTS,
     "forwarder:VpcCloudTrailRule": VPC_CALLS,
+    "forwarder:TagCloudTrailRule": TAG_CALLS,
     "forwarder:PeeringCloudTrailRule": PEERING_CALLS,
+    "forwarder:NetworkManagerRule": NETWORK_MANAGER,
 }
+# cloudtrail-failed-create-tags (a failed call) is delivered by no rule.
 
 
 def near_misses():
@@ -144,14 +158,63 @@ def near_misses():
         "cloudtrail-accept-tgw-peering",
         lambda e: e.update({"detail-type": "AWS Service Event via CloudTrail"}),
     )
+    variant("failed-create-vpc", "cloudtrail-create-vpc", lambda e: e["detail"].update({"errorCode": "Client.VpcLimitExceeded"}))
+    variant(
+        "failed-accept",
+        "cloudtrail-accept-tgw-peering",
+        lambda e: e["detail"].update({"errorCode": "IncorrectState", "responseElements": None}),
+    )
+
+    def on(resources):
+        return lambda e: e["detail"]["requestParameters"]["resourcesSet"].update(
+            {"items": [{"resourceId": r} for r in resources]}
+        )
+
+    variant("tags-on-an-instance", "cloudtrail-create-tags-web-identity", on(["i-0abc1234def567890"]))
+    variant("tags-on-an-endpoint", "cloudtrail-create-tags-web-identity", on(["vpce-0abc1234def567890"]))
+    variant(
+        "tags-of-another-key",
+        "cloudtrail-create-tags-web-identity",
+        lambda e: e["detail"]["requestParameters"]["tagSet"].update({"items": [{"key": "Owner", "value": "x"}]}),
+    )
+    variant(
+        "network-manager-status",
+        "networkmanager-peering-deleted",
+        lambda e: e.update({"detail-type": "Network Manager Status Update"}),
+    )
     variant("state-change-wrong-source", "state-change", lambda e: e.update({"source": "aws.ec2"}))
     variant("own-audit-event", "state-change", lambda e: e.update({"detail-type": "Peering Requested"}))
     return misses
 
 
+def crush_arrays(node, prefix="", result=None):
+    """Flattens an event as EventBridge matches it: an array of objects is
+    "crushed out", each object's fields taken as values of the parent field
+    (Event Ruler, the matcher behind EventBridge, "JSON Array Matching":
+    https://github.com/aws/event-ruler#json-array-matching). moto's own
+    flattening stops at arrays, so a pattern on
+    requestParameters.tagSet.items.key would never match there."""
+    if result is None:
+        result = {}
+    objects = [node] if isinstance(node, dict) else [n for n in node if isinstance(n, dict)]
+    for obj in objects:
+        for k, v in obj.items():
+            key = f"{prefix}.{k}" if prefix else k
+            if (isinstance(v, dict) and v) or (isinstance(v, list) and v and all(isinstance(i, dict) for i in v)):
+                crush_arrays(v, key, result)
+            elif key in result:
+                old = result[key] if isinstance(result[key], list) else [result[key]]
+                result[key] = old + (v if isinstance(v, list) else [v])
+            else:
+                result[key] = v
+    return result
+
+
 def delivered(pattern, events):
     """The names of the events that a rule with `pattern` delivers, by moto's matcher."""
-    with mock_aws():
+    from moto.events.models import EventPattern
+
+    with mock.patch.object(EventPattern, "_flatten_dict", staticmethod(crush_arrays)), mock_aws():
         region = "us-east-1"
         bus = boto3.client("events", region_name=region)
         sqs = boto3.client("sqs", region_name=region)
@@ -193,6 +256,8 @@ class EventPatterns(unittest.TestCase):
         self.assertEqual(found["forwarder:TagChangeRule"], found["hub:VpcTagHandler.TagChange"])
         self.assertEqual(found["forwarder:VpcCloudTrailRule"], found["hub:VpcCloudTrailRule"])
         self.assertEqual(found["forwarder:PeeringCloudTrailRule"], found["hub:PeeringCloudTrailRule"])
+        self.assertEqual(found["forwarder:TagCloudTrailRule"], found["hub:TagCloudTrailRule"])
+        self.assertEqual(found["forwarder:NetworkManagerRule"], found["hub:NetworkManagerRule"])
 
 
 class Wiring(unittest.TestCase):
@@ -219,6 +284,8 @@ class Wiring(unittest.TestCase):
                 "AttachmentHandler.StateChange": ("AttachmentHandler", "EventBridgeRule"),
                 "AttachmentHandler.Rechecks": ("AttachmentHandler", "SQS"),
                 "PeeringCloudTrailRule": ("AttachmentHandler", "EventBridgeRule"),
+                "TagCloudTrailRule": ("VpcTagHandler", "EventBridgeRule"),
+                "NetworkManagerRule": ("AttachmentHandler", "EventBridgeRule"),
             },
         )
 
@@ -230,6 +297,17 @@ class Wiring(unittest.TestCase):
         rechecks = HUB["Resources"]["AttachmentHandler"]["Properties"]["Events"]["Rechecks"]
         self.assertEqual(plain(rechecks["Properties"]["Queue"]), {"Fn::GetAtt": ["RecheckQueue", "Arn"]})
         self.assertEqual(plain(rechecks["Properties"]["FunctionResponseTypes"]), ["ReportBatchItemFailures"])
+
+    def test_the_functions_know_both_their_roles_so_their_own_calls_start_nothing(self):
+        env = HUB["Globals"]["Function"]["Environment"]["Variables"]
+        roles = {
+            resource["Properties"]["Role"]["Fn::GetAtt"][0]
+            for resource in plain(HUB["Resources"]).values()
+            if resource["Type"] == "AWS::Serverless::Function"
+        }
+        joined = plain(env["TOOL_ROLE_ARNS"])["Fn::Join"]
+        self.assertEqual(joined[0], ",")
+        self.assertEqual({arn["Fn::GetAtt"][0] for arn in joined[1]}, roles)
 
     def test_the_recheck_queue_visibility_suits_the_function_and_the_watcher(self):
         timeout = HUB["Globals"]["Function"]["Timeout"]

@@ -13,7 +13,7 @@ use crate::domain::{AccountId, Cidr, Region, RoleArn, RouteTableId, TransitGatew
 
 use parse::{
     parse_bool, parse_cidrs, parse_count, parse_external_id, parse_queue_url, parse_region_map,
-    parse_tag_key, peering_regions,
+    parse_roles, parse_tag_key, peering_regions,
 };
 
 /// The default of `TAG_KEY`.
@@ -78,6 +78,11 @@ pub struct Config {
     /// id given when assuming those roles (kept out of any output).
     #[serde(skip_serializing)]
     pub role_external_id: Option<String>,
+    /// `TOOL_ROLE_ARNS` (comma list of IAM role ARNs, default none): the
+    /// roles the tool's functions run as. A CloudTrail record of a call
+    /// made by one of them, or by a role of `ACCOUNT_ROLE_ARNS`, is the
+    /// tool's own and starts no reconcile.
+    pub tool_role_arns: Vec<RoleArn>,
 }
 
 impl Config {
@@ -96,6 +101,7 @@ impl Config {
             event_bus_name: None,
             account_role_arns: BTreeMap::new(),
             role_external_id: None,
+            tool_role_arns: Vec::new(),
         }
     }
 
@@ -116,6 +122,7 @@ impl Config {
         "EVENT_BUS_NAME",
         "ACCOUNT_ROLE_ARNS",
         "ROLE_EXTERNAL_ID",
+        "TOOL_ROLE_ARNS",
     ];
 
     /// Reads the configuration from the process environment.
@@ -160,6 +167,7 @@ impl Config {
                 RoleArn::parse,
             )?,
             role_external_id: parse_external_id(get("ROLE_EXTERNAL_ID"))?,
+            tool_role_arns: parse_roles("TOOL_ROLE_ARNS", get("TOOL_ROLE_ARNS"))?,
             regions,
         })
     }
@@ -173,6 +181,12 @@ impl Config {
     /// (`ACCOUNT_ROLE_ARNS`); `None`: the hub's own account.
     pub fn role_account(&self, region: &Region) -> Option<&AccountId> {
         self.account_role_arns.get(region).map(RoleArn::account)
+    }
+
+    /// Every role whose calls are the tool's own: `TOOL_ROLE_ARNS` and the
+    /// roles of `ACCOUNT_ROLE_ARNS`.
+    pub fn own_roles(&self) -> impl Iterator<Item = &RoleArn> {
+        self.tool_role_arns.iter().chain(self.account_role_arns.values())
     }
 
     /// The position of `region` in `PEERING_REGIONS`, if managed.

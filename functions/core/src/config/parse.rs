@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{ConfigError, DEFAULT_TAG_KEY};
-use crate::domain::{Cidr, Region};
+use crate::domain::{Cidr, Region, RoleArn};
 
 /// `PEERING_REGIONS`, or the two-Region form `ACTIVE_REGION` +
 /// `PASSIVE_REGION` (not both forms).
@@ -172,4 +172,19 @@ pub(super) fn parse_external_id(value: Option<String>) -> Result<Option<String>,
         }
     }
     Ok(value)
+}
+
+/// A comma list of IAM role ARNs (`TOOL_ROLE_ARNS`).
+pub(super) fn parse_roles(
+    var: &'static str,
+    value: Option<String>,
+) -> Result<Vec<RoleArn>, ConfigError> {
+    let Some(list) = value else {
+        return Ok(Vec::new());
+    };
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| RoleArn::parse(s).map_err(|e| ConfigError::new(var, e.to_string())))
+        .collect()
 }

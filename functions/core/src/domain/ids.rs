@@ -241,6 +241,13 @@ impl RoleArn {
     pub fn account(&self) -> &AccountId {
         &self.account
     }
+
+    /// The role's name: the last segment of its path (role names are
+    /// unique in an account whatever the path, "IAM identifiers", IAM User
+    /// Guide).
+    pub fn name(&self) -> &str {
+        self.arn.rsplit('/').next().unwrap_or_default()
+    }
 }
 
 impl fmt::Display for RoleArn {

@@ -1,11 +1,14 @@
 //! EventBridge events: `Tag Change on Resource`, the schedule, the tool's
-//! own state changes, and (in `cloudtrail`) CloudTrail records.
+//! own state changes, and (in `cloudtrail` and `networkmanager`)
+//! CloudTrail records and Network Manager events.
 
 use aws_lambda_events::event::cloudwatch_events::tag::TagChangeOnResource;
 use aws_lambda_events::event::cloudwatch_events::CloudWatchEvent;
 use serde_json::Value;
 
-use super::{cloudtrail, input, Incoming, StateChangeDetail, Trigger, SOURCE, STATE_CHANGE};
+use super::{
+    cloudtrail, input, networkmanager, Incoming, StateChangeDetail, Trigger, SOURCE, STATE_CHANGE,
+};
 use crate::domain::{AccountId, Region, VpcId};
 use crate::error::Error;
 
@@ -38,13 +41,20 @@ pub(super) fn parse(payload: &Value, tag_key: &str) -> Result<Incoming, Error> {
         peer_region: None,
         from_queue: false,
         from_tool: source == SOURCE,
+        caller: None,
         trigger: Trigger::Scheduled,
     };
     incoming.trigger = match (source.as_str(), detail_type.as_str()) {
         ("aws.tag", "Tag Change on Resource") => {
             tag_change(&mut incoming, &event.resources, detail, tag_key)?
         }
-        ("aws.ec2", "AWS API Call via CloudTrail") => cloudtrail::trigger(&mut incoming, detail)?,
+        ("aws.ec2", "AWS API Call via CloudTrail") => {
+            cloudtrail::trigger(&mut incoming, detail, tag_key)?
+        }
+        (
+            "aws.networkmanager",
+            networkmanager::TOPOLOGY_CHANGE | networkmanager::ROUTING_UPDATE,
+        ) => networkmanager::trigger(&mut incoming, &detail_type, &detail)?,
         ("aws.events", "Scheduled Event") => {
             // The schedule fires in the hub's Region, which need not be managed.
             incoming.region = None;

@@ -7,8 +7,10 @@
 //! permanent [`Error::Input`] with a message saying what is wrong; it is never
 //! retried and never leads to an AWS write.
 
+mod caller;
 mod cloudtrail;
 mod eventbridge;
+mod networkmanager;
 pub mod outgoing;
 pub mod recheck;
 mod sqs;
@@ -19,6 +21,8 @@ use serde_json::Value;
 use crate::domain::{AccountId, AttachmentId, Region, VpcId};
 use crate::error::Error;
 
+pub use caller::Caller;
+pub use networkmanager::{ROUTING_UPDATE, TOPOLOGY_CHANGE};
 pub use outgoing::{
     OutEvent, PeeringSides, StateChangeDetail, PEERING_ACCEPTED, PEERING_REQUESTED, PEERING_STUCK,
     ROUTES_CHANGED, ROUTE_CONFLICT, SOURCE, STATE_CHANGE, WITHDRAWAL_HELD,
@@ -33,6 +37,8 @@ pub const MAX_EVENT_BYTES: usize = 256 * 1024;
 /// The CloudTrail calls that change a VPC's CIDRs or existence.
 pub const VPC_CALLS: &[&str] =
     &["CreateVpc", "DeleteVpc", "AssociateVpcCidrBlock", "DisassociateVpcCidrBlock"];
+/// The CloudTrail calls that change tags (a VPC's among them, maybe).
+pub const TAG_CALLS: &[&str] = &["CreateTags", "DeleteTags"];
 /// The CloudTrail calls that change a peering attachment.
 pub const PEERING_CALLS: &[&str] = &[
     "CreateTransitGatewayPeeringAttachment",
@@ -48,6 +54,8 @@ pub enum Trigger {
     Vpc { vpc_id: Option<VpcId>, change: String },
     /// A peering attachment changed (the watcher's event or CloudTrail).
     Peering { attachment_id: Option<AttachmentId>, change: String },
+    /// A transit gateway's topology or routes changed (Network Manager).
+    Network { change: String },
     /// The scheduled safety net: a full reconcile.
     Scheduled,
     /// A watcher re-check (a message of the re-check queue).
@@ -76,6 +84,9 @@ pub struct Incoming {
     /// Set for the tool's own events (source `tgw-peering`): published by
     /// the hub, so in the hub's account whatever Regions they name.
     pub from_tool: bool,
+    /// Who made the call, for a CloudTrail record: the tool's own calls
+    /// start no reconcile (`TOOL_ROLE_ARNS`, `ACCOUNT_ROLE_ARNS`).
+    pub caller: Option<Caller>,
     pub trigger: Trigger,
 }
 
@@ -109,6 +120,7 @@ pub fn parse(payload: &Value, tag_key: &str) -> Result<Vec<Incoming>, Error> {
             peer_region: None,
             from_queue: false,
             from_tool: false,
+            caller: None,
             trigger: Trigger::Recheck(recheck),
         }]);
     }

@@ -31,6 +31,7 @@ pub(super) fn parse(payload: &Value) -> Result<Vec<Incoming>, Error> {
                     peer_region: None,
                     from_queue: true,
                     from_tool: false,
+                    caller: None,
                     trigger: Trigger::Recheck(recheck),
                 },
                 Err(reason) => Incoming {
@@ -40,6 +41,7 @@ pub(super) fn parse(payload: &Value) -> Result<Vec<Incoming>, Error> {
                     peer_region: None,
                     from_queue: true,
                     from_tool: false,
+                    caller: None,
                     trigger: Trigger::Invalid { reason },
                 },
             }

@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::{AuditRecord, Decision, HandleReport, Handler};
+use crate::domain::RoleArn;
 use crate::error::Error;
 use crate::events::{self, Incoming, Trigger};
 
@@ -82,6 +83,12 @@ impl Handler {
             report.record(record.in_region(inc.region.as_ref()));
             return Ok(());
         }
+        if let Some(role) = self.own_call(inc) {
+            let reason = format!("a call of the tool's own role {role}: it starts no reconcile");
+            let record = AuditRecord::new(&inc.id, Decision::Skip, "own_call", "event", reason);
+            report.record(record.in_region(inc.region.as_ref()));
+            return Ok(());
+        }
         let result = match &inc.trigger {
             Trigger::Ignore { reason } => {
                 let record =
@@ -91,11 +98,18 @@ impl Handler {
             }
             Trigger::Invalid { reason } => Err(Error::Input(reason.clone())),
             Trigger::Recheck(recheck) => self.recheck(inc, recheck, report).await,
-            Trigger::Vpc { .. } | Trigger::Peering { .. } | Trigger::Scheduled => {
-                self.reconcile(inc, report).await
-            }
+            Trigger::Vpc { .. }
+            | Trigger::Peering { .. }
+            | Trigger::Network { .. }
+            | Trigger::Scheduled => self.reconcile(inc, report).await,
         };
         result.map_err(Stop::Failed)
+    }
+
+    /// The tool's own role that made the call the event records, if any.
+    fn own_call(&self, inc: &Incoming) -> Option<&RoleArn> {
+        let caller = inc.caller.as_ref()?;
+        self.config.own_roles().find(|role| caller.is_role(role))
     }
 
     /// The audit line of a failed event; a retryable failure of a queued

@@ -8,6 +8,7 @@ mod domain;
 mod events;
 mod executor;
 mod handler;
+mod intake;
 mod planner;
 mod reliability;
 mod support;

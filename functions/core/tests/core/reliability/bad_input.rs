@@ -332,6 +332,13 @@ pub(super) fn out_of_scope(base: &Value, kind: Kind) -> BoxedStrategy<(String, V
                 (format!("a call in {r} of account {a}"), v)
             })
             .boxed(),
+        // The Region is the detail's; the envelope's is always us-west-2.
+        Kind::NetworkManager => unmanaged_region()
+            .prop_map(move |r| {
+                let v = with(b.clone(), &[("/detail/region", json!(r))]);
+                (format!("a gateway in {r}"), v)
+            })
+            .boxed(),
         Kind::Scheduled => foreign_account()
             .prop_map(move |a| {
                 let v = with(b.clone(), &[("/account", json!(a))]);

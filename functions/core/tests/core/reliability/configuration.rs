@@ -53,6 +53,7 @@ pub(super) const INVALID_VALUES: &[(&str, &str, &str)] = &[
     ("ACCOUNT_ROLE_ARNS", "eu-west-1=arn:aws:s3:::bucket", "arn:aws:s3:::bucket"),
     ("ACCOUNT_ROLE_ARNS", "ap-south-1=arn:aws:iam::111111111111:role/spoke", "ap-south-1"),
     ("ACCOUNT_ROLE_ARNS", "eu-west-1", "\"eu-west-1\""),
+    ("TOOL_ROLE_ARNS", "arn:aws:iam::123456789012:user/bob", "arn:aws:iam::123456789012:user/bob"),
     ("MAX_WITHDRAWALS", "-1", "\"-1\""),
     ("MAX_WITHDRAWALS", "ten", "not a whole number"),
     // The message names the rule, not the value (an external id is a secret).

@@ -334,6 +334,7 @@ pub(super) fn named_bad_inputs() -> Vec<Named> {
         ("cloudtrail-create-vpc.json", Kind::CloudTrail),
         ("scheduled-event.json", Kind::Scheduled),
         ("state-change.json", Kind::StateChange),
+        ("networkmanager-peering-deleted.json", Kind::NetworkManager),
     ] {
         for f in event_schema(kind).fields {
             wrong_types.push((name.to_owned(), f, wrong(fixture(name), f)));
