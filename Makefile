@@ -9,9 +9,9 @@ LAMBDA_STAMP := $(VENV)/.lambda-installed-$(shell cksum < tools/lambda-requireme
 INFRA_VENV  := .venv-infra
 INFRA_STAMP := $(INFRA_VENV)/.installed-$(shell cksum < tools/infra-requirements.txt | cut -d' ' -f1)
 CARGO       ?= cargo
-FUNCTIONS   := vpc-tag-handler attachment-handler
+FUNCTIONS   := reconciler attachment-watcher
 
-.PHONY: help venv lambda-tools infra-tools build fmt fmt-check clippy no-sleep test test-unit test-emulator test-integration test-infra lint-infra lambda-local package deploy demo clean-venv bench bench-planner bench-plan-instructions bench-emulator bench-coldstart
+.PHONY: help venv lambda-tools infra-tools build fmt fmt-check clippy no-sleep test test-unit test-emulator test-integration test-infra lint-infra lambda-local package deploy demo clean-venv bench bench-planner bench-plan-instructions bench-emulator bench-storm bench-coldstart
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -95,7 +95,7 @@ demo: venv ## The whole flow on a local two-Region emulator
 	$(CARGO) build -p tgw-peering
 	PYTHON=$(PYTHON) bash scripts/demo.sh
 
-bench: bench-planner bench-plan-instructions bench-emulator bench-coldstart ## Every benchmark of BENCHMARKS.md (slow: release builds)
+bench: bench-planner bench-plan-instructions bench-emulator bench-storm bench-coldstart ## Every benchmark of BENCHMARKS.md (slow: release builds)
 
 bench-planner: ## Criterion: plan() time, 2 and 5 Regions, 10 to 10,000 VPCs per Region
 	$(CARGO) bench -p tgw-peering-core --bench planner
@@ -105,6 +105,9 @@ bench-plan-instructions: ## Instructions per plan() under valgrind (repeatable c
 
 bench-emulator: venv ## EC2 calls per reconcile, handler latency, route-write throughput on the emulator
 	$(CARGO) bench -p tgw-peering-tests --bench emulator --profile dev
+
+bench-storm: venv ## 1,000 tag events within 60 s through the FIFO reconcile queue, EC2 rate-limited
+	$(CARGO) bench -p tgw-peering-tests --bench storm --profile dev
 
 bench-coldstart: venv ## Init time, peak RSS and zip size of the functions' release builds
 	$(CARGO) build --release $(addprefix -p ,$(FUNCTIONS))

@@ -2,8 +2,9 @@
 # Runs the real function binaries under cargo-lambda's local Lambda runtime
 # (`cargo lambda watch`) against the emulator, and invokes them with
 # `cargo lambda invoke --data-file`: a scheduled reconcile requests the
-# peering, a malformed event is answered as a permanent error, and an event
-# from another account is dropped. Called by `make lambda-local`.
+# peering, a malformed event is answered as a permanent error, an event
+# from another account is dropped, and a batch of the FIFO reconcile queue
+# is answered with batchItemFailures. Called by `make lambda-local`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-.venv/bin/python}
@@ -68,19 +69,35 @@ check() { # ANSWER PYTHON-EXPRESSION-ON-a DESCRIPTION
 }
 
 "$PYTHON" tests/emulator/event.py scheduled >"$WORK/scheduled.json"
-answer=$(invoke vpc-tag-handler "$WORK/scheduled.json")
-echo "vpc-tag-handler, Scheduled Event: $answer"
+answer=$(invoke reconciler "$WORK/scheduled.json")
+echo "reconciler, Scheduled Event: $answer"
 check "$answer" 'a["actions"] >= 1' "the scheduled reconcile requested the peering"
 
 "$PYTHON" tests/emulator/event.py malformed >"$WORK/malformed.json"
-answer=$(invoke attachment-handler "$WORK/malformed.json")
-echo "attachment-handler, a tag event without resource-type: $answer"
+answer=$(invoke attachment-watcher "$WORK/malformed.json")
+echo "attachment-watcher, a tag event without resource-type: $answer"
 check "$answer" 'a.get("errorType") == "Permanent" and "resource-type" in a["errorMessage"] and a["actions"] == 0' "a malformed event is a permanent error (errorType Permanent, not retried)"
 
 VPC=$("$PYTHON" -c 'import boto3; print(boto3.client("ec2", region_name="eu-west-1").describe_vpcs()["Vpcs"][-1]["VpcId"])')
 "$PYTHON" tests/emulator/event.py tag eu-west-1 999999999999 "$VPC" true >"$WORK/foreign.json"
-answer=$(invoke vpc-tag-handler "$WORK/foreign.json")
-echo "vpc-tag-handler, event from another account: $answer"
+answer=$(invoke reconciler "$WORK/foreign.json")
+echo "reconciler, event from another account: $answer"
 check "$answer" 'a["dropped"] == 1 and a["actions"] == 0' "an event from another account is dropped"
+# The reconciler's real input: an SQS batch of the FIFO reconcile queue,
+# each message an EventBridge event.
+"$PYTHON" - "$WORK/foreign.json" >"$WORK/batch.json" <<'PY'
+import json, sys
+event = json.load(open(sys.argv[1]))
+ours = dict(event, id="batch-own", account="123456789012",
+            resources=[r.replace("999999999999", "123456789012") for r in event["resources"]])
+records = [{"messageId": f"m-{i}", "receiptHandle": "h", "body": json.dumps(e), "attributes": {},
+            "messageAttributes": {}, "eventSource": "aws:sqs",
+            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:tgw-peering-reconcile.fifo",
+            "awsRegion": "us-east-1"} for i, e in enumerate([event, ours])]
+print(json.dumps({"Records": records}))
+PY
+answer=$(invoke reconciler "$WORK/batch.json")
+echo "reconciler, a FIFO batch of two events: $answer"
+check "$answer" 'a["batchItemFailures"] == [] and a["dropped"] == 1' "a FIFO batch is answered with batchItemFailures (the foreign event dropped, the other reconciled)"
 grep -q "\"message\":\"audit\",\"event_id\"" "$WORK/watch.log" || { echo "FAILED: no JSON audit line in the function's log" >&2; tail -20 "$WORK/watch.log" >&2; exit 1; }
 echo "ok: the functions wrote JSON audit lines"

@@ -117,12 +117,12 @@ EVENT_FIXTURES = sorted(
 
 # What each rule must deliver; everything else (and every near miss) it must not.
 EXPECTED = {
-    "hub:VpcTagHandler.TagChange": TAG_EVENTS,
+    "hub:TagChangeRule": TAG_EVENTS,
     "hub:VpcCloudTrailRule": VPC_CALLS,
     "hub:TagCloudTrailRule": TAG_CALLS,
     "hub:PeeringCloudTrailRule": PEERING_CALLS,
     "hub:NetworkManagerRule": NETWORK_MANAGER,
-    "hub:AttachmentHandler.StateChange": {"state-change"},
+    "hub:StateChangeRule": {"state-change"},
     "forwarder:TagChangeRule": TAG_EVENTS,
     "forwarder:VpcCloudTrailRule": VPC_CALLS,
     "forwarder:TagCloudTrailRule": TAG_CALLS,
@@ -253,7 +253,7 @@ class EventPatterns(unittest.TestCase):
 
     def test_the_forwarders_match_what_the_hub_matches(self):
         found = rules()
-        self.assertEqual(found["forwarder:TagChangeRule"], found["hub:VpcTagHandler.TagChange"])
+        self.assertEqual(found["forwarder:TagChangeRule"], found["hub:TagChangeRule"])
         self.assertEqual(found["forwarder:VpcCloudTrailRule"], found["hub:VpcCloudTrailRule"])
         self.assertEqual(found["forwarder:PeeringCloudTrailRule"], found["hub:PeeringCloudTrailRule"])
         self.assertEqual(found["forwarder:TagCloudTrailRule"], found["hub:TagCloudTrailRule"])
@@ -261,42 +261,87 @@ class EventPatterns(unittest.TestCase):
 
 
 class Wiring(unittest.TestCase):
-    """Each rule invokes the function meant for it, as the stack translates it."""
+    """Every trigger reaches the reconciler through the one FIFO queue; the
+    watcher reads only its re-check queue."""
 
-    def targets(self):
-        found = {}
-        for name, resource in HUB["Resources"].items():
-            if resource["Type"] == "AWS::Serverless::Function":
-                for event, spec in resource["Properties"].get("Events", {}).items():
-                    found[f"{name}.{event}"] = (name, spec["Type"])
-            if resource["Type"] == "AWS::Events::Rule":
-                (target,) = resource["Properties"]["Targets"]
-                found[name] = (plain(target["Arn"])["Fn::GetAtt"][0], "EventBridgeRule")
-        return found
+    def rules(self):
+        return {
+            name: plain(resource)
+            for name, resource in HUB["Resources"].items()
+            if resource["Type"] == "AWS::Events::Rule"
+        }
 
-    def test_each_event_reaches_the_function_meant_for_it(self):
+    def test_every_rule_sends_its_events_to_the_reconcile_queue_in_one_message_group(self):
         self.assertEqual(
-            self.targets(),
+            set(self.rules()),
             {
-                "VpcTagHandler.TagChange": ("VpcTagHandler", "EventBridgeRule"),
-                "VpcTagHandler.Sweep": ("VpcTagHandler", "Schedule"),
-                "VpcCloudTrailRule": ("VpcTagHandler", "EventBridgeRule"),
-                "AttachmentHandler.StateChange": ("AttachmentHandler", "EventBridgeRule"),
-                "AttachmentHandler.Rechecks": ("AttachmentHandler", "SQS"),
-                "PeeringCloudTrailRule": ("AttachmentHandler", "EventBridgeRule"),
-                "TagCloudTrailRule": ("VpcTagHandler", "EventBridgeRule"),
-                "NetworkManagerRule": ("AttachmentHandler", "EventBridgeRule"),
+                "TagChangeRule",
+                "SweepRule",
+                "StateChangeRule",
+                "VpcCloudTrailRule",
+                "TagCloudTrailRule",
+                "PeeringCloudTrailRule",
+                "NetworkManagerRule",
             },
         )
+        for name, rule in self.rules().items():
+            (target,) = rule["Properties"]["Targets"]
+            with self.subTest(rule=name):
+                self.assertEqual(target["Arn"], {"Fn::GetAtt": ["ReconcileQueue", "Arn"]})
+                self.assertEqual(target["SqsParameters"], {"MessageGroupId": "tgw-peering"})
+                self.assertNotIn("InputTransformer", target, "the event is the message body")
+                self.assertIn("DeadLetterConfig", target)
+
+    def test_each_function_reads_one_queue_and_nothing_invokes_it_otherwise(self):
+        sources = {}
+        for name, resource in HUB["Resources"].items():
+            if resource["Type"] == "AWS::Serverless::Function":
+                (event,) = plain(resource["Properties"]["Events"]).values()
+                self.assertEqual(event["Type"], "SQS", name)
+                self.assertEqual(event["Properties"]["FunctionResponseTypes"], ["ReportBatchItemFailures"])
+                self.assertLessEqual(event["Properties"]["BatchSize"], 10)
+                sources[name] = event["Properties"]["Queue"]["Fn::GetAtt"][0]
+        self.assertEqual(sources, {"Reconciler": "ReconcileQueue", "AttachmentWatcher": "RecheckQueue"})
+        kinds = {r["Type"] for r in HUB["Resources"].values()}
+        self.assertNotIn("AWS::Lambda::Permission", kinds)
+
+    def test_the_reconcile_queue_is_fifo_and_keeps_each_event_once(self):
+        queue = HUB["Resources"]["ReconcileQueue"]["Properties"]
+        self.assertIs(queue["FifoQueue"], True)
+        self.assertIs(queue["ContentBasedDeduplication"], True)
+        self.assertGreaterEqual(queue["VisibilityTimeout"], 6 * HUB["Globals"]["Function"]["Timeout"])
+        dlq = plain(queue["RedrivePolicy"])["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        self.assertIs(HUB["Resources"][dlq]["Properties"]["FifoQueue"], True)
+
+    def test_only_the_hub_rules_may_send_to_the_reconcile_queue(self):
+        policy = plain(HUB["Resources"]["ReconcileQueuePolicy"]["Properties"]["PolicyDocument"])
+        allow, deny = policy["Statement"]
+
+        def rule_names(statement, operator):
+            names = set()
+            for arn in statement["Condition"][operator]["aws:SourceArn"]:
+                if "Fn::If" in arn:
+                    arn = arn["Fn::If"][1]
+                names.add(arn["Fn::GetAtt"][0])
+            return names
+
+        self.assertEqual(allow["Principal"], {"Service": "events.amazonaws.com"})
+        self.assertEqual(rule_names(allow, "ArnEquals"), set(self.rules()))
+        self.assertEqual((deny["Effect"], deny["Principal"], deny["Action"]), ("Deny", "*", "sqs:SendMessage"))
+        self.assertEqual(rule_names(deny, "ArnNotEquals"), set(self.rules()))
+
+    def test_only_the_functions_may_send_rechecks(self):
+        policy = plain(HUB["Resources"]["RecheckQueuePolicy"]["Properties"]["PolicyDocument"])
+        (deny,) = policy["Statement"]
+        self.assertEqual((deny["Effect"], deny["Action"]), ("Deny", "sqs:SendMessage"))
+        roles = {arn["Fn::GetAtt"][0] for arn in deny["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]}
+        self.assertEqual(roles, {"ReconcilerRole", "AttachmentWatcherRole"})
 
     def test_the_state_change_rule_listens_on_the_bus_the_functions_publish_to(self):
-        rule = HUB["Resources"]["AttachmentHandler"]["Properties"]["Events"]["StateChange"]
+        rule = HUB["Resources"]["StateChangeRule"]
         env = HUB["Globals"]["Function"]["Environment"]["Variables"]
         self.assertEqual(plain(rule["Properties"]["EventBusName"]), plain(env["EVENT_BUS_NAME"]))
         self.assertEqual(plain(env["RECHECK_QUEUE_URL"]), {"Ref": "RecheckQueue"})
-        rechecks = HUB["Resources"]["AttachmentHandler"]["Properties"]["Events"]["Rechecks"]
-        self.assertEqual(plain(rechecks["Properties"]["Queue"]), {"Fn::GetAtt": ["RecheckQueue", "Arn"]})
-        self.assertEqual(plain(rechecks["Properties"]["FunctionResponseTypes"]), ["ReportBatchItemFailures"])
 
     def test_the_functions_know_both_their_roles_so_their_own_calls_start_nothing(self):
         env = HUB["Globals"]["Function"]["Environment"]["Variables"]
@@ -388,7 +433,8 @@ def all_policy_documents(template):
 
 # What Lambda itself needs, beyond the functions' own calls.
 LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
-# The re-check queue's event source mapping polls with the function's role.
+# Each function's event source mapping (the reconcile queue, the re-check
+# queue) polls with the function's role.
 SQS_POLLING = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
 # Tags given in CreateTransitGatewayPeeringAttachment and
 # CreateManagedPrefixList (TagSpecifications) need ec2:CreateTags.
@@ -396,7 +442,7 @@ TAG_ON_CREATE = {"ec2:CreateTags"}
 # GetCallerIdentity needs no permission (and cannot be denied).
 NEEDS_NO_PERMISSION = {"sts:GetCallerIdentity"}
 # Called in the hub account only: the spoke role grants none of these.
-HUB_ONLY = {"events:PutEvents", "sqs:SendMessage", "sts:AssumeRole"}
+HUB_ONLY = {"events:PutEvents", "sqs:SendMessage", "sqs:ChangeMessageVisibility", "sts:AssumeRole"}
 
 
 class EnvironmentAndPermissions(unittest.TestCase):
@@ -417,17 +463,17 @@ class EnvironmentAndPermissions(unittest.TestCase):
     def test_each_role_grants_exactly_the_calls_its_function_makes(self):
         calls = set(self.manifest["calls"]) - NEEDS_NO_PERMISSION
         expected = {
-            "VpcTagHandlerRole": calls | TAG_ON_CREATE | LOGS,
-            "AttachmentHandlerRole": calls | TAG_ON_CREATE | LOGS | SQS_POLLING,
+            "ReconcilerRole": calls | TAG_ON_CREATE | LOGS | SQS_POLLING,
+            "AttachmentWatcherRole": calls | TAG_ON_CREATE | LOGS | SQS_POLLING,
         }
         for role, wanted in expected.items():
             with self.subTest(role=role):
                 self.assertEqual(policy_actions(plain(HUB["Resources"][role])), wanted)
 
     def test_each_function_runs_with_its_own_role(self):
-        self.assertEqual(HUB["Resources"]["VpcTagHandler"]["Properties"]["Role"], {"Fn::GetAtt": ["VpcTagHandlerRole", "Arn"]})
+        self.assertEqual(HUB["Resources"]["Reconciler"]["Properties"]["Role"], {"Fn::GetAtt": ["ReconcilerRole", "Arn"]})
         self.assertEqual(
-            HUB["Resources"]["AttachmentHandler"]["Properties"]["Role"], {"Fn::GetAtt": ["AttachmentHandlerRole", "Arn"]}
+            HUB["Resources"]["AttachmentWatcher"]["Properties"]["Role"], {"Fn::GetAtt": ["AttachmentWatcherRole", "Arn"]}
         )
 
     def test_the_forwarder_role_may_only_put_events(self):
@@ -482,11 +528,11 @@ class MultiAccount(unittest.TestCase):
         self.assertGreaterEqual(SPOKE["Parameters"]["ExternalId"]["MinLength"], 2)
         # HubRoleArns are the hub's two function roles, which it outputs.
         outputs = plain(HUB["Outputs"])
-        self.assertEqual(outputs["VpcTagHandlerRoleArn"]["Value"], {"Fn::GetAtt": ["VpcTagHandlerRole", "Arn"]})
-        self.assertEqual(outputs["AttachmentHandlerRoleArn"]["Value"], {"Fn::GetAtt": ["AttachmentHandlerRole", "Arn"]})
+        self.assertEqual(outputs["ReconcilerRoleArn"]["Value"], {"Fn::GetAtt": ["ReconcilerRole", "Arn"]})
+        self.assertEqual(outputs["AttachmentWatcherRoleArn"]["Value"], {"Fn::GetAtt": ["AttachmentWatcherRole", "Arn"]})
 
     def test_the_hub_assumes_only_the_listed_spoke_roles_and_only_when_set(self):
-        for role in ("VpcTagHandlerRole", "AttachmentHandlerRole"):
+        for role in ("ReconcilerRole", "AttachmentWatcherRole"):
             document = plain(HUB["Resources"][role])["Properties"]["Policies"][0]["PolicyDocument"]
             conditional = [s["Fn::If"] for s in document["Statement"] if set(s) == {"Fn::If"}]
             with self.subTest(role=role):
@@ -527,7 +573,7 @@ class MultiAccount(unittest.TestCase):
 
 def roles():
     """Every role whose policies the functions use: stack:name -> role (plain)."""
-    found = {f"hub:{name}": plain(HUB["Resources"][name]) for name in ("VpcTagHandlerRole", "AttachmentHandlerRole")}
+    found = {f"hub:{name}": plain(HUB["Resources"][name]) for name in ("ReconcilerRole", "AttachmentWatcherRole")}
     for name, resource in plain(SPOKE)["Resources"].items():
         if resource["Type"] == "AWS::IAM::Role":
             found[f"spoke:{name}"] = resource
@@ -669,7 +715,6 @@ def audit_line(decision):
 
 
 NOTIFY = {"Fn::If": ["Notify", [{"Ref": "AlarmTopic"}], {"Ref": "AWS::NoValue"}]}
-FUNCTION_LOGS = {"VpcTagHandlerLogs", "AttachmentHandlerLogs"}
 
 
 class Alarms(unittest.TestCase):
@@ -690,8 +735,8 @@ class Alarms(unittest.TestCase):
             for f in self.metric_filters()
             if any(t["MetricName"] == "WithdrawalHeld" for t in f["MetricTransformations"])
         ]
-        # Either function reconciles, so either may hold withdrawals.
-        self.assertEqual({f["LogGroupName"]["Ref"] for f in counting}, FUNCTION_LOGS)
+        # Only the reconciler reconciles (the watcher, with its bus, publishes).
+        self.assertEqual({f["LogGroupName"]["Ref"] for f in counting}, {"ReconcilerLogs"})
         for f in counting:
             with self.subTest(logs=f["LogGroupName"]["Ref"]):
                 (t,) = f["MetricTransformations"]
@@ -743,7 +788,7 @@ class WithdrawalBudget(unittest.TestCase):
         env = plain(HUB["Globals"]["Function"]["Environment"]["Variables"])
         self.assertEqual(env["MAX_WITHDRAWALS"], {"Ref": "MaxWithdrawals"})
         functions = {n: r for n, r in HUB["Resources"].items() if r["Type"] == "AWS::Serverless::Function"}
-        self.assertEqual(set(functions), {"VpcTagHandler", "AttachmentHandler"})
+        self.assertEqual(set(functions), {"Reconciler", "AttachmentWatcher"})
         for name, function in functions.items():
             own = function["Properties"].get("Environment", {}).get("Variables", {})
             with self.subTest(function=name):

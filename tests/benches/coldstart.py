@@ -5,7 +5,7 @@ of the Lambda Runtime API on 127.0.0.1 and the EC2 emulator.
   invocation (`GET /2018-06-01/runtime/invocation/next`), over --starts cold
   starts of each function;
 * peak RSS: `VmHWM` of one process after --invocations invocations (tag events
-  for the vpc-tag-handler, state changes for the attachment-handler), each a
+  for the reconciler, state changes for the attachment-watcher), each a
   full reconcile against the emulator with the tool's bus and re-check queue;
 * the size of the arm64 zip of `make package`, when it exists.
 
@@ -239,12 +239,12 @@ def main():
         tag_events = [tag_event(n, *tagged[n % len(tagged)]) for n in range(args.invocations)]
 
         rows = []
-        for function in ("vpc-tag-handler", "attachment-handler"):
+        for function in ("reconciler", "attachment-watcher"):
             binary = os.path.join(args.binaries, function)
             if not os.path.exists(binary):
                 sys.exit(f"{binary} not found: build the release binaries first")
             inits = sorted(init_ms(binary, env) for _ in range(args.starts))
-            if function == "vpc-tag-handler":
+            if function == "reconciler":
                 events = tag_events
             else:
                 events = [state_change(n, endpoint) for n in range(args.invocations)]

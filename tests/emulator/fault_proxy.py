@@ -12,6 +12,14 @@ With --delay-ms, every EC2 call that is forwarded waits that long first, a
 stand-in for the network and service time of a real AWS endpoint (the
 emulator answers in a few milliseconds); the route-write benchmark uses it.
 
+With --bucket-capacity N --bucket-refill R, EC2's request rate limiting is
+modelled as AWS documents it: a token bucket per API action (and per
+Region), N tokens, R added back every second; a call that finds the bucket
+empty is answered `RequestLimitExceeded` ("Request throttling for the
+Amazon EC2 API", https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html;
+its example bucket, 100 tokens refilled at 20 a second, is the storm
+benchmark's setting for every action).
+
 Calls to other services (STS, EventBridge, SQS) pass through untouched. The
 faults are drawn from a seeded random generator. `GET /__faults` answers the
 counts as JSON: calls, throttled, errors, forwarded, by EC2 action.
@@ -42,21 +50,57 @@ def ec2_error(code, message):
     ).encode()
 
 
+class Buckets:
+    """EC2's token buckets, one per (Region, action)."""
+
+    def __init__(self, capacity, refill):
+        self.capacity = capacity
+        self.refill = refill
+        self.lock = threading.Lock()
+        self.buckets = {}
+
+    def take(self, key):
+        """True when a token was there for this call."""
+        if self.capacity <= 0:
+            return True
+        now = time.monotonic()
+        with self.lock:
+            tokens, last = self.buckets.get(key, (float(self.capacity), now))
+            tokens = min(self.capacity, tokens + (now - last) * self.refill)
+            if tokens < 1:
+                self.buckets[key] = (tokens, now)
+                return False
+            self.buckets[key] = (tokens - 1, now)
+            return True
+
+
+def region_of(headers):
+    """The Region of a SigV4 request: its credential scope."""
+    auth = headers.get("Authorization") or ""
+    marker = "Credential="
+    if marker not in auth:
+        return "?"
+    scope = auth.split(marker, 1)[1].split(",", 1)[0].split("/")
+    return scope[2] if len(scope) > 2 else "?"
+
+
 class Faults:
-    def __init__(self, throttle, error, seed):
+    def __init__(self, throttle, error, seed, buckets=None):
         self.throttle = throttle
         self.error = error
+        self.buckets = buckets or Buckets(0, 0)
         self.random = random.Random(seed)
         self.lock = threading.Lock()
         self.counts = {"calls": 0, "throttled": 0, "errors": 0, "forwarded": 0}
         self.by_action = {}
 
-    def draw(self, action):
+    def draw(self, action, region="?"):
         """'throttle', 'error' or None for one EC2 call."""
+        has_token = self.buckets.take((region, action))
         with self.lock:
             roll = self.random.random()
             fault = None
-            if roll < self.throttle:
+            if not has_token or roll < self.throttle:
                 fault = "throttled"
             elif roll < self.throttle + self.error:
                 fault = "errors"
@@ -112,7 +156,7 @@ def make_handler(upstream, faults, delay):
             fault = None
             if EC2_VERSION in text:
                 form = urllib.parse.parse_qs(text)
-                fault = faults.draw(form.get("Action", ["?"])[0])
+                fault = faults.draw(form.get("Action", ["?"])[0], region_of(self.headers))
             xml = [("Content-Type", "text/xml")]
             if fault == "throttled":
                 self.answer(503, xml, ec2_error("RequestLimitExceeded", "Request limit exceeded."))
@@ -139,8 +183,10 @@ def main():
     p.add_argument("--error", type=float, default=0.05)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--delay-ms", type=float, default=0)
+    p.add_argument("--bucket-capacity", type=float, default=0)
+    p.add_argument("--bucket-refill", type=float, default=0)
     args = p.parse_args()
-    faults = Faults(args.throttle, args.error, args.seed)
+    faults = Faults(args.throttle, args.error, args.seed, Buckets(args.bucket_capacity, args.bucket_refill))
     server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(args.upstream, faults, args.delay_ms / 1000))
     server.daemon_threads = True
     server.serve_forever()

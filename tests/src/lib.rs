@@ -165,6 +165,9 @@ pub struct Faults {
     pub seed: u64,
     /// Wait before forwarding each call, standing in for AWS's latency.
     pub delay_ms: u64,
+    /// EC2's token bucket per action and Region: (tokens, refilled per
+    /// second); `None`: no rate limit.
+    pub bucket: Option<(u32, u32)>,
 }
 
 impl FaultProxy {
@@ -180,6 +183,8 @@ impl FaultProxy {
                     ("--error", faults.error.to_string()),
                     ("--seed", faults.seed.to_string()),
                     ("--delay-ms", faults.delay_ms.to_string()),
+                    ("--bucket-capacity", faults.bucket.map_or(0, |b| b.0).to_string()),
+                    ("--bucket-refill", faults.bucket.map_or(0, |b| b.1).to_string()),
                 ]
                 .into_iter()
                 .flat_map(|(k, v)| [k.to_owned(), v])
@@ -504,59 +509,68 @@ fn unique() -> u64 {
     NEXT.fetch_add(1, Ordering::SeqCst)
 }
 
-/// The event plumbing of the hub on the emulator: the tool's event bus, a
-/// rule that sends the watcher's state changes to a delivery queue (standing
-/// in for the attachment-handler's Lambda target, which moto does not
-/// invoke), and the watcher's re-check queue. The test pumps both queues
-/// into the handler, as Lambda would.
+/// The event plumbing of the hub on the emulator: the tool's event bus; the
+/// FIFO reconcile queue (`tgw-peering-reconcile.fifo`, one message group,
+/// content-based deduplication) that a rule on the bus feeds with the
+/// watcher's state changes, as the hub's rules do; and the watcher's
+/// re-check queue. moto invokes no Lambda function: the tests pump both
+/// queues into the handler, as the SQS event source mappings would.
 pub struct EventPlumbing {
     pub bus_name: String,
     pub recheck_queue_url: String,
-    pub delivery_queue_url: String,
+    pub reconcile_queue_url: String,
     sqs: aws_sdk_sqs::Client,
 }
 
 /// A message taken from one of the queues, as the handler receives it.
 #[derive(Debug, Clone)]
 pub struct Delivered {
-    /// `event` (from the bus rule) or `recheck`.
+    /// `events` (a batch of the reconcile queue) or `recheck`.
     pub kind: &'static str,
-    /// The Lambda payload: the EventBridge event, or an SQS batch of one.
+    /// The Lambda payload: an SQS batch.
     pub payload: serde_json::Value,
 }
 
+/// The message group of the reconcile queue, as the hub's rules set it.
+pub const MESSAGE_GROUP: &str = "tgw-peering";
+
 impl EventPlumbing {
     pub async fn create(emulator: &Emulator) -> EventPlumbing {
+        use aws_sdk_sqs::types::QueueAttributeName as Attr;
         let shared = emulator.sdk_config().await;
         let events = aws_sdk_eventbridge::Client::new(&shared);
         let sqs = aws_sdk_sqs::Client::new(&shared);
         let bus_name = "tgw-peering".to_owned();
         events.create_event_bus().name(&bus_name).send().await.expect("CreateEventBus");
-        let queue = |name: &'static str| {
-            let sqs = sqs.clone();
-            async move {
-                sqs.create_queue()
-                    .queue_name(name)
-                    .send()
-                    .await
-                    .expect("CreateQueue")
-                    .queue_url
-                    .expect("a queue URL")
-            }
-        };
-        let recheck_queue_url = queue("tgw-peering-recheck").await;
-        let delivery_queue_url = queue("attachment-handler-deliveries").await;
+        let recheck_queue_url = sqs
+            .create_queue()
+            .queue_name("tgw-peering-recheck")
+            .send()
+            .await
+            .expect("CreateQueue")
+            .queue_url
+            .expect("a queue URL");
+        let reconcile_queue_url = sqs
+            .create_queue()
+            .queue_name("tgw-peering-reconcile.fifo")
+            .attributes(Attr::FifoQueue, "true")
+            .attributes(Attr::ContentBasedDeduplication, "true")
+            .send()
+            .await
+            .expect("CreateQueue (FIFO)")
+            .queue_url
+            .expect("a queue URL");
         let arn = sqs
             .get_queue_attributes()
-            .queue_url(&delivery_queue_url)
-            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .queue_url(&reconcile_queue_url)
+            .attribute_names(Attr::QueueArn)
             .send()
             .await
             .expect("GetQueueAttributes")
             .attributes
-            .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn).cloned())
+            .and_then(|a| a.get(&Attr::QueueArn).cloned())
             .expect("a queue ARN");
-        // The same pattern as the hub's rule for the attachment-handler.
+        // The same pattern and target as the hub's StateChangeRule.
         let pattern = serde_json::json!({
             "source": [tgw_peering_core::events::SOURCE],
             "detail-type": [tgw_peering_core::events::STATE_CHANGE],
@@ -569,21 +583,25 @@ impl EventPlumbing {
             .send()
             .await
             .expect("PutRule");
+        let group = aws_sdk_eventbridge::types::SqsParameters::builder()
+            .message_group_id(MESSAGE_GROUP)
+            .build();
         events
             .put_targets()
             .rule("state-changes")
             .event_bus_name(&bus_name)
             .targets(
                 aws_sdk_eventbridge::types::Target::builder()
-                    .id("attachment-handler")
+                    .id("reconcile-queue")
                     .arn(arn)
+                    .sqs_parameters(group)
                     .build()
                     .expect("a target"),
             )
             .send()
             .await
             .expect("PutTargets");
-        EventPlumbing { bus_name, recheck_queue_url, delivery_queue_url, sqs }
+        EventPlumbing { bus_name, recheck_queue_url, reconcile_queue_url, sqs }
     }
 
     /// The configuration of a world of these Regions that publishes on the
@@ -599,55 +617,140 @@ impl EventPlumbing {
         .expect("a valid configuration")
     }
 
-    /// Takes every message visible now from both queues (deleting them).
+    /// [`EventPlumbing::config`], and the reconcile queue's URL: the handler
+    /// paces its reconciles and brings deferred or failed messages back
+    /// sooner, so the queue must be pumped as Lambda does
+    /// ([`EventPlumbing::receive_events`], then
+    /// [`EventPlumbing::delete_events`] for the messages that did not fail).
+    pub fn paced_config(&self, regions: &[&str]) -> tgw_peering_core::Config {
+        let mut config = self.config(regions);
+        config.reconcile_queue_url = Some(self.reconcile_queue_url.clone());
+        config
+    }
+
+    /// Sends an AWS event to the reconcile queue as a rule of the hub does:
+    /// the event is the body, in the one message group.
+    pub async fn send_event(&self, event: &serde_json::Value) {
+        self.sqs
+            .send_message()
+            .queue_url(&self.reconcile_queue_url)
+            .message_group_id(MESSAGE_GROUP)
+            .message_body(event.to_string())
+            .send()
+            .await
+            .expect("SendMessage (FIFO)");
+    }
+
+    /// One receive of at most 10 messages from the reconcile queue, as the
+    /// Lambda SQS integration polls it: the batch, and the receipt handles
+    /// to delete once it was handled (`None`: the queue is empty).
+    pub async fn receive_events(&self) -> Option<(serde_json::Value, Vec<(String, String)>)> {
+        let got = self
+            .sqs
+            .receive_message()
+            .queue_url(&self.reconcile_queue_url)
+            .max_number_of_messages(10)
+            .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::All)
+            .send()
+            .await
+            .expect("ReceiveMessage (FIFO)");
+        let messages = got.messages.unwrap_or_default();
+        if messages.is_empty() {
+            return None;
+        }
+        let arn = format!("arn:aws:sqs:us-east-1:{EMULATOR_ACCOUNT}:tgw-peering-reconcile.fifo");
+        let handles = messages
+            .iter()
+            .map(|m| {
+                let id = m.message_id().expect("a message id").to_owned();
+                (id, m.receipt_handle().expect("a receipt handle").to_owned())
+            })
+            .collect();
+        Some((lambda_batch(&messages, &arn), handles))
+    }
+
+    /// Deletes the messages of a batch, but those named in `failed`
+    /// (`batchItemFailures`), as the Lambda SQS integration does.
+    pub async fn delete_events(&self, handles: &[(String, String)], failed: &[String]) {
+        for (_, handle) in handles.iter().filter(|(id, _)| !failed.contains(id)) {
+            self.sqs
+                .delete_message()
+                .queue_url(&self.reconcile_queue_url)
+                .receipt_handle(handle)
+                .send()
+                .await
+                .expect("DeleteMessage");
+        }
+    }
+
+    /// Takes every message visible now from both queues (deleting them):
+    /// the reconcile queue's in batches of at most 10, each re-check alone.
     pub async fn take(&self) -> Vec<Delivered> {
         let mut out = Vec::new();
-        for (kind, url) in
-            [("event", &self.delivery_queue_url), ("recheck", &self.recheck_queue_url)]
-        {
-            loop {
-                let got = self
-                    .sqs
-                    .receive_message()
-                    .queue_url(url)
-                    .max_number_of_messages(10)
+        while let Some((payload, handles)) = self.receive_events().await {
+            self.delete_events(&handles, &[]).await;
+            out.push(Delivered { kind: "events", payload });
+        }
+        out.extend(self.take_rechecks().await);
+        out
+    }
+
+    /// Takes every re-check visible now (deleting them), each alone.
+    pub async fn take_rechecks(&self) -> Vec<Delivered> {
+        let mut out = Vec::new();
+        let arn = format!("arn:aws:sqs:us-east-1:{EMULATOR_ACCOUNT}:tgw-peering-recheck");
+        loop {
+            let got = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.recheck_queue_url)
+                .max_number_of_messages(10)
+                .send()
+                .await
+                .expect("ReceiveMessage");
+            let messages = got.messages.unwrap_or_default();
+            if messages.is_empty() {
+                break;
+            }
+            for m in messages {
+                self.sqs
+                    .delete_message()
+                    .queue_url(&self.recheck_queue_url)
+                    .receipt_handle(m.receipt_handle().expect("a receipt handle"))
                     .send()
                     .await
-                    .expect("ReceiveMessage");
-                let messages = got.messages.unwrap_or_default();
-                if messages.is_empty() {
-                    break;
-                }
-                for m in messages {
-                    let body = m.body().expect("a body").to_owned();
-                    let payload = if kind == "event" {
-                        serde_json::from_str(&body).expect("the rule delivers JSON events")
-                    } else {
-                        // The Lambda SQS integration's shape.
-                        serde_json::json!({ "Records": [{
-                            "messageId": m.message_id(),
-                            "receiptHandle": m.receipt_handle(),
-                            "body": body,
-                            "attributes": {},
-                            "messageAttributes": {},
-                            "eventSource": "aws:sqs",
-                            "eventSourceARN": format!("arn:aws:sqs:us-east-1:{EMULATOR_ACCOUNT}:tgw-peering-recheck"),
-                            "awsRegion": "us-east-1",
-                        }]})
-                    };
-                    self.sqs
-                        .delete_message()
-                        .queue_url(url)
-                        .receipt_handle(m.receipt_handle().expect("a receipt handle"))
-                        .send()
-                        .await
-                        .expect("DeleteMessage");
-                    out.push(Delivered { kind, payload });
-                }
+                    .expect("DeleteMessage");
+                out.push(Delivered { kind: "recheck", payload: lambda_batch(&[m], &arn) });
             }
         }
         out
     }
+}
+
+/// SQS messages in the Lambda SQS integration's shape.
+fn lambda_batch(messages: &[aws_sdk_sqs::types::Message], arn: &str) -> serde_json::Value {
+    let records: Vec<serde_json::Value> = messages
+        .iter()
+        .map(|m| {
+            let attributes: serde_json::Map<String, serde_json::Value> = m
+                .attributes()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.as_str().to_owned(), serde_json::json!(v)))
+                .collect();
+            serde_json::json!({
+                "messageId": m.message_id(),
+                "receiptHandle": m.receipt_handle(),
+                "body": m.body().expect("a body"),
+                "attributes": attributes,
+                "messageAttributes": {},
+                "eventSource": "aws:sqs",
+                "eventSourceARN": arn,
+                "awsRegion": "us-east-1",
+            })
+        })
+        .collect();
+    serde_json::json!({ "Records": records })
 }
 
 /// us-east-1 and eu-west-1 with `n` tagged VPCs each: 10.1.i.0/24 and

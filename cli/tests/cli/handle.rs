@@ -123,4 +123,32 @@ async fn tag_and_untag_events_given_to_handle_add_and_withdraw_the_routes() {
 
     let after = (east.peerings().await, cidrs(&east).await, cidrs(&west).await);
     assert_eq!(before, after, "no event above changed anything");
+
+    // An SQS batch of the FIFO reconcile queue, as the reconciler gets it:
+    // two events, one reconcile.
+    let records: Vec<Value> = [
+        tag_event(WEST, EMULATOR_ACCOUNT, &other, true),
+        foreign_event(&other),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, e)| {
+        json!({
+            "messageId": format!("m-{i}"), "receiptHandle": "h", "body": e.to_string(),
+            "attributes": {}, "messageAttributes": {}, "eventSource": "aws:sqs",
+            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:tgw-peering-reconcile.fifo",
+            "awsRegion": "us-east-1",
+        })
+    })
+    .collect();
+    let batch = json!({ "Records": records }).to_string();
+    let (out, report) = handle(&emulator, "batch.json", &batch);
+    assert!(out.status.success(), "{report:#}");
+    assert_eq!(report[0]["reconciles"], 1, "{report:#}");
+    assert_eq!(decisions(&report, "dropped"), 1, "{report:#}");
+    assert!(cidrs(&east).await.contains(&"10.4.0.0/16".to_owned()), "{report:#}");
+}
+
+fn foreign_event(vpc: &str) -> Value {
+    tag_event(WEST, "999999999999", vpc, true)
 }

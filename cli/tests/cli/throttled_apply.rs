@@ -43,7 +43,7 @@ async fn with_thirty_percent_of_ec2_calls_throttled_the_apply_command_ends_in_th
     assert!(expected.routes.values().all(|t| t.len() == usize::from(VPCS)));
 
     let (got, counts) =
-        run(Some(Faults { throttle: 0.30, error: 0.05, seed: 3, delay_ms: 0 })).await;
+        run(Some(Faults { throttle: 0.30, error: 0.05, seed: 3, ..Faults::default() })).await;
     let counts = counts.expect("the proxy's counts");
     println!(
         "tgw-peering apply, 30 VPCs per Region, 30% throttled: {} EC2 attempts, {} throttled (503), {} answers lost (500); the end state equals the fault-free run's",

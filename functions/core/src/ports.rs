@@ -137,6 +137,25 @@ pub trait RecheckQueue: Send + Sync {
     async fn send(&self, recheck: &Recheck, delay_secs: i32) -> Result<(), Error>;
 }
 
+/// The queues the functions read: a message received can be made to come
+/// back sooner than the queue's visibility timeout.
+#[async_trait]
+pub trait Redelivery: Send + Sync {
+    /// Makes a received message visible again in `seconds` (SQS
+    /// `ChangeMessageVisibility`, 0 to 43,200). Reported in
+    /// `batchItemFailures`, it is then delivered again that soon.
+    ///
+    /// # Errors
+    /// [`Error::Aws`] when the queue refuses it (a receipt handle that
+    /// expired, for one).
+    async fn redeliver_in(
+        &self,
+        queue_url: &str,
+        receipt_handle: &str,
+        seconds: i32,
+    ) -> Result<(), Error>;
+}
+
 /// Who the tool runs as (the hub's account): events of Regions without a
 /// role in `ACCOUNT_ROLE_ARNS`, and the tool's own, must come from it.
 #[async_trait]

@@ -7,10 +7,10 @@ use aws_config::SdkConfig;
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
 
-use crate::aws::{self, AwsBus, AwsClients, AwsIdentity, AwsQueue, CallCounter};
+use crate::aws::{self, AwsBus, AwsClients, AwsIdentity, AwsQueue, AwsRedelivery, CallCounter};
 use crate::config::Config;
 use crate::handler::Handler;
-use crate::ports::{EventBus, RecheckQueue};
+use crate::ports::{EventBus, RecheckQueue, Redelivery};
 
 /// Builds the event handler with every client, once per process: EC2 per
 /// managed Region (with the Region's role of `ACCOUNT_ROLE_ARNS`, if any),
@@ -31,14 +31,17 @@ pub fn handler_counted(config: Config, shared: &SdkConfig) -> (Handler, CallCoun
         Arc::new(AwsBus { client, bus_name }) as Arc<dyn EventBus>
     });
     let sqs_conf = aws_sdk_sqs::config::Builder::from(shared).interceptor(other.clone());
-    let queue = config.recheck_queue_url.clone().map(|url| {
-        let client = aws_sdk_sqs::Client::from_conf(sqs_conf.build());
-        Arc::new(AwsQueue { client, url }) as Arc<dyn RecheckQueue>
-    });
+    let sqs = aws_sdk_sqs::Client::from_conf(sqs_conf.build());
+    let queue = config
+        .recheck_queue_url
+        .clone()
+        .map(|url| Arc::new(AwsQueue { client: sqs.clone(), url }) as Arc<dyn RecheckQueue>);
+    let redelivery = Arc::new(AwsRedelivery { client: sqs });
     let sts_conf = aws_sdk_sts::config::Builder::from(shared).interceptor(other.clone());
     let identity =
         Arc::new(AwsIdentity { client: aws_sdk_sts::Client::from_conf(sts_conf.build()) });
-    let handler = Handler::new(config, Arc::new(clients), bus, queue, identity);
+    let handler = Handler::new(config, Arc::new(clients), bus, queue, identity)
+        .with_redelivery(redelivery as Arc<dyn Redelivery>);
     (handler, ec2_counter, other)
 }
 

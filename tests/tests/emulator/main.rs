@@ -4,6 +4,7 @@
 mod apply;
 mod cross_account;
 mod events;
+mod pipeline;
 mod reliability;
 mod routing_truth;
 mod vpc_routes;

@@ -56,7 +56,7 @@ async fn fault_free(n: u8) -> EndState {
 
 /// 30% of EC2 calls throttled and 5% answered 500 after taking effect.
 fn throttled(seed: u64) -> Faults {
-    Faults { throttle: 0.30, error: 0.05, seed, delay_ms: 0 }
+    Faults { throttle: 0.30, error: 0.05, seed, ..Faults::default() }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -30,6 +30,8 @@ pub const SDK_CALLS: &[&str] = &[
     "ec2:DeleteRoute",
     "events:PutEvents",
     "sqs:SendMessage",
+    // A queued message brought back sooner (a deferred or failed batch).
+    "sqs:ChangeMessageVisibility",
     "sts:GetCallerIdentity",
     // Only with ACCOUNT_ROLE_ARNS: aws-config's assume-role provider.
     "sts:AssumeRole",

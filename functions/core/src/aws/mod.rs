@@ -44,7 +44,7 @@ use crate::ports::{Ec2Clients, Ec2Region};
 pub use counter::{is_read_operation, CallCounter, CallCounts};
 pub use ec2::AwsEc2;
 pub use manifest::{ASSUME_ROLE_CALLS, SDK_CALLS, VPC_ROUTE_CALLS};
-pub use services::{AwsBus, AwsIdentity, AwsQueue};
+pub use services::{AwsBus, AwsIdentity, AwsQueue, AwsRedelivery};
 
 /// Attempts per call, first included: enough to ride out EC2 throttling
 /// (`RequestLimitExceeded`) with the standard mode's exponential backoff.

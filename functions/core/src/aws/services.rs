@@ -8,7 +8,7 @@ use super::errors::aws_error;
 use crate::domain::{AccountId, Region};
 use crate::error::Error;
 use crate::events::{OutEvent, Recheck, SOURCE};
-use crate::ports::{EventBus, Identity, RecheckQueue};
+use crate::ports::{EventBus, Identity, RecheckQueue, Redelivery};
 
 /// The tool's event bus on EventBridge.
 pub struct AwsBus {
@@ -84,6 +84,32 @@ impl RecheckQueue for AwsQueue {
             .send()
             .await
             .map_err(|e| aws_error(&recheck.region, "SendMessage", e))?;
+        Ok(())
+    }
+}
+
+/// The queues the functions read, on SQS.
+pub struct AwsRedelivery {
+    pub(crate) client: aws_sdk_sqs::Client,
+}
+
+#[async_trait]
+impl Redelivery for AwsRedelivery {
+    async fn redeliver_in(
+        &self,
+        queue_url: &str,
+        receipt_handle: &str,
+        seconds: i32,
+    ) -> Result<(), Error> {
+        let region = client_region(self.client.config().region())?;
+        self.client
+            .change_message_visibility()
+            .queue_url(queue_url)
+            .receipt_handle(receipt_handle)
+            .visibility_timeout(seconds)
+            .send()
+            .await
+            .map_err(|e| aws_error(&region, "ChangeMessageVisibility", e))?;
         Ok(())
     }
 }

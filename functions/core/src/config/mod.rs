@@ -66,6 +66,11 @@ pub struct Config {
     /// `RECHECK_QUEUE_URL` (an `https://` SQS URL, default none): the
     /// watcher's delay queue; unset, no re-check is scheduled.
     pub recheck_queue_url: Option<String>,
+    /// `RECONCILE_QUEUE_URL` (an `https://` SQS URL, default none): the FIFO
+    /// queue the reconciler reads. Set, a batch that comes too soon after a
+    /// reconcile, or that failed, is made to come back within seconds
+    /// (`ChangeMessageVisibility`) rather than after the visibility timeout.
+    pub reconcile_queue_url: Option<String>,
     /// `EVENT_BUS_NAME` (default none): the bus of the tool's own events;
     /// unset, nothing is published.
     pub event_bus_name: Option<String>,
@@ -98,6 +103,7 @@ impl Config {
             max_withdrawals: None,
             protected_cidrs: Vec::new(),
             recheck_queue_url: None,
+            reconcile_queue_url: None,
             event_bus_name: None,
             account_role_arns: BTreeMap::new(),
             role_external_id: None,
@@ -119,6 +125,7 @@ impl Config {
         "MAX_WITHDRAWALS",
         "PROTECTED_CIDRS",
         "RECHECK_QUEUE_URL",
+        "RECONCILE_QUEUE_URL",
         "EVENT_BUS_NAME",
         "ACCOUNT_ROLE_ARNS",
         "ROLE_EXTERNAL_ID",
@@ -159,7 +166,11 @@ impl Config {
             manage_vpc_routes: parse_bool("MANAGE_VPC_ROUTES", get("MANAGE_VPC_ROUTES"))?,
             max_withdrawals: parse_count("MAX_WITHDRAWALS", get("MAX_WITHDRAWALS"))?,
             protected_cidrs: parse_cidrs("PROTECTED_CIDRS", get("PROTECTED_CIDRS"))?,
-            recheck_queue_url: parse_queue_url(get("RECHECK_QUEUE_URL"))?,
+            recheck_queue_url: parse_queue_url("RECHECK_QUEUE_URL", get("RECHECK_QUEUE_URL"))?,
+            reconcile_queue_url: parse_queue_url(
+                "RECONCILE_QUEUE_URL",
+                get("RECONCILE_QUEUE_URL"),
+            )?,
             event_bus_name: get("EVENT_BUS_NAME"),
             account_role_arns: parse_region_map(
                 map("ACCOUNT_ROLE_ARNS"),

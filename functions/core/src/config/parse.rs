@@ -145,15 +145,15 @@ pub(super) fn parse_cidrs(
         .collect()
 }
 
-/// `RECHECK_QUEUE_URL`: an SQS queue URL.
-pub(super) fn parse_queue_url(value: Option<String>) -> Result<Option<String>, ConfigError> {
+/// `RECHECK_QUEUE_URL`, `RECONCILE_QUEUE_URL`: an SQS queue URL.
+pub(super) fn parse_queue_url(
+    var: &'static str,
+    value: Option<String>,
+) -> Result<Option<String>, ConfigError> {
     match value {
-        Some(url) if !(url.starts_with("https://") || url.starts_with("http://")) => {
-            Err(ConfigError::new(
-                "RECHECK_QUEUE_URL",
-                format!("{url:?} is not an SQS queue URL (expected https://…)"),
-            ))
-        }
+        Some(url) if !(url.starts_with("https://") || url.starts_with("http://")) => Err(
+            ConfigError::new(var, format!("{url:?} is not an SQS queue URL (expected https://…)")),
+        ),
         other => Ok(other),
     }
 }

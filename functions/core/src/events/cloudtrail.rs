@@ -105,7 +105,7 @@ pub(super) fn trigger(
     let both = Value::Array(vec![request, call.response_elements.unwrap_or(Value::Null)]);
     if VPC_CALLS.contains(&name) {
         let vpc_id = find_str(&both, "vpcId").and_then(|v| VpcId::parse(v).ok());
-        Ok(Trigger::Vpc { vpc_id, change: name.to_owned() })
+        Ok(Trigger::Vpc { vpc_id, change: name.to_owned(), tagged: None })
     } else if PEERING_CALLS.contains(&name) {
         let attachment_id =
             find_str(&both, "transitGatewayAttachmentId").and_then(|v| AttachmentId::parse(v).ok());
@@ -140,13 +140,18 @@ fn tag_call(name: &str, request: &Value, tag_key: &str) -> Trigger {
     let (Some(first), Some(tag)) = (vpcs.first(), tag) else {
         return Trigger::Ignore { reason: format!("{name} touches no VPC's {tag_key} tag") };
     };
-    let change = match (name, tag.get("value").and_then(Value::as_str)) {
+    let value = tag.get("value").and_then(Value::as_str);
+    let change = match (name, value) {
         ("CreateTags", Some(value)) => format!("{name} {tag_key}={value}"),
         _ => format!("{name} {tag_key}"),
     };
+    // DeleteTags with a value removes the tag only where the value matches:
+    // either way the tag is not `true` afterwards unless it was kept.
+    let tagged = name == "CreateTags" && value.is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let change = match vpcs.len() {
         1 => change,
         n => format!("{change} on {n} VPCs"),
     };
-    Trigger::Vpc { vpc_id: Some(first.clone()), change }
+    let tagged = (vpcs.len() == 1).then_some(tagged);
+    Trigger::Vpc { vpc_id: Some(first.clone()), change, tagged }
 }

@@ -39,7 +39,7 @@ pub(super) fn parse(payload: &Value, tag_key: &str) -> Result<Incoming, Error> {
         account,
         region,
         peer_region: None,
-        from_queue: false,
+        message: None,
         from_tool: source == SOURCE,
         caller: None,
         trigger: Trigger::Scheduled,
@@ -127,7 +127,9 @@ fn tag_change(
         Some(v) => format!("{tag_key}={v}"),
         None => format!("{tag_key} removed"),
     };
-    Ok(Trigger::Vpc { vpc_id: Some(vpc), change })
+    // The full tag set after the change: the tag rule of `Vpc::is_tagged`.
+    let tagged = d.tags.get(tag_key).is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    Ok(Trigger::Vpc { vpc_id: Some(vpc), change, tagged: Some(tagged) })
 }
 
 #[cfg(test)]

@@ -50,8 +50,9 @@ pub const PEERING_CALLS: &[&str] = &[
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "trigger", rename_all = "snake_case")]
 pub enum Trigger {
-    /// A VPC's tags, CIDRs or existence changed.
-    Vpc { vpc_id: Option<VpcId>, change: String },
+    /// A VPC's tags, CIDRs or existence changed. `tagged`: whether the
+    /// event says the VPC now carries `TAG_KEY=true` (tag events only).
+    Vpc { vpc_id: Option<VpcId>, change: String, tagged: Option<bool> },
     /// A peering attachment changed (the watcher's event or CloudTrail).
     Peering { attachment_id: Option<AttachmentId>, change: String },
     /// A transit gateway's topology or routes changed (Network Manager).
@@ -78,9 +79,9 @@ pub struct Incoming {
     pub region: Option<Region>,
     /// A second Region the event concerns (the accepter of a state change).
     pub peer_region: Option<Region>,
-    /// Set for a message of an SQS batch: a retryable failure reports this
-    /// message alone as a batch item failure.
-    pub from_queue: bool,
+    /// The SQS message that carried the event, for an event of an SQS
+    /// batch: a retryable failure reports it as a batch item failure.
+    pub message: Option<Message>,
     /// Set for the tool's own events (source `tgw-peering`): published by
     /// the hub, so in the hub's account whatever Regions they name.
     pub from_tool: bool,
@@ -90,16 +91,37 @@ pub struct Incoming {
     pub trigger: Trigger,
 }
 
+/// The SQS message an event came in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Message {
+    /// The SQS `messageId`, named in `batchItemFailures`.
+    pub id: String,
+    /// True for a FIFO queue (its ARN ends in `.fifo`): a failed message and
+    /// every later one of the batch are reported, so that none is handled
+    /// out of order ("Handling errors for an SQS event source in Lambda",
+    /// <https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html>).
+    pub ordered: bool,
+    /// When SQS received it (its `SentTimestamp` attribute), in
+    /// milliseconds since the Unix epoch.
+    pub sent_at_ms: Option<i64>,
+    /// Its receipt handle, to make it come back sooner.
+    pub receipt_handle: Option<String>,
+    /// The name of its queue (the last part of `eventSourceARN`).
+    pub queue: Option<String>,
+}
+
 pub(crate) fn input(msg: impl Into<String>) -> Error {
     Error::Input(msg.into())
 }
 
-/// Parses a Lambda payload: one EventBridge event, or an SQS batch of
-/// re-check requests, or a bare re-check request (for `tgw-peering handle`).
+/// Parses a Lambda payload: one EventBridge event; an SQS batch whose
+/// messages are EventBridge events (the reconcile queue, as EventBridge
+/// delivers to an SQS target: the event is the body) or re-check requests;
+/// or a bare re-check request (for `tgw-peering handle`).
 pub fn parse(payload: &Value, tag_key: &str) -> Result<Vec<Incoming>, Error> {
     let obj = payload.as_object().ok_or_else(|| input("the payload is not a JSON object"))?;
     if obj.contains_key("Records") {
-        return sqs::parse(payload);
+        return sqs::parse(payload, tag_key);
     }
     if obj.contains_key("detail-type") {
         let size = serde_json::to_vec(payload).map(|v| v.len()).unwrap_or(0);
@@ -118,7 +140,7 @@ pub fn parse(payload: &Value, tag_key: &str) -> Result<Vec<Incoming>, Error> {
             account: None,
             region: Some(recheck.region.clone()),
             peer_region: None,
-            from_queue: false,
+            message: None,
             from_tool: false,
             caller: None,
             trigger: Trigger::Recheck(recheck),

@@ -132,6 +132,9 @@ pub struct HandleReport {
     pub rechecks: Vec<(Recheck, i32)>,
     /// SQS messages of the batch that failed and may succeed when retried.
     pub failed_messages: Vec<String>,
+    /// Full reconciles run: at most one per payload, whatever the number
+    /// of events in it.
+    pub reconciles: usize,
     /// Why handling failed, if it did (everything before it is in `audit`).
     #[serde(skip)]
     pub failure: Option<Error>,

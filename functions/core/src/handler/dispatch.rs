@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 
+use super::reconcile::restarts_watch;
+use super::redeliver::{RECONCILE_INTERVAL_SECS, RETRY_AFTER_SECS};
 use super::{AuditRecord, Decision, HandleReport, Handler};
 use crate::domain::RoleArn;
 use crate::error::Error;
@@ -25,6 +27,12 @@ impl Handler {
 
     /// Handles one payload and reports everything it did, including the
     /// failure that stopped it, if any (in [`HandleReport::failure`]).
+    ///
+    /// Every event of the payload is checked on its own (scope, the tool's
+    /// own calls, ignored or invalid ones, re-checks); all those that ask
+    /// for a reconcile share one, led by the first of them: a batch of
+    /// events is one read, one plan and one set of writes. A retryable
+    /// failure of that reconcile fails each of them.
     pub async fn run(&self, payload: &Value) -> HandleReport {
         let mut report = HandleReport::default();
         let incoming = match events::parse(payload, &self.config.tag_key) {
@@ -42,27 +50,88 @@ impl Handler {
                 return report;
             }
         };
-        let mut failure: Option<Error> = None;
-        for inc in incoming {
-            if let Err(e) = self.handle_one(&inc, &mut report).await {
-                if matches!(e, Stop::Identity(_)) {
-                    report.failure = Some(e.into_error());
+        let mut failures = Failures::default();
+        let mut wanted: Vec<usize> = Vec::new();
+        for (i, inc) in incoming.iter().enumerate() {
+            match self.handle_one(inc, &mut report).await {
+                Ok(Next::Done) => {}
+                Ok(Next::Reconcile) => match self.covered(inc) {
+                    Some(reason) => {
+                        let record =
+                            AuditRecord::new(&inc.id, Decision::Skip, "covered", "event", reason);
+                        report.record(record.in_region(inc.region.as_ref()));
+                    }
+                    None => wanted.push(i),
+                },
+                Err(Stop::Identity(e)) => {
+                    report.failure = Some(e);
                     return report;
                 }
-                let e = e.into_error();
-                self.audit_failure(&inc, &e, &mut report);
-                // A retryable failure wins: the whole payload is safe to redeliver.
-                if failure.as_ref().is_none_or(|f| !f.is_retryable()) {
-                    failure = Some(e);
+                Err(Stop::Failed(e)) => {
+                    self.audit_failure(inc, &e, &mut report);
+                    failures.add(&[i], e);
                 }
             }
         }
-        report.failure = failure;
+        let mut deferred = None;
+        if let Some(&lead) = wanted.first() {
+            let wait = self.pace();
+            if wait > 0 && self.can_defer(&incoming, lead) {
+                self.defer(&incoming, &wanted, wait, &mut report);
+                failures.retry.extend_from_slice(&wanted);
+                deferred = i32::try_from(wait).ok();
+            } else if let Err(e) = self.coalesced_reconcile(&incoming, &wanted, &mut report).await {
+                self.audit_failure(&incoming[lead], &e, &mut report);
+                failures.add(&wanted, e);
+            }
+        }
+        report.failed_messages = failures.messages(&incoming);
+        if !report.failed_messages.is_empty() {
+            let seconds = deferred.unwrap_or(RETRY_AFTER_SECS);
+            let ids = report.failed_messages.clone();
+            self.redeliver(&incoming, &ids, seconds, &mut report).await;
+        }
+        report.failure = failures.first;
         report
     }
 
-    /// One parsed event: dropped when out of scope, else what its trigger asks.
-    async fn handle_one(&self, inc: &Incoming, report: &mut HandleReport) -> Result<(), Stop> {
+    /// The audit lines of a batch that waits for the next reconcile.
+    fn defer(&self, incoming: &[Incoming], wanted: &[usize], wait: i64, report: &mut HandleReport) {
+        for &i in wanted {
+            let inc = &incoming[i];
+            let reason = format!(
+                "a reconcile began less than {RECONCILE_INTERVAL_SECS}s ago; this event comes back in {wait}s for the next one"
+            );
+            let record = AuditRecord::new(&inc.id, Decision::Waiting, "deferred", "event", reason);
+            report.record(record.in_region(inc.region.as_ref()));
+        }
+    }
+
+    /// One reconcile for every event of `wanted` (positions in `incoming`),
+    /// led by the first: its id is on the reconcile's audit lines, and each
+    /// other event gets a line saying which reconcile handled it.
+    async fn coalesced_reconcile(
+        &self,
+        incoming: &[Incoming],
+        wanted: &[usize],
+        report: &mut HandleReport,
+    ) -> Result<(), Error> {
+        let lead = &incoming[wanted[0]];
+        for &i in &wanted[1..] {
+            let inc = &incoming[i];
+            let reason = format!("handled by the reconcile of event {}", lead.id);
+            let record = AuditRecord::new(&inc.id, Decision::Skip, "coalesced", "event", reason);
+            report.record(record.in_region(inc.region.as_ref()));
+        }
+        let restart = wanted.iter().any(|&i| restarts_watch(&incoming[i].trigger));
+        report.reconciles += 1;
+        self.reconcile_begins();
+        self.reconcile(lead, restart, report).await
+    }
+
+    /// One parsed event: dropped when out of scope, else what its trigger
+    /// asks; a reconcile is left to the caller, which runs one per payload.
+    async fn handle_one(&self, inc: &Incoming, report: &mut HandleReport) -> Result<Next, Stop> {
         let scope = match self.out_of_scope(inc).await {
             Ok(scope) => scope,
             Err(e) => {
@@ -81,29 +150,35 @@ impl Handler {
             let record =
                 AuditRecord::new(&inc.id, Decision::Dropped, "out_of_scope", "event", reason);
             report.record(record.in_region(inc.region.as_ref()));
-            return Ok(());
+            return Ok(Next::Done);
         }
         if let Some(role) = self.own_call(inc) {
             let reason = format!("a call of the tool's own role {role}: it starts no reconcile");
             let record = AuditRecord::new(&inc.id, Decision::Skip, "own_call", "event", reason);
             report.record(record.in_region(inc.region.as_ref()));
-            return Ok(());
+            return Ok(Next::Done);
         }
-        let result = match &inc.trigger {
+        match &inc.trigger {
             Trigger::Ignore { reason } => {
                 let record =
                     AuditRecord::new(&inc.id, Decision::Skip, "ignored_event", "event", reason);
                 report.record(record.in_region(inc.region.as_ref()));
-                Ok(())
+                Ok(Next::Done)
             }
-            Trigger::Invalid { reason } => Err(Error::Input(reason.clone())),
-            Trigger::Recheck(recheck) => self.recheck(inc, recheck, report).await,
+            Trigger::Invalid { reason } => Err(Stop::Failed(Error::Input(reason.clone()))),
+            Trigger::Recheck(recheck) => {
+                self.recheck(inc, recheck, report).await.map(|()| Next::Done).map_err(Stop::Failed)
+            }
             Trigger::Vpc { .. }
             | Trigger::Peering { .. }
             | Trigger::Network { .. }
-            | Trigger::Scheduled => self.reconcile(inc, report).await,
-        };
-        result.map_err(Stop::Failed)
+            | Trigger::Scheduled => Ok(Next::Reconcile),
+        }
+    }
+
+    /// Why the last finished reconcile already covers `inc`, if it does.
+    fn covered(&self, inc: &Incoming) -> Option<String> {
+        self.coverage.lock().ok()?.as_ref()?.covers(inc)
     }
 
     /// The tool's own role that made the call the event records, if any.
@@ -112,15 +187,58 @@ impl Handler {
         self.config.own_roles().find(|role| caller.is_role(role))
     }
 
-    /// The audit line of a failed event; a retryable failure of a queued
-    /// message marks that message alone for redelivery.
+    /// The audit line of a failed event.
     fn audit_failure(&self, inc: &Incoming, e: &Error, report: &mut HandleReport) {
-        if inc.from_queue && e.is_retryable() {
-            report.failed_messages.push(inc.id.clone());
-        }
         let kind = if e.is_retryable() { "retryable" } else { "permanent" };
         let record = AuditRecord::new(&inc.id, Decision::Error, kind, "event", e.to_string());
         report.record(record.in_region(inc.region.as_ref()));
+    }
+}
+
+/// What an event asks for once it passed the checks.
+enum Next {
+    /// Handled (dropped, skipped, or a re-check made).
+    Done,
+    /// A reconcile, shared with the other events of the payload.
+    Reconcile,
+}
+
+/// The failures of a payload: the one to answer with, and the events whose
+/// messages are worth delivering again.
+#[derive(Default)]
+struct Failures {
+    /// The first retryable failure, else the first permanent one.
+    first: Option<Error>,
+    /// Positions of the events that failed retryably.
+    retry: Vec<usize>,
+}
+
+impl Failures {
+    fn add(&mut self, positions: &[usize], e: Error) {
+        if e.is_retryable() {
+            self.retry.extend_from_slice(positions);
+        }
+        // A retryable failure wins: the whole payload is safe to redeliver.
+        if self.first.as_ref().is_none_or(|f| !f.is_retryable() && e.is_retryable()) {
+            self.first = Some(e);
+        }
+    }
+
+    /// The SQS messages to report in `batchItemFailures`: those that failed
+    /// retryably and, from a FIFO queue, every message after the first of
+    /// them, so that none is handled out of order.
+    fn messages(&self, incoming: &[Incoming]) -> Vec<String> {
+        let Some(&first) = self.retry.iter().min() else {
+            return Vec::new();
+        };
+        incoming
+            .iter()
+            .enumerate()
+            .filter_map(|(i, inc)| {
+                let m = inc.message.as_ref()?;
+                (self.retry.contains(&i) || (m.ordered && i > first)).then(|| m.id.clone())
+            })
+            .collect()
     }
 }
 
@@ -131,12 +249,4 @@ enum Stop {
     Identity(Error),
     /// The event failed; the others of the payload go on.
     Failed(Error),
-}
-
-impl Stop {
-    fn into_error(self) -> Error {
-        match self {
-            Stop::Identity(e) | Stop::Failed(e) => e,
-        }
-    }
 }

@@ -30,11 +30,13 @@
 //!   failed retryably does not bring back the ones already handled.
 
 mod audit;
+mod coverage;
 mod dispatch;
 mod duplicates;
 mod lambda;
 mod publish;
 mod reconcile;
+mod redeliver;
 mod scope;
 mod watcher;
 
@@ -44,7 +46,7 @@ use tokio::sync::OnceCell;
 
 use crate::config::Config;
 use crate::domain::AccountId;
-use crate::ports::{Ec2Clients, EventBus, Identity, RecheckQueue};
+use crate::ports::{Ec2Clients, EventBus, Identity, RecheckQueue, Redelivery};
 
 pub use audit::{AuditRecord, Decision, HandleReport};
 pub use lambda::{LambdaAnswer, Summary};
@@ -56,9 +58,15 @@ pub struct Handler {
     pub bus: Option<Arc<dyn EventBus>>,
     pub queue: Option<Arc<dyn RecheckQueue>>,
     pub identity: Arc<dyn Identity>,
+    /// Makes a message of the queues come back sooner (`with_redelivery`).
+    pub redelivery: Option<Arc<dyn Redelivery>>,
     /// Seconds since the Unix epoch.
     pub clock: fn() -> i64,
     account: OnceCell<AccountId>,
+    /// What the last finished reconcile of this process saw.
+    coverage: std::sync::Mutex<Option<coverage::Coverage>>,
+    /// When this process's last reconcile began (seconds since the epoch).
+    last_reconcile: std::sync::Mutex<Option<i64>>,
 }
 
 /// The system clock in seconds since the Unix epoch.
@@ -77,6 +85,24 @@ impl Handler {
         queue: Option<Arc<dyn RecheckQueue>>,
         identity: Arc<dyn Identity>,
     ) -> Self {
-        Self { config, ec2, bus, queue, identity, clock: system_clock, account: OnceCell::new() }
+        Self {
+            config,
+            ec2,
+            bus,
+            queue,
+            identity,
+            redelivery: None,
+            clock: system_clock,
+            account: OnceCell::new(),
+            coverage: std::sync::Mutex::new(None),
+            last_reconcile: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// The same handler, able to make queued messages come back sooner.
+    #[must_use]
+    pub fn with_redelivery(mut self, redelivery: Arc<dyn Redelivery>) -> Self {
+        self.redelivery = Some(redelivery);
+        self
     }
 }

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use super::coverage::Coverage;
 use super::{AuditRecord, Decision, HandleReport, Handler};
 use crate::domain::{AttachmentId, Cidr, GatewayRef, PeeringPhase, PeeringState, Region};
 use crate::error::Error;
@@ -38,8 +39,10 @@ impl Handler {
     pub(super) async fn reconcile(
         &self,
         inc: &Incoming,
+        restart: bool,
         report: &mut HandleReport,
     ) -> Result<(), Error> {
+        let read_at_ms = (self.clock)().saturating_mul(1000);
         let observed = observe(self.ec2.as_ref(), &self.config).await?;
         let plan = plan(&observed, &self.config)?;
         let mut after = Aftermath::default();
@@ -53,13 +56,21 @@ impl Handler {
             let deleted = self.delete_duplicates(inc, report).await;
             after.rechecks.retain(|r| !deleted.contains(&r.attachment_id));
         }
-        self.restart_watch(inc, &plan, &mut after.rechecks);
+        if restart {
+            self.restart_watch(inc, &plan, &mut after.rechecks);
+        }
         for r in std::mem::take(&mut after.rechecks) {
             // A re-check that cannot be sent is audited; the scheduled
             // reconcile starts watching again. The actions stand.
             let _ = self.schedule(inc, r, report).await;
         }
         self.publish(inc, after.events, report).await;
+        if after.failure.is_none() {
+            let seen = Coverage::of(&observed, &self.config.tag_key, read_at_ms, &inc.id);
+            if let Ok(mut coverage) = self.coverage.lock() {
+                *coverage = Some(seen);
+            }
+        }
         after.failure.map_or(Ok(()), Err)
     }
 
@@ -159,18 +170,9 @@ impl Handler {
         after.rechecks.push(Recheck::first(id, region, seen, now, &inc.id));
     }
 
-    /// The safety net, and a peering call seen in CloudTrail (made by
-    /// someone else, or by an interrupted run), start watching every
-    /// peering between states, in case no re-check chain watches it.
+    /// Starts watching every peering between states, in case no re-check
+    /// chain watches it (see [`restarts_watch`]).
     fn restart_watch(&self, inc: &Incoming, plan: &Plan, rechecks: &mut Vec<Recheck>) {
-        let restart = match &inc.trigger {
-            Trigger::Scheduled => true,
-            Trigger::Peering { change, .. } => PEERING_CALLS.contains(&change.as_str()),
-            _ => false,
-        };
-        if !restart {
-            return;
-        }
         for p in &plan.peerings {
             let (Some(id), Some(state)) = (&p.attachment_id, &p.state) else {
                 continue;
@@ -181,6 +183,17 @@ impl Handler {
                 rechecks.push(Recheck::first(id, &p.requester.region, (None, None), now, &inc.id));
             }
         }
+    }
+}
+
+/// The safety net, and a peering call seen in CloudTrail (made by someone
+/// else, or by an interrupted run), restart the watch of every peering
+/// between states.
+pub(super) fn restarts_watch(trigger: &Trigger) -> bool {
+    match trigger {
+        Trigger::Scheduled => true,
+        Trigger::Peering { change, .. } => PEERING_CALLS.contains(&change.as_str()),
+        _ => false,
     }
 }
 

@@ -202,7 +202,10 @@ impl Handler {
                 Ok(())
             }
             // No bus configured: react here instead.
-            None => self.reconcile(inc, report).await,
+            None => {
+                report.reconciles += 1;
+                self.reconcile(inc, false, report).await
+            }
         }
     }
 

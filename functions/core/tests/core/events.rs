@@ -24,7 +24,7 @@ fn refused(payload: &Value) -> String {
 
 fn vpc_change(i: &Incoming) -> (Option<&str>, &str) {
     match &i.trigger {
-        Trigger::Vpc { vpc_id, change } => (vpc_id.as_ref().map(|v| v.as_str()), change),
+        Trigger::Vpc { vpc_id, change, .. } => (vpc_id.as_ref().map(|v| v.as_str()), change),
         other => panic!("expected a VPC trigger, got {other:?}"),
     }
 }

@@ -20,7 +20,9 @@ fn one(payload: &Value) -> Incoming {
 
 fn vpc_change(i: &Incoming) -> (Option<String>, String) {
     match &i.trigger {
-        Trigger::Vpc { vpc_id, change } => (vpc_id.as_ref().map(|v| v.to_string()), change.clone()),
+        Trigger::Vpc { vpc_id, change, .. } => {
+            (vpc_id.as_ref().map(|v| v.to_string()), change.clone())
+        }
         other => panic!("expected a VPC trigger, got {other:?}"),
     }
 }
@@ -65,6 +67,24 @@ fn a_record_of_every_caller_identity_is_read_whatever_its_session_details() {
         assert_eq!(vpc.as_deref(), Some(VPC), "{file}");
         assert_eq!(got, change, "{file}");
     }
+}
+
+#[test]
+fn a_tag_event_says_which_tag_state_it_announces() {
+    let tagged = |name: &str| match one(&fixture(name)).trigger {
+        Trigger::Vpc { tagged, .. } => tagged,
+        other => panic!("{name}: expected a VPC trigger, got {other:?}"),
+    };
+    assert_eq!(tagged("tag-change-added.json"), Some(true));
+    assert_eq!(tagged("tag-change-removed.json"), Some(false));
+    assert_eq!(tagged("cloudtrail-create-tags-web-identity.json"), Some(true));
+    assert_eq!(tagged("cloudtrail-delete-tags-console-user.json"), Some(false));
+    assert_eq!(tagged("cloudtrail-create-vpc.json"), None, "not a tag event");
+    let mut e = fixture("tag-change-added.json");
+    e["detail"]["tags"]["addToTransitGateway"] = json!("TRUE");
+    assert!(matches!(one(&e).trigger, Trigger::Vpc { tagged: Some(true), .. }), "any case");
+    e["detail"]["tags"]["addToTransitGateway"] = json!("yes");
+    assert!(matches!(one(&e).trigger, Trigger::Vpc { tagged: Some(false), .. }));
 }
 
 #[test]
@@ -177,7 +197,7 @@ async fn the_tools_own_calls_start_no_reconcile() {
     let world = tagged_world();
     let mut config = world.config();
     config.tool_role_arns =
-        vec![RoleArn::parse("arn:aws:iam::123456789012:role/tgw-peering-vpc-tag-handler").unwrap()];
+        vec![RoleArn::parse("arn:aws:iam::123456789012:role/tgw-peering-reconciler").unwrap()];
     let rig = Rig::with_config(world, config);
     let report = rig.handler.handle(&fixture("cloudtrail-create-tgw-peering.json")).await.unwrap();
     assert_eq!(rig.world.reads(), 0);

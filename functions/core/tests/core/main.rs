@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)] // test helpers: a panic is a failed test
 
 mod accounts;
+mod batches;
 mod config;
 mod domain;
 mod events;

@@ -45,6 +45,7 @@ pub(super) const INVALID_VALUES: &[(&str, &str, &str)] = &[
     ("PROTECTED_CIDRS", "10.0.0.0/8,10.1.1.1/16", "\"10.1.1.1/16\""),
     ("PROTECTED_CIDRS", "nonsense", "\"nonsense\""),
     ("RECHECK_QUEUE_URL", "my-queue", "\"my-queue\""),
+    ("RECONCILE_QUEUE_URL", "queue.fifo", "\"queue.fifo\""),
     (
         "ACCOUNT_ROLE_ARNS",
         "eu-west-1=arn:aws:iam::12345:role/spoke",

@@ -264,10 +264,11 @@ pub(super) fn named_bad_inputs() -> Vec<Named> {
             batch_of(json!(unmanaged_recheck.to_string())),
             Dropped,
         ),
+        refused_saying("an SQS message that is not JSON", batch_of(json!("hello")), "is not JSON"),
         refused_saying(
-            "an SQS message that is not a re-check",
-            batch_of(json!("hello")),
-            "is not a re-check request",
+            "an SQS message that is neither an event nor a re-check",
+            batch_of(json!("{\"hello\": 1}")),
+            "neither an EventBridge event nor a re-check request",
         ),
         refused_saying(
             "an SQS message without a body",

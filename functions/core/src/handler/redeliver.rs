@@ -1,0 +1,99 @@
+//! Pacing the reconcile queue, and bringing failed messages back soon.
+//!
+//! A FIFO batch holds at most 10 messages and Lambda offers no batching
+//! window for FIFO queues ("Lambda parameters for Amazon SQS event source
+//! mappings"), so a storm of events would cost a reconcile per batch. A
+//! batch that comes less than [`RECONCILE_INTERVAL_SECS`] after this
+//! process's last reconcile began is deferred instead: its messages are made
+//! visible again when the interval is over (`ChangeMessageVisibility`) and
+//! reported in `batchItemFailures`. While they wait, the message group
+//! waits behind them (a FIFO queue delivers a group in order); when they
+//! come back, one reconcile reads the network, and the messages behind them
+//! that it covers cost none ([`super::coverage`]).
+//!
+//! A message that failed retryably comes back after [`RETRY_AFTER_SECS`]
+//! rather than after the queue's visibility timeout (18 minutes, six times
+//! the function timeout as Lambda asks): a failed batch no longer holds the
+//! FIFO group that long, and a failed re-check comes back within a minute.
+//! Where the message cannot be made to come back sooner (no queue URL
+//! configured, the call refused), the queue's own timeout applies and the
+//! refusal is audited.
+
+use super::{AuditRecord, Decision, HandleReport, Handler};
+use crate::events::{Incoming, Message};
+
+/// The least time between the starts of two event-led reconciles of one
+/// process, in seconds.
+pub const RECONCILE_INTERVAL_SECS: i64 = 2;
+/// When a message that failed retryably is delivered again, in seconds.
+pub const RETRY_AFTER_SECS: i32 = 30;
+
+impl Handler {
+    /// Seconds until the next reconcile may start: 0 when none began in the
+    /// last [`RECONCILE_INTERVAL_SECS`].
+    pub(super) fn pace(&self) -> i64 {
+        let now = (self.clock)();
+        let last = self.last_reconcile.lock().ok().and_then(|l| *l);
+        last.map_or(0, |t| (t + RECONCILE_INTERVAL_SECS - now).clamp(0, RECONCILE_INTERVAL_SECS))
+    }
+
+    /// Notes that a reconcile begins now.
+    pub(super) fn reconcile_begins(&self) {
+        if let Ok(mut last) = self.last_reconcile.lock() {
+            *last = Some((self.clock)());
+        }
+    }
+
+    /// The URL of the tool's queue a message came from: the configured URL
+    /// whose last part is the queue's name.
+    fn queue_url(&self, m: &Message) -> Option<&str> {
+        let name = m.queue.as_deref()?;
+        [&self.config.reconcile_queue_url, &self.config.recheck_queue_url]
+            .into_iter()
+            .flatten()
+            .find(|url| url.rsplit('/').next() == Some(name))
+            .map(String::as_str)
+    }
+
+    /// True when the messages from position `from` on can wait: a FIFO
+    /// batch of a configured queue, each with its receipt handle.
+    pub(super) fn can_defer(&self, incoming: &[Incoming], from: usize) -> bool {
+        self.redelivery.is_some()
+            && incoming[from..].iter().all(|inc| {
+                inc.message.as_ref().is_some_and(|m| {
+                    m.ordered && m.receipt_handle.is_some() && self.queue_url(m).is_some()
+                })
+            })
+    }
+
+    /// Makes the messages named in `ids` come back in `seconds`.
+    pub(super) async fn redeliver(
+        &self,
+        incoming: &[Incoming],
+        ids: &[String],
+        seconds: i32,
+        report: &mut HandleReport,
+    ) {
+        let Some(redelivery) = &self.redelivery else {
+            return;
+        };
+        for inc in incoming {
+            let Some(m) = inc.message.as_ref().filter(|m| ids.contains(&m.id)) else {
+                continue;
+            };
+            let (Some(url), Some(receipt)) = (self.queue_url(m), m.receipt_handle.as_deref())
+            else {
+                continue;
+            };
+            if let Err(e) = redelivery.redeliver_in(url, receipt, seconds).await {
+                let reason = format!(
+                    "message {} cannot be brought back in {seconds}s; it comes back after the queue's visibility timeout: {e}",
+                    m.id
+                );
+                let record =
+                    AuditRecord::new(&inc.id, Decision::Error, "redelivery", "event", reason);
+                report.record(record.in_region(inc.region.as_ref()));
+            }
+        }
+    }
+}
