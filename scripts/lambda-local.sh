@@ -87,8 +87,15 @@ check "$answer" 'a["dropped"] == 1 and a["actions"] == 0' "an event from another
 # each message an EventBridge event.
 "$PYTHON" - "$WORK/foreign.json" >"$WORK/batch.json" <<'PY'
 import json, sys
+import boto3
 event = json.load(open(sys.argv[1]))
-ours = dict(event, id="batch-own", account="123456789012",
+# The hub's own event announces the VPC's tags as EC2 shows them (an event
+# that runs ahead of EC2's reads would be answered retryably here, with no
+# re-check queue to come back with).
+vpc = event["resources"][0].rsplit("/", 1)[1]
+shown = boto3.client("ec2", region_name="eu-west-1").describe_vpcs(VpcIds=[vpc])["Vpcs"][0]
+tags = {t["Key"]: t["Value"] for t in shown.get("Tags", [])}
+ours = dict(event, id="batch-own", account="123456789012", detail=dict(event["detail"], tags=tags),
             resources=[r.replace("999999999999", "123456789012") for r in event["resources"]])
 records = [{"messageId": f"m-{i}", "receiptHandle": "h", "body": json.dumps(e), "attributes": {},
             "messageAttributes": {}, "eventSource": "aws:sqs",

@@ -122,7 +122,7 @@ EXPECTED = {
     "hub:TagCloudTrailRule": TAG_CALLS,
     "hub:PeeringCloudTrailRule": PEERING_CALLS,
     "hub:NetworkManagerRule": NETWORK_MANAGER,
-    "hub:StateChangeRule": {"state-change"},
+    "hub:StateChangeRule": {"state-change", "vpc-ready"},
     "forwarder:TagChangeRule": TAG_EVENTS,
     "forwarder:VpcCloudTrailRule": VPC_CALLS,
     "forwarder:TagCloudTrailRule": TAG_CALLS,

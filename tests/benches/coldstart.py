@@ -4,9 +4,11 @@ of the Lambda Runtime API on 127.0.0.1 and the EC2 emulator.
 * init: from the spawn of the binary to its first request for the next
   invocation (`GET /2018-06-01/runtime/invocation/next`), over --starts cold
   starts of each function;
-* peak RSS: `VmHWM` of one process after --invocations invocations (tag events
-  for the reconciler, state changes for the attachment-watcher), each a
-  full reconcile against the emulator with the tool's bus and re-check queue;
+* peak RSS: `VmHWM` of one process after --invocations invocations of its
+  real input: for the reconciler, SQS batches of the FIFO reconcile queue
+  holding a tag event, each a full reconcile; for the attachment-watcher,
+  SQS batches of the re-check queue, each a describe of the peering on both
+  sides; against the emulator with the tool's bus and re-check queue;
 * the size of the arm64 zip of `make package`, when it exists.
 
 Run by `make bench-coldstart`, which builds the release binaries first:
@@ -151,21 +153,27 @@ def tag_event(n, region, vpc):
     return event
 
 
-def state_change(n, endpoint):
+def sqs_batch(n, body, queue):
+    """One message as the Lambda SQS integration delivers it."""
+    return {"Records": [{
+        "messageId": f"bench-message-{n}", "receiptHandle": f"bench-{n}",
+        "body": json.dumps(body), "attributes": {"SentTimestamp": str(int(time.time() * 1000))},
+        "messageAttributes": {}, "eventSource": "aws:sqs",
+        "eventSourceARN": f"arn:aws:sqs:{EAST}:{ACCOUNT}:{queue}", "awsRegion": EAST,
+    }]}
+
+
+def recheck(n, endpoint):
+    """A re-check of the peering, as the watcher's queue delivers it."""
     ec2 = boto3.client("ec2", region_name=EAST, endpoint_url=endpoint,
                        aws_access_key_id="bench", aws_secret_access_key="bench")
     p = ec2.describe_transit_gateway_peering_attachments()["TransitGatewayPeeringAttachments"][0]
-    with open(os.path.join(ROOT, "tests/fixtures/state-change.json")) as f:
-        event = json.load(f)
-    event.update(id=f"bench-{n}", account=ACCOUNT, region=EAST)
-    event["detail"].update({
-        "attachment-id": p["TransitGatewayAttachmentId"],
-        "requester-region": EAST,
-        "requester-transit-gateway-id": p["RequesterTgwInfo"]["TransitGatewayId"],
-        "accepter-region": WEST,
-        "accepter-transit-gateway-id": p["AccepterTgwInfo"]["TransitGatewayId"],
-    })
-    return event
+    body = {
+        "attachment-id": p["TransitGatewayAttachmentId"], "region": EAST,
+        "started-at": int(time.time()), "attempt": 0, "origin-event-id": f"bench-{n}",
+        "last-requester-state": "available", "last-accepter-state": "available",
+    }
+    return sqs_batch(n, body, "tgw-peering-recheck")
 
 
 def spawn(binary, api, env):
@@ -245,9 +253,10 @@ def main():
                 sys.exit(f"{binary} not found: build the release binaries first")
             inits = sorted(init_ms(binary, env) for _ in range(args.starts))
             if function == "reconciler":
-                events = tag_events
+                events = [sqs_batch(n, e, "tgw-peering-reconcile.fifo")
+                          for n, e in enumerate(tag_events)]
             else:
-                events = [state_change(n, endpoint) for n in range(args.invocations)]
+                events = [recheck(n, endpoint) for n in range(args.invocations)]
             rss = peak_rss_mb(binary, env, events)
             zip_path = os.path.join(ROOT, "target/lambda", function, "bootstrap.zip")
             size = f"{os.path.getsize(zip_path) / 1e6:.1f}" if os.path.exists(zip_path) else "n/a"

@@ -573,7 +573,10 @@ impl EventPlumbing {
         // The same pattern and target as the hub's StateChangeRule.
         let pattern = serde_json::json!({
             "source": [tgw_peering_core::events::SOURCE],
-            "detail-type": [tgw_peering_core::events::STATE_CHANGE],
+            "detail-type": [
+                tgw_peering_core::events::STATE_CHANGE,
+                tgw_peering_core::events::VPC_READY,
+            ],
         });
         events
             .put_rule()

@@ -12,7 +12,7 @@ use crate::domain::{
     TgwRoute, TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
 };
 use crate::error::Error;
-use crate::events::{OutEvent, Recheck};
+use crate::events::{OutEvent, Recheck, VpcRecheck};
 use crate::planner::Action;
 
 /// How a write ended when it did not fail.
@@ -135,6 +135,12 @@ pub trait RecheckQueue: Send + Sync {
     /// # Errors
     /// [`Error::Aws`] when the queue refuses it.
     async fn send(&self, recheck: &Recheck, delay_secs: i32) -> Result<(), Error>;
+
+    /// Sends a VPC re-check, to be delivered after `delay_secs` (0 to 900).
+    ///
+    /// # Errors
+    /// [`Error::Aws`] when the queue refuses it.
+    async fn send_vpc(&self, recheck: &VpcRecheck, delay_secs: i32) -> Result<(), Error>;
 }
 
 /// The queues the functions read: a message received can be made to come

@@ -27,7 +27,12 @@ struct Rig {
 
 /// A tagged VPC in each Region, peered and routed through the queue.
 async fn converged() -> Rig {
-    let emulator = Emulator::start(Flavour::Patched { phase_seconds: 1 });
+    converged_with(&[]).await
+}
+
+/// [`converged`] on an emulator with more settings.
+async fn converged_with(settings: &[(&'static str, &str)]) -> Rig {
+    let emulator = Emulator::start_with(Flavour::Patched { phase_seconds: 1 }, settings);
     let east = RegionWorld::new(&emulator, EAST).await;
     let west = RegionWorld::new(&emulator, WEST).await;
     let east_vpc = east.vpc("10.1.0.0/16", Some("true"), &[]).await;
@@ -163,6 +168,20 @@ async fn a_batch_right_after_a_reconcile_waits_out_the_interval_then_is_reconcil
     rig.plumbing.delete_events(&handles, &report.failed_messages).await;
     assert_eq!(report.reconciles, 1);
     assert!(routed(&rig.west, "10.4.0.0/24").await);
+}
+
+#[tokio::test]
+async fn a_vpc_tagged_while_its_attachment_is_pending_is_routed_within_seconds_of_it_becoming_available(
+) {
+    let rig = converged_with(&[("TGW_EMULATOR_ATTACHMENT_SECONDS", "4")]).await;
+    let vpc = rig.east.vpc("10.7.0.0/24", Some("true"), &[]).await;
+    rig.plumbing.send_event(&tag_event(EAST, EMULATOR_ACCOUNT, &vpc, true)).await;
+    let start = Instant::now();
+    // Only the queues drive it: the tag event, the watcher's VPC re-checks
+    // (every 5 s), its VPC Ready, the reconcile. No sweep.
+    pump_until(&rig, || async { routed(&rig.west, "10.7.0.0/24").await }).await;
+    let took = start.elapsed();
+    assert!(took < Duration::from_secs(20), "routed after {took:?}");
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use super::errors::aws_error;
 use crate::domain::{AccountId, Region};
 use crate::error::Error;
-use crate::events::{OutEvent, Recheck, SOURCE};
+use crate::events::{OutEvent, Recheck, VpcRecheck, SOURCE};
 use crate::ports::{EventBus, Identity, RecheckQueue, Redelivery};
 
 /// The tool's event bus on EventBridge.
@@ -71,11 +71,9 @@ pub struct AwsQueue {
     pub(crate) url: String,
 }
 
-#[async_trait]
-impl RecheckQueue for AwsQueue {
-    async fn send(&self, recheck: &Recheck, delay_secs: i32) -> Result<(), Error> {
-        let body = serde_json::to_string(recheck)
-            .map_err(|e| Error::internal("a re-check cannot be serialized", e))?;
+impl AwsQueue {
+    /// Sends one message with its delay.
+    async fn send_body(&self, region: &Region, body: String, delay_secs: i32) -> Result<(), Error> {
         self.client
             .send_message()
             .queue_url(&self.url)
@@ -83,8 +81,23 @@ impl RecheckQueue for AwsQueue {
             .delay_seconds(delay_secs)
             .send()
             .await
-            .map_err(|e| aws_error(&recheck.region, "SendMessage", e))?;
+            .map_err(|e| aws_error(region, "SendMessage", e))?;
         Ok(())
+    }
+}
+
+#[async_trait]
+impl RecheckQueue for AwsQueue {
+    async fn send_vpc(&self, recheck: &VpcRecheck, delay_secs: i32) -> Result<(), Error> {
+        let body = serde_json::to_string(recheck)
+            .map_err(|e| Error::internal("a VPC re-check cannot be serialized", e))?;
+        self.send_body(&recheck.region, body, delay_secs).await
+    }
+
+    async fn send(&self, recheck: &Recheck, delay_secs: i32) -> Result<(), Error> {
+        let body = serde_json::to_string(recheck)
+            .map_err(|e| Error::internal("a re-check cannot be serialized", e))?;
+        self.send_body(&recheck.region, body, delay_secs).await
     }
 }
 

@@ -6,8 +6,10 @@ use aws_lambda_events::event::cloudwatch_events::tag::TagChangeOnResource;
 use aws_lambda_events::event::cloudwatch_events::CloudWatchEvent;
 use serde_json::Value;
 
+use super::outgoing::VpcReady;
 use super::{
     cloudtrail, input, networkmanager, Incoming, StateChangeDetail, Trigger, SOURCE, STATE_CHANGE,
+    VPC_READY,
 };
 use crate::domain::{AccountId, Region, VpcId};
 use crate::error::Error;
@@ -70,6 +72,13 @@ pub(super) fn parse(payload: &Value, tag_key: &str) -> Result<Incoming, Error> {
                 change: format!("{} -> {}", d.previous_state, d.state),
                 attachment_id: Some(d.attachment_id),
             }
+        }
+        (SOURCE, VPC_READY) => {
+            let d: VpcReady = serde_json::from_value(detail)
+                .map_err(|e| input(format!("event {id}: invalid VPC Ready detail: {e}")))?;
+            incoming.region = Some(d.region.clone());
+            let change = format!("ready: {}", d.reason);
+            Trigger::Vpc { vpc_id: Some(d.vpc_id), change, tagged: None }
         }
         _ => {
             return Err(input(format!(

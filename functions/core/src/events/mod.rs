@@ -25,10 +25,11 @@ pub use caller::Caller;
 pub use networkmanager::{ROUTING_UPDATE, TOPOLOGY_CHANGE};
 pub use outgoing::{
     OutEvent, PeeringSides, StateChangeDetail, PEERING_ACCEPTED, PEERING_REQUESTED, PEERING_STUCK,
-    ROUTES_CHANGED, ROUTE_CONFLICT, SOURCE, STATE_CHANGE, WITHDRAWAL_HELD,
+    ROUTES_CHANGED, ROUTE_CONFLICT, SOURCE, STATE_CHANGE, VPC_READY, WITHDRAWAL_HELD,
 };
 pub use recheck::{
-    Recheck, RECHECK_GIVE_UP_SECS, RECHECK_MAX_ATTEMPTS, RECHECK_UNLISTED_GRACE_SECS,
+    Recheck, VpcRecheck, RECHECK_GIVE_UP_SECS, RECHECK_MAX_ATTEMPTS, RECHECK_UNLISTED_GRACE_SECS,
+    VPC_RECHECK_GIVE_UP_SECS,
 };
 
 /// EventBridge events are at most 256 KB; anything larger is not one.
@@ -61,6 +62,8 @@ pub enum Trigger {
     Scheduled,
     /// A watcher re-check (a message of the re-check queue).
     Recheck(Recheck),
+    /// A look at a VPC a reconcile waits on (a message of the re-check queue).
+    VpcRecheck(VpcRecheck),
     /// A valid event that needs nothing (a tag change of another key).
     Ignore { reason: String },
     /// One malformed message of an SQS batch: reported, never retried, and
@@ -131,6 +134,20 @@ pub fn parse(payload: &Value, tag_key: &str) -> Result<Vec<Incoming>, Error> {
             )));
         }
         return eventbridge::parse(payload, tag_key).map(|i| vec![i]);
+    }
+    if obj.contains_key("vpc-id") {
+        let recheck: VpcRecheck = serde_json::from_value(payload.clone())
+            .map_err(|e| input(format!("invalid VPC re-check request: {e}")))?;
+        return Ok(vec![Incoming {
+            id: recheck.origin_event_id.clone(),
+            account: None,
+            region: Some(recheck.region.clone()),
+            peer_region: None,
+            message: None,
+            from_tool: false,
+            caller: None,
+            trigger: Trigger::VpcRecheck(recheck),
+        }]);
     }
     if obj.contains_key("attachment-id") {
         let recheck: Recheck = serde_json::from_value(payload.clone())

@@ -16,6 +16,10 @@ pub const ROUTES_CHANGED: &str = "Routes Changed";
 pub const ROUTE_CONFLICT: &str = "Route Conflict";
 pub const PEERING_STUCK: &str = "Peering Stuck";
 pub const WITHDRAWAL_HELD: &str = "Withdrawal Held";
+/// The watcher's event when a VPC a reconcile waited on is ready: its tag
+/// shows what an event announced, its attachment is available, no block of
+/// it is associating. It brings a reconcile.
+pub const VPC_READY: &str = "VPC Ready";
 
 /// An event to publish: its detail-type and its detail. Serialized as
 /// `{"detail_type": …, "detail": {…}}` in reports.
@@ -36,6 +40,8 @@ pub enum OutEvent {
     PeeringStuck(PeeringStuck),
     #[serde(rename = "Withdrawal Held")]
     WithdrawalHeld(RouteConflict),
+    #[serde(rename = "VPC Ready")]
+    VpcReady(VpcReady),
 }
 
 impl OutEvent {
@@ -49,6 +55,7 @@ impl OutEvent {
             OutEvent::RouteConflict(_) => ROUTE_CONFLICT,
             OutEvent::PeeringStuck(_) => PEERING_STUCK,
             OutEvent::WithdrawalHeld(_) => WITHDRAWAL_HELD,
+            OutEvent::VpcReady(_) => VPC_READY,
         }
     }
 
@@ -65,6 +72,7 @@ impl OutEvent {
             OutEvent::RouteConflict(d) => serde_json::to_value(d),
             OutEvent::PeeringStuck(d) => serde_json::to_value(d),
             OutEvent::WithdrawalHeld(d) => serde_json::to_value(d),
+            OutEvent::VpcReady(d) => serde_json::to_value(d),
         }
     }
 
@@ -200,4 +208,16 @@ mod tests {
         assert_eq!(v["detail"]["attachment-id"], "tgw-attach-01");
         assert_eq!(e.detail()["event-id"], "e-1");
     }
+}
+
+/// `VPC Ready`: a VPC a reconcile waited on needs nothing more from AWS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct VpcReady {
+    pub vpc_id: crate::domain::VpcId,
+    pub region: Region,
+    /// What the watcher waited for.
+    pub reason: String,
+    /// The event that started the watch.
+    pub event_id: String,
 }

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{AttachmentId, PeeringState, Region};
+use crate::domain::{AttachmentId, PeeringState, Region, TransitGatewayId, VpcId};
 
 /// A chain of re-checks gives up (and publishes `Peering Stuck`) after 30 minutes.
 pub const RECHECK_GIVE_UP_SECS: i64 = 30 * 60;
@@ -74,9 +74,58 @@ impl Recheck {
     }
 }
 
+/// A chain of VPC re-checks gives up (with an audit line) after 10 minutes:
+/// a new VPC attachment takes AWS a few minutes at most.
+pub const VPC_RECHECK_GIVE_UP_SECS: i64 = 10 * 60;
+
+/// A look at one VPC that a reconcile is waiting on, the body of a message
+/// on the re-check queue: an event's tag state that the read did not show
+/// yet (EC2's reads are eventually consistent), an attachment still
+/// pending, or a block still associating. The watcher reads the VPC and
+/// its attachments and, once nothing is waited for, publishes `VPC Ready`,
+/// which brings a reconcile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct VpcRecheck {
+    pub vpc_id: VpcId,
+    pub region: Region,
+    /// The Region's managed transit gateway, whose attachments are read.
+    pub transit_gateway_id: TransitGatewayId,
+    /// The tag state an event announced, when one did (`TAG_KEY=true`).
+    pub tagged: Option<bool>,
+    /// When the chain started (seconds since the Unix epoch).
+    pub started_at: i64,
+    /// Re-checks made so far in this chain.
+    pub attempt: u32,
+    /// The event that started the chain.
+    pub origin_event_id: String,
+}
+
+impl VpcRecheck {
+    /// The SQS delay before re-check number `attempt`: 5 s for the first
+    /// minute (AWS usually catches up within seconds), then 15, 30, and 60 s.
+    pub fn delay_secs(attempt: u32) -> i32 {
+        match attempt {
+            0..=11 => 5,
+            12..=13 => 15,
+            14..=15 => 30,
+            _ => 60,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vpc_rechecks_look_every_five_seconds_for_a_minute_then_back_off() {
+        let d: Vec<i32> = (0..18).map(VpcRecheck::delay_secs).collect();
+        assert_eq!(d[..12], [5; 12]);
+        assert_eq!(d[12..], [15, 15, 30, 30, 60, 60]);
+        let total: i32 = (0..40).map(VpcRecheck::delay_secs).sum();
+        assert!(i64::from(total) >= VPC_RECHECK_GIVE_UP_SECS, "the chain reaches its give-up");
+    }
 
     #[test]
     fn recheck_delays_back_off_to_a_minute() {

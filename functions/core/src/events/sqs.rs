@@ -9,7 +9,7 @@
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use serde_json::Value;
 
-use super::{eventbridge, input, Incoming, Message, Recheck, Trigger};
+use super::{eventbridge, input, Incoming, Message, Recheck, Trigger, VpcRecheck};
 use crate::error::Error;
 
 pub(super) fn parse(payload: &Value, tag_key: &str) -> Result<Vec<Incoming>, Error> {
@@ -56,6 +56,21 @@ fn message(m: &SqsMessage, tag_key: &str) -> Incoming {
                 event
             }
             Err(e) => invalid(format!("SQS message {id}: {e}")),
+        };
+    }
+    if value.get("vpc-id").is_some() {
+        return match serde_json::from_value::<VpcRecheck>(value) {
+            Ok(recheck) => Incoming {
+                id,
+                account: None,
+                region: Some(recheck.region.clone()),
+                peer_region: None,
+                message: Some(carried),
+                from_tool: false,
+                caller: None,
+                trigger: Trigger::VpcRecheck(recheck),
+            },
+            Err(e) => invalid(format!("SQS message {id} is not a VPC re-check request: {e}")),
         };
     }
     match serde_json::from_value::<Recheck>(value) {

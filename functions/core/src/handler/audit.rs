@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::domain::Region;
 use crate::error::Error;
-use crate::events::{OutEvent, Recheck};
+use crate::events::{OutEvent, Recheck, VpcRecheck};
 use crate::execute::Executed;
 use crate::planner::FindingKind;
 
@@ -130,6 +130,8 @@ pub struct HandleReport {
     pub published: Vec<OutEvent>,
     /// Re-checks sent to the queue, with their delay in seconds.
     pub rechecks: Vec<(Recheck, i32)>,
+    /// VPC re-checks sent to the queue, with their delay in seconds.
+    pub vpc_rechecks: Vec<(VpcRecheck, i32)>,
     /// SQS messages of the batch that failed and may succeed when retried.
     pub failed_messages: Vec<String>,
     /// Full reconciles run: at most one per payload, whatever the number

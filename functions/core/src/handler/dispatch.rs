@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::reconcile::restarts_watch;
 use super::redeliver::{RECONCILE_INTERVAL_SECS, RETRY_AFTER_SECS};
+use super::vpc_watch::Announced;
 use super::{AuditRecord, Decision, HandleReport, Handler};
 use crate::domain::RoleArn;
 use crate::error::Error;
@@ -124,9 +125,18 @@ impl Handler {
             report.record(record.in_region(inc.region.as_ref()));
         }
         let restart = wanted.iter().any(|&i| restarts_watch(&incoming[i].trigger));
+        let announced: Announced = wanted
+            .iter()
+            .filter_map(|&i| match (&incoming[i].trigger, &incoming[i].region) {
+                (Trigger::Vpc { vpc_id: Some(vpc), tagged: Some(t), .. }, Some(region)) => {
+                    Some((vpc.clone(), (region.clone(), *t)))
+                }
+                _ => None,
+            })
+            .collect();
         report.reconciles += 1;
         self.reconcile_begins();
-        self.reconcile(lead, restart, report).await
+        self.reconcile(lead, restart, &announced, report).await
     }
 
     /// One parsed event: dropped when out of scope, else what its trigger
@@ -169,6 +179,11 @@ impl Handler {
             Trigger::Recheck(recheck) => {
                 self.recheck(inc, recheck, report).await.map(|()| Next::Done).map_err(Stop::Failed)
             }
+            Trigger::VpcRecheck(recheck) => self
+                .vpc_recheck(inc, recheck, report)
+                .await
+                .map(|()| Next::Done)
+                .map_err(Stop::Failed),
             Trigger::Vpc { .. }
             | Trigger::Peering { .. }
             | Trigger::Network { .. }

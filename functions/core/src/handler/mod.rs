@@ -7,7 +7,10 @@
 //! actions are also published on the event bus.
 //!
 //! One module per job: `dispatch` (parse, scope, one `match` on the
-//! trigger), `scope` (which events are the tool's to handle), `reconcile`
+//! trigger, one reconcile per payload), `scope` (which events are the
+//! tool's to handle), `coverage` (events the last read already saw),
+//! `redeliver` (pacing the FIFO queue, failed messages back soon),
+//! `vpc_watch` (VPCs that wait on AWS, until ready), `reconcile`
 //! (read, plan, execute, then audit and announce), `duplicates` (the guard
 //! after a create), `watcher` (re-checks), `publish` (the bus and the
 //! re-check queue), `audit` (the records) and `lambda` (the answer to the
@@ -38,6 +41,7 @@ mod publish;
 mod reconcile;
 mod redeliver;
 mod scope;
+mod vpc_watch;
 mod watcher;
 
 use std::sync::Arc;
@@ -67,6 +71,8 @@ pub struct Handler {
     coverage: std::sync::Mutex<Option<coverage::Coverage>>,
     /// When this process's last reconcile began (seconds since the epoch).
     last_reconcile: std::sync::Mutex<Option<i64>>,
+    /// The VPCs a chain of this process watches, and since when.
+    vpc_watches: std::sync::Mutex<std::collections::BTreeMap<crate::domain::VpcId, i64>>,
 }
 
 /// The system clock in seconds since the Unix epoch.
@@ -96,6 +102,7 @@ impl Handler {
             account: OnceCell::new(),
             coverage: std::sync::Mutex::new(None),
             last_reconcile: std::sync::Mutex::new(None),
+            vpc_watches: std::sync::Mutex::new(std::collections::BTreeMap::new()),
         }
     }
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::coverage::Coverage;
+use super::vpc_watch::Announced;
 use super::{AuditRecord, Decision, HandleReport, Handler};
 use crate::domain::{AttachmentId, Cidr, GatewayRef, PeeringPhase, PeeringState, Region};
 use crate::error::Error;
@@ -40,6 +41,7 @@ impl Handler {
         &self,
         inc: &Incoming,
         restart: bool,
+        announced: &Announced,
         report: &mut HandleReport,
     ) -> Result<(), Error> {
         let read_at_ms = (self.clock)().saturating_mul(1000);
@@ -65,6 +67,9 @@ impl Handler {
             let _ = self.schedule(inc, r, report).await;
         }
         self.publish(inc, after.events, report).await;
+        if let Err(e) = self.watch_waiting_vpcs(inc, &observed, announced, report).await {
+            after.failure.get_or_insert(e);
+        }
         if after.failure.is_none() {
             let seen = Coverage::of(&observed, &self.config.tag_key, read_at_ms, &inc.id);
             if let Ok(mut coverage) = self.coverage.lock() {

@@ -3,6 +3,7 @@
 //! change, and schedules the next look while it is between states. It
 //! never waits.
 
+use super::vpc_watch::Announced;
 use super::{AuditRecord, Decision, HandleReport, Handler};
 use crate::domain::{PeeringAttachment, PeeringPhase, PeeringState, Region};
 use crate::error::Error;
@@ -204,7 +205,7 @@ impl Handler {
             // No bus configured: react here instead.
             None => {
                 report.reconciles += 1;
-                self.reconcile(inc, false, report).await
+                self.reconcile(inc, false, &Announced::new(), report).await
             }
         }
     }

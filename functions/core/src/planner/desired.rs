@@ -15,7 +15,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::domain::{Cidr, CidrState, Region, TgwAttachment, VpcId};
+use crate::domain::{Cidr, CidrState, Region, TgwAttachment, Vpc, VpcId};
 use crate::observed::RegionState;
 
 use super::{Finding, FindingKind};
@@ -55,6 +55,50 @@ fn leg<'a>(attachments: &BTreeMap<VpcId, Vec<&'a TgwAttachment>>, vpc: &VpcId) -
     } else {
         Leg::Missing
     }
+}
+
+/// What a VPC still waits for before its routes can be what its tag asks,
+/// if anything: the rule that starts and ends a watch of it.
+///
+/// `tagged` is the tag state an event announced, when one did. Waited for:
+/// a read that does not show that state yet (EC2's reads are eventually
+/// consistent: "Eventual consistency", EC2 API Reference), including a VPC
+/// not listed yet; and, for a tagged VPC, an attachment to the managed
+/// transit gateway still `pending` and a block still `associating`. A VPC
+/// gone, untagged or without any attachment waits for nothing.
+pub fn vpc_wait(
+    vpc: Option<&Vpc>,
+    vpc_id: &VpcId,
+    attachments: &[TgwAttachment],
+    tagged: Option<bool>,
+    tag_key: &str,
+) -> Option<String> {
+    let Some(vpc) = vpc else {
+        return (tagged == Some(true)).then(|| format!("{vpc_id} is not listed yet"));
+    };
+    if let Some(wanted) = tagged {
+        if vpc.is_tagged(tag_key) != wanted {
+            let state = if wanted { "tagged" } else { "untagged" };
+            return Some(format!("{vpc_id} does not show as {state} yet"));
+        }
+    }
+    if !vpc.is_tagged(tag_key) {
+        return None;
+    }
+    let by_vpc: BTreeMap<VpcId, Vec<&TgwAttachment>> = attachments
+        .iter()
+        .filter_map(|a| a.vpc().filter(|v| v == vpc_id).map(|v| (v, a)))
+        .fold(BTreeMap::new(), |mut m, (v, a)| {
+            m.entry(v).or_insert_with(Vec::new).push(a);
+            m
+        });
+    if let Leg::Pending(a) = leg(&by_vpc, vpc_id) {
+        return Some(format!("its attachment {} is {}", a.id, a.state));
+    }
+    vpc.cidrs
+        .iter()
+        .find(|(_, state)| *state == CidrState::Associating)
+        .map(|(cidr, _)| format!("{cidr} is still associating"))
 }
 
 /// The Region's VPC attachments, by VPC.

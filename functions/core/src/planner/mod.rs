@@ -39,6 +39,7 @@ use crate::error::Error;
 use crate::observed::{resolve_gateway, Gateway, Observed};
 
 pub use action::{Action, Direction, LedgerEntry, Phase, Planned, RouteChange, RouteTableRef};
+pub use desired::vpc_wait;
 pub use report::{
     Finding, FindingKind, PeeringReport, Plan, RouteMark, RouteReport, TableReport, VpcReport,
 };

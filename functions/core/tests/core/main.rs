@@ -10,6 +10,7 @@ mod events;
 mod executor;
 mod handler;
 mod intake;
+mod lag;
 mod planner;
 mod reliability;
 mod support;

@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use serde_json::{json, Value};
 use tgw_peering_core::config::Config;
 use tgw_peering_core::domain::{AccountId, AttachmentId, Cidr, Region};
-use tgw_peering_core::events::{OutEvent, Recheck, STATE_CHANGE};
+use tgw_peering_core::events::{OutEvent, Recheck, VpcRecheck, STATE_CHANGE};
 use tgw_peering_core::handler::{Decision, Handler};
 use tgw_peering_core::ports::{EventBus, Identity, RecheckQueue};
 use tgw_peering_core::Error;
@@ -83,6 +83,7 @@ impl Bus {
 #[derive(Default)]
 pub struct Queue {
     pub sent: Mutex<Vec<(Recheck, i32)>>,
+    pub vpc_sent: Mutex<Vec<(VpcRecheck, i32)>>,
     pub failing: AtomicBool,
 }
 
@@ -102,11 +103,20 @@ impl RecheckQueue for Queue {
         self.sent.lock().unwrap().push((recheck.clone(), delay_secs));
         Ok(())
     }
+
+    async fn send_vpc(&self, recheck: &VpcRecheck, delay_secs: i32) -> Result<(), Error> {
+        self.vpc_sent.lock().unwrap().push((recheck.clone(), delay_secs));
+        Ok(())
+    }
 }
 
 impl Queue {
     pub fn take(&self) -> Vec<(Recheck, i32)> {
         std::mem::take(&mut *self.sent.lock().unwrap())
+    }
+
+    pub fn take_vpc(&self) -> Vec<(VpcRecheck, i32)> {
+        std::mem::take(&mut *self.vpc_sent.lock().unwrap())
     }
 }
 

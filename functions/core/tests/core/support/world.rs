@@ -105,6 +105,14 @@ impl World {
         blackhole(table, &attachment);
     }
 
+    /// Tags a VPC `TAG=true`.
+    pub fn tag(&self, r: &str, id: &str) {
+        let mut s = self.lock();
+        let id = VpcId::parse(id).unwrap();
+        let vpc = World::region_mut(&mut s, r).vpcs.iter_mut().find(|v| v.id == id).unwrap();
+        vpc.tags.insert(super::TAG.to_owned(), "true".to_owned());
+    }
+
     pub fn untag(&self, r: &str, id: &str) {
         let mut s = self.lock();
         let id = VpcId::parse(id).unwrap();

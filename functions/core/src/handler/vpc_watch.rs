@@ -1,0 +1,227 @@
+//! Coming back when AWS lags: a VPC a reconcile had to wait on is watched
+//! until it is ready, then a `VPC Ready` event brings the next reconcile.
+//!
+//! An event can run ahead of the state EC2's reads show: a tag event whose
+//! tag `DescribeVpcs` does not show yet (EC2's reads are eventually
+//! consistent), a VPC tagged while its attachment to the transit gateway is
+//! still `pending`, a block still `associating` ([`vpc_wait`] says which).
+//! Left alone, such a VPC's routes would wait for the next event or the
+//! hourly sweep. After each reconcile, every VPC that waits gets a chain of
+//! re-checks on the watcher's delay queue (every 5 s for a minute, then
+//! backing off), one chain per VPC in this process; each re-check reads the
+//! VPC and its attachments (2 reads) and, once nothing is waited for,
+//! publishes `VPC Ready`, which reaches the reconcile queue through the
+//! state-change rule. A chain gives up after 10 minutes with an audit line.
+//! Without a re-check queue (the CLI), the reconcile answers with a
+//! retryable failure instead, so that the caller comes back.
+
+use std::collections::BTreeMap;
+
+use super::{AuditRecord, Decision, HandleReport, Handler};
+use crate::domain::{Region, VpcId};
+use crate::error::Error;
+use crate::events::outgoing::VpcReady;
+use crate::events::{Incoming, OutEvent, VpcRecheck, VPC_RECHECK_GIVE_UP_SECS};
+use crate::observed::{resolve_gateway, Observed};
+use crate::planner::vpc_wait;
+
+/// The tag state each event of a reconcile announced, by VPC.
+pub(super) type Announced = BTreeMap<VpcId, (Region, bool)>;
+
+impl Handler {
+    /// After a reconcile: watches every VPC that waits.
+    ///
+    /// # Errors
+    /// [`Error::Deferred`] (retryable) when a VPC waits and no re-check
+    /// queue is configured.
+    pub(super) async fn watch_waiting_vpcs(
+        &self,
+        inc: &Incoming,
+        observed: &Observed,
+        announced: &Announced,
+        report: &mut HandleReport,
+    ) -> Result<(), Error> {
+        let waits = self.waiting_vpcs(observed, announced);
+        let new = self.claim_watches(&waits);
+        let Some(first) = waits.first() else {
+            return Ok(());
+        };
+        if self.queue.is_none() {
+            return Err(Error::Deferred {
+                reason: format!(
+                    "{} VPC(s) wait ({}: {}); without RECHECK_QUEUE_URL nothing comes back for them: try again shortly",
+                    waits.len(),
+                    first.0.vpc_id,
+                    first.1
+                ),
+            });
+        }
+        for (recheck, reason) in new {
+            self.schedule_vpc(inc, recheck, &reason, report).await;
+        }
+        Ok(())
+    }
+
+    /// Every VPC that waits, with why: the listed ones, and the ones an
+    /// event announced as tagged that no Region lists yet.
+    fn waiting_vpcs(
+        &self,
+        observed: &Observed,
+        announced: &Announced,
+    ) -> Vec<(VpcRecheck, String)> {
+        let tag_key = &self.config.tag_key;
+        let now = (self.clock)();
+        let mut out = Vec::new();
+        for (region, state) in &observed.regions {
+            let Ok(gateway) = resolve_gateway(
+                region,
+                &state.transit_gateways,
+                state.account.as_ref(),
+                &self.config,
+            ) else {
+                continue;
+            };
+            let wanted = |vpc_id: &VpcId| {
+                announced.get(vpc_id).filter(|(r, _)| r == region).map(|(_, tagged)| *tagged)
+            };
+            let listed = state.vpcs.iter().map(|v| (Some(v), v.id.clone()));
+            let unlisted = announced
+                .iter()
+                .filter(|(id, (r, _))| r == region && !state.vpcs.iter().any(|v| &v.id == *id))
+                .map(|(id, _)| (None, id.clone()));
+            for (vpc, vpc_id) in listed.chain(unlisted) {
+                let tagged = wanted(&vpc_id);
+                if let Some(reason) = vpc_wait(vpc, &vpc_id, &state.attachments, tagged, tag_key) {
+                    let recheck = VpcRecheck {
+                        vpc_id,
+                        region: region.clone(),
+                        transit_gateway_id: gateway.transit_gateway_id.clone(),
+                        tagged,
+                        started_at: now,
+                        attempt: 0,
+                        origin_event_id: String::new(),
+                    };
+                    out.push((recheck, reason));
+                }
+            }
+        }
+        out
+    }
+
+    /// The waits no chain of this process watches yet; a VPC that no
+    /// longer waits is released.
+    fn claim_watches(&self, waits: &[(VpcRecheck, String)]) -> Vec<(VpcRecheck, String)> {
+        let Ok(mut watched) = self.vpc_watches.lock() else {
+            return waits.to_vec();
+        };
+        let now = (self.clock)();
+        watched.retain(|vpc, since| {
+            now - *since < VPC_RECHECK_GIVE_UP_SECS && waits.iter().any(|(r, _)| &r.vpc_id == vpc)
+        });
+        waits
+            .iter()
+            .filter(|(r, _)| watched.insert(r.vpc_id.clone(), now).is_none())
+            .cloned()
+            .collect()
+    }
+
+    /// Sends the next look of a chain; a failure to send is audited (the
+    /// sweep comes back for the VPC).
+    async fn schedule_vpc(
+        &self,
+        inc: &Incoming,
+        mut recheck: VpcRecheck,
+        reason: &str,
+        report: &mut HandleReport,
+    ) {
+        if recheck.origin_event_id.is_empty() {
+            recheck.origin_event_id = inc.id.clone();
+        }
+        let Some(queue) = &self.queue else {
+            return;
+        };
+        let delay = VpcRecheck::delay_secs(recheck.attempt);
+        let subject = recheck.vpc_id.to_string();
+        let (decision, why) = match queue.send_vpc(&recheck, delay).await {
+            Ok(()) => (Decision::Recheck, format!("{reason}; looked at again in {delay}s")),
+            Err(e) => (Decision::Error, format!("{reason}; the re-check cannot be sent: {e}")),
+        };
+        let record = AuditRecord::new(&inc.id, decision, "schedule_vpc_recheck", subject, why);
+        report.record(record.in_region(Some(&recheck.region)));
+        if decision == Decision::Recheck {
+            report.vpc_rechecks.push((recheck, delay));
+        }
+    }
+
+    /// One look at a VPC a reconcile waited on: `VPC Ready` when nothing is
+    /// waited for any more, else the next look, until the chain gives up.
+    ///
+    /// # Errors
+    /// A failed read, or a `VPC Ready` that cannot be published: the
+    /// re-check is then retried (it is safe to repeat).
+    pub(super) async fn vpc_recheck(
+        &self,
+        inc: &Incoming,
+        recheck: &VpcRecheck,
+        report: &mut HandleReport,
+    ) -> Result<(), Error> {
+        let ec2 = self.ec2.ec2(&recheck.region)?;
+        let vpcs = ec2.vpcs().await?;
+        let attachments = ec2.attachments(&recheck.transit_gateway_id).await?;
+        let vpc = vpcs.iter().find(|v| v.id == recheck.vpc_id);
+        let tag_key = &self.config.tag_key;
+        let elapsed = (self.clock)().saturating_sub(recheck.started_at);
+        let subject = recheck.vpc_id.to_string();
+        let record = |decision, kind: &str, reason: String| {
+            AuditRecord::new(&inc.id, decision, kind, subject.clone(), reason)
+                .in_region(Some(&recheck.region))
+        };
+        match vpc_wait(vpc, &recheck.vpc_id, &attachments, recheck.tagged, tag_key) {
+            None => {
+                let reason = format!("nothing waited for after {elapsed}s");
+                report.record(record(Decision::Recheck, "vpc_ready", reason.clone()));
+                self.vpc_ready(inc, recheck, reason, report).await
+            }
+            Some(reason) if elapsed >= VPC_RECHECK_GIVE_UP_SECS => {
+                let reason = format!(
+                    "{reason} after {elapsed}s; the watch gives up (the hourly sweep comes back)"
+                );
+                report.record(record(Decision::Warning, "vpc_wait_given_up", reason));
+                Ok(())
+            }
+            Some(reason) => {
+                let next =
+                    VpcRecheck { attempt: recheck.attempt.saturating_add(1), ..recheck.clone() };
+                self.schedule_vpc(inc, next, &reason, report).await;
+                Ok(())
+            }
+        }
+    }
+
+    /// Announces a ready VPC; with no bus, reconciles here instead.
+    async fn vpc_ready(
+        &self,
+        inc: &Incoming,
+        recheck: &VpcRecheck,
+        reason: String,
+        report: &mut HandleReport,
+    ) -> Result<(), Error> {
+        let event = OutEvent::VpcReady(VpcReady {
+            vpc_id: recheck.vpc_id.clone(),
+            region: recheck.region.clone(),
+            reason,
+            event_id: recheck.origin_event_id.clone(),
+        });
+        match &self.bus {
+            Some(bus) => {
+                bus.publish(std::slice::from_ref(&event)).await?;
+                report.published.push(event);
+                Ok(())
+            }
+            None => {
+                report.reconciles += 1;
+                self.reconcile(inc, false, &Announced::new(), report).await
+            }
+        }
+    }
+}
