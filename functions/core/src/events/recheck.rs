@@ -7,9 +7,16 @@ use crate::domain::{AttachmentId, PeeringState, Region, TransitGatewayId, VpcId}
 
 /// A chain of re-checks gives up (and publishes `Peering Stuck`) after 30 minutes.
 pub const RECHECK_GIVE_UP_SECS: i64 = 30 * 60;
-/// ... or after this many re-checks, whatever its clock says (5+10+20+40 s,
-/// then a minute each: 30 minutes is about 30 re-checks).
-pub const RECHECK_MAX_ATTEMPTS: u32 = 40;
+/// ... or after this many re-checks, whatever its clock says (one every
+/// [`RECHECK_EVERY_SECS`]: 30 minutes is 450 re-checks).
+pub const RECHECK_MAX_ATTEMPTS: u32 = 480;
+/// The watcher's cadence, in seconds: one look every 4 s. Chosen from a
+/// measurement (`make bench-cadence`, BENCHMARKS.md): for AWS phases of
+/// 30 s to 10 min it adds 3.9 to 4.2 s at p95 after each transition (a
+/// look's own latency of 0.1 to 0.5 s), in at most 147 messages a phase;
+/// every 5 s would reach 5.0 s, and the backoff it replaces (5, 10, 20, 40,
+/// then 60 s) added 57 s.
+pub const RECHECK_EVERY_SECS: i32 = 4;
 /// An attachment that neither side lists yet is looked for this long after
 /// the chain started (describe calls are eventually consistent), then the
 /// chain ends.
@@ -62,15 +69,10 @@ impl Recheck {
         }
     }
 
-    /// The SQS delay before re-check number `attempt`: 5, 10, 20, 40, then 60 s.
-    pub fn delay_secs(attempt: u32) -> i32 {
-        match attempt {
-            0 => 5,
-            1 => 10,
-            2 => 20,
-            3 => 40,
-            _ => 60,
-        }
+    /// The SQS delay before re-check number `attempt`: every
+    /// [`RECHECK_EVERY_SECS`], from the first look on.
+    pub fn delay_secs(_attempt: u32) -> i32 {
+        RECHECK_EVERY_SECS
     }
 }
 
@@ -128,9 +130,10 @@ mod tests {
     }
 
     #[test]
-    fn recheck_delays_back_off_to_a_minute() {
-        let d: Vec<i32> = (0..7).map(Recheck::delay_secs).collect();
-        assert_eq!(d, [5, 10, 20, 40, 60, 60, 60]);
+    fn rechecks_look_every_four_seconds_and_the_count_bound_covers_the_time_bound() {
+        assert!((0..RECHECK_MAX_ATTEMPTS).all(|a| Recheck::delay_secs(a) == RECHECK_EVERY_SECS));
+        let looks = RECHECK_GIVE_UP_SECS / i64::from(RECHECK_EVERY_SECS);
+        assert!(i64::from(RECHECK_MAX_ATTEMPTS) > looks, "the clock bound is met first");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::reconcile::restarts_watch;
+use super::reconcile::{restarts_watch, Restart};
 use super::redeliver::{RECONCILE_INTERVAL_SECS, RETRY_AFTER_SECS};
 use super::vpc_watch::Announced;
 use super::{AuditRecord, Decision, HandleReport, Handler};
@@ -124,7 +124,11 @@ impl Handler {
             let record = AuditRecord::new(&inc.id, Decision::Skip, "coalesced", "event", reason);
             report.record(record.in_region(inc.region.as_ref()));
         }
-        let restart = wanted.iter().any(|&i| restarts_watch(&incoming[i].trigger));
+        let restart = wanted
+            .iter()
+            .map(|&i| restarts_watch(&incoming[i].trigger))
+            .max()
+            .unwrap_or(Restart::No);
         let announced: Announced = wanted
             .iter()
             .filter_map(|&i| match (&incoming[i].trigger, &incoming[i].region) {

@@ -33,6 +33,7 @@
 //!   failed retryably does not bring back the ones already handled.
 
 mod audit;
+mod chains;
 mod coverage;
 mod dispatch;
 mod duplicates;
@@ -49,7 +50,7 @@ use std::sync::Arc;
 use tokio::sync::OnceCell;
 
 use crate::config::Config;
-use crate::domain::AccountId;
+use crate::domain::{AccountId, AttachmentId};
 use crate::ports::{Ec2Clients, EventBus, Identity, RecheckQueue, Redelivery};
 
 pub use audit::{AuditRecord, Decision, HandleReport};
@@ -71,6 +72,10 @@ pub struct Handler {
     coverage: std::sync::Mutex<Option<coverage::Coverage>>,
     /// When this process's last reconcile began (seconds since the epoch).
     last_reconcile: std::sync::Mutex<Option<i64>>,
+    /// The watcher: the chain it follows for each attachment.
+    peering_chains: std::sync::Mutex<std::collections::BTreeMap<AttachmentId, chains::ChainSeen>>,
+    /// The reconciler: the attachments a chain it started watches, since when.
+    peering_watches: std::sync::Mutex<std::collections::BTreeMap<AttachmentId, i64>>,
     /// The VPCs a chain of this process watches, and since when.
     vpc_watches: std::sync::Mutex<std::collections::BTreeMap<crate::domain::VpcId, i64>>,
 }
@@ -102,6 +107,8 @@ impl Handler {
             account: OnceCell::new(),
             coverage: std::sync::Mutex::new(None),
             last_reconcile: std::sync::Mutex::new(None),
+            peering_chains: std::sync::Mutex::new(std::collections::BTreeMap::new()),
+            peering_watches: std::sync::Mutex::new(std::collections::BTreeMap::new()),
             vpc_watches: std::sync::Mutex::new(std::collections::BTreeMap::new()),
         }
     }

@@ -40,13 +40,14 @@ impl Handler {
     pub(super) async fn reconcile(
         &self,
         inc: &Incoming,
-        restart: bool,
+        restart: Restart,
         announced: &Announced,
         report: &mut HandleReport,
     ) -> Result<(), Error> {
         let read_at_ms = (self.clock)().saturating_mul(1000);
         let observed = observe(self.ec2.as_ref(), &self.config).await?;
         let plan = plan(&observed, &self.config)?;
+        self.release_settled(&plan);
         let mut after = Aftermath::default();
         audit_findings(inc, &plan, report, &mut after);
         let execution = execute(self.ec2.as_ref(), &plan).await;
@@ -58,8 +59,8 @@ impl Handler {
             let deleted = self.delete_duplicates(inc, report).await;
             after.rechecks.retain(|r| !deleted.contains(&r.attachment_id));
         }
-        if restart {
-            self.restart_watch(inc, &plan, &mut after.rechecks);
+        if restart != Restart::No {
+            self.restart_watch(inc, &plan, restart, &mut after.rechecks);
         }
         for r in std::mem::take(&mut after.rechecks) {
             // A re-check that cannot be sent is audited; the scheduled
@@ -150,6 +151,7 @@ impl Handler {
             reason,
         }));
         let seen = (Some(PeeringState::InitiatingRequest), None);
+        self.claim_peering_watch(id, true);
         let now = (self.clock)();
         after.rechecks.push(Recheck::first(id, &requester.region, seen, now, &inc.id));
     }
@@ -171,18 +173,39 @@ impl Handler {
             reason,
         }));
         let seen = (Some(PeeringState::Pending), Some(PeeringState::Pending));
+        self.claim_peering_watch(id, true);
         let now = (self.clock)();
         after.rechecks.push(Recheck::first(id, region, seen, now, &inc.id));
     }
 
+    /// Watches of peerings the read shows settled are over.
+    fn release_settled(&self, plan: &Plan) {
+        let between: Vec<AttachmentId> = plan
+            .peerings
+            .iter()
+            .filter(|p| p.state.as_ref().is_some_and(watched))
+            .filter_map(|p| p.attachment_id.clone())
+            .collect();
+        self.release_peering_watches(&between);
+    }
+
     /// Starts watching every peering between states, in case no re-check
     /// chain watches it (see [`restarts_watch`]).
-    fn restart_watch(&self, inc: &Incoming, plan: &Plan, rechecks: &mut Vec<Recheck>) {
+    fn restart_watch(
+        &self,
+        inc: &Incoming,
+        plan: &Plan,
+        restart: Restart,
+        rechecks: &mut Vec<Recheck>,
+    ) {
         for p in &plan.peerings {
             let (Some(id), Some(state)) = (&p.attachment_id, &p.state) else {
                 continue;
             };
-            if watched(state) && !rechecks.iter().any(|r| &r.attachment_id == id) {
+            if watched(state)
+                && !rechecks.iter().any(|r| &r.attachment_id == id)
+                && self.claim_peering_watch(id, restart == Restart::Always)
+            {
                 // Nothing seen yet: the first look announces the state.
                 let now = (self.clock)();
                 rechecks.push(Recheck::first(id, &p.requester.region, (None, None), now, &inc.id));
@@ -191,14 +214,27 @@ impl Handler {
     }
 }
 
-/// The safety net, and a peering call seen in CloudTrail (made by someone
-/// else, or by an interrupted run), restart the watch of every peering
-/// between states.
-pub(super) fn restarts_watch(trigger: &Trigger) -> bool {
+/// Whether a reconcile starts watching the peerings between states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Restart {
+    No,
+    /// The safety net: those no chain of this process watches (a lost
+    /// chain is found again at the next sweep).
+    IfUnwatched,
+    /// A peering call seen in CloudTrail, made by someone else or by an
+    /// interrupted run: a new transition, so a new chain for each (the
+    /// watcher keeps one per attachment).
+    Always,
+}
+
+/// What a trigger asks of the watch.
+pub(super) fn restarts_watch(trigger: &Trigger) -> Restart {
     match trigger {
-        Trigger::Scheduled => true,
-        Trigger::Peering { change, .. } => PEERING_CALLS.contains(&change.as_str()),
-        _ => false,
+        Trigger::Scheduled => Restart::IfUnwatched,
+        Trigger::Peering { change, .. } if PEERING_CALLS.contains(&change.as_str()) => {
+            Restart::Always
+        }
+        _ => Restart::No,
     }
 }
 

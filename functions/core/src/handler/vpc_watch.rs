@@ -17,6 +17,7 @@
 
 use std::collections::BTreeMap;
 
+use super::reconcile::Restart;
 use super::{AuditRecord, Decision, HandleReport, Handler};
 use crate::domain::{Region, VpcId};
 use crate::error::Error;
@@ -220,7 +221,7 @@ impl Handler {
             }
             None => {
                 report.reconciles += 1;
-                self.reconcile(inc, false, &Announced::new(), report).await
+                self.reconcile(inc, Restart::No, &Announced::new(), report).await
             }
         }
     }

@@ -3,6 +3,7 @@
 //! change, and schedules the next look while it is between states. It
 //! never waits.
 
+use super::reconcile::Restart;
 use super::vpc_watch::Announced;
 use super::{AuditRecord, Decision, HandleReport, Handler};
 use crate::domain::{PeeringAttachment, PeeringPhase, PeeringState, Region};
@@ -77,6 +78,17 @@ impl Handler {
         recheck: &Recheck,
         report: &mut HandleReport,
     ) -> Result<(), Error> {
+        if let Some(why) = self.redundant(recheck) {
+            let record = AuditRecord::new(
+                &inc.id,
+                Decision::Skip,
+                "redundant_recheck",
+                format!("peering {}", recheck.attachment_id),
+                why,
+            );
+            report.record(record.in_region(Some(&recheck.region)));
+            return Ok(());
+        }
         let elapsed = (self.clock)().saturating_sub(recheck.started_at).max(0);
         let attempt = recheck.attempt.saturating_add(1);
         let found = self
@@ -105,10 +117,12 @@ impl Handler {
             let reason =
                 format!("{} needs no further watching; the re-check chain ends", view.overall());
             report.record(watch(inc, recheck, Decision::Recheck, reason));
+            self.chain_ends(&recheck.attachment_id);
             return Ok(());
         }
         if elapsed >= RECHECK_GIVE_UP_SECS || attempt >= RECHECK_MAX_ATTEMPTS {
             self.give_up(inc, recheck, &view, elapsed, report).await;
+            self.chain_ends(&recheck.attachment_id);
             return Ok(());
         }
         let next = Recheck {
@@ -119,7 +133,20 @@ impl Handler {
         };
         // If the next look cannot be scheduled, this one fails and comes
         // back: a re-check is safe to repeat.
-        self.schedule(inc, next, report).await
+        self.schedule_next(inc, next, report).await
+    }
+
+    /// The next look of a chain, and the chain noted as going on.
+    async fn schedule_next(
+        &self,
+        inc: &Incoming,
+        next: Recheck,
+        report: &mut HandleReport,
+    ) -> Result<(), Error> {
+        let noted = next.clone();
+        self.schedule(inc, next, report).await?;
+        self.chain_goes_on(&noted);
+        Ok(())
     }
 
     /// Neither side lists the attachment: describe calls are eventually
@@ -136,10 +163,11 @@ impl Handler {
             let reason = format!("not listed in {} yet", recheck.region);
             report.record(watch(inc, recheck, Decision::Recheck, reason));
             let next = Recheck { attempt, ..recheck.clone() };
-            return self.schedule(inc, next, report).await;
+            return self.schedule_next(inc, next, report).await;
         }
         let reason = "the attachment is no longer listed; the re-check chain ends";
         report.record(watch(inc, recheck, Decision::Skip, reason.into()));
+        self.chain_ends(&recheck.attachment_id);
         Ok(())
     }
 
@@ -205,7 +233,7 @@ impl Handler {
             // No bus configured: react here instead.
             None => {
                 report.reconciles += 1;
-                self.reconcile(inc, false, &Announced::new(), report).await
+                self.reconcile(inc, Restart::No, &Announced::new(), report).await
             }
         }
     }

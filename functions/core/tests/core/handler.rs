@@ -23,7 +23,7 @@ fn two_regions() -> Rig {
 }
 
 #[tokio::test]
-async fn a_tag_event_requests_the_peering_and_schedules_a_recheck_in_five_seconds() {
+async fn a_tag_event_requests_the_peering_and_schedules_a_recheck_in_four_seconds() {
     let rig = two_regions();
     let report = rig.handler.handle(&fixture("tag-change-added.json")).await.unwrap();
 
@@ -39,7 +39,7 @@ async fn a_tag_event_requests_the_peering_and_schedules_a_recheck_in_five_second
     let rechecks = rig.queue.take();
     assert_eq!(rechecks.len(), 1);
     let (recheck, delay) = &rechecks[0];
-    assert_eq!(*delay, 5);
+    assert_eq!(*delay, 4);
     assert_eq!(recheck.attachment_id, peerings[0].0);
     assert_eq!(
         recheck.last_requester_state.as_ref().map(|s| s.as_str()),
@@ -222,11 +222,12 @@ async fn requested(rig: &Rig) -> String {
 }
 
 #[tokio::test]
-async fn an_unchanged_state_schedules_the_next_recheck_with_a_longer_delay() {
+async fn an_unchanged_state_schedules_the_next_recheck_four_seconds_later() {
     let rig = two_regions();
     let id = requested(&rig).await;
-    for (attempt, expected_delay) in [(0, 10), (1, 20), (2, 40), (3, 60), (7, 60)] {
-        let r = recheck(&id, "initiatingRequest", system_clock(), attempt);
+    let started = system_clock();
+    for (attempt, expected_delay) in [(0, 4), (1, 4), (2, 4), (3, 4), (7, 4)] {
+        let r = recheck(&id, "initiatingRequest", started, attempt);
         rig.handler.handle(&sqs_batch(&[r])).await.unwrap();
         let next = rig.queue.take();
         assert_eq!(next.len(), 1);

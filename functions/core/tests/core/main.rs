@@ -4,6 +4,7 @@
 
 mod accounts;
 mod batches;
+mod chains;
 mod config;
 mod domain;
 mod events;
