@@ -98,6 +98,8 @@ fn manifest() -> ExitCode {
     let manifest = serde_json::json!({
         "environment": Config::VARIABLES,
         "calls": tgw_peering_core::aws::SDK_CALLS,
+        "watcher_calls": tgw_peering_core::aws::WATCHER_CALLS,
+        "read_calls": tgw_peering_core::aws::read_calls().collect::<Vec<_>>(),
     });
     println!("{}", render::json(&manifest));
     ExitCode::SUCCESS

@@ -464,11 +464,49 @@ class EnvironmentAndPermissions(unittest.TestCase):
         calls = set(self.manifest["calls"]) - NEEDS_NO_PERMISSION
         expected = {
             "ReconcilerRole": calls | TAG_ON_CREATE | LOGS | SQS_POLLING,
-            "AttachmentWatcherRole": calls | TAG_ON_CREATE | LOGS | SQS_POLLING,
+            # The watcher only reads, publishes and schedules.
+            "AttachmentWatcherRole": set(self.manifest["watcher_calls"]) | LOGS | SQS_POLLING,
         }
         for role, wanted in expected.items():
             with self.subTest(role=role):
                 self.assertEqual(policy_actions(plain(HUB["Resources"][role])), wanted)
+
+    def test_the_watcher_writes_nothing_to_ec2(self):
+        watcher = policy_actions(plain(HUB["Resources"]["AttachmentWatcherRole"]))
+        ec2 = {a for a in watcher if a.startswith("ec2:")}
+        self.assertTrue(ec2)
+        self.assertTrue(all(a.split(":")[1].startswith(("Describe", "Get", "Search")) for a in ec2), ec2)
+
+    def test_vpc_route_writes_are_granted_only_with_manage_vpc_routes(self):
+        role = plain(HUB["Resources"]["ReconcilerRole"])
+        (document,) = [p["PolicyDocument"] for p in role["Properties"]["Policies"]]
+        granting = [s for s in document["Statement"] if "ec2:CreateRoute" in json.dumps(s)]
+        self.assertEqual(len(granting), 1)
+        condition, statement, otherwise = granting[0]["Fn::If"]
+        self.assertEqual(condition, "VpcRoutesManaged")
+        self.assertEqual(otherwise, {"Ref": "AWS::NoValue"})
+        self.assertEqual(set(statement["Action"]), {"ec2:CreateRoute", "ec2:DeleteRoute"})
+        self.assertEqual(
+            plain(HUB["Conditions"]["VpcRoutesManaged"]), {"Fn::Equals": [{"Ref": "ManageVpcRoutes"}, "true"]}
+        )
+
+    def test_only_the_functions_may_put_events_on_the_tools_bus(self):
+        policy = plain(HUB["Resources"]["ToolEventBusPolicy"]["Properties"])
+        self.assertEqual(policy["EventBusName"], {"Ref": "ToolEventBus"})
+        statement = policy["Statement"]
+        self.assertEqual((statement["Effect"], statement["Principal"], statement["Action"]), ("Deny", "*", "events:PutEvents"))
+        roles = {arn["Fn::GetAtt"][0] for arn in statement["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]}
+        self.assertEqual(roles, {"ReconcilerRole", "AttachmentWatcherRole"})
+
+    def test_the_operator_policy_grants_exactly_the_reads_of_plan_and_status(self):
+        document = plain(HUB["Resources"]["OperatorReadOnlyPolicy"]["Properties"]["PolicyDocument"])
+        actions = set()
+        for statement in statements(document):
+            self.assertEqual(statement["Effect"], "Allow")
+            listed = statement["Action"]
+            actions.update([listed] if isinstance(listed, str) else listed)
+        self.assertEqual(actions, set(self.manifest["read_calls"]) | {"sts:AssumeRole"})
+        self.assertIn("OperatorReadOnlyPolicyArn", HUB["Outputs"])
 
     def test_each_function_runs_with_its_own_role(self):
         self.assertEqual(HUB["Resources"]["Reconciler"]["Properties"]["Role"], {"Fn::GetAtt": ["ReconcilerRole", "Arn"]})
@@ -534,7 +572,11 @@ class MultiAccount(unittest.TestCase):
     def test_the_hub_assumes_only_the_listed_spoke_roles_and_only_when_set(self):
         for role in ("ReconcilerRole", "AttachmentWatcherRole"):
             document = plain(HUB["Resources"][role])["Properties"]["Policies"][0]["PolicyDocument"]
-            conditional = [s["Fn::If"] for s in document["Statement"] if set(s) == {"Fn::If"}]
+            conditional = [
+                s["Fn::If"]
+                for s in document["Statement"]
+                if set(s) == {"Fn::If"} and s["Fn::If"][0] == "AssumeSpokeRoles"
+            ]
             with self.subTest(role=role):
                 self.assertEqual(len(conditional), 1)
                 condition, statement, _ = conditional[0]
@@ -572,8 +614,9 @@ class MultiAccount(unittest.TestCase):
 
 
 def roles():
-    """Every role whose policies the functions use: stack:name -> role (plain)."""
-    found = {f"hub:{name}": plain(HUB["Resources"][name]) for name in ("ReconcilerRole", "AttachmentWatcherRole")}
+    """Every role that writes to EC2: stack:name -> role (plain). The watcher only reads
+    (`test_the_watcher_writes_nothing_to_ec2`)."""
+    found = {"hub:ReconcilerRole": plain(HUB["Resources"]["ReconcilerRole"])}
     for name, resource in plain(SPOKE)["Resources"].items():
         if resource["Type"] == "AWS::IAM::Role":
             found[f"spoke:{name}"] = resource

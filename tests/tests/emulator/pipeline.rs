@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use tgw_peering_core::aws::CallCounter;
+use tgw_peering_core::aws::{CallCounter, WATCHER_CALLS};
 use tgw_peering_core::handler::Handler;
 use tgw_peering_tests::{
     tag_event, Emulator, EventPlumbing, Flavour, RegionWorld, EMULATOR_ACCOUNT,
@@ -21,7 +21,11 @@ struct Rig {
     east: RegionWorld,
     west: RegionWorld,
     plumbing: EventPlumbing,
+    /// The reconciler: the FIFO queue's batches.
     handler: Handler,
+    /// The attachment-watcher: the re-checks, with its own counters.
+    watcher: Handler,
+    watcher_calls: (CallCounter, CallCounter),
     east_vpc: String,
 }
 
@@ -38,11 +42,22 @@ async fn converged_with(settings: &[(&'static str, &str)]) -> Rig {
     let east_vpc = east.vpc("10.1.0.0/16", Some("true"), &[]).await;
     west.vpc("10.2.0.0/16", Some("true"), &[]).await;
     let plumbing = EventPlumbing::create(&emulator).await;
-    let (handler, ec2_calls, _) = tgw_peering_core::wiring::handler_counted(
-        plumbing.paced_config(&[EAST, WEST]),
-        &emulator.sdk_config().await,
-    );
-    let rig = Rig { _emulator: emulator, ec2_calls, east, west, plumbing, handler, east_vpc };
+    let shared = emulator.sdk_config().await;
+    let (handler, ec2_calls, _) =
+        tgw_peering_core::wiring::handler_counted(plumbing.paced_config(&[EAST, WEST]), &shared);
+    let (watcher, watcher_ec2, watcher_other) =
+        tgw_peering_core::wiring::handler_counted(plumbing.paced_config(&[EAST, WEST]), &shared);
+    let rig = Rig {
+        _emulator: emulator,
+        ec2_calls,
+        east,
+        west,
+        plumbing,
+        handler,
+        watcher,
+        watcher_calls: (watcher_ec2, watcher_other),
+        east_vpc,
+    };
     rig.plumbing.send_event(&tag_event(EAST, EMULATOR_ACCOUNT, &rig.east_vpc, true)).await;
     pump_until(&rig, || async { routed(&rig.west, "10.1.0.0/16").await }).await;
     rig
@@ -67,7 +82,7 @@ where
             rig.plumbing.delete_events(&handles, &report.failed_messages).await;
         }
         for d in rig.plumbing.take_rechecks().await {
-            rig.handler.handle(&d.payload).await.expect("handled");
+            rig.watcher.handle(&d.payload).await.expect("handled");
         }
         if done().await {
             return;
@@ -182,6 +197,19 @@ async fn a_vpc_tagged_while_its_attachment_is_pending_is_routed_within_seconds_o
     pump_until(&rig, || async { routed(&rig.west, "10.7.0.0/24").await }).await;
     let took = start.elapsed();
     assert!(took < Duration::from_secs(20), "routed after {took:?}");
+
+    // The watcher made only the calls its role grants (WATCHER_CALLS).
+    let (ec2, other) = &rig.watcher_calls;
+    let mut called: Vec<String> =
+        ec2.snapshot().by_operation.keys().map(|op| format!("ec2:{op}")).collect();
+    called.extend(other.snapshot().by_operation.keys().map(|op| match op.as_str() {
+        "PutEvents" => "events:PutEvents".to_owned(),
+        op => format!("sqs:{op}"),
+    }));
+    assert!(called.iter().any(|c| c == "ec2:DescribeVpcs"), "{called:?}");
+    for call in &called {
+        assert!(WATCHER_CALLS.contains(&call.as_str()), "the watcher called {call}: {called:?}");
+    }
 }
 
 #[tokio::test]

@@ -37,6 +37,31 @@ pub const SDK_CALLS: &[&str] = &[
     "sts:AssumeRole",
 ];
 
+/// The calls of [`SDK_CALLS`] the attachment-watcher makes: it only reads
+/// (a peering on both sides; a VPC and the gateway's attachments), publishes
+/// what it saw, schedules its next look and brings a failed one back. (With
+/// no bus configured it would reconcile itself; the deployment always sets
+/// one.) `tests/tests/emulator/pipeline.rs` checks it against the calls a
+/// watcher really makes.
+pub const WATCHER_CALLS: &[&str] = &[
+    "ec2:DescribeTransitGatewayPeeringAttachments",
+    "ec2:DescribeVpcs",
+    "ec2:DescribeTransitGatewayAttachments",
+    "events:PutEvents",
+    "sqs:SendMessage",
+    "sqs:ChangeMessageVisibility",
+    "sts:AssumeRole",
+];
+
+/// The calls of [`SDK_CALLS`] that only read: what `plan` and `status`
+/// need (the hub's operator policy grants them).
+pub fn read_calls() -> impl Iterator<Item = &'static str> {
+    SDK_CALLS
+        .iter()
+        .copied()
+        .filter(|c| c.strip_prefix("ec2:").is_some_and(super::counter::is_read_operation))
+}
+
 /// The calls of [`SDK_CALLS`] made only with `ACCOUNT_ROLE_ARNS` set (by the
 /// credentials provider, outside the call counters).
 pub const ASSUME_ROLE_CALLS: &[&str] = &["sts:AssumeRole"];
