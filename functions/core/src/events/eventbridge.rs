@@ -62,24 +62,7 @@ pub(super) fn parse(payload: &Value, tag_key: &str) -> Result<Incoming, Error> {
             incoming.region = None;
             Trigger::Scheduled
         }
-        (SOURCE, STATE_CHANGE) => {
-            let d: StateChangeDetail = serde_json::from_value(detail)
-                .map_err(|e| input(format!("event {id}: invalid state-change detail: {e}")))?;
-            // Published in the hub's Region; the peering's own Regions decide the scope.
-            incoming.region = Some(d.sides.requester_region.clone());
-            incoming.peer_region = Some(d.sides.accepter_region.clone());
-            Trigger::Peering {
-                change: format!("{} -> {}", d.previous_state, d.state),
-                attachment_id: Some(d.attachment_id),
-            }
-        }
-        (SOURCE, VPC_READY) => {
-            let d: VpcReady = serde_json::from_value(detail)
-                .map_err(|e| input(format!("event {id}: invalid VPC Ready detail: {e}")))?;
-            incoming.region = Some(d.region.clone());
-            let change = format!("ready: {}", d.reason);
-            Trigger::Vpc { vpc_id: Some(d.vpc_id), change, tagged: None }
-        }
+        (SOURCE, STATE_CHANGE | VPC_READY) => tool_event(&mut incoming, &detail_type, detail)?,
         _ => {
             return Err(input(format!(
                 "event {id}: unsupported source {source:?} with detail-type {detail_type:?}"
@@ -87,6 +70,28 @@ pub(super) fn parse(payload: &Value, tag_key: &str) -> Result<Incoming, Error> {
         }
     };
     Ok(incoming)
+}
+
+/// The tool's own events that bring a reconcile: a peering's state change
+/// and a ready VPC. They are published in the hub's Region; the Regions
+/// they name decide the scope.
+fn tool_event(incoming: &mut Incoming, detail_type: &str, detail: Value) -> Result<Trigger, Error> {
+    let id = &incoming.id;
+    if detail_type == VPC_READY {
+        let d: VpcReady = serde_json::from_value(detail)
+            .map_err(|e| input(format!("event {id}: invalid VPC Ready detail: {e}")))?;
+        incoming.region = Some(d.region.clone());
+        let change = format!("ready: {}", d.reason);
+        return Ok(Trigger::Vpc { vpc_id: Some(d.vpc_id), change, tagged: None });
+    }
+    let d: StateChangeDetail = serde_json::from_value(detail)
+        .map_err(|e| input(format!("event {id}: invalid state-change detail: {e}")))?;
+    incoming.region = Some(d.sides.requester_region.clone());
+    incoming.peer_region = Some(d.sides.accepter_region.clone());
+    Ok(Trigger::Peering {
+        change: format!("{} -> {}", d.previous_state, d.state),
+        attachment_id: Some(d.attachment_id),
+    })
 }
 
 /// `arn:PARTITION:ec2:REGION:ACCOUNT:vpc/vpc-…` → (Region, account, VPC).

@@ -10,6 +10,7 @@ use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use serde_json::Value;
 
 use super::{eventbridge, input, Incoming, Message, Recheck, Trigger, VpcRecheck};
+use crate::domain::Region;
 use crate::error::Error;
 
 pub(super) fn parse(payload: &Value, tag_key: &str) -> Result<Vec<Incoming>, Error> {
@@ -58,34 +59,30 @@ fn message(m: &SqsMessage, tag_key: &str) -> Incoming {
             Err(e) => invalid(format!("SQS message {id}: {e}")),
         };
     }
-    if value.get("vpc-id").is_some() {
-        return match serde_json::from_value::<VpcRecheck>(value) {
-            Ok(recheck) => Incoming {
-                id,
-                account: None,
-                region: Some(recheck.region.clone()),
-                peer_region: None,
-                message: Some(carried),
-                from_tool: false,
-                caller: None,
-                trigger: Trigger::VpcRecheck(recheck),
-            },
-            Err(e) => invalid(format!("SQS message {id} is not a VPC re-check request: {e}")),
-        };
-    }
-    match serde_json::from_value::<Recheck>(value) {
-        Ok(recheck) => Incoming {
+    match recheck(value) {
+        Ok((region, trigger)) => Incoming {
             id,
             account: None,
-            region: Some(recheck.region.clone()),
+            region: Some(region),
             peer_region: None,
             message: Some(carried),
             from_tool: false,
             caller: None,
-            trigger: Trigger::Recheck(recheck),
+            trigger,
         },
-        Err(e) => invalid(format!(
-            "SQS message {id} is neither an EventBridge event nor a re-check request: {e}"
-        )),
+        Err(e) => invalid(format!("SQS message {id} is {e}")),
     }
+}
+
+/// A re-check request of the watcher's queue: a VPC's (`vpc-id`) or a
+/// peering's; its Region decides the scope.
+fn recheck(value: Value) -> Result<(Region, Trigger), String> {
+    if value.get("vpc-id").is_some() {
+        let r: VpcRecheck = serde_json::from_value(value)
+            .map_err(|e| format!("not a VPC re-check request: {e}"))?;
+        return Ok((r.region.clone(), Trigger::VpcRecheck(r)));
+    }
+    let r: Recheck = serde_json::from_value(value)
+        .map_err(|e| format!("neither an EventBridge event nor a re-check request: {e}"))?;
+    Ok((r.region.clone(), Trigger::Recheck(r)))
 }
