@@ -152,6 +152,8 @@ fn tag_call(name: &str, request: &Value, tag_key: &str) -> Trigger {
         1 => change,
         n => format!("{change} on {n} VPCs"),
     };
+    // One call on several VPCs announces no single tag state; the tagging
+    // service's own `Tag Change on Resource` event of each VPC does.
     let tagged = (vpcs.len() == 1).then_some(tagged);
     Trigger::Vpc { vpc_id: Some(first.clone()), change, tagged }
 }

@@ -82,7 +82,7 @@ fn tool_event(incoming: &mut Incoming, detail_type: &str, detail: Value) -> Resu
             .map_err(|e| input(format!("event {id}: invalid VPC Ready detail: {e}")))?;
         incoming.region = Some(d.region.clone());
         let change = format!("ready: {}", d.reason);
-        return Ok(Trigger::Vpc { vpc_id: Some(d.vpc_id), change, tagged: None });
+        return Ok(Trigger::Vpc { vpc_id: Some(d.vpc_id), change, tagged: d.tagged });
     }
     let d: StateChangeDetail = serde_json::from_value(detail)
         .map_err(|e| input(format!("event {id}: invalid state-change detail: {e}")))?;

@@ -29,7 +29,7 @@ pub use outgoing::{
 };
 pub use recheck::{
     Recheck, VpcRecheck, RECHECK_EVERY_SECS, RECHECK_GIVE_UP_SECS, RECHECK_MAX_ATTEMPTS,
-    RECHECK_UNLISTED_GRACE_SECS, VPC_RECHECK_GIVE_UP_SECS,
+    RECHECK_UNLISTED_GRACE_SECS, VPC_RECHECK_GIVE_UP_SECS, VPC_RECHECK_MAX_ATTEMPTS,
 };
 
 /// EventBridge events are at most 256 KB; anything larger is not one.
@@ -111,6 +111,8 @@ pub struct Message {
     pub receipt_handle: Option<String>,
     /// The name of its queue (the last part of `eventSourceARN`).
     pub queue: Option<String>,
+    /// How many times SQS has handed it out (`ApproximateReceiveCount`).
+    pub receive_count: Option<u32>,
 }
 
 pub(crate) fn input(msg: impl Into<String>) -> Error {

@@ -218,6 +218,11 @@ pub struct VpcReady {
     pub region: Region,
     /// What the watcher waited for.
     pub reason: String,
+    /// The tag state the watch waited for, when an event announced one:
+    /// the reconcile it brings starts a new watch if its own read still
+    /// lags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tagged: Option<bool>,
     /// The event that started the watch.
     pub event_id: String,
 }

@@ -32,6 +32,7 @@ fn message(m: &SqsMessage, tag_key: &str) -> Incoming {
         sent_at_ms,
         receipt_handle: m.receipt_handle.clone(),
         queue: queue.map(str::to_owned),
+        receive_count: m.attributes.get("ApproximateReceiveCount").and_then(|n| n.parse().ok()),
     };
     let invalid = |reason: String| Incoming {
         id: id.clone(),

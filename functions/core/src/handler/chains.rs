@@ -6,23 +6,23 @@
 //! hourly sweep restarts one beside a live chain, SQS delivers a message at
 //! least once (a standard queue may deliver it twice, and each copy would
 //! fork the chain). Two guards, each in its own process:
-//! - the reconciler starts a chain on the sweep or a CloudTrail call only
-//!   for an attachment no chain of its own watches (a claim, released when
-//!   a plan shows the peering settled, or after the watcher's give-up time);
+//! - the reconciler starts a chain on the sweep only for an attachment no
+//!   chain of its own watches (a claim, released when a plan shows the
+//!   peering settled, or after the watcher's give-up time);
 //! - the watcher drops a re-check that repeats a look already made (same
-//!   chain, an attempt already done) or that belongs to another chain while
-//!   the one it follows is live (seen within [`LIVE_SECS`]).
+//!   chain, an attempt already done) or that belongs to a chain older than
+//!   the newest it has seen for the attachment. The newest chain always goes
+//!   on, so no attachment is ever left without a chain; two watcher
+//!   environments (the event source mapping allows two) may briefly each
+//!   follow one, until one of them sees the newer.
 //!
 //! A retried re-check (one that failed) is not a repeat: a chain is noted
-//! only once its next look is scheduled.
+//! only once its next look is scheduled. Entries not seen for the give-up
+//! time are forgotten.
 
 use super::Handler;
 use crate::domain::AttachmentId;
-use crate::events::{Recheck, RECHECK_EVERY_SECS, RECHECK_GIVE_UP_SECS};
-
-/// How long a chain counts as live after its last look, in seconds: three
-/// looks missed.
-pub(super) const LIVE_SECS: i64 = 3 * RECHECK_EVERY_SECS as i64 + 10;
+use crate::events::{Recheck, RECHECK_GIVE_UP_SECS};
 
 /// The chain the watcher follows for one attachment.
 #[derive(Debug, Clone)]
@@ -33,9 +33,9 @@ pub(super) struct ChainSeen {
 }
 
 impl Handler {
-    /// Why this re-check is not to be made, if it is not.
+    /// Why this re-check is not to be made, if it is not: a repeat of a
+    /// look already made, or a look of a chain older than the newest seen.
     pub(super) fn redundant(&self, r: &Recheck) -> Option<String> {
-        let now = (self.clock)();
         let chains = self.peering_chains.lock().ok()?;
         let seen = chains.get(&r.attachment_id)?;
         if seen.started_at == r.started_at && r.attempt < seen.next_attempt {
@@ -44,18 +44,23 @@ impl Handler {
                 r.attempt + 1
             ));
         }
-        (seen.started_at != r.started_at && now - seen.seen_at <= LIVE_SECS)
-            .then(|| format!("the chain started at {} watches this attachment", seen.started_at))
+        (r.started_at < seen.started_at).then(|| {
+            format!("a newer chain (started at {}) watches this attachment", seen.started_at)
+        })
     }
 
     /// A look was made and the next one, `next`, is scheduled.
     pub(super) fn chain_goes_on(&self, next: &Recheck) {
-        if let Ok(mut chains) = self.peering_chains.lock() {
-            let seen = ChainSeen {
-                started_at: next.started_at,
-                next_attempt: next.attempt,
-                seen_at: (self.clock)(),
-            };
+        let Ok(mut chains) = self.peering_chains.lock() else {
+            return;
+        };
+        let now = (self.clock)();
+        chains.retain(|_, c| now - c.seen_at < RECHECK_GIVE_UP_SECS);
+        let newer_seen =
+            chains.get(&next.attachment_id).is_some_and(|c| c.started_at > next.started_at);
+        if !newer_seen {
+            let seen =
+                ChainSeen { started_at: next.started_at, next_attempt: next.attempt, seen_at: now };
             chains.insert(next.attachment_id.clone(), seen);
         }
     }

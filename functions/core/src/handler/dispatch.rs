@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::reconcile::{restarts_watch, Restart};
-use super::redeliver::{RECONCILE_INTERVAL_SECS, RETRY_AFTER_SECS};
+use super::redeliver::RECONCILE_INTERVAL_SECS;
 use super::vpc_watch::Announced;
 use super::{AuditRecord, Decision, HandleReport, Handler};
 use crate::domain::RoleArn;
@@ -65,8 +65,12 @@ impl Handler {
                     None => wanted.push(i),
                 },
                 Err(Stop::Identity(e)) => {
-                    report.failure = Some(e);
-                    return report;
+                    // Nothing of the batch can be scoped: every message comes back.
+                    let all: Vec<usize> = (0..incoming.len()).collect();
+                    failures.retry.extend_from_slice(&all);
+                    failures.first = Some(e);
+                    wanted.clear();
+                    break;
                 }
                 Err(Stop::Failed(e)) => {
                     self.audit_failure(inc, &e, &mut report);
@@ -74,30 +78,53 @@ impl Handler {
                 }
             }
         }
-        let mut deferred = None;
+        let mut deferred = false;
         if let Some(&lead) = wanted.first() {
             let wait = self.pace();
-            if wait > 0 && self.can_defer(&incoming, lead) {
-                self.defer(&incoming, &wanted, wait, &mut report);
+            if wait > 0 && self.defer(&incoming, &wanted, wait, &mut report).await {
                 failures.retry.extend_from_slice(&wanted);
-                deferred = i32::try_from(wait).ok();
+                deferred = true;
             } else if let Err(e) = self.coalesced_reconcile(&incoming, &wanted, &mut report).await {
                 self.audit_failure(&incoming[lead], &e, &mut report);
                 failures.add(&wanted, e);
             }
         }
         report.failed_messages = failures.messages(&incoming);
-        if !report.failed_messages.is_empty() {
-            let seconds = deferred.unwrap_or(RETRY_AFTER_SECS);
+        if !deferred && !report.failed_messages.is_empty() {
             let ids = report.failed_messages.clone();
-            self.redeliver(&incoming, &ids, seconds, &mut report).await;
+            self.redeliver_failed(&incoming, &ids, &mut report).await;
         }
         report.failure = failures.first;
         report
     }
 
-    /// The audit lines of a batch that waits for the next reconcile.
-    fn defer(&self, incoming: &[Incoming], wanted: &[usize], wait: i64, report: &mut HandleReport) {
+    /// Defers a FIFO batch to the next reconcile: every message from the
+    /// first wanted one on is made to come back in `wait` seconds. True when
+    /// all were; otherwise nothing is deferred and the batch is reconciled
+    /// now (a message left at the queue's visibility timeout would hold the
+    /// message group for 18 minutes).
+    async fn defer(
+        &self,
+        incoming: &[Incoming],
+        wanted: &[usize],
+        wait: i64,
+        report: &mut HandleReport,
+    ) -> bool {
+        let lead = wanted[0];
+        let Ok(seconds) = i32::try_from(wait) else {
+            return false;
+        };
+        if !self.can_defer(incoming, lead) {
+            return false;
+        }
+        let ids: Vec<String> = incoming[lead..]
+            .iter()
+            .filter_map(|inc| inc.message.as_ref())
+            .map(|m| m.id.clone())
+            .collect();
+        if !self.redeliver(incoming, &ids, |_| seconds, report).await {
+            return false;
+        }
         for &i in wanted {
             let inc = &incoming[i];
             let reason = format!(
@@ -106,6 +133,7 @@ impl Handler {
             let record = AuditRecord::new(&inc.id, Decision::Waiting, "deferred", "event", reason);
             report.record(record.in_region(inc.region.as_ref()));
         }
+        true
     }
 
     /// One reconcile for every event of `wanted` (positions in `incoming`),
@@ -129,15 +157,19 @@ impl Handler {
             .map(|&i| restarts_watch(&incoming[i].trigger))
             .max()
             .unwrap_or(Restart::No);
-        let announced: Announced = wanted
-            .iter()
-            .filter_map(|&i| match (&incoming[i].trigger, &incoming[i].region) {
-                (Trigger::Vpc { vpc_id: Some(vpc), tagged: Some(t), .. }, Some(region)) => {
-                    Some((vpc.clone(), (region.clone(), *t)))
-                }
-                _ => None,
-            })
-            .collect();
+        let mut announced = Announced::default();
+        for inc in wanted.iter().map(|&i| &incoming[i]) {
+            let Trigger::Vpc { vpc_id: Some(vpc), tagged, .. } = &inc.trigger else {
+                continue;
+            };
+            if let (Some(t), Some(region)) = (tagged, &inc.region) {
+                announced.tags.insert(vpc.clone(), (region.clone(), *t));
+            }
+            // The tool's own VPC event is the watcher's `VPC Ready`.
+            if inc.from_tool {
+                announced.ready.insert(vpc.clone());
+            }
+        }
         report.reconciles += 1;
         self.reconcile_begins();
         self.reconcile(lead, restart, &announced, report).await

@@ -26,9 +26,10 @@
 //!   created or accepted, is watched too;
 //! - a `rejected` peering is reported, not requested again: a rejection is an
 //!   answer, and asking again would loop;
-//! - chains are bounded by time *and* by count
-//!   ([`crate::events::RECHECK_MAX_ATTEMPTS`]), so a bad clock or a crafted
-//!   message cannot poll forever;
+//! - chains, of peerings and of VPCs, are bounded by time *and* by count
+//!   ([`crate::events::RECHECK_MAX_ATTEMPTS`],
+//!   [`crate::events::VPC_RECHECK_MAX_ATTEMPTS`]), so a bad clock or a
+//!   crafted message cannot poll forever;
 //! - SQS batches are answered with `batchItemFailures`, so one message that
 //!   failed retryably does not bring back the ones already handled.
 
@@ -55,6 +56,7 @@ use crate::ports::{Ec2Clients, EventBus, Identity, RecheckQueue, Redelivery};
 
 pub use audit::{AuditRecord, Decision, HandleReport};
 pub use lambda::{LambdaAnswer, Summary};
+pub use redeliver::{retry_after_secs, RECONCILE_INTERVAL_SECS};
 
 /// The handler: configuration and the clients, built once per process.
 pub struct Handler {

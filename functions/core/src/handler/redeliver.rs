@@ -11,10 +11,12 @@
 //! come back, one reconcile reads the network, and the messages behind them
 //! that it covers cost none ([`super::coverage`]).
 //!
-//! A message that failed retryably comes back after [`RETRY_AFTER_SECS`]
+//! A message that failed retryably comes back after [`retry_after_secs`]
+//! (30 s the first time, doubling with each receive, at most 15 minutes)
 //! rather than after the queue's visibility timeout (18 minutes, six times
 //! the function timeout as Lambda asks): a failed batch no longer holds the
-//! FIFO group that long, and a failed re-check comes back within a minute.
+//! FIFO group that long, and a failed re-check comes back within a minute,
+//! while a longer outage does not use up a message's receives at once.
 //! Where the message cannot be made to come back sooner (no queue URL
 //! configured, the call refused), the queue's own timeout applies and the
 //! refusal is audited.
@@ -25,8 +27,12 @@ use crate::events::{Incoming, Message};
 /// The least time between the starts of two event-led reconciles of one
 /// process, in seconds.
 pub const RECONCILE_INTERVAL_SECS: i64 = 2;
-/// When a message that failed retryably is delivered again, in seconds.
-pub const RETRY_AFTER_SECS: i32 = 30;
+/// When a message that failed retryably is delivered again, in seconds:
+/// 30 s after its first receive, doubling with each receive, at most 900.
+pub fn retry_after_secs(receive_count: Option<u32>) -> i32 {
+    let doublings = receive_count.unwrap_or(1).saturating_sub(1).min(5);
+    (30_i32 << doublings).min(900)
+}
 
 impl Handler {
     /// Seconds until the next reconcile may start: 0 when none began in the
@@ -66,34 +72,49 @@ impl Handler {
             })
     }
 
-    /// Makes the messages named in `ids` come back in `seconds`.
+    /// Makes the messages that failed retryably come back after
+    /// [`retry_after_secs`].
+    pub(super) async fn redeliver_failed(
+        &self,
+        incoming: &[Incoming],
+        ids: &[String],
+        report: &mut HandleReport,
+    ) {
+        self.redeliver(incoming, ids, |m| retry_after_secs(m.receive_count), report).await;
+    }
+
+    /// Makes the messages named in `ids` come back, each in `seconds(it)`.
+    /// True when every one of them was.
     pub(super) async fn redeliver(
         &self,
         incoming: &[Incoming],
         ids: &[String],
-        seconds: i32,
+        seconds: impl Fn(&Message) -> i32,
         report: &mut HandleReport,
-    ) {
+    ) -> bool {
         let Some(redelivery) = &self.redelivery else {
-            return;
+            return false;
         };
+        let mut all = true;
         for inc in incoming {
             let Some(m) = inc.message.as_ref().filter(|m| ids.contains(&m.id)) else {
                 continue;
             };
             let (Some(url), Some(receipt)) = (self.queue_url(m), m.receipt_handle.as_deref())
             else {
+                all = false;
                 continue;
             };
+            let seconds = seconds(m);
             if let Err(e) = redelivery.redeliver_in(url, receipt, seconds).await {
-                let reason = format!(
-                    "message {} cannot be brought back in {seconds}s; it comes back after the queue's visibility timeout: {e}",
-                    m.id
-                );
+                all = false;
+                let reason =
+                    format!("message {} cannot be made to come back in {seconds}s: {e}", m.id);
                 let record =
                     AuditRecord::new(&inc.id, Decision::Error, "redelivery", "event", reason);
                 report.record(record.in_region(inc.region.as_ref()));
             }
         }
+        all
     }
 }

@@ -15,19 +15,27 @@
 //! Without a re-check queue (the CLI), the reconcile answers with a
 //! retryable failure instead, so that the caller comes back.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::reconcile::Restart;
 use super::{AuditRecord, Decision, HandleReport, Handler};
 use crate::domain::{Region, VpcId};
 use crate::error::Error;
 use crate::events::outgoing::VpcReady;
-use crate::events::{Incoming, OutEvent, VpcRecheck, VPC_RECHECK_GIVE_UP_SECS};
+use crate::events::{
+    Incoming, OutEvent, VpcRecheck, VPC_RECHECK_GIVE_UP_SECS, VPC_RECHECK_MAX_ATTEMPTS,
+};
 use crate::observed::{resolve_gateway, Observed};
 use crate::planner::vpc_wait;
 
-/// The tag state each event of a reconcile announced, by VPC.
-pub(super) type Announced = BTreeMap<VpcId, (Region, bool)>;
+/// What the events of a reconcile announced about VPCs.
+#[derive(Debug, Default)]
+pub(super) struct Announced {
+    /// The tag state each event announced, by VPC (and its Region).
+    pub(super) tags: BTreeMap<VpcId, (Region, bool)>,
+    /// The VPCs whose watch announced `VPC Ready`: that chain has ended.
+    pub(super) ready: BTreeSet<VpcId>,
+}
 
 impl Handler {
     /// After a reconcile: watches every VPC that waits.
@@ -42,8 +50,8 @@ impl Handler {
         announced: &Announced,
         report: &mut HandleReport,
     ) -> Result<(), Error> {
-        let waits = self.waiting_vpcs(observed, announced);
-        let new = self.claim_watches(&waits);
+        let waits = self.waiting_vpcs(observed, &announced.tags);
+        let new = self.claim_watches(&waits, &announced.ready);
         let Some(first) = waits.first() else {
             return Ok(());
         };
@@ -68,7 +76,7 @@ impl Handler {
     fn waiting_vpcs(
         &self,
         observed: &Observed,
-        announced: &Announced,
+        announced: &BTreeMap<VpcId, (Region, bool)>,
     ) -> Vec<(VpcRecheck, String)> {
         let tag_key = &self.config.tag_key;
         let now = (self.clock)();
@@ -109,21 +117,32 @@ impl Handler {
         out
     }
 
-    /// The waits no chain of this process watches yet; a VPC that no
-    /// longer waits is released.
-    fn claim_watches(&self, waits: &[(VpcRecheck, String)]) -> Vec<(VpcRecheck, String)> {
+    /// The waits no chain of this process watches yet. A claim ends when
+    /// its VPC no longer waits, when its chain announced `VPC Ready`
+    /// (`ended`), or when the chain's give-up time has passed since it
+    /// started.
+    fn claim_watches(
+        &self,
+        waits: &[(VpcRecheck, String)],
+        ended: &BTreeSet<VpcId>,
+    ) -> Vec<(VpcRecheck, String)> {
         let Ok(mut watched) = self.vpc_watches.lock() else {
             return waits.to_vec();
         };
         let now = (self.clock)();
         watched.retain(|vpc, since| {
-            now - *since < VPC_RECHECK_GIVE_UP_SECS && waits.iter().any(|(r, _)| &r.vpc_id == vpc)
+            now - *since < VPC_RECHECK_GIVE_UP_SECS
+                && !ended.contains(vpc)
+                && waits.iter().any(|(r, _)| &r.vpc_id == vpc)
         });
-        waits
-            .iter()
-            .filter(|(r, _)| watched.insert(r.vpc_id.clone(), now).is_none())
-            .cloned()
-            .collect()
+        let mut new = Vec::new();
+        for (recheck, reason) in waits {
+            if !watched.contains_key(&recheck.vpc_id) {
+                watched.insert(recheck.vpc_id.clone(), now);
+                new.push((recheck.clone(), reason.clone()));
+            }
+        }
+        new
     }
 
     /// Sends the next look of a chain; a failure to send is audited (the
@@ -171,7 +190,13 @@ impl Handler {
         let attachments = ec2.attachments(&recheck.transit_gateway_id).await?;
         let vpc = vpcs.iter().find(|v| v.id == recheck.vpc_id);
         let tag_key = &self.config.tag_key;
-        let elapsed = (self.clock)().saturating_sub(recheck.started_at);
+        let now = (self.clock)();
+        let elapsed = now.saturating_sub(recheck.started_at).max(0);
+        // Bounded by time and by count; a start in the future (a bad
+        // clock, a crafted message) ends the chain too.
+        let over = elapsed >= VPC_RECHECK_GIVE_UP_SECS
+            || recheck.attempt >= VPC_RECHECK_MAX_ATTEMPTS
+            || recheck.started_at > now + 60;
         let subject = recheck.vpc_id.to_string();
         let record = |decision, kind: &str, reason: String| {
             AuditRecord::new(&inc.id, decision, kind, subject.clone(), reason)
@@ -183,7 +208,7 @@ impl Handler {
                 report.record(record(Decision::Recheck, "vpc_ready", reason.clone()));
                 self.vpc_ready(inc, recheck, reason, report).await
             }
-            Some(reason) if elapsed >= VPC_RECHECK_GIVE_UP_SECS => {
+            Some(reason) if over => {
                 let reason = format!(
                     "{reason} after {elapsed}s; the watch gives up (the hourly sweep comes back)"
                 );
@@ -211,6 +236,7 @@ impl Handler {
             vpc_id: recheck.vpc_id.clone(),
             region: recheck.region.clone(),
             reason,
+            tagged: recheck.tagged,
             event_id: recheck.origin_event_id.clone(),
         });
         match &self.bus {
@@ -221,7 +247,7 @@ impl Handler {
             }
             None => {
                 report.reconciles += 1;
-                self.reconcile(inc, Restart::No, &Announced::new(), report).await
+                self.reconcile(inc, Restart::No, &Announced::default(), report).await
             }
         }
     }

@@ -63,9 +63,10 @@ fn leg<'a>(attachments: &BTreeMap<VpcId, Vec<&'a TgwAttachment>>, vpc: &VpcId) -
 /// `tagged` is the tag state an event announced, when one did. Waited for:
 /// a read that does not show that state yet (EC2's reads are eventually
 /// consistent: "Eventual consistency", EC2 API Reference), including a VPC
-/// not listed yet; and, for a tagged VPC, an attachment to the managed
-/// transit gateway still `pending` and a block still `associating`. A VPC
-/// gone, untagged or without any attachment waits for nothing.
+/// not listed yet when it was announced as tagged; and, for a tagged VPC,
+/// an attachment to the managed transit gateway still `pending` and a block
+/// still `associating`. An untagged VPC, one without any attachment, or one
+/// not listed that no event announced as tagged waits for nothing.
 pub fn vpc_wait(
     vpc: Option<&Vpc>,
     vpc_id: &VpcId,

@@ -179,3 +179,71 @@ async fn events_a_finished_reconcile_already_read_cost_no_other_reconcile() {
     let report = rig.handler.handle(&batch(&[scheduled], FIFO_ARN)).await.unwrap();
     assert_eq!(report.reconciles, 1);
 }
+
+#[test]
+fn a_failed_message_comes_back_after_thirty_seconds_doubling_to_fifteen_minutes() {
+    use tgw_peering_core::handler::retry_after_secs;
+    let waits: Vec<i32> = [None, Some(1), Some(2), Some(3), Some(6), Some(50)]
+        .into_iter()
+        .map(retry_after_secs)
+        .collect();
+    assert_eq!(waits, [30, 30, 60, 120, 900, 900]);
+}
+
+/// An STS that cannot answer.
+struct NoIdentity;
+
+#[async_trait::async_trait]
+impl tgw_peering_core::ports::Identity for NoIdentity {
+    async fn account(
+        &self,
+    ) -> Result<tgw_peering_core::domain::AccountId, tgw_peering_core::Error> {
+        Err(tgw_peering_core::Error::Deferred { reason: "STS is unreachable".into() })
+    }
+}
+
+#[tokio::test]
+async fn a_batch_whose_account_cannot_be_learned_comes_back_whole() {
+    let world = World::new(&[EAST, WEST]);
+    let handler = tgw_peering_core::handler::Handler::new(
+        world.config(),
+        std::sync::Arc::new(world.clone()),
+        None,
+        None,
+        std::sync::Arc::new(NoIdentity),
+    );
+    let events = [fixture("tag-change-added.json"), fixture("tag-change-removed.json")];
+    let answer = handler.lambda(&batch(&events, FIFO_ARN)).await.unwrap();
+    let failed: Vec<String> =
+        answer.batch.unwrap().batch_item_failures.into_iter().map(|f| f.item_identifier).collect();
+    assert_eq!(failed, ["m-0", "m-1"], "no message is lost");
+    assert_eq!(world.reads(), 0);
+}
+
+/// Queues that refuse to bring a message back sooner.
+struct Refusing;
+
+#[async_trait::async_trait]
+impl tgw_peering_core::ports::Redelivery for Refusing {
+    async fn redeliver_in(&self, _: &str, _: &str, _: i32) -> Result<(), tgw_peering_core::Error> {
+        Err(tgw_peering_core::Error::Deferred { reason: "refused".into() })
+    }
+}
+
+#[tokio::test]
+async fn a_batch_that_cannot_wait_is_reconciled_at_once() {
+    let world = World::new(&[EAST, WEST]);
+    world.vpc(EAST, "vpc-0a1b2c3d4e5f60718", Some("true"), &["10.20.0.0/16"]);
+    let mut config = world.config();
+    config.reconcile_queue_url =
+        Some("https://sqs.us-east-1.amazonaws.com/123456789012/tgw-peering-reconcile.fifo".into());
+    let mut rig = Rig::with_config(world, config);
+    rig.handler = rig.handler.with_redelivery(std::sync::Arc::new(Refusing));
+    let first = batch(&[tag_event("vpc-0a1b2c3d4e5f60718", 1)], FIFO_ARN);
+    assert_eq!(rig.handler.handle(&first).await.unwrap().reconciles, 1);
+    // Within the interval, but the messages cannot be pushed back: reconciled now.
+    let second = batch_sent_at(&[tag_event("vpc-0a1b2c3d4e5f60718", 2)], FIFO_ARN, i64::MAX / 2);
+    let report = rig.handler.run(&second).await;
+    assert_eq!(report.reconciles, 1, "{:?}", report.audit);
+    assert!(report.failed_messages.is_empty());
+}

@@ -51,14 +51,22 @@ async fn a_recheck_delivered_twice_is_made_once() {
 }
 
 #[tokio::test]
-async fn a_second_chain_is_dropped_while_the_first_is_live() {
+async fn the_newest_chain_goes_on_and_an_older_one_is_dropped() {
     let rig = two_regions();
     let (id, first) = requested(&rig).await;
     rig.handler.handle(&sqs_batch(std::slice::from_ref(&first))).await.unwrap();
-    rig.queue.take();
-    let other = recheck(&id, first.started_at + 1, 0);
-    let report = rig.handler.handle(&sqs_batch(&[other])).await.unwrap();
-    assert_eq!(redundant(&report), 1);
+    let (older_next, _) = rig.queue.take().pop().expect("the first chain's next look");
+
+    // A newer chain (a new transition) is never dropped, even while the
+    // first is live: no attachment is ever left unwatched.
+    let newer = recheck(&id, first.started_at + 1, 0);
+    let report = rig.handler.handle(&sqs_batch(&[newer])).await.unwrap();
+    assert_eq!(redundant(&report), 0);
+    assert_eq!(rig.queue.take().len(), 1);
+
+    // The older chain's next look is dropped: one chain goes on.
+    let report = rig.handler.handle(&sqs_batch(&[older_next])).await.unwrap();
+    assert_eq!(redundant(&report), 1, "{:?}", report.audit);
     assert!(rig.queue.take().is_empty());
 }
 

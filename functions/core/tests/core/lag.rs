@@ -140,3 +140,37 @@ fn the_vpc_fixtures_parse_into_a_watch_and_a_vpc_trigger() {
         other => panic!("expected a VPC trigger, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_vpc_ready_whose_reconcile_still_lags_starts_a_new_watch() {
+    let rig = Rig::new(world(None));
+    rig.handler.handle(&fixture("tag-change-added.json")).await.unwrap();
+    let (recheck, _) = rig.queue.take_vpc().pop().unwrap();
+    // The watcher saw the tag, but the reconcile's own read does not yet.
+    rig.world.tag(EAST, VPC);
+    let report = rig.handler.handle(&bare(&recheck)).await.unwrap();
+    let ready = report.published.first().expect("VPC Ready").clone();
+    assert_eq!(ready.detail()["tagged"], json!(true));
+    rig.world.untag(EAST, VPC);
+    rig.handler.handle(&delivered(&ready, "ready-lagging")).await.unwrap();
+    let (again, _) =
+        rig.queue.take_vpc().pop().expect("a new watch: the claim ended with VPC Ready");
+    assert_eq!(again.tagged, Some(true));
+    assert_eq!(again.attempt, 0);
+}
+
+#[tokio::test]
+async fn a_vpc_watch_ends_after_its_last_look_or_when_it_starts_in_the_future() {
+    use tgw_peering_core::events::VPC_RECHECK_MAX_ATTEMPTS;
+    let rig = Rig::new(world(None));
+    rig.handler.handle(&fixture("tag-change-added.json")).await.unwrap();
+    let (recheck, _) = rig.queue.take_vpc().pop().unwrap();
+    for bad in [
+        VpcRecheck { attempt: VPC_RECHECK_MAX_ATTEMPTS, ..recheck.clone() },
+        VpcRecheck { started_at: system_clock() + 3_600, ..recheck.clone() },
+    ] {
+        let report = rig.handler.handle(&bare(&bad)).await.unwrap();
+        assert!(rig.queue.take_vpc().is_empty(), "{bad:?}");
+        assert_eq!(report.decisions(Decision::Warning).count(), 1);
+    }
+}
