@@ -131,7 +131,11 @@ async fn a_tag_event_leads_through_the_watcher_to_routes_then_new_and_removed_vp
     let first = handle(&rig.handler, &tag_event(EAST, EMULATOR_ACCOUNT, &east_vpc, true)).await;
     assert_eq!(actions(std::slice::from_ref(&first), "create_peering").count(), 1);
     assert_eq!(first.rechecks.len(), 1);
-    assert_eq!(first.rechecks[0].1, 5, "the first re-check comes after 5 s");
+    assert_eq!(
+        first.rechecks[0].1,
+        tgw_peering_core::events::RECHECK_EVERY_SECS,
+        "the first re-check comes after 4 s"
+    );
     let peerings = rig.east.peerings().await;
     assert_eq!(peerings.len(), 1, "{peerings:?}");
     let attachment = peerings[0].0.clone();
