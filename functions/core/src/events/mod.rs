@@ -119,6 +119,20 @@ pub(crate) fn input(msg: impl Into<String>) -> Error {
     Error::Input(msg.into())
 }
 
+/// A re-check request (a VPC's, with `vpc-id`, else a peering's): the
+/// Region that decides its scope, the id of the event that started its
+/// chain, and its trigger.
+fn recheck_request(value: Value) -> Result<(Region, String, Trigger), String> {
+    if value.get("vpc-id").is_some() {
+        let r: VpcRecheck = serde_json::from_value(value)
+            .map_err(|e| format!("not a VPC re-check request: {e}"))?;
+        return Ok((r.region.clone(), r.origin_event_id.clone(), Trigger::VpcRecheck(r)));
+    }
+    let r: Recheck = serde_json::from_value(value)
+        .map_err(|e| format!("neither an EventBridge event nor a re-check request: {e}"))?;
+    Ok((r.region.clone(), r.origin_event_id.clone(), Trigger::Recheck(r)))
+}
+
 /// Parses a Lambda payload: one EventBridge event; an SQS batch whose
 /// messages are EventBridge events (the reconcile queue, as EventBridge
 /// delivers to an SQS target: the event is the body) or re-check requests;
@@ -137,32 +151,18 @@ pub fn parse(payload: &Value, tag_key: &str) -> Result<Vec<Incoming>, Error> {
         }
         return eventbridge::parse(payload, tag_key).map(|i| vec![i]);
     }
-    if obj.contains_key("vpc-id") {
-        let recheck: VpcRecheck = serde_json::from_value(payload.clone())
-            .map_err(|e| input(format!("invalid VPC re-check request: {e}")))?;
-        return Ok(vec![Incoming {
-            id: recheck.origin_event_id.clone(),
-            account: None,
-            region: Some(recheck.region.clone()),
-            peer_region: None,
-            message: None,
-            from_tool: false,
-            caller: None,
-            trigger: Trigger::VpcRecheck(recheck),
-        }]);
-    }
-    if obj.contains_key("attachment-id") {
-        let recheck: Recheck = serde_json::from_value(payload.clone())
+    if obj.contains_key("vpc-id") || obj.contains_key("attachment-id") {
+        let (region, origin, trigger) = recheck_request(payload.clone())
             .map_err(|e| input(format!("invalid re-check request: {e}")))?;
         return Ok(vec![Incoming {
-            id: recheck.origin_event_id.clone(),
+            id: origin,
             account: None,
-            region: Some(recheck.region.clone()),
+            region: Some(region),
             peer_region: None,
             message: None,
             from_tool: false,
             caller: None,
-            trigger: Trigger::Recheck(recheck),
+            trigger,
         }]);
     }
     Err(input(

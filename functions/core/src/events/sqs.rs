@@ -9,8 +9,7 @@
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use serde_json::Value;
 
-use super::{eventbridge, input, Incoming, Message, Recheck, Trigger, VpcRecheck};
-use crate::domain::Region;
+use super::{eventbridge, input, recheck_request, Incoming, Message, Trigger};
 use crate::error::Error;
 
 pub(super) fn parse(payload: &Value, tag_key: &str) -> Result<Vec<Incoming>, Error> {
@@ -60,8 +59,8 @@ fn message(m: &SqsMessage, tag_key: &str) -> Incoming {
             Err(e) => invalid(format!("SQS message {id}: {e}")),
         };
     }
-    match recheck(value) {
-        Ok((region, trigger)) => Incoming {
+    match recheck_request(value) {
+        Ok((region, _, trigger)) => Incoming {
             id,
             account: None,
             region: Some(region),
@@ -73,17 +72,4 @@ fn message(m: &SqsMessage, tag_key: &str) -> Incoming {
         },
         Err(e) => invalid(format!("SQS message {id} is {e}")),
     }
-}
-
-/// A re-check request of the watcher's queue: a VPC's (`vpc-id`) or a
-/// peering's; its Region decides the scope.
-fn recheck(value: Value) -> Result<(Region, Trigger), String> {
-    if value.get("vpc-id").is_some() {
-        let r: VpcRecheck = serde_json::from_value(value)
-            .map_err(|e| format!("not a VPC re-check request: {e}"))?;
-        return Ok((r.region.clone(), Trigger::VpcRecheck(r)));
-    }
-    let r: Recheck = serde_json::from_value(value)
-        .map_err(|e| format!("neither an EventBridge event nor a re-check request: {e}"))?;
-    Ok((r.region.clone(), Trigger::Recheck(r)))
 }
