@@ -3,19 +3,23 @@
 //! bounded number in flight; then the release of the entries of withdrawn
 //! routes.
 //!
+//! A reference to a ledger list created by the same plan gets the new
+//! list's ID once the ledger phase has run (not attempted when the list
+//! could not be created).
+//!
 //! Crash safety: a route is created (or moved) only after its ledger entry
 //! is in, and an entry is released only after every withdrawal of its CIDR
 //! in the Region succeeded. A write that depends on a failed one is not
 //! attempted ([`Error::Deferred`], retryable): the next reconcile completes
 //! it, since every step is safe to repeat.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use futures::stream::{self, StreamExt};
 
-use crate::domain::{Cidr, Region};
+use crate::domain::{Cidr, PrefixListId, Region};
 use crate::error::Error;
-use crate::planner::{Action, Phase, Plan, Planned};
+use crate::planner::{Action, ListRef, Phase, Plan, Planned};
 use crate::ports::{Ec2Clients, Outcome};
 
 /// Independent route writes in flight at once, per apply.
@@ -111,6 +115,20 @@ impl Execution {
         self.executed.iter().filter(|e| e.label() == ResultLabel::Done).count()
     }
 
+    /// The ledger lists this execution created, by Region and name.
+    fn created_lists(&self) -> BTreeMap<(Region, String), PrefixListId> {
+        self.executed
+            .iter()
+            .filter_map(|e| match (&e.planned.action, &e.result) {
+                (Action::CreateLedger { region, name, .. }, Ok(Outcome::Created(id))) => {
+                    let id = PrefixListId::parse(id).ok()?;
+                    Some(((region.clone(), name.clone()), id))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The (Region, CIDR) pairs of the ledger entries this execution failed
     /// to add, and of the withdrawals that failed.
     fn failed(&self, of: impl Fn(&Action) -> Vec<Cidr>) -> BTreeSet<(Region, Cidr)> {
@@ -142,13 +160,19 @@ pub async fn execute_with(clients: &dyn Ec2Clients, plan: &Plan, in_flight: usiz
         out.executed.push(Executed { planned: planned.clone(), result });
     }
     let unrecorded = out.failed(ledger_additions);
+    let created = out.created_lists();
     let (routes, deferred): (Vec<Planned>, Vec<Planned>) = phase(Phase::Routes)
         .cloned()
-        .partition(|p| !needs_entry(&p.action).is_some_and(|c| unrecorded.contains(&c)));
+        .map(|p| with_list_ids(p, &created))
+        .partition(|p| {
+            !needs_entry(&p.action).is_some_and(|c| unrecorded.contains(&c))
+                && !matches!(p.action, Action::CreateReference { prefix_list: ListRef::New(_), .. })
+        });
     out.executed.extend(deferred.into_iter().map(|planned| Executed {
         planned,
         result: Err(Error::Deferred {
-            reason: "its ledger entry could not be written first".to_owned(),
+            reason: "its ledger entry (or its new ledger list) could not be written first"
+                .to_owned(),
         }),
     }));
     // Owned items and an `async move` block keep the future `Send` for any
@@ -171,6 +195,19 @@ pub async fn execute_with(clients: &dyn Ec2Clients, plan: &Plan, in_flight: usiz
         out.executed.push(Executed { planned, result });
     }
     out
+}
+
+/// A reference to a list created earlier in this execution, with the new
+/// list's ID (left as it is when the list was not created).
+fn with_list_ids(mut planned: Planned, created: &BTreeMap<(Region, String), PrefixListId>) -> Planned {
+    if let Action::CreateReference { region, prefix_list, .. } = &mut planned.action {
+        if let ListRef::New(name) = prefix_list {
+            if let Some(id) = created.get(&(region.clone(), name.clone())) {
+                *prefix_list = ListRef::Id(id.clone());
+            }
+        }
+    }
+    planned
 }
 
 /// The CIDRs whose ledger entries an action adds.

@@ -26,7 +26,7 @@ pub mod planner;
 pub mod ports;
 pub mod wiring;
 
-pub use config::{Config, ConfigError};
+pub use config::{Config, ConfigError, RouteMode};
 pub use domain::{MANAGED_TAG_KEY, MANAGED_TAG_VALUE};
 pub use error::Error;
 pub use planner::{plan, Action, Finding, FindingKind, Plan, Planned, RouteMark};

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::domain::{
-    AccountId, AttachmentId, GatewayRef, LedgerList, PeeringAttachment, Region, RouteTableId,
+    AccountId, AttachmentId, GatewayRef, LedgerList, ListReference, PeeringAttachment, Region, RouteTableId,
     TgwAttachment, TgwRoute, TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
 };
 use crate::error::Error;
@@ -57,12 +57,17 @@ pub struct RouteTableState {
     pub routes: Vec<TgwRoute>,
     /// Attachments associated (or associating) with this table.
     pub associations: BTreeSet<AttachmentId>,
+    /// The table's prefix-list references; read in `ROUTE_MODE=prefix-list`,
+    /// and in static mode when a route of the table comes from one of the
+    /// tool's lists (a reference left from prefix-list mode).
+    #[serde(default)]
+    pub references: Vec<ListReference>,
 }
 
 impl RouteTableState {
     /// An empty table.
     pub fn empty(id: RouteTableId) -> Self {
-        Self { id, routes: Vec::new(), associations: BTreeSet::new() }
+        Self { id, routes: Vec::new(), associations: BTreeSet::new(), references: Vec::new() }
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::domain::{
-    AccountId, AttachmentId, LedgerList, PeeringAttachment, Region, RouteTableId, TgwAttachment,
+    AccountId, AttachmentId, LedgerList, ListReference, PeeringAttachment, Region, RouteTableId, TgwAttachment,
     TgwRoute, TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
 };
 use crate::error::Error;
@@ -89,6 +89,14 @@ pub trait Ec2Region: Send + Sync {
     /// # Errors
     /// As the trait says.
     async fn ledger(&self) -> Result<Vec<LedgerList>, Error>;
+
+    /// `GetTransitGatewayPrefixListReferences`, every page: the prefix-list
+    /// references of a transit gateway route table.
+    ///
+    /// # Errors
+    /// As the trait says.
+    async fn prefix_list_references(&self, table: &RouteTableId)
+        -> Result<Vec<ListReference>, Error>;
 
     /// `DescribeRouteTables`, every page: every route table of every VPC of
     /// the Region, with its routes.

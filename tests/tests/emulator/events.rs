@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tgw_peering_core::aws::{CallCounter, ASSUME_ROLE_CALLS, SDK_CALLS, VPC_ROUTE_CALLS};
+use tgw_peering_core::aws::{
+    CallCounter, ASSUME_ROLE_CALLS, PREFIX_LIST_CALLS, SDK_CALLS, VPC_ROUTE_CALLS,
+};
 use tgw_peering_core::handler::{HandleReport, Handler};
 use tgw_peering_tests::{
     tag_event, Emulator, EventPlumbing, Flavour, RegionWorld, EMULATOR_ACCOUNT,
@@ -230,7 +232,7 @@ async fn a_tag_event_leads_through_the_watcher_to_routes_then_new_and_removed_vp
     ];
     let mut granted: Vec<String> = SDK_CALLS
         .iter()
-        .filter(|c| !VPC_ROUTE_CALLS.contains(c))
+        .filter(|c| !VPC_ROUTE_CALLS.contains(c) && !PREFIX_LIST_CALLS.contains(c))
         // No ACCOUNT_ROLE_ARNS here: no role is assumed.
         .filter(|c| !ASSUME_ROLE_CALLS.contains(c))
         .filter(|c| !situational.contains(c))

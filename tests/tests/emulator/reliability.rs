@@ -225,6 +225,12 @@ impl Ec2Region for CrashingRegion {
     async fn ledger(&self) -> Result<Vec<LedgerList>, Error> {
         self.inner.ledger().await
     }
+    async fn prefix_list_references(
+        &self,
+        rt: &RouteTableId,
+    ) -> Result<Vec<tgw_peering_core::domain::ListReference>, Error> {
+        self.inner.prefix_list_references(rt).await
+    }
     async fn vpc_route_tables(&self) -> Result<Vec<VpcRouteTable>, Error> {
         self.inner.vpc_route_tables().await
     }

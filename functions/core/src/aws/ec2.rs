@@ -13,7 +13,7 @@ use tokio::sync::OnceCell;
 
 use super::errors::{aws_error, decode, idempotent};
 use crate::domain::{
-    AccountId, LedgerList, PeeringAttachment, Region, RouteTableId, TgwAttachment, TgwRoute,
+    AccountId, LedgerList, ListReference, PeeringAttachment, Region, RouteTableId, TgwAttachment, TgwRoute,
     TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
 };
 use crate::error::Error;
@@ -106,6 +106,13 @@ impl Ec2Region for AwsEc2 {
 
     async fn routes(&self, table: &RouteTableId) -> Result<Vec<TgwRoute>, Error> {
         self.read_routes(table, None).await
+    }
+
+    async fn prefix_list_references(
+        &self,
+        table: &RouteTableId,
+    ) -> Result<Vec<ListReference>, Error> {
+        self.read_references(table).await
     }
 
     async fn ledger(&self) -> Result<Vec<LedgerList>, Error> {

@@ -7,7 +7,7 @@ use super::ec2::{filter, tags_of, AwsEc2};
 use super::errors::decode;
 use crate::domain::{
     AccountId, Association, AttachmentId, AttachmentKind, Cidr, CidrState, GatewayRef,
-    PeeringAttachment, PeeringState, PrefixListId, Region, RouteKind, RouteTableId, RouteTarget,
+    ListReference, PeeringAttachment, PeeringState, PrefixListId, Region, RouteKind, RouteTableId, RouteTarget,
     TgwAttachment, TgwRoute, TransitGateway, TransitGatewayId, Vpc, VpcId, VpcRoute, VpcRouteTable,
     VpcRouteTableId, VpcRouteTarget,
 };
@@ -18,6 +18,7 @@ const VPCS: &str = "DescribeVpcs";
 const PEERINGS: &str = "DescribeTransitGatewayPeeringAttachments";
 const SEARCH: &str = "SearchTransitGatewayRoutes";
 const ATTACHMENTS: &str = "DescribeTransitGatewayAttachments";
+const REFERENCES: &str = "GetTransitGatewayPrefixListReferences";
 const ROUTE_TABLES: &str = "DescribeRouteTables";
 
 impl AwsEc2 {
@@ -174,6 +175,42 @@ impl AwsEc2 {
             state,
             prefix_list,
         }))
+    }
+
+    /// The prefix-list references of `table`, every page.
+    pub(super) async fn read_references(
+        &self,
+        table: &RouteTableId,
+    ) -> Result<Vec<ListReference>, Error> {
+        let items = every_item!(
+            self,
+            REFERENCES,
+            self.client
+                .get_transit_gateway_prefix_list_references()
+                .transit_gateway_route_table_id(table.as_str())
+        )?;
+        items.iter().map(|r| self.reference(r)).collect()
+    }
+
+    fn reference(
+        &self,
+        r: &ec2::TransitGatewayPrefixListReference,
+    ) -> Result<ListReference, Error> {
+        let id = r.prefix_list_id().unwrap_or_default();
+        let prefix_list_id = decode(&self.region, REFERENCES, "a prefix list ID", PrefixListId::parse(id))?;
+        let attachment = r.transit_gateway_attachment().and_then(|a| a.transit_gateway_attachment_id());
+        let target = match attachment {
+            Some(id) => RouteTarget::Attachment(decode(
+                &self.region,
+                REFERENCES,
+                "an attachment ID",
+                AttachmentId::parse(id),
+            )?),
+            None if r.blackhole() == Some(true) => RouteTarget::Blackhole,
+            None => RouteTarget::Unknown,
+        };
+        let state = r.state().map(|s| s.as_str().to_owned()).unwrap_or_default();
+        Ok(ListReference { prefix_list_id, target, state })
     }
 
     pub(super) async fn read_attachments(

@@ -53,6 +53,9 @@ impl AwsEc2 {
             | Action::ResizeLedger { .. }
             | Action::UpdateLedger { .. }
             | Action::ReleaseLedger { .. } => self.write_ledger(action).await,
+            Action::CreateReference { .. }
+            | Action::ModifyReference { .. }
+            | Action::DeleteReference { .. } => self.write_reference(action).await,
             _ => self.write_route(action).await,
         }
     }

@@ -13,6 +13,7 @@ pub const SDK_CALLS: &[&str] = &[
     "ec2:DescribeTransitGatewayAttachments",
     "ec2:DescribeManagedPrefixLists",
     "ec2:GetManagedPrefixListEntries",
+    "ec2:GetTransitGatewayPrefixListReferences",
     "ec2:CreateTransitGatewayPeeringAttachment",
     "ec2:AcceptTransitGatewayPeeringAttachment",
     "ec2:DeleteTransitGatewayPeeringAttachment",
@@ -24,6 +25,10 @@ pub const SDK_CALLS: &[&str] = &[
     // The ownership ledger.
     "ec2:CreateManagedPrefixList",
     "ec2:ModifyManagedPrefixList",
+    // Only with ROUTE_MODE=prefix-list (and when switching back from it).
+    "ec2:CreateTransitGatewayPrefixListReference",
+    "ec2:ModifyTransitGatewayPrefixListReference",
+    "ec2:DeleteTransitGatewayPrefixListReference",
     // Only with MANAGE_VPC_ROUTES=true.
     "ec2:DescribeRouteTables",
     "ec2:CreateRoute",
@@ -65,6 +70,15 @@ pub fn read_calls() -> impl Iterator<Item = &'static str> {
 /// The calls of [`SDK_CALLS`] made only with `ACCOUNT_ROLE_ARNS` set (by the
 /// credentials provider, outside the call counters).
 pub const ASSUME_ROLE_CALLS: &[&str] = &["sts:AssumeRole"];
+
+/// The calls of [`SDK_CALLS`] made only with `ROUTE_MODE=prefix-list`, or
+/// while a table still holds a reference from it.
+pub const PREFIX_LIST_CALLS: &[&str] = &[
+    "ec2:GetTransitGatewayPrefixListReferences",
+    "ec2:CreateTransitGatewayPrefixListReference",
+    "ec2:ModifyTransitGatewayPrefixListReference",
+    "ec2:DeleteTransitGatewayPrefixListReference",
+];
 
 /// The calls of [`SDK_CALLS`] made only with `MANAGE_VPC_ROUTES=true`.
 pub const VPC_ROUTE_CALLS: &[&str] =

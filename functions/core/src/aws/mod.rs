@@ -26,6 +26,7 @@ mod errors;
 mod ledger_read;
 mod ledger_write;
 mod manifest;
+mod reference_write;
 mod services;
 
 use std::collections::BTreeMap;
@@ -43,7 +44,9 @@ use crate::ports::{Ec2Clients, Ec2Region};
 
 pub use counter::{is_read_operation, CallCounter, CallCounts};
 pub use ec2::AwsEc2;
-pub use manifest::{read_calls, ASSUME_ROLE_CALLS, SDK_CALLS, VPC_ROUTE_CALLS, WATCHER_CALLS};
+pub use manifest::{
+    read_calls, ASSUME_ROLE_CALLS, PREFIX_LIST_CALLS, SDK_CALLS, VPC_ROUTE_CALLS, WATCHER_CALLS,
+};
 pub use services::{AwsBus, AwsIdentity, AwsQueue, AwsRedelivery};
 
 /// Attempts per call, first included: enough to ride out EC2 throttling

@@ -33,6 +33,46 @@ impl ConfigError {
     }
 }
 
+/// How remote CIDRs are routed in the managed transit gateway route tables
+/// (`ROUTE_MODE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RouteMode {
+    /// One static route per CIDR (`CreateTransitGatewayRoute`).
+    #[default]
+    Static,
+    /// One prefix-list reference per ledger list
+    /// (`CreateTransitGatewayPrefixListReference`): each entry of the list
+    /// is a route of the table ("each entry in the prefix list is
+    /// represented as a route", Transit Gateway guide, prefix list
+    /// references).
+    PrefixList,
+}
+
+impl RouteMode {
+    /// `static` (also when unset) or `prefix-list`.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] for `ROUTE_MODE` naming the accepted values.
+    pub fn parse(value: Option<String>) -> Result<Self, ConfigError> {
+        match value.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("static") => Ok(RouteMode::Static),
+            Some("prefix-list") => Ok(RouteMode::PrefixList),
+            Some(other) => Err(ConfigError::new(
+                "ROUTE_MODE",
+                format!("`{other}` is neither `static` nor `prefix-list`"),
+            )),
+        }
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RouteMode::Static => "static",
+            RouteMode::PrefixList => "prefix-list",
+        }
+    }
+}
+
 /// Every setting of the tool.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Config {
@@ -55,6 +95,12 @@ pub struct Config {
     /// `MANAGE_VPC_ROUTES` (default `false`): also write routes toward the
     /// transit gateway in the route tables of tagged VPCs (opt-in).
     pub manage_vpc_routes: bool,
+    /// `ROUTE_MODE` (`static` or `prefix-list`, default `static`): how the
+    /// remote CIDRs reach each managed transit gateway route table: one
+    /// static route per CIDR, or one prefix-list reference per ledger list
+    /// (per peer Region, address family and part) toward the pair's
+    /// peering, whose entries AWS installs as routes.
+    pub route_mode: RouteMode,
     /// `MAX_WITHDRAWALS` (a whole number, default none): the most routes one
     /// reconcile may withdraw from one route table; unset, max(5, 20% of the
     /// Region's ledger entries). Above it, nothing is withdrawn from that
@@ -100,6 +146,7 @@ impl Config {
             route_table_ids: BTreeMap::new(),
             prune_routes: false,
             manage_vpc_routes: false,
+            route_mode: RouteMode::Static,
             max_withdrawals: None,
             protected_cidrs: Vec::new(),
             recheck_queue_url: None,
@@ -122,6 +169,7 @@ impl Config {
         "ROUTE_TABLE_IDS",
         "PRUNE_ROUTES",
         "MANAGE_VPC_ROUTES",
+        "ROUTE_MODE",
         "MAX_WITHDRAWALS",
         "PROTECTED_CIDRS",
         "RECHECK_QUEUE_URL",
@@ -164,6 +212,7 @@ impl Config {
             )?,
             prune_routes: parse_bool("PRUNE_ROUTES", get("PRUNE_ROUTES"))?,
             manage_vpc_routes: parse_bool("MANAGE_VPC_ROUTES", get("MANAGE_VPC_ROUTES"))?,
+            route_mode: RouteMode::parse(get("ROUTE_MODE"))?,
             max_withdrawals: parse_count("MAX_WITHDRAWALS", get("MAX_WITHDRAWALS"))?,
             protected_cidrs: parse_cidrs("PROTECTED_CIDRS", get("PROTECTED_CIDRS"))?,
             recheck_queue_url: parse_queue_url("RECHECK_QUEUE_URL", get("RECHECK_QUEUE_URL"))?,

@@ -24,5 +24,7 @@ pub use peering::{
     peering_tags, GatewayRef, PeeringAttachment, PeeringPhase, PeeringState, TransitGateway,
     MANAGED_TAG_KEY, MANAGED_TAG_VALUE,
 };
-pub use routes::{Association, AttachmentKind, RouteKind, RouteTarget, TgwAttachment, TgwRoute};
+pub use routes::{
+    Association, AttachmentKind, ListReference, RouteKind, RouteTarget, TgwAttachment, TgwRoute,
+};
 pub use vpc::{CidrState, Vpc, VpcRoute, VpcRouteTable, VpcRouteTarget, CREATE_ROUTE_ORIGIN};

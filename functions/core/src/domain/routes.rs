@@ -72,6 +72,28 @@ impl TgwRoute {
     }
 }
 
+/// A prefix-list reference of a transit gateway route table, as
+/// `GetTransitGatewayPrefixListReferences` returns it: every entry of the
+/// list is a route of the table toward `target` ("each entry in the prefix
+/// list is represented as a route", Transit Gateway guide, prefix list
+/// references).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListReference {
+    pub prefix_list_id: PrefixListId,
+    /// The attachment its routes go to, or a blackhole.
+    pub target: RouteTarget,
+    /// `pending`, `available`, `modifying`, `deleting` (API reference,
+    /// TransitGatewayPrefixListReference).
+    pub state: String,
+}
+
+impl ListReference {
+    /// Its routes carry traffic as read (not pending, modifying or deleting).
+    pub fn is_available(&self) -> bool {
+        self.state == "available"
+    }
+}
+
 /// What a transit gateway attachment connects to (`ResourceType`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

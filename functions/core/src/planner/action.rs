@@ -18,6 +18,26 @@ pub struct LedgerEntry {
     pub description: String,
 }
 
+/// The prefix list a new reference points at: one read, or one this plan
+/// creates (its ID is known once `CreateLedger` has run; the executor fills
+/// it in).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListRef {
+    Id(PrefixListId),
+    /// The name of a ledger list created earlier in the same plan.
+    New(String),
+}
+
+impl fmt::Display for ListRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ListRef::Id(id) => id.fmt(f),
+            ListRef::New(name) => write!(f, "the new list {name}"),
+        }
+    }
+}
+
 /// A change to make in AWS.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
@@ -83,6 +103,31 @@ pub enum Action {
     /// Withdraw a route; `target` is where it went (a peering, or a
     /// blackhole).
     DeleteRoute { region: Region, route_table_id: RouteTableId, cidr: Cidr, target: RouteTarget },
+    /// Reference a ledger list in the managed route table toward the pair's
+    /// peering (`ROUTE_MODE=prefix-list`): every entry becomes a route.
+    CreateReference {
+        region: Region,
+        route_table_id: RouteTableId,
+        prefix_list: ListRef,
+        attachment_id: AttachmentId,
+    },
+    /// Point the tool's reference (a blackhole, or toward a replaced
+    /// peering) at the pair's peering.
+    ModifyReference {
+        region: Region,
+        route_table_id: RouteTableId,
+        prefix_list_id: PrefixListId,
+        attachment_id: AttachmentId,
+        from: RouteTarget,
+    },
+    /// Remove the tool's reference: in static mode, once every entry of its
+    /// list has its static route toward the same target.
+    DeleteReference {
+        region: Region,
+        route_table_id: RouteTableId,
+        prefix_list_id: PrefixListId,
+        target: RouteTarget,
+    },
     /// A route in a VPC route table toward the Region's transit gateway
     /// (`MANAGE_VPC_ROUTES`).
     CreateVpcRoute {
@@ -131,6 +176,9 @@ impl Action {
             | Action::CreateRoute { region, .. }
             | Action::ReplaceRoute { region, .. }
             | Action::DeleteRoute { region, .. }
+            | Action::CreateReference { region, .. }
+            | Action::ModifyReference { region, .. }
+            | Action::DeleteReference { region, .. }
             | Action::CreateVpcRoute { region, .. }
             | Action::DeleteVpcRoute { region, .. } => region,
         }
@@ -151,6 +199,9 @@ impl Action {
             Action::CreateRoute { .. } => "create_route",
             Action::ReplaceRoute { .. } => "replace_route",
             Action::DeleteRoute { .. } => "delete_route",
+            Action::CreateReference { .. } => "create_reference",
+            Action::ModifyReference { .. } => "modify_reference",
+            Action::DeleteReference { .. } => "delete_reference",
             Action::CreateVpcRoute { .. } => "create_vpc_route",
             Action::DeleteVpcRoute { .. } => "delete_vpc_route",
         }
@@ -273,6 +324,19 @@ impl Action {
             } => write!(f, "{region}: move route {cidr} from {from} to {to} in {table}"),
             Action::DeleteRoute { region, route_table_id: table, cidr, target: to } => {
                 write!(f, "{region}: remove route {cidr} -> {to} from {table}")
+            }
+            Action::CreateReference { region, route_table_id: table, prefix_list, attachment_id } => {
+                write!(f, "{region}: reference {prefix_list} -> {attachment_id} in {table}")
+            }
+            Action::ModifyReference {
+                region,
+                route_table_id: table,
+                prefix_list_id,
+                attachment_id: to,
+                from,
+            } => write!(f, "{region}: move reference {prefix_list_id} from {from} to {to} in {table}"),
+            Action::DeleteReference { region, route_table_id: table, prefix_list_id, target } => {
+                write!(f, "{region}: remove reference {prefix_list_id} -> {target} from {table}")
             }
             Action::CreateVpcRoute {
                 region,

@@ -75,6 +75,10 @@ pub(super) enum Place<'a> {
         peer: &'a Region,
         /// The pair's peering, when it is available on this side.
         via: Option<&'a ReadyPeering>,
+        /// The route is (or is wanted as) an entry of one of the tool's
+        /// referenced lists, not a static route: the ledger's entry is the
+        /// write (`ROUTE_MODE=prefix-list`), so the place itself has none.
+        listed: bool,
     },
     /// A VPC route table of `vpc`: routes toward the Region's transit gateway.
     Vpc {
@@ -127,6 +131,7 @@ impl Place<'_> {
     /// peering; a VPC route is never moved.
     fn write(&self, cidr: Cidr, from: Option<RouteTarget>) -> Option<Action> {
         match (self, from) {
+            (Place::Transit { listed: true, .. }, _) => None,
             (Place::Transit { region, table, via, .. }, from) => via.map(|v| {
                 let (region, route_table_id) = ((*region).clone(), (*table).clone());
                 let attachment_id = v.id.clone();
@@ -147,8 +152,11 @@ impl Place<'_> {
         }
     }
 
-    fn delete(&self, cidr: Cidr, target: &RouteTarget) -> Action {
-        match self {
+    /// The write that removes the route; none for an entry of a referenced
+    /// list (its entry's release removes it).
+    fn delete(&self, cidr: Cidr, target: &RouteTarget) -> Option<Action> {
+        Some(match self {
+            Place::Transit { listed: true, .. } => return None,
             Place::Transit { region, table, .. } => Action::DeleteRoute {
                 region: (*region).clone(),
                 route_table_id: (*table).clone(),
@@ -161,7 +169,7 @@ impl Place<'_> {
                 cidr,
                 transit_gateway_id: (*tgw).clone(),
             },
-        }
+        })
     }
 
     fn missing_reason(&self, cidr: &Cidr, owners: &BTreeSet<VpcId>) -> String {
@@ -210,8 +218,9 @@ pub(super) fn record(
             if let Some(peer) = d.entry {
                 needs.release.insert((peer.clone(), d.cidr));
             }
-            let action = d.place.delete(d.cidr, &d.target);
-            out.actions.push(Planned { action, reason: cause.reason(&d.cidr) });
+            if let Some(action) = d.place.delete(d.cidr, &d.target) {
+                out.actions.push(Planned { action, reason: cause.reason(&d.cidr) });
+            }
             (RouteMark::Extra, cause.note())
         }
         RouteDecision::Keep { cause, wanted_gone } => {

@@ -15,6 +15,8 @@
 //!   kinds of table, and the withdrawal budget;
 //! - `ledger`: which routes are the tool's, and the writes that keep the
 //!   ledger lists true;
+//! - `listed`: `ROUTE_MODE=prefix-list`, the ledger lists referenced in the
+//!   managed table, and the switch between static routes and references;
 //! - `local_leg`: each VPC's attachment and local route;
 //! - `decision`: the typed decision for each route, and the one place that
 //!   turns decisions into actions, findings, reports and ledger needs.
@@ -23,6 +25,7 @@ mod action;
 mod decision;
 mod desired;
 mod ledger;
+mod listed;
 mod local_leg;
 mod ownership;
 mod peering;
@@ -38,7 +41,9 @@ use crate::domain::{Cidr, PeeringAttachment, Region};
 use crate::error::Error;
 use crate::observed::{resolve_gateway, Gateway, Observed};
 
-pub use action::{Action, Direction, LedgerEntry, Phase, Planned, RouteChange, RouteTableRef};
+pub use action::{
+    Action, Direction, LedgerEntry, ListRef, Phase, Planned, RouteChange, RouteTableRef,
+};
 pub use desired::vpc_wait;
 pub use report::{
     Finding, FindingKind, PeeringReport, Plan, RouteMark, RouteReport, TableReport, VpcReport,
@@ -128,8 +133,9 @@ fn plan_region(gw: &Gateway, pairs: &[ReadyPeering], ctx: &TableContext<'_>, out
     if ctx.config.manage_vpc_routes {
         vpc_table::plan_vpc_tables(scope, &mut needs, &mut region_plan);
     }
-    tgw_table::plan_table(scope, &mut needs, &mut region_plan);
+    let view = tgw_table::plan_table(scope, &mut needs, &mut region_plan);
     plan_ledger(&ledger, &needs, ctx.config, &mut region_plan);
+    listed::plan_references(scope, &view, &needs, &mut region_plan);
     unrecorded_routes_wait(&ledger, &mut region_plan);
     for list in &ledger.unmanaged {
         let reason = format!(

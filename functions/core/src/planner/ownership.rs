@@ -12,7 +12,7 @@
 //! more than its budget.
 
 use crate::config::Config;
-use crate::domain::{Cidr, Region, VpcId};
+use crate::domain::{Cidr, PrefixListId, Region, VpcId};
 
 use super::decision::{Decided, RouteDecision};
 use super::peering::ReadyPeering;
@@ -31,6 +31,9 @@ pub(super) enum WithdrawCause {
     /// Nothing in the peer Region has the CIDR, it is outside the ledger,
     /// and `PRUNE_ROUTES=true`.
     Pruned { peer: Region },
+    /// `ROUTE_MODE=prefix-list`: the tool's static route is served now by
+    /// an entry of the tool's referenced list toward the same peering.
+    ServedByList { list: PrefixListId, peer: Region },
     /// A VPC route table of an untagged VPC holds a route the tool writes
     /// only for tagged VPCs (`owners` in `peer` have the CIDR).
     TableOfUntaggedVpc { vpc: VpcId, owners: String, peer: Region },
@@ -50,6 +53,9 @@ impl WithdrawCause {
             WithdrawCause::TableOfUntaggedVpc { vpc, owners, peer } => {
                 format!("{vpc} is not tagged; {cidr} is of {owners} in {peer}")
             }
+            WithdrawCause::ServedByList { list, peer } => format!(
+                "ROUTE_MODE=prefix-list: {cidr} of {peer} is routed by the referenced list {list} toward the same peering; the static route goes"
+            ),
         }
     }
 
@@ -60,6 +66,7 @@ impl WithdrawCause {
             WithdrawCause::Gone { entry, .. } => format!("withdrawn: {entry} is gone"),
             WithdrawCause::Pruned { .. } => "pruned".to_owned(),
             WithdrawCause::TableOfUntaggedVpc { vpc, .. } => format!("{vpc} is not tagged"),
+            WithdrawCause::ServedByList { list, .. } => format!("withdrawn: served by {list}"),
         }
     }
 }

@@ -12,6 +12,7 @@
 //!   left alone (its entry is released); a route whose target AWS did not
 //!   report is never deleted.
 
+use crate::config::RouteMode;
 use crate::domain::{Cidr, RouteTarget, TgwRoute};
 
 use super::decision::{ConflictCause, Decided, RouteDecision};
@@ -27,6 +28,10 @@ pub(super) fn decide_wanted(
     want: &Want<'_>,
 ) -> (RouteDecision, Option<Cidr>) {
     let target = RouteTarget::Attachment(want.via.id.clone());
+    let prefix_list = table.mode == RouteMode::PrefixList;
+    if let Some(listed) = table.listed.get(cidr).filter(|_| prefix_list) {
+        return (listed_decision(&listed.target, &target), None);
+    }
     let owned = table.ledger.owner(cidr).is_some();
     match table.existing.get(cidr).map(|r| &r.target) {
         Some(t) if *t == target => {
@@ -35,6 +40,11 @@ pub(super) fn decide_wanted(
         }
         Some(RouteTarget::Unknown) => {
             (RouteDecision::Present { target_unreported: true, adopt: false }, None)
+        }
+        // In prefix-list mode the entry routes it; the tool's static route
+        // goes once the list's route is in (`retired_statics`).
+        Some(other) if owned && prefix_list && moves_from(table, other) => {
+            (RouteDecision::Missing, None)
         }
         Some(other) if owned && moves_from(table, other) => {
             (RouteDecision::Moves { from: other.clone() }, None)
@@ -52,7 +62,8 @@ pub(super) fn decide_wanted(
             // route is the tool's and nothing wants it any more: it is
             // withdrawn, so it cannot stand in.
             let cover = cidr.supernets().find(|s| {
-                table.existing.get(s).is_some_and(|r| r.target == target)
+                let listed = table.listed.get(s).filter(|_| prefix_list);
+                table.existing.get(s).copied().or(listed).is_some_and(|r| r.target == target)
                     && (table.wanted.contains(s) || table.ledger.owner(s).is_none())
             });
             match cover {
@@ -63,9 +74,20 @@ pub(super) fn decide_wanted(
     }
 }
 
+/// A wanted CIDR that a referenced list of the tool's routes already
+/// (`ROUTE_MODE=prefix-list`): present, or moved when the reference goes
+/// elsewhere (the reference is modified, see `listed::plan_references`).
+fn listed_decision(listed: &RouteTarget, target: &RouteTarget) -> RouteDecision {
+    match listed {
+        t if t == target => RouteDecision::Present { target_unreported: false, adopt: false },
+        RouteTarget::Unknown => RouteDecision::Present { target_unreported: true, adopt: false },
+        other => RouteDecision::Moves { from: other.clone() },
+    }
+}
+
 /// The tool's route may be moved from `target`: a blackhole, or a peering
 /// of the Region's pairs (a replaced one, or another Region's).
-fn moves_from(table: &Table<'_>, target: &RouteTarget) -> bool {
+pub(super) fn moves_from(table: &Table<'_>, target: &RouteTarget) -> bool {
     match target {
         RouteTarget::Blackhole => true,
         RouteTarget::Attachment(id) => table.pair_peerings.contains(id),
@@ -78,7 +100,7 @@ fn moves_from(table: &Table<'_>, target: &RouteTarget) -> bool {
 /// whose peering is not available yet).
 pub(super) fn decide_extra<'a>(
     table: &Table<'a>,
-    route: &'a TgwRoute,
+    route: &TgwRoute,
     out: &mut Plan,
 ) -> Option<Decided<'a>> {
     if table.pending.contains_key(&route.cidr) {
@@ -99,7 +121,7 @@ pub(super) fn decide_extra<'a>(
                 peer: &via.peer,
             });
             Some(Decided {
-                place: table.place(&via.peer, Some(via)),
+                place: table.place_of(route, &via.peer, Some(via)),
                 cidr: route.cidr,
                 owners: None,
                 target: route.target.clone(),
@@ -120,13 +142,13 @@ pub(super) fn decide_extra<'a>(
 /// the tool never sends routes (someone changed it: left alone).
 fn owned_extra<'a>(
     table: &Table<'a>,
-    route: &'a TgwRoute,
+    route: &TgwRoute,
     peer: &'a crate::domain::Region,
     out: &mut Plan,
 ) -> Option<Decided<'a>> {
     if route.target == RouteTarget::Unknown {
         return Some(Decided {
-            place: table.place(peer, None),
+            place: table.place_of(route, peer, None),
             cidr: route.cidr,
             owners: None,
             target: RouteTarget::Unknown,
@@ -163,7 +185,7 @@ fn owned_extra<'a>(
         peer,
     });
     Some(Decided {
-        place: table.place(peer, via),
+        place: table.place_of(route, peer, via),
         cidr: route.cidr,
         owners: None,
         target: route.target.clone(),

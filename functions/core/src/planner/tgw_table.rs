@@ -16,6 +16,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::config::RouteMode;
 use crate::domain::{
     AttachmentId, Cidr, PeeringAttachment, PeeringState, Region, RouteKind, RouteTarget,
     TgwAttachment, TgwRoute, VpcId,
@@ -25,6 +26,7 @@ use crate::observed::{Gateway, RouteTableState};
 use super::decision::{record, ConflictCause, Decided, Place, RouteDecision};
 use super::desired::{contained, local_cidrs, overlapping_local};
 use super::ledger::{LedgerNeeds, RegionLedger};
+use super::listed::{listed_routes, retired_statics};
 use super::ownership::{budget, hold_over_budget};
 use super::peering::ReadyPeering;
 use super::tgw_routes::{decide_extra, decide_wanted};
@@ -63,10 +65,27 @@ pub(super) struct Table<'a> {
     pub pending: BTreeMap<Cidr, &'a Region>,
     /// The CIDRs this table should route.
     pub wanted: BTreeSet<Cidr>,
+    /// `ROUTE_MODE`: the form the wanted routes take.
+    pub mode: RouteMode,
+    /// The routes the tool's references install, by CIDR (see
+    /// [`listed_routes`]).
+    pub listed: BTreeMap<Cidr, TgwRoute>,
+}
+
+/// What the reference rules read of a planned table: the available
+/// peering toward each peer Region, and every peering of the Region's pairs.
+#[derive(Default)]
+pub(super) struct TableView {
+    pub vias: BTreeMap<Region, AttachmentId>,
+    pub pair_peerings: BTreeSet<AttachmentId>,
 }
 
 /// Plans the associations and routes of `gw`'s route table.
-pub(super) fn plan_table(scope: RegionScope<'_>, needs: &mut LedgerNeeds, out: &mut Plan) {
+pub(super) fn plan_table(
+    scope: RegionScope<'_>,
+    needs: &mut LedgerNeeds,
+    out: &mut Plan,
+) -> TableView {
     let RegionScope { gw, pairs, ctx, ledger } = scope;
     let state = &ctx.observed.regions[&gw.region];
     let empty = RouteTableState::empty(gw.route_table_id.clone());
@@ -90,12 +109,13 @@ pub(super) fn plan_table(scope: RegionScope<'_>, needs: &mut LedgerNeeds, out: &
         };
         record(d, out, Some(&mut report), needs);
     }
-    let mut extras: Vec<Decided<'_>> = read
-        .routes
-        .iter()
-        .filter(|r| r.is_static() && !wanted.contains_key(&r.cidr) && !covering.contains(&r.cidr))
-        .filter_map(|r| decide_extra(&table, r, out))
-        .collect();
+    let unwanted = |r: &&TgwRoute| !wanted.contains_key(&r.cidr) && !covering.contains(&r.cidr);
+    let statics = read.routes.iter().filter(|r| r.is_static()).filter(unwanted);
+    let listed =
+        table.listed.values().filter(unwanted).filter(|r| !table.existing.contains_key(&r.cidr));
+    let mut extras: Vec<Decided<'_>> =
+        statics.chain(listed).filter_map(|r| decide_extra(&table, r, out)).collect();
+    extras.extend(retired_statics(&table, &wanted, out));
     let limit = budget(ctx.config, ledger.size());
     let name = gw.route_table_id.to_string();
     hold_over_budget(&gw.region, &name, &mut extras, limit, ledger.size(), out);
@@ -108,6 +128,10 @@ pub(super) fn plan_table(scope: RegionScope<'_>, needs: &mut LedgerNeeds, out: &
         route_table_id: gw.route_table_id.clone(),
         routes: report,
     });
+    TableView {
+        vias: table.ours.values().map(|v| (v.peer.clone(), v.id.clone())).collect(),
+        pair_peerings: table.pair_peerings.iter().map(|id| (*id).clone()).collect(),
+    }
 }
 
 impl<'a> Table<'a> {
@@ -134,6 +158,8 @@ impl<'a> Table<'a> {
             local_conflicts: BTreeSet::new(),
             pending: BTreeMap::new(),
             wanted: BTreeSet::new(),
+            mode: ctx.config.route_mode,
+            listed: listed_routes(read, ledger),
         }
     }
 
@@ -141,8 +167,22 @@ impl<'a> Table<'a> {
         &self.gw.region
     }
 
+    /// Where a wanted route goes: a static route, or an entry of a
+    /// referenced list in `ROUTE_MODE=prefix-list`.
     pub fn place(&self, peer: &'a Region, via: Option<&'a ReadyPeering>) -> Place<'a> {
-        Place::Transit { region: &self.gw.region, table: &self.gw.route_table_id, peer, via }
+        let listed = self.mode == RouteMode::PrefixList;
+        Place::Transit { region: &self.gw.region, table: &self.gw.route_table_id, peer, via, listed }
+    }
+
+    /// Where a route of the table is, in the form it has.
+    pub fn place_of(
+        &self,
+        route: &TgwRoute,
+        peer: &'a Region,
+        via: Option<&'a ReadyPeering>,
+    ) -> Place<'a> {
+        let listed = route.prefix_list.is_some();
+        Place::Transit { region: &self.gw.region, table: &self.gw.route_table_id, peer, via, listed }
     }
 
     /// A CIDR in any overlap conflict gets no write at all, on any
@@ -160,7 +200,9 @@ impl<'a> Table<'a> {
 }
 
 /// The routes that are a VPC's address space (propagated from a VPC
-/// attachment) and those toward attachments the tool does not manage.
+/// attachment) and those toward attachments the tool does not manage,
+/// entries of anyone's referenced lists included (the tool's own lists'
+/// routes go toward the pairs' peerings).
 fn address_space<'a>(
     routes: &'a [TgwRoute],
     attachments: &'a [TgwAttachment],
@@ -171,7 +213,7 @@ fn address_space<'a>(
     let kind = |id: &AttachmentId| kinds.get(id).copied();
     let mut vpc_space = BTreeMap::new();
     let mut foreign = BTreeMap::new();
-    for r in routes.iter().filter(|r| r.prefix_list.is_none()) {
+    for r in routes {
         let RouteTarget::Attachment(id) = &r.target else {
             continue;
         };

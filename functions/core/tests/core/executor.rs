@@ -71,6 +71,12 @@ impl Ec2Region for FakeEc2 {
     async fn ledger(&self) -> Result<Vec<LedgerList>, Error> {
         Ok(vec![])
     }
+    async fn prefix_list_references(
+        &self,
+        _: &RouteTableId,
+    ) -> Result<Vec<tgw_peering_core::domain::ListReference>, Error> {
+        Ok(vec![])
+    }
     async fn vpc_route_tables(&self) -> Result<Vec<VpcRouteTable>, Error> {
         Ok(vec![])
     }

@@ -5,12 +5,12 @@
 
 use async_trait::async_trait;
 use tgw_peering_core::domain::{
-    AccountId, Association, AttachmentKind, Cidr, LedgerList, PeeringAttachment, PeeringState,
+    AccountId, Association, AttachmentKind, Cidr, LedgerList, ListReference, PeeringAttachment, PeeringState,
     PrefixListId, RouteTableId, RouteTarget, TgwAttachment, TgwRoute, TransitGateway,
     TransitGatewayId, Vpc, VpcRoute, VpcRouteTable, VpcRouteTableId, VpcRouteTarget,
     CREATE_ROUTE_ORIGIN,
 };
-use tgw_peering_core::planner::{Action, LedgerEntry};
+use tgw_peering_core::planner::{Action, LedgerEntry, ListRef};
 use tgw_peering_core::ports::{Ec2Region, Outcome};
 use tgw_peering_core::Error;
 
@@ -82,6 +82,12 @@ impl Ec2Region for RegionView {
 
     async fn ledger(&self) -> Result<Vec<LedgerList>, Error> {
         Ok(self.read(|_, rs| rs.ledger.clone()))
+    }
+
+    async fn prefix_list_references(&self, _: &RouteTableId) -> Result<Vec<ListReference>, Error> {
+        Ok(self.read(|_, rs| {
+            rs.route_table.as_ref().map(|t| t.references.clone()).unwrap_or_default()
+        }))
     }
 
     async fn vpc_route_tables(&self) -> Result<Vec<VpcRouteTable>, Error> {
@@ -272,7 +278,44 @@ fn route_or_ledger(
             })
         }
         Action::CreateVpcRoute { .. } | Action::DeleteVpcRoute { .. } => vpc_route(s, r, action),
+        Action::CreateReference { .. }
+        | Action::ModifyReference { .. }
+        | Action::DeleteReference { .. } => reference(s, r, action),
         _ => ledger(s, r, action),
+    }
+}
+
+/// A prefix-list reference written as AWS does: available at once here,
+/// a repeat is `AlreadyDone`.
+fn reference(
+    s: &mut State,
+    r: &tgw_peering_core::domain::Region,
+    action: &Action,
+) -> Result<Outcome, Error> {
+    let t = s.regions.get_mut(r).unwrap().route_table.as_mut().unwrap();
+    match action {
+        Action::CreateReference { prefix_list: ListRef::Id(id), attachment_id, .. } => {
+            if t.references.iter().any(|x| &x.prefix_list_id == id) {
+                return Ok(Outcome::AlreadyDone("RouteAlreadyExists".into()));
+            }
+            t.references.push(ListReference {
+                prefix_list_id: id.clone(),
+                target: RouteTarget::Attachment(attachment_id.clone()),
+                state: "available".into(),
+            });
+            Ok(Outcome::Done)
+        }
+        Action::ModifyReference { prefix_list_id, attachment_id, .. } => {
+            for x in t.references.iter_mut().filter(|x| &x.prefix_list_id == prefix_list_id) {
+                x.target = RouteTarget::Attachment(attachment_id.clone());
+            }
+            Ok(Outcome::Done)
+        }
+        Action::DeleteReference { prefix_list_id, .. } => {
+            t.references.retain(|x| &x.prefix_list_id != prefix_list_id);
+            Ok(Outcome::Done)
+        }
+        other => panic!("not a reference write with a known list: {other}"),
     }
 }
 

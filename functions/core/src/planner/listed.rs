@@ -1,0 +1,309 @@
+//! `ROUTE_MODE=prefix-list`: the tool's ledger lists referenced in the
+//! managed route table, and the switch between the two forms of a route.
+//!
+//! In prefix-list mode each ledger list (one per peer Region, address family
+//! and part) is referenced in the managed transit gateway route table toward
+//! the pair's peering, so its entries are the tool's routes: adding or
+//! releasing an entry adds or withdraws a route, with the ledger's own
+//! rules (entries at the version read, the withdrawal budget).
+//!
+//! AWS evaluates routes of one destination in this order: static routes,
+//! then prefix-list routes, then routes propagated from VPCs (Transit
+//! Gateway guide, "How transit gateways work", route evaluation order). So:
+//! - every conflict rule of static mode applies to an entry before it goes
+//!   in (an entry beside a VPC's propagated route would take its traffic);
+//! - a static route and an entry of the same CIDR may stand together, the
+//!   static one carrying the traffic: each switch adds the new form first
+//!   and removes the old one only once the read shows the new one in place.
+//!
+//! Rules, one function each:
+//! - [`listed_routes`]: the routes the tool's references install, as read;
+//! - [`retired_statics`]: prefix-list mode withdraws the tool's static route
+//!   of a wanted CIDR once a referenced list routes it toward the same
+//!   peering (under the withdrawal budget);
+//! - [`plan_references`]: prefix-list mode references every ledger list of a
+//!   peer whose peering is available here (a new list as soon as it is
+//!   created), and moves a reference left on a blackhole or a replaced
+//!   peering; static mode removes the tool's reference once every entry of
+//!   its list has its static route (or is withdrawn by this plan).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::config::RouteMode;
+use crate::domain::{
+    Cidr, LedgerList, ListReference, PrefixListId, Region, RouteKind, RouteTarget, TgwRoute,
+};
+use crate::observed::RouteTableState;
+
+use super::decision::{Decided, RouteDecision};
+use super::ledger::{LedgerNeeds, RegionLedger};
+use super::ownership::WithdrawCause;
+use super::tgw_table::{Table, TableView, Want};
+use super::{Action, Finding, FindingKind, ListRef, Plan, Planned, RegionScope};
+
+/// The routes the tool's references install in `read`, by CIDR: every entry
+/// of a ledger list whose reference is `available` and whose list is not
+/// applying a change. AWS lists each entry as a route with the list's
+/// `PrefixListId` (Transit Gateway guide, "View prefix list references");
+/// when the read shows such routes for a list, an entry without its route
+/// is not counted as routed.
+pub(super) fn listed_routes(
+    read: &RouteTableState,
+    ledger: &RegionLedger<'_>,
+) -> BTreeMap<Cidr, TgwRoute> {
+    let mut rows: BTreeMap<&PrefixListId, BTreeSet<Cidr>> = BTreeMap::new();
+    for r in &read.routes {
+        if let Some(list) = &r.prefix_list {
+            rows.entry(list).or_default().insert(r.cidr);
+        }
+    }
+    let mut out = BTreeMap::new();
+    for reference in read.references.iter().filter(|r| r.is_available()) {
+        let Some(list) = ledger.lists.iter().find(|l| l.id == reference.prefix_list_id) else {
+            continue;
+        };
+        if list.is_busy() {
+            continue;
+        }
+        let shown = rows.get(&list.id);
+        for cidr in list.entries.keys().filter(|c| shown.is_none_or(|s| s.contains(c))) {
+            let route = TgwRoute {
+                cidr: *cidr,
+                kind: RouteKind::Propagated,
+                target: reference.target.clone(),
+                state: "active".to_owned(),
+                prefix_list: Some(list.id.clone()),
+            };
+            out.entry(*cidr).or_insert(route);
+        }
+    }
+    out
+}
+
+/// Prefix-list mode: the tool's static routes of wanted CIDRs whose entry a
+/// referenced list routes toward the same peering, as withdrawals. The
+/// others stay (one waiting finding for the table) until it does.
+pub(super) fn retired_statics<'a>(
+    table: &Table<'a>,
+    wanted: &BTreeMap<Cidr, Want<'a>>,
+    out: &mut Plan,
+) -> Vec<Decided<'a>> {
+    if table.mode != RouteMode::PrefixList {
+        return Vec::new();
+    }
+    let mut retired = Vec::new();
+    let mut waiting = 0;
+    for (cidr, want) in wanted {
+        let Some(route) = table.existing.get(cidr) else {
+            continue;
+        };
+        let Some(peer) = table.ledger.owner(cidr) else {
+            continue;
+        };
+        let target = RouteTarget::Attachment(want.via.id.clone());
+        let ours = route.target == target || super::tgw_routes::moves_from(table, &route.target);
+        if !ours {
+            continue;
+        }
+        let serving = table.listed.get(cidr).filter(|l| l.target == target);
+        match serving.and_then(|l| l.prefix_list.clone()) {
+            Some(list) => retired.push(Decided {
+                place: table.place_of(route, &want.via.peer, Some(want.via)),
+                cidr: *cidr,
+                owners: None,
+                target: route.target.clone(),
+                entry: Some(peer),
+                decision: RouteDecision::Withdraw(WithdrawCause::ServedByList {
+                    list,
+                    peer: peer.clone(),
+                }),
+            }),
+            None => waiting += 1,
+        }
+    }
+    if waiting > 0 {
+        let reason = format!(
+            "ROUTE_MODE=prefix-list: {waiting} static route(s) of the tool's stay until the referenced lists route their CIDRs (as read)"
+        );
+        let subject = format!("static routes in {}", table.gw.route_table_id);
+        out.findings.push(Finding::at(FindingKind::Waiting, table.region(), subject, reason));
+    }
+    retired
+}
+
+/// The references of the Region's managed table (see the module's rules).
+pub(super) fn plan_references(
+    scope: RegionScope<'_>,
+    view: &TableView,
+    needs: &LedgerNeeds,
+    out: &mut Plan,
+) {
+    let RegionScope { gw, ctx, ledger, .. } = scope;
+    let Some(read) = ctx.observed.regions[&gw.region]
+        .route_table
+        .as_ref()
+        .filter(|t| t.id == gw.route_table_id)
+    else {
+        return;
+    };
+    let refs: BTreeMap<&PrefixListId, &ListReference> =
+        read.references.iter().map(|r| (&r.prefix_list_id, r)).collect();
+    let at = References { scope, view, read, out_region: &gw.region };
+    for list in &ledger.lists {
+        let reference = refs.get(&list.id).copied();
+        match ctx.config.route_mode {
+            RouteMode::PrefixList => at.keep_referenced(list, reference, out),
+            RouteMode::Static => {
+                if let Some(r) = reference {
+                    at.unreference(list, r, needs, out);
+                }
+            }
+        }
+    }
+    if ctx.config.route_mode == RouteMode::PrefixList {
+        at.reference_new_lists(out);
+    }
+}
+
+/// What the reference rules of one table read.
+struct References<'s, 'a> {
+    scope: RegionScope<'a>,
+    view: &'s TableView,
+    read: &'s RouteTableState,
+    out_region: &'a Region,
+}
+
+impl References<'_, '_> {
+    fn create(&self, prefix_list: ListRef, peer: &Region, entries: usize) -> Option<Planned> {
+        let via = self.view.vias.get(peer)?;
+        Some(Planned {
+            reason: format!(
+                "ROUTE_MODE=prefix-list: the ledger list {prefix_list} ({entries} CIDR(s) of {peer}) is routed toward the peering {via}"
+            ),
+            action: Action::CreateReference {
+                region: self.out_region.clone(),
+                route_table_id: self.scope.gw.route_table_id.clone(),
+                prefix_list,
+                attachment_id: via.clone(),
+            },
+        })
+    }
+
+    /// Prefix-list mode: the list is referenced toward the pair's peering.
+    fn keep_referenced(&self, list: &LedgerList, reference: Option<&ListReference>, out: &mut Plan) {
+        let Some(via) = self.view.vias.get(&list.peer) else {
+            return;
+        };
+        let Some(r) = reference else {
+            out.actions.extend(self.create(ListRef::Id(list.id.clone()), &list.peer, list.entries.len()));
+            return;
+        };
+        let subject = format!("reference {} in {}", list.id, self.scope.gw.route_table_id);
+        let target = RouteTarget::Attachment(via.clone());
+        if !r.is_available() {
+            let reason = format!("the reference is {}; its routes count once AWS has applied it", r.state);
+            out.findings.push(Finding::at(FindingKind::Waiting, self.out_region, subject, reason));
+        } else if r.target == target {
+        } else if self.movable(&r.target) {
+            out.actions.push(Planned {
+                reason: format!(
+                    "the tool's reference of {} goes to {}; the peering with {} is {via}",
+                    list.id, r.target, list.peer
+                ),
+                action: Action::ModifyReference {
+                    region: self.out_region.clone(),
+                    route_table_id: self.scope.gw.route_table_id.clone(),
+                    prefix_list_id: list.id.clone(),
+                    attachment_id: via.clone(),
+                    from: r.target.clone(),
+                },
+            });
+        } else {
+            let reason = format!(
+                "the tool's list is referenced toward {} (changed by someone else); left alone",
+                r.target
+            );
+            out.findings.push(Finding::at(FindingKind::Skip, self.out_region, subject, reason));
+        }
+    }
+
+    /// A reference the tool may move: left on a blackhole, or toward a
+    /// peering of the Region's pairs (a replaced one).
+    fn movable(&self, target: &RouteTarget) -> bool {
+        match target {
+            RouteTarget::Blackhole => true,
+            RouteTarget::Attachment(id) => self.view.pair_peerings.contains(id),
+            RouteTarget::Unknown => false,
+        }
+    }
+
+    /// Prefix-list mode: the lists this plan creates are referenced in the
+    /// same execution (the executor fills in the new list's ID).
+    fn reference_new_lists(&self, out: &mut Plan) {
+        let created: Vec<(String, Region, usize)> = out
+            .actions
+            .iter()
+            .filter_map(|p| match &p.action {
+                Action::CreateLedger { name, peer, entries, .. } => {
+                    Some((name.clone(), peer.clone(), entries.len()))
+                }
+                _ => None,
+            })
+            .collect();
+        for (name, peer, entries) in created {
+            out.actions.extend(self.create(ListRef::New(name), &peer, entries));
+        }
+    }
+
+    /// Static mode: the tool's reference goes once every entry of its list
+    /// is routed by a static route as read (or is withdrawn by this plan,
+    /// or the reference is a blackhole, which carries nothing).
+    fn unreference(
+        &self,
+        list: &LedgerList,
+        r: &ListReference,
+        needs: &LedgerNeeds,
+        out: &mut Plan,
+    ) {
+        let subject = format!("reference {} in {}", list.id, self.scope.gw.route_table_id);
+        if r.state == "deleting" {
+            return;
+        }
+        let statics: BTreeSet<&Cidr> = self
+            .read
+            .routes
+            .iter()
+            .filter(|x| x.is_static() && x.state == "active")
+            .filter(|x| matches!(x.target, RouteTarget::Attachment(_)))
+            .map(|x| &x.cidr)
+            .collect();
+        let released = |c: &Cidr| {
+            let k = (list.peer.clone(), *c);
+            needs.release.contains(&k) && !needs.keep.contains(&k) && !needs.add.contains_key(&k)
+        };
+        let bare = list
+            .entries
+            .keys()
+            .filter(|c| !statics.contains(c) && !released(c))
+            .count();
+        if bare > 0 && r.target != RouteTarget::Blackhole {
+            let reason = format!(
+                "ROUTE_MODE=static: the reference stays until the static routes of its {bare} remaining entr(y/ies) are in (as read)"
+            );
+            out.findings.push(Finding::at(FindingKind::Waiting, self.out_region, subject, reason));
+            return;
+        }
+        out.actions.push(Planned {
+            reason: format!(
+                "ROUTE_MODE=static: every entry of the ledger list {} has its static route; the reference goes",
+                list.id
+            ),
+            action: Action::DeleteReference {
+                region: self.out_region.clone(),
+                route_table_id: self.scope.gw.route_table_id.clone(),
+                prefix_list_id: list.id.clone(),
+                target: r.target.clone(),
+            },
+        });
+    }
+}
