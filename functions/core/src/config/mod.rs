@@ -55,12 +55,13 @@ impl RouteMode {
     /// # Errors
     /// A [`ConfigError`] for `ROUTE_MODE` naming the accepted values.
     pub fn parse(value: Option<String>) -> Result<Self, ConfigError> {
-        match value.as_deref().map(str::to_ascii_lowercase).as_deref() {
-            None | Some("static") => Ok(RouteMode::Static),
-            Some("prefix-list") => Ok(RouteMode::PrefixList),
+        match value.as_deref() {
+            None => Ok(RouteMode::Static),
+            Some(v) if v.eq_ignore_ascii_case("static") => Ok(RouteMode::Static),
+            Some(v) if v.eq_ignore_ascii_case("prefix-list") => Ok(RouteMode::PrefixList),
             Some(other) => Err(ConfigError::new(
                 "ROUTE_MODE",
-                format!("`{other}` is neither `static` nor `prefix-list`"),
+                format!("{other:?} is neither static nor prefix-list"),
             )),
         }
     }

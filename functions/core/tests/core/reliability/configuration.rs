@@ -42,6 +42,7 @@ pub(super) const INVALID_VALUES: &[(&str, &str, &str)] = &[
     ("ROUTE_TABLE_IDS", "eu-west-1=tgw-1", "\"tgw-1\""),
     ("PRUNE_ROUTES", "maybe", "\"maybe\""),
     ("MANAGE_VPC_ROUTES", "on", "\"on\""),
+    ("ROUTE_MODE", "prefixlist", "\"prefixlist\""),
     ("PROTECTED_CIDRS", "10.0.0.0/8,10.1.1.1/16", "\"10.1.1.1/16\""),
     ("PROTECTED_CIDRS", "nonsense", "\"nonsense\""),
     ("RECHECK_QUEUE_URL", "my-queue", "\"my-queue\""),

@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 use tgw_peering_core::config::Config;
 use tgw_peering_core::domain::{
     AccountId, Association, AttachmentId, AttachmentKind, Cidr, CidrState, Family, GatewayRef,
-    LedgerList, PeeringAttachment, PeeringState, PrefixListId, RouteKind, RouteTableId,
+    LedgerList, ListReference, PeeringAttachment, PeeringState, PrefixListId, RouteKind,
+    RouteTableId,
     RouteTarget, TgwAttachment, TgwRoute, TransitGateway, TransitGatewayId, Vpc, VpcId, VpcRoute,
     VpcRouteTable, VpcRouteTableId, VpcRouteTarget, MANAGED_TAG_KEY,
 };
@@ -297,6 +298,34 @@ impl Scenario {
     }
 
     /// Changes the configuration.
+    /// `ROUTE_MODE=prefix-list`.
+    pub fn prefix_list_mode(self) -> Self {
+        self.configure(|c| c.route_mode = tgw_peering_core::RouteMode::PrefixList)
+    }
+
+    /// References the Region's (IPv4, part 0) ledger list of `peer` in its
+    /// managed table toward `target` (an attachment, or `blackhole`),
+    /// `available`.
+    pub fn referenced(mut self, r: &str, peer: &str, target: &str) -> Self {
+        let name = LedgerList::name_for(&region(peer), Family::Ipv4, 0);
+        let list = self.region_mut(r).ledger.iter().find(|l| l.name == name).unwrap().id.clone();
+        let target = match target {
+            "blackhole" => RouteTarget::Blackhole,
+            id => RouteTarget::Attachment(AttachmentId::parse(id).unwrap()),
+        };
+        let references = &mut self.table(r).references;
+        references.retain(|x| x.prefix_list_id != list);
+        references.push(ListReference { prefix_list_id: list, target, state: "available".into() });
+        self
+    }
+
+    /// Removes the static route of `c` from the Region's table.
+    pub fn no_route(mut self, r: &str, c: &str) -> Self {
+        let c = cidr(c);
+        self.table(r).routes.retain(|x| !(x.cidr == c && x.is_static()));
+        self
+    }
+
     pub fn configure(mut self, f: impl FnOnce(&mut Config)) -> Self {
         f(&mut self.config);
         self

@@ -328,4 +328,10 @@ pub(super) fn blackhole(
             route.state = "blackhole".into();
         }
     }
+    // References toward the attachment become blackholes too.
+    for reference in &mut table.references {
+        if reference.target == RouteTarget::Attachment(attachment.clone()) {
+            reference.target = RouteTarget::Blackhole;
+        }
+    }
 }

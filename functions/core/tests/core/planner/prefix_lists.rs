@@ -1,0 +1,219 @@
+//! `ROUTE_MODE=prefix-list`: the ledger lists referenced in the managed
+//! tables, and the switch between the two forms of a route, each way.
+
+use super::*;
+use crate::support::cidr;
+use tgw_peering_core::domain::Cidr;
+use tgw_peering_core::{Action, FindingKind, ListRef};
+
+const P2: &str = "tgw-attach-0002";
+
+/// Prefix-list mode, converged: each side's ledger list holds the other's
+/// VPC and is referenced toward P; no static route.
+fn listed() -> Scenario {
+    peered()
+        .prefix_list_mode()
+        .ledger(E, W, &["10.1.0.0/16"])
+        .ledger(W, E, &["10.0.0.0/16"])
+        .referenced(E, W, P)
+        .referenced(W, E, P)
+}
+
+fn references(plan: &Plan) -> Vec<(String, String)> {
+    plan.actions
+        .iter()
+        .filter_map(|p| match &p.action {
+            Action::CreateReference { region, prefix_list, .. } => {
+                Some((region.to_string(), prefix_list.to_string()))
+            }
+            Action::ModifyReference { region, prefix_list_id, .. } => {
+                Some((region.to_string(), format!("modify {prefix_list_id}")))
+            }
+            Action::DeleteReference { region, prefix_list_id, .. } => {
+                Some((region.to_string(), format!("delete {prefix_list_id}")))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn released(plan: &Plan) -> Vec<(String, Vec<Cidr>)> {
+    plan.actions
+        .iter()
+        .filter_map(|p| match &p.action {
+            Action::ReleaseLedger { region, remove, .. }
+            | Action::UpdateLedger { region, remove, .. }
+                if !remove.is_empty() =>
+            {
+                Some((region.to_string(), remove.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_new_pair_in_prefix_list_mode_gets_lists_and_their_references_and_no_static_route() {
+    let plan = peered().prefix_list_mode().plan();
+    assert!(creates(&plan).is_empty(), "{:?}", plan.actions);
+    assert_eq!(kinds(&plan).iter().filter(|k| **k == "create_ledger").count(), 2);
+    let refs: Vec<_> = plan
+        .actions
+        .iter()
+        .filter_map(|p| match &p.action {
+            Action::CreateReference { prefix_list: ListRef::New(name), attachment_id, .. } => {
+                Some((name.clone(), attachment_id.to_string()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        refs,
+        [
+            ("tgw-peering-us-east-1-ipv4-0".to_string(), P.to_string()),
+            ("tgw-peering-eu-west-1-ipv4-0".to_string(), P.to_string()),
+        ]
+    );
+}
+
+#[test]
+fn a_converged_prefix_list_mesh_plans_nothing() {
+    let plan = listed().plan();
+    assert!(plan.actions.is_empty(), "{:?}", plan.actions);
+}
+
+#[test]
+fn a_list_without_its_reference_is_referenced_toward_the_pairs_peering() {
+    let plan = peered()
+        .prefix_list_mode()
+        .ledger(E, W, &["10.1.0.0/16"])
+        .ledger(W, E, &["10.0.0.0/16"])
+        .referenced(W, E, P)
+        .plan();
+    let list = &plan.actions[0];
+    assert!(
+        matches!(&list.action, Action::CreateReference { region, prefix_list: ListRef::Id(_), attachment_id, .. }
+            if region.as_str() == E && attachment_id.as_str() == P),
+        "{:?}",
+        plan.actions
+    );
+    assert_eq!(plan.actions.len(), 1, "{:?}", plan.actions);
+}
+
+#[test]
+fn a_vpc_tagged_in_prefix_list_mode_is_one_entry_and_no_route_write() {
+    let plan = listed().vpc(W, "vpc-w2", Some("true"), &["10.2.0.0/16"]).plan();
+    // The list grows to what it holds, then takes the entry: no route write.
+    assert_eq!(kinds(&plan), ["resize_ledger", "update_ledger"], "{:?}", plan.actions);
+    assert!(matches!(&plan.actions[1].action,
+        Action::UpdateLedger { region, add, .. } if region.as_str() == E && add[0].cidr == cidr("10.2.0.0/16")));
+}
+
+#[test]
+fn an_untagged_vpcs_entry_is_released_and_no_static_route_is_deleted() {
+    let plan = listed().vpc(W, "vpc-w1", None, &["10.1.0.0/16"]).plan();
+    assert!(deletes(&plan).is_empty(), "{:?}", plan.actions);
+    assert_eq!(released(&plan), [(E.to_string(), vec![cidr("10.1.0.0/16")])]);
+}
+
+#[test]
+fn an_entry_that_would_take_a_vpcs_propagated_traffic_is_never_added() {
+    // A prefix-list route wins over a route propagated from a VPC (route
+    // evaluation order), so the static mode's conflict rule applies.
+    let plan = listed()
+        .vpc(W, "vpc-w2", Some("true"), &["10.9.0.0/16"])
+        .foreign_route(E, "10.9.0.0/16", "tgw-attach-0vpc", "vpc", true)
+        .plan();
+    assert!(plan.actions.is_empty(), "{:?}", plan.actions);
+    assert!(plan.findings.iter().any(|f| f.kind == FindingKind::Conflict
+        && f.subject.contains("10.9.0.0/16")));
+}
+
+#[test]
+fn switching_to_prefix_lists_references_first_and_keeps_every_static_route() {
+    let plan = converged().prefix_list_mode().plan();
+    assert_eq!(references(&plan).len(), 2, "{:?}", plan.actions);
+    assert!(deletes(&plan).is_empty(), "{:?}", plan.actions);
+    assert!(released(&plan).is_empty(), "{:?}", plan.actions);
+    assert!(plan.findings.iter().any(|f| f.kind == FindingKind::Waiting
+        && f.reason.contains("static route(s) of the tool's stay")));
+}
+
+#[test]
+fn switching_to_prefix_lists_then_withdraws_the_static_routes_the_lists_serve() {
+    let plan = converged().prefix_list_mode().referenced(E, W, P).referenced(W, E, P).plan();
+    let mut gone = deletes(&plan);
+    gone.sort();
+    assert_eq!(
+        gone,
+        [(W.to_string(), "10.0.0.0/16".to_string()), (E.to_string(), "10.1.0.0/16".to_string())]
+    );
+    assert!(released(&plan).is_empty(), "the entries are the routes now: {:?}", plan.actions);
+    assert!(references(&plan).is_empty(), "{:?}", plan.actions);
+}
+
+#[test]
+fn the_static_route_stays_while_its_reference_goes_elsewhere() {
+    // E's reference is still on the replaced peering P2: its list does not
+    // route 10.1.0.0/16 toward P yet, so the static route stays.
+    let plan = converged()
+        .peering(P2, E, W, "deleted", 50)
+        .prefix_list_mode()
+        .referenced(E, W, "blackhole")
+        .referenced(W, E, P)
+        .plan();
+    assert_eq!(deletes(&plan), [(W.to_string(), "10.0.0.0/16".to_string())]);
+    assert!(references(&plan).iter().any(|(r, a)| r == E && a.starts_with("modify")));
+}
+
+#[test]
+fn switch_withdrawals_stay_within_the_withdrawal_budget() {
+    let mut w = converged().configure(|c| c.max_withdrawals = Some(1));
+    for i in 0..3 {
+        let c = format!("10.1{i}.0.0/16");
+        w = w.vpc(W, &format!("vpc-w{i}x"), Some("true"), &[&c]).route(E, &c, Some(P));
+        w = w.ledger(E, W, &[&c]);
+    }
+    let plan = w.prefix_list_mode().referenced(E, W, P).referenced(W, E, P).plan();
+    let east: Vec<_> = deletes(&plan).into_iter().filter(|(r, _)| r == E).collect();
+    assert!(east.is_empty(), "4 withdrawals over a budget of 1 are held: {east:?}");
+    assert!(plan.findings.iter().any(|f| f.kind == FindingKind::Held));
+}
+
+#[test]
+fn switching_to_static_routes_writes_them_first_and_keeps_the_reference() {
+    let plan = listed().configure(|c| c.route_mode = tgw_peering_core::RouteMode::Static).plan();
+    let mut made = creates(&plan);
+    made.sort();
+    assert_eq!(
+        made,
+        [
+            (W.to_string(), "10.0.0.0/16".to_string(), P.to_string()),
+            (E.to_string(), "10.1.0.0/16".to_string(), P.to_string())
+        ]
+    );
+    assert!(references(&plan).is_empty(), "{:?}", plan.actions);
+}
+
+#[test]
+fn switching_to_static_routes_then_removes_the_references_and_keeps_the_entries() {
+    let plan = listed()
+        .configure(|c| c.route_mode = tgw_peering_core::RouteMode::Static)
+        .route(E, "10.1.0.0/16", Some(P))
+        .route(W, "10.0.0.0/16", Some(P))
+        .plan();
+    let gone: Vec<_> = references(&plan).into_iter().map(|(r, a)| (r, a.starts_with("delete"))).collect();
+    assert_eq!(gone, [(W.to_string(), true), (E.to_string(), true)], "{:?}", plan.actions);
+    assert!(creates(&plan).is_empty() && deletes(&plan).is_empty(), "{:?}", plan.actions);
+    assert!(released(&plan).is_empty(), "the entries record the static routes now");
+}
+
+#[test]
+fn a_blackhole_reference_goes_in_static_mode_even_before_the_static_routes() {
+    let plan = listed()
+        .configure(|c| c.route_mode = tgw_peering_core::RouteMode::Static)
+        .referenced(E, W, "blackhole")
+        .plan();
+    assert!(references(&plan).iter().any(|(r, a)| r == E && a.starts_with("delete")));
+    assert!(!references(&plan).iter().any(|(r, _)| r == W), "{:?}", plan.actions);
+}
