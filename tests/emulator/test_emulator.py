@@ -258,21 +258,38 @@ class SearchTransitGatewayRoutesTest(EmulatorTest):
                          ["10.200.0.0/16", "192.168.0.0/16"])
         self.assertEqual(cidrs(**{"attachment.resource-type": ["peering"]}), [])
 
-    def test_prefix_list_id_filter_finds_the_route_of_a_prefix_list_reference(self):
+    def test_each_entry_of_a_referenced_list_is_a_propagated_route_with_its_prefix_list_id(self):
         tgw, table = self.gateway()
         attachment = self.attach(tgw, self.vpc())
         prefix_list = self.ec2.create_managed_prefix_list(
             PrefixListName="search", AddressFamily="IPv4", MaxEntries=5,
-            Entries=[{"Cidr": "203.0.113.0/24"}])["PrefixList"]["PrefixListId"]
+            Entries=[{"Cidr": "203.0.113.0/24"}, {"Cidr": "198.51.100.0/24"}],
+        )["PrefixList"]["PrefixListId"]
         self.ec2.create_transit_gateway_prefix_list_reference(
             TransitGatewayRouteTableId=table, PrefixListId=prefix_list,
             TransitGatewayAttachmentId=attachment)
         found = self.routes(table, **{"prefix-list-id": [prefix_list]})
-        self.assertEqual(len(found), 1)
-        self.assertEqual(found[0]["PrefixListId"], prefix_list)
-        self.assertNotIn("DestinationCidrBlock", found[0])
-        self.assertEqual(found[0]["TransitGatewayAttachments"][0]["TransitGatewayAttachmentId"],
-                         attachment)
+        self.assertEqual([r["DestinationCidrBlock"] for r in found],
+                         ["198.51.100.0/24", "203.0.113.0/24"])
+        for route in found:
+            self.assertEqual(route["PrefixListId"], prefix_list)
+            self.assertEqual(route["Type"], "propagated")
+            self.assertEqual(route["TransitGatewayAttachments"][0]["TransitGatewayAttachmentId"],
+                             attachment)
+        # A new version of the list is what the table routes.
+        version = self.ec2.describe_managed_prefix_lists(
+            PrefixListIds=[prefix_list])["PrefixLists"][0]["Version"]
+        self.ec2.modify_managed_prefix_list(
+            PrefixListId=prefix_list, CurrentVersion=version,
+            RemoveEntries=[{"Cidr": "203.0.113.0/24"}])
+        found = self.routes(table, **{"prefix-list-id": [prefix_list]})
+        self.assertEqual([r["DestinationCidrBlock"] for r in found], ["198.51.100.0/24"])
+        # A static route of the same CIDR takes priority and is the one listed.
+        self.ec2.create_transit_gateway_route(
+            TransitGatewayRouteTableId=table, DestinationCidrBlock="198.51.100.0/24",
+            TransitGatewayAttachmentId=attachment)
+        self.assertEqual(self.routes(table, **{"prefix-list-id": [prefix_list]}), [])
+        self.assertEqual(self.route_map(table)["198.51.100.0/24"]["Type"], "static")
         references = self.ec2.get_transit_gateway_prefix_list_references(
             TransitGatewayRouteTableId=table)["TransitGatewayPrefixListReferences"]
         self.assertEqual([r["PrefixListId"] for r in references], [prefix_list])

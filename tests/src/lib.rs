@@ -230,6 +230,16 @@ impl Drop for Emulator {
     }
 }
 
+/// A route of a transit gateway route table, as the search returns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableRoute {
+    pub cidr: String,
+    pub is_static: bool,
+    /// Set for an entry of a referenced prefix list.
+    pub prefix_list: Option<String>,
+    pub attachment: Option<String>,
+}
+
 /// One Region of a test world.
 pub struct RegionWorld {
     pub region: String,
@@ -456,6 +466,58 @@ impl RegionWorld {
             .collect();
         routes.sort();
         routes
+    }
+
+    /// Every route of the Region's route table that is in force (`active`),
+    /// static and propagated, every page.
+    pub async fn active_routes(&self) -> Vec<TableRoute> {
+        let all = self
+            .ec2
+            .search_transit_gateway_routes()
+            .transit_gateway_route_table_id(&self.route_table)
+            .filters(Filter::builder().name("state").values("active").build())
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .expect("SearchTransitGatewayRoutes");
+        all.iter()
+            .filter_map(|r| {
+                Some(TableRoute {
+                    cidr: r.destination_cidr_block()?.to_owned(),
+                    is_static: r.r#type().is_some_and(|t| t.as_str() == "static"),
+                    prefix_list: r.prefix_list_id().map(str::to_owned),
+                    attachment: r
+                        .transit_gateway_attachments()
+                        .first()
+                        .and_then(|a| a.transit_gateway_attachment_id())
+                        .map(str::to_owned),
+                })
+            })
+            .collect()
+    }
+
+    /// The prefix-list references of the Region's route table: (list, attachment).
+    pub async fn references(&self) -> Vec<(String, Option<String>)> {
+        let out = self
+            .ec2
+            .get_transit_gateway_prefix_list_references()
+            .transit_gateway_route_table_id(&self.route_table)
+            .send()
+            .await
+            .expect("GetTransitGatewayPrefixListReferences");
+        out.transit_gateway_prefix_list_references()
+            .iter()
+            .map(|r| {
+                (
+                    r.prefix_list_id().unwrap_or_default().to_owned(),
+                    r.transit_gateway_attachment()
+                        .and_then(|a| a.transit_gateway_attachment_id())
+                        .map(str::to_owned),
+                )
+            })
+            .collect()
     }
 
     /// The Region's peering attachments: (id, state).

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use crate::config::{Config, RouteMode};
-use crate::domain::{LedgerList, TgwAttachment, TgwRoute};
+use crate::domain::{LedgerList, TgwAttachment};
 use crate::error::Error;
 use crate::observed::{resolve_gateway, Observed, RegionState, RouteTableState};
 use crate::ports::{Ec2Clients, Ec2Region};
@@ -13,9 +13,10 @@ use crate::ports::{Ec2Clients, Ec2Region};
 /// once per process), transit gateways, VPCs, peering attachments and
 /// ledger lists (and VPC route tables when `MANAGE_VPC_ROUTES` is on);
 /// then, for the selected gateway, its attachments and its route table's
-/// routes (and its prefix-list references, in `ROUTE_MODE=prefix-list`). A
-/// no-op reconcile of a Region whose ledger is one list costs 7 EC2 reads
-/// (8 in prefix-list mode), plus one per extra page and per extra list.
+/// routes and, once the Region has a ledger list (or in
+/// `ROUTE_MODE=prefix-list`), its prefix-list references. A no-op reconcile
+/// of a Region whose ledger is one list costs 8 EC2 reads, plus one per
+/// extra page and per extra list.
 ///
 /// # Errors
 /// The first read that fails (an [`Error::Aws`], retryable or not), or
@@ -65,7 +66,7 @@ async fn read_region(ec2: &dyn Ec2Region, config: &Config) -> Result<RegionState
             ec2.attachments(&gw.transit_gateway_id)
         )?;
         let associations = associated_with(&attachments, &gw.route_table_id);
-        let references = if reads_references(config, &routes, &state.ledger) {
+        let references = if reads_references(config, &state.ledger) {
             ec2.prefix_list_references(&gw.route_table_id).await?
         } else {
             Vec::new()
@@ -78,16 +79,13 @@ async fn read_region(ec2: &dyn Ec2Region, config: &Config) -> Result<RegionState
 }
 
 /// The table's references are read in `ROUTE_MODE=prefix-list`, and in
-/// static mode only when a route of the table comes from one of the tool's
-/// lists (AWS lists each entry of a referenced list as a route with its
-/// `PrefixListId`: Transit Gateway guide, "View prefix list references"),
-/// so that a static-mode reconcile costs no extra read.
-fn reads_references(config: &Config, routes: &[TgwRoute], ledger: &[LedgerList]) -> bool {
-    config.route_mode == RouteMode::PrefixList
-        || routes
-            .iter()
-            .filter_map(|r| r.prefix_list.as_ref())
-            .any(|p| ledger.iter().any(|l| &l.id == p))
+/// static mode whenever the Region has a ledger list (a reference of the
+/// tool's can only point at one): a reference left from prefix-list mode
+/// must be seen to be removed, and its routes may all be hidden behind the
+/// static routes of the same CIDRs (see `planner::listed`), so the routes
+/// read cannot tell whether one is there.
+fn reads_references(config: &Config, ledger: &[LedgerList]) -> bool {
+    config.route_mode == RouteMode::PrefixList || !ledger.is_empty()
 }
 
 /// The attachments associated (or associating) with `table`.

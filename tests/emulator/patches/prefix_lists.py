@@ -51,8 +51,13 @@ Delete- and GetTransitGatewayPrefixListReference(s). "When you create a prefix
 list reference in your transit gateway route table, each entry in the prefix
 list is represented as a route" (Transit Gateway guide, prefix list
 references, https://docs.aws.amazon.com/vpc/latest/tgw/tgw-prefix-lists.html);
-SearchTransitGatewayRoutes lists each reference as one static route with its
-`PrefixListId` and no `DestinationCidrBlock`.
+SearchTransitGatewayRoutes lists each entry of a referenced list as one route
+of `type: propagated` with the list's `PrefixListId` ("View prefix list
+references", https://docs.aws.amazon.com/vpc/latest/tgw/view-prefix-list-reference.html;
+see routes.listed_routes). The API reference documents no code for a second
+reference of one list in one table, nor for a reference that is not there:
+`RouteAlreadyExists` and `InvalidPrefixListID.NotFound` are chosen (the
+codes of the same cases for a static route and for an unknown list).
 """
 
 import ipaddress
@@ -257,7 +262,9 @@ def _reference_out(table, reference):
         "PrefixListId": reference["prefixListId"],
         "PrefixListOwnerId": reference["_owner"],
         "State": "available",
-        "Blackhole": reference["_blackhole"],
+        # A reference whose attachment was deleted drops traffic, as a
+        # static route toward it does (routes.blackhole_routes_to).
+        "Blackhole": reference["_blackhole"] or reference.get("state") == "blackhole",
     }
     if targets:
         out["TransitGatewayAttachment"] = {

@@ -43,8 +43,9 @@
   (API reference SearchTransitGatewayRoutes); `MaxResults` 5..1000, default
   1000 ("If a value is not provided, the default is 1000"); `NextToken` and
   `AdditionalRoutesAvailable` when more routes remain. Routes come in a fixed
-  order (IPv4 before IPv6, by address then prefix length, prefix-list routes
-  last) and a token resumes after the last route returned, so pages are stable.
+  order (IPv4 before IPv6, by address then prefix length) and a token resumes
+  after the last route returned, so pages are stable.
+* Each entry of a referenced prefix list is one route (`listed_routes`).
 """
 
 import ipaddress
@@ -206,6 +207,7 @@ def table_routes(backend, table):
     common.advance_backend(backend)
     routes = [output_route(r) for r in table.routes.values() if r.get("state") != "deleted"]
     installed = {_canonical(r["DestinationCidrBlock"]) for r in routes}
+    routes.extend(listed_routes(backend, table, installed))
     for propagation in table.route_table_propagation:
         attachment = backend.transit_gateway_attachments.get(propagation.transitGatewayAttachmentId)
         if attachment is None or attachment.state != "available":
@@ -230,9 +232,39 @@ def table_routes(backend, table):
                     "TransitGatewayAttachmentId": attachment.id,
                 }],
             })
-    routes.extend(output_route(r) for r in prefix_references(table).values())
     routes.sort(key=route_key)
     return routes
+
+
+def listed_routes(backend, table, installed):
+    """One route per entry of each referenced list, `type: propagated` with
+    the list's `PrefixListId` ("You can also view each entry in the prefix
+    list as an individual route in your transit gateway route table. The
+    route type for a prefix list route is propagated", Transit Gateway guide,
+    https://docs.aws.amazon.com/vpc/latest/tgw/view-prefix-list-reference.html).
+    Static routes come before prefix-list routes, and prefix-list routes
+    before routes propagated from VPCs (route evaluation order,
+    https://docs.aws.amazon.com/vpc/latest/tgw/how-transit-gateways-work.html);
+    as for a propagated route behind a static one, an entry behind a static
+    route of the same CIDR is not listed. `installed` gains every CIDR
+    listed."""
+    from .prefix_lists import current_entries  # prefix_lists imports this module
+
+    out = []
+    for reference in prefix_references(table).values():
+        prefix_list = backend.managed_prefix_lists.get(reference["prefixListId"])
+        if prefix_list is None:
+            continue
+        for entry in current_entries(prefix_list):
+            key = _canonical(entry["Cidr"])
+            if key in installed:
+                continue
+            installed.add(key)
+            route = output_route(reference)
+            route["DestinationCidrBlock"] = entry["Cidr"]
+            route["Type"] = "propagated"
+            out.append(route)
+    return out
 
 
 def route_key(route):

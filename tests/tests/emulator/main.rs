@@ -5,6 +5,7 @@ mod apply;
 mod cross_account;
 mod events;
 mod pipeline;
+mod prefix_lists;
 mod reliability;
 mod routing_truth;
 mod vpc_routes;

@@ -46,7 +46,10 @@ use super::{Action, Finding, FindingKind, ListRef, Plan, Planned, RegionScope};
 /// applying a change. AWS lists each entry as a route with the list's
 /// `PrefixListId` (Transit Gateway guide, "View prefix list references");
 /// when the read shows such routes for a list, an entry without its route
-/// is not counted as routed.
+/// is not counted as routed, unless a static route of its CIDR stands in
+/// front of it (AWS documents whether the search then lists both for
+/// propagated routes only, where it lists the static one alone; both
+/// answers are handled).
 pub(super) fn listed_routes(
     read: &RouteTableState,
     ledger: &RegionLedger<'_>,
@@ -57,6 +60,8 @@ pub(super) fn listed_routes(
             rows.entry(list).or_default().insert(r.cidr);
         }
     }
+    let statics: BTreeSet<Cidr> =
+        read.routes.iter().filter(|r| r.is_static()).map(|r| r.cidr).collect();
     let mut out = BTreeMap::new();
     for reference in read.references.iter().filter(|r| r.is_available()) {
         let Some(list) = ledger.lists.iter().find(|l| l.id == reference.prefix_list_id) else {
@@ -66,7 +71,8 @@ pub(super) fn listed_routes(
             continue;
         }
         let shown = rows.get(&list.id);
-        for cidr in list.entries.keys().filter(|c| shown.is_none_or(|s| s.contains(c))) {
+        let routed = |c: &&Cidr| shown.is_none_or(|s| s.contains(c)) || statics.contains(c);
+        for cidr in list.entries.keys().filter(routed) {
             let route = TgwRoute {
                 cidr: *cidr,
                 kind: RouteKind::Propagated,
