@@ -72,9 +72,8 @@ pub fn read_calls() -> impl Iterator<Item = &'static str> {
 pub const ASSUME_ROLE_CALLS: &[&str] = &["sts:AssumeRole"];
 
 /// The calls of [`SDK_CALLS`] made only with `ROUTE_MODE=prefix-list`, or
-/// while a table still holds a reference from it.
+/// while a table still holds a reference from it (static mode removes it).
 pub const PREFIX_LIST_CALLS: &[&str] = &[
-    "ec2:GetTransitGatewayPrefixListReferences",
     "ec2:CreateTransitGatewayPrefixListReference",
     "ec2:ModifyTransitGatewayPrefixListReference",
     "ec2:DeleteTransitGatewayPrefixListReference",
