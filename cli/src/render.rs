@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use tgw_peering_core::domain::RouteTarget;
 use tgw_peering_core::execute::ResultLabel;
+use tgw_peering_core::planner::TableReport;
 use tgw_peering_core::{Finding, FindingKind, Plan, RouteMark};
 
 use crate::commands::{Applied, ApplyReport, Handled};
@@ -42,6 +43,9 @@ pub fn plan_text(plan: &Plan) -> String {
     for f in &plan.findings {
         let _ = writeln!(s, "  {}", finding_line(f));
     }
+    for t in &plan.tables {
+        let _ = writeln!(s, "  {}", quota_line(t));
+    }
     if plan.is_converged() {
         let _ = writeln!(s, "Nothing to do: the network matches the tags.");
     }
@@ -75,6 +79,7 @@ pub fn status_text(plan: &Plan) -> String {
     let mut totals = [0usize; 4];
     for t in &plan.tables {
         let _ = writeln!(s, "Route table {} ({}):", t.route_table_id, t.region);
+        let _ = writeln!(s, "  {}", quota_line(t));
         if t.routes.is_empty() {
             let _ = writeln!(s, "  (no routes of interest)");
         }
@@ -109,6 +114,20 @@ pub fn status_text(plan: &Plan) -> String {
         plan.actions.len()
     );
     s
+}
+
+/// A managed table's routes against the transit gateway's route quota.
+pub fn quota_line(t: &TableReport) -> String {
+    let q = &t.quota;
+    let after = if q.after_plan == q.counted {
+        String::new()
+    } else {
+        format!(", {} after the pending actions", q.after_plan)
+    };
+    format!(
+        "quota: {} ({}) counts {} routes{after}, of the gateway's {} (a referenced list counts its maximum entries)",
+        t.route_table_id, t.region, q.counted, q.quota
+    )
 }
 
 /// Each VPC of each Region: tagged, attachment, local route, advertised.

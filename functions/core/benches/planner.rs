@@ -128,6 +128,7 @@ fn world(regions: usize, vpcs: usize) -> (Observed, Config) {
             id: RouteTableId::parse(&format!("tgw-rtb-0{r:016x}")).unwrap(),
             routes,
             associations,
+            references: Vec::new(),
         });
     }
     (observed, Config::for_regions(names))

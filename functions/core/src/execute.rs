@@ -161,18 +161,16 @@ pub async fn execute_with(clients: &dyn Ec2Clients, plan: &Plan, in_flight: usiz
     }
     let unrecorded = out.failed(ledger_additions);
     let created = out.created_lists();
-    let (routes, deferred): (Vec<Planned>, Vec<Planned>) = phase(Phase::Routes)
-        .cloned()
-        .map(|p| with_list_ids(p, &created))
-        .partition(|p| {
+    let (routes, deferred): (Vec<Planned>, Vec<Planned>) =
+        phase(Phase::Routes).cloned().map(|p| with_list_ids(p, &created)).partition(|p| {
             !needs_entry(&p.action).is_some_and(|c| unrecorded.contains(&c))
                 && !matches!(p.action, Action::CreateReference { prefix_list: ListRef::New(_), .. })
         });
     out.executed.extend(deferred.into_iter().map(|planned| Executed {
         planned,
         result: Err(Error::Deferred {
-            reason: "its ledger entry (or its new ledger list) could not be written first"
-                .to_owned(),
+            reason:
+                "its ledger entry (or its new ledger list) could not be written first".to_owned(),
         }),
     }));
     // Owned items and an `async move` block keep the future `Send` for any
@@ -199,7 +197,10 @@ pub async fn execute_with(clients: &dyn Ec2Clients, plan: &Plan, in_flight: usiz
 
 /// A reference to a list created earlier in this execution, with the new
 /// list's ID (left as it is when the list was not created).
-fn with_list_ids(mut planned: Planned, created: &BTreeMap<(Region, String), PrefixListId>) -> Planned {
+fn with_list_ids(
+    mut planned: Planned,
+    created: &BTreeMap<(Region, String), PrefixListId>,
+) -> Planned {
     if let Action::CreateReference { region, prefix_list, .. } = &mut planned.action {
         if let ListRef::New(name) = prefix_list {
             if let Some(id) = created.get(&(region.clone(), name.clone())) {

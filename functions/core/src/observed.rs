@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::domain::{
-    AccountId, AttachmentId, GatewayRef, LedgerList, ListReference, PeeringAttachment, Region, RouteTableId,
-    TgwAttachment, TgwRoute, TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
+    AccountId, AttachmentId, GatewayRef, LedgerList, ListReference, PeeringAttachment, Region,
+    RouteTableId, TgwAttachment, TgwRoute, TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
 };
 use crate::error::Error;
 

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::domain::{
-    AccountId, AttachmentId, LedgerList, ListReference, PeeringAttachment, Region, RouteTableId, TgwAttachment,
-    TgwRoute, TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
+    AccountId, AttachmentId, LedgerList, ListReference, PeeringAttachment, Region, RouteTableId,
+    TgwAttachment, TgwRoute, TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
 };
 use crate::error::Error;
 use crate::events::{OutEvent, Recheck, VpcRecheck};
@@ -95,8 +95,10 @@ pub trait Ec2Region: Send + Sync {
     ///
     /// # Errors
     /// As the trait says.
-    async fn prefix_list_references(&self, table: &RouteTableId)
-        -> Result<Vec<ListReference>, Error>;
+    async fn prefix_list_references(
+        &self,
+        table: &RouteTableId,
+    ) -> Result<Vec<ListReference>, Error>;
 
     /// `DescribeRouteTables`, every page: every route table of every VPC of
     /// the Region, with its routes.

@@ -97,7 +97,10 @@ async fn in_prefix_list_mode_tagging_untagging_and_deleting_converge_with_no_sta
 /// Runs reconciles one write at a time (in the executor's phase order) until
 /// a plan has nothing to do; after every write, both tables still route
 /// every wanted CIDR. Returns the writes made.
-async fn step_until_converged(session: &Session, wanted: [(&RegionWorld, &BTreeSet<String>); 2]) -> Vec<String> {
+async fn step_until_converged(
+    session: &Session,
+    wanted: [(&RegionWorld, &BTreeSet<String>); 2],
+) -> Vec<String> {
     let mut writes = Vec::new();
     for _ in 0..6 {
         let observed = observe(&session.clients, &session.config).await.expect("observe");
@@ -183,16 +186,18 @@ async fn a_concurrent_change_to_a_referenced_list_ends_in_the_right_entries() {
         .remove_entries(
             aws_sdk_ec2::types::RemovePrefixListEntry::builder().cidr("10.10.0.0/24").build(),
         )
-        .add_entries(
-            aws_sdk_ec2::types::AddPrefixListEntry::builder().cidr("192.0.2.0/24").build(),
-        )
+        .add_entries(aws_sdk_ec2::types::AddPrefixListEntry::builder().cidr("192.0.2.0/24").build())
         .send()
         .await
         .expect("ModifyManagedPrefixList by hand");
 
     let stale = execute(&session.clients, &planned).await;
-    let refused: Vec<_> = stale.failures().map(|(p, e)| (p.action.kind(), e.is_retryable())).collect();
-    assert!(refused.contains(&("update_ledger", true)), "a version conflict, retryable: {refused:?}");
+    let refused: Vec<_> =
+        stale.failures().map(|(p, e)| (p.action.kind(), e.is_retryable())).collect();
+    assert!(
+        refused.contains(&("update_ledger", true)),
+        "a version conflict, retryable: {refused:?}"
+    );
 
     converge(&session).await;
     assert_eq!(listed(&west).await, set(&["10.10.0.0/24", "10.10.1.0/24"]));

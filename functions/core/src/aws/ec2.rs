@@ -13,8 +13,8 @@ use tokio::sync::OnceCell;
 
 use super::errors::{aws_error, decode, idempotent};
 use crate::domain::{
-    AccountId, LedgerList, ListReference, PeeringAttachment, Region, RouteTableId, TgwAttachment, TgwRoute,
-    TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
+    AccountId, LedgerList, ListReference, PeeringAttachment, Region, RouteTableId, TgwAttachment,
+    TgwRoute, TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
 };
 use crate::error::Error;
 use crate::planner::Action;

@@ -7,9 +7,9 @@ use super::ec2::{filter, tags_of, AwsEc2};
 use super::errors::decode;
 use crate::domain::{
     AccountId, Association, AttachmentId, AttachmentKind, Cidr, CidrState, GatewayRef,
-    ListReference, PeeringAttachment, PeeringState, PrefixListId, Region, RouteKind, RouteTableId, RouteTarget,
-    TgwAttachment, TgwRoute, TransitGateway, TransitGatewayId, Vpc, VpcId, VpcRoute, VpcRouteTable,
-    VpcRouteTableId, VpcRouteTarget,
+    ListReference, PeeringAttachment, PeeringState, PrefixListId, Region, RouteKind, RouteTableId,
+    RouteTarget, TgwAttachment, TgwRoute, TransitGateway, TransitGatewayId, Vpc, VpcId, VpcRoute,
+    VpcRouteTable, VpcRouteTableId, VpcRouteTarget,
 };
 use crate::error::Error;
 
@@ -197,8 +197,10 @@ impl AwsEc2 {
         r: &ec2::TransitGatewayPrefixListReference,
     ) -> Result<ListReference, Error> {
         let id = r.prefix_list_id().unwrap_or_default();
-        let prefix_list_id = decode(&self.region, REFERENCES, "a prefix list ID", PrefixListId::parse(id))?;
-        let attachment = r.transit_gateway_attachment().and_then(|a| a.transit_gateway_attachment_id());
+        let prefix_list_id =
+            decode(&self.region, REFERENCES, "a prefix list ID", PrefixListId::parse(id))?;
+        let attachment =
+            r.transit_gateway_attachment().and_then(|a| a.transit_gateway_attachment_id());
         let target = match attachment {
             Some(id) => RouteTarget::Attachment(decode(
                 &self.region,

@@ -26,5 +26,6 @@ pub use peering::{
 };
 pub use routes::{
     Association, AttachmentKind, ListReference, RouteKind, RouteTarget, TgwAttachment, TgwRoute,
+    TGW_ROUTES_QUOTA,
 };
 pub use vpc::{CidrState, Vpc, VpcRoute, VpcRouteTable, VpcRouteTarget, CREATE_ROUTE_ORIGIN};

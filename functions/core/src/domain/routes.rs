@@ -72,6 +72,15 @@ impl TgwRoute {
     }
 }
 
+/// The default quota of routes of one transit gateway: "Total combined
+/// routes (dynamic and static) across all route tables for a single transit
+/// gateway", 10,000, adjustable (Transit Gateway guide, quotas). A
+/// referenced prefix list counts its maximum entries ("When you reference a
+/// prefix list in a resource, the maximum number of entries for the prefix
+/// lists counts against the quota for the number of entries for the
+/// resource", VPC user guide, prefix list quotas).
+pub const TGW_ROUTES_QUOTA: usize = 10_000;
+
 /// A prefix-list reference of a transit gateway route table, as
 /// `GetTransitGatewayPrefixListReferences` returns it: every entry of the
 /// list is a route of the table toward `target` ("each entry in the prefix

@@ -325,7 +325,12 @@ impl Action {
             Action::DeleteRoute { region, route_table_id: table, cidr, target: to } => {
                 write!(f, "{region}: remove route {cidr} -> {to} from {table}")
             }
-            Action::CreateReference { region, route_table_id: table, prefix_list, attachment_id } => {
+            Action::CreateReference {
+                region,
+                route_table_id: table,
+                prefix_list,
+                attachment_id,
+            } => {
                 write!(f, "{region}: reference {prefix_list} -> {attachment_id} in {table}")
             }
             Action::ModifyReference {
@@ -334,7 +339,10 @@ impl Action {
                 prefix_list_id,
                 attachment_id: to,
                 from,
-            } => write!(f, "{region}: move reference {prefix_list_id} from {from} to {to} in {table}"),
+            } => write!(
+                f,
+                "{region}: move reference {prefix_list_id} from {from} to {to} in {table}"
+            ),
             Action::DeleteReference { region, route_table_id: table, prefix_list_id, target } => {
                 write!(f, "{region}: remove reference {prefix_list_id} -> {target} from {table}")
             }

@@ -145,10 +145,8 @@ pub(super) fn plan_references(
     out: &mut Plan,
 ) {
     let RegionScope { gw, ctx, ledger, .. } = scope;
-    let Some(read) = ctx.observed.regions[&gw.region]
-        .route_table
-        .as_ref()
-        .filter(|t| t.id == gw.route_table_id)
+    let Some(read) =
+        ctx.observed.regions[&gw.region].route_table.as_ref().filter(|t| t.id == gw.route_table_id)
     else {
         return;
     };
@@ -196,18 +194,28 @@ impl References<'_, '_> {
     }
 
     /// Prefix-list mode: the list is referenced toward the pair's peering.
-    fn keep_referenced(&self, list: &LedgerList, reference: Option<&ListReference>, out: &mut Plan) {
+    fn keep_referenced(
+        &self,
+        list: &LedgerList,
+        reference: Option<&ListReference>,
+        out: &mut Plan,
+    ) {
         let Some(via) = self.view.vias.get(&list.peer) else {
             return;
         };
         let Some(r) = reference else {
-            out.actions.extend(self.create(ListRef::Id(list.id.clone()), &list.peer, list.entries.len()));
+            out.actions.extend(self.create(
+                ListRef::Id(list.id.clone()),
+                &list.peer,
+                list.entries.len(),
+            ));
             return;
         };
         let subject = format!("reference {} in {}", list.id, self.scope.gw.route_table_id);
         let target = RouteTarget::Attachment(via.clone());
         if !r.is_available() {
-            let reason = format!("the reference is {}; its routes count once AWS has applied it", r.state);
+            let reason =
+                format!("the reference is {}; its routes count once AWS has applied it", r.state);
             out.findings.push(Finding::at(FindingKind::Waiting, self.out_region, subject, reason));
         } else if r.target == target {
         } else if self.movable(&r.target) {
@@ -287,11 +295,7 @@ impl References<'_, '_> {
             let k = (list.peer.clone(), *c);
             needs.release.contains(&k) && !needs.keep.contains(&k) && !needs.add.contains_key(&k)
         };
-        let bare = list
-            .entries
-            .keys()
-            .filter(|c| !statics.contains(c) && !released(c))
-            .count();
+        let bare = list.entries.keys().filter(|c| !statics.contains(c) && !released(c)).count();
         if bare > 0 && r.target != RouteTarget::Blackhole {
             let reason = format!(
                 "ROUTE_MODE=static: the reference stays until the static routes of its {bare} remaining entr(y/ies) are in (as read)"

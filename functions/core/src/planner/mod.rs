@@ -17,6 +17,8 @@
 //!   ledger lists true;
 //! - `listed`: `ROUTE_MODE=prefix-list`, the ledger lists referenced in the
 //!   managed table, and the switch between static routes and references;
+//! - `quota`: the managed table's routes as the transit gateway's route
+//!   quota counts them, before and after the plan;
 //! - `local_leg`: each VPC's attachment and local route;
 //! - `decision`: the typed decision for each route, and the one place that
 //!   turns decisions into actions, findings, reports and ledger needs.
@@ -29,6 +31,7 @@ mod listed;
 mod local_leg;
 mod ownership;
 mod peering;
+mod quota;
 mod report;
 mod tgw_routes;
 mod tgw_table;
@@ -46,7 +49,8 @@ pub use action::{
 };
 pub use desired::vpc_wait;
 pub use report::{
-    Finding, FindingKind, PeeringReport, Plan, RouteMark, RouteReport, TableReport, VpcReport,
+    Finding, FindingKind, PeeringReport, Plan, RouteMark, RouteQuota, RouteReport, TableReport,
+    VpcReport,
 };
 
 use desired::{overlapping, region_cidrs, RegionCidrs};
@@ -136,6 +140,7 @@ fn plan_region(gw: &Gateway, pairs: &[ReadyPeering], ctx: &TableContext<'_>, out
     let view = tgw_table::plan_table(scope, &mut needs, &mut region_plan);
     plan_ledger(&ledger, &needs, ctx.config, &mut region_plan);
     listed::plan_references(scope, &view, &needs, &mut region_plan);
+    quota::count_routes(scope, &mut region_plan);
     unrecorded_routes_wait(&ledger, &mut region_plan);
     for list in &ledger.unmanaged {
         let reason = format!(

@@ -81,6 +81,22 @@ pub struct TableReport {
     pub region: Region,
     pub route_table_id: RouteTableId,
     pub routes: Vec<RouteReport>,
+    /// The table's routes as the transit gateway's route quota counts them.
+    pub quota: RouteQuota,
+}
+
+/// Routes of one managed table counted against the transit gateway's route
+/// quota: every static and propagated route, and each referenced prefix
+/// list's maximum entries (see [`crate::domain::TGW_ROUTES_QUOTA`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RouteQuota {
+    /// As read.
+    pub counted: usize,
+    /// Once the plan's writes in the table are made.
+    pub after_plan: usize,
+    /// The default quota (for all the route tables of the gateway together;
+    /// only the managed table is read).
+    pub quota: usize,
 }
 
 /// The peering of one Region pair.

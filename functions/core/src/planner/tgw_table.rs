@@ -31,8 +31,8 @@ use super::ownership::{budget, hold_over_budget};
 use super::peering::ReadyPeering;
 use super::tgw_routes::{decide_extra, decide_wanted};
 use super::{
-    Action, Finding, FindingKind, Plan, Planned, RegionScope, RouteReport, TableContext,
-    TableReport,
+    Action, Finding, FindingKind, Plan, Planned, RegionScope, RouteQuota, RouteReport,
+    TableContext, TableReport,
 };
 
 /// A wanted route: the peering it goes over and the VPCs that want it.
@@ -127,6 +127,7 @@ pub(super) fn plan_table(
         region: gw.region.clone(),
         route_table_id: gw.route_table_id.clone(),
         routes: report,
+        quota: RouteQuota::default(),
     });
     TableView {
         vias: table.ours.values().map(|v| (v.peer.clone(), v.id.clone())).collect(),
@@ -171,7 +172,13 @@ impl<'a> Table<'a> {
     /// referenced list in `ROUTE_MODE=prefix-list`.
     pub fn place(&self, peer: &'a Region, via: Option<&'a ReadyPeering>) -> Place<'a> {
         let listed = self.mode == RouteMode::PrefixList;
-        Place::Transit { region: &self.gw.region, table: &self.gw.route_table_id, peer, via, listed }
+        Place::Transit {
+            region: &self.gw.region,
+            table: &self.gw.route_table_id,
+            peer,
+            via,
+            listed,
+        }
     }
 
     /// Where a route of the table is, in the form it has.
@@ -182,7 +189,13 @@ impl<'a> Table<'a> {
         via: Option<&'a ReadyPeering>,
     ) -> Place<'a> {
         let listed = route.prefix_list.is_some();
-        Place::Transit { region: &self.gw.region, table: &self.gw.route_table_id, peer, via, listed }
+        Place::Transit {
+            region: &self.gw.region,
+            table: &self.gw.route_table_id,
+            peer,
+            via,
+            listed,
+        }
     }
 
     /// A CIDR in any overlap conflict gets no write at all, on any

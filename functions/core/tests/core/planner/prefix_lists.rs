@@ -125,8 +125,10 @@ fn an_entry_that_would_take_a_vpcs_propagated_traffic_is_never_added() {
         .foreign_route(E, "10.9.0.0/16", "tgw-attach-0vpc", "vpc", true)
         .plan();
     assert!(plan.actions.is_empty(), "{:?}", plan.actions);
-    assert!(plan.findings.iter().any(|f| f.kind == FindingKind::Conflict
-        && f.subject.contains("10.9.0.0/16")));
+    assert!(plan
+        .findings
+        .iter()
+        .any(|f| f.kind == FindingKind::Conflict && f.subject.contains("10.9.0.0/16")));
 }
 
 #[test]
@@ -202,7 +204,8 @@ fn switching_to_static_routes_then_removes_the_references_and_keeps_the_entries(
         .route(E, "10.1.0.0/16", Some(P))
         .route(W, "10.0.0.0/16", Some(P))
         .plan();
-    let gone: Vec<_> = references(&plan).into_iter().map(|(r, a)| (r, a.starts_with("delete"))).collect();
+    let gone: Vec<_> =
+        references(&plan).into_iter().map(|(r, a)| (r, a.starts_with("delete"))).collect();
     assert_eq!(gone, [(W.to_string(), true), (E.to_string(), true)], "{:?}", plan.actions);
     assert!(creates(&plan).is_empty() && deletes(&plan).is_empty(), "{:?}", plan.actions);
     assert!(released(&plan).is_empty(), "the entries record the static routes now");
@@ -216,4 +219,58 @@ fn a_blackhole_reference_goes_in_static_mode_even_before_the_static_routes() {
         .plan();
     assert!(references(&plan).iter().any(|(r, a)| r == E && a.starts_with("delete")));
     assert!(!references(&plan).iter().any(|(r, _)| r == W), "{:?}", plan.actions);
+}
+
+// --- The route quota ---------------------------------------------------------
+
+/// `n` static routes toward a VPN in the Region's table.
+fn with_vpn_routes(mut w: Scenario, r: &str, n: usize) -> Scenario {
+    for i in 0..n {
+        let c = format!("100.{}.{}.0/24", 64 + i / 256, i % 256);
+        w.add_foreign_route(r, &c, "tgw-attach-0vpn", "vpn", false);
+    }
+    w
+}
+
+fn quota_of(plan: &Plan, r: &str) -> tgw_peering_core::planner::RouteQuota {
+    plan.tables.iter().find(|t| t.region.as_str() == r).unwrap().quota
+}
+
+#[test]
+fn a_referenced_list_counts_its_maximum_entries_against_the_route_quota() {
+    let mut w = listed();
+    w.region_mut(E).ledger[0].max_entries = 40;
+    let plan = w.plan();
+    // The local VPC's propagated route, and one referenced list of at most
+    // 40 entries (holding one).
+    assert_eq!(quota_of(&plan, E).counted, 1 + 40);
+    assert_eq!(quota_of(&plan, W).counted, 1 + 1);
+    assert_eq!(quota_of(&plan, E).quota, 10_000);
+}
+
+#[test]
+fn a_plan_that_would_pass_the_route_quota_is_warned_of_in_either_mode() {
+    // The local VPC's propagated route, the static route to the peer's VPC,
+    // and 9,998 routes toward a VPN.
+    let statics =
+        with_vpn_routes(converged(), E, 9_998).vpc(W, "vpc-w2", Some("true"), &["10.2.0.0/16"]);
+    let plan = statics.plan();
+    assert_eq!(quota_of(&plan, E).counted, 10_000);
+    assert_eq!(quota_of(&plan, E).after_plan, 10_001);
+    assert!(
+        plan.findings
+            .iter()
+            .any(|f| f.kind == FindingKind::Warning && f.reason.contains("quota of 10000")),
+        "{:?}",
+        plan.findings
+    );
+
+    let lists =
+        with_vpn_routes(listed(), E, 9_998).vpc(W, "vpc-w2", Some("true"), &["10.2.0.0/16"]);
+    let plan = lists.plan();
+    assert_eq!(quota_of(&plan, E).after_plan, 10_001, "the list grows by one entry");
+    assert!(plan.findings.iter().any(|f| f.kind == FindingKind::Warning));
+
+    let quiet = with_vpn_routes(listed(), E, 9_000).plan();
+    assert!(!quiet.findings.iter().any(|f| f.kind == FindingKind::Warning));
 }

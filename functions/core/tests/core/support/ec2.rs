@@ -5,8 +5,8 @@
 
 use async_trait::async_trait;
 use tgw_peering_core::domain::{
-    AccountId, Association, AttachmentKind, Cidr, LedgerList, ListReference, PeeringAttachment, PeeringState,
-    PrefixListId, RouteTableId, RouteTarget, TgwAttachment, TgwRoute, TransitGateway,
+    AccountId, Association, AttachmentKind, Cidr, LedgerList, ListReference, PeeringAttachment,
+    PeeringState, PrefixListId, RouteTableId, RouteTarget, TgwAttachment, TgwRoute, TransitGateway,
     TransitGatewayId, Vpc, VpcRoute, VpcRouteTable, VpcRouteTableId, VpcRouteTarget,
     CREATE_ROUTE_ORIGIN,
 };

@@ -14,9 +14,8 @@ use tgw_peering_core::config::Config;
 use tgw_peering_core::domain::{
     AccountId, Association, AttachmentId, AttachmentKind, Cidr, CidrState, Family, GatewayRef,
     LedgerList, ListReference, PeeringAttachment, PeeringState, PrefixListId, RouteKind,
-    RouteTableId,
-    RouteTarget, TgwAttachment, TgwRoute, TransitGateway, TransitGatewayId, Vpc, VpcId, VpcRoute,
-    VpcRouteTable, VpcRouteTableId, VpcRouteTarget, MANAGED_TAG_KEY,
+    RouteTableId, RouteTarget, TgwAttachment, TgwRoute, TransitGateway, TransitGatewayId, Vpc,
+    VpcId, VpcRoute, VpcRouteTable, VpcRouteTableId, VpcRouteTarget, MANAGED_TAG_KEY,
 };
 use tgw_peering_core::observed::{Observed, RegionState, RouteTableState};
 use tgw_peering_core::{plan, Plan};

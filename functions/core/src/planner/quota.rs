@@ -1,0 +1,111 @@
+//! The managed table's routes as the transit gateway's route quota counts
+//! them ([`TGW_ROUTES_QUOTA`]): every static and propagated route, and each
+//! referenced prefix list's maximum entries, not its present ones ("the
+//! maximum number of entries for the prefix lists counts against the quota
+//! for the number of entries for the resource", VPC user guide, prefix list
+//! quotas).
+//!
+//! [`count_routes`] counts the table as read and after the plan's writes,
+//! and warns when the plan would take the table past the quota. The quota
+//! covers every route table of the gateway together; only the managed one
+//! is read, so the count is a floor of what AWS counts.
+
+use std::collections::BTreeMap;
+
+use crate::domain::{PrefixListId, TGW_ROUTES_QUOTA};
+use crate::observed::RouteTableState;
+
+use super::{Action, Finding, FindingKind, ListRef, Plan, RegionScope, RouteQuota};
+
+/// Sets the quota line of the Region's table report, and warns when the
+/// plan's writes would pass the quota.
+pub(super) fn count_routes(scope: RegionScope<'_>, out: &mut Plan) {
+    let RegionScope { gw, ctx, ledger, .. } = scope;
+    let state = &ctx.observed.regions[&gw.region];
+    let Some(read) = state.route_table.as_ref().filter(|t| t.id == gw.route_table_id) else {
+        return;
+    };
+    // The maximum entries of each of the tool's lists, as read.
+    let mut sizes: BTreeMap<&PrefixListId, usize> =
+        ledger.lists.iter().map(|l| (&l.id, l.max_entries)).collect();
+    let counted = as_read(read, &sizes);
+    let mut after = counted as i64;
+    let referenced = |id: &PrefixListId| read.references.iter().any(|r| &r.prefix_list_id == id);
+    for p in out.actions.iter().filter(|p| p.action.region() == &gw.region) {
+        match &p.action {
+            Action::CreateRoute { route_table_id, .. } if *route_table_id == gw.route_table_id => {
+                after += 1
+            }
+            Action::DeleteRoute { route_table_id, .. } if *route_table_id == gw.route_table_id => {
+                after -= 1
+            }
+            Action::ResizeLedger { prefix_list_id, max_entries, .. } => {
+                let old = sizes.insert(prefix_list_id, *max_entries).unwrap_or_default();
+                if referenced(prefix_list_id) {
+                    after += *max_entries as i64 - old as i64;
+                }
+            }
+            _ => {}
+        }
+    }
+    for p in &out.actions {
+        match &p.action {
+            Action::CreateReference { prefix_list: ListRef::Id(id), route_table_id, .. }
+                if *route_table_id == gw.route_table_id =>
+            {
+                after += sizes.get(id).copied().unwrap_or_default() as i64;
+            }
+            Action::CreateReference { prefix_list: ListRef::New(name), route_table_id, .. }
+                if *route_table_id == gw.route_table_id =>
+            {
+                after += new_list_size(out, name) as i64;
+            }
+            Action::DeleteReference { prefix_list_id, route_table_id, .. }
+                if *route_table_id == gw.route_table_id =>
+            {
+                after -= sizes.get(prefix_list_id).copied().unwrap_or_default() as i64;
+            }
+            _ => {}
+        }
+    }
+    let quota = RouteQuota {
+        counted,
+        after_plan: usize::try_from(after).unwrap_or_default(),
+        quota: TGW_ROUTES_QUOTA,
+    };
+    if quota.after_plan > quota.quota && quota.after_plan > quota.counted {
+        let reason = format!(
+            "after this plan the table counts {} routes against the transit gateway's quota of {} (static and propagated routes, plus each referenced list's maximum entries; the quota covers all of the gateway's route tables and is adjustable in Service Quotas): AWS may refuse the writes that pass it",
+            quota.after_plan, quota.quota
+        );
+        let subject = format!("route table {}", gw.route_table_id);
+        out.findings.push(Finding::at(FindingKind::Warning, &gw.region, subject, reason));
+    }
+    if let Some(report) = out.tables.iter_mut().find(|t| t.route_table_id == gw.route_table_id) {
+        report.quota = quota;
+    }
+}
+
+/// The table as read: every route that is no entry of a referenced list,
+/// each reference of the tool's lists at its list's maximum entries, and
+/// the listed routes of anyone else's references (their size is not read).
+fn as_read(read: &RouteTableState, sizes: &BTreeMap<&PrefixListId, usize>) -> usize {
+    let ours = |id: &PrefixListId| {
+        sizes.contains_key(id) && read.references.iter().any(|r| &r.prefix_list_id == id)
+    };
+    let routes = read.routes.iter().filter(|r| r.prefix_list.as_ref().is_none_or(|p| !ours(p)));
+    let references: usize =
+        read.references.iter().filter_map(|r| sizes.get(&r.prefix_list_id)).sum();
+    routes.count() + references
+}
+
+/// The maximum entries of a list this plan creates.
+fn new_list_size(plan: &Plan, name: &str) -> usize {
+    plan.actions
+        .iter()
+        .find_map(|p| match &p.action {
+            Action::CreateLedger { name: n, max_entries, .. } if n == name => Some(*max_entries),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
