@@ -164,7 +164,11 @@ pub async fn execute_with(clients: &dyn Ec2Clients, plan: &Plan, in_flight: usiz
     let (routes, deferred): (Vec<Planned>, Vec<Planned>) =
         phase(Phase::Routes).cloned().map(|p| with_list_ids(p, &created)).partition(|p| {
             !needs_entry(&p.action).is_some_and(|c| unrecorded.contains(&c))
-                && !matches!(p.action, Action::CreateReference { prefix_list: ListRef::New(_), .. })
+                && !matches!(
+                    p.action,
+                    Action::CreateReference { prefix_list: ListRef::New(_), .. }
+                        | Action::CreateVpcListRoute { prefix_list: ListRef::New(_), .. }
+                )
         });
     out.executed.extend(deferred.into_iter().map(|planned| Executed {
         planned,
@@ -201,11 +205,13 @@ fn with_list_ids(
     mut planned: Planned,
     created: &BTreeMap<(Region, String), PrefixListId>,
 ) -> Planned {
-    if let Action::CreateReference { region, prefix_list, .. } = &mut planned.action {
-        if let ListRef::New(name) = prefix_list {
-            if let Some(id) = created.get(&(region.clone(), name.clone())) {
-                *prefix_list = ListRef::Id(id.clone());
-            }
+    if let Action::CreateReference { region, prefix_list: list @ ListRef::New(_), .. }
+    | Action::CreateVpcListRoute { region, prefix_list: list @ ListRef::New(_), .. } =
+        &mut planned.action
+    {
+        let ListRef::New(name) = &*list else { return planned };
+        if let Some(id) = created.get(&(region.clone(), name.clone())) {
+            *list = ListRef::Id(id.clone());
         }
     }
     planned

@@ -402,3 +402,49 @@ async fn a_repeated_vpc_route_create_or_delete_is_a_repeat_not_an_error() {
     );
     assert!(!tables(&east).await[&e1.table].contains_key("10.20.0.0/24"));
 }
+
+/// The prefix lists a VPC route table sends to the Region's transit gateway.
+async fn lists_toward_gateway(world: &RegionWorld, table: &str) -> Vec<String> {
+    let out = world
+        .ec2
+        .describe_route_tables()
+        .route_table_ids(table)
+        .send()
+        .await
+        .expect("DescribeRouteTables");
+    out.route_tables()[0]
+        .routes()
+        .iter()
+        .filter(|r| r.transit_gateway_id() == Some(world.tgw.as_str()))
+        .filter_map(|r| r.destination_prefix_list_id().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn in_prefix_list_mode_each_vpc_table_routes_one_list_per_peer_and_switches_back_to_its_own_routes(
+) {
+    let emulator = Emulator::start(Flavour::Patched { phase_seconds: 0 });
+    let m = mesh(&emulator).await;
+    let mut lists = session(&emulator, true).await;
+    lists.config.route_mode = tgw_peering_core::RouteMode::PrefixList;
+    run_apply(&lists).await;
+    let (east_lists, west_lists) = (m.east.references().await, m.west.references().await);
+    assert_eq!((east_lists.len(), west_lists.len()), (1, 1));
+    for vpc in [&m.e1, &m.e2] {
+        assert_eq!(lists_toward_gateway(&m.east, &vpc.table).await, [east_lists[0].0.clone()]);
+        assert!(toward_gateway(&m.east, &vpc.table).await.is_empty(), "{}", vpc.vpc);
+    }
+    assert!(lists_toward_gateway(&m.east, &m.e3.table).await.is_empty(), "e3 is not tagged");
+    for vpc in [&m.w1, &m.w2] {
+        assert_eq!(lists_toward_gateway(&m.west, &vpc.table).await, [west_lists[0].0.clone()]);
+    }
+
+    let statics = session(&emulator, true).await;
+    run_apply(&statics).await;
+    let west_tagged = tagged_cidrs(&m.west).await;
+    for vpc in [&m.e1, &m.e2] {
+        assert!(lists_toward_gateway(&m.east, &vpc.table).await.is_empty(), "{}", vpc.vpc);
+        assert_eq!(toward_gateway(&m.east, &vpc.table).await, west_tagged, "{}", vpc.vpc);
+    }
+    assert_eq!(run_apply(&statics).await.ec2_calls.writes, 0);
+}

@@ -8,8 +8,8 @@ use super::errors::decode;
 use crate::domain::{
     AccountId, Association, AttachmentId, AttachmentKind, Cidr, CidrState, GatewayRef,
     ListReference, PeeringAttachment, PeeringState, PrefixListId, Region, RouteKind, RouteTableId,
-    RouteTarget, TgwAttachment, TgwRoute, TransitGateway, TransitGatewayId, Vpc, VpcId, VpcRoute,
-    VpcRouteTable, VpcRouteTableId, VpcRouteTarget,
+    RouteTarget, TgwAttachment, TgwRoute, TransitGateway, TransitGatewayId, Vpc, VpcId,
+    VpcListRoute, VpcRoute, VpcRouteTable, VpcRouteTableId, VpcRouteTarget,
 };
 use crate::error::Error;
 
@@ -269,9 +269,22 @@ impl AwsEc2 {
             live && (a.main().unwrap_or(false) || a.subnet_id().is_some())
         });
         let mut routes = Vec::new();
+        let mut list_routes = Vec::new();
         for r in t.routes() {
             if let Some(route) = self.vpc_route(r)? {
                 routes.push(route);
+            } else if let Some(list) = r.destination_prefix_list_id() {
+                list_routes.push(VpcListRoute {
+                    prefix_list_id: decode(
+                        &self.region,
+                        ROUTE_TABLES,
+                        "a prefix list ID",
+                        PrefixListId::parse(list),
+                    )?,
+                    target: self.vpc_target(r)?,
+                    origin: r.origin().map(|o| o.as_str().to_owned()).unwrap_or_default(),
+                    state: r.state().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+                });
             }
         }
         Ok(VpcRouteTable {
@@ -279,16 +292,26 @@ impl AwsEc2 {
             vpc_id: decode(&self.region, ROUTE_TABLES, "a VPC ID", VpcId::parse(vpc))?,
             serves_subnets,
             routes,
+            list_routes,
         })
     }
 
-    /// A route with a CIDR (prefix-list routes have none and are never the
-    /// tool's), else `None`.
+    /// A route with a CIDR, else `None` (a route toward a prefix list).
     fn vpc_route(&self, r: &ec2::Route) -> Result<Option<VpcRoute>, Error> {
         let Some(cidr) = r.destination_cidr_block().or_else(|| r.destination_ipv6_cidr_block())
         else {
             return Ok(None);
         };
+        Ok(Some(VpcRoute {
+            cidr: decode(&self.region, ROUTE_TABLES, "a CIDR block", Cidr::parse(cidr))?,
+            target: self.vpc_target(r)?,
+            origin: r.origin().map(|o| o.as_str().to_owned()).unwrap_or_default(),
+            state: r.state().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        }))
+    }
+
+    /// Where a VPC route goes: the transit gateway, or another target by name.
+    fn vpc_target(&self, r: &ec2::Route) -> Result<VpcRouteTarget, Error> {
         let parse = |id| {
             decode(&self.region, ROUTE_TABLES, "a transit gateway ID", TransitGatewayId::parse(id))
         };
@@ -313,12 +336,7 @@ impl AwsEc2 {
                 .to_owned(),
             ),
         };
-        Ok(Some(VpcRoute {
-            cidr: decode(&self.region, ROUTE_TABLES, "a CIDR block", Cidr::parse(cidr))?,
-            target,
-            origin: r.origin().map(|o| o.as_str().to_owned()).unwrap_or_default(),
-            state: r.state().map(|s| s.as_str().to_owned()).unwrap_or_default(),
-        }))
+        Ok(target)
     }
 }
 

@@ -55,7 +55,9 @@ impl AwsEc2 {
             | Action::ReleaseLedger { .. } => self.write_ledger(action).await,
             Action::CreateReference { .. }
             | Action::ModifyReference { .. }
-            | Action::DeleteReference { .. } => self.write_reference(action).await,
+            | Action::DeleteReference { .. }
+            | Action::CreateVpcListRoute { .. }
+            | Action::DeleteVpcListRoute { .. } => self.write_reference(action).await,
             _ => self.write_route(action).await,
         }
     }

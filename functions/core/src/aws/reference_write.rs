@@ -1,7 +1,10 @@
-//! Writing the managed table's prefix-list references
-//! (`ROUTE_MODE=prefix-list`): `CreateTransitGatewayPrefixListReference`,
-//! `ModifyTransitGatewayPrefixListReference` and
-//! `DeleteTransitGatewayPrefixListReference` (EC2 API reference).
+//! Writing the routes toward the tool's ledger lists
+//! (`ROUTE_MODE=prefix-list`): the managed table's references
+//! (`CreateTransitGatewayPrefixListReference`,
+//! `ModifyTransitGatewayPrefixListReference`,
+//! `DeleteTransitGatewayPrefixListReference`) and the VPC routes toward a
+//! list (`CreateRoute` and `DeleteRoute` with `DestinationPrefixListId`),
+//! EC2 API reference.
 //!
 //! The API reference documents no error code for a reference that already
 //! exists or is already gone; a repeat after a lost answer is recognised by
@@ -54,6 +57,30 @@ impl AwsEc2 {
                     .send();
                 let gone = ["InvalidRoute.NotFound", "InvalidPrefixListID.NotFound"];
                 self.sent("DeleteTransitGatewayPrefixListReference", call, &gone).await
+            }
+            Action::CreateVpcListRoute {
+                route_table_id,
+                prefix_list: ListRef::Id(list),
+                transit_gateway_id,
+                ..
+            } => {
+                let call = self
+                    .client
+                    .create_route()
+                    .route_table_id(route_table_id.as_str())
+                    .destination_prefix_list_id(list.as_str())
+                    .transit_gateway_id(transit_gateway_id.as_str())
+                    .send();
+                self.sent("CreateRoute", call, &["RouteAlreadyExists"]).await
+            }
+            Action::DeleteVpcListRoute { route_table_id, prefix_list_id, .. } => {
+                let call = self
+                    .client
+                    .delete_route()
+                    .route_table_id(route_table_id.as_str())
+                    .destination_prefix_list_id(prefix_list_id.as_str())
+                    .send();
+                self.sent("DeleteRoute", call, &["InvalidRoute.NotFound"]).await
             }
             other => Err(Error::Internal {
                 message: format!("{other} is not a reference write with a known list"),

@@ -28,4 +28,6 @@ pub use routes::{
     Association, AttachmentKind, ListReference, RouteKind, RouteTarget, TgwAttachment, TgwRoute,
     TGW_ROUTES_QUOTA,
 };
-pub use vpc::{CidrState, Vpc, VpcRoute, VpcRouteTable, VpcRouteTarget, CREATE_ROUTE_ORIGIN};
+pub use vpc::{
+    CidrState, Vpc, VpcListRoute, VpcRoute, VpcRouteTable, VpcRouteTarget, CREATE_ROUTE_ORIGIN,
+};

@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Cidr, TransitGatewayId, VpcId, VpcRouteTableId};
+use super::{Cidr, PrefixListId, TransitGatewayId, VpcId, VpcRouteTableId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -91,6 +91,19 @@ impl VpcRoute {
     }
 }
 
+/// A route of a VPC route table whose destination is a prefix list
+/// (`DestinationPrefixListId`): every entry of the list is routed to its
+/// target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VpcListRoute {
+    pub prefix_list_id: PrefixListId,
+    pub target: VpcRouteTarget,
+    /// `CreateRoute` when made by a route write.
+    pub origin: String,
+    /// `active` or `blackhole`.
+    pub state: String,
+}
+
 /// A route table of a VPC with its routes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VpcRouteTable {
@@ -100,13 +113,21 @@ pub struct VpcRouteTable {
     /// main table (which serves every subnet without an explicit one).
     pub serves_subnets: bool,
     pub routes: Vec<VpcRoute>,
+    /// The routes toward a prefix list's entries.
+    #[serde(default)]
+    pub list_routes: Vec<VpcListRoute>,
 }
 
 impl VpcRouteTable {
-    /// True when some route of the table, of any origin, targets `tgw`.
+    /// True when some route of the table, of any origin and destination
+    /// (a CIDR or a prefix list), targets `tgw`.
     pub fn routes_to(&self, tgw: &TransitGatewayId) -> bool {
-        self.routes
-            .iter()
-            .any(|r| matches!(&r.target, VpcRouteTarget::TransitGateway(t) if t == tgw))
+        let to = |t: &VpcRouteTarget| matches!(t, VpcRouteTarget::TransitGateway(x) if x == tgw);
+        self.routes.iter().any(|r| to(&r.target)) || self.list_routes.iter().any(|r| to(&r.target))
+    }
+
+    /// The route toward `list`'s entries, if any.
+    pub fn list_route(&self, list: &PrefixListId) -> Option<&VpcListRoute> {
+        self.list_routes.iter().find(|r| &r.prefix_list_id == list)
     }
 }

@@ -142,6 +142,21 @@ pub enum Action {
         cidr: Cidr,
         transit_gateway_id: TransitGatewayId,
     },
+    /// A route in a VPC route table toward the Region's transit gateway for
+    /// every entry of a ledger list (`DestinationPrefixListId`;
+    /// `ROUTE_MODE=prefix-list` with `MANAGE_VPC_ROUTES`).
+    CreateVpcListRoute {
+        region: Region,
+        route_table_id: VpcRouteTableId,
+        prefix_list: ListRef,
+        transit_gateway_id: TransitGatewayId,
+    },
+    DeleteVpcListRoute {
+        region: Region,
+        route_table_id: VpcRouteTableId,
+        prefix_list_id: PrefixListId,
+        transit_gateway_id: TransitGatewayId,
+    },
 }
 
 /// When an action runs within one execution. Each phase starts after the
@@ -180,7 +195,9 @@ impl Action {
             | Action::ModifyReference { region, .. }
             | Action::DeleteReference { region, .. }
             | Action::CreateVpcRoute { region, .. }
-            | Action::DeleteVpcRoute { region, .. } => region,
+            | Action::DeleteVpcRoute { region, .. }
+            | Action::CreateVpcListRoute { region, .. }
+            | Action::DeleteVpcListRoute { region, .. } => region,
         }
     }
 
@@ -204,6 +221,8 @@ impl Action {
             Action::DeleteReference { .. } => "delete_reference",
             Action::CreateVpcRoute { .. } => "create_vpc_route",
             Action::DeleteVpcRoute { .. } => "delete_vpc_route",
+            Action::CreateVpcListRoute { .. } => "create_vpc_list_route",
+            Action::DeleteVpcListRoute { .. } => "delete_vpc_list_route",
         }
     }
 
@@ -358,6 +377,18 @@ impl Action {
                 cidr,
                 transit_gateway_id: to,
             } => write!(f, "{region}: remove VPC route {cidr} -> {to} from {table}"),
+            Action::CreateVpcListRoute {
+                region,
+                route_table_id: table,
+                prefix_list,
+                transit_gateway_id: to,
+            } => write!(f, "{region}: add VPC route {prefix_list} -> {to} in {table}"),
+            Action::DeleteVpcListRoute {
+                region,
+                route_table_id: table,
+                prefix_list_id,
+                transit_gateway_id: to,
+            } => write!(f, "{region}: remove VPC route {prefix_list_id} -> {to} from {table}"),
             _ => Ok(()),
         }
     }

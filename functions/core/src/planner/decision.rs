@@ -87,6 +87,9 @@ pub(super) enum Place<'a> {
         vpc: &'a VpcId,
         tgw: &'a TransitGatewayId,
         peer: &'a Region,
+        /// The route is wanted as an entry of a list the table routes
+        /// (`ROUTE_MODE=prefix-list`): the ledger's entry is the write.
+        listed: bool,
     },
 }
 
@@ -142,6 +145,7 @@ impl Place<'_> {
                     }
                 }
             }),
+            (Place::Vpc { listed: true, .. }, _) => None,
             (Place::Vpc { region, table, tgw, .. }, None) => Some(Action::CreateVpcRoute {
                 region: (*region).clone(),
                 route_table_id: (*table).clone(),

@@ -11,6 +11,8 @@
 //! - `tgw_table` and `tgw_routes`: the routes of each transit gateway
 //!   route table, and the conflicts that forbid one;
 //! - `vpc_table`: the routes of VPC route tables (`MANAGE_VPC_ROUTES`);
+//! - `vpc_lists`: their routes toward the tool's lists, one per list, in
+//!   `ROUTE_MODE=prefix-list`;
 //! - `ownership`: when a route nothing wants is withdrawn or kept, for both
 //!   kinds of table, and the withdrawal budget;
 //! - `ledger`: which routes are the tool's, and the writes that keep the
@@ -35,6 +37,7 @@ mod quota;
 mod report;
 mod tgw_routes;
 mod tgw_table;
+mod vpc_lists;
 mod vpc_table;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -134,12 +137,17 @@ fn plan_region(gw: &Gateway, pairs: &[ReadyPeering], ctx: &TableContext<'_>, out
     let mut needs = LedgerNeeds::default();
     let mut region_plan = Plan::default();
     let scope = RegionScope { gw, pairs, ctx, ledger: &ledger };
-    if ctx.config.manage_vpc_routes {
-        vpc_table::plan_vpc_tables(scope, &mut needs, &mut region_plan);
-    }
+    let vpc_view = if ctx.config.manage_vpc_routes {
+        vpc_table::plan_vpc_tables(scope, &mut needs, &mut region_plan)
+    } else {
+        None
+    };
     let view = tgw_table::plan_table(scope, &mut needs, &mut region_plan);
     plan_ledger(&ledger, &needs, ctx.config, &mut region_plan);
     listed::plan_references(scope, &view, &needs, &mut region_plan);
+    if let Some(v) = &vpc_view {
+        vpc_lists::plan_list_routes(scope, &v.tables, &v.remote, &mut region_plan);
+    }
     quota::count_routes(scope, &mut region_plan);
     unrecorded_routes_wait(&ledger, &mut region_plan);
     for list in &ledger.unmanaged {

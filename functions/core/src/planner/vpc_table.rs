@@ -20,8 +20,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::config::RouteMode;
 use crate::domain::{
-    Cidr, PeeringState, Region, RouteTarget, VpcId, VpcRoute, VpcRouteTable, VpcRouteTarget,
+    Cidr, Family, PeeringState, PrefixListId, Region, RouteTarget, TransitGatewayId, VpcId,
+    VpcRoute, VpcRouteTable, VpcRouteTarget,
 };
 use crate::observed::Gateway;
 
@@ -33,9 +35,11 @@ use super::peering::ReadyPeering;
 use super::{Finding, FindingKind, Plan, RegionScope, TableContext};
 
 /// The remote CIDRs the Region's VPC route tables are about.
-struct Remote<'a> {
+pub(super) struct Remote<'a> {
+    /// The peer Regions whose peering is available on this side.
+    pub ready: BTreeSet<&'a Region>,
     /// Wanted: the peer Region, and its VPCs that want it.
-    desired: BTreeMap<Cidr, (&'a Region, &'a BTreeSet<VpcId>)>,
+    pub desired: BTreeMap<Cidr, (&'a Region, &'a BTreeSet<VpcId>)>,
     /// Advertised by a peer whose peering is not available here yet: left
     /// as they are.
     pending: BTreeSet<Cidr>,
@@ -50,11 +54,37 @@ struct VpcTable<'a> {
     remote: &'a Remote<'a>,
     ledger: &'a RegionLedger<'a>,
     ctx: &'a TableContext<'a>,
+    /// The peer Regions and families whose CIDRs the table routes through
+    /// list routes (`ROUTE_MODE=prefix-list`, see `vpc_lists`).
+    groups: BTreeSet<(Region, Family)>,
+    /// The CIDRs a route of the table toward one of the tool's lists
+    /// routes, as read, and that list.
+    serving: BTreeMap<Cidr, &'a PrefixListId>,
+}
+
+/// The managed VPC route tables of a Region and the remote CIDRs they are
+/// about, for the list-route rules.
+pub(super) struct VpcView<'a> {
+    pub tables: Vec<ManagedVpcTable<'a>>,
+    pub remote: Remote<'a>,
+}
+
+/// A VPC route table the tool manages, for the list-route rules
+/// (`vpc_lists`), which run once the ledger's new lists are planned.
+pub(super) struct ManagedVpcTable<'a> {
+    pub table: &'a VpcRouteTable,
+    pub tagged: bool,
+    pub groups: BTreeSet<(Region, Family)>,
 }
 
 /// Plans the routes of every managed VPC route table of `gw`'s Region.
-pub(super) fn plan_vpc_tables(scope: RegionScope<'_>, needs: &mut LedgerNeeds, out: &mut Plan) {
+pub(super) fn plan_vpc_tables<'a>(
+    scope: RegionScope<'a>,
+    needs: &mut LedgerNeeds,
+    out: &mut Plan,
+) -> Option<VpcView<'a>> {
     let RegionScope { gw, pairs, ctx, ledger } = scope;
+    let mut managed = Vec::new();
     let state = &ctx.observed.regions[&gw.region];
     let Some(tables) = &state.vpc_route_tables else {
         out.findings.push(Finding {
@@ -63,7 +93,7 @@ pub(super) fn plan_vpc_tables(scope: RegionScope<'_>, needs: &mut LedgerNeeds, o
             subject: "VPC route tables".to_owned(),
             reason: "MANAGE_VPC_ROUTES is on, but the Region's VPC route tables were not read; no VPC route is planned".to_owned(),
         });
-        return;
+        return None;
     };
     let remote = remote_cidrs(gw, pairs, ctx);
     // Per VPC: tagged, and has an IPv6 block (only then can its subnets
@@ -84,12 +114,84 @@ pub(super) fn plan_vpc_tables(scope: RegionScope<'_>, needs: &mut LedgerNeeds, o
         if !table.serves_subnets || !table.routes_to(&gw.transit_gateway_id) {
             continue;
         }
-        let t = VpcTable { gw, table, remote: &remote, ledger, ctx };
+        let groups = list_groups(table, tagged, ipv6, &remote, scope);
+        let serving = serving(table, ledger, &gw.transit_gateway_id);
+        let t = VpcTable { gw, table, remote: &remote, ledger, ctx, groups, serving };
         if tagged {
             add_routes(&t, ipv6, out, needs);
         }
         remove_routes(&t, tagged, out, needs);
+        managed.push(ManagedVpcTable { table, tagged, groups: t.groups });
     }
+    Some(VpcView { tables: managed, remote })
+}
+
+/// `ROUTE_MODE=prefix-list`: the peer Regions and families whose CIDRs a
+/// managed table of a tagged VPC routes through the tool's lists (each of
+/// whose peering is available here; IPv6 only where the VPC has an IPv6
+/// block). Not a group any of whose CIDRs equals a route the table has
+/// from elsewhere than `CreateRoute` (propagated from a virtual private
+/// gateway, say): a prefix-list route takes priority over a propagated
+/// route of the same destination ("How route priority works", VPC user
+/// guide), so it would take that traffic; those CIDRs keep one route each.
+fn list_groups(
+    table: &VpcRouteTable,
+    tagged: bool,
+    ipv6: bool,
+    remote: &Remote<'_>,
+    scope: RegionScope<'_>,
+) -> BTreeSet<(Region, Family)> {
+    let RegionScope { gw, ctx, ledger, .. } = scope;
+    if ctx.config.route_mode != RouteMode::PrefixList || !tagged {
+        return BTreeSet::new();
+    }
+    let toward = VpcRouteTarget::TransitGateway(gw.transit_gateway_id.clone());
+    let propagated: BTreeSet<&Cidr> = table
+        .routes
+        .iter()
+        .filter(|r| !r.is_created() && r.target != toward)
+        .map(|r| &r.cidr)
+        .collect();
+    let mut groups = BTreeSet::new();
+    for peer in &remote.ready {
+        for family in [Family::Ipv4, Family::Ipv6] {
+            if family == Family::Ipv6 && !ipv6 {
+                continue;
+            }
+            let of_group = |c: &Cidr| Family::of(c) == family;
+            let wanted = remote.desired.iter().filter(|(c, (p, _))| p == peer && of_group(c));
+            let recorded = ledger
+                .lists
+                .iter()
+                .filter(|l| &&l.peer == peer && l.family == family)
+                .flat_map(|l| l.entries.keys());
+            let clash = wanted.map(|(c, _)| c).chain(recorded).any(|c| propagated.contains(c));
+            if !clash {
+                groups.insert(((*peer).clone(), family));
+            }
+        }
+    }
+    groups
+}
+
+/// The CIDRs the table's routes toward the tool's lists route, as read:
+/// the entries of each such list that is not applying a change.
+fn serving<'a>(
+    table: &'a VpcRouteTable,
+    ledger: &RegionLedger<'a>,
+    tgw: &TransitGatewayId,
+) -> BTreeMap<Cidr, &'a PrefixListId> {
+    let toward = VpcRouteTarget::TransitGateway(tgw.clone());
+    let mut out = BTreeMap::new();
+    for route in table.list_routes.iter().filter(|r| r.target == toward) {
+        let Some(list) = ledger.lists.iter().find(|l| l.id == route.prefix_list_id) else {
+            continue;
+        };
+        if !list.is_busy() {
+            out.extend(list.entries.keys().map(|c| (*c, &route.prefix_list_id)));
+        }
+    }
+    out
 }
 
 /// The remote CIDRs of the peerings available on this side, overlaps
@@ -106,8 +208,12 @@ fn remote_cidrs<'a>(gw: &Gateway, pairs: &'a [ReadyPeering], ctx: &TableContext<
         })
         .collect();
     let local = local_cidrs(&ctx.observed.regions[&gw.region]);
-    let mut remote =
-        Remote { desired: BTreeMap::new(), pending: BTreeSet::new(), conflicted: BTreeSet::new() };
+    let mut remote = Remote {
+        ready: ready.iter().map(|p| &p.peer).collect(),
+        desired: BTreeMap::new(),
+        pending: BTreeSet::new(),
+        conflicted: BTreeSet::new(),
+    };
     for (peer, rc) in ctx.cidrs.iter().filter(|(p, _)| **p != gw.region) {
         remote.pending.extend(rc.waiting.iter().copied());
         if !ready.iter().any(|p| &p.peer == peer) {
@@ -129,13 +235,24 @@ fn remote_cidrs<'a>(gw: &Gateway, pairs: &'a [ReadyPeering], ctx: &TableContext<
 
 impl<'a> VpcTable<'a> {
     fn place(&self, peer: &'a Region) -> Place<'a> {
+        self.place_as(peer, false)
+    }
+
+    /// `listed`: the route is wanted as an entry of a list the table routes.
+    fn place_as(&self, peer: &'a Region, listed: bool) -> Place<'a> {
         Place::Vpc {
             region: &self.gw.region,
             table: &self.table.id,
             vpc: &self.table.vpc_id,
             tgw: &self.gw.transit_gateway_id,
             peer,
+            listed,
         }
+    }
+
+    /// True when the table routes `cidr` of `peer` through a list route.
+    fn listed(&self, peer: &Region, cidr: &Cidr) -> bool {
+        self.groups.contains(&(peer.clone(), Family::of(cidr)))
     }
 
     fn toward(&self) -> VpcRouteTarget {
@@ -160,10 +277,13 @@ fn add_routes(t: &VpcTable<'_>, ipv6: bool, out: &mut Plan, needs: &mut LedgerNe
                     if r.origin.is_empty() { "unknown" } else { &r.origin }
                 ),
             }),
+            None if t.serving.contains_key(cidr) && t.listed(peer, cidr) => {
+                RouteDecision::Present { target_unreported: false, adopt: false }
+            }
             None => RouteDecision::Missing,
         };
         let d = Decided {
-            place: t.place(peer),
+            place: t.place_as(peer, t.listed(peer, cidr)),
             cidr: *cidr,
             owners: Some(owners),
             target: RouteTarget::Unknown,
@@ -192,9 +312,17 @@ fn remove_routes(t: &VpcTable<'_>, tagged: bool, out: &mut Plan, needs: &mut Led
         else {
             continue;
         };
-        let Some(cause) = unwanted(t, &route.cidr, peer, tagged) else {
-            needs.keep.insert((peer.clone(), route.cidr));
-            continue;
+        let served = now.filter(|p| t.listed(p, &route.cidr)).and(t.serving.get(&route.cidr));
+        let cause = match (unwanted(t, &route.cidr, peer, tagged), served) {
+            (Some(cause), _) => cause,
+            // Prefix-list mode: the list route is in, the CIDR's own goes.
+            (None, Some(list)) => {
+                WithdrawCause::ServedByList { list: (*list).clone(), peer: peer.clone() }
+            }
+            (None, None) => {
+                needs.keep.insert((peer.clone(), route.cidr));
+                continue;
+            }
         };
         let decision = removal(Claim {
             via: None,

@@ -274,3 +274,104 @@ fn a_plan_that_would_pass_the_route_quota_is_warned_of_in_either_mode() {
     let quiet = with_vpn_routes(listed(), E, 9_000).plan();
     assert!(!quiet.findings.iter().any(|f| f.kind == FindingKind::Warning));
 }
+
+// --- VPC route tables (MANAGE_VPC_ROUTES) -------------------------------------
+
+fn vpc_list_writes(plan: &Plan) -> Vec<String> {
+    plan.actions
+        .iter()
+        .filter_map(|p| match &p.action {
+            Action::CreateVpcListRoute { route_table_id, prefix_list, .. } => {
+                Some(format!("create {route_table_id} {prefix_list}"))
+            }
+            Action::DeleteVpcListRoute { route_table_id, prefix_list_id, .. } => {
+                Some(format!("delete {route_table_id} {prefix_list_id}"))
+            }
+            Action::CreateVpcRoute { route_table_id, cidr, .. } => {
+                Some(format!("create {route_table_id} {cidr}"))
+            }
+            Action::DeleteVpcRoute { route_table_id, cidr, .. } => {
+                Some(format!("delete {route_table_id} {cidr}"))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// [`listed`], with each tagged VPC's table routing to its transit gateway.
+fn listed_vpcs() -> Scenario {
+    listed().manage_vpc_routes().vpc_table(E, "vpc-e1", "rtb-e1", &["0.0.0.0/0>tgw"]).vpc_table(
+        W,
+        "vpc-w1",
+        "rtb-w1",
+        &["0.0.0.0/0>tgw"],
+    )
+}
+
+#[test]
+fn in_prefix_list_mode_a_vpc_table_gets_one_route_per_list_and_none_per_cidr() {
+    let plan = listed_vpcs().plan();
+    let mut writes = vpc_list_writes(&plan);
+    writes.sort();
+    assert_eq!(writes, ["create rtb-e1 pl-useast10", "create rtb-w1 pl-euwest10"]);
+    let done = listed_vpcs().vpc_list_route(E, "rtb-e1", W).vpc_list_route(W, "rtb-w1", E).plan();
+    assert!(done.actions.is_empty(), "{:?}", done.actions);
+}
+
+#[test]
+fn a_vpc_tables_own_routes_go_only_once_its_list_route_is_in() {
+    let per_cidr = listed_vpcs()
+        .vpc_table(E, "vpc-e1", "rtb-e2", &["0.0.0.0/0>tgw", "10.1.0.0/16>tgw"])
+        .vpc_list_route(W, "rtb-w1", E)
+        .vpc_list_route(E, "rtb-e1", W);
+    let first = per_cidr.plan();
+    assert_eq!(vpc_list_writes(&first), ["create rtb-e2 pl-useast10"], "{:?}", first.actions);
+    let second = per_cidr.vpc_list_route(E, "rtb-e2", W).plan();
+    assert_eq!(vpc_list_writes(&second), ["delete rtb-e2 10.1.0.0/16"]);
+}
+
+#[test]
+fn switching_vpc_tables_to_static_routes_writes_each_route_before_the_list_route_goes() {
+    let east_table = |routes: &[&str]| {
+        listed()
+            .manage_vpc_routes()
+            .configure(|c| c.route_mode = tgw_peering_core::RouteMode::Static)
+            .route(E, "10.1.0.0/16", Some(P))
+            .vpc_table(E, "vpc-e1", "rtb-e1", routes)
+            .vpc_list_route(E, "rtb-e1", W)
+            .plan()
+    };
+    let in_east = |plan: &Plan| -> Vec<String> {
+        vpc_list_writes(plan).into_iter().filter(|w| w.contains("rtb-e1")).collect()
+    };
+    let first = east_table(&["0.0.0.0/0>tgw"]);
+    assert_eq!(in_east(&first), ["create rtb-e1 10.1.0.0/16"], "{:?}", first.actions);
+    let second = east_table(&["0.0.0.0/0>tgw", "10.1.0.0/16>tgw"]);
+    assert_eq!(in_east(&second), ["delete rtb-e1 pl-useast10"], "{:?}", second.actions);
+}
+
+#[test]
+fn no_list_route_takes_the_traffic_of_a_propagated_route_of_the_same_cidr() {
+    let plan = listed()
+        .manage_vpc_routes()
+        .vpc_table(
+            E,
+            "vpc-e1",
+            "rtb-e1",
+            &["0.0.0.0/0>tgw", "10.1.0.0/16>vgw-1@EnableVgwRoutePropagation"],
+        )
+        .plan();
+    assert!(vpc_list_writes(&plan).iter().all(|w| !w.contains("rtb-e1")), "{:?}", plan.actions);
+}
+
+#[test]
+fn an_untagged_vpcs_list_route_is_removed() {
+    let plan = listed_vpcs()
+        .vpc(E, "vpc-e9", None, &["10.9.0.0/16"])
+        .vpc_table(E, "vpc-e9", "rtb-e9", &["0.0.0.0/0>tgw"])
+        .vpc_list_route(E, "rtb-e9", W)
+        .vpc_list_route(E, "rtb-e1", W)
+        .vpc_list_route(W, "rtb-w1", E)
+        .plan();
+    assert_eq!(vpc_list_writes(&plan), ["delete rtb-e9 pl-useast10"]);
+}

@@ -367,6 +367,7 @@ pub(super) fn vpc_route_table(
         id: VpcRouteTableId::parse(&format!("rtb-{n}x{k}")).unwrap(),
         vpc_id: VpcId::parse(&vpc).unwrap(),
         serves_subnets: spec.serves_subnets,
+        list_routes: Vec::new(),
         routes: spec
             .routes
             .iter()

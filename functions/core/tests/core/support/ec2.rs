@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use tgw_peering_core::domain::{
     AccountId, Association, AttachmentKind, Cidr, LedgerList, ListReference, PeeringAttachment,
     PeeringState, PrefixListId, RouteTableId, RouteTarget, TgwAttachment, TgwRoute, TransitGateway,
-    TransitGatewayId, Vpc, VpcRoute, VpcRouteTable, VpcRouteTableId, VpcRouteTarget,
+    TransitGatewayId, Vpc, VpcListRoute, VpcRoute, VpcRouteTable, VpcRouteTableId, VpcRouteTarget,
     CREATE_ROUTE_ORIGIN,
 };
 use tgw_peering_core::planner::{Action, LedgerEntry, ListRef};
@@ -281,6 +281,9 @@ fn route_or_ledger(
         Action::CreateReference { .. }
         | Action::ModifyReference { .. }
         | Action::DeleteReference { .. } => reference(s, r, action),
+        Action::CreateVpcListRoute { .. } | Action::DeleteVpcListRoute { .. } => {
+            vpc_list_route(s, r, action)
+        }
         _ => ledger(s, r, action),
     }
 }
@@ -351,6 +354,40 @@ fn vpc_route(
             Ok(Outcome::Done)
         }
         (_, None) => Ok(Outcome::AlreadyDone("InvalidRoute.NotFound".into())),
+    }
+}
+
+/// A VPC route toward a prefix list, as AWS writes it: one per list.
+fn vpc_list_route(
+    s: &mut State,
+    r: &tgw_peering_core::domain::Region,
+    action: &Action,
+) -> Result<Outcome, Error> {
+    match action {
+        Action::CreateVpcListRoute {
+            route_table_id,
+            prefix_list: ListRef::Id(list),
+            transit_gateway_id,
+            ..
+        } => {
+            let table = vpc_table_mut(s, r, route_table_id).expect("a VPC route table");
+            if table.list_route(list).is_some() {
+                return Ok(Outcome::AlreadyDone("RouteAlreadyExists".into()));
+            }
+            table.list_routes.push(VpcListRoute {
+                prefix_list_id: list.clone(),
+                target: VpcRouteTarget::TransitGateway(transit_gateway_id.clone()),
+                origin: CREATE_ROUTE_ORIGIN.to_owned(),
+                state: "active".into(),
+            });
+            Ok(Outcome::Done)
+        }
+        Action::DeleteVpcListRoute { route_table_id, prefix_list_id, .. } => {
+            let table = vpc_table_mut(s, r, route_table_id).expect("a VPC route table");
+            table.list_routes.retain(|x| &x.prefix_list_id != prefix_list_id);
+            Ok(Outcome::Done)
+        }
+        other => panic!("not a VPC list route write with a known list: {other}"),
     }
 }
 

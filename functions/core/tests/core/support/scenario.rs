@@ -15,7 +15,7 @@ use tgw_peering_core::domain::{
     AccountId, Association, AttachmentId, AttachmentKind, Cidr, CidrState, Family, GatewayRef,
     LedgerList, ListReference, PeeringAttachment, PeeringState, PrefixListId, RouteKind,
     RouteTableId, RouteTarget, TgwAttachment, TgwRoute, TransitGateway, TransitGatewayId, Vpc,
-    VpcId, VpcRoute, VpcRouteTable, VpcRouteTableId, VpcRouteTarget, MANAGED_TAG_KEY,
+    VpcId, VpcListRoute, VpcRoute, VpcRouteTable, VpcRouteTableId, VpcRouteTarget, MANAGED_TAG_KEY,
 };
 use tgw_peering_core::observed::{Observed, RegionState, RouteTableState};
 use tgw_peering_core::{plan, Plan};
@@ -280,6 +280,7 @@ impl Scenario {
             vpc_id: VpcId::parse(vpc).unwrap(),
             serves_subnets,
             routes: routes.iter().map(|s| vpc_route(&tgw, s)).collect(),
+            list_routes: Vec::new(),
         };
         self.region_mut(r).vpc_route_tables.get_or_insert_with(Vec::new).push(table);
         self
@@ -315,6 +316,24 @@ impl Scenario {
         let references = &mut self.table(r).references;
         references.retain(|x| x.prefix_list_id != list);
         references.push(ListReference { prefix_list_id: list, target, state: "available".into() });
+        self
+    }
+
+    /// A route of VPC route table `table` toward the Region's transit
+    /// gateway for the Region's (IPv4, part 0) ledger list of `peer`.
+    pub fn vpc_list_route(mut self, r: &str, table: &str, peer: &str) -> Self {
+        let name = LedgerList::name_for(&region(peer), Family::Ipv4, 0);
+        let tgw = self.tgw(r);
+        let state = self.region_mut(r);
+        let list = state.ledger.iter().find(|l| l.name == name).unwrap().id.clone();
+        let tables = state.vpc_route_tables.as_mut().unwrap();
+        let t = tables.iter_mut().find(|t| t.id.as_str() == table).unwrap();
+        t.list_routes.push(VpcListRoute {
+            prefix_list_id: list,
+            target: VpcRouteTarget::TransitGateway(tgw),
+            origin: "CreateRoute".into(),
+            state: "active".into(),
+        });
         self
     }
 
