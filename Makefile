@@ -11,7 +11,7 @@ INFRA_STAMP := $(INFRA_VENV)/.installed-$(shell cksum < tools/infra-requirements
 CARGO       ?= cargo
 FUNCTIONS   := reconciler attachment-watcher
 
-.PHONY: help venv lambda-tools infra-tools build fmt fmt-check clippy no-sleep test test-unit test-emulator test-integration test-infra lint-infra lambda-local package deploy demo clean-venv bench bench-planner bench-plan-instructions bench-emulator bench-storm bench-cadence bench-coldstart
+.PHONY: help venv lambda-tools infra-tools build fmt fmt-check clippy no-sleep test test-unit test-emulator test-integration test-infra lint-infra lambda-local package deploy demo clean-venv bench bench-planner bench-plan-instructions bench-emulator bench-storm bench-cadence bench-coldstart bench-modes
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -95,7 +95,7 @@ demo: venv ## The whole flow on a local two-Region emulator
 	$(CARGO) build -p tgw-peering
 	PYTHON=$(PYTHON) bash scripts/demo.sh
 
-bench: bench-planner bench-plan-instructions bench-emulator bench-storm bench-cadence bench-coldstart ## Every benchmark of BENCHMARKS.md (slow: release builds)
+bench: bench-planner bench-plan-instructions bench-emulator bench-storm bench-modes bench-cadence bench-coldstart ## Every benchmark of BENCHMARKS.md (slow: release builds)
 
 bench-planner: ## Criterion: plan() time, 2 and 5 Regions, 10 to 10,000 VPCs per Region
 	$(CARGO) bench -p tgw-peering-core --bench planner
@@ -108,6 +108,9 @@ bench-emulator: venv ## EC2 calls per reconcile, handler latency, route-write th
 
 bench-storm: venv ## 1,000 tag events within 60 s through the FIFO reconcile queue, EC2 rate-limited
 	$(CARGO) bench -p tgw-peering-tests --bench storm --profile dev
+
+bench-modes: venv ## ROUTE_MODE static against prefix-list in 5 Regions: writes to add a VPC, quota count, no-op reads
+	$(CARGO) bench -p tgw-peering-tests --bench modes --profile dev
 
 bench-cadence: ## The watcher's cadence against AWS phases of 30 s to 10 min (time added, messages)
 	$(CARGO) bench -p tgw-peering-core --bench cadence
