@@ -15,7 +15,8 @@ use tgw_peering_core::observe::observe;
 use tgw_peering_core::{plan, RouteMode};
 use tgw_peering_tests::{config, Emulator, Flavour, RegionWorld};
 
-const REGIONS: [&str; 5] = ["us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2", "eu-central-1"];
+const REGIONS: [&str; 5] =
+    ["us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2", "eu-central-1"];
 const OPTIONS: ApplyOptions =
     ApplyOptions { timeout: Duration::from_secs(600), poll: Duration::from_millis(200) };
 

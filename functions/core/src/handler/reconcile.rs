@@ -28,6 +28,9 @@ struct Aftermath {
     created: bool,
     /// Routes added and removed, per Region and table.
     routes: BTreeMap<(Region, String), (Vec<Cidr>, Vec<Cidr>)>,
+    /// The managed table whose routes each ledger list's entries are
+    /// (`ROUTE_MODE=prefix-list`), by Region and list ID or new list name.
+    listed: BTreeMap<(Region, String), String>,
 }
 
 impl Handler {
@@ -48,7 +51,7 @@ impl Handler {
         let observed = observe(self.ec2.as_ref(), &self.config).await?;
         let plan = plan(&observed, &self.config)?;
         self.release_settled(&plan);
-        let mut after = Aftermath::default();
+        let mut after = Aftermath { listed: listed_tables(&plan), ..Aftermath::default() };
         audit_findings(inc, &plan, report, &mut after);
         let execution = execute(self.ec2.as_ref(), &plan).await;
         for executed in execution.executed {
@@ -98,6 +101,9 @@ impl Handler {
                 Direction::Added => entry.0.push(change.cidr),
                 Direction::Removed => entry.1.push(change.cidr),
             }
+        }
+        if matches!(e.result, Ok(Outcome::Done | Outcome::Created(_))) {
+            after.listed_changes(action);
         }
         let reason = e.planned.reason.clone();
         match (action, e.result) {
@@ -245,6 +251,17 @@ pub(super) fn watched(state: &PeeringState) -> bool {
 }
 
 /// Every finding is an audit line; a conflict is also announced.
+/// For each ledger list whose entries are routes of a managed table, that
+/// table (see `TableReport::lists`).
+fn listed_tables(plan: &Plan) -> BTreeMap<(Region, String), String> {
+    plan.tables
+        .iter()
+        .flat_map(|t| {
+            t.lists.iter().map(|l| ((t.region.clone(), l.clone()), t.route_table_id.to_string()))
+        })
+        .collect()
+}
+
 fn audit_findings(inc: &Incoming, plan: &Plan, report: &mut HandleReport, after: &mut Aftermath) {
     for f in &plan.findings {
         let decision = Decision::from(f.kind);
@@ -266,6 +283,32 @@ fn audit_findings(inc: &Incoming, plan: &Plan, report: &mut HandleReport, after:
 
 impl Aftermath {
     /// One `Routes Changed` per route table that changed.
+    /// Entries added to or removed from a list whose entries are routes of
+    /// a managed table: routes of that table added or removed.
+    fn listed_changes(&mut self, action: &Action) {
+        let (region, list, added, removed): (&Region, String, Vec<Cidr>, Vec<Cidr>) = match action {
+            Action::CreateLedger { region, name, entries, .. } => {
+                (region, name.clone(), entries.iter().map(|e| e.cidr).collect(), Vec::new())
+            }
+            Action::UpdateLedger { region, prefix_list_id, add, remove, .. } => (
+                region,
+                prefix_list_id.to_string(),
+                add.iter().map(|e| e.cidr).collect(),
+                remove.clone(),
+            ),
+            Action::ReleaseLedger { region, prefix_list_id, remove, .. } => {
+                (region, prefix_list_id.to_string(), Vec::new(), remove.clone())
+            }
+            _ => return,
+        };
+        let Some(table) = self.listed.get(&(region.clone(), list)) else {
+            return;
+        };
+        let entry = self.routes.entry((region.clone(), table.clone())).or_default();
+        entry.0.extend(added);
+        entry.1.extend(removed);
+    }
+
     fn routes_changed(&mut self, inc: &Incoming) {
         for ((region, table), (added, removed)) in std::mem::take(&mut self.routes) {
             self.events.push(OutEvent::RoutesChanged(RoutesChanged {

@@ -167,6 +167,27 @@ pub(super) fn plan_references(
     if ctx.config.route_mode == RouteMode::PrefixList {
         at.reference_new_lists(out);
     }
+    report_lists(&gw.route_table_id, read, out);
+}
+
+/// The lists whose entries are routes of the table: referenced as read,
+/// or by this plan (see [`super::TableReport::lists`]).
+fn report_lists(table: &crate::domain::RouteTableId, read: &RouteTableState, out: &mut Plan) {
+    let mut lists: BTreeSet<String> =
+        read.references.iter().map(|r| r.prefix_list_id.to_string()).collect();
+    for p in &out.actions {
+        if let Action::CreateReference { route_table_id, prefix_list, .. } = &p.action {
+            if route_table_id == table {
+                lists.insert(match prefix_list {
+                    ListRef::Id(id) => id.to_string(),
+                    ListRef::New(name) => name.clone(),
+                });
+            }
+        }
+    }
+    if let Some(report) = out.tables.iter_mut().find(|t| &t.route_table_id == table) {
+        report.lists = lists.into_iter().collect();
+    }
 }
 
 /// What the reference rules of one table read.

@@ -83,6 +83,11 @@ pub struct TableReport {
     pub routes: Vec<RouteReport>,
     /// The table's routes as the transit gateway's route quota counts them.
     pub quota: RouteQuota,
+    /// The ledger lists whose entries are routes of the table (referenced,
+    /// or referenced by this plan): IDs, or the names of lists this plan
+    /// creates.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lists: Vec<String>,
 }
 
 /// Routes of one managed table counted against the transit gateway's route

@@ -128,6 +128,7 @@ pub(super) fn plan_table(
         route_table_id: gw.route_table_id.clone(),
         routes: report,
         quota: RouteQuota::default(),
+        lists: Vec::new(),
     });
     TableView {
         vias: table.ours.values().map(|v| (v.peer.clone(), v.id.clone())).collect(),

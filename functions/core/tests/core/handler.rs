@@ -135,6 +135,31 @@ async fn a_new_vpc_adds_only_its_routes_and_untagging_withdraws_them() {
     assert_eq!(rig.world.routes("us-east-1"), [format!("10.30.0.0/16 -> {attachment}")]);
 }
 
+#[tokio::test]
+async fn in_prefix_list_mode_a_new_vpc_is_one_entry_announced_as_a_route_of_the_table() {
+    let world = two_regions().world;
+    let mut config = world.config();
+    config.route_mode = tgw_peering_core::RouteMode::PrefixList;
+    let rig = Rig::with_config(world, config);
+    rig.handler.handle(&fixture("tag-change-added.json")).await.unwrap();
+    settle(&rig).await;
+    rig.bus.take();
+
+    rig.world.vpc("eu-west-1", "vpc-0eeeeeeeeeeeeeee2", Some("true"), &["10.31.0.0/16"]);
+    let before = rig.world.writes().len();
+    rig.handler
+        .handle(&tag_event("eu-west-1", "vpc-0eeeeeeeeeeeeeee2", true, "evt-new"))
+        .await
+        .unwrap();
+    let writes = rig.world.writes()[before..].to_vec();
+    assert_eq!(writes, ["resize_ledger us-east-1", "update_ledger us-east-1"], "no route write");
+    let changed = rig.bus.take();
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert_eq!(changed[0].detail_type(), ROUTES_CHANGED);
+    assert_eq!(changed[0].detail()["added"], json!(["10.31.0.0/16"]));
+    assert!(rig.world.routes("us-east-1").is_empty(), "no static route");
+}
+
 /// A `Tag Change on Resource` event for a VPC, like the fixtures.
 fn tag_event(r: &str, vpc: &str, tagged: bool, id: &str) -> Value {
     let mut e = fixture(if tagged { "tag-change-added.json" } else { "tag-change-removed.json" });
