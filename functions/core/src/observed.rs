@@ -58,8 +58,8 @@ pub struct RouteTableState {
     /// Attachments associated (or associating) with this table.
     pub associations: BTreeSet<AttachmentId>,
     /// The table's prefix-list references; read in `ROUTE_MODE=prefix-list`,
-    /// and in static mode when a route of the table comes from one of the
-    /// tool's lists (a reference left from prefix-list mode).
+    /// and in static mode whenever the Region has a ledger list (a reference
+    /// left from prefix-list mode must be seen to be removed).
     #[serde(default)]
     pub references: Vec<ListReference>,
 }

@@ -70,11 +70,15 @@ impl AwsEc2 {
             Action::ReplaceRoute { route_table_id: t, cidr, attachment_id: a, .. } => {
                 self.put_route(t, cidr, a, true).await
             }
-            Action::DeleteRoute { route_table_id: t, cidr, .. } => self.delete_route(t, cidr).await,
+            Action::DeleteRoute { route_table_id: t, cidr, .. }
+            | Action::RetireRoute { route_table_id: t, cidr, .. } => {
+                self.delete_route(t, cidr).await
+            }
             Action::CreateVpcRoute { route_table_id: t, cidr, transit_gateway_id: g, .. } => {
                 self.create_vpc_route(t, cidr, g).await
             }
-            Action::DeleteVpcRoute { route_table_id: t, cidr, .. } => {
+            Action::DeleteVpcRoute { route_table_id: t, cidr, .. }
+            | Action::RetireVpcRoute { route_table_id: t, cidr, .. } => {
                 self.delete_vpc_route(t, cidr).await
             }
             other => Err(Error::Internal {

@@ -250,7 +250,6 @@ pub(super) fn watched(state: &PeeringState) -> bool {
     state.phase() == PeeringPhase::Live && *state != PeeringState::Available
 }
 
-/// Every finding is an audit line; a conflict is also announced.
 /// For each ledger list whose entries are routes of a managed table, that
 /// table (see `TableReport::lists`).
 fn listed_tables(plan: &Plan) -> BTreeMap<(Region, String), String> {
@@ -262,6 +261,7 @@ fn listed_tables(plan: &Plan) -> BTreeMap<(Region, String), String> {
         .collect()
 }
 
+/// Every finding is an audit line; a conflict is also announced.
 fn audit_findings(inc: &Incoming, plan: &Plan, report: &mut HandleReport, after: &mut Aftermath) {
     for f in &plan.findings {
         let decision = Decision::from(f.kind);
@@ -282,7 +282,6 @@ fn audit_findings(inc: &Incoming, plan: &Plan, report: &mut HandleReport, after:
 }
 
 impl Aftermath {
-    /// One `Routes Changed` per route table that changed.
     /// Entries added to or removed from a list whose entries are routes of
     /// a managed table: routes of that table added or removed.
     fn listed_changes(&mut self, action: &Action) {
@@ -309,8 +308,14 @@ impl Aftermath {
         entry.1.extend(removed);
     }
 
+    /// One `Routes Changed` per route table that changed (a CIDR written
+    /// both as an entry and as a static route is named once).
     fn routes_changed(&mut self, inc: &Incoming) {
-        for ((region, table), (added, removed)) in std::mem::take(&mut self.routes) {
+        for ((region, table), (mut added, mut removed)) in std::mem::take(&mut self.routes) {
+            for list in [&mut added, &mut removed] {
+                list.sort();
+                list.dedup();
+            }
             self.events.push(OutEvent::RoutesChanged(RoutesChanged {
                 event_id: inc.id.clone(),
                 region,

@@ -103,6 +103,23 @@ pub enum Action {
     /// Withdraw a route; `target` is where it went (a peering, or a
     /// blackhole).
     DeleteRoute { region: Region, route_table_id: RouteTableId, cidr: Cidr, target: RouteTarget },
+    /// Remove the tool's static route of a CIDR that one of the tool's
+    /// referenced lists routes toward the same peering
+    /// (`ROUTE_MODE=prefix-list`): where traffic goes does not change.
+    RetireRoute {
+        region: Region,
+        route_table_id: RouteTableId,
+        cidr: Cidr,
+        prefix_list_id: PrefixListId,
+    },
+    /// The same in a VPC route table: the route toward the list serves it.
+    RetireVpcRoute {
+        region: Region,
+        route_table_id: VpcRouteTableId,
+        cidr: Cidr,
+        prefix_list_id: PrefixListId,
+        transit_gateway_id: TransitGatewayId,
+    },
     /// Reference a ledger list in the managed route table toward the pair's
     /// peering (`ROUTE_MODE=prefix-list`): every entry becomes a route.
     CreateReference {
@@ -191,6 +208,8 @@ impl Action {
             | Action::CreateRoute { region, .. }
             | Action::ReplaceRoute { region, .. }
             | Action::DeleteRoute { region, .. }
+            | Action::RetireRoute { region, .. }
+            | Action::RetireVpcRoute { region, .. }
             | Action::CreateReference { region, .. }
             | Action::ModifyReference { region, .. }
             | Action::DeleteReference { region, .. }
@@ -216,6 +235,8 @@ impl Action {
             Action::CreateRoute { .. } => "create_route",
             Action::ReplaceRoute { .. } => "replace_route",
             Action::DeleteRoute { .. } => "delete_route",
+            Action::RetireRoute { .. } => "retire_route",
+            Action::RetireVpcRoute { .. } => "retire_vpc_route",
             Action::CreateReference { .. } => "create_reference",
             Action::ModifyReference { .. } => "modify_reference",
             Action::DeleteReference { .. } => "delete_reference",
@@ -343,6 +364,17 @@ impl Action {
             } => write!(f, "{region}: move route {cidr} from {from} to {to} in {table}"),
             Action::DeleteRoute { region, route_table_id: table, cidr, target: to } => {
                 write!(f, "{region}: remove route {cidr} -> {to} from {table}")
+            }
+            Action::RetireRoute { region, route_table_id: table, cidr, prefix_list_id } => {
+                write!(f, "{region}: remove route {cidr} from {table} (served by {prefix_list_id})")
+            }
+            Action::RetireVpcRoute {
+                region, route_table_id: table, cidr, prefix_list_id, ..
+            } => {
+                write!(
+                    f,
+                    "{region}: remove VPC route {cidr} from {table} (served by {prefix_list_id})"
+                )
             }
             Action::CreateReference {
                 region,

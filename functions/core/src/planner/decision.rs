@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use crate::domain::{
-    Cidr, Region, RouteTableId, RouteTarget, TransitGatewayId, VpcId, VpcRouteTableId,
+    Cidr, PrefixListId, Region, RouteTableId, RouteTarget, TransitGatewayId, VpcId, VpcRouteTableId,
 };
 
 use super::desired::vpc_list;
@@ -176,6 +176,27 @@ impl Place<'_> {
         })
     }
 
+    /// The write that removes the tool's own route of `cidr` that `list`
+    /// serves now.
+    fn retire(&self, cidr: Cidr, list: &PrefixListId) -> Action {
+        let prefix_list_id = list.clone();
+        match self {
+            Place::Transit { region, table, .. } => Action::RetireRoute {
+                region: (*region).clone(),
+                route_table_id: (*table).clone(),
+                cidr,
+                prefix_list_id,
+            },
+            Place::Vpc { region, table, tgw, .. } => Action::RetireVpcRoute {
+                region: (*region).clone(),
+                route_table_id: (*table).clone(),
+                cidr,
+                prefix_list_id,
+                transit_gateway_id: (*tgw).clone(),
+            },
+        }
+    }
+
     fn missing_reason(&self, cidr: &Cidr, owners: &BTreeSet<VpcId>) -> String {
         let (vpcs, peer) = (vpc_list(owners), self.peer());
         match self {
@@ -217,6 +238,12 @@ pub(super) fn record(
         RouteDecision::Conflict(cause) => {
             keep_entry(&d, needs);
             conflict(&d.place, d.cidr, owners, cause, out)
+        }
+        RouteDecision::Withdraw(cause @ WithdrawCause::ServedByList { list, .. }) => {
+            // The route's entry stays: it is the list's route now.
+            let action = d.place.retire(d.cidr, list);
+            out.actions.push(Planned { action, reason: cause.reason(&d.cidr) });
+            (RouteMark::Extra, cause.note())
         }
         RouteDecision::Withdraw(cause) => {
             if let Some(peer) = d.entry {

@@ -42,8 +42,9 @@ use super::tgw_table::{Table, TableView, Want};
 use super::{Action, Finding, FindingKind, ListRef, Plan, Planned, RegionScope};
 
 /// The routes the tool's references install in `read`, by CIDR: every entry
-/// of a ledger list whose reference is `available` and whose list is not
-/// applying a change. AWS lists each entry as a route with the list's
+/// of a ledger list that is referenced (in any state but `deleting`; the
+/// route's `state` is `active` once the reference is `available`) and is
+/// not applying a change. AWS lists each entry as a route with the list's
 /// `PrefixListId` (Transit Gateway guide, "View prefix list references");
 /// when the read shows such routes for a list, an entry without its route
 /// is not counted as routed, unless a static route of its CIDR stands in
@@ -60,10 +61,10 @@ pub(super) fn listed_routes(
             rows.entry(list).or_default().insert(r.cidr);
         }
     }
-    let statics: BTreeSet<Cidr> =
-        read.routes.iter().filter(|r| r.is_static()).map(|r| r.cidr).collect();
+    let statics: BTreeMap<Cidr, &RouteTarget> =
+        read.routes.iter().filter(|r| r.is_static()).map(|r| (r.cidr, &r.target)).collect();
     let mut out = BTreeMap::new();
-    for reference in read.references.iter().filter(|r| r.is_available()) {
+    for reference in read.references.iter().filter(|r| r.state != "deleting") {
         let Some(list) = ledger.lists.iter().find(|l| l.id == reference.prefix_list_id) else {
             continue;
         };
@@ -71,13 +72,18 @@ pub(super) fn listed_routes(
             continue;
         }
         let shown = rows.get(&list.id);
-        let routed = |c: &&Cidr| shown.is_none_or(|s| s.contains(c)) || statics.contains(c);
+        let behind_static = |c: &Cidr| statics.get(c).is_some_and(|t| **t == reference.target);
+        let routed = |c: &&Cidr| shown.is_none_or(|s| s.contains(c)) || behind_static(c);
+        // A reference not available yet (or being modified) holds its
+        // entries all the same: they are decided on (never dropped as
+        // stale), but serve no static route's retirement.
+        let state = if reference.is_available() { "active" } else { reference.state.as_str() };
         for cidr in list.entries.keys().filter(routed) {
             let route = TgwRoute {
                 cidr: *cidr,
                 kind: RouteKind::Propagated,
                 target: reference.target.clone(),
-                state: "active".to_owned(),
+                state: state.to_owned(),
                 prefix_list: Some(list.id.clone()),
             };
             out.entry(*cidr).or_insert(route);
@@ -111,7 +117,13 @@ pub(super) fn retired_statics<'a>(
         if !ours {
             continue;
         }
-        let serving = table.listed.get(cidr).filter(|l| l.target == target);
+        if table.ctx.config.is_protected(cidr) {
+            let reason = "in PROTECTED_CIDRS: the tool's static route stays beside the list's";
+            let subject = format!("route {cidr} in {}", table.gw.route_table_id);
+            out.findings.push(Finding::at(FindingKind::Skip, table.region(), subject, reason));
+            continue;
+        }
+        let serving = table.listed.get(cidr).filter(|l| l.target == target && l.state == "active");
         match serving.and_then(|l| l.prefix_list.clone()) {
             Some(list) => retired.push(Decided {
                 place: table.place_of(route, &want.via.peer, Some(want.via)),
@@ -304,6 +316,14 @@ impl References<'_, '_> {
         if r.state == "deleting" {
             return;
         }
+        if !self.movable(&r.target) {
+            let reason = format!(
+                "the tool's list is referenced toward {} (not by the tool); left alone",
+                r.target
+            );
+            out.findings.push(Finding::at(FindingKind::Skip, self.out_region, subject, reason));
+            return;
+        }
         let statics: BTreeSet<&Cidr> = self
             .read
             .routes
@@ -316,12 +336,27 @@ impl References<'_, '_> {
             let k = (list.peer.clone(), *c);
             needs.release.contains(&k) && !needs.keep.contains(&k) && !needs.add.contains_key(&k)
         };
-        let bare = list.entries.keys().filter(|c| !statics.contains(c) && !released(c)).count();
-        if bare > 0 && r.target != RouteTarget::Blackhole {
+        let bare: Vec<&Cidr> =
+            list.entries.keys().filter(|c| !statics.contains(c) && !released(c)).collect();
+        // Wanted entries get their static route from the static planner;
+        // the others (kept by PROTECTED_CIDRS, an overlap or the budget)
+        // never do, and would lose their route with the reference.
+        let (wanted, kept): (Vec<&Cidr>, Vec<&Cidr>) =
+            bare.into_iter().partition(|c| self.view.wanted.contains(c));
+        if r.target != RouteTarget::Blackhole && !wanted.is_empty() {
             let reason = format!(
-                "ROUTE_MODE=static: the reference stays until the static routes of its {bare} remaining entr(y/ies) are in (as read)"
+                "ROUTE_MODE=static: the reference stays until the static routes of its {} remaining wanted entr(y/ies) are in (as read)",
+                wanted.len()
             );
             out.findings.push(Finding::at(FindingKind::Waiting, self.out_region, subject, reason));
+            return;
+        }
+        if r.target != RouteTarget::Blackhole && !kept.is_empty() {
+            let reason = format!(
+                "ROUTE_MODE=static: the reference stays, since {} of its entries are kept (protected, in an overlap, or held) and have no static route: removing it would withdraw them",
+                kept.len()
+            );
+            out.findings.push(Finding::at(FindingKind::Skip, self.out_region, subject, reason));
             return;
         }
         out.actions.push(Planned {

@@ -137,12 +137,12 @@ fn plan_region(gw: &Gateway, pairs: &[ReadyPeering], ctx: &TableContext<'_>, out
     let mut needs = LedgerNeeds::default();
     let mut region_plan = Plan::default();
     let scope = RegionScope { gw, pairs, ctx, ledger: &ledger };
+    let view = tgw_table::plan_table(scope, &mut needs, &mut region_plan);
     let vpc_view = if ctx.config.manage_vpc_routes {
-        vpc_table::plan_vpc_tables(scope, &mut needs, &mut region_plan)
+        vpc_table::plan_vpc_tables(scope, &view.wanted, &mut needs, &mut region_plan)
     } else {
         None
     };
-    let view = tgw_table::plan_table(scope, &mut needs, &mut region_plan);
     plan_ledger(&ledger, &needs, ctx.config, &mut region_plan);
     listed::plan_references(scope, &view, &needs, &mut region_plan);
     if let Some(v) = &vpc_view {

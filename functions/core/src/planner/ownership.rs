@@ -178,6 +178,35 @@ pub(super) fn budget(config: &Config, ledger_size: usize) -> usize {
     config.max_withdrawals.unwrap_or_else(|| 5.max(ledger_size.div_ceil(5)))
 }
 
+/// The retirements of a switch to prefix lists (static routes whose CIDR a
+/// referenced list already routes toward the same peering) that fit in the
+/// table's budget beside its other withdrawals (`decided`, after
+/// [`hold_over_budget`]); the rest wait for the next reconciles, with one
+/// waiting finding. Unlike a withdrawal, a retirement changes where no
+/// traffic goes, so a switch goes on a budget at a time instead of being
+/// held for a person.
+pub(super) fn within_budget<'a>(
+    region: &Region,
+    table: &str,
+    mut retired: Vec<Decided<'a>>,
+    decided: &[Decided<'a>],
+    budget: usize,
+    out: &mut Plan,
+) -> Vec<Decided<'a>> {
+    let used = decided.iter().filter(|d| matches!(d.decision, RouteDecision::Withdraw(_))).count();
+    let room = budget.saturating_sub(used);
+    if retired.len() > room {
+        let later = retired.split_off(room);
+        let reason = format!(
+            "ROUTE_MODE=prefix-list: {} more static route(s) served by the tool's lists go in the next reconciles ({budget} withdrawals per table per reconcile, MAX_WITHDRAWALS)",
+            later.len()
+        );
+        let subject = format!("static routes in {table}");
+        out.findings.push(Finding::at(FindingKind::Waiting, region, subject, reason));
+    }
+    retired
+}
+
 /// Holds every withdrawal of one table when it plans more than `budget`:
 /// none is made, each is kept, and one `held` finding says why.
 pub(super) fn hold_over_budget(

@@ -29,10 +29,16 @@ pub(super) fn decide_wanted(
 ) -> (RouteDecision, Option<Cidr>) {
     let target = RouteTarget::Attachment(want.via.id.clone());
     let prefix_list = table.mode == RouteMode::PrefixList;
-    if let Some(listed) = table.listed.get(cidr).filter(|_| prefix_list) {
+    let owned = table.ledger.owner(cidr).is_some();
+    // A static route of the CIDR that is not the tool's and goes elsewhere
+    // takes priority over the list's route: a conflict, as in static mode.
+    let blocked = table
+        .existing
+        .get(cidr)
+        .is_some_and(|r| !owned && r.target != target && r.target != RouteTarget::Unknown);
+    if let Some(listed) = table.listed.get(cidr).filter(|_| prefix_list && !blocked) {
         return (listed_decision(&listed.target, &target), None);
     }
-    let owned = table.ledger.owner(cidr).is_some();
     match table.existing.get(cidr).map(|r| &r.target) {
         Some(t) if *t == target => {
             let adopt = !owned && want.via.managed;

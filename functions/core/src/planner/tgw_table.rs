@@ -27,7 +27,7 @@ use super::decision::{record, ConflictCause, Decided, Place, RouteDecision};
 use super::desired::{contained, local_cidrs, overlapping_local};
 use super::ledger::{LedgerNeeds, RegionLedger};
 use super::listed::{listed_routes, retired_statics};
-use super::ownership::{budget, hold_over_budget};
+use super::ownership::{budget, hold_over_budget, within_budget};
 use super::peering::ReadyPeering;
 use super::tgw_routes::{decide_extra, decide_wanted};
 use super::{
@@ -78,6 +78,10 @@ pub(super) struct Table<'a> {
 pub(super) struct TableView {
     pub vias: BTreeMap<Region, AttachmentId>,
     pub pair_peerings: BTreeSet<AttachmentId>,
+    /// The remote CIDRs the table routes, conflicts excluded: in
+    /// `ROUTE_MODE=prefix-list` the only CIDRs a ledger entry may be added
+    /// for, since an entry of a referenced list is a route of the table.
+    pub wanted: BTreeSet<Cidr>,
 }
 
 /// Plans the associations and routes of `gw`'s route table.
@@ -115,10 +119,11 @@ pub(super) fn plan_table(
         table.listed.values().filter(unwanted).filter(|r| !table.existing.contains_key(&r.cidr));
     let mut extras: Vec<Decided<'_>> =
         statics.chain(listed).filter_map(|r| decide_extra(&table, r, out)).collect();
-    extras.extend(retired_statics(&table, &wanted, out));
     let limit = budget(ctx.config, ledger.size());
     let name = gw.route_table_id.to_string();
     hold_over_budget(&gw.region, &name, &mut extras, limit, ledger.size(), out);
+    let retired = retired_statics(&table, &wanted, out);
+    extras.extend(within_budget(&gw.region, &name, retired, &extras, limit, out));
     for d in extras {
         record(d, out, Some(&mut report), needs);
     }
@@ -133,6 +138,7 @@ pub(super) fn plan_table(
     TableView {
         vias: table.ours.values().map(|v| (v.peer.clone(), v.id.clone())).collect(),
         pair_peerings: table.pair_peerings.iter().map(|id| (*id).clone()).collect(),
+        wanted: table.wanted.clone(),
     }
 }
 

@@ -11,9 +11,10 @@
 //!   route (`vpc_table`), as static routes take priority over prefix-list
 //!   routes ("How route priority works", VPC user guide);
 //! - a route toward one of the tool's lists that the table should not have
-//!   goes: at once for a VPC no longer tagged or a group with a clash; in
-//!   static mode, once every wanted entry of the list has its own route in
-//!   the table (as read), so no CIDR is without a route at any moment;
+//!   goes: at once for a VPC no longer tagged (within the withdrawal
+//!   budget); in a tagged VPC's table (static mode, or a group with a clash),
+//!   once every wanted entry of the list has its own route in the table (as
+//!   read), so no CIDR is without a route at any moment;
 //! - a list of a peer whose peering is not available here is left as it is.
 
 use std::collections::BTreeSet;
@@ -113,7 +114,9 @@ impl ListRoutes<'_, '_> {
             return;
         }
         let static_mode = self.scope.ctx.config.route_mode == RouteMode::Static;
-        if static_mode && self.m.tagged {
+        // A tagged VPC's table keeps the route until each wanted entry has
+        // its own (static mode, or a group no longer routed through lists).
+        if self.m.tagged {
             let bare = self.bare_entries(list);
             if bare > 0 {
                 let reason = format!(
@@ -125,10 +128,10 @@ impl ListRoutes<'_, '_> {
                 return;
             }
         }
-        // Removing the route withdraws every entry's route from the table
-        // at once: the withdrawal budget applies (a switch removes none).
+        // Removing the route of an untagged VPC's table withdraws every
+        // entry's route from it at once: the withdrawal budget applies.
         let limit = budget(self.scope.ctx.config, self.scope.ledger.size());
-        if !static_mode && list.entries.len() > limit {
+        if !self.m.tagged && list.entries.len() > limit {
             let reason = format!(
                 "removing it would withdraw {} routes from the table at once, more than the budget of {limit} (MAX_WITHDRAWALS); held",
                 list.entries.len()
@@ -142,12 +145,12 @@ impl ListRoutes<'_, '_> {
             ));
             return;
         }
-        let why = if static_mode {
-            "ROUTE_MODE=static: every wanted entry has its own route"
-        } else if self.m.tagged {
-            "a CIDR of the list equals a route the table has from elsewhere (a propagated route), which the list route would take over"
-        } else {
+        let why = if !self.m.tagged {
             "the VPC is not tagged"
+        } else if static_mode {
+            "ROUTE_MODE=static: every wanted entry has its own route"
+        } else {
+            "a CIDR of the list equals a route the table has from elsewhere (a propagated route), which the list route would take over; every other wanted entry has its own route"
         };
         out.actions.push(Planned {
             reason: format!("{why}; the route toward the ledger list {id} goes"),
@@ -160,15 +163,14 @@ impl ListRoutes<'_, '_> {
         });
     }
 
-    /// The entries of `list` the table wants whose own route is not in
-    /// the table yet.
+    /// The entries of `list` the table wants and will get a route of their
+    /// own for, that have none yet: no route of the CIDR at all (one toward
+    /// another target is a conflict, never written over).
     fn bare_entries(&self, list: &LedgerList) -> usize {
-        let toward = self.toward();
-        let own: BTreeSet<&Cidr> =
-            self.m.table.routes.iter().filter(|r| r.target == toward).map(|r| &r.cidr).collect();
+        let any: BTreeSet<&Cidr> = self.m.table.routes.iter().map(|r| &r.cidr).collect();
         list.entries
             .keys()
-            .filter(|c| self.remote.desired.contains_key(c) && !own.contains(c))
+            .filter(|c| self.remote.desired.contains_key(c) && !any.contains(c))
             .count()
     }
 }

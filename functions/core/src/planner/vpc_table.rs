@@ -30,7 +30,7 @@ use crate::observed::Gateway;
 use super::decision::{record, ConflictCause, Decided, Place, RouteDecision};
 use super::desired::{local_cidrs, overlapping_local, vpc_list};
 use super::ledger::{LedgerNeeds, RegionLedger};
-use super::ownership::{budget, hold_over_budget, removal, Claim, WithdrawCause};
+use super::ownership::{budget, hold_over_budget, removal, within_budget, Claim, WithdrawCause};
 use super::peering::ReadyPeering;
 use super::{Finding, FindingKind, Plan, RegionScope, TableContext};
 
@@ -78,8 +78,15 @@ pub(super) struct ManagedVpcTable<'a> {
 }
 
 /// Plans the routes of every managed VPC route table of `gw`'s Region.
+///
+/// `tgw_wanted`: the remote CIDRs the transit gateway table routes. In
+/// `ROUTE_MODE=prefix-list` a VPC table routes only those: the entry a VPC
+/// route needs would be a route of the transit gateway table too, and one
+/// the transit gateway table refuses (it would take traffic served
+/// elsewhere) is never added.
 pub(super) fn plan_vpc_tables<'a>(
     scope: RegionScope<'a>,
+    tgw_wanted: &BTreeSet<Cidr>,
     needs: &mut LedgerNeeds,
     out: &mut Plan,
 ) -> Option<VpcView<'a>> {
@@ -95,7 +102,15 @@ pub(super) fn plan_vpc_tables<'a>(
         });
         return None;
     };
-    let remote = remote_cidrs(gw, pairs, ctx);
+    let mut remote = remote_cidrs(gw, pairs, ctx);
+    if ctx.config.route_mode == RouteMode::PrefixList {
+        let refused: Vec<Cidr> =
+            remote.desired.keys().filter(|c| !tgw_wanted.contains(c)).copied().collect();
+        for c in refused {
+            remote.desired.remove(&c);
+            remote.conflicted.insert(c);
+        }
+    }
     // Per VPC: tagged, and has an IPv6 block (only then can its subnets
     // send to an IPv6 destination, so only then are IPv6 routes added).
     let vpcs: BTreeMap<&VpcId, (bool, bool)> = state
@@ -299,6 +314,7 @@ fn add_routes(t: &VpcTable<'_>, ipv6: bool, out: &mut Plan, needs: &mut LedgerNe
 /// removal rules and the table's budget.
 fn remove_routes(t: &VpcTable<'_>, tagged: bool, out: &mut Plan, needs: &mut LedgerNeeds) {
     let mut decided = Vec::new();
+    let mut retired = Vec::new();
     for route in &t.table.routes {
         if !route.is_created() || route.target != t.toward() {
             continue;
@@ -324,6 +340,7 @@ fn remove_routes(t: &VpcTable<'_>, tagged: bool, out: &mut Plan, needs: &mut Led
                 continue;
             }
         };
+        let retirement = matches!(cause, WithdrawCause::ServedByList { .. });
         let decision = removal(Claim {
             via: None,
             protected: t.ctx.config.is_protected(&route.cidr),
@@ -332,19 +349,26 @@ fn remove_routes(t: &VpcTable<'_>, tagged: bool, out: &mut Plan, needs: &mut Led
             prune: false,
             peer,
         });
-        decided.push(Decided {
+        let d = Decided {
             place: t.place(peer),
             cidr: route.cidr,
             owners: None,
             target: RouteTarget::Unknown,
             entry: Some(peer),
             decision,
-        });
+        };
+        if retirement && matches!(d.decision, RouteDecision::Withdraw(_)) {
+            retired.push(d);
+        } else {
+            decided.push(d);
+        }
     }
     let size = t.ledger.size();
     let limit = budget(t.ctx.config, size);
-    hold_over_budget(&t.gw.region, t.table.id.as_str(), &mut decided, limit, size, out);
-    for d in decided {
+    let name = t.table.id.as_str();
+    hold_over_budget(&t.gw.region, name, &mut decided, limit, size, out);
+    let retired = within_budget(&t.gw.region, name, retired, &decided, limit, out);
+    for d in decided.into_iter().chain(retired) {
         record(d, out, None, needs);
     }
 }

@@ -267,7 +267,7 @@ fn route_or_ledger(
                 }
             }
         }
-        Action::DeleteRoute { cidr, .. } => {
+        Action::DeleteRoute { cidr, .. } | Action::RetireRoute { cidr, .. } => {
             let t = s.regions.get_mut(r).unwrap().route_table.as_mut().unwrap();
             let before = t.routes.len();
             t.routes.retain(|x| !(x.cidr == *cidr && x.is_static()));
@@ -277,7 +277,9 @@ fn route_or_ledger(
                 Outcome::AlreadyDone("InvalidRoute.NotFound".into())
             })
         }
-        Action::CreateVpcRoute { .. } | Action::DeleteVpcRoute { .. } => vpc_route(s, r, action),
+        Action::CreateVpcRoute { .. }
+        | Action::DeleteVpcRoute { .. }
+        | Action::RetireVpcRoute { .. } => vpc_route(s, r, action),
         Action::CreateReference { .. }
         | Action::ModifyReference { .. }
         | Action::DeleteReference { .. } => reference(s, r, action),
@@ -329,7 +331,8 @@ fn vpc_route(
 ) -> Result<Outcome, Error> {
     let (rt, cidr) = match action {
         Action::CreateVpcRoute { route_table_id, cidr, .. }
-        | Action::DeleteVpcRoute { route_table_id, cidr, .. } => (route_table_id, cidr),
+        | Action::DeleteVpcRoute { route_table_id, cidr, .. }
+        | Action::RetireVpcRoute { route_table_id, cidr, .. } => (route_table_id, cidr),
         _ => unreachable!("a VPC route write"),
     };
     let Some(table) = vpc_table_mut(s, r, rt) else {
