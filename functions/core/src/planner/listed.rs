@@ -31,13 +31,15 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::RouteMode;
 use crate::domain::{
-    Cidr, LedgerList, ListReference, PrefixListId, Region, RouteKind, RouteTarget, TgwRoute,
+    AttachmentId, Cidr, LedgerList, ListReference, PrefixListId, Region, RouteKind, RouteTarget,
+    TgwRoute,
 };
 use crate::observed::RouteTableState;
 
 use super::decision::{Decided, RouteDecision};
 use super::ledger::{LedgerNeeds, RegionLedger};
 use super::ownership::WithdrawCause;
+use super::tgw_routes::moves_from;
 use super::tgw_table::{Table, TableView, Want};
 use super::{Action, Finding, FindingKind, ListRef, Plan, Planned, RegionScope};
 
@@ -54,6 +56,7 @@ use super::{Action, Finding, FindingKind, ListRef, Plan, Planned, RegionScope};
 pub(super) fn listed_routes(
     read: &RouteTableState,
     ledger: &RegionLedger<'_>,
+    pair_peerings: &BTreeSet<&AttachmentId>,
 ) -> BTreeMap<Cidr, TgwRoute> {
     let mut rows: BTreeMap<&PrefixListId, BTreeSet<Cidr>> = BTreeMap::new();
     for r in &read.routes {
@@ -72,7 +75,18 @@ pub(super) fn listed_routes(
             continue;
         }
         let shown = rows.get(&list.id);
-        let behind_static = |c: &Cidr| statics.get(c).is_some_and(|t| **t == reference.target);
+        // In front of an entry: a static route toward the same target, or
+        // the tool's own (the list holds its CIDR) left on a blackhole or a
+        // replaced peering, which the switch retires.
+        let behind_static = |c: &Cidr| {
+            statics.get(c).is_some_and(|t| match t {
+                RouteTarget::Blackhole => true,
+                RouteTarget::Attachment(id) => {
+                    **t == reference.target || pair_peerings.contains(id)
+                }
+                RouteTarget::Unknown => false,
+            })
+        };
         let routed = |c: &&Cidr| shown.is_none_or(|s| s.contains(c)) || behind_static(c);
         // A reference not available yet (or being modified) holds its
         // entries all the same: they are decided on (never dropped as
@@ -113,7 +127,7 @@ pub(super) fn retired_statics<'a>(
             continue;
         };
         let target = RouteTarget::Attachment(want.via.id.clone());
-        let ours = route.target == target || super::tgw_routes::moves_from(table, &route.target);
+        let ours = route.target == target || moves_from(table, &route.target);
         if !ours {
             continue;
         }
@@ -123,7 +137,13 @@ pub(super) fn retired_statics<'a>(
             out.findings.push(Finding::at(FindingKind::Skip, table.region(), subject, reason));
             continue;
         }
-        let serving = table.listed.get(cidr).filter(|l| l.target == target && l.state == "active");
+        let listed = table.listed.get(cidr);
+        // A reference of the tool's list that someone pointed elsewhere is
+        // left alone (see `keep_referenced`): nothing to wait for.
+        if listed.is_some_and(|l| l.target != target && !moves_from(table, &l.target)) {
+            continue;
+        }
+        let serving = listed.filter(|l| l.target == target && l.state == "active");
         match serving.and_then(|l| l.prefix_list.clone()) {
             Some(list) => retired.push(Decided {
                 place: table.place_of(route, &want.via.peer, Some(want.via)),

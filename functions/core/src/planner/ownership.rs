@@ -195,6 +195,15 @@ pub(super) fn within_budget<'a>(
 ) -> Vec<Decided<'a>> {
     let used = decided.iter().filter(|d| matches!(d.decision, RouteDecision::Withdraw(_))).count();
     let room = budget.saturating_sub(used);
+    if retired.len() > room && budget == 0 {
+        let reason = format!(
+            "ROUTE_MODE=prefix-list: {} static route(s) served by the tool's lists stay: MAX_WITHDRAWALS=0 lets no route go",
+            retired.len()
+        );
+        let subject = format!("static routes in {table}");
+        out.findings.push(Finding::at(FindingKind::Held, region, subject, reason));
+        return Vec::new();
+    }
     if retired.len() > room {
         let later = retired.split_off(room);
         let reason = format!(

@@ -36,7 +36,10 @@ pub(super) fn count_routes(scope: RegionScope<'_>, out: &mut Plan) {
             Action::CreateRoute { route_table_id, .. } if *route_table_id == gw.route_table_id => {
                 after += 1
             }
-            Action::DeleteRoute { route_table_id, .. } if *route_table_id == gw.route_table_id => {
+            Action::DeleteRoute { route_table_id, .. }
+            | Action::RetireRoute { route_table_id, .. }
+                if *route_table_id == gw.route_table_id =>
+            {
                 after -= 1
             }
             Action::ResizeLedger { prefix_list_id, max_entries, .. } => {

@@ -30,12 +30,13 @@ pub(super) fn decide_wanted(
     let target = RouteTarget::Attachment(want.via.id.clone());
     let prefix_list = table.mode == RouteMode::PrefixList;
     let owned = table.ledger.owner(cidr).is_some();
-    // A static route of the CIDR that is not the tool's and goes elsewhere
-    // takes priority over the list's route: a conflict, as in static mode.
-    let blocked = table
-        .existing
-        .get(cidr)
-        .is_some_and(|r| !owned && r.target != target && r.target != RouteTarget::Unknown);
+    // A static route of the CIDR toward somewhere the tool never sends its
+    // routes takes priority over the list's route: a conflict, as in
+    // static mode (the tool's own, on a blackhole or a replaced peering, is
+    // retired instead).
+    let blocked = table.existing.get(cidr).is_some_and(|r| {
+        r.target != target && r.target != RouteTarget::Unknown && !moves_from(table, &r.target)
+    });
     if let Some(listed) = table.listed.get(cidr).filter(|_| prefix_list && !blocked) {
         return (listed_decision(&listed.target, &target), None);
     }

@@ -78,9 +78,10 @@ pub(super) struct Table<'a> {
 pub(super) struct TableView {
     pub vias: BTreeMap<Region, AttachmentId>,
     pub pair_peerings: BTreeSet<AttachmentId>,
-    /// The remote CIDRs the table routes, conflicts excluded: in
-    /// `ROUTE_MODE=prefix-list` the only CIDRs a ledger entry may be added
-    /// for, since an entry of a referenced list is a route of the table.
+    /// The remote CIDRs the table routes (or will): every conflict
+    /// excluded. The VPC tables add routes for these only: the ledger entry
+    /// a VPC route needs would make a route of this table the tool's (in
+    /// `ROUTE_MODE=prefix-list`, an entry of a referenced list *is* one).
     pub wanted: BTreeSet<Cidr>,
 }
 
@@ -99,9 +100,13 @@ pub(super) fn plan_table(
     let wanted = wanted_routes(&mut table, out, &mut report, needs);
     table.wanted = wanted.keys().copied().collect();
     let mut covering = BTreeSet::new();
+    let mut routed = BTreeSet::new();
     for (cidr, want) in &wanted {
         let (decision, cover) = decide_wanted(&table, cidr, want);
         covering.extend(cover);
+        if !matches!(decision, RouteDecision::Conflict(_)) {
+            routed.insert(*cidr);
+        }
         let target = RouteTarget::Attachment(want.via.id.clone());
         let d = Decided {
             place: table.place(&want.via.peer, Some(want.via)),
@@ -138,7 +143,7 @@ pub(super) fn plan_table(
     TableView {
         vias: table.ours.values().map(|v| (v.peer.clone(), v.id.clone())).collect(),
         pair_peerings: table.pair_peerings.iter().map(|id| (*id).clone()).collect(),
-        wanted: table.wanted.clone(),
+        wanted: routed,
     }
 }
 
@@ -154,6 +159,7 @@ impl<'a> Table<'a> {
             ctx.peerings.iter().filter(|p| of_managed_pair(gw, ctx, p)).map(|p| &p.id).collect();
         let attachments = &ctx.observed.regions[&gw.region].attachments;
         let (vpc_space, foreign) = address_space(&read.routes, attachments, &pair_peerings);
+        let listed = listed_routes(read, ledger, &pair_peerings);
         Table {
             gw,
             ctx,
@@ -167,7 +173,7 @@ impl<'a> Table<'a> {
             pending: BTreeMap::new(),
             wanted: BTreeSet::new(),
             mode: ctx.config.route_mode,
-            listed: listed_routes(read, ledger),
+            listed,
         }
     }
 

@@ -120,7 +120,7 @@ impl ListRoutes<'_, '_> {
             let bare = self.bare_entries(list);
             if bare > 0 {
                 let reason = format!(
-                    "ROUTE_MODE=static: the route toward {id} stays until {bare} wanted entr(y/ies) of it have their own route in the table (as read)"
+                    "the route toward {id} stays until {bare} wanted entr(y/ies) of it have their own route in the table (as read)"
                 );
                 let subject = format!("VPC route {id} in {}", self.m.table.id);
                 let region = &self.scope.gw.region;
@@ -170,7 +170,9 @@ impl ListRoutes<'_, '_> {
         let any: BTreeSet<&Cidr> = self.m.table.routes.iter().map(|r| &r.cidr).collect();
         list.entries
             .keys()
-            .filter(|c| self.remote.desired.contains_key(c) && !any.contains(c))
+            .filter(|c| self.remote.desired.contains_key(c) && !self.remote.refused.contains(c))
+            .filter(|c| self.m.ipv6 || !c.is_ipv6())
+            .filter(|c| !any.contains(c))
             .count()
     }
 }

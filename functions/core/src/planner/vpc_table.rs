@@ -45,6 +45,10 @@ pub(super) struct Remote<'a> {
     pending: BTreeSet<Cidr>,
     /// Advertised, but in an overlap conflict: no write at all.
     conflicted: BTreeSet<Cidr>,
+    /// Wanted, but the transit gateway table refuses them (a conflict
+    /// there): no new route (a route of the tool's stays in a tagged VPC's
+    /// table, and goes from an untagged one's).
+    pub refused: BTreeSet<Cidr>,
 }
 
 /// What the rules of one VPC route table read.
@@ -74,16 +78,19 @@ pub(super) struct VpcView<'a> {
 pub(super) struct ManagedVpcTable<'a> {
     pub table: &'a VpcRouteTable,
     pub tagged: bool,
+    /// The VPC has an IPv6 block (IPv6 CIDRs are routed only then).
+    pub ipv6: bool,
     pub groups: BTreeSet<(Region, Family)>,
 }
 
 /// Plans the routes of every managed VPC route table of `gw`'s Region.
 ///
-/// `tgw_wanted`: the remote CIDRs the transit gateway table routes. In
-/// `ROUTE_MODE=prefix-list` a VPC table routes only those: the entry a VPC
-/// route needs would be a route of the transit gateway table too, and one
-/// the transit gateway table refuses (it would take traffic served
-/// elsewhere) is never added.
+/// `tgw_wanted`: the remote CIDRs the transit gateway table routes. A VPC
+/// table gets new routes for those only: the ledger entry a VPC route needs
+/// would make the transit gateway table's route of the CIDR the tool's (in
+/// `ROUTE_MODE=prefix-list` an entry of a referenced list *is* a route), so
+/// a CIDR that table refuses (a route of someone else's there, or traffic
+/// it would take) gets none.
 pub(super) fn plan_vpc_tables<'a>(
     scope: RegionScope<'a>,
     tgw_wanted: &BTreeSet<Cidr>,
@@ -103,14 +110,7 @@ pub(super) fn plan_vpc_tables<'a>(
         return None;
     };
     let mut remote = remote_cidrs(gw, pairs, ctx);
-    if ctx.config.route_mode == RouteMode::PrefixList {
-        let refused: Vec<Cidr> =
-            remote.desired.keys().filter(|c| !tgw_wanted.contains(c)).copied().collect();
-        for c in refused {
-            remote.desired.remove(&c);
-            remote.conflicted.insert(c);
-        }
-    }
+    remote.refused = remote.desired.keys().filter(|c| !tgw_wanted.contains(c)).copied().collect();
     // Per VPC: tagged, and has an IPv6 block (only then can its subnets
     // send to an IPv6 destination, so only then are IPv6 routes added).
     let vpcs: BTreeMap<&VpcId, (bool, bool)> = state
@@ -136,7 +136,7 @@ pub(super) fn plan_vpc_tables<'a>(
             add_routes(&t, ipv6, out, needs);
         }
         remove_routes(&t, tagged, out, needs);
-        managed.push(ManagedVpcTable { table, tagged, groups: t.groups });
+        managed.push(ManagedVpcTable { table, tagged, ipv6, groups: t.groups });
     }
     Some(VpcView { tables: managed, remote })
 }
@@ -228,6 +228,7 @@ fn remote_cidrs<'a>(gw: &Gateway, pairs: &'a [ReadyPeering], ctx: &TableContext<
         desired: BTreeMap::new(),
         pending: BTreeSet::new(),
         conflicted: BTreeSet::new(),
+        refused: BTreeSet::new(),
     };
     for (peer, rc) in ctx.cidrs.iter().filter(|(p, _)| **p != gw.region) {
         remote.pending.extend(rc.waiting.iter().copied());
@@ -280,6 +281,9 @@ impl<'a> VpcTable<'a> {
 fn add_routes(t: &VpcTable<'_>, ipv6: bool, out: &mut Plan, needs: &mut LedgerNeeds) {
     let existing: BTreeMap<Cidr, &VpcRoute> = t.table.routes.iter().map(|r| (r.cidr, r)).collect();
     for (cidr, (peer, owners)) in &t.remote.desired {
+        if t.remote.refused.contains(cidr) {
+            continue;
+        }
         if cidr.is_ipv6() && !ipv6 {
             continue;
         }

@@ -467,3 +467,60 @@ fn in_static_mode_a_reference_whose_entries_are_kept_but_unwanted_stays_and_is_n
         plan.findings
     );
 }
+
+#[test]
+fn the_tools_blackhole_in_front_of_a_hidden_entry_is_retired_once_the_list_routes_it() {
+    // The search lists the list's other entry but not 10.1.0.0/16, which
+    // hides behind the tool's static route left on a blackhole.
+    let mut w = listed()
+        .vpc(W, "vpc-w9", Some("true"), &["10.9.0.0/16"])
+        .ledger(E, W, &["10.9.0.0/16"])
+        .referenced(E, W, P)
+        .route(E, "10.1.0.0/16", Some("blackhole"));
+    let list = w.region_mut(E).ledger[0].id.clone();
+    let mut row = tgw_peering_core::domain::TgwRoute::static_to(
+        cidr("10.9.0.0/16"),
+        tgw_peering_core::domain::RouteTarget::Attachment(
+            tgw_peering_core::domain::AttachmentId::parse(P).unwrap(),
+        ),
+    );
+    row.kind = tgw_peering_core::domain::RouteKind::Propagated;
+    row.prefix_list = Some(list);
+    w.table(E).routes.push(row);
+    let plan = w.plan();
+    assert_eq!(retires(&plan), [(E.to_string(), "10.1.0.0/16".to_string())], "{:?}", plan.actions);
+}
+
+#[test]
+fn someone_elses_static_route_in_front_of_an_entry_is_a_conflict_not_a_route() {
+    let plan = listed()
+        .foreign_route(E, "10.1.0.0/16", "tgw-attach-0vpn", "vpn", false)
+        .plan();
+    assert!(plan.findings.iter().any(|f| f.kind == FindingKind::Conflict
+        && f.subject.contains("10.1.0.0/16")), "{:?}", plan.findings);
+    assert!(plan.actions.is_empty(), "{:?}", plan.actions);
+}
+
+#[test]
+fn with_max_withdrawals_zero_a_switch_is_held_for_a_person_not_waited_on() {
+    let plan = converged()
+        .configure(|c| c.max_withdrawals = Some(0))
+        .prefix_list_mode()
+        .referenced(E, W, P)
+        .referenced(W, E, P)
+        .plan();
+    assert!(retires(&plan).is_empty(), "{:?}", plan.actions);
+    assert!(plan.is_held() && !plan.is_waiting(), "{:?}", plan.findings);
+}
+
+#[test]
+fn entries_of_a_reference_not_available_yet_are_withdrawn_only_within_the_budget() {
+    let mut w = listed().configure(|c| c.max_withdrawals = Some(1));
+    w = w.ledger(E, W, &["10.71.0.0/16", "10.72.0.0/16", "10.73.0.0/16"]);
+    w.table(E).references[0].state = "pending".into();
+    let plan = w.plan();
+    // Three entries nothing wants, over a budget of one: all held, none
+    // dropped as stale.
+    assert!(released(&plan).iter().all(|(r, _)| r != E), "{:?}", plan.actions);
+    assert!(plan.findings.iter().any(|f| f.kind == FindingKind::Held));
+}

@@ -452,3 +452,21 @@ fn an_entry_stays_while_another_table_still_routes_its_cidr() {
     });
     assert!(!released, "the entry is still needed: {:?}", plan.actions);
 }
+
+#[test]
+fn a_cidr_the_transit_gateway_table_refuses_gets_no_vpc_route_and_an_untagged_tables_goes() {
+    // 10.50.0.0/16 of the west is served in the east by a VPN route: the
+    // east's transit gateway table refuses it. A tagged VPC's table gets no
+    // new route for it; the tool's route in an untagged VPC's table goes.
+    let plan = world(true)
+        .vpc(EAST, "vpc-e1", Some("true"), &["10.10.0.0/16"])
+        .vpc(EAST, "vpc-e2", None, &["10.11.0.0/16"])
+        .vpc(WEST, "vpc-w1", Some("true"), &["10.50.0.0/16"])
+        .foreign_route(EAST, "10.50.0.0/16", "tgw-attach-0vpn", "vpn", false)
+        .ledger(EAST, WEST, &["10.50.0.0/16"])
+        .vpc_table(EAST, "vpc-e1", "rtb-e1", &["0.0.0.0/0>tgw"])
+        .vpc_table(EAST, "vpc-e2", "rtb-e2", &["0.0.0.0/0>tgw", "10.50.0.0/16>tgw"])
+        .plan();
+    let east: Vec<_> = vpc_writes(&plan).into_iter().filter(|w| w.1 == EAST).collect();
+    assert_eq!(east, [w("delete", EAST, "rtb-e2", "10.50.0.0/16")], "{:?}", plan.actions);
+}
