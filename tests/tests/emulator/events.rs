@@ -33,7 +33,10 @@ struct Rig {
 /// Two Regions with a tagged VPC each and no peering; peering phases take a
 /// second each on the emulator.
 async fn rig() -> (Rig, String, String) {
-    let emulator = Emulator::start(Flavour::Patched { phase_seconds: 1 });
+    // Phases of 3 s: long enough that, on a loaded machine, the peering
+    // does not become available while the opening events are handled (the
+    // replay tests need re-checks and state changes delivered).
+    let emulator = Emulator::start(Flavour::Patched { phase_seconds: 3 });
     let east = RegionWorld::new(&emulator, EAST).await;
     let west = RegionWorld::new(&emulator, WEST).await;
     let east_vpc = east.vpc("10.1.0.0/16", Some("true"), &[]).await;
