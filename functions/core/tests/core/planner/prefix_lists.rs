@@ -493,11 +493,14 @@ fn the_tools_blackhole_in_front_of_a_hidden_entry_is_retired_once_the_list_route
 
 #[test]
 fn someone_elses_static_route_in_front_of_an_entry_is_a_conflict_not_a_route() {
-    let plan = listed()
-        .foreign_route(E, "10.1.0.0/16", "tgw-attach-0vpn", "vpn", false)
-        .plan();
-    assert!(plan.findings.iter().any(|f| f.kind == FindingKind::Conflict
-        && f.subject.contains("10.1.0.0/16")), "{:?}", plan.findings);
+    let plan = listed().foreign_route(E, "10.1.0.0/16", "tgw-attach-0vpn", "vpn", false).plan();
+    assert!(
+        plan.findings
+            .iter()
+            .any(|f| f.kind == FindingKind::Conflict && f.subject.contains("10.1.0.0/16")),
+        "{:?}",
+        plan.findings
+    );
     assert!(plan.actions.is_empty(), "{:?}", plan.actions);
 }
 
