@@ -437,20 +437,29 @@ impl RegionWorld {
         self.static_routes_with_state().await.into_iter().map(|(c, a, _)| (c, a)).collect()
     }
 
-    /// The static routes of the Region's route table, every page: (CIDR,
-    /// attachment if reported, state).
-    pub async fn static_routes_with_state(&self) -> Vec<(String, Option<String>, String)> {
-        let all = self
-            .ec2
+    /// The routes of the Region's route table with filter `name` = `value`,
+    /// every page.
+    async fn search_routes(
+        &self,
+        name: &str,
+        value: &str,
+    ) -> Vec<aws_sdk_ec2::types::TransitGatewayRoute> {
+        self.ec2
             .search_transit_gateway_routes()
             .transit_gateway_route_table_id(&self.route_table)
-            .filters(Filter::builder().name("type").values("static").build())
+            .filters(Filter::builder().name(name).values(value).build())
             .into_paginator()
             .items()
             .send()
             .collect::<Result<Vec<_>, _>>()
             .await
-            .expect("SearchTransitGatewayRoutes");
+            .expect("SearchTransitGatewayRoutes")
+    }
+
+    /// The static routes of the Region's route table, every page: (CIDR,
+    /// attachment if reported, state).
+    pub async fn static_routes_with_state(&self) -> Vec<(String, Option<String>, String)> {
+        let all = self.search_routes("type", "static").await;
         let mut routes: Vec<(String, Option<String>, String)> = all
             .iter()
             .filter_map(|r| {
@@ -471,17 +480,7 @@ impl RegionWorld {
     /// Every route of the Region's route table that is in force (`active`),
     /// static and propagated, every page.
     pub async fn active_routes(&self) -> Vec<TableRoute> {
-        let all = self
-            .ec2
-            .search_transit_gateway_routes()
-            .transit_gateway_route_table_id(&self.route_table)
-            .filters(Filter::builder().name("state").values("active").build())
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .expect("SearchTransitGatewayRoutes");
+        let all = self.search_routes("state", "active").await;
         all.iter()
             .filter_map(|r| {
                 Some(TableRoute {

@@ -184,14 +184,7 @@ impl<'a> Table<'a> {
     /// Where a wanted route goes: a static route, or an entry of a
     /// referenced list in `ROUTE_MODE=prefix-list`.
     pub fn place(&self, peer: &'a Region, via: Option<&'a ReadyPeering>) -> Place<'a> {
-        let listed = self.mode == RouteMode::PrefixList;
-        Place::Transit {
-            region: &self.gw.region,
-            table: &self.gw.route_table_id,
-            peer,
-            via,
-            listed,
-        }
+        self.place_as(peer, via, self.mode == RouteMode::PrefixList)
     }
 
     /// Where a route of the table is, in the form it has.
@@ -201,14 +194,13 @@ impl<'a> Table<'a> {
         peer: &'a Region,
         via: Option<&'a ReadyPeering>,
     ) -> Place<'a> {
-        let listed = route.prefix_list.is_some();
-        Place::Transit {
-            region: &self.gw.region,
-            table: &self.gw.route_table_id,
-            peer,
-            via,
-            listed,
-        }
+        self.place_as(peer, via, route.prefix_list.is_some())
+    }
+
+    /// `listed`: an entry of a referenced list rather than a static route.
+    fn place_as(&self, peer: &'a Region, via: Option<&'a ReadyPeering>, listed: bool) -> Place<'a> {
+        let (region, table) = (&self.gw.region, &self.gw.route_table_id);
+        Place::Transit { region, table, peer, via, listed }
     }
 
     /// A CIDR in any overlap conflict gets no write at all, on any
