@@ -71,7 +71,7 @@ test: venv fmt-check clippy no-sleep ## Everything CI runs: format, lint, all te
 	$(MAKE) test-infra
 
 lint-infra: venv infra-tools ## cfn-lint, sam validate --lint and checkov on infra/ (offline)
-	$(VENV)/bin/cfn-lint infra/hub.yaml infra/forwarder.yaml infra/spoke-role.yaml
+	$(VENV)/bin/cfn-lint infra/hub.yaml infra/forwarder.yaml infra/spoke-role.yaml infra/workload.yaml
 	SAM_CLI_TELEMETRY=0 $(INFRA_VENV)/bin/sam validate --lint --template infra/hub.yaml --region us-east-1
 	$(INFRA_VENV)/bin/checkov -d infra --framework cloudformation --quiet --compact --skip-download
 

@@ -135,18 +135,20 @@ fn vpcs_text(plan: &Plan, s: &mut String) {
     if plan.vpcs.is_empty() {
         return;
     }
-    let _ = writeln!(s, "VPCs (tagged / attachment / local route / advertised):");
+    let _ = writeln!(s, "VPCs (owner account / tagged / attachment / local route / advertised):");
     let yes = |b: bool| if b { "yes" } else { "no" };
     for v in &plan.vpcs {
         let attachment = v
             .attachment
             .as_ref()
             .map_or_else(|| "none".to_owned(), |(id, state)| format!("{id} {state}"));
+        let owner = v.owner.as_ref().map_or_else(|| "-".to_owned(), ToString::to_string);
         let _ = writeln!(
             s,
-            "  {} {:<22} {:<3} / {} / {:<3} / {:<3} {}",
+            "  {} {:<22} {:<12} / {:<3} / {} / {:<3} / {:<3} {}",
             v.region,
             v.vpc_id.to_string(),
+            owner,
             yes(v.tagged),
             attachment,
             yes(v.local_route),

@@ -22,6 +22,13 @@
   MAX_WITHDRAWALS, and an alarm fires on the audit decision held (Withdrawal
   Held); every alarm on the tool's own metrics has a metric filter behind it
   and notifies the SNS topic.
+- Organizations (workload.yaml, a service-managed StackSet): the workload
+  role allows only ec2:DescribeVpcs, trusts only the hub's function roles
+  with the external id, and is created in one Region only; the workload
+  forwarder's rules are the forwarder's VPC rules and target the hub
+  account's bus; the hub admits the organization on that bus by
+  aws:PrincipalOrgID, and its functions may assume only the workload role
+  name, only when WorkloadRoleName is set (and only in the organization).
 
 Run: .venv/bin/python infra/tests/test_templates.py (make test-infra).
 """
@@ -52,6 +59,7 @@ def load(name):
 HUB = load("hub.yaml")
 FORWARDER = load("forwarder.yaml")
 SPOKE = load("spoke-role.yaml")
+WORKLOAD = load("workload.yaml")
 
 
 def plain(value):
@@ -71,9 +79,9 @@ def resolve(value, template):
 
 
 def rules():
-    """Every rule of both templates: name -> event pattern (parameters at their defaults)."""
+    """Every rule of the templates: name -> event pattern (parameters at their defaults)."""
     found = {}
-    for stack, template in (("hub", HUB), ("forwarder", FORWARDER)):
+    for stack, template in (("hub", HUB), ("forwarder", FORWARDER), ("workload", WORKLOAD)):
         for name, resource in template["Resources"].items():
             props = resource.get("Properties", {})
             if resource["Type"] == "AWS::Events::Rule" and "EventPattern" in props:
@@ -128,6 +136,10 @@ EXPECTED = {
     "forwarder:TagCloudTrailRule": TAG_CALLS,
     "forwarder:PeeringCloudTrailRule": PEERING_CALLS,
     "forwarder:NetworkManagerRule": NETWORK_MANAGER,
+    # A workload account owns VPCs and no gateway: its VPC events only.
+    "workload:TagChangeRule": TAG_EVENTS,
+    "workload:VpcCloudTrailRule": VPC_CALLS,
+    "workload:TagCloudTrailRule": TAG_CALLS,
 }
 # cloudtrail-failed-create-tags (a failed call) is delivered by no rule.
 
@@ -258,6 +270,25 @@ class EventPatterns(unittest.TestCase):
         self.assertEqual(found["forwarder:PeeringCloudTrailRule"], found["hub:PeeringCloudTrailRule"])
         self.assertEqual(found["forwarder:TagCloudTrailRule"], found["hub:TagCloudTrailRule"])
         self.assertEqual(found["forwarder:NetworkManagerRule"], found["hub:NetworkManagerRule"])
+        # The workload forwarder: the VPC rules, exactly, and nothing else.
+        workload = {name.split(":")[1] for name in found if name.startswith("workload:")}
+        self.assertEqual(workload, {"TagChangeRule", "VpcCloudTrailRule", "TagCloudTrailRule"})
+        for name in workload:
+            with self.subTest(rule=name):
+                self.assertEqual(found[f"workload:{name}"], found[f"hub:{name}"])
+                self.assertEqual(found[f"workload:{name}"], found[f"forwarder:{name}"])
+
+    def test_the_workload_cloudtrail_rules_follow_the_same_switch_as_the_forwarders(self):
+        for template in (FORWARDER, WORKLOAD):
+            self.assertEqual(template["Parameters"]["EnableCloudTrailRules"]["Default"], "false")
+        for name in ("VpcCloudTrailRule", "TagCloudTrailRule"):
+            with self.subTest(rule=name):
+                state = plain(WORKLOAD["Resources"][name]["Properties"]["State"])
+                self.assertEqual(state, {"Fn::If": ["CloudTrailRules", "ENABLED", "DISABLED"]})
+        self.assertEqual(
+            plain(WORKLOAD["Conditions"]["CloudTrailRules"]),
+            {"Fn::Equals": [{"Ref": "EnableCloudTrailRules"}, "true"]},
+        )
 
 
 class Wiring(unittest.TestCase):
@@ -515,10 +546,12 @@ class EnvironmentAndPermissions(unittest.TestCase):
         )
 
     def test_the_forwarder_role_may_only_put_events(self):
-        self.assertEqual(policy_actions(plain(FORWARDER["Resources"]["ForwardRole"])), {"events:PutEvents"})
+        for stack, template in (("forwarder", FORWARDER), ("workload", WORKLOAD)):
+            with self.subTest(stack=stack):
+                self.assertEqual(policy_actions(plain(template["Resources"]["ForwardRole"])), {"events:PutEvents"})
 
     def test_no_iam_action_holds_a_wildcard(self):
-        for stack, template in (("hub", HUB), ("forwarder", FORWARDER), ("spoke", SPOKE)):
+        for stack, template in (("hub", HUB), ("forwarder", FORWARDER), ("spoke", SPOKE), ("workload", WORKLOAD)):
             for document in all_policy_documents(plain(template)):
                 for statement in statements(document):
                     listed = statement["Action"]
@@ -590,7 +623,14 @@ class MultiAccount(unittest.TestCase):
         env = plain(HUB["Globals"]["Function"]["Environment"]["Variables"])
         self.assertEqual(env["ACCOUNT_ROLE_ARNS"], {"Ref": "AccountRoleArns"})
         self.assertEqual(env["ROLE_EXTERNAL_ID"], {"Ref": "RoleExternalId"})
-        for parameter in ("AccountRoleArns", "SpokeRoleArns", "SpokeAccountIds", "RoleExternalId"):
+        for parameter in (
+            "AccountRoleArns",
+            "SpokeRoleArns",
+            "SpokeAccountIds",
+            "RoleExternalId",
+            "OrganizationId",
+            "WorkloadRoleName",
+        ):
             self.assertEqual(HUB["Parameters"][parameter]["Default"], "", parameter)
 
     def test_the_spoke_accounts_may_put_events_on_the_hub_default_bus(self):
@@ -611,6 +651,220 @@ class MultiAccount(unittest.TestCase):
         self.assertIn("${AWS::AccountId}", same["Fn::Sub"])
         self.assertIn("${HubAccountId}", other["Fn::Sub"])
         self.assertEqual(FORWARDER["Parameters"]["HubAccountId"]["Default"], "")
+
+
+# The hub's default bus in its own Region, where every forwarder puts events.
+HUB_DEFAULT_BUS = {"Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default"}
+# The same bus seen from a workload account.
+HUB_BUS_FROM_WORKLOAD = {"Fn::Sub": "arn:${AWS::Partition}:events:${HubRegion}:${HubAccountId}:event-bus/default"}
+# The hub's statement that lets its functions (and operators) assume the
+# workload role, once WorkloadRoleName is set.
+ASSUME_WORKLOAD_ROLE = {
+    "Sid": "AssumeWorkloadRoles",
+    "Effect": "Allow",
+    "Action": ["sts:AssumeRole"],
+    "Resource": {"Fn::Sub": "arn:${AWS::Partition}:iam::*:role/${WorkloadRoleName}"},
+    "Condition": {
+        "Fn::If": [
+            "Organization",
+            {"StringEquals": {"aws:ResourceOrgID": {"Ref": "OrganizationId"}}},
+            {"Ref": "AWS::NoValue"},
+        ]
+    },
+}
+# Properties that name a resource: a named resource of a StackSet instance
+# would collide with its twin in the account's other Regions when global
+# (IAM), or across stack updates.
+NAMING = {"RoleName", "ManagedPolicyName", "QueueName", "Name", "TopicName", "AlarmName", "LogGroupName"}
+
+
+class Organizations(unittest.TestCase):
+    """workload.yaml (a service-managed StackSet in the workload accounts),
+    and what the hub gives the organization."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.manifest = manifest()
+
+    def workload_role(self):
+        return plain(WORKLOAD["Resources"]["WorkloadReadRole"])
+
+    def test_the_workload_role_allows_only_ec2_describe_vpcs(self):
+        role = self.workload_role()
+        (policy,) = role["Properties"]["Policies"]
+        (statement,) = policy["PolicyDocument"]["Statement"]
+        self.assertEqual(statement["Effect"], "Allow")
+        self.assertEqual(statement["Action"], ["ec2:DescribeVpcs"])
+        # DescribeVpcs has no resource type (Service Authorization Reference, Amazon EC2).
+        self.assertEqual(statement["Resource"], "*")
+        self.assertNotIn("Condition", statement)
+        self.assertNotIn("ManagedPolicyArns", role["Properties"])
+        self.assertNotIn("PermissionsBoundary", role["Properties"])
+        # The call the functions make with it.
+        self.assertIn("ec2:DescribeVpcs", self.manifest["calls"])
+        self.assertIn("ec2:DescribeVpcs", self.manifest["watcher_calls"])
+        self.assertIn("ec2:DescribeVpcs", self.manifest["read_calls"])
+        iam = {n for n, r in WORKLOAD["Resources"].items() if r["Type"].startswith("AWS::IAM::")}
+        self.assertEqual(iam, {"WorkloadReadRole", "ForwardRole"})
+
+    def test_the_workload_role_trusts_only_the_hub_roles_with_the_external_id(self):
+        (statement,) = self.workload_role()["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        self.assertEqual(statement["Effect"], "Allow")
+        self.assertEqual(statement["Action"], "sts:AssumeRole")
+        self.assertEqual(statement["Principal"], {"AWS": {"Ref": "HubRoleArns"}})
+        self.assertEqual(statement["Condition"], {"StringEquals": {"sts:ExternalId": {"Ref": "ExternalId"}}})
+        parameters = WORKLOAD["Parameters"]
+        self.assertEqual(parameters["HubRoleArns"]["Type"], "CommaDelimitedList")
+        self.assertNotIn("Default", parameters["HubRoleArns"])
+        external_id = parameters["ExternalId"]
+        self.assertNotIn("Default", external_id)
+        self.assertIs(external_id["NoEcho"], True)
+        self.assertEqual((external_id["MinLength"], external_id["MaxLength"]), (2, 1224))
+        self.assertEqual(external_id, SPOKE["Parameters"]["ExternalId"], "the same external id as the spoke role's")
+        # HubRoleArns are the hub's two function roles, which it outputs,
+        # one by one and as the comma list the StackSet takes.
+        outputs = plain(HUB["Outputs"])
+        self.assertEqual(outputs["ReconcilerRoleArn"]["Value"], {"Fn::GetAtt": ["ReconcilerRole", "Arn"]})
+        self.assertEqual(outputs["AttachmentWatcherRoleArn"]["Value"], {"Fn::GetAtt": ["AttachmentWatcherRole", "Arn"]})
+        self.assertEqual(
+            outputs["HubRoleArns"]["Value"],
+            {"Fn::Join": [",", [{"Fn::GetAtt": ["ReconcilerRole", "Arn"]}, {"Fn::GetAtt": ["AttachmentWatcherRole", "Arn"]}]]},
+        )
+
+    def test_the_workload_role_is_created_in_one_region_only(self):
+        role = self.workload_role()
+        self.assertEqual(role["Condition"], "CreateReadRole")
+        self.assertEqual(
+            plain(WORKLOAD["Conditions"]["CreateReadRole"]),
+            {"Fn::Equals": [{"Ref": "AWS::Region"}, {"Ref": "RoleRegion"}]},
+        )
+        self.assertNotIn("Default", WORKLOAD["Parameters"]["RoleRegion"])
+        # The role the hub assumes by name: the name is the hub's WorkloadRoleName.
+        self.assertEqual(role["Properties"]["RoleName"], {"Ref": "WorkloadRoleName"})
+        self.assertEqual(WORKLOAD["Parameters"]["WorkloadRoleName"]["Default"], "tgw-peering-workload-read")
+        self.assertEqual(
+            plain(WORKLOAD["Outputs"]["WorkloadRoleArn"]),
+            {
+                "Condition": "CreateReadRole",
+                "Description": WORKLOAD["Outputs"]["WorkloadRoleArn"]["Description"],
+                "Value": {"Fn::GetAtt": ["WorkloadReadRole", "Arn"]},
+            },
+        )
+
+    def test_the_workload_stack_can_be_deployed_by_a_service_managed_stackset(self):
+        # Plain CloudFormation: a StackSet takes no SAM transform.
+        self.assertNotIn("Transform", WORKLOAD)
+        for name, resource in plain(WORKLOAD)["Resources"].items():
+            named = NAMING & set(resource.get("Properties", {}))
+            with self.subTest(resource=name):
+                if name == "WorkloadReadRole":
+                    self.assertEqual(named, {"RoleName"})
+                    self.assertEqual(resource["Condition"], "CreateReadRole")
+                else:
+                    self.assertEqual(named, set(), "named in every Region of the StackSet")
+
+    def test_every_workload_forwarder_rule_targets_the_hub_bus_its_role_may_put_to(self):
+        role = plain(WORKLOAD["Resources"]["ForwardRole"])
+        (statement,) = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+        self.assertEqual(statement["Action"], ["events:PutEvents"])
+        self.assertEqual(statement["Resource"], HUB_BUS_FROM_WORKLOAD)
+        (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        self.assertEqual(trust["Principal"], {"Service": "events.amazonaws.com"})
+        self.assertEqual(trust["Condition"], {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}})
+        rules_seen = 0
+        for name, resource in WORKLOAD["Resources"].items():
+            if resource["Type"] == "AWS::Events::Rule":
+                rules_seen += 1
+                (target,) = plain(resource["Properties"]["Targets"])
+                with self.subTest(rule=name):
+                    self.assertNotIn("EventBusName", resource["Properties"], "the account's default bus")
+                    self.assertEqual(target["Arn"], HUB_BUS_FROM_WORKLOAD)
+                    self.assertEqual(target["RoleArn"], {"Fn::GetAtt": ["ForwardRole", "Arn"]})
+                    self.assertIn("DeadLetterConfig", target)
+        self.assertEqual(rules_seen, 3)
+        for parameter in ("HubRegion", "HubAccountId"):
+            self.assertNotIn("Default", WORKLOAD["Parameters"][parameter], parameter)
+
+    def test_the_hub_bus_policy_for_forwarders_is_conditioned_on_the_principal_org_id(self):
+        import re
+
+        policy = plain(HUB["Resources"]["OrganizationPutEvents"])
+        self.assertEqual(policy["Type"], "AWS::Events::EventBusPolicy")
+        self.assertEqual(policy["Condition"], "Organization")
+        self.assertEqual(
+            plain(HUB["Conditions"]["Organization"]),
+            {"Fn::Not": [{"Fn::Equals": [{"Ref": "OrganizationId"}, ""]}]},
+        )
+        # The bus the spoke accounts' forwarders use too.
+        spokes = plain(HUB["Resources"]["SpokeAccountsPutEvents"])["Properties"]
+        self.assertEqual(policy["Properties"]["EventBusName"], spokes["EventBusName"])
+        self.assertEqual(policy["Properties"]["EventBusName"], "default")
+        self.assertNotEqual(policy["Properties"]["StatementId"], spokes["StatementId"])
+        statement = policy["Properties"]["Statement"]
+        self.assertEqual(statement["Effect"], "Allow")
+        self.assertEqual(statement["Action"], "events:PutEvents")
+        self.assertEqual(statement["Resource"], HUB_DEFAULT_BUS)
+        self.assertEqual(statement["Resource"], plain(HUB["Outputs"]["HubEventBusArn"]["Value"]))
+        # The organization, not a list of accounts.
+        self.assertEqual(statement["Principal"], "*")
+        self.assertEqual(statement["Condition"], {"StringEquals": {"aws:PrincipalOrgID": {"Ref": "OrganizationId"}}})
+        pattern = HUB["Parameters"]["OrganizationId"]["AllowedPattern"]
+        for good in ("", "o-a1b2c3d4e5", "o-" + "a" * 32):
+            self.assertTrue(re.fullmatch(pattern, good), good)
+        for bad in ("o-short", "o-ABCDEFGHIJ", "r-a1b2c3d4e5", "123456789012", "o-" + "a" * 33):
+            self.assertFalse(re.fullmatch(pattern, bad), bad)
+
+    def test_the_functions_may_assume_only_the_workload_role_name_only_when_set(self):
+        documents = {
+            role: plain(HUB["Resources"][role])["Properties"]["Policies"][0]["PolicyDocument"]
+            for role in ("ReconcilerRole", "AttachmentWatcherRole")
+        }
+        # plan and status read the workload VPCs as the functions do.
+        documents["OperatorReadOnlyPolicy"] = plain(HUB["Resources"]["OperatorReadOnlyPolicy"])["Properties"][
+            "PolicyDocument"
+        ]
+        for name, document in documents.items():
+            conditional = [
+                s["Fn::If"]
+                for s in document["Statement"]
+                if set(s) == {"Fn::If"} and s["Fn::If"][0] == "AssumeWorkloadRoles"
+            ]
+            with self.subTest(policy=name):
+                self.assertEqual(len(conditional), 1)
+                _, statement, otherwise = conditional[0]
+                self.assertEqual(statement, ASSUME_WORKLOAD_ROLE)
+                self.assertEqual(otherwise, {"Ref": "AWS::NoValue"})
+                # No other statement grants sts:AssumeRole on anything but
+                # the listed spoke roles.
+                for other in statements(document):
+                    if other is not statement and other.get("Sid") != "AssumeSpokeRoles":
+                        self.assertNotIn("sts:AssumeRole", json.dumps(other.get("Action")))
+        self.assertEqual(
+            plain(HUB["Conditions"]["AssumeWorkloadRoles"]),
+            {"Fn::Not": [{"Fn::Equals": [{"Ref": "WorkloadRoleName"}, ""]}]},
+        )
+
+    def test_workload_role_name_reaches_both_functions_as_WORKLOAD_ROLE_NAME(self):
+        import re
+
+        env = plain(HUB["Globals"]["Function"]["Environment"]["Variables"])
+        self.assertEqual(env["WORKLOAD_ROLE_NAME"], {"Ref": "WorkloadRoleName"})
+        self.assertEqual(env["ROLE_EXTERNAL_ID"], {"Ref": "RoleExternalId"})
+        for name, resource in HUB["Resources"].items():
+            if resource["Type"] == "AWS::Serverless::Function":
+                own = resource["Properties"].get("Environment", {}).get("Variables", {})
+                with self.subTest(function=name):
+                    self.assertNotIn("WORKLOAD_ROLE_NAME", own, "the Globals value reaches it unchanged")
+        hub = HUB["Parameters"]["WorkloadRoleName"]
+        self.assertEqual(hub["Default"], "", "empty: organizations off")
+        workload = WORKLOAD["Parameters"]["WorkloadRoleName"]
+        for good in ("", "tgw-peering-workload-read", "a", "A+=,.@_-9", "r" * 64):
+            self.assertTrue(re.fullmatch(hub["AllowedPattern"], good), good)
+        for bad in ("with space", "role/path", "r" * 65, "tgw:peering"):
+            self.assertFalse(re.fullmatch(hub["AllowedPattern"], bad), bad)
+            self.assertFalse(re.fullmatch(workload["AllowedPattern"], bad), bad)
+        # The workload StackSet's default is a name the hub accepts.
+        self.assertTrue(re.fullmatch(hub["AllowedPattern"], workload["Default"]))
 
 
 def roles():

@@ -77,6 +77,7 @@ fn world(regions: usize, vpcs: usize) -> (Observed, Config) {
                 id: VpcId::parse(&format!("vpc-0{r:04x}{v:012x}")).unwrap(),
                 tags: [("addToTransitGateway".to_owned(), "true".to_owned())].into_iter().collect(),
                 cidrs: vec![(vpc_cidr(r, v), CidrState::Associated)],
+                owner: None,
             })
             .collect();
         // Every VPC attached, its CIDR propagated into the table.

@@ -1,10 +1,10 @@
 //! Reading the observed state of every managed Region: one call per
 //! resource type per Region (and its pages), all Regions concurrently.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::{Config, RouteMode};
-use crate::domain::{LedgerList, TgwAttachment};
+use crate::domain::{AccountId, LedgerList, Region, TgwAttachment, Vpc, VpcId};
 use crate::error::Error;
 use crate::observed::{resolve_gateway, Observed, RegionState, RouteTableState};
 use crate::ports::{Ec2Clients, Ec2Region};
@@ -24,14 +24,18 @@ use crate::ports::{Ec2Clients, Ec2Region};
 pub async fn observe(clients: &dyn Ec2Clients, config: &Config) -> Result<Observed, Error> {
     let reads = config.regions.iter().map(|region| async move {
         let ec2 = clients.ec2(region)?;
-        let state = read_region(ec2.as_ref(), config).await?;
+        let state = read_region(clients, ec2.as_ref(), config).await?;
         Ok::<_, Error>((region.clone(), state))
     });
     let regions = futures::future::try_join_all(reads).await?;
     Ok(Observed { regions: regions.into_iter().collect() })
 }
 
-async fn read_region(ec2: &dyn Ec2Region, config: &Config) -> Result<RegionState, Error> {
+async fn read_region(
+    clients: &dyn Ec2Clients,
+    ec2: &dyn Ec2Region,
+    config: &Config,
+) -> Result<RegionState, Error> {
     let vpc_route_tables = async {
         if config.manage_vpc_routes {
             ec2.vpc_route_tables().await.map(Some)
@@ -56,6 +60,7 @@ async fn read_region(ec2: &dyn Ec2Region, config: &Config) -> Result<RegionState
         route_table: None,
         ledger,
         vpc_route_tables,
+        unreadable: BTreeMap::new(),
     };
     // When no gateway can be selected, the planner reports why.
     if let Ok(gw) =
@@ -74,8 +79,54 @@ async fn read_region(ec2: &dyn Ec2Region, config: &Config) -> Result<RegionState
         state.route_table =
             Some(RouteTableState { id: gw.route_table_id, routes, associations, references });
         state.attachments = attachments;
+        if config.workload_role_name.is_some() {
+            read_workloads(clients, ec2.region(), &mut state).await;
+        }
     }
     Ok(state)
+}
+
+/// Reads the VPCs of every workload account attached to the Region's
+/// managed gateway: one `DescribeVpcs` per account (and page), all
+/// concurrently, through its `WORKLOAD_ROLE_NAME` role. Only the attached
+/// VPCs are kept (the candidates); an account that cannot be read (its
+/// role cannot be assumed, or the read fails) is recorded in
+/// [`RegionState::unreadable`] and the others go on.
+async fn read_workloads(clients: &dyn Ec2Clients, region: &Region, state: &mut RegionState) {
+    let accounts = workload_accounts(state);
+    let reads = accounts.iter().map(|(account, attached)| async move {
+        let read = match clients.workload(region, account) {
+            Ok(workload) => workload.vpcs().await,
+            Err(e) => Err(e),
+        };
+        (account, attached, read)
+    });
+    for (account, attached, read) in futures::future::join_all(reads).await {
+        match read {
+            Ok(vpcs) => state.vpcs.extend(
+                vpcs.into_iter()
+                    .filter(|v| attached.contains(&v.id))
+                    .map(|v| Vpc { owner: Some(account.clone()), ..v }),
+            ),
+            Err(e) => {
+                state.unreadable.insert(account.clone(), e.to_string());
+            }
+        }
+    }
+}
+
+/// The owners of the gateway's VPC attachments other than the Region's
+/// account, with their attached VPCs.
+fn workload_accounts(state: &RegionState) -> BTreeMap<AccountId, BTreeSet<VpcId>> {
+    let mut accounts: BTreeMap<AccountId, BTreeSet<VpcId>> = BTreeMap::new();
+    for a in &state.attachments {
+        if let (Some(vpc), Some(owner)) = (a.vpc(), &a.owner) {
+            if state.account.as_ref() != Some(owner) {
+                accounts.entry(owner.clone()).or_default().insert(vpc);
+            }
+        }
+    }
+    accounts
 }
 
 /// The table's references are read in `ROUTE_MODE=prefix-list`, and in

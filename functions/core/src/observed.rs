@@ -47,6 +47,13 @@ pub struct RegionState {
     /// `None` when not read.
     #[serde(default)]
     pub vpc_route_tables: Option<Vec<VpcRouteTable>>,
+    /// Workload accounts (owners of VPCs attached to the managed gateway,
+    /// other than the Region's account) whose VPCs could not be read
+    /// through their `WORKLOAD_ROLE_NAME` role, and why. Their attached
+    /// VPCs are in no `vpcs`: their routes are neither written nor
+    /// withdrawn.
+    #[serde(default)]
+    pub unreadable: BTreeMap<AccountId, String>,
 }
 
 /// One transit gateway route table: every route (every page, static and

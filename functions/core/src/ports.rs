@@ -116,6 +116,22 @@ pub trait Ec2Region: Send + Sync {
     async fn apply(&self, action: &Action) -> Result<Outcome, Error>;
 }
 
+/// What the tool reads in a workload account: an account that owns VPCs
+/// attached to a managed transit gateway shared with it (AWS RAM), through
+/// that account's read-only role (`WORKLOAD_ROLE_NAME`).
+#[async_trait]
+pub trait WorkloadVpcs: Send + Sync {
+    /// `DescribeVpcs`, every page: the account's VPCs in the Region, with
+    /// every CIDR block and tag. One call per account and Region (and per
+    /// extra page of 1,000 VPCs).
+    ///
+    /// # Errors
+    /// An [`Error::Aws`] when the role cannot be assumed (STS refuses:
+    /// `AccessDenied`) or EC2 refuses or cannot be reached; an
+    /// [`Error::Decode`] for an answer that does not decode.
+    async fn vpcs(&self) -> Result<Vec<Vpc>, Error>;
+}
+
 /// Hands out the EC2 API of each managed Region. One factory builds every
 /// Region's clients, so a Region may use different credentials (an assumed
 /// role in another account) without the callers knowing.
@@ -125,6 +141,25 @@ pub trait Ec2Clients: Send + Sync {
     /// # Errors
     /// [`Error::Internal`] when no client was built for the Region.
     fn ec2(&self, region: &Region) -> Result<Arc<dyn Ec2Region>, Error>;
+
+    /// The VPC reads of workload account `account` in `region`, through its
+    /// `WORKLOAD_ROLE_NAME` role.
+    ///
+    /// # Errors
+    /// [`Error::Internal`] when the factory serves no workload account (the
+    /// default: `WORKLOAD_ROLE_NAME` unset, or a test double without them).
+    fn workload(
+        &self,
+        region: &Region,
+        account: &AccountId,
+    ) -> Result<Arc<dyn WorkloadVpcs>, Error> {
+        Err(Error::Internal {
+            message: format!(
+                "no workload role is configured to read account {account}'s VPCs in {region} (WORKLOAD_ROLE_NAME)"
+            ),
+            source: None,
+        })
+    }
 }
 
 /// The event bus the tool publishes on (`EVENT_BUS_NAME`).

@@ -18,7 +18,7 @@ use crate::domain::{
 };
 use crate::error::Error;
 use crate::planner::Action;
-use crate::ports::{Ec2Region, Outcome};
+use crate::ports::{Ec2Region, Outcome, WorkloadVpcs};
 
 /// EC2 in one Region, and STS with the same credentials (for the account).
 pub struct AwsEc2 {
@@ -125,5 +125,12 @@ impl Ec2Region for AwsEc2 {
 
     async fn apply(&self, action: &Action) -> Result<Outcome, Error> {
         self.write(action).await
+    }
+}
+
+#[async_trait]
+impl WorkloadVpcs for AwsEc2 {
+    async fn vpcs(&self) -> Result<Vec<Vpc>, Error> {
+        self.read_vpcs().await
     }
 }

@@ -71,6 +71,7 @@ impl AwsEc2 {
             id: decode(&self.region, VPCS, "a VPC ID", VpcId::parse(id))?,
             tags: tags_of(v.tags()),
             cidrs,
+            owner: v.owner_id().and_then(|o| AccountId::parse(o).ok()),
         })
     }
 

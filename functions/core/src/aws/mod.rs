@@ -38,9 +38,9 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_ec2::Client;
 
-use crate::domain::{Region, RoleArn};
+use crate::domain::{AccountId, Region, RoleArn};
 use crate::error::Error;
-use crate::ports::{Ec2Clients, Ec2Region};
+use crate::ports::{Ec2Clients, Ec2Region, WorkloadVpcs};
 
 pub use counter::{is_read_operation, CallCounter, CallCounts};
 pub use ec2::AwsEc2;
@@ -128,16 +128,29 @@ impl aws_credential_types::provider::ProvideCredentials for RoleCredentials {
     }
 }
 
-/// The client factory: one EC2 client per managed Region, built once.
+/// The client factory: one EC2 client per managed Region, built once, and
+/// one per workload account and Region, built on first use.
 pub struct AwsClients {
     clients: BTreeMap<Region, Arc<dyn Ec2Region>>,
     counter: CallCounter,
+    workloads: Workloads,
+}
+
+/// The workload accounts' clients (`WORKLOAD_ROLE_NAME`): each assumes
+/// `arn:PARTITION:iam::ACCOUNT:role/NAME` with `ROLE_EXTERNAL_ID`, from the
+/// shared SDK credentials (the hub's function role), never chained through
+/// a Region's `ACCOUNT_ROLE_ARNS` role.
+struct Workloads {
+    shared: SdkConfig,
+    role_name: Option<String>,
+    external_id: Option<String>,
+    built: std::sync::Mutex<BTreeMap<(Region, AccountId), Arc<AwsEc2>>>,
 }
 
 impl AwsClients {
     /// EC2 clients of `regions`, all with the shared SDK credentials.
     pub fn new(shared: &SdkConfig, regions: &[Region]) -> Self {
-        Self::build(shared, regions, &BTreeMap::new(), None)
+        Self::build(shared, regions, &BTreeMap::new(), None).with_workloads(None, None)
     }
 
     /// The clients of the configured Regions: a Region of
@@ -150,6 +163,13 @@ impl AwsClients {
             &config.account_role_arns,
             config.role_external_id.as_deref(),
         )
+        .with_workloads(config.workload_role_name.clone(), config.role_external_id.clone())
+    }
+
+    fn with_workloads(mut self, role_name: Option<String>, external_id: Option<String>) -> Self {
+        self.workloads.role_name = role_name;
+        self.workloads.external_id = external_id;
+        self
     }
 
     fn build(
@@ -159,31 +179,48 @@ impl AwsClients {
         external_id: Option<&str>,
     ) -> Self {
         let counter = CallCounter::default();
+        let workloads = Workloads {
+            shared: shared.clone(),
+            role_name: None,
+            external_id: None,
+            built: std::sync::Mutex::new(BTreeMap::new()),
+        };
         let clients = regions
             .iter()
             .map(|r| {
-                let region = aws_config::Region::new(r.as_str().to_owned());
                 let credentials =
                     roles.get(r).map(|role| role_credentials(shared, role, external_id));
-                let mut ec2 = aws_sdk_ec2::config::Builder::from(shared)
-                    .region(region.clone())
-                    .interceptor(counter.clone());
-                ec2.set_credentials_provider(credentials.clone());
-                let mut sts = aws_sdk_sts::config::Builder::from(shared).region(region);
-                sts.set_credentials_provider(credentials);
-                let (ec2, sts) = (ec2.build(), aws_sdk_sts::Client::from_conf(sts.build()));
                 let ec2: Arc<dyn Ec2Region> =
-                    Arc::new(AwsEc2::new(r.clone(), Client::from_conf(ec2), sts));
+                    Arc::new(ec2_client(shared, r, credentials, &counter));
                 (r.clone(), ec2)
             })
             .collect();
-        Self { clients, counter }
+        Self { clients, counter, workloads }
     }
 
     /// The EC2 calls made so far through these clients.
     pub fn counter(&self) -> &CallCounter {
         &self.counter
     }
+}
+
+/// EC2 (and STS) in `region`, with `credentials` when given, else the
+/// shared SDK credentials; every EC2 call counted by `counter`.
+fn ec2_client(
+    shared: &SdkConfig,
+    region: &Region,
+    credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
+    counter: &CallCounter,
+) -> AwsEc2 {
+    let sdk_region = aws_config::Region::new(region.as_str().to_owned());
+    let mut ec2 = aws_sdk_ec2::config::Builder::from(shared)
+        .region(sdk_region.clone())
+        .interceptor(counter.clone());
+    ec2.set_credentials_provider(credentials.clone());
+    let mut sts = aws_sdk_sts::config::Builder::from(shared).region(sdk_region);
+    sts.set_credentials_provider(credentials);
+    let (ec2, sts) = (ec2.build(), aws_sdk_sts::Client::from_conf(sts.build()));
+    AwsEc2::new(region.clone(), Client::from_conf(ec2), sts)
 }
 
 /// The credentials of a Region's role (`ACCOUNT_ROLE_ARNS`), assumed with
@@ -207,5 +244,29 @@ impl Ec2Clients for AwsClients {
             message: format!("{region} is not a managed Region; no EC2 client was built for it"),
             source: None,
         })
+    }
+
+    fn workload(
+        &self,
+        region: &Region,
+        account: &AccountId,
+    ) -> Result<Arc<dyn WorkloadVpcs>, Error> {
+        let internal = |message: String| Error::Internal { message, source: None };
+        let name = self.workloads.role_name.as_deref().ok_or_else(|| {
+            internal(format!("no WORKLOAD_ROLE_NAME to read account {account}'s VPCs"))
+        })?;
+        let role = RoleArn::of(region.partition(), account, name)
+            .map_err(|e| Error::internal("a workload role ARN", e))?;
+        let mut built = self
+            .workloads
+            .built
+            .lock()
+            .map_err(|_| internal("the workload clients' lock is poisoned".to_owned()))?;
+        let client = built.entry((region.clone(), account.clone())).or_insert_with(|| {
+            let w = &self.workloads;
+            let credentials = role_credentials(&w.shared, &role, w.external_id.as_deref());
+            Arc::new(ec2_client(&w.shared, region, Some(credentials), &self.counter))
+        });
+        Ok(client.clone())
     }
 }

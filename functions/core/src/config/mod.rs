@@ -13,7 +13,7 @@ use crate::domain::{AccountId, Cidr, Region, RoleArn, RouteTableId, TransitGatew
 
 use parse::{
     parse_bool, parse_cidrs, parse_count, parse_external_id, parse_queue_url, parse_region_map,
-    parse_roles, parse_tag_key, peering_regions,
+    parse_role_name, parse_roles, parse_tag_key, peering_regions,
 };
 
 /// The default of `TAG_KEY`.
@@ -135,6 +135,14 @@ pub struct Config {
     /// made by one of them, or by a role of `ACCOUNT_ROLE_ARNS`, is the
     /// tool's own and starts no reconcile.
     pub tool_role_arns: Vec<RoleArn>,
+    /// `WORKLOAD_ROLE_NAME` (an IAM role name, default none): set, the VPCs
+    /// of other accounts attached to a managed transit gateway (a gateway
+    /// shared through AWS RAM) are read through this read-only role in
+    /// each owner account (`arn:PARTITION:iam::OWNER:role/NAME`, assumed
+    /// with `ROLE_EXTERNAL_ID`), and those accounts' VPC events are
+    /// accepted for their attached VPCs. Unset, only the VPCs of each
+    /// Region's own account are read.
+    pub workload_role_name: Option<String>,
 }
 
 impl Config {
@@ -156,6 +164,7 @@ impl Config {
             account_role_arns: BTreeMap::new(),
             role_external_id: None,
             tool_role_arns: Vec::new(),
+            workload_role_name: None,
         }
     }
 
@@ -179,6 +188,7 @@ impl Config {
         "ACCOUNT_ROLE_ARNS",
         "ROLE_EXTERNAL_ID",
         "TOOL_ROLE_ARNS",
+        "WORKLOAD_ROLE_NAME",
     ];
 
     /// Reads the configuration from the process environment.
@@ -229,6 +239,7 @@ impl Config {
             )?,
             role_external_id: parse_external_id(get("ROLE_EXTERNAL_ID"))?,
             tool_role_arns: parse_roles("TOOL_ROLE_ARNS", get("TOOL_ROLE_ARNS"))?,
+            workload_role_name: parse_role_name("WORKLOAD_ROLE_NAME", get("WORKLOAD_ROLE_NAME"))?,
             regions,
         })
     }
@@ -248,6 +259,14 @@ impl Config {
     /// roles of `ACCOUNT_ROLE_ARNS`.
     pub fn own_roles(&self) -> impl Iterator<Item = &RoleArn> {
         self.tool_role_arns.iter().chain(self.account_role_arns.values())
+    }
+
+    /// The read-only role of a workload account that owns VPCs attached to
+    /// `region`'s managed transit gateway (`WORKLOAD_ROLE_NAME`), in the
+    /// Region's partition; `None` when organizations are not served.
+    pub fn workload_role(&self, region: &Region, account: &AccountId) -> Option<RoleArn> {
+        let name = self.workload_role_name.as_deref()?;
+        RoleArn::of(region.partition(), account, name).ok()
     }
 
     /// The position of `region` in `PEERING_REGIONS`, if managed.

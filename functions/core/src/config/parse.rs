@@ -174,6 +174,25 @@ pub(super) fn parse_external_id(value: Option<String>) -> Result<Option<String>,
     Ok(value)
 }
 
+/// An IAM role name (`WORKLOAD_ROLE_NAME`): 1 to 64 of `[\w+=,.@-]`
+/// (`RoleName`, IAM API Reference, CreateRole).
+pub(super) fn parse_role_name(
+    var: &'static str,
+    value: Option<String>,
+) -> Result<Option<String>, ConfigError> {
+    if let Some(name) = &value {
+        let valid = (1..=64).contains(&name.len())
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b));
+        if !valid {
+            return Err(ConfigError::new(
+                var,
+                format!("{name:?} is not an IAM role name (1 to 64 letters, digits and _+=,.@-)"),
+            ));
+        }
+    }
+    Ok(value)
+}
+
 /// A comma list of IAM role ARNs (`TOOL_ROLE_ARNS`).
 pub(super) fn parse_roles(
     var: &'static str,

@@ -69,6 +69,19 @@ impl Region {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The partition of the Region's ARNs: `aws-cn` for `cn-…`,
+    /// `aws-us-gov` for `us-gov-…`, else `aws` ("Amazon Resource Names",
+    /// IAM User Guide, <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html>).
+    pub fn partition(&self) -> &'static str {
+        if self.0.starts_with("cn-") {
+            "aws-cn"
+        } else if self.0.starts_with("us-gov-") {
+            "aws-us-gov"
+        } else {
+            "aws"
+        }
+    }
 }
 
 macro_rules! string_newtype_impls {
@@ -231,6 +244,14 @@ impl RoleArn {
         let account = AccountId::parse(account)
             .map_err(|_| ParseError::new(KIND, s, "the account is not 12 digits"))?;
         Ok(Self { arn: s.to_owned(), account })
+    }
+
+    /// `arn:PARTITION:iam::ACCOUNT:role/NAME`.
+    ///
+    /// # Errors
+    /// A [`ParseError`] when `name` is not a role name.
+    pub fn of(partition: &str, account: &AccountId, name: &str) -> Result<Self, ParseError> {
+        Self::parse(&format!("arn:{partition}:iam::{account}:role/{name}"))
     }
 
     pub fn as_str(&self) -> &str {

@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Cidr, PrefixListId, TransitGatewayId, VpcId, VpcRouteTableId};
+use super::{AccountId, Cidr, PrefixListId, TransitGatewayId, VpcId, VpcRouteTableId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -36,6 +36,10 @@ pub struct Vpc {
     /// Every tag of the VPC, key to value.
     pub tags: BTreeMap<String, String>,
     pub cidrs: Vec<(Cidr, CidrState)>,
+    /// The account that owns the VPC (`OwnerId`): the Region's own, or a
+    /// workload account whose VPC is attached to a shared transit gateway.
+    #[serde(default)]
+    pub owner: Option<AccountId>,
 }
 
 impl Vpc {

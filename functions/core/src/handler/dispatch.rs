@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::reconcile::{restarts_watch, Restart};
 use super::redeliver::RECONCILE_INTERVAL_SECS;
+use super::scope::Scope;
 use super::vpc_watch::Announced;
 use super::{AuditRecord, Decision, HandleReport, Handler};
 use crate::domain::RoleArn;
@@ -192,7 +193,16 @@ impl Handler {
                 return Err(Stop::Identity(e));
             }
         };
-        if let Some(reason) = scope {
+        let dropped = match scope {
+            Scope::In => None,
+            Scope::Out(reason) => Some(reason),
+            Scope::Workload { account, region, vpc, expected } => self
+                .workload_scope(&account, &region, &vpc)
+                .await
+                .map_err(Stop::Failed)?
+                .map(|why| format!("{expected}; {why}")),
+        };
+        if let Some(reason) = dropped {
             let record =
                 AuditRecord::new(&inc.id, Decision::Dropped, "out_of_scope", "event", reason);
             report.record(record.in_region(inc.region.as_ref()));

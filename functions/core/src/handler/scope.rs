@@ -1,27 +1,45 @@
 //! Which events are the tool's to handle: those of managed Regions, each
-//! from the account that owns the Region's transit gateway.
+//! from the account that owns the Region's transit gateway, and, with
+//! `WORKLOAD_ROLE_NAME`, the VPC events of workload accounts about the VPCs
+//! they attached to a managed transit gateway.
 
 use super::Handler;
+use crate::domain::{AccountId, Region, VpcId};
 use crate::error::Error;
-use crate::events::Incoming;
+use crate::events::{Incoming, Trigger};
+use crate::observed::resolve_gateway;
+
+/// Where an event stands.
+pub(super) enum Scope {
+    /// The tool's to handle.
+    In,
+    /// Dropped, for this reason.
+    Out(String),
+    /// From another account about a VPC: the tool's only when that VPC is
+    /// attached to the Region's managed gateway by that account
+    /// ([`Handler::workload_scope`]).
+    Workload { account: AccountId, region: Region, vpc: VpcId, expected: String },
+}
 
 impl Handler {
-    /// `Some(reason)` when the event is out of scope and must be dropped.
+    /// Where `inc` stands.
     ///
     /// An event of a Region whose clients assume a role must come from that
     /// role's account; the tool's own events, events of no Region (the
-    /// schedule) and those of the other Regions from the hub's.
+    /// schedule) and those of the other Regions from the hub's. With
+    /// `WORKLOAD_ROLE_NAME`, a VPC event from another account may be a
+    /// workload account's ([`Scope::Workload`]).
     ///
     /// # Errors
     /// The hub's account could not be learned ([`crate::ports::Identity`]).
-    pub(super) async fn out_of_scope(&self, inc: &Incoming) -> Result<Option<String>, Error> {
+    pub(super) async fn out_of_scope(&self, inc: &Incoming) -> Result<Scope, Error> {
         for region in inc.region.iter().chain(&inc.peer_region) {
             if !self.config.regions.contains(region) {
-                return Ok(Some(format!("{region} is not a managed Region")));
+                return Ok(Scope::Out(format!("{region} is not a managed Region")));
             }
         }
         let Some(account) = &inc.account else {
-            return Ok(None);
+            return Ok(Scope::In);
         };
         let role = match (&inc.region, inc.from_tool) {
             (Some(region), false) => {
@@ -29,23 +47,78 @@ impl Handler {
             }
             _ => None,
         };
-        if let Some((region, role)) = role {
-            let expected = role.account();
-            return Ok((account != expected).then(|| {
+        let expected = match role {
+            Some((region, role)) => {
+                let expected = role.account();
+                if account == expected {
+                    return Ok(Scope::In);
+                }
                 format!(
                     "account {account} is not {expected}, the account of {region}'s role {role} (ACCOUNT_ROLE_ARNS)"
                 )
-            }));
-        }
-        let own = self.account.get_or_try_init(|| self.identity.account()).await?;
-        Ok((account != own).then(|| {
-            let whose = match (&inc.region, inc.from_tool) {
-                (Some(region), false) => {
-                    format!("{region} has no role in ACCOUNT_ROLE_ARNS, so its events come from")
+            }
+            None => {
+                let own = self.account.get_or_try_init(|| self.identity.account()).await?;
+                if account == own {
+                    return Ok(Scope::In);
                 }
-                _ => "the tool's own and scheduled events come from".to_owned(),
-            };
-            format!("account {account} is not {own}: {whose} the hub's account {own}")
+                let whose = match (&inc.region, inc.from_tool) {
+                    (Some(region), false) => format!(
+                        "{region} has no role in ACCOUNT_ROLE_ARNS, so its events come from"
+                    ),
+                    _ => "the tool's own and scheduled events come from".to_owned(),
+                };
+                format!("account {account} is not {own}: {whose} the hub's account {own}")
+            }
+        };
+        Ok(self.workload_candidate(inc).map_or(Scope::Out(expected.clone()), |(r, v)| {
+            Scope::Workload { account: account.clone(), region: r, vpc: v, expected }
+        }))
+    }
+
+    /// The Region and VPC of an event that may be a workload account's:
+    /// with `WORKLOAD_ROLE_NAME` set, a VPC event (not the tool's own) that
+    /// names its Region and VPC.
+    fn workload_candidate(&self, inc: &Incoming) -> Option<(Region, VpcId)> {
+        self.config.workload_role_name.as_ref()?;
+        match (&inc.trigger, &inc.region, inc.from_tool) {
+            (Trigger::Vpc { vpc_id: Some(vpc), .. }, Some(region), false) => {
+                Some((region.clone(), vpc.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    /// Why a workload account's VPC event is not the tool's, if it is not:
+    /// the event is accepted only when `vpc` is attached to `region`'s
+    /// managed transit gateway and that attachment's `ResourceOwnerId`
+    /// (the `VpcOwnerId` of `DescribeTransitGatewayVpcAttachments`) is the
+    /// event's account. Reads the Region's gateways and the managed
+    /// gateway's attachments (the account is asked once per process).
+    ///
+    /// # Errors
+    /// A read that fails: the event is retried.
+    pub(super) async fn workload_scope(
+        &self,
+        account: &AccountId,
+        region: &Region,
+        vpc: &VpcId,
+    ) -> Result<Option<String>, Error> {
+        let ec2 = self.ec2.ec2(region)?;
+        let (gateways, own) = futures::try_join!(ec2.transit_gateways(), ec2.account())?;
+        let gw = match resolve_gateway(region, &gateways, Some(&own), &self.config) {
+            Ok(gw) => gw,
+            Err(e) => return Ok(Some(format!("account {account}'s {vpc}: {e}"))),
+        };
+        let attachments = ec2.attachments(&gw.transit_gateway_id).await?;
+        let attached = attachments
+            .iter()
+            .any(|a| a.vpc().as_ref() == Some(vpc) && a.owner.as_ref() == Some(account));
+        Ok((!attached).then(|| {
+            format!(
+                "account {account} is no workload account of {vpc}: no attachment of {} has VPC {vpc} owned by {account}",
+                gw.transit_gateway_id
+            )
         }))
     }
 }

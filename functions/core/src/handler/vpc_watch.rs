@@ -186,8 +186,8 @@ impl Handler {
         report: &mut HandleReport,
     ) -> Result<(), Error> {
         let ec2 = self.ec2.ec2(&recheck.region)?;
-        let vpcs = ec2.vpcs().await?;
         let attachments = ec2.attachments(&recheck.transit_gateway_id).await?;
+        let vpcs = self.vpcs_of_owner(ec2.as_ref(), &recheck.vpc_id, &attachments).await?;
         let vpc = vpcs.iter().find(|v| v.id == recheck.vpc_id);
         let tag_key = &self.config.tag_key;
         let now = (self.clock)();
@@ -222,6 +222,31 @@ impl Handler {
                 Ok(())
             }
         }
+    }
+
+    /// The VPCs of the account that owns `vpc`: a workload account's
+    /// through its `WORKLOAD_ROLE_NAME` role when `vpc` is attached by
+    /// another account than the Region's (and the role is configured),
+    /// else the Region's own.
+    ///
+    /// # Errors
+    /// A read that fails.
+    async fn vpcs_of_owner(
+        &self,
+        ec2: &dyn crate::ports::Ec2Region,
+        vpc: &crate::domain::VpcId,
+        attachments: &[crate::domain::TgwAttachment],
+    ) -> Result<Vec<crate::domain::Vpc>, Error> {
+        let owner = attachments
+            .iter()
+            .find(|a| a.vpc().as_ref() == Some(vpc))
+            .and_then(|a| a.owner.clone());
+        if let (Some(owner), Some(_)) = (owner, &self.config.workload_role_name) {
+            if owner != ec2.account().await? {
+                return self.ec2.workload(ec2.region(), &owner)?.vpcs().await;
+            }
+        }
+        ec2.vpcs().await
     }
 
     /// Announces a ready VPC; with no bus, reconciles here instead.

@@ -15,7 +15,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::domain::{Cidr, CidrState, Region, TgwAttachment, Vpc, VpcId};
+use crate::domain::{Cidr, CidrState, Region, RouteKind, RouteTarget, TgwAttachment, Vpc, VpcId};
 use crate::observed::RegionState;
 
 use super::{Finding, FindingKind};
@@ -36,6 +36,9 @@ pub(super) struct RegionCidrs {
     pub waiting: BTreeSet<Cidr>,
     /// What is waited for or skipped before a CIDR is advertised.
     pub findings: Vec<Finding>,
+    /// Attached VPCs of workload accounts that could not be read (see
+    /// [`held_workloads`]): the ledger entries that name them are held too.
+    pub held_vpcs: BTreeSet<VpcId>,
 }
 
 /// The local leg of a VPC: its attachment to the Region's gateway.
@@ -168,11 +171,56 @@ pub(super) fn region_cidrs(region: &Region, state: &RegionState, tag_key: &str) 
             }
         }
     }
+    held_workloads(region, state, &mut out);
     // A CIDR still wanted or waited for by one VPC is never withdrawn
     // because of another.
     let (tagged, waiting) = (&out.tagged, &out.waiting);
     out.withdrawn.retain(|c, _| !tagged.contains_key(c) && !waiting.contains(c));
     out
+}
+
+/// The rule for a workload account whose VPCs could not be read
+/// ([`RegionState::unreadable`]: its `WORKLOAD_ROLE_NAME` role cannot be
+/// assumed, or the read failed): nothing read is no proof that its VPCs
+/// were untagged or deleted, so each of its attached VPCs is held. The
+/// CIDRs its attachment propagates into the managed table wait (their
+/// routes elsewhere are neither written nor withdrawn), the VPC is recorded
+/// so that the ledger entries naming it are held as well, and a `held`
+/// finding says which role to fix. The rest of the mesh goes on. An
+/// attachment `deleting` or `deleted` holds nothing (the gateway's own read
+/// shows the VPC left).
+fn held_workloads(region: &Region, state: &RegionState, out: &mut RegionCidrs) {
+    if state.unreadable.is_empty() {
+        return;
+    }
+    let routes = state.route_table.as_ref().map(|t| t.routes.as_slice()).unwrap_or_default();
+    for a in &state.attachments {
+        let (Some(vpc), Some(owner)) = (a.vpc(), &a.owner) else {
+            continue;
+        };
+        let Some(why) = state.unreadable.get(owner) else {
+            continue;
+        };
+        // A deleted attachment proves the VPC left the gateway: its routes
+        // go as any deleted VPC's.
+        if matches!(a.state.as_str(), "deleting" | "deleted" | "failed" | "rejected") {
+            continue;
+        }
+        let propagated = routes.iter().filter(|r| {
+            r.kind == RouteKind::Propagated && r.target == RouteTarget::Attachment(a.id.clone())
+        });
+        out.waiting.extend(propagated.map(|r| r.cidr));
+        out.findings.push(Finding {
+            kind: FindingKind::Held,
+            region: Some(region.clone()),
+            subject: format!("VPC {vpc} (account {owner})"),
+            reason: format!(
+                "attached to the managed transit gateway by {}, but account {owner}'s VPCs cannot be read through WORKLOAD_ROLE_NAME: {why}; its routes in the other Regions are neither written nor withdrawn until the role can be assumed",
+                a.id
+            ),
+        });
+        out.held_vpcs.insert(vpc);
+    }
 }
 
 /// Advertised CIDRs in conflict, with their Region: those that overlap an

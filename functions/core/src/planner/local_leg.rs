@@ -69,11 +69,38 @@ pub(super) fn plan_local_leg(
         out.vpcs.push(VpcReport {
             region: region.clone(),
             vpc_id: vpc.id.clone(),
+            owner: vpc.owner.clone(),
             tagged,
             attachment: attachment.map(|a| (a.id.clone(), a.state.clone())),
             local_route: !advertised.is_empty() && unreachable.is_empty(),
             advertised: !advertised.is_empty(),
             note: note(tagged, attachment.is_some(), &advertised, cidrs, &vpc.id),
+        });
+    }
+    unread_vpcs(region, state, out);
+}
+
+/// A report per attached VPC of a workload account that could not be read
+/// (its routes are held: see `desired::held_workloads`).
+fn unread_vpcs(region: &Region, state: &RegionState, out: &mut Plan) {
+    for a in &state.attachments {
+        let (Some(vpc), Some(owner)) = (a.vpc(), &a.owner) else {
+            continue;
+        };
+        if !state.unreadable.contains_key(owner) {
+            continue;
+        }
+        out.vpcs.push(VpcReport {
+            region: region.clone(),
+            vpc_id: vpc,
+            owner: Some(owner.clone()),
+            tagged: false,
+            attachment: Some((a.id.clone(), a.state.clone())),
+            local_route: false,
+            advertised: false,
+            note: format!(
+                "not read: account {owner}'s workload role cannot be assumed; its routes are left as they are"
+            ),
         });
     }
 }

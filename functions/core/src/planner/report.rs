@@ -5,7 +5,8 @@
 use serde::Serialize;
 
 use crate::domain::{
-    AttachmentId, Cidr, GatewayRef, PeeringState, Region, RouteTableId, RouteTarget, VpcId,
+    AccountId, AttachmentId, Cidr, GatewayRef, PeeringState, Region, RouteTableId, RouteTarget,
+    VpcId,
 };
 
 use super::Planned;
@@ -119,6 +120,9 @@ pub struct PeeringReport {
 pub struct VpcReport {
     pub region: Region,
     pub vpc_id: VpcId,
+    /// The account that owns the VPC: the Region's own, or a workload
+    /// account (`WORKLOAD_ROLE_NAME`); `None` when not known.
+    pub owner: Option<AccountId>,
     pub tagged: bool,
     /// Its attachment to the Region's managed transit gateway and its state.
     pub attachment: Option<(AttachmentId, String)>,

@@ -52,8 +52,12 @@ fn supernets_walk_up_to_the_default_route() {
 
 #[test]
 fn tag_value_true_matches_in_any_case_and_key_is_exact() {
-    let mut vpc =
-        Vpc { id: VpcId::parse("vpc-1").unwrap(), tags: Default::default(), cidrs: vec![] };
+    let mut vpc = Vpc {
+        id: VpcId::parse("vpc-1").unwrap(),
+        tags: Default::default(),
+        cidrs: vec![],
+        owner: None,
+    };
     for v in ["true", "True", "TRUE"] {
         vpc.tags.insert("addToTransitGateway".into(), v.into());
         assert!(vpc.is_tagged("addToTransitGateway"), "{v}");

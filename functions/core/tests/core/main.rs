@@ -12,6 +12,7 @@ mod executor;
 mod handler;
 mod intake;
 mod lag;
+mod organizations;
 mod planner;
 mod reliability;
 mod support;

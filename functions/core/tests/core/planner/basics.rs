@@ -204,6 +204,7 @@ fn a_tag_key_in_another_case_does_not_match() {
         id: VpcId::parse("vpc-e1").unwrap(),
         tags: [("addtotransitgateway".to_owned(), "true".to_owned())].into_iter().collect(),
         cidrs: vec![(cidr("10.0.0.0/16"), CidrState::Associated)],
+        owner: None,
     };
     w.observed.regions.get_mut(&region(E)).unwrap().vpcs.push(vpc);
     assert!(w.plan().actions.is_empty());

@@ -2,6 +2,7 @@
 
 mod basics;
 mod ledger_edges;
+mod organizations;
 mod prefix_lists;
 mod rules;
 mod truth;

@@ -61,6 +61,12 @@ pub(super) const INVALID_VALUES: &[(&str, &str, &str)] = &[
     // The message names the rule, not the value (an external id is a secret).
     ("ROLE_EXTERNAL_ID", "x", "2 to 1224 characters"),
     ("ROLE_EXTERNAL_ID", "has space", "2 to 1224 characters"),
+    ("WORKLOAD_ROLE_NAME", "a/b", "\"a/b\" is not an IAM role name"),
+    (
+        "WORKLOAD_ROLE_NAME",
+        "an-iam-role-name-that-is-longer-than-the-sixty-four-characters-iam-allows",
+        "1 to 64",
+    ),
 ];
 
 /// Variables no value of which is invalid.

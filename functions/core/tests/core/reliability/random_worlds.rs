@@ -256,6 +256,7 @@ pub(super) fn build(spec: &WorldSpec) -> (Observed, Config) {
                 id: VpcId::parse(&format!("vpc-{n}x{j}")).unwrap(),
                 tags: v.tag.map(|value| (TAG.to_owned(), value.to_owned())).into_iter().collect(),
                 cidrs: v.cidrs.iter().map(|&(c, s)| (cidr(VPC_CIDRS[c]), s)).collect(),
+                owner: None,
             };
             put_vpc(w.region_mut(r), vpc, v.attached);
         }

@@ -11,10 +11,10 @@ use tgw_peering_core::domain::{
     CREATE_ROUTE_ORIGIN,
 };
 use tgw_peering_core::planner::{Action, LedgerEntry, ListRef};
-use tgw_peering_core::ports::{Ec2Region, Outcome};
+use tgw_peering_core::ports::{Ec2Region, Outcome, WorkloadVpcs};
 use tgw_peering_core::Error;
 
-use super::world::{blackhole, RegionView, State};
+use super::world::{blackhole, RegionView, State, WorkloadView};
 use super::ACCOUNT;
 
 #[async_trait]
@@ -34,7 +34,11 @@ impl Ec2Region for RegionView {
     }
 
     async fn vpcs(&self) -> Result<Vec<Vpc>, Error> {
-        Ok(self.read(|_, rs| rs.vpcs.clone()))
+        // The Region's own VPCs: a workload account's are listed only by it.
+        Ok(self.read(|_, rs| {
+            let own = |v: &&Vpc| v.owner.is_none() || v.owner == rs.account;
+            rs.vpcs.iter().filter(own).cloned().collect()
+        }))
     }
 
     async fn peering_attachments(&self) -> Result<Vec<PeeringAttachment>, Error> {
@@ -479,4 +483,22 @@ fn modify(
     }
     list.version += 1;
     Ok(Outcome::Done)
+}
+
+#[async_trait]
+impl WorkloadVpcs for WorkloadView {
+    async fn vpcs(&self) -> Result<Vec<Vpc>, Error> {
+        if self.view.with(|s, _| s.denied.contains(&self.account)) {
+            return Err(Error::aws(
+                self.view.region.clone(),
+                "AssumeRole",
+                Some("AccessDenied"),
+                format!("not authorized to perform sts:AssumeRole in account {}", self.account),
+                false,
+            ));
+        }
+        Ok(self.view.read(|_, rs| {
+            rs.vpcs.iter().filter(|v| v.owner.as_ref() == Some(&self.account)).cloned().collect()
+        }))
+    }
 }

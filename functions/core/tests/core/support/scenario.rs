@@ -93,6 +93,34 @@ impl Scenario {
         self
     }
 
+    /// [`Scenario::vpc`] for a VPC of workload account `account`, attached
+    /// to the Region's gateway (shared with it through AWS RAM): its
+    /// attachment's owner and the VPC's are `account`.
+    pub fn workload_vpc(
+        mut self,
+        r: &str,
+        account: &str,
+        id: &str,
+        tag: Option<&str>,
+        cidrs: &[&str],
+    ) -> Self {
+        let state = self.region_mut(r);
+        put_vpc(state, vpc_of(id, tag, cidrs), Some("available"));
+        owned_by(state, &VpcId::parse(id).unwrap(), account);
+        self
+    }
+
+    /// Workload account `account`'s VPCs of the Region could not be read
+    /// (its role cannot be assumed): they are gone from the read, the
+    /// account is in `unreadable`; their attachments stay.
+    pub fn unreadable(mut self, r: &str, account: &str) -> Self {
+        let account = AccountId::parse(account).unwrap();
+        let state = self.region_mut(r);
+        state.vpcs.retain(|v| v.owner.as_ref() != Some(&account));
+        state.unreadable.insert(account, "AssumeRole: AccessDenied".to_owned());
+        self
+    }
+
     /// [`Scenario::vpc`] with no attachment to the gateway.
     pub fn vpc_unattached(mut self, r: &str, id: &str, tag: Option<&str>, cidrs: &[&str]) -> Self {
         put_vpc(self.region_mut(r), vpc_of(id, tag, cidrs), None);
@@ -395,13 +423,25 @@ pub fn put_vpc(state: &mut RegionState, vpc: Vpc, attached: Option<&str>) {
     state.vpcs.push(vpc);
 }
 
+/// Makes `account` the owner of VPC `id` and of its attachment.
+pub fn owned_by(state: &mut RegionState, id: &VpcId, account: &str) {
+    let account = AccountId::parse(account).unwrap();
+    let attachment = vpc_attachment(id);
+    for v in state.vpcs.iter_mut().filter(|v| &v.id == id) {
+        v.owner = Some(account.clone());
+    }
+    for a in state.attachments.iter_mut().filter(|a| a.id == attachment) {
+        a.owner = Some(account.clone());
+    }
+}
+
 /// A VPC; `tag` is the value of `addToTransitGateway`, if any; CIDRs as
 /// [`Scenario::vpc`] takes them.
 pub fn vpc_of(id: &str, tag: Option<&str>, cidrs: &[&str]) -> Vpc {
     let tags: BTreeMap<String, String> =
         tag.map(|v| (TAG.to_owned(), v.to_owned())).into_iter().collect();
     let cidrs = cidrs.iter().map(|c| cidr_state(c)).collect();
-    Vpc { id: VpcId::parse(id).unwrap(), tags, cidrs }
+    Vpc { id: VpcId::parse(id).unwrap(), tags, cidrs, owner: None }
 }
 
 /// A CIDR with its state: associated, or `!` disassociated, `~` associating.

@@ -13,7 +13,7 @@ use tgw_peering_core::domain::{
     TransitGatewayId, VpcId,
 };
 use tgw_peering_core::observed::RegionState;
-use tgw_peering_core::ports::{Ec2Clients, Ec2Region};
+use tgw_peering_core::ports::{Ec2Clients, Ec2Region, WorkloadVpcs};
 use tgw_peering_core::Error;
 
 use super::{region, Scenario};
@@ -33,6 +33,8 @@ pub(super) struct State {
     /// next create: `Some(true)` just before it (the rival is older),
     /// `Some(false)` just after it (the rival is newer).
     pub rival: Option<bool>,
+    /// Workload accounts whose role cannot be assumed (STS `AccessDenied`).
+    pub denied: std::collections::BTreeSet<AccountId>,
 }
 
 /// The world; cheap to clone, every clone sees the same state.
@@ -56,6 +58,7 @@ impl Scenario {
             writes: Vec::new(),
             refuse_routes: false,
             rival: None,
+            denied: std::collections::BTreeSet::new(),
         })))
     }
 }
@@ -87,6 +90,38 @@ impl World {
         let vpc = super::scenario::vpc_of(id, tag, cidrs);
         let mut s = self.lock();
         super::scenario::put_vpc(World::region_mut(&mut s, r), vpc, Some("available"));
+    }
+
+    /// Adds or replaces a VPC of workload account `account`, attached to
+    /// the Region's gateway (shared with it): listed only by that account's
+    /// reads ([`Ec2Clients::workload`]), its attachment by the Region's.
+    pub fn workload_vpc(
+        &self,
+        r: &str,
+        account: &str,
+        id: &str,
+        tag: Option<&str>,
+        cidrs: &[&str],
+    ) {
+        self.vpc(r, id, tag, cidrs);
+        let mut s = self.lock();
+        super::scenario::owned_by(
+            World::region_mut(&mut s, r),
+            &VpcId::parse(id).unwrap(),
+            account,
+        );
+    }
+
+    /// From now on, workload account `account`'s role cannot be assumed
+    /// (`false`: it can again).
+    pub fn deny_role(&self, account: &str, denied: bool) {
+        let account = AccountId::parse(account).unwrap();
+        let mut s = self.lock();
+        if denied {
+            s.denied.insert(account);
+        } else {
+            s.denied.remove(&account);
+        }
     }
 
     /// Deletes a VPC and its attachment (the routes toward it stay, as
@@ -294,6 +329,20 @@ impl Ec2Clients for World {
         }
         Ok(Arc::new(RegionView { region: r.clone(), world: self.clone() }))
     }
+
+    fn workload(&self, r: &Region, account: &AccountId) -> Result<Arc<dyn WorkloadVpcs>, Error> {
+        self.ec2(r)?;
+        Ok(Arc::new(WorkloadView {
+            view: RegionView { region: r.clone(), world: self.clone() },
+            account: account.clone(),
+        }))
+    }
+}
+
+/// A workload account's view of one Region: its own VPCs only.
+pub(super) struct WorkloadView {
+    pub(super) view: RegionView,
+    pub(super) account: AccountId,
 }
 
 /// One Region's EC2 API on the world.
