@@ -11,7 +11,7 @@ INFRA_STAMP := $(INFRA_VENV)/.installed-$(shell cksum < tools/infra-requirements
 CARGO       ?= cargo
 FUNCTIONS   := reconciler attachment-watcher
 
-.PHONY: help venv lambda-tools infra-tools build fmt fmt-check clippy no-sleep test test-unit test-emulator test-integration test-infra lint-infra lambda-local package deploy demo clean-venv bench bench-planner bench-plan-instructions bench-emulator bench-storm bench-cadence bench-coldstart bench-modes
+.PHONY: help venv lambda-tools infra-tools build fmt fmt-check clippy no-sleep test test-unit test-emulator test-integration test-infra lint-infra lambda-local package deploy demo clean-venv bench bench-planner bench-plan-instructions bench-emulator bench-storm bench-cadence bench-coldstart bench-modes bench-organizations
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -95,7 +95,7 @@ demo: venv ## The whole flow on a local two-Region emulator
 	$(CARGO) build -p tgw-peering
 	PYTHON=$(PYTHON) bash scripts/demo.sh
 
-bench: bench-planner bench-plan-instructions bench-emulator bench-storm bench-modes bench-cadence bench-coldstart ## Every benchmark of BENCHMARKS.md (slow: release builds)
+bench: bench-planner bench-plan-instructions bench-emulator bench-storm bench-modes bench-organizations bench-cadence bench-coldstart ## Every benchmark of BENCHMARKS.md (slow: release builds)
 
 bench-planner: ## Criterion: plan() time, 2 and 5 Regions, 10 to 10,000 VPCs per Region
 	$(CARGO) bench -p tgw-peering-core --bench planner
@@ -111,6 +111,9 @@ bench-storm: venv ## 1,000 tag events within 60 s through the FIFO reconcile que
 
 bench-modes: venv ## ROUTE_MODE static against prefix-list in 5 Regions: writes to add a VPC, quota count, no-op reads
 	$(CARGO) bench -p tgw-peering-tests --bench modes --profile dev
+
+bench-organizations: venv ## Workload accounts: reads of a no-op reconcile with 0 to 5 accounts (one DescribeVpcs per account and Region)
+	$(CARGO) bench -p tgw-peering-tests --bench organizations --profile dev
 
 bench-cadence: ## The watcher's cadence against AWS phases of 30 s to 10 min (time added, messages)
 	$(CARGO) bench -p tgw-peering-core --bench cadence

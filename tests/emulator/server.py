@@ -1,7 +1,7 @@
 """The EC2 emulator of tgw-peering's tests: moto_server (moto 5.2.5) with the
 patches of the `patches` package, which make the transit gateway, VPC and
-prefix-list calls that tgw-peering uses behave as AWS documents them. Each
-patch module cites the AWS page it follows.
+prefix-list calls that tgw-peering uses (and STS AssumeRole's trust check)
+behave as AWS documents them. Each patch module cites the AWS page it follows.
 
 Run as `python server.py -H 127.0.0.1 -p PORT` (moto_server's arguments).
 
@@ -20,10 +20,23 @@ Environment (all optional):
                                             `none` allows it, as plain moto does
     TGW_EMULATOR_PREFIX_LIST_FULL_CODE=C    error code of a prefix list over MaxEntries
                                             (PrefixListMaxEntriesExceeded)
+    TGW_EMULATOR_RAM_SHARED_WITH=ACCT,..    every transit gateway is shared through AWS RAM
+                                            with these 12-digit accounts (`*`: with every
+                                            account), as a resource share with the
+                                            organization would: their VPCs can attach to
+                                            it (patches/shared_gateways.py); default
+                                            empty, nothing shared
+    TGW_EMULATOR_ROLES=ARN=ID[|ID..][;..]   each ROLE_ARN is created in its account's IAM
+                                            with a trust policy allowing sts:AssumeRole
+                                            only with one of the EXTERNAL_IDs; AssumeRole
+                                            of a role that exists is refused (403
+                                            AccessDenied) unless its trust policy allows
+                                            the request's ExternalId (patches/sts_trust.py)
 
 Timed states advance lazily, when a call reads them. Accounts are moto's: the
 access key picks the account (a plain key is 123456789012; STS AssumeRole keys
 map to the role's account), and everything is kept per account and Region.
+A role absent from IAM is still assumed with any external ID, as moto does.
 """
 
 import os

@@ -5,6 +5,7 @@ server started on a free port of 127.0.0.1, one per distinct environment.
     python tests/emulator/test_emulator.py        (make test-emulator)
 """
 
+import json
 import os
 import socket
 import subprocess
@@ -12,6 +13,7 @@ import sys
 import threading
 import time
 import unittest
+import urllib.request
 
 import boto3
 from botocore.config import Config
@@ -926,6 +928,244 @@ class DuplicatePeeringsAllowedTest(EmulatorTest):
         first = self.peering((east, r_e, tgw_e), (west, r_w, tgw_w), accept=False)
         second = self.peering((east, r_e, tgw_e), (west, r_w, tgw_w), accept=False)
         self.assertNotEqual(first, second)
+
+
+class SharedGatewayTest(EmulatorTest):
+    """A gateway shared through AWS RAM (TGW_EMULATOR_RAM_SHARED_WITH): a VPC
+    of the other account attaches to it (Transit Gateway guide, transit
+    gateway sharing considerations; API reference
+    CreateTransitGatewayVpcAttachment, AcceptTransitGatewayVpcAttachment,
+    TransitGatewayAttachment, TransitGatewayVpcAttachment)."""
+
+    ENV = {"TGW_EMULATOR_RAM_SHARED_WITH": OTHER_ACCOUNT}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.spoke = cls.emulator.client(account=OTHER_ACCOUNT)
+
+    def spoke_vpc(self, cidr=None):
+        vpc = self.spoke.create_vpc(CidrBlock=cidr or self.next_cidr(), TagSpecifications=[{
+            "ResourceType": "vpc", "Tags": [{"Key": "addToTransitGateway", "Value": "true"}]}])
+        return vpc["Vpc"]["VpcId"]
+
+    def described(self, ec2, attachment):
+        return ec2.describe_transit_gateway_attachments(
+            TransitGatewayAttachmentIds=[attachment])["TransitGatewayAttachments"]
+
+    def test_a_vpc_of_the_account_shared_with_attaches_and_propagates_in_the_owners_table(self):
+        tgw, table = self.gateway(AutoAcceptSharedAttachments="enable")
+        vpc = self.spoke_vpc("10.201.0.0/16")
+        self.spoke.associate_vpc_cidr_block(VpcId=vpc, CidrBlock="100.64.48.0/20")
+        attachment = self.attach(tgw, vpc, ec2=self.spoke)
+        [item] = self.described(self.ec2, attachment)
+        self.assertEqual((item["ResourceType"], item["ResourceId"], item["State"]),
+                         ("vpc", vpc, "available"))
+        self.assertEqual(item["ResourceOwnerId"], OTHER_ACCOUNT)
+        self.assertEqual(item["TransitGatewayOwnerId"], "123456789012")
+        self.assertEqual(item["Association"],
+                         {"TransitGatewayRouteTableId": table, "State": "associated"})
+        [vpc_attachment] = self.ec2.describe_transit_gateway_vpc_attachments(
+            TransitGatewayAttachmentIds=[attachment])["TransitGatewayVpcAttachments"]
+        self.assertEqual(vpc_attachment["VpcOwnerId"], OTHER_ACCOUNT)
+        routes = self.route_map(table)
+        self.assertEqual(set(routes), {"10.201.0.0/16", "100.64.48.0/20"})
+        for route in routes.values():
+            self.assertEqual(route["Type"], "propagated")
+            self.assertEqual(route["TransitGatewayAttachments"], [{
+                "ResourceId": vpc, "ResourceType": "vpc", "TransitGatewayAttachmentId": attachment}])
+
+    def test_the_vpc_owner_lists_the_attachment_without_the_owners_association(self):
+        tgw, _ = self.gateway(AutoAcceptSharedAttachments="enable")
+        vpc = self.spoke_vpc()
+        attachment = self.attach(tgw, vpc, ec2=self.spoke)
+        [vpc_attachment] = self.spoke.describe_transit_gateway_vpc_attachments(
+            Filters=[{"Name": "vpc-id", "Values": [vpc]}])["TransitGatewayVpcAttachments"]
+        self.assertEqual((vpc_attachment["TransitGatewayAttachmentId"], vpc_attachment["VpcOwnerId"]),
+                         (attachment, OTHER_ACCOUNT))
+        [item] = self.described(self.spoke, attachment)
+        self.assertEqual((item["TransitGatewayOwnerId"], item["ResourceOwnerId"]),
+                         ("123456789012", OTHER_ACCOUNT))
+        self.assertNotIn("Association", item)
+
+    def test_without_auto_accept_the_attachment_waits_for_the_gateway_owner(self):
+        tgw, table = self.gateway()
+        attachment = self.attach(tgw, self.spoke_vpc(), ec2=self.spoke)
+        self.assertEqual(self.described(self.ec2, attachment)[0]["State"], "pendingAcceptance")
+        self.assertNotIn("Association", self.described(self.ec2, attachment)[0])
+        self.assertEqual(self.routes(table), [])
+        self.assert_error("InvalidTransitGatewayAttachmentID.NotFound",
+                          self.spoke.accept_transit_gateway_vpc_attachment,
+                          TransitGatewayAttachmentId=attachment)
+        accepted = self.ec2.accept_transit_gateway_vpc_attachment(
+            TransitGatewayAttachmentId=attachment)["TransitGatewayVpcAttachment"]
+        self.assertEqual(accepted["State"], "available")
+        self.assertEqual(self.described(self.spoke, attachment)[0]["State"], "available")
+        self.assertEqual(self.described(self.ec2, attachment)[0]["Association"]["State"], "associated")
+        self.assertEqual([r["Type"] for r in self.routes(table)], ["propagated"])
+        self.assert_error("IncorrectState", self.ec2.accept_transit_gateway_vpc_attachment,
+                          TransitGatewayAttachmentId=attachment)
+
+    def test_a_same_account_attachment_needs_no_acceptance(self):
+        tgw, _ = self.gateway()
+        attachment = self.attach(tgw, self.vpc())
+        self.assertEqual(self.described(self.ec2, attachment)[0]["State"], "available")
+        self.assert_error("IncorrectState", self.ec2.accept_transit_gateway_vpc_attachment,
+                          TransitGatewayAttachmentId=attachment)
+
+    def test_deleting_by_the_vpc_owner_blackholes_the_owners_static_route(self):
+        tgw, table = self.gateway(AutoAcceptSharedAttachments="enable")
+        attachment = self.attach(tgw, self.spoke_vpc(), ec2=self.spoke)
+        self.ec2.create_transit_gateway_route(
+            TransitGatewayRouteTableId=table, DestinationCidrBlock="198.51.100.0/24",
+            TransitGatewayAttachmentId=attachment)
+        self.spoke.delete_transit_gateway_vpc_attachment(TransitGatewayAttachmentId=attachment)
+        routes = self.route_map(table)
+        self.assertEqual(list(routes), ["198.51.100.0/24"])
+        self.assertEqual(routes["198.51.100.0/24"]["State"], "blackhole")
+        self.assertEqual(routes["198.51.100.0/24"]["TransitGatewayAttachments"], [])
+        self.assertEqual(self.described(self.ec2, attachment), [])
+        self.assertEqual(self.described(self.spoke, attachment), [])
+
+    def test_the_gateway_owner_can_delete_the_attachment_too(self):
+        tgw, table = self.gateway(AutoAcceptSharedAttachments="enable")
+        attachment = self.attach(tgw, self.spoke_vpc(), ec2=self.spoke)
+        self.ec2.delete_transit_gateway_vpc_attachment(TransitGatewayAttachmentId=attachment)
+        self.assertEqual(self.routes(table), [])
+        self.assertEqual(self.described(self.spoke, attachment), [])
+        self.assert_error("InvalidTransitGatewayAttachmentID.NotFound",
+                          self.spoke.delete_transit_gateway_vpc_attachment,
+                          TransitGatewayAttachmentId=attachment)
+
+    def test_the_vpc_and_its_tags_are_visible_to_its_owner_only(self):
+        tgw, _ = self.gateway(AutoAcceptSharedAttachments="enable")
+        vpc = self.spoke_vpc()
+        self.attach(tgw, vpc, ec2=self.spoke)
+        [theirs] = self.spoke.describe_vpcs(VpcIds=[vpc])["Vpcs"]
+        self.assertEqual(theirs["Tags"], [{"Key": "addToTransitGateway", "Value": "true"}])
+        self.assertNotIn(vpc, [v["VpcId"] for v in self.ec2.describe_vpcs()["Vpcs"]])
+        self.assert_error("InvalidVpcID.NotFound", self.ec2.describe_vpcs, VpcIds=[vpc])
+
+    def test_a_gateway_not_shared_with_the_account_is_not_found(self):
+        tgw, _ = self.gateway()
+        outsider = self.emulator.client(account="444444444444")
+        self.assert_error("InvalidTransitGatewayID.NotFound", self.attach, tgw_id=tgw,
+                          vpc_id=self.vpc(ec2=outsider), ec2=outsider)
+        self.assert_error("InvalidTransitGatewayID.NotFound", self.attach,
+                          tgw_id="tgw-0123456789abcdef0", vpc_id=self.spoke_vpc(), ec2=self.spoke)
+
+    def test_a_gateway_of_another_region_is_not_found(self):
+        west_tgw, _ = self.gateway(self.emulator.client(region="eu-west-1"))
+        self.assert_error("InvalidTransitGatewayID.NotFound", self.attach, tgw_id=west_tgw,
+                          vpc_id=self.spoke_vpc(), ec2=self.spoke)
+
+
+class SharedGatewayTimedTest(EmulatorTest):
+    """A shared gateway's attachment with TGW_EMULATOR_ATTACHMENT_SECONDS:
+    `pendingAcceptance` does not time out; once accepted it is `pending`,
+    then `available`."""
+
+    ENV = {"TGW_EMULATOR_RAM_SHARED_WITH": "*", "TGW_EMULATOR_ATTACHMENT_SECONDS": "1"}
+
+    def test_an_accepted_attachment_is_pending_then_available(self):
+        tgw, table = self.gateway()
+        spoke = self.emulator.client(account=OTHER_ACCOUNT)
+        attachment = self.attach(tgw, self.vpc(ec2=spoke), ec2=spoke)
+        state = lambda: self.ec2.describe_transit_gateway_attachments(
+            TransitGatewayAttachmentIds=[attachment])["TransitGatewayAttachments"][0]["State"]
+        time.sleep(1.2)
+        self.assertEqual(state(), "pendingAcceptance")
+        self.ec2.accept_transit_gateway_vpc_attachment(TransitGatewayAttachmentId=attachment)
+        self.assertEqual(state(), "pending")
+        self.assertEqual(self.routes(table), [])
+        time.sleep(1.2)
+        self.assertEqual(state(), "available")
+        self.assertEqual([r["Type"] for r in self.routes(table)], ["propagated"])
+
+
+class NothingSharedTest(EmulatorTest):
+    """Without TGW_EMULATOR_RAM_SHARED_WITH no gateway is shared."""
+
+    def test_a_vpc_of_another_account_cannot_attach(self):
+        tgw, _ = self.gateway()
+        other = self.emulator.client(account=OTHER_ACCOUNT)
+        self.assert_error("InvalidTransitGatewayID.NotFound", self.attach, tgw_id=tgw,
+                          vpc_id=self.vpc(ec2=other), ec2=other)
+
+
+ROLE_ACCOUNT = "333333333333"
+SEEDED_ROLE = f"arn:aws:iam::{ROLE_ACCOUNT}:role/tgw-peering-spoke"
+
+
+class AssumeRoleTrustTest(EmulatorTest):
+    """STS AssumeRole checks the role's trust policy and its sts:ExternalId
+    condition (IAM User Guide, external ID; STS API reference AssumeRole);
+    TGW_EMULATOR_ROLES seeds roles."""
+
+    ENV = {"TGW_EMULATOR_ROLES": f"{SEEDED_ROLE}=ext-one|ext-two"}
+
+    def sts(self, keys=None):
+        keys = keys or {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+        return boto3.client("sts", region_name="us-east-1", endpoint_url=self.emulator.endpoint,
+                            config=NO_RETRY, **keys)
+
+    def assume(self, role_arn, external_id=None):
+        kwargs = {"ExternalId": external_id} if external_id is not None else {}
+        return self.sts().assume_role(RoleArn=role_arn, RoleSessionName="trust-test", **kwargs)
+
+    def assert_denied(self, role_arn, external_id=None):
+        with self.assertRaises(ClientError) as raised:
+            self.assume(role_arn, external_id)
+        response = raised.exception.response
+        self.assertEqual(response["Error"]["Code"], "AccessDenied")
+        self.assertEqual(response["Error"]["Type"], "Sender")
+        self.assertEqual(response["ResponseMetadata"]["HTTPStatusCode"], 403)
+        self.assertIn(f"not authorized to perform: sts:AssumeRole on resource: {role_arn}",
+                      response["Error"]["Message"])
+
+    def account_of(self, credentials):
+        return self.sts({
+            "aws_access_key_id": credentials["AccessKeyId"],
+            "aws_secret_access_key": credentials["SecretAccessKey"],
+            "aws_session_token": credentials["SessionToken"],
+        }).get_caller_identity()["Account"]
+
+    def test_a_seeded_role_refuses_a_missing_or_wrong_external_id(self):
+        self.assert_denied(SEEDED_ROLE)
+        self.assert_denied(SEEDED_ROLE, "ext-three")
+
+    def test_a_seeded_role_is_assumed_with_any_of_its_external_ids(self):
+        for external_id in ("ext-one", "ext-two"):
+            credentials = self.assume(SEEDED_ROLE, external_id)["Credentials"]
+            self.assertEqual(self.account_of(credentials), ROLE_ACCOUNT)
+
+    def test_a_seeded_role_is_in_its_accounts_iam(self):
+        iam = self.emulator.client("iam", account=ROLE_ACCOUNT)
+        role = iam.get_role(RoleName="tgw-peering-spoke")["Role"]
+        self.assertEqual(role["Arn"], SEEDED_ROLE)
+
+    def test_a_role_absent_from_iam_is_still_assumed(self):
+        credentials = self.assume(f"arn:aws:iam::{ROLE_ACCOUNT}:role/not-in-iam")["Credentials"]
+        self.assertEqual(self.account_of(credentials), ROLE_ACCOUNT)
+
+    def test_a_role_made_through_iam_is_held_to_its_trust_policy(self):
+        iam = self.emulator.client("iam", account="555555555555")
+        statement = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
+        guarded = dict(statement, Condition={"StringEquals": {"sts:ExternalId": ["a-1", "a-2"]}})
+        arns = {}
+        for name, policy in (("guarded", guarded), ("open", statement)):
+            arns[name] = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(
+                {"Version": "2012-10-17", "Statement": [policy]}))["Role"]["Arn"]
+        self.assert_denied(arns["guarded"], "a-3")
+        self.assertTrue(self.assume(arns["guarded"], "a-2")["Credentials"])
+        self.assertTrue(self.assume(arns["open"])["Credentials"])
+        self.assertTrue(self.assume(arns["open"], "anything")["Credentials"])
+
+    def test_seeded_roles_come_back_after_a_reset(self):
+        urllib.request.urlopen(urllib.request.Request(
+            f"{self.emulator.endpoint}/moto-api/reset", method="POST")).read()
+        self.assert_denied(SEEDED_ROLE, "ext-three")
+        self.assertTrue(self.assume(SEEDED_ROLE, "ext-one")["Credentials"])
 
 
 class PlainModeTest(unittest.TestCase):

@@ -255,10 +255,28 @@ fn tag(key: &str, value: &str) -> Tag {
 impl RegionWorld {
     /// Creates the Region's transit gateway (moto makes it available at once).
     pub async fn new(emulator: &Emulator, region: &str) -> RegionWorld {
+        RegionWorld::create(emulator, region, false).await
+    }
+
+    /// Like [`RegionWorld::new`], for a gateway shared with workload
+    /// accounts that accepts their VPC attachments by itself
+    /// (`AutoAcceptSharedAttachments=enable`; see [`RegionWorld::as_account`]).
+    pub async fn shared(emulator: &Emulator, region: &str) -> RegionWorld {
+        RegionWorld::create(emulator, region, true).await
+    }
+
+    async fn create(emulator: &Emulator, region: &str, auto_accept: bool) -> RegionWorld {
+        use aws_sdk_ec2::types::{AutoAcceptSharedAttachmentsValue, TransitGatewayRequestOptions};
         let ec2 = emulator.ec2(region).await;
+        let options = auto_accept.then(|| {
+            TransitGatewayRequestOptions::builder()
+                .auto_accept_shared_attachments(AutoAcceptSharedAttachmentsValue::Enable)
+                .build()
+        });
         let tgw = ec2
             .create_transit_gateway()
             .description(format!("test {region}"))
+            .set_options(options)
             .send()
             .await
             .expect("CreateTransitGateway")
@@ -274,6 +292,35 @@ impl RegionWorld {
             tgw: tgw.transit_gateway_id().expect("an id").to_owned(),
             route_table,
             ec2,
+        }
+    }
+
+    /// The same Region and shared transit gateway, seen from workload
+    /// account `account` (12 digits): its EC2 client acts in that account
+    /// (moto maps an assumed role's keys to the role's account; the role
+    /// `emulator-admin` exists in no IAM, so the emulator lets it be
+    /// assumed). VPCs it makes are that account's, and [`RegionWorld::vpc`]
+    /// attaches them to this world's gateway, which the emulator must share
+    /// with the account (`TGW_EMULATOR_RAM_SHARED_WITH`).
+    pub async fn as_account(&self, emulator: &Emulator, account: &str) -> RegionWorld {
+        let hub = emulator.sdk_config().await;
+        let role = aws_config::sts::AssumeRoleProvider::builder(format!(
+            "arn:aws:iam::{account}:role/emulator-admin"
+        ))
+        .session_name("tgw-peering-tests")
+        .configure(&hub)
+        .build()
+        .await;
+        let shared = hub
+            .into_builder()
+            .credentials_provider(aws_sdk_ec2::config::SharedCredentialsProvider::new(role))
+            .region(SdkRegion::new(self.region.clone()))
+            .build();
+        RegionWorld {
+            region: self.region.clone(),
+            ec2: Client::new(&shared),
+            tgw: self.tgw.clone(),
+            route_table: self.route_table.clone(),
         }
     }
 
@@ -561,6 +608,40 @@ pub fn tag_event(region: &str, account: &str, vpc: &str, tagged: bool) -> serde_
     event["account"] = serde_json::json!(account);
     event["region"] = serde_json::json!(region);
     event["resources"] = serde_json::json!([format!("arn:aws:ec2:{region}:{account}:vpc/{vpc}")]);
+    event
+}
+
+/// A CloudTrail `DeleteVpc` record as EventBridge delivers it, shaped like
+/// the fixture `tests/fixtures/cloudtrail-delete-vpc.json`, for `vpc` in
+/// `region` of `account`.
+pub fn delete_vpc_event(region: &str, account: &str, vpc: &str) -> serde_json::Value {
+    let path = workspace_root().join("tests/fixtures/cloudtrail-delete-vpc.json");
+    let text = std::fs::read_to_string(&path).expect("the fixture exists");
+    let mut event: serde_json::Value = serde_json::from_str(&text).expect("the fixture is JSON");
+    event["id"] = serde_json::json!(format!("test-delete-{vpc}-{}", unique()));
+    event["account"] = serde_json::json!(account);
+    event["region"] = serde_json::json!(region);
+    event["detail"]["awsRegion"] = serde_json::json!(region);
+    event["detail"]["recipientAccountId"] = serde_json::json!(account);
+    event["detail"]["userIdentity"]["accountId"] = serde_json::json!(account);
+    event["detail"]["requestParameters"]["vpcId"] = serde_json::json!(vpc);
+    event
+}
+
+/// Network Manager's `TGW-ROUTE-UNINSTALLED` routing update, shaped like
+/// the fixture `tests/fixtures/networkmanager-route-uninstalled.json`, for
+/// `cidr` uninstalled from the transit gateway of `region` in `account`
+/// (as AWS sends it when a VPC attachment goes and its propagated routes
+/// with it).
+pub fn route_uninstalled_event(region: &str, account: &str, cidr: &str) -> serde_json::Value {
+    let path = workspace_root().join("tests/fixtures/networkmanager-route-uninstalled.json");
+    let text = std::fs::read_to_string(&path).expect("the fixture exists");
+    let mut event: serde_json::Value = serde_json::from_str(&text).expect("the fixture is JSON");
+    event["id"] = serde_json::json!(format!("test-uninstalled-{cidr}-{}", unique()));
+    event["account"] = serde_json::json!(account);
+    event["detail"]["region"] = serde_json::json!(region);
+    event["detail"]["routes"][0]["destination-cidr-block"] = serde_json::json!(cidr);
+    event["detail"]["routes"][0]["route-type"] = serde_json::json!("propagated");
     event
 }
 

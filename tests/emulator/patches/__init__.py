@@ -1,4 +1,4 @@
-"""The patches that bring moto 5.2.5 closer to the documented EC2 behaviour,
+"""The patches that bring moto 5.2.5 closer to the documented EC2 (and STS) behaviour,
 one module per concern; each module's docstring lists its patches and the AWS
 page each follows. `apply()` installs them all (server.py calls it unless
 TGW_EMULATOR_PLAIN=1); the settings are in `config`.
@@ -6,15 +6,21 @@ TGW_EMULATOR_PLAIN=1); the settings are in `config`.
     common           shared machinery: errors, timed phases, sides of a peering, paging
     peering          peering phases, one live peering per gateway pair, auto-association
     vpc_attachments  VPC attachment lifecycle, default association and propagation
+    shared_gateways  gateways shared through RAM: VPCs of other accounts, acceptance
     routes           static and propagated routes, blackholes, Replace-, SearchTransitGatewayRoutes
     associations     route table associations and propagations, DescribeTransitGatewayAttachments
     vpcs             VPC CIDR block association states
     prefix_lists     customer-managed prefix lists, transit gateway prefix-list references
+    sts_trust        AssumeRole refused unless the role's trust policy allows the external ID
 """
 
-from . import associations, peering, prefix_lists, routes, vpc_attachments, vpcs
+from . import (
+    associations, peering, prefix_lists, routes, shared_gateways, sts_trust, vpc_attachments, vpcs,
+)
 
 
 def apply():
-    for module in (routes, associations, vpc_attachments, peering, vpcs, prefix_lists):
+    # shared_gateways wraps vpc_attachments' CreateTransitGatewayVpcAttachment.
+    for module in (routes, associations, vpc_attachments, shared_gateways, peering, vpcs,
+                   prefix_lists, sts_trust):
         module.apply()

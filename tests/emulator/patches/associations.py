@@ -29,7 +29,8 @@ hold them, per account and Region, so each side of a peering has its own.
   `TransitGatewayRouteTablePropagation.NotFound` (undocumented; chosen).
 * DescribeTransitGatewayAttachments: each side's own view (its transit
   gateway; for a peering, the peer gateway as the resource), with
-  `ResourceOwnerId`, `ResourceId`, `ResourceType`, `State` and
+  `TransitGatewayOwnerId` (the gateway's account; for a peering, the local
+  side's), `ResourceOwnerId`, `ResourceId`, `ResourceType`, `State` and
   `Association {TransitGatewayRouteTableId, State}` when associated; filters
   `association.state`, `association.transit-gateway-route-table-id`,
   `resource-id`, `resource-owner-id`, `resource-type`, `state`,
@@ -169,7 +170,7 @@ def attachment_view(backend, attachment):
     item = {
         "TransitGatewayAttachmentId": attachment.id,
         "TransitGatewayId": tgw_id,
-        "TransitGatewayOwnerId": backend.account_id,
+        "TransitGatewayOwnerId": common.gateway_owner(backend, attachment),
         "ResourceOwnerId": resource_owner,
         "ResourceType": resource_type,
         "ResourceId": resource_id,

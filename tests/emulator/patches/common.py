@@ -142,6 +142,27 @@ def get_attachment(backend, attachment_id):
     return attachment
 
 
+def vpc_of(backend, attachment):
+    """The VPC of a VPC attachment listed in `backend`, read from its owner's
+    account (the attachment's ResourceOwnerId; another account's for a VPC
+    attached to a shared gateway), its CIDR blocks advanced; or None."""
+    owner = backend
+    if attachment.resource_owner_id != backend.account_id:
+        owner = backend_of(attachment.resource_owner_id, backend.region_name)
+    vpc = owner.vpcs.get(attachment.resource_id) if owner is not None else None
+    if vpc is not None:
+        advance_cidrs(vpc)
+    return vpc
+
+
+def gateway_owner(backend, attachment):
+    """TransitGatewayOwnerId of `attachment` as `backend` sees it: the local
+    side's account for a peering, else the account whose gateway it is."""
+    if attachment.resource_type == "peering":
+        return backend.account_id
+    return attachment.owner_id
+
+
 def incorrect_state(attachment):
     return error(
         "IncorrectState",

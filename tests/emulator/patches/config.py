@@ -18,9 +18,19 @@ TGW_EMULATOR_PREFIX_LIST_FULL_CODE
                                   error code of a prefix list modification that would exceed
                                   MaxEntries (default PrefixListMaxEntriesExceeded; the API
                                   reference documents no code)
+TGW_EMULATOR_RAM_SHARED_WITH      comma-separated 12-digit account IDs, or `*` for every
+                                  account: every transit gateway is shared through AWS RAM
+                                  with these accounts (as a resource share with the
+                                  organization would), so a VPC of theirs can attach to it
+                                  (see shared_gateways); default empty, nothing shared
+TGW_EMULATOR_ROLES                `ROLE_ARN=EXTERNAL_ID[|EXTERNAL_ID...]` items separated by
+                                  `;`: each role is created at start in its account's IAM
+                                  with a trust policy that allows sts:AssumeRole only with one
+                                  of those external IDs (see sts_trust); default none
 """
 
 import os
+import re
 
 
 def _seconds(name):
@@ -37,3 +47,38 @@ DUPLICATE_PEERING_CODE = (
 PREFIX_LIST_FULL_CODE = (
     os.environ.get("TGW_EMULATOR_PREFIX_LIST_FULL_CODE") or "PrefixListMaxEntriesExceeded"
 )
+
+
+def _accounts(value):
+    """The accounts of TGW_EMULATOR_RAM_SHARED_WITH: a set, or "*"."""
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    if "*" in items:
+        return "*"
+    for item in items:
+        if not re.fullmatch(r"\d{12}", item):
+            raise ValueError(f"TGW_EMULATOR_RAM_SHARED_WITH: {item!r} is not a 12-digit account ID")
+    return set(items)
+
+
+def _roles(value):
+    """The roles of TGW_EMULATOR_ROLES: {role ARN: [external IDs]}."""
+    roles = {}
+    for item in (i.strip() for i in value.split(";")):
+        if not item:
+            continue
+        arn, _, ids = item.partition("=")
+        external_ids = [i.strip() for i in ids.split("|") if i.strip()]
+        if not re.fullmatch(r"arn:aws[\w-]*:iam::\d{12}:role/\S+", arn.strip()) or not external_ids:
+            raise ValueError(
+                f"TGW_EMULATOR_ROLES: {item!r} is not ROLE_ARN=EXTERNAL_ID[|EXTERNAL_ID...]")
+        roles[arn.strip()] = external_ids
+    return roles
+
+
+RAM_SHARED_WITH = _accounts(os.environ.get("TGW_EMULATOR_RAM_SHARED_WITH") or "")
+ROLES = _roles(os.environ.get("TGW_EMULATOR_ROLES") or "")
+
+
+def shared_with(account_id):
+    """Whether every transit gateway is shared with `account_id`."""
+    return RAM_SHARED_WITH == "*" or account_id in RAM_SHARED_WITH

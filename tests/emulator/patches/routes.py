@@ -23,7 +23,9 @@
 * Propagated routes: each `available` VPC attachment propagating to a table
   installs every associated IPv4 and IPv6 CIDR block of its VPC ("For a VPC
   attachment, the CIDR blocks of the VPC are propagated to the transit gateway
-  route table", same page) as `type: propagated`, `state: active`. A CIDR
+  route table", same page) as `type: propagated`, `state: active`; the VPC
+  is read from its owner's account, so a VPC of another account attached to a
+  shared gateway propagates too (see shared_gateways). A CIDR
   identical to one another attachment already propagates is not installed ("If
   you attach a VPC to a transit gateway and its CIDR is identical to the CIDR
   of another VPC that's already attached to the transit gateway, the routes for
@@ -214,7 +216,7 @@ def table_routes(backend, table):
             continue
         if attachment.resource_type != "vpc":
             continue
-        vpc = backend.vpcs.get(attachment.resource_id)
+        vpc = common.vpc_of(backend, attachment)
         if vpc is None:
             continue
         for cidr in vpc_cidrs(vpc):

@@ -18,7 +18,9 @@
   always associates and never propagates.
 * DeleteTransitGatewayVpcAttachment: the attachment's associations and
   propagations go, so do its propagated routes, and the static routes toward
-  it become blackholes (see routes). An unknown attachment fails with
+  it become blackholes (see routes), in every account that lists it (the
+  gateway owner and, for a VPC of another account, the VPC owner; see
+  shared_gateways). An unknown attachment fails with
   `InvalidTransitGatewayAttachmentID.NotFound`, not HTTP 500.
 """
 
@@ -26,6 +28,24 @@ from moto.ec2.models.transit_gateway_attachments import TransitGatewayAttachment
 
 from . import common, config, routes
 from .associations import enable_propagation
+
+
+def provision(backend, attachment):
+    """Associates and propagates `attachment` as its gateway's options say,
+    in the gateway owner's `backend`, then makes it `available`, after
+    `pending` for TGW_EMULATOR_ATTACHMENT_SECONDS."""
+    opts = backend.transit_gateways[attachment.transit_gateway_id].options
+    if opts.get("DefaultRouteTableAssociation") == "enable":
+        table = backend.transit_gateways_route_tables.get(opts.get("AssociationDefaultRouteTableId"))
+        if table is not None:
+            common.associate(backend, table, attachment)
+    if opts.get("DefaultRouteTablePropagation") == "enable":
+        table = backend.transit_gateways_route_tables.get(opts.get("PropagationDefaultRouteTableId"))
+        if table is not None:
+            enable_propagation(backend, table, attachment)
+    attachment.state = "available"
+    if config.ATTACHMENT_SECONDS > 0:
+        common.start_phase(attachment, "pending", config.ATTACHMENT_SECONDS)
 
 
 def apply():
@@ -39,28 +59,21 @@ def apply():
             self, transit_gateway_id=transit_gateway_id, vpc_id=vpc_id,
             subnet_ids=subnet_ids, tags=tags, options=options,
         )
-        gateway = self.transit_gateways[transit_gateway_id]
-        for table in common.tables_of(self, gateway.id):
+        for table in common.tables_of(self, transit_gateway_id):
             table.route_table_associations.pop(attachment.id, None)
-        opts = gateway.options
-        if opts.get("DefaultRouteTableAssociation") == "enable":
-            table = self.transit_gateways_route_tables.get(opts.get("AssociationDefaultRouteTableId"))
-            if table is not None:
-                common.associate(self, table, attachment)
-        if opts.get("DefaultRouteTablePropagation") == "enable":
-            table = self.transit_gateways_route_tables.get(opts.get("PropagationDefaultRouteTableId"))
-            if table is not None:
-                enable_propagation(self, table, attachment)
-        if config.ATTACHMENT_SECONDS > 0:
-            common.start_phase(attachment, "pending", config.ATTACHMENT_SECONDS)
+        provision(self, attachment)
         return attachment
 
     @common.locked
     def delete_vpc_attachment(self, transit_gateway_attachment_id):
         common.get_attachment(self, transit_gateway_attachment_id)
+        holders = [b for b in common.backends()
+                   if transit_gateway_attachment_id in b.transit_gateway_attachments]
         attachment = orig_delete(self, transit_gateway_attachment_id)
-        common.forget_attachment(self, transit_gateway_attachment_id)
-        routes.blackhole_routes_to(self, transit_gateway_attachment_id)
+        for holder in holders:
+            holder.transit_gateway_attachments.pop(transit_gateway_attachment_id, None)
+            common.forget_attachment(holder, transit_gateway_attachment_id)
+            routes.blackhole_routes_to(holder, transit_gateway_attachment_id)
         return attachment
 
     def advancing(orig):

@@ -4,6 +4,7 @@
 mod apply;
 mod cross_account;
 mod events;
+mod organizations;
 mod pipeline;
 mod prefix_lists;
 mod reliability;
