@@ -689,6 +689,16 @@ class Organizations(unittest.TestCase):
     def workload_role(self):
         return plain(WORKLOAD["Resources"]["WorkloadReadRole"])
 
+    def test_workload_role_name_cannot_be_set_without_the_organization(self):
+        rule = HUB["Rules"]["WorkloadRolesNeedTheOrganization"]
+        self.assertEqual(
+            rule["RuleCondition"], {"Fn::Not": [{"Fn::Equals": [{"Ref": "WorkloadRoleName"}, ""]}]}
+        )
+        (assertion,) = rule["Assertions"]
+        self.assertEqual(
+            assertion["Assert"], {"Fn::Not": [{"Fn::Equals": [{"Ref": "OrganizationId"}, ""]}]}
+        )
+
     def test_the_workload_role_allows_only_ec2_describe_vpcs(self):
         role = self.workload_role()
         (policy,) = role["Properties"]["Policies"]

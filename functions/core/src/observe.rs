@@ -86,40 +86,71 @@ async fn read_region(
     Ok(state)
 }
 
+/// Workload accounts read at once, at most: each is one `DescribeVpcs`
+/// (and one `AssumeRole` per process), so a large organization neither
+/// bursts the Region's EC2 request rate nor opens hundreds of connections.
+const WORKLOAD_READS_IN_FLIGHT: usize = 16;
+
 /// Reads the VPCs of every workload account attached to the Region's
-/// managed gateway: one `DescribeVpcs` per account (and page), all
-/// concurrently, through its `WORKLOAD_ROLE_NAME` role. Only the attached
-/// VPCs are kept (the candidates); an account that cannot be read (its
-/// role cannot be assumed, or the read fails) is recorded in
+/// managed gateway: one `DescribeVpcs` per account (and page), at most
+/// [`WORKLOAD_READS_IN_FLIGHT`] at a time, through its `WORKLOAD_ROLE_NAME`
+/// role. Only the attached VPCs are kept (the candidates). An account that
+/// cannot be read (its role cannot be assumed, or the read fails), or whose
+/// read does not list a VPC it has attached (nothing proves that VPC gone:
+/// an attachment outlives no VPC), is recorded in
 /// [`RegionState::unreadable`] and the others go on.
 async fn read_workloads(clients: &dyn Ec2Clients, region: &Region, state: &mut RegionState) {
+    use futures::StreamExt;
     let accounts = workload_accounts(state);
-    let reads = accounts.iter().map(|(account, attached)| async move {
-        let read = match clients.workload(region, account) {
-            Ok(workload) => workload.vpcs().await,
-            Err(e) => Err(e),
-        };
-        (account, attached, read)
-    });
-    for (account, attached, read) in futures::future::join_all(reads).await {
-        match read {
-            Ok(vpcs) => state.vpcs.extend(
-                vpcs.into_iter()
-                    .filter(|v| attached.contains(&v.id))
-                    .map(|v| Vpc { owner: Some(account.clone()), ..v }),
-            ),
+    let reads: Vec<_> = accounts
+        .iter()
+        .map(|(account, attached)| read_workload(clients, region, account, attached))
+        .collect();
+    let reads: Vec<_> =
+        futures::stream::iter(reads).buffer_unordered(WORKLOAD_READS_IN_FLIGHT).collect().await;
+    for (account, attached, read) in reads {
+        let vpcs = match read {
+            Ok(vpcs) => vpcs,
             Err(e) => {
                 state.unreadable.insert(account.clone(), e.to_string());
+                continue;
             }
+        };
+        let kept: Vec<Vpc> = vpcs
+            .into_iter()
+            .filter(|v| attached.contains(&v.id))
+            .map(|v| Vpc { owner: Some(account.clone()), ..v })
+            .collect();
+        if let Some(missing) = attached.iter().find(|id| !kept.iter().any(|v| &v.id == *id)) {
+            let why = format!("its DescribeVpcs does not list {missing}, which it has attached");
+            state.unreadable.insert(account.clone(), why);
+            continue;
         }
+        state.vpcs.extend(kept);
     }
 }
 
+/// One workload account's VPCs, with the account and its attached VPCs.
+async fn read_workload<'a>(
+    clients: &dyn Ec2Clients,
+    region: &Region,
+    account: &'a AccountId,
+    attached: &'a BTreeSet<VpcId>,
+) -> (&'a AccountId, &'a BTreeSet<VpcId>, Result<Vec<Vpc>, Error>) {
+    let read = match clients.workload(region, account) {
+        Ok(workload) => workload.vpcs().await,
+        Err(e) => Err(e),
+    };
+    (account, attached, read)
+}
+
 /// The owners of the gateway's VPC attachments other than the Region's
-/// account, with their attached VPCs.
+/// account, with the VPCs they attached (attachments `deleting`, `deleted`,
+/// `failed` or `rejected` left out: those VPCs left the gateway, and an
+/// account with no other attachment is not read at all).
 fn workload_accounts(state: &RegionState) -> BTreeMap<AccountId, BTreeSet<VpcId>> {
     let mut accounts: BTreeMap<AccountId, BTreeSet<VpcId>> = BTreeMap::new();
-    for a in &state.attachments {
+    for a in state.attachments.iter().filter(|a| !crate::planner::is_terminal(a)) {
         if let (Some(vpc), Some(owner)) = (a.vpc(), &a.owner) {
             if state.account.as_ref() != Some(owner) {
                 accounts.entry(owner.clone()).or_default().insert(vpc);

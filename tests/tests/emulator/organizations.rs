@@ -2,7 +2,7 @@
 //! (123456789012, moto's default) owns both Regions' transit gateways and
 //! shares them through AWS RAM (`TGW_EMULATOR_RAM_SHARED_WITH`); workload
 //! accounts B (222222222222) and C (333333333333) own VPCs attached to
-//! them, and a read-only role each (`TGW_EMULATOR_ROLES`, as the workload
+//! them in both Regions, and a read-only role each (`TGW_EMULATOR_ROLES`, as the workload
 //! StackSet deploys it) that the tool assumes with its external id. B's
 //! role trusts two external ids, C's only the first: running with the
 //! second (an external id being rotated, C's stack not updated yet) makes
@@ -35,6 +35,8 @@ struct World {
     /// B's view of us-east-1, C's of eu-west-1.
     b_east: RegionWorld,
     c_west: RegionWorld,
+    /// B's VPC in us-east-1 (10.20.0.0/16), C's in eu-west-1 (10.30.0.0/16);
+    /// B also has 10.40.0.0/16 in eu-west-1, C 10.50.0.0/16 in us-east-1.
     b_vpc: String,
     c_vpc: String,
 }
@@ -55,6 +57,8 @@ async fn world() -> World {
     let c_west = west.as_account(&emulator, C).await;
     let b_vpc = b_east.vpc("10.20.0.0/16", Some("true"), &[]).await;
     let c_vpc = c_west.vpc("10.30.0.0/16", Some("true"), &[]).await;
+    west.as_account(&emulator, B).await.vpc("10.40.0.0/16", Some("true"), &[]).await;
+    east.as_account(&emulator, C).await.vpc("10.50.0.0/16", Some("true"), &[]).await;
     World { emulator, east, west, b_east, c_west, b_vpc, c_vpc }
 }
 
@@ -91,8 +95,8 @@ async fn handle(handler: &Handler, payload: &Value) -> HandleReport {
 async fn workload_vpcs_are_routed_across_regions_through_their_accounts_roles() {
     let w = world().await;
     converge(&w).await;
-    assert_eq!(cidrs(&w.west).await, ["10.1.0.0/16", "10.20.0.0/16"]);
-    assert_eq!(cidrs(&w.east).await, ["10.30.0.0/16"]);
+    assert_eq!(cidrs(&w.west).await, ["10.1.0.0/16", "10.20.0.0/16", "10.50.0.0/16"]);
+    assert_eq!(cidrs(&w.east).await, ["10.30.0.0/16", "10.40.0.0/16"]);
     // The network account cannot list the workload VPCs itself.
     let listed = w.east.ec2.describe_vpcs().send().await.expect("DescribeVpcs");
     assert!(listed.vpcs().iter().all(|v| v.vpc_id() != Some(w.b_vpc.as_str())));
@@ -109,12 +113,15 @@ async fn a_workload_accounts_events_add_and_withdraw_its_routes_and_a_strangers_
     let vpc = w.b_east.vpc("10.21.0.0/16", Some("true"), &[]).await;
     let report = handle(&handler, &tag_event(EAST, B, &vpc, true)).await;
     assert_eq!(report.decisions(Decision::Dropped).count(), 0, "{:?}", report.audit);
-    assert_eq!(cidrs(&w.west).await, ["10.1.0.0/16", "10.20.0.0/16", "10.21.0.0/16"]);
+    assert_eq!(
+        cidrs(&w.west).await,
+        ["10.1.0.0/16", "10.20.0.0/16", "10.21.0.0/16", "10.50.0.0/16"]
+    );
 
     // B untags it: withdrawn.
     w.b_east.untag(&vpc).await;
     handle(&handler, &tag_event(EAST, B, &vpc, false)).await;
-    assert_eq!(cidrs(&w.west).await, ["10.1.0.0/16", "10.20.0.0/16"]);
+    assert_eq!(cidrs(&w.west).await, ["10.1.0.0/16", "10.20.0.0/16", "10.50.0.0/16"]);
 
     // C deletes its VPC (its attachment first). C's DeleteVpc record names
     // a VPC no longer attached: dropped. The network account's own event
@@ -123,11 +130,11 @@ async fn a_workload_accounts_events_add_and_withdraw_its_routes_and_a_strangers_
     w.c_west.delete_vpc(&w.c_vpc).await;
     let report = handle(&handler, &delete_vpc_event(WEST, C, &w.c_vpc)).await;
     assert_eq!(report.decisions(Decision::Dropped).count(), 1, "{:?}", report.audit);
-    assert_eq!(cidrs(&w.east).await, ["10.30.0.0/16"]);
+    assert_eq!(cidrs(&w.east).await, ["10.30.0.0/16", "10.40.0.0/16"]);
     let event = route_uninstalled_event(WEST, EMULATOR_ACCOUNT, "10.30.0.0/16");
     let report = handle(&handler, &event).await;
     assert_eq!(report.reconciles, 1, "{:?}", report.audit);
-    assert!(cidrs(&w.east).await.is_empty(), "{:?}", w.east.static_routes().await);
+    assert_eq!(cidrs(&w.east).await, ["10.40.0.0/16"]);
 
     // An account that owns no attached VPC: dropped before any write.
     let before = (cidrs(&w.east).await, cidrs(&w.west).await);
@@ -151,14 +158,22 @@ async fn a_workload_role_that_cannot_be_assumed_leaves_its_routes_and_the_others
     let handler =
         tgw_peering_core::wiring::handler(config(ROTATED_ID), &w.emulator.sdk_config().await);
     let report = handle(&handler, &tag_event(EAST, B, &vpc, true)).await;
-    assert_eq!(cidrs(&w.west).await, ["10.1.0.0/16", "10.20.0.0/16", "10.22.0.0/16"]);
-    assert_eq!(cidrs(&w.east).await, ["10.30.0.0/16"], "C's route is left as it is");
+    assert_eq!(
+        cidrs(&w.west).await,
+        ["10.1.0.0/16", "10.20.0.0/16", "10.22.0.0/16", "10.50.0.0/16"],
+        "C's route from us-east-1 is left as it is"
+    );
+    assert_eq!(cidrs(&w.east).await, ["10.30.0.0/16", "10.40.0.0/16"], "and its untagged one");
     let held: Vec<_> = report.decisions(Decision::Held).collect();
-    assert!(held.iter().any(|r| r.reason.contains(C)), "{:?}", report.audit);
+    // The refusal surfaces as a credentials error (permanent), naming STS.
+    let c_held: Vec<_> = held.iter().filter(|r| r.reason.contains(C)).collect();
+    assert!(!c_held.is_empty(), "{:?}", report.audit);
+    assert!(c_held.iter().all(|r| r.reason.contains("sts:AssumeRole")), "{c_held:?}");
+    assert!(held.iter().all(|r| !r.reason.contains(B)), "B's role still works: {held:?}");
 
     // Back on the id C's role trusts: the untag is seen, the route goes.
     let handler =
         tgw_peering_core::wiring::handler(config(EXTERNAL_ID), &w.emulator.sdk_config().await);
     handle(&handler, &tag_event(WEST, C, &w.c_vpc, false)).await;
-    assert!(cidrs(&w.east).await.is_empty(), "{:?}", w.east.static_routes().await);
+    assert_eq!(cidrs(&w.east).await, ["10.40.0.0/16"]);
 }

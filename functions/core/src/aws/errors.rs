@@ -1,6 +1,7 @@
 //! From SDK errors to the tool's [`Error`]: retryable or permanent, with
 //! the AWS error code, and the SDK error kept as the source.
 
+use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
@@ -32,6 +33,19 @@ pub(crate) fn aws_error<E>(
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
+    if let Some(credentials) = credentials_error(&e) {
+        return Error::Aws {
+            region: region.clone(),
+            operation,
+            code: Some("CredentialsError".to_owned()),
+            message: format!(
+                "no credentials for the call (the role could not be assumed, sts:AssumeRole): {}",
+                aws_smithy_types::error::display::DisplayErrorContext(credentials)
+            ),
+            retryable: matches!(credentials, CredentialsError::ProviderTimedOut(_)),
+            source: Some(Box::new(e)),
+        };
+    }
     let code = e.code().map(str::to_owned);
     let status = e.raw_response().map(|r| r.status().as_u16());
     let retryable = match &e {
@@ -56,6 +70,23 @@ where
         retryable,
         source: Some(Box::new(e)),
     }
+}
+
+/// The credentials failure behind an SDK error, if any: the SDK resolves a
+/// client's identity before sending, so a role that cannot be assumed
+/// (STS `AccessDenied`: a trust policy or external id that refuses the
+/// caller) fails the call itself, with the provider's error in its source
+/// chain. Permanent: asking again gets the same answer until someone
+/// fixes the role (a provider that timed out is retryable).
+fn credentials_error<'e>(e: &'e (dyn std::error::Error + 'static)) -> Option<&'e CredentialsError> {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = next {
+        if let Some(c) = err.downcast_ref::<CredentialsError>() {
+            return Some(c);
+        }
+        next = err.source();
+    }
+    None
 }
 
 /// The outcome of a write whose failure codes in `already` mean the change

@@ -145,6 +145,13 @@ struct Workloads {
     role_name: Option<String>,
     external_id: Option<String>,
     built: std::sync::Mutex<BTreeMap<(Region, AccountId), Arc<AwsEc2>>>,
+    /// One credentials provider per role (partition and account), shared by
+    /// the account's clients of every Region: the role is assumed once per
+    /// process (and again when its credentials near expiry), not once per
+    /// Region.
+    roles: std::sync::Mutex<
+        BTreeMap<RoleArn, aws_credential_types::provider::SharedCredentialsProvider>,
+    >,
 }
 
 impl AwsClients {
@@ -184,6 +191,7 @@ impl AwsClients {
             role_name: None,
             external_id: None,
             built: std::sync::Mutex::new(BTreeMap::new()),
+            roles: std::sync::Mutex::new(BTreeMap::new()),
         };
         let clients = regions
             .iter()
@@ -257,14 +265,17 @@ impl Ec2Clients for AwsClients {
         })?;
         let role = RoleArn::of(region.partition(), account, name)
             .map_err(|e| Error::internal("a workload role ARN", e))?;
-        let mut built = self
-            .workloads
-            .built
+        let poisoned = || internal("the workload clients' lock is poisoned".to_owned());
+        let w = &self.workloads;
+        let credentials = w
+            .roles
             .lock()
-            .map_err(|_| internal("the workload clients' lock is poisoned".to_owned()))?;
+            .map_err(|_| poisoned())?
+            .entry(role.clone())
+            .or_insert_with(|| role_credentials(&w.shared, &role, w.external_id.as_deref()))
+            .clone();
+        let mut built = w.built.lock().map_err(|_| poisoned())?;
         let client = built.entry((region.clone(), account.clone())).or_insert_with(|| {
-            let w = &self.workloads;
-            let credentials = role_credentials(&w.shared, &role, w.external_id.as_deref());
             Arc::new(ec2_client(&w.shared, region, Some(credentials), &self.counter))
         });
         Ok(client.clone())

@@ -261,14 +261,6 @@ impl Config {
         self.tool_role_arns.iter().chain(self.account_role_arns.values())
     }
 
-    /// The read-only role of a workload account that owns VPCs attached to
-    /// `region`'s managed transit gateway (`WORKLOAD_ROLE_NAME`), in the
-    /// Region's partition; `None` when organizations are not served.
-    pub fn workload_role(&self, region: &Region, account: &AccountId) -> Option<RoleArn> {
-        let name = self.workload_role_name.as_deref()?;
-        RoleArn::of(region.partition(), account, name).ok()
-    }
-
     /// The position of `region` in `PEERING_REGIONS`, if managed.
     pub fn region_index(&self, region: &Region) -> Option<usize> {
         self.regions.iter().position(|r| r == region)

@@ -70,19 +70,31 @@ impl Region {
         &self.0
     }
 
-    /// The partition of the Region's ARNs: `aws-cn` for `cn-…`,
-    /// `aws-us-gov` for `us-gov-…`, else `aws` ("Amazon Resource Names",
-    /// IAM User Guide, <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html>).
+    /// The partition of the Region's ARNs, by the Region's prefix: `aws-cn`
+    /// (`cn-`), `aws-us-gov` (`us-gov-`), `aws-iso` (`us-iso-`),
+    /// `aws-iso-b` (`us-isob-`), `aws-iso-e` (`eu-isoe-`), `aws-iso-f`
+    /// (`us-isof-`), `aws-eusc` (`eusc-`), else `aws` ("Amazon Resource
+    /// Names", IAM User Guide,
+    /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html>;
+    /// the Regions of each partition as the SDKs' endpoint rules list them).
     pub fn partition(&self) -> &'static str {
-        if self.0.starts_with("cn-") {
-            "aws-cn"
-        } else if self.0.starts_with("us-gov-") {
-            "aws-us-gov"
-        } else {
-            "aws"
-        }
+        PARTITIONS
+            .iter()
+            .find(|(prefix, _)| self.0.starts_with(prefix))
+            .map_or("aws", |(_, partition)| partition)
     }
 }
+
+/// Region-code prefixes and their partitions (see [`Region::partition`]).
+const PARTITIONS: &[(&str, &str)] = &[
+    ("cn-", "aws-cn"),
+    ("us-gov-", "aws-us-gov"),
+    ("us-isob-", "aws-iso-b"),
+    ("us-isof-", "aws-iso-f"),
+    ("us-iso-", "aws-iso"),
+    ("eu-isoe-", "aws-iso-e"),
+    ("eusc-", "aws-eusc"),
+];
 
 macro_rules! string_newtype_impls {
     ($t:ident) => {
@@ -234,7 +246,7 @@ impl RoleArn {
             && !name.ends_with('/')
             && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-/".contains(&b));
         if *arn != "arn"
-            || !matches!(*partition, "aws" | "aws-cn" | "aws-us-gov")
+            || !(*partition == "aws" || PARTITIONS.iter().any(|(_, p)| p == partition))
             || *service != "iam"
             || !region.is_empty()
             || !name_ok

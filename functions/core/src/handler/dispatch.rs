@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::reconcile::{restarts_watch, Restart};
 use super::redeliver::RECONCILE_INTERVAL_SECS;
-use super::scope::Scope;
+use super::scope::{Scope, ScopeReads};
 use super::vpc_watch::Announced;
 use super::{AuditRecord, Decision, HandleReport, Handler};
 use crate::domain::RoleArn;
@@ -54,8 +54,11 @@ impl Handler {
         };
         let mut failures = Failures::default();
         let mut wanted: Vec<usize> = Vec::new();
+        // The managed gateways' attachments, read once per payload for the
+        // workload accounts' events.
+        let mut gateways = ScopeReads::default();
         for (i, inc) in incoming.iter().enumerate() {
-            match self.handle_one(inc, &mut report).await {
+            match self.handle_one(inc, &mut gateways, &mut report).await {
                 Ok(Next::Done) => {}
                 Ok(Next::Reconcile) => match self.covered(inc) {
                     Some(reason) => {
@@ -178,7 +181,12 @@ impl Handler {
 
     /// One parsed event: dropped when out of scope, else what its trigger
     /// asks; a reconcile is left to the caller, which runs one per payload.
-    async fn handle_one(&self, inc: &Incoming, report: &mut HandleReport) -> Result<Next, Stop> {
+    async fn handle_one(
+        &self,
+        inc: &Incoming,
+        gateways: &mut ScopeReads,
+        report: &mut HandleReport,
+    ) -> Result<Next, Stop> {
         let scope = match self.out_of_scope(inc).await {
             Ok(scope) => scope,
             Err(e) => {
@@ -197,7 +205,7 @@ impl Handler {
             Scope::In => None,
             Scope::Out(reason) => Some(reason),
             Scope::Workload { account, region, vpc, expected } => self
-                .workload_scope(&account, &region, &vpc)
+                .workload_scope(&account, &region, &vpc, gateways)
                 .await
                 .map_err(Stop::Failed)?
                 .map(|why| format!("{expected}; {why}")),

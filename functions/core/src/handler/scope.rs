@@ -4,10 +4,19 @@
 //! they attached to a managed transit gateway.
 
 use super::Handler;
-use crate::domain::{AccountId, Region, VpcId};
+use std::collections::BTreeMap;
+
+use crate::domain::{AccountId, Region, TgwAttachment, TransitGatewayId, VpcId};
 use crate::error::Error;
 use crate::events::{Incoming, Trigger};
 use crate::observed::resolve_gateway;
+
+/// The managed gateway of each Region and its attachments, as read for the
+/// workload events of one payload (a batch of events costs one read of
+/// each Region, not one per event); `Err` holds why no gateway could be
+/// selected.
+pub(super) type ScopeReads =
+    BTreeMap<Region, Result<(TransitGatewayId, Vec<TgwAttachment>), String>>;
 
 /// Where an event stands.
 pub(super) enum Scope {
@@ -94,7 +103,8 @@ impl Handler {
     /// managed transit gateway and that attachment's `ResourceOwnerId`
     /// (the `VpcOwnerId` of `DescribeTransitGatewayVpcAttachments`) is the
     /// event's account. Reads the Region's gateways and the managed
-    /// gateway's attachments (the account is asked once per process).
+    /// gateway's attachments once per payload (`reads`; the account is
+    /// asked once per process).
     ///
     /// # Errors
     /// A read that fails: the event is retried.
@@ -103,22 +113,42 @@ impl Handler {
         account: &AccountId,
         region: &Region,
         vpc: &VpcId,
+        reads: &mut ScopeReads,
     ) -> Result<Option<String>, Error> {
-        let ec2 = self.ec2.ec2(region)?;
-        let (gateways, own) = futures::try_join!(ec2.transit_gateways(), ec2.account())?;
-        let gw = match resolve_gateway(region, &gateways, Some(&own), &self.config) {
-            Ok(gw) => gw,
+        if !reads.contains_key(region) {
+            let read = self.managed_attachments(region).await?;
+            reads.insert(region.clone(), read);
+        }
+        let (tgw, attachments) = match &reads[region] {
+            Ok(read) => read,
             Err(e) => return Ok(Some(format!("account {account}'s {vpc}: {e}"))),
         };
-        let attachments = ec2.attachments(&gw.transit_gateway_id).await?;
         let attached = attachments
             .iter()
             .any(|a| a.vpc().as_ref() == Some(vpc) && a.owner.as_ref() == Some(account));
         Ok((!attached).then(|| {
             format!(
-                "account {account} is no workload account of {vpc}: no attachment of {} has VPC {vpc} owned by {account}",
-                gw.transit_gateway_id
+                "account {account} is no workload account of {vpc}: no attachment of {tgw} has VPC {vpc} owned by {account}"
             )
         }))
+    }
+
+    /// The managed gateway of `region` and its attachments; `Err(why)`
+    /// inside when no gateway can be selected.
+    ///
+    /// # Errors
+    /// A read that fails.
+    async fn managed_attachments(
+        &self,
+        region: &Region,
+    ) -> Result<Result<(TransitGatewayId, Vec<TgwAttachment>), String>, Error> {
+        let ec2 = self.ec2.ec2(region)?;
+        let (gateways, own) = futures::try_join!(ec2.transit_gateways(), ec2.account())?;
+        let gw = match resolve_gateway(region, &gateways, Some(&own), &self.config) {
+            Ok(gw) => gw,
+            Err(e) => return Ok(Err(e.to_string())),
+        };
+        let attachments = ec2.attachments(&gw.transit_gateway_id).await?;
+        Ok(Ok((gw.transit_gateway_id, attachments)))
     }
 }

@@ -187,7 +187,24 @@ impl Handler {
     ) -> Result<(), Error> {
         let ec2 = self.ec2.ec2(&recheck.region)?;
         let attachments = ec2.attachments(&recheck.transit_gateway_id).await?;
-        let vpcs = self.vpcs_of_owner(ec2.as_ref(), &recheck.vpc_id, &attachments).await?;
+        let vpcs = match self.vpcs_of_owner(ec2.as_ref(), &recheck.vpc_id, &attachments).await? {
+            Ok(vpcs) => vpcs,
+            Err(e) => {
+                // A workload account that cannot be read: the reconcile
+                // holds its routes and says so; looking again would only
+                // fail again until someone fixes the role.
+                let reason = format!("its owner's VPCs cannot be read ({e}); the watch ends");
+                let record = AuditRecord::new(
+                    &inc.id,
+                    Decision::Warning,
+                    "vpc_wait_given_up",
+                    recheck.vpc_id.to_string(),
+                    reason,
+                );
+                report.record(record.in_region(Some(&recheck.region)));
+                return Ok(());
+            }
+        };
         let vpc = vpcs.iter().find(|v| v.id == recheck.vpc_id);
         let tag_key = &self.config.tag_key;
         let now = (self.clock)();
@@ -229,24 +246,31 @@ impl Handler {
     /// another account than the Region's (and the role is configured),
     /// else the Region's own.
     ///
+    /// The inner error is the workload account's read failing (its role
+    /// cannot be assumed, say).
+    ///
     /// # Errors
-    /// A read that fails.
+    /// A read of the Region's own account that fails.
     async fn vpcs_of_owner(
         &self,
         ec2: &dyn crate::ports::Ec2Region,
         vpc: &crate::domain::VpcId,
         attachments: &[crate::domain::TgwAttachment],
-    ) -> Result<Vec<crate::domain::Vpc>, Error> {
+    ) -> Result<Result<Vec<crate::domain::Vpc>, Error>, Error> {
         let owner = attachments
             .iter()
             .find(|a| a.vpc().as_ref() == Some(vpc))
             .and_then(|a| a.owner.clone());
         if let (Some(owner), Some(_)) = (owner, &self.config.workload_role_name) {
             if owner != ec2.account().await? {
-                return self.ec2.workload(ec2.region(), &owner)?.vpcs().await;
+                let read = match self.ec2.workload(ec2.region(), &owner) {
+                    Ok(workload) => workload.vpcs().await,
+                    Err(e) => Err(e),
+                };
+                return Ok(read);
             }
         }
-        ec2.vpcs().await
+        ec2.vpcs().await.map(Ok)
     }
 
     /// Announces a ready VPC; with no bus, reconciles here instead.

@@ -36,9 +36,11 @@ pub(super) struct RegionCidrs {
     pub waiting: BTreeSet<Cidr>,
     /// What is waited for or skipped before a CIDR is advertised.
     pub findings: Vec<Finding>,
-    /// Attached VPCs of workload accounts that could not be read (see
-    /// [`held_workloads`]): the ledger entries that name them are held too.
-    pub held_vpcs: BTreeSet<VpcId>,
+    /// CIDRs held because a workload account of the Region could not be
+    /// read (see [`held_workloads`] and [`hold_unproven`]); also in
+    /// `waiting`. An advertised CIDR of another Region that overlaps one is
+    /// in conflict ([`overlapping`]).
+    pub held: BTreeSet<Cidr>,
 }
 
 /// The local leg of a VPC: its attachment to the Region's gateway.
@@ -179,16 +181,23 @@ pub(super) fn region_cidrs(region: &Region, state: &RegionState, tag_key: &str) 
     out
 }
 
+/// An attachment in one of these states no longer carries traffic: the
+/// gateway's own read shows the VPC left (or never joined).
+pub fn is_terminal(attachment: &TgwAttachment) -> bool {
+    matches!(attachment.state.as_str(), "deleting" | "deleted" | "failed" | "rejected")
+}
+
 /// The rule for a workload account whose VPCs could not be read
 /// ([`RegionState::unreadable`]: its `WORKLOAD_ROLE_NAME` role cannot be
-/// assumed, or the read failed): nothing read is no proof that its VPCs
-/// were untagged or deleted, so each of its attached VPCs is held. The
-/// CIDRs its attachment propagates into the managed table wait (their
-/// routes elsewhere are neither written nor withdrawn), the VPC is recorded
-/// so that the ledger entries naming it are held as well, and a `held`
-/// finding says which role to fix. The rest of the mesh goes on. An
-/// attachment `deleting` or `deleted` holds nothing (the gateway's own read
-/// shows the VPC left).
+/// assumed, the read failed, or it did not list a VPC it attached):
+/// nothing read is no proof that its VPCs were untagged or deleted, so
+/// each of its attached VPCs is held. The CIDRs its attachment propagates
+/// into the managed table are held (their routes elsewhere are neither
+/// written nor withdrawn, and no other Region's overlapping CIDR is
+/// routed), and a `held` finding says which role to fix. The ledger
+/// entries of the Region's CIDRs are held by [`hold_unproven`]. The rest
+/// of the mesh goes on. An attachment `deleting` or `deleted` holds
+/// nothing.
 fn held_workloads(region: &Region, state: &RegionState, out: &mut RegionCidrs) {
     if state.unreadable.is_empty() {
         return;
@@ -201,63 +210,120 @@ fn held_workloads(region: &Region, state: &RegionState, out: &mut RegionCidrs) {
         let Some(why) = state.unreadable.get(owner) else {
             continue;
         };
-        // A deleted attachment proves the VPC left the gateway: its routes
-        // go as any deleted VPC's.
-        if matches!(a.state.as_str(), "deleting" | "deleted" | "failed" | "rejected") {
+        if is_terminal(a) {
             continue;
         }
         let propagated = routes.iter().filter(|r| {
             r.kind == RouteKind::Propagated && r.target == RouteTarget::Attachment(a.id.clone())
         });
-        out.waiting.extend(propagated.map(|r| r.cidr));
+        out.held.extend(propagated.map(|r| r.cidr));
         out.findings.push(Finding {
             kind: FindingKind::Held,
             region: Some(region.clone()),
             subject: format!("VPC {vpc} (account {owner})"),
             reason: format!(
-                "attached to the managed transit gateway by {}, but account {owner}'s VPCs cannot be read through WORKLOAD_ROLE_NAME: {why}; its routes in the other Regions are neither written nor withdrawn until the role can be assumed",
+                "attached to the managed transit gateway by {}, but account {owner}'s VPCs cannot be read through WORKLOAD_ROLE_NAME: {why}; the Region's routes in the other Regions are withdrawn only on proof from a VPC read until its VPCs can be read",
                 a.id
             ),
         });
-        out.held_vpcs.insert(vpc);
+    }
+    out.waiting.extend(out.held.iter().copied());
+}
+
+/// While a Region has a workload account that could not be read, a CIDR
+/// recorded for that Region in another Region's ledger is withdrawn only
+/// on proof from a VPC that was read (untagged, its block released, no
+/// attachment: `withdrawn`); every other recorded CIDR of the Region is
+/// held, whichever VPC its entry names (an entry's description is written
+/// once and may be cut, so it is no record of ownership). Withdrawals of
+/// the Region's deleted VPCs wait until its accounts can all be read.
+pub(super) fn hold_unproven(
+    cidrs: &mut BTreeMap<Region, RegionCidrs>,
+    regions: &BTreeMap<Region, RegionState>,
+) {
+    for (region, _) in regions.iter().filter(|(_, s)| !s.unreadable.is_empty()) {
+        let recorded: BTreeSet<Cidr> = regions
+            .iter()
+            .filter(|(r, _)| *r != region)
+            .flat_map(|(_, s)| s.ledger.iter().filter(|l| &l.peer == region))
+            .flat_map(|l| l.entries.keys().copied())
+            .collect();
+        let Some(rc) = cidrs.get_mut(region) else {
+            continue;
+        };
+        let unproven: Vec<Cidr> = recorded
+            .into_iter()
+            .filter(|c| !rc.tagged.contains_key(c) && !rc.withdrawn.contains_key(c))
+            .collect();
+        rc.held.extend(unproven.iter().copied());
+        rc.waiting.extend(unproven);
     }
 }
 
 /// Advertised CIDRs in conflict, with their Region: those that overlap an
-/// advertised CIDR of another Region, and those that two VPCs of one Region
-/// hold (equal or nested). Found with one sort and a sweep (CIDR blocks nest
-/// or are disjoint, so the open blocks at any point form a chain):
-/// O(n log n).
+/// advertised CIDR of another Region, those that two VPCs of one Region
+/// hold (equal or nested), and those that overlap a held CIDR (a workload
+/// account that could not be read: [`RegionCidrs::held`]) of another
+/// Region, which stays where it is. Found with one sort and a sweep (CIDR
+/// blocks nest or are disjoint, so the open blocks at any point form a
+/// chain): O(n log n).
 pub(super) fn overlapping(
     cidrs: &BTreeMap<Region, RegionCidrs>,
 ) -> (BTreeSet<(Region, Cidr)>, Vec<Finding>) {
-    let mut all: Vec<(Cidr, &Region, &VpcId)> = cidrs
+    let mut all: Vec<(Cidr, &Region, Option<&VpcId>)> = cidrs
         .iter()
         .flat_map(|(r, rc)| {
-            rc.tagged.iter().flat_map(move |(c, vpcs)| vpcs.iter().map(move |v| (*c, r, v)))
+            let tagged = rc
+                .tagged
+                .iter()
+                .flat_map(move |(c, vpcs)| vpcs.iter().map(move |v| (*c, r, Some(v))));
+            tagged.chain(rc.held.iter().map(move |c| (*c, r, None)))
         })
         .collect();
     // Network address first, then shorter prefix first: a block sorts before
     // the blocks it contains.
     all.sort();
-    let mut stack: Vec<(Cidr, &Region, &VpcId)> = Vec::new();
+    let mut stack: Vec<(Cidr, &Region, Option<&VpcId>)> = Vec::new();
     let mut conflicted = BTreeSet::new();
     let mut findings = Vec::new();
     for (cidr, region, vpc) in all {
         while stack.last().is_some_and(|(top, _, _)| !top.contains(&cidr)) {
             stack.pop();
         }
-        for (outer, outer_region, outer_vpc) in &stack {
-            if *outer_vpc == vpc {
-                continue;
+        for &(outer, outer_region, outer_vpc) in &stack {
+            match (outer_vpc, vpc) {
+                (Some(a), Some(b)) if a != b => {
+                    conflicted.insert((outer_region.clone(), outer));
+                    conflicted.insert((region.clone(), cidr));
+                    findings.push(overlap_finding((&outer, outer_region, a), (&cidr, region, b)));
+                }
+                (Some(a), None) if outer_region != region => {
+                    conflicted.insert((outer_region.clone(), outer));
+                    findings.push(held_overlap((&outer, outer_region, a), (&cidr, region)));
+                }
+                (None, Some(b)) if outer_region != region => {
+                    conflicted.insert((region.clone(), cidr));
+                    findings.push(held_overlap((&cidr, region, b), (&outer, outer_region)));
+                }
+                _ => {}
             }
-            conflicted.insert(((*outer_region).clone(), *outer));
-            conflicted.insert((region.clone(), cidr));
-            findings.push(overlap_finding((outer, outer_region, outer_vpc), (&cidr, region, vpc)));
         }
         stack.push((cidr, region, vpc));
     }
     (conflicted, findings)
+}
+
+/// An advertised CIDR that overlaps a held one of another Region.
+fn held_overlap(tagged: (&Cidr, &Region, &VpcId), held: (&Cidr, &Region)) -> Finding {
+    Finding {
+        kind: FindingKind::Conflict,
+        region: None,
+        subject: format!("{} ({}) and {} ({})", tagged.0, tagged.2, held.0, held.1),
+        reason: format!(
+            "{} overlaps a CIDR of {} whose routes are held (a workload account there cannot be read); no route is written for it",
+            tagged.0, held.1
+        ),
+    }
 }
 
 fn overlap_finding(a: (&Cidr, &Region, &VpcId), b: (&Cidr, &Region, &VpcId)) -> Finding {

@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::Config;
-use crate::domain::{Cidr, Family, LedgerList, Region, VpcId, MAX_DESCRIPTION, MAX_LEDGER_ENTRIES};
+use crate::domain::{Cidr, Family, LedgerList, Region, MAX_DESCRIPTION, MAX_LEDGER_ENTRIES};
 
 use super::{Action, Finding, FindingKind, LedgerEntry, Plan, Planned};
 
@@ -70,24 +70,6 @@ impl<'a> RegionLedger<'a> {
     /// The `TAG_KEY` of a list written under another key, if any.
     pub fn other_tag_key(&self, config: &Config) -> Option<&'a LedgerList> {
         self.lists.iter().find(|l| l.tag_key != config.tag_key).copied()
-    }
-
-    /// The CIDRs of `peer`'s lists whose entry names one of `vpcs` (an
-    /// entry's description is the comma list of the VPCs that advertise
-    /// it).
-    pub fn naming<'s>(
-        &'s self,
-        peer: &'s Region,
-        vpcs: &'s BTreeSet<VpcId>,
-    ) -> impl Iterator<Item = Cidr> + 's {
-        self.lists
-            .iter()
-            .filter(move |l| &l.peer == peer && !vpcs.is_empty())
-            .flat_map(|l| l.entries.iter())
-            .filter(move |(_, d)| {
-                d.split(',').any(|v| VpcId::parse(v.trim()).is_ok_and(|v| vpcs.contains(&v)))
-            })
-            .map(|(c, _)| *c)
     }
 
     /// The description an entry of `cidr` has, if any.

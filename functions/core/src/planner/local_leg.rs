@@ -87,7 +87,10 @@ fn unread_vpcs(region: &Region, state: &RegionState, out: &mut Plan) {
         let (Some(vpc), Some(owner)) = (a.vpc(), &a.owner) else {
             continue;
         };
-        if !state.unreadable.contains_key(owner) {
+        let Some(why) = state.unreadable.get(owner) else {
+            continue;
+        };
+        if super::desired::is_terminal(a) {
             continue;
         }
         out.vpcs.push(VpcReport {
@@ -99,7 +102,7 @@ fn unread_vpcs(region: &Region, state: &RegionState, out: &mut Plan) {
             local_route: false,
             advertised: false,
             note: format!(
-                "not read: account {owner}'s workload role cannot be assumed; its routes are left as they are"
+                "not read (tag unknown): account {owner}'s VPCs cannot be read ({why}); its routes are held"
             ),
         });
     }

@@ -50,13 +50,13 @@ use crate::observed::{resolve_gateway, Gateway, Observed};
 pub use action::{
     Action, Direction, LedgerEntry, ListRef, Phase, Planned, RouteChange, RouteTableRef,
 };
-pub use desired::vpc_wait;
+pub use desired::{is_terminal, vpc_wait};
 pub use report::{
     Finding, FindingKind, PeeringReport, Plan, RouteMark, RouteQuota, RouteReport, TableReport,
     VpcReport,
 };
 
-use desired::{overlapping, region_cidrs, RegionCidrs};
+use desired::{hold_unproven, overlapping, region_cidrs, RegionCidrs};
 use ledger::{plan_ledger, unrecorded_routes_wait, LedgerNeeds, RegionLedger};
 use peering::{plan_pair, Ready, ReadyPeering};
 
@@ -91,11 +91,12 @@ pub fn plan(observed: &Observed, config: &Config) -> Result<Plan, Error> {
     let gateways = resolve_all(observed, config)?;
 
     // What each Region's VPCs ask for, and the overlaps.
-    let cidrs: BTreeMap<Region, RegionCidrs> = config
+    let mut cidrs: BTreeMap<Region, RegionCidrs> = config
         .regions
         .iter()
         .map(|r| (r.clone(), region_cidrs(r, &observed.regions[r], &config.tag_key)))
         .collect();
+    hold_unproven(&mut cidrs, &observed.regions);
     let (conflicted, overlap_findings) = overlapping(&cidrs);
     out.findings.extend(overlap_findings);
     out.findings.extend(cidrs.values().flat_map(|rc| rc.findings.iter().cloned()));

@@ -353,7 +353,6 @@ fn wanted_routes<'a>(
             table.pending.extend(rc.tagged.keys().map(|c| (*c, peer)));
         }
         table.pending.extend(rc.waiting.iter().map(|c| (*c, peer)));
-        table.pending.extend(table.ledger.naming(peer, &rc.held_vpcs).map(|c| (c, peer)));
     }
     // Their routes stay as they are, and so do their ledger entries.
     for cidr in table.pending.keys() {

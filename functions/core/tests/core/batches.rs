@@ -8,11 +8,11 @@ use tgw_peering_core::handler::Decision;
 
 const EAST: &str = "us-east-1";
 const WEST: &str = "eu-west-1";
-const FIFO_ARN: &str = "arn:aws:sqs:us-east-1:123456789012:tgw-peering-reconcile.fifo";
+pub(crate) const FIFO_ARN: &str = "arn:aws:sqs:us-east-1:123456789012:tgw-peering-reconcile.fifo";
 
 /// The events as the Lambda SQS integration delivers them from `queue_arn`,
 /// each the body of one message (as EventBridge sends them).
-fn batch(events: &[Value], queue_arn: &str) -> Value {
+pub(crate) fn batch(events: &[Value], queue_arn: &str) -> Value {
     batch_sent_at(events, queue_arn, 1_764_000_000_000)
 }
 

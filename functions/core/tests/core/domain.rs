@@ -110,3 +110,27 @@ fn anything_but_a_role_arn_is_refused() {
         assert!(RoleArn::parse(bad).is_err(), "{bad:?} accepted");
     }
 }
+
+#[test]
+fn each_region_names_the_partition_of_its_role_arns() {
+    use tgw_peering_core::domain::{AccountId, Region, RoleArn};
+    let account = AccountId::parse("222222222222").unwrap();
+    for (region, partition) in [
+        ("us-east-1", "aws"),
+        ("cn-north-1", "aws-cn"),
+        ("us-gov-west-1", "aws-us-gov"),
+        ("us-iso-east-1", "aws-iso"),
+        ("us-isob-east-1", "aws-iso-b"),
+        ("eu-isoe-west-1", "aws-iso-e"),
+        ("us-isof-south-1", "aws-iso-f"),
+        ("eusc-de-east-1", "aws-eusc"),
+    ] {
+        let r = Region::parse(region).unwrap();
+        assert_eq!(r.partition(), partition, "{region}");
+        let role = RoleArn::of(r.partition(), &account, "tgw-peering-workload-read").unwrap();
+        assert_eq!(
+            role.as_str(),
+            format!("arn:{partition}:iam::222222222222:role/tgw-peering-workload-read")
+        );
+    }
+}

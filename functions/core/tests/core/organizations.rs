@@ -127,3 +127,32 @@ async fn a_workload_role_that_cannot_be_assumed_leaves_its_routes_and_the_rest_c
     rig.handler.handle(&fixture("scheduled-event.json")).await.unwrap();
     assert_eq!(routes_of(&rig, W), ["10.30.0.0/16", "10.31.0.0/16"]);
 }
+
+#[tokio::test]
+async fn an_attached_vpc_its_owner_does_not_list_holds_the_account_instead_of_withdrawing() {
+    let rig = organization().await;
+    rig.world.forget_vpc(E, "vpc-0b1");
+    let report = rig.handler.handle(&fixture("scheduled-event.json")).await.unwrap();
+    assert_eq!(routes_of(&rig, W), ["10.20.0.0/16", "10.30.0.0/16"]);
+    let held: Vec<_> = report.decisions(Decision::Held).collect();
+    assert!(held.iter().any(|r| r.reason.contains("does not list vpc-0b1")), "{:?}", report.audit);
+}
+
+#[tokio::test]
+async fn a_batch_of_workload_events_reads_each_managed_gateway_once() {
+    let rig = organization().await;
+    let reads = rig.world.reads();
+    let events: Vec<Value> = [STRANGER, STRANGER, OTHER]
+        .into_iter()
+        .enumerate()
+        .map(|(i, account)| tag_event(account, "vpc-0d1", &format!("evt-b{i}")))
+        .collect();
+    let report = rig
+        .handler
+        .handle(&crate::batches::batch(&events, crate::batches::FIFO_ARN))
+        .await
+        .unwrap();
+    assert_eq!(report.decisions(Decision::Dropped).count(), 3, "{:?}", report.audit);
+    // One read of us-east-1's gateways and one of its attachments.
+    assert_eq!(rig.world.reads() - reads, 2);
+}

@@ -112,6 +112,13 @@ impl World {
         );
     }
 
+    /// VPC `id` is no longer listed by any read (its attachment stays), as
+    /// an eventually consistent `DescribeVpcs` may answer.
+    pub fn forget_vpc(&self, r: &str, id: &str) {
+        let mut s = self.lock();
+        World::region_mut(&mut s, r).vpcs.retain(|v| v.id.as_str() != id);
+    }
+
     /// From now on, workload account `account`'s role cannot be assumed
     /// (`false`: it can again).
     pub fn deny_role(&self, account: &str, denied: bool) {
