@@ -149,7 +149,7 @@ fn vpcs_text(plan: &Plan, s: &mut String) {
             v.region,
             v.vpc_id.to_string(),
             owner,
-            yes(v.tagged),
+            v.tagged.map_or("?", yes),
             attachment,
             yes(v.local_route),
             yes(v.advertised),

@@ -630,6 +630,7 @@ class MultiAccount(unittest.TestCase):
             "RoleExternalId",
             "OrganizationId",
             "WorkloadRoleName",
+            "ExcludedAccountIds",
         ):
             self.assertEqual(HUB["Parameters"][parameter]["Default"], "", parameter)
 
@@ -859,6 +860,8 @@ class Organizations(unittest.TestCase):
 
         env = plain(HUB["Globals"]["Function"]["Environment"]["Variables"])
         self.assertEqual(env["WORKLOAD_ROLE_NAME"], {"Ref": "WorkloadRoleName"})
+        self.assertEqual(env["EXCLUDED_ACCOUNT_IDS"], {"Ref": "ExcludedAccountIds"})
+        self.assertEqual(HUB["Parameters"]["ExcludedAccountIds"]["Default"], "")
         self.assertEqual(env["ROLE_EXTERNAL_ID"], {"Ref": "RoleExternalId"})
         for name, resource in HUB["Resources"].items():
             if resource["Type"] == "AWS::Serverless::Function":

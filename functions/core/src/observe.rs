@@ -51,6 +51,10 @@ async fn read_region(
         ec2.ledger(),
         vpc_route_tables
     )?;
+    // DescribeVpcs also lists the VPCs shared into the account (VPC
+    // sharing), without their owner's tags: never proof of an untag.
+    let vpcs =
+        vpcs.into_iter().filter(|v| v.owner.as_ref().is_none_or(|o| o == &account)).collect();
     let mut state = RegionState {
         account: Some(account),
         transit_gateways,
@@ -80,7 +84,7 @@ async fn read_region(
             Some(RouteTableState { id: gw.route_table_id, routes, associations, references });
         state.attachments = attachments;
         if config.workload_role_name.is_some() {
-            read_workloads(clients, ec2.region(), &mut state).await;
+            read_workloads(clients, ec2.region(), config, &mut state).await;
         }
     }
     Ok(state)
@@ -99,9 +103,14 @@ const WORKLOAD_READS_IN_FLIGHT: usize = 16;
 /// read does not list a VPC it has attached (nothing proves that VPC gone:
 /// an attachment outlives no VPC), is recorded in
 /// [`RegionState::unreadable`] and the others go on.
-async fn read_workloads(clients: &dyn Ec2Clients, region: &Region, state: &mut RegionState) {
+async fn read_workloads(
+    clients: &dyn Ec2Clients,
+    region: &Region,
+    config: &Config,
+    state: &mut RegionState,
+) {
     use futures::StreamExt;
-    let accounts = workload_accounts(state);
+    let accounts = workload_accounts(state, config);
     let reads: Vec<_> = accounts
         .iter()
         .map(|(account, attached)| read_workload(clients, region, account, attached))
@@ -145,14 +154,15 @@ async fn read_workload<'a>(
 }
 
 /// The owners of the gateway's VPC attachments other than the Region's
-/// account, with the VPCs they attached (attachments `deleting`, `deleted`,
-/// `failed` or `rejected` left out: those VPCs left the gateway, and an
-/// account with no other attachment is not read at all).
-fn workload_accounts(state: &RegionState) -> BTreeMap<AccountId, BTreeSet<VpcId>> {
+/// account and those of `EXCLUDED_ACCOUNT_IDS`, with the VPCs they attached
+/// (attachments `deleting`, `deleted`, `failed` or `rejected` left out:
+/// those VPCs left the gateway, and an account with no other attachment is
+/// not read at all).
+fn workload_accounts(state: &RegionState, config: &Config) -> BTreeMap<AccountId, BTreeSet<VpcId>> {
     let mut accounts: BTreeMap<AccountId, BTreeSet<VpcId>> = BTreeMap::new();
     for a in state.attachments.iter().filter(|a| !crate::planner::is_terminal(a)) {
         if let (Some(vpc), Some(owner)) = (a.vpc(), &a.owner) {
-            if state.account.as_ref() != Some(owner) {
+            if state.account.as_ref() != Some(owner) && config.serves_workload(owner) {
                 accounts.entry(owner.clone()).or_default().insert(vpc);
             }
         }

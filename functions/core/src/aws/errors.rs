@@ -42,7 +42,7 @@ where
                 "no credentials for the call (the role could not be assumed, sts:AssumeRole): {}",
                 aws_smithy_types::error::display::DisplayErrorContext(credentials)
             ),
-            retryable: matches!(credentials, CredentialsError::ProviderTimedOut(_)),
+            retryable: credentials_retryable(credentials),
             source: Some(Box::new(e)),
         };
     }
@@ -72,12 +72,48 @@ where
     }
 }
 
+/// Whether a credentials failure may pass: a provider that timed out, or
+/// an `sts:AssumeRole` that failed on the way (no answer, a timeout) or was
+/// throttled or hit a server fault, is retryable; STS refusing the role
+/// (`AccessDenied`, an invalid token, …) and a configuration without
+/// credentials are permanent until someone fixes the role. A provider
+/// error that is not an STS answer is retryable (as any dispatch failure).
+fn credentials_retryable(credentials: &CredentialsError) -> bool {
+    match credentials {
+        CredentialsError::ProviderTimedOut(_) => true,
+        CredentialsError::CredentialsNotLoaded(_) | CredentialsError::InvalidConfiguration(_) => {
+            false
+        }
+        _ => sts_refusal(credentials).is_none_or(|sts| match sts {
+            SdkError::ServiceError(_) => {
+                sts.raw_response().is_some_and(|r| r.status().as_u16() >= 500)
+                    || sts.code().is_some_and(|c| THROTTLING_CODES.contains(&c))
+            }
+            _ => true,
+        }),
+    }
+}
+
+/// The STS answer inside a credentials failure, if it holds one.
+fn sts_refusal(
+    credentials: &CredentialsError,
+) -> Option<&SdkError<aws_sdk_sts::operation::assume_role::AssumeRoleError, HttpResponse>> {
+    let mut next: Option<&(dyn std::error::Error + 'static)> =
+        std::error::Error::source(credentials);
+    while let Some(err) = next {
+        if let Some(sts) = err.downcast_ref() {
+            return Some(sts);
+        }
+        next = err.source();
+    }
+    None
+}
+
 /// The credentials failure behind an SDK error, if any: the SDK resolves a
 /// client's identity before sending, so a role that cannot be assumed
 /// (STS `AccessDenied`: a trust policy or external id that refuses the
 /// caller) fails the call itself, with the provider's error in its source
-/// chain. Permanent: asking again gets the same answer until someone
-/// fixes the role (a provider that timed out is retryable).
+/// chain (see [`credentials_retryable`]).
 fn credentials_error<'e>(e: &'e (dyn std::error::Error + 'static)) -> Option<&'e CredentialsError> {
     let mut next: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = next {
@@ -120,4 +156,33 @@ pub(crate) fn decode<T>(
     parsed: Result<T, ParseError>,
 ) -> Result<T, Error> {
     parsed.map_err(|source| Error::Decode { region: region.clone(), operation, what, source })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_sts::operation::assume_role::AssumeRoleError;
+    use aws_smithy_types::body::SdkBody;
+    use aws_smithy_types::error::ErrorMetadata;
+
+    /// A credentials failure whose STS answer was `status` with `code`.
+    fn refused(status: u16, code: &str) -> CredentialsError {
+        let error = AssumeRoleError::generic(ErrorMetadata::builder().code(code).build());
+        let response = HttpResponse::new(status.try_into().unwrap(), SdkBody::empty());
+        CredentialsError::provider_error(SdkError::service_error(error, response))
+    }
+
+    #[test]
+    fn a_role_sts_refuses_is_permanent_and_a_throttled_or_failing_sts_is_retryable() {
+        assert!(!credentials_retryable(&refused(403, "AccessDenied")));
+        assert!(!credentials_retryable(&refused(403, "InvalidClientTokenId")));
+        assert!(credentials_retryable(&refused(400, "Throttling")));
+        assert!(credentials_retryable(&refused(503, "ServiceUnavailable")));
+        assert!(credentials_retryable(&CredentialsError::provider_timed_out(
+            std::time::Duration::from_secs(5)
+        )));
+        assert!(!credentials_retryable(&CredentialsError::not_loaded("no source")));
+        // A provider error that is no STS answer: retried, as before.
+        assert!(credentials_retryable(&CredentialsError::provider_error("connection reset")));
+    }
 }

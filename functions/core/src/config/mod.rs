@@ -12,8 +12,8 @@ use serde::Serialize;
 use crate::domain::{AccountId, Cidr, Region, RoleArn, RouteTableId, TransitGatewayId};
 
 use parse::{
-    parse_bool, parse_cidrs, parse_count, parse_external_id, parse_queue_url, parse_region_map,
-    parse_role_name, parse_roles, parse_tag_key, peering_regions,
+    parse_accounts, parse_bool, parse_cidrs, parse_count, parse_external_id, parse_queue_url,
+    parse_region_map, parse_role_name, parse_roles, parse_tag_key, peering_regions,
 };
 
 /// The default of `TAG_KEY`.
@@ -143,6 +143,13 @@ pub struct Config {
     /// accepted for their attached VPCs. Unset, only the VPCs of each
     /// Region's own account are read.
     pub workload_role_name: Option<String>,
+    /// `EXCLUDED_ACCOUNT_IDS` (comma list of 12-digit account IDs, default
+    /// none): with `WORKLOAD_ROLE_NAME`, accounts that are not served even
+    /// though they attach VPCs to a managed transit gateway (outside the
+    /// workload StackSet's reach, say): their VPCs are not read nor
+    /// advertised, their events are dropped, and their attachments hold
+    /// nothing.
+    pub excluded_account_ids: std::collections::BTreeSet<AccountId>,
 }
 
 impl Config {
@@ -165,6 +172,7 @@ impl Config {
             role_external_id: None,
             tool_role_arns: Vec::new(),
             workload_role_name: None,
+            excluded_account_ids: std::collections::BTreeSet::new(),
         }
     }
 
@@ -189,6 +197,7 @@ impl Config {
         "ROLE_EXTERNAL_ID",
         "TOOL_ROLE_ARNS",
         "WORKLOAD_ROLE_NAME",
+        "EXCLUDED_ACCOUNT_IDS",
     ];
 
     /// Reads the configuration from the process environment.
@@ -240,6 +249,10 @@ impl Config {
             role_external_id: parse_external_id(get("ROLE_EXTERNAL_ID"))?,
             tool_role_arns: parse_roles("TOOL_ROLE_ARNS", get("TOOL_ROLE_ARNS"))?,
             workload_role_name: parse_role_name("WORKLOAD_ROLE_NAME", get("WORKLOAD_ROLE_NAME"))?,
+            excluded_account_ids: parse_accounts(
+                "EXCLUDED_ACCOUNT_IDS",
+                get("EXCLUDED_ACCOUNT_IDS"),
+            )?,
             regions,
         })
     }
@@ -259,6 +272,13 @@ impl Config {
     /// roles of `ACCOUNT_ROLE_ARNS`.
     pub fn own_roles(&self) -> impl Iterator<Item = &RoleArn> {
         self.tool_role_arns.iter().chain(self.account_role_arns.values())
+    }
+
+    /// True when `account`'s VPCs are served as a workload account's:
+    /// `WORKLOAD_ROLE_NAME` is set and the account is not in
+    /// `EXCLUDED_ACCOUNT_IDS`.
+    pub fn serves_workload(&self, account: &AccountId) -> bool {
+        self.workload_role_name.is_some() && !self.excluded_account_ids.contains(account)
     }
 
     /// The position of `region` in `PEERING_REGIONS`, if managed.

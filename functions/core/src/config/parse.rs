@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{ConfigError, DEFAULT_TAG_KEY};
-use crate::domain::{Cidr, Region, RoleArn};
+use crate::domain::{AccountId, Cidr, Region, RoleArn};
 
 /// `PEERING_REGIONS`, or the two-Region form `ACTIVE_REGION` +
 /// `PASSIVE_REGION` (not both forms).
@@ -191,6 +191,21 @@ pub(super) fn parse_role_name(
         }
     }
     Ok(value)
+}
+
+/// A comma list of 12-digit account IDs (`EXCLUDED_ACCOUNT_IDS`).
+pub(super) fn parse_accounts(
+    var: &'static str,
+    value: Option<String>,
+) -> Result<BTreeSet<AccountId>, ConfigError> {
+    let Some(list) = value else {
+        return Ok(std::collections::BTreeSet::new());
+    };
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| AccountId::parse(s).map_err(|e| ConfigError::new(var, e.to_string())))
+        .collect()
 }
 
 /// A comma list of IAM role ARNs (`TOOL_ROLE_ARNS`).

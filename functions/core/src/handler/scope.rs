@@ -80,16 +80,19 @@ impl Handler {
                 format!("account {account} is not {own}: {whose} the hub's account {own}")
             }
         };
-        Ok(self.workload_candidate(inc).map_or(Scope::Out(expected.clone()), |(r, v)| {
+        Ok(self.workload_candidate(inc, account).map_or(Scope::Out(expected.clone()), |(r, v)| {
             Scope::Workload { account: account.clone(), region: r, vpc: v, expected }
         }))
     }
 
     /// The Region and VPC of an event that may be a workload account's:
     /// with `WORKLOAD_ROLE_NAME` set, a VPC event (not the tool's own) that
-    /// names its Region and VPC.
-    fn workload_candidate(&self, inc: &Incoming) -> Option<(Region, VpcId)> {
-        self.config.workload_role_name.as_ref()?;
+    /// names its Region and VPC, from an account not in
+    /// `EXCLUDED_ACCOUNT_IDS`.
+    fn workload_candidate(&self, inc: &Incoming, account: &AccountId) -> Option<(Region, VpcId)> {
+        if !self.config.serves_workload(account) {
+            return None;
+        }
         match (&inc.trigger, &inc.region, inc.from_tool) {
             (Trigger::Vpc { vpc_id: Some(vpc), .. }, Some(region), false) => {
                 Some((region.clone(), vpc.clone()))

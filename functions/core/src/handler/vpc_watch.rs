@@ -189,6 +189,7 @@ impl Handler {
         let attachments = ec2.attachments(&recheck.transit_gateway_id).await?;
         let vpcs = match self.vpcs_of_owner(ec2.as_ref(), &recheck.vpc_id, &attachments).await? {
             Ok(vpcs) => vpcs,
+            Err(e) if e.is_retryable() => return Err(e),
             Err(e) => {
                 // A workload account that cannot be read: the reconcile
                 // holds its routes and says so; looking again would only
@@ -261,7 +262,7 @@ impl Handler {
             .iter()
             .find(|a| a.vpc().as_ref() == Some(vpc))
             .and_then(|a| a.owner.clone());
-        if let (Some(owner), Some(_)) = (owner, &self.config.workload_role_name) {
+        if let Some(owner) = owner.filter(|o| self.config.serves_workload(o)) {
             if owner != ec2.account().await? {
                 let read = match self.ec2.workload(ec2.region(), &owner) {
                     Ok(workload) => workload.vpcs().await,

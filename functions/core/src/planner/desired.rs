@@ -15,7 +15,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::domain::{Cidr, CidrState, Region, RouteKind, RouteTarget, TgwAttachment, Vpc, VpcId};
+use crate::domain::{Cidr, CidrState, Region, RouteTarget, TgwAttachment, Vpc, VpcId};
 use crate::observed::RegionState;
 
 use super::{Finding, FindingKind};
@@ -191,8 +191,8 @@ pub fn is_terminal(attachment: &TgwAttachment) -> bool {
 /// ([`RegionState::unreadable`]: its `WORKLOAD_ROLE_NAME` role cannot be
 /// assumed, the read failed, or it did not list a VPC it attached):
 /// nothing read is no proof that its VPCs were untagged or deleted, so
-/// each of its attached VPCs is held. The CIDRs its attachment propagates
-/// into the managed table are held (their routes elsewhere are neither
+/// each of its attached VPCs is held. The CIDRs the managed table routes
+/// to its attachment (propagated or static) are held (their routes elsewhere are neither
 /// written nor withdrawn, and no other Region's overlapping CIDR is
 /// routed), and a `held` finding says which role to fix. The ledger
 /// entries of the Region's CIDRs are held by [`hold_unproven`]. The rest
@@ -213,10 +213,9 @@ fn held_workloads(region: &Region, state: &RegionState, out: &mut RegionCidrs) {
         if is_terminal(a) {
             continue;
         }
-        let propagated = routes.iter().filter(|r| {
-            r.kind == RouteKind::Propagated && r.target == RouteTarget::Attachment(a.id.clone())
-        });
-        out.held.extend(propagated.map(|r| r.cidr));
+        // Propagated, or static toward it: the VPC's space either way.
+        let toward = routes.iter().filter(|r| r.target == RouteTarget::Attachment(a.id.clone()));
+        out.held.extend(toward.map(|r| r.cidr));
         out.findings.push(Finding {
             kind: FindingKind::Held,
             region: Some(region.clone()),

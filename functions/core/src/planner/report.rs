@@ -123,7 +123,9 @@ pub struct VpcReport {
     /// The account that owns the VPC: the Region's own, or a workload
     /// account (`WORKLOAD_ROLE_NAME`); `None` when not known.
     pub owner: Option<AccountId>,
-    pub tagged: bool,
+    /// Whether it carries `TAG_KEY=true`; `None` when its owner's VPCs
+    /// could not be read (a workload account's).
+    pub tagged: Option<bool>,
     /// Its attachment to the Region's managed transit gateway and its state.
     pub attachment: Option<(AttachmentId, String)>,
     /// The managed route table routes its CIDRs to its attachment

@@ -124,7 +124,10 @@ pub(super) fn decide_extra<'a>(
                 protected: table.ctx.config.is_protected(&route.cidr),
                 in_conflict: table.in_conflict(&route.cidr),
                 owned: None,
-                prune: table.ctx.config.prune_routes,
+                // No tagged VPC justifies it: unknowable while a workload
+                // account of the peer cannot be read.
+                prune: table.ctx.config.prune_routes
+                    && table.ctx.observed.regions[&via.peer].unreadable.is_empty(),
                 peer: &via.peer,
             });
             Some(Decided {

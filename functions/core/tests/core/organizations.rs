@@ -156,3 +156,19 @@ async fn a_batch_of_workload_events_reads_each_managed_gateway_once() {
     // One read of us-east-1's gateways and one of its attachments.
     assert_eq!(rig.world.reads() - reads, 2);
 }
+
+#[tokio::test]
+async fn an_excluded_account_is_neither_read_nor_held_and_its_events_are_dropped() {
+    let rig = organization().await;
+    let mut config = config();
+    config.excluded_account_ids.insert(tgw_peering_core::domain::AccountId::parse(OTHER).unwrap());
+    let rig = Rig::with_config(rig.world.clone(), config);
+    // OTHER's role is refused: excluded, it holds nothing, and its VPC,
+    // served no more, is withdrawn.
+    rig.world.deny_role(OTHER, true);
+    let report = rig.handler.handle(&fixture("scheduled-event.json")).await.unwrap();
+    assert_eq!(report.decisions(Decision::Held).count(), 0, "{:?}", report.audit);
+    assert_eq!(routes_of(&rig, W), ["10.20.0.0/16"]);
+    let report = rig.handler.handle(&tag_event(OTHER, "vpc-0c1", "evt-x1")).await.unwrap();
+    assert_eq!(report.decisions(Decision::Dropped).count(), 1, "{:?}", report.audit);
+}

@@ -78,6 +78,7 @@ fn a_workload_account_that_cannot_be_read_keeps_its_routes_and_the_rest_goes_on(
     let report = plan.vpcs.iter().find(|v| v.vpc_id.as_str() == "vpc-0b1").unwrap();
     assert!(report.note.contains("cannot be read (AssumeRole: AccessDenied)"), "{report:?}");
     assert_eq!(report.owner, Some(AccountId::parse(WORKLOAD).unwrap()));
+    assert_eq!(report.tagged, None, "its tag is not known");
 }
 
 #[test]

@@ -212,7 +212,7 @@ fn a_tagged_vpc_without_an_attachment_is_not_advertised_and_a_pending_one_is_wai
         .any(|f| f.starts_with("VPC vpc-e3") && f.contains("pending")));
     assert!(!plan.is_converged(), "apply waits for the pending attachment");
     let report = plan.vpcs.iter().find(|v| v.vpc_id.as_str() == "vpc-e2").unwrap();
-    assert!(report.tagged && report.attachment.is_none() && !report.advertised);
+    assert!(report.tagged == Some(true) && report.attachment.is_none() && !report.advertised);
 }
 
 #[test]

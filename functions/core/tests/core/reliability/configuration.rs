@@ -62,6 +62,7 @@ pub(super) const INVALID_VALUES: &[(&str, &str, &str)] = &[
     ("ROLE_EXTERNAL_ID", "x", "2 to 1224 characters"),
     ("ROLE_EXTERNAL_ID", "has space", "2 to 1224 characters"),
     ("WORKLOAD_ROLE_NAME", "a/b", "\"a/b\" is not an IAM role name"),
+    ("EXCLUDED_ACCOUNT_IDS", "222222222222,12345", "12345"),
     (
         "WORKLOAD_ROLE_NAME",
         "an-iam-role-name-that-is-longer-than-the-sixty-four-characters-iam-allows",
