@@ -690,14 +690,17 @@ class Organizations(unittest.TestCase):
     def workload_role(self):
         return plain(WORKLOAD["Resources"]["WorkloadReadRole"])
 
-    def test_workload_role_name_cannot_be_set_without_the_organization(self):
+    def test_workload_role_name_cannot_be_set_without_the_organization_or_the_external_id(self):
         rule = HUB["Rules"]["WorkloadRolesNeedTheOrganization"]
         self.assertEqual(
             rule["RuleCondition"], {"Fn::Not": [{"Fn::Equals": [{"Ref": "WorkloadRoleName"}, ""]}]}
         )
-        (assertion,) = rule["Assertions"]
+        organization, external_id = rule["Assertions"]
         self.assertEqual(
-            assertion["Assert"], {"Fn::Not": [{"Fn::Equals": [{"Ref": "OrganizationId"}, ""]}]}
+            organization["Assert"], {"Fn::Not": [{"Fn::Equals": [{"Ref": "OrganizationId"}, ""]}]}
+        )
+        self.assertEqual(
+            external_id["Assert"], {"Fn::Not": [{"Fn::Equals": [{"Ref": "RoleExternalId"}, ""]}]}
         )
 
     def test_the_workload_role_allows_only_ec2_describe_vpcs(self):

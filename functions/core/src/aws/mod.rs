@@ -94,12 +94,18 @@ pub const ROLE_SESSION_NAME: &str = "tgw-peering";
 /// expire, so the role is assumed once per session, not once per call.
 ///
 /// [`AssumeRoleProvider`]: aws_config::sts::AssumeRoleProvider
-#[derive(Debug)]
 struct RoleCredentials {
     role: RoleArn,
     external_id: Option<String>,
     shared: SdkConfig,
     provider: tokio::sync::OnceCell<aws_config::sts::AssumeRoleProvider>,
+}
+
+impl std::fmt::Debug for RoleCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The external id stays out of every output.
+        f.debug_struct("RoleCredentials").field("role", &self.role).finish_non_exhaustive()
+    }
 }
 
 impl aws_credential_types::provider::ProvideCredentials for RoleCredentials {
@@ -168,9 +174,12 @@ impl AwsClients {
             shared,
             &config.regions,
             &config.account_role_arns,
-            config.role_external_id.as_deref(),
+            config.role_external_id.as_ref().map(crate::config::ExternalId::as_str),
         )
-        .with_workloads(config.workload_role_name.clone(), config.role_external_id.clone())
+        .with_workloads(
+            config.workload_role_name.clone(),
+            config.role_external_id.as_ref().map(|e| e.as_str().to_owned()),
+        )
     }
 
     fn with_workloads(mut self, role_name: Option<String>, external_id: Option<String>) -> Self {

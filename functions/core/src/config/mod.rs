@@ -74,6 +74,24 @@ impl RouteMode {
     }
 }
 
+/// The external id given when assuming roles (`ROLE_EXTERNAL_ID`): kept
+/// out of every output (`Debug` prints `ExternalId(***)`; never
+/// serialized).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ExternalId(String);
+
+impl ExternalId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ExternalId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ExternalId(***)")
+    }
+}
+
 /// Every setting of the tool.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Config {
@@ -129,7 +147,7 @@ pub struct Config {
     /// `ROLE_EXTERNAL_ID` (2 to 1224 characters, default none): the external
     /// id given when assuming those roles (kept out of any output).
     #[serde(skip_serializing)]
-    pub role_external_id: Option<String>,
+    pub role_external_id: Option<ExternalId>,
     /// `TOOL_ROLE_ARNS` (comma list of IAM role ARNs, default none): the
     /// roles the tool's functions run as. A CloudTrail record of a call
     /// made by one of them, or by a role of `ACCOUNT_ROLE_ARNS`, is the
@@ -218,7 +236,7 @@ impl Config {
         let regions =
             peering_regions(get("PEERING_REGIONS"), get("ACTIVE_REGION"), get("PASSIVE_REGION"))?;
         let map = |var: &'static str| get(var).map(|v| (var, v));
-        Ok(Self {
+        let config = Self {
             tag_key: parse_tag_key(get("TAG_KEY"))?,
             transit_gateway_ids: parse_region_map(
                 map("TRANSIT_GATEWAY_IDS"),
@@ -246,7 +264,7 @@ impl Config {
                 &regions,
                 RoleArn::parse,
             )?,
-            role_external_id: parse_external_id(get("ROLE_EXTERNAL_ID"))?,
+            role_external_id: parse_external_id(get("ROLE_EXTERNAL_ID"))?.map(ExternalId),
             tool_role_arns: parse_roles("TOOL_ROLE_ARNS", get("TOOL_ROLE_ARNS"))?,
             workload_role_name: parse_role_name("WORKLOAD_ROLE_NAME", get("WORKLOAD_ROLE_NAME"))?,
             excluded_account_ids: parse_accounts(
@@ -254,7 +272,14 @@ impl Config {
                 get("EXCLUDED_ACCOUNT_IDS"),
             )?,
             regions,
-        })
+        };
+        if config.workload_role_name.is_some() && config.role_external_id.is_none() {
+            return Err(ConfigError::new(
+                "WORKLOAD_ROLE_NAME",
+                "needs ROLE_EXTERNAL_ID: the workload roles trust the hub only with it",
+            ));
+        }
+        Ok(config)
     }
 
     /// True when `cidr` lies inside one of `PROTECTED_CIDRS`.

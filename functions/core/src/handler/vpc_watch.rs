@@ -185,11 +185,19 @@ impl Handler {
         recheck: &VpcRecheck,
         report: &mut HandleReport,
     ) -> Result<(), Error> {
+        let now = (self.clock)();
+        let elapsed = now.saturating_sub(recheck.started_at).max(0);
+        // Bounded by time and by count; a start in the future (a bad
+        // clock, a crafted message) ends the chain too.
+        let over = elapsed >= VPC_RECHECK_GIVE_UP_SECS
+            || recheck.attempt >= VPC_RECHECK_MAX_ATTEMPTS
+            || recheck.started_at > now + 60;
         let ec2 = self.ec2.ec2(&recheck.region)?;
         let attachments = ec2.attachments(&recheck.transit_gateway_id).await?;
         let vpcs = match self.vpcs_of_owner(ec2.as_ref(), &recheck.vpc_id, &attachments).await? {
             Ok(vpcs) => vpcs,
-            Err(e) if e.is_retryable() => return Err(e),
+            // Retried, until the chain is over.
+            Err(e) if e.is_retryable() && !over => return Err(e),
             Err(e) => {
                 // A workload account that cannot be read: the reconcile
                 // holds its routes and says so; looking again would only
@@ -208,13 +216,6 @@ impl Handler {
         };
         let vpc = vpcs.iter().find(|v| v.id == recheck.vpc_id);
         let tag_key = &self.config.tag_key;
-        let now = (self.clock)();
-        let elapsed = now.saturating_sub(recheck.started_at).max(0);
-        // Bounded by time and by count; a start in the future (a bad
-        // clock, a crafted message) ends the chain too.
-        let over = elapsed >= VPC_RECHECK_GIVE_UP_SECS
-            || recheck.attempt >= VPC_RECHECK_MAX_ATTEMPTS
-            || recheck.started_at > now + 60;
         let subject = recheck.vpc_id.to_string();
         let record = |decision, kind: &str, reason: String| {
             AuditRecord::new(&inc.id, decision, kind, subject.clone(), reason)

@@ -213,7 +213,8 @@ fn account_role_arns_map_regions_to_roles_and_their_accounts() {
         "222222222222"
     );
     assert_eq!(c.role_account(&Region::parse("us-east-1").unwrap()), None);
-    assert_eq!(c.role_external_id.as_deref(), Some("tgw-peering-7f3a"));
+    assert_eq!(c.role_external_id.as_ref().map(|e| e.as_str()), Some("tgw-peering-7f3a"));
+    assert!(!format!("{c:?}").contains("tgw-peering-7f3a"), "the external id stays out of Debug");
 }
 
 #[test]
@@ -255,4 +256,16 @@ fn max_withdrawals_is_a_whole_number_or_unset() {
         let err = with(bad).unwrap_err();
         assert_eq!(err.variable, "MAX_WITHDRAWALS", "{bad}");
     }
+}
+
+#[test]
+fn workload_role_name_without_an_external_id_is_refused() {
+    let err = Config::from_lookup(|k| match k {
+        "PEERING_REGIONS" => Some("us-east-1,eu-west-1".to_owned()),
+        "WORKLOAD_ROLE_NAME" => Some("tgw-peering-workload-read".to_owned()),
+        _ => None,
+    })
+    .unwrap_err();
+    assert_eq!(err.variable, "WORKLOAD_ROLE_NAME");
+    assert!(err.message.contains("ROLE_EXTERNAL_ID"), "{err}");
 }

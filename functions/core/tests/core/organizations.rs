@@ -172,3 +172,15 @@ async fn an_excluded_account_is_neither_read_nor_held_and_its_events_are_dropped
     let report = rig.handler.handle(&tag_event(OTHER, "vpc-0c1", "evt-x1")).await.unwrap();
     assert_eq!(report.decisions(Decision::Dropped).count(), 1, "{:?}", report.audit);
 }
+
+#[tokio::test]
+async fn an_account_whose_attachments_are_all_deleted_is_not_read_and_holds_nothing() {
+    let rig = organization().await;
+    // OTHER deleted its only attachment (still listed, `deleted`), and its
+    // role no longer works: not read, nothing held, its route withdrawn.
+    rig.world.deny_role(OTHER, true);
+    rig.world.set_attachment_state(E, "vpc-0c1", "deleted");
+    let report = rig.handler.handle(&fixture("scheduled-event.json")).await.unwrap();
+    assert_eq!(report.decisions(Decision::Held).count(), 0, "{:?}", report.audit);
+    assert_eq!(routes_of(&rig, W), ["10.20.0.0/16"]);
+}

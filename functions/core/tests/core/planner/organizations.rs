@@ -208,3 +208,18 @@ fn with_vpc_routes_a_held_cidrs_vpc_route_stays() {
         plan.actions.iter().filter(|p| p.action.kind() == "delete_vpc_route").collect();
     assert!(vpc_deletes.is_empty(), "{vpc_deletes:?}");
 }
+
+#[test]
+fn prune_routes_spares_routes_toward_a_region_with_an_unreadable_account() {
+    // PRUNE_ROUTES removes routes outside the ledger that no tagged VPC of
+    // the peer justifies: unknowable while one of its accounts is unread.
+    let base =
+        || with_workloads().route(W, "10.99.0.0/16", Some(P)).configure(|c| c.prune_routes = true);
+    let pruned = base().plan();
+    assert!(
+        deletes(&pruned).contains(&(W.to_string(), "10.99.0.0/16".to_string())),
+        "the rule prunes"
+    );
+    let plan = base().unreadable(E, WORKLOAD).plan();
+    assert!(deletes(&plan).is_empty(), "{:?}", plan.actions);
+}

@@ -112,6 +112,16 @@ impl World {
         );
     }
 
+    /// Sets the state of VPC `id`'s attachment (`deleted`, `pending`…).
+    pub fn set_attachment_state(&self, r: &str, id: &str, state: &str) {
+        let attachment = super::scenario::vpc_attachment(&VpcId::parse(id).unwrap());
+        let mut s = self.lock();
+        for a in World::region_mut(&mut s, r).attachments.iter_mut().filter(|a| a.id == attachment)
+        {
+            a.state = state.to_owned();
+        }
+    }
+
     /// VPC `id` is no longer listed by any read (its attachment stays), as
     /// an eventually consistent `DescribeVpcs` may answer.
     pub fn forget_vpc(&self, r: &str, id: &str) {
