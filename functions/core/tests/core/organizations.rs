@@ -5,6 +5,7 @@
 
 use crate::support::{fixture, settle, Rig, World};
 use serde_json::{json, Value};
+use tgw_peering_core::events::VPC_READY;
 use tgw_peering_core::handler::Decision;
 use tgw_peering_core::Config;
 
@@ -183,4 +184,42 @@ async fn an_account_whose_attachments_are_all_deleted_is_not_read_and_holds_noth
     let report = rig.handler.handle(&fixture("scheduled-event.json")).await.unwrap();
     assert_eq!(report.decisions(Decision::Held).count(), 0, "{:?}", report.audit);
     assert_eq!(routes_of(&rig, W), ["10.20.0.0/16"]);
+}
+
+#[tokio::test]
+async fn a_workload_vpc_is_watched_through_its_owners_role_until_ready_or_refused() {
+    let rig = organization().await;
+    // The tag event arrives before B's own read shows the tag.
+    rig.world.workload_vpc(E, WORKLOAD, "vpc-0b3", None, &["10.23.0.0/16"]);
+    rig.handler.handle(&tag_event(WORKLOAD, "vpc-0b3", "evt-l1")).await.unwrap();
+    let (recheck, _) = rig.queue.take_vpc().pop().expect("a watch of the workload VPC");
+    let look = serde_json::to_value(&recheck).unwrap();
+    // Read through B's role: not tagged yet, the next look.
+    rig.handler.handle(&look).await.unwrap();
+    assert_eq!(rig.queue.take_vpc().len(), 1, "looked at again");
+    // Tagged now: VPC Ready.
+    rig.world.tag(E, "vpc-0b3");
+    let report = rig.handler.handle(&look).await.unwrap();
+    assert_eq!(report.published.first().map(|e| e.detail_type()), Some(VPC_READY));
+    // B's role refused: the watch ends with a warning, no retry, no next look.
+    rig.world.deny_role(WORKLOAD, true);
+    let report = rig.handler.handle(&look).await.unwrap();
+    let ended: Vec<_> = report.decisions(Decision::Warning).collect();
+    assert!(ended.iter().any(|r| r.kind == "vpc_wait_given_up"), "{:?}", report.audit);
+    assert!(rig.queue.take_vpc().is_empty());
+}
+
+#[tokio::test]
+async fn a_vpc_shared_into_the_network_account_is_no_proof_of_an_untag() {
+    // B's VPC is also shared into the network account (VPC sharing), whose
+    // own read lists it without B's tags; B's role is refused. The untagged
+    // copy must not stand in as proof: the route stays, held (by the
+    // ledger, with the attachment's propagation off).
+    let rig = organization().await;
+    rig.world.share_vpc("vpc-0b1");
+    rig.world.unpropagate(E, "10.20.0.0/16");
+    rig.world.deny_role(WORKLOAD, true);
+    let report = rig.handler.handle(&fixture("scheduled-event.json")).await.unwrap();
+    assert_eq!(routes_of(&rig, W), ["10.20.0.0/16", "10.30.0.0/16"]);
+    assert!(report.decisions(Decision::Held).count() > 0, "{:?}", report.audit);
 }

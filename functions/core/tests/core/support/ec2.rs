@@ -34,10 +34,13 @@ impl Ec2Region for RegionView {
     }
 
     async fn vpcs(&self) -> Result<Vec<Vpc>, Error> {
-        // The Region's own VPCs: a workload account's are listed only by it.
-        Ok(self.read(|_, rs| {
+        // The Region's own VPCs: a workload account's are listed only by it,
+        // or, shared into the account, without its tags (as AWS lists them).
+        Ok(self.read(|s, rs| {
             let own = |v: &&Vpc| v.owner.is_none() || v.owner == rs.account;
-            rs.vpcs.iter().filter(own).cloned().collect()
+            let shared = rs.vpcs.iter().filter(|v| !own(v) && s.shared.contains(&v.id));
+            let shared = shared.map(|v| Vpc { tags: Default::default(), ..v.clone() });
+            rs.vpcs.iter().filter(own).cloned().chain(shared).collect()
         }))
     }
 

@@ -35,6 +35,9 @@ pub(super) struct State {
     pub rival: Option<bool>,
     /// Workload accounts whose role cannot be assumed (STS `AccessDenied`).
     pub denied: std::collections::BTreeSet<AccountId>,
+    /// VPCs of other accounts shared into the Region's account (VPC
+    /// sharing): its own `DescribeVpcs` lists them, without their tags.
+    pub shared: std::collections::BTreeSet<VpcId>,
 }
 
 /// The world; cheap to clone, every clone sees the same state.
@@ -59,6 +62,7 @@ impl Scenario {
             refuse_routes: false,
             rival: None,
             denied: std::collections::BTreeSet::new(),
+            shared: std::collections::BTreeSet::new(),
         })))
     }
 }
@@ -120,6 +124,21 @@ impl World {
         {
             a.state = state.to_owned();
         }
+    }
+
+    /// The managed table of `r` no longer has the propagated route of
+    /// `cidr` (its attachment's propagation turned off).
+    pub fn unpropagate(&self, r: &str, cidr: &str) {
+        let cidr = super::cidr(cidr);
+        let mut s = self.lock();
+        let table = World::region_mut(&mut s, r).route_table.as_mut().unwrap();
+        table.routes.retain(|route| route.cidr != cidr || route.is_static());
+    }
+
+    /// VPC `id` (another account's) is shared into the Region's account:
+    /// the account's own read lists it, without its owner's tags.
+    pub fn share_vpc(&self, id: &str) {
+        self.lock().shared.insert(VpcId::parse(id).unwrap());
     }
 
     /// VPC `id` is no longer listed by any read (its attachment stays), as
