@@ -74,6 +74,29 @@ impl Emulator {
         sdk_config_at(&self.endpoint).await
     }
 
+    /// The SDK configuration of `region` acting as IAM role `role` (with
+    /// `external_id`, if any), assumed from [`Emulator::sdk_config`] with
+    /// aws-config's assume-role provider: moto maps the temporary key to
+    /// the role's account.
+    pub async fn sdk_config_as(
+        &self,
+        role: &str,
+        external_id: Option<&str>,
+        region: &str,
+    ) -> SdkConfig {
+        let hub = self.sdk_config().await;
+        let mut provider =
+            aws_config::sts::AssumeRoleProvider::builder(role).session_name("tgw-peering-tests");
+        if let Some(id) = external_id {
+            provider = provider.external_id(id);
+        }
+        let role = provider.configure(&hub).build().await;
+        hub.into_builder()
+            .credentials_provider(aws_sdk_ec2::config::SharedCredentialsProvider::new(role))
+            .region(SdkRegion::new(region.to_owned()))
+            .build()
+    }
+
     /// A plain EC2 client of `region`, for building worlds and checking results.
     pub async fn ec2(&self, region: &str) -> Client {
         let shared = aws_config::defaults(BehaviorVersion::latest())
@@ -303,19 +326,8 @@ impl RegionWorld {
     /// attaches them to this world's gateway, which the emulator must share
     /// with the account (`TGW_EMULATOR_RAM_SHARED_WITH`).
     pub async fn as_account(&self, emulator: &Emulator, account: &str) -> RegionWorld {
-        let hub = emulator.sdk_config().await;
-        let role = aws_config::sts::AssumeRoleProvider::builder(format!(
-            "arn:aws:iam::{account}:role/emulator-admin"
-        ))
-        .session_name("tgw-peering-tests")
-        .configure(&hub)
-        .build()
-        .await;
-        let shared = hub
-            .into_builder()
-            .credentials_provider(aws_sdk_ec2::config::SharedCredentialsProvider::new(role))
-            .region(SdkRegion::new(self.region.clone()))
-            .build();
+        let role = format!("arn:aws:iam::{account}:role/emulator-admin");
+        let shared = emulator.sdk_config_as(&role, None, &self.region).await;
         RegionWorld {
             region: self.region.clone(),
             ec2: Client::new(&shared),

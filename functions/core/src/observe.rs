@@ -7,7 +7,7 @@ use crate::config::{Config, RouteMode};
 use crate::domain::{AccountId, LedgerList, Region, TgwAttachment, Vpc, VpcId};
 use crate::error::Error;
 use crate::observed::{resolve_gateway, Observed, RegionState, RouteTableState};
-use crate::ports::{Ec2Clients, Ec2Region};
+use crate::ports::{workload_vpcs, Ec2Clients, Ec2Region};
 
 /// Reads every managed Region concurrently. Per Region: the account (STS,
 /// once per process), transit gateways, VPCs, peering attachments and
@@ -146,11 +146,7 @@ async fn read_workload<'a>(
     account: &'a AccountId,
     attached: &'a BTreeSet<VpcId>,
 ) -> (&'a AccountId, &'a BTreeSet<VpcId>, Result<Vec<Vpc>, Error>) {
-    let read = match clients.workload(region, account) {
-        Ok(workload) => workload.vpcs().await,
-        Err(e) => Err(e),
-    };
-    (account, attached, read)
+    (account, attached, workload_vpcs(clients, region, account).await)
 }
 
 /// The owners of the gateway's VPC attachments other than the Region's

@@ -132,6 +132,19 @@ pub trait WorkloadVpcs: Send + Sync {
     async fn vpcs(&self) -> Result<Vec<Vpc>, Error>;
 }
 
+/// Workload account `account`'s VPCs in `region`, through
+/// [`Ec2Clients::workload`].
+///
+/// # Errors
+/// As [`Ec2Clients::workload`] and [`WorkloadVpcs::vpcs`] say.
+pub async fn workload_vpcs(
+    clients: &dyn Ec2Clients,
+    region: &Region,
+    account: &AccountId,
+) -> Result<Vec<Vpc>, Error> {
+    clients.workload(region, account)?.vpcs().await
+}
+
 /// Hands out the EC2 API of each managed Region. One factory builds every
 /// Region's clients, so a Region may use different credentials (an assumed
 /// role in another account) without the callers knowing.

@@ -21,7 +21,6 @@
 
 use std::time::{Duration, Instant};
 
-use aws_config::sts::AssumeRoleProvider;
 use serde_json::Value;
 use tgw_peering::commands::{apply, ApplyOptions, Session};
 use tgw_peering_core::handler::{HandleReport, Handler};
@@ -48,18 +47,7 @@ fn config(extra: &[(&str, String)]) -> tgw_peering_core::Config {
 
 /// The spoke Region's world, built with the spoke role's credentials.
 async fn spoke_world(emulator: &Emulator) -> RegionWorld {
-    let hub = emulator.sdk_config().await;
-    let role = AssumeRoleProvider::builder(SPOKE_ROLE)
-        .session_name("tgw-peering-tests")
-        .external_id(EXTERNAL_ID)
-        .configure(&hub)
-        .build()
-        .await;
-    let shared = hub
-        .into_builder()
-        .credentials_provider(aws_sdk_ec2::config::SharedCredentialsProvider::new(role))
-        .region(aws_config::Region::new(SPOKE))
-        .build();
+    let shared = emulator.sdk_config_as(SPOKE_ROLE, Some(EXTERNAL_ID), SPOKE).await;
     let ec2 = aws_sdk_ec2::Client::new(&shared);
     let tgw = ec2
         .create_transit_gateway()

@@ -163,7 +163,7 @@ struct Workloads {
 impl AwsClients {
     /// EC2 clients of `regions`, all with the shared SDK credentials.
     pub fn new(shared: &SdkConfig, regions: &[Region]) -> Self {
-        Self::build(shared, regions, &BTreeMap::new(), None).with_workloads(None, None)
+        Self::build(shared, regions, &BTreeMap::new(), None, None)
     }
 
     /// The clients of the configured Regions: a Region of
@@ -175,17 +175,8 @@ impl AwsClients {
             &config.regions,
             &config.account_role_arns,
             config.role_external_id.as_ref().map(crate::config::ExternalId::as_str),
+            config.workload_role_name.as_deref(),
         )
-        .with_workloads(
-            config.workload_role_name.clone(),
-            config.role_external_id.as_ref().map(|e| e.as_str().to_owned()),
-        )
-    }
-
-    fn with_workloads(mut self, role_name: Option<String>, external_id: Option<String>) -> Self {
-        self.workloads.role_name = role_name;
-        self.workloads.external_id = external_id;
-        self
     }
 
     fn build(
@@ -193,12 +184,13 @@ impl AwsClients {
         regions: &[Region],
         roles: &BTreeMap<Region, RoleArn>,
         external_id: Option<&str>,
+        workload_role: Option<&str>,
     ) -> Self {
         let counter = CallCounter::default();
         let workloads = Workloads {
             shared: shared.clone(),
-            role_name: None,
-            external_id: None,
+            role_name: workload_role.map(str::to_owned),
+            external_id: external_id.map(str::to_owned),
             built: std::sync::Mutex::new(BTreeMap::new()),
             roles: std::sync::Mutex::new(BTreeMap::new()),
         };

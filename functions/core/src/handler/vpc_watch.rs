@@ -27,6 +27,7 @@ use crate::events::{
 };
 use crate::observed::{resolve_gateway, Observed};
 use crate::planner::vpc_wait;
+use crate::ports::workload_vpcs;
 
 /// What the events of a reconcile announced about VPCs.
 #[derive(Debug, Default)]
@@ -265,11 +266,7 @@ impl Handler {
             .and_then(|a| a.owner.clone());
         if let Some(owner) = owner.filter(|o| self.config.serves_workload(o)) {
             if owner != ec2.account().await? {
-                let read = match self.ec2.workload(ec2.region(), &owner) {
-                    Ok(workload) => workload.vpcs().await,
-                    Err(e) => Err(e),
-                };
-                return Ok(read);
+                return Ok(workload_vpcs(self.ec2.as_ref(), ec2.region(), &owner).await);
             }
         }
         ec2.vpcs().await.map(Ok)

@@ -15,7 +15,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::domain::{Cidr, CidrState, Region, RouteTarget, TgwAttachment, Vpc, VpcId};
+use crate::domain::{AccountId, Cidr, CidrState, Region, RouteTarget, TgwAttachment, Vpc, VpcId};
 use crate::observed::RegionState;
 
 use super::{Finding, FindingKind};
@@ -203,16 +203,7 @@ fn held_workloads(region: &Region, state: &RegionState, out: &mut RegionCidrs) {
         return;
     }
     let routes = state.route_table.as_ref().map(|t| t.routes.as_slice()).unwrap_or_default();
-    for a in &state.attachments {
-        let (Some(vpc), Some(owner)) = (a.vpc(), &a.owner) else {
-            continue;
-        };
-        let Some(why) = state.unreadable.get(owner) else {
-            continue;
-        };
-        if is_terminal(a) {
-            continue;
-        }
+    for Unread { attachment: a, vpc, owner, why } in unread_attachments(state) {
         // Propagated, or static toward it: the VPC's space either way.
         let toward = routes.iter().filter(|r| r.target == RouteTarget::Attachment(a.id.clone()));
         out.held.extend(toward.map(|r| r.cidr));
@@ -227,6 +218,26 @@ fn held_workloads(region: &Region, state: &RegionState, out: &mut RegionCidrs) {
         });
     }
     out.waiting.extend(out.held.iter().copied());
+}
+
+/// A live VPC attachment of a workload account that could not be read.
+pub(super) struct Unread<'a> {
+    pub attachment: &'a TgwAttachment,
+    pub vpc: VpcId,
+    pub owner: &'a AccountId,
+    /// Why the account could not be read.
+    pub why: &'a str,
+}
+
+/// The Region's live VPC attachments whose owner is in
+/// [`RegionState::unreadable`] (`deleting`, `deleted`, `failed` or
+/// `rejected` ones left out: those VPCs left the gateway).
+pub(super) fn unread_attachments(state: &RegionState) -> impl Iterator<Item = Unread<'_>> {
+    state.attachments.iter().filter(|a| !is_terminal(a)).filter_map(|a| {
+        let (vpc, owner) = (a.vpc()?, a.owner.as_ref()?);
+        let why = state.unreadable.get(owner)?;
+        Some(Unread { attachment: a, vpc, owner, why })
+    })
 }
 
 /// While a Region has a workload account that could not be read, a CIDR

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use crate::domain::{AttachmentId, Cidr, Region, RouteTarget};
 use crate::observed::RegionState;
 
-use super::desired::{vpc_attachments, RegionCidrs};
+use super::desired::{unread_attachments, vpc_attachments, RegionCidrs, Unread};
 use super::{Finding, FindingKind, Plan, VpcReport};
 
 /// A report per VPC of the Region, and a warning per advertised CIDR that
@@ -83,16 +83,7 @@ pub(super) fn plan_local_leg(
 /// A report per attached VPC of a workload account that could not be read
 /// (its routes are held: see `desired::held_workloads`).
 fn unread_vpcs(region: &Region, state: &RegionState, out: &mut Plan) {
-    for a in &state.attachments {
-        let (Some(vpc), Some(owner)) = (a.vpc(), &a.owner) else {
-            continue;
-        };
-        let Some(why) = state.unreadable.get(owner) else {
-            continue;
-        };
-        if super::desired::is_terminal(a) {
-            continue;
-        }
+    for Unread { attachment: a, vpc, owner, why } in unread_attachments(state) {
         out.vpcs.push(VpcReport {
             region: region.clone(),
             vpc_id: vpc,
