@@ -13,6 +13,15 @@ Environment (all optional):
     TGW_EMULATOR_ATTACHMENT_SECONDS=N       a new VPC attachment is `pending` N seconds
     TGW_EMULATOR_CIDR_SECONDS=N             a CIDR block added to a VPC is `associating`
                                             N seconds
+    TGW_EMULATOR_MODIFY_SECONDS=N           a transit gateway is `modifying` N seconds after
+                                            ModifyTransitGateway (patches/gateways.py)
+    TGW_EMULATOR_TABLE_SECONDS=N            a route table made by CreateTransitGatewayRouteTable
+                                            is `pending` N seconds
+    TGW_EMULATOR_BLACKHOLE_ATTACHMENT=drop|keep
+                                            a static route (or prefix-list reference) toward a
+                                            deleted attachment becomes a blackhole without its
+                                            attachment (drop, the default) or still naming it
+                                            (keep) (patches/routes.py)
     TGW_EMULATOR_PEERING_AUTO_ASSOCIATE=1   an accepted peering is associated with each
                                             side's default association route table
     TGW_EMULATOR_DUPLICATE_PEERING_CODE=C   error code of a second live peering between

@@ -1168,6 +1168,388 @@ class AssumeRoleTrustTest(EmulatorTest):
         self.assertTrue(self.assume(SEEDED_ROLE, "ext-one")["Credentials"])
 
 
+class ModifyTransitGatewayTest(EmulatorTest):
+    """API reference ModifyTransitGateway: the options change; with
+    TGW_EMULATOR_MODIFY_SECONDS unset the gateway is `available` at once."""
+
+    def test_options_change_and_the_gateway_stays_available(self):
+        tgw, table = self.gateway()
+        other = self.ec2.create_transit_gateway_route_table(TransitGatewayId=tgw)[
+            "TransitGatewayRouteTable"]["TransitGatewayRouteTableId"]
+        modified = self.ec2.modify_transit_gateway(TransitGatewayId=tgw, Description="hub", Options={
+            "DefaultRouteTablePropagation": "disable",
+            "AssociationDefaultRouteTableId": other,
+            "AddTransitGatewayCidrBlocks": ["192.0.2.0/24", "198.51.100.0/24"],
+        })["TransitGateway"]
+        self.assertEqual(modified["State"], "available")
+        described = self.ec2.describe_transit_gateways(TransitGatewayIds=[tgw])["TransitGateways"][0]
+        for gateway in (modified, described):
+            self.assertEqual(gateway["Description"], "hub")
+            self.assertEqual(gateway["Options"]["DefaultRouteTablePropagation"], "disable")
+            self.assertEqual(gateway["Options"]["AssociationDefaultRouteTableId"], other)
+            self.assertEqual(gateway["Options"]["PropagationDefaultRouteTableId"], table)
+            self.assertEqual(gateway["Options"]["TransitGatewayCidrBlocks"],
+                             ["192.0.2.0/24", "198.51.100.0/24"])
+        removed = self.ec2.modify_transit_gateway(TransitGatewayId=tgw, Options={
+            "RemoveTransitGatewayCidrBlocks": ["192.0.2.0/24"]})["TransitGateway"]
+        self.assertEqual(removed["Options"]["TransitGatewayCidrBlocks"], ["198.51.100.0/24"])
+        defaults = self.ec2.describe_transit_gateway_route_tables(Filters=[
+            {"Name": "transit-gateway-id", "Values": [tgw]},
+            {"Name": "default-association-route-table", "Values": ["true"]},
+        ])["TransitGatewayRouteTables"]
+        self.assertEqual([t["TransitGatewayRouteTableId"] for t in defaults], [other])
+
+    def test_a_default_table_of_another_gateway_or_an_unknown_gateway_is_not_found(self):
+        tgw, _ = self.gateway()
+        _, foreign = self.gateway()
+        self.assert_error("InvalidRouteTableID.NotFound", self.ec2.modify_transit_gateway,
+                          TransitGatewayId=tgw, Options={"AssociationDefaultRouteTableId": foreign})
+        self.assert_error("InvalidTransitGatewayID.NotFound", self.ec2.modify_transit_gateway,
+                          TransitGatewayId="tgw-0123456789abcdef0", Description="gone")
+
+
+TIMED_GATEWAY_ENV = {"TGW_EMULATOR_MODIFY_SECONDS": "1", "TGW_EMULATOR_TABLE_SECONDS": "1"}
+
+
+class ModifyingGatewayTest(EmulatorTest):
+    """TransitGateway state `modifying` (API reference TransitGateway: pending |
+    available | modifying | deleting | deleted) for TGW_EMULATOR_MODIFY_SECONDS
+    after ModifyTransitGateway; the gateway and what hangs on it stay readable."""
+
+    ENV = TIMED_GATEWAY_ENV
+
+    def test_a_modified_gateway_is_modifying_then_available_and_stays_readable(self):
+        tgw, table = self.gateway()
+        attachment = self.attach(tgw, self.vpc())
+        self.ec2.create_transit_gateway_route(
+            TransitGatewayRouteTableId=table, DestinationCidrBlock="198.51.100.0/24",
+            TransitGatewayAttachmentId=attachment)
+        modified = self.ec2.modify_transit_gateway(
+            TransitGatewayId=tgw, Options={"DefaultRouteTablePropagation": "disable"})["TransitGateway"]
+        self.assertEqual(modified["State"], "modifying")
+        self.assertEqual(modified["Options"]["DefaultRouteTablePropagation"], "disable")
+        state = lambda: self.ec2.describe_transit_gateways(
+            TransitGatewayIds=[tgw])["TransitGateways"][0]["State"]
+        self.assertEqual(state(), "modifying")
+        listed = self.ec2.describe_transit_gateways(
+            Filters=[{"Name": "state", "Values": ["modifying"]}])["TransitGateways"]
+        self.assertIn(tgw, [g["TransitGatewayId"] for g in listed])
+        attachments = self.ec2.describe_transit_gateway_attachments(
+            Filters=[{"Name": "transit-gateway-id", "Values": [tgw]}])["TransitGatewayAttachments"]
+        self.assertEqual([a["TransitGatewayAttachmentId"] for a in attachments], [attachment])
+        tables = self.ec2.describe_transit_gateway_route_tables(
+            Filters=[{"Name": "transit-gateway-id", "Values": [tgw]}])["TransitGatewayRouteTables"]
+        self.assertEqual([t["TransitGatewayRouteTableId"] for t in tables], [table])
+        self.assertIn("198.51.100.0/24", self.route_map(table))
+        # AWS documents nothing about modifying twice at once: refused until available.
+        self.assert_error("IncorrectState", self.ec2.modify_transit_gateway,
+                          TransitGatewayId=tgw, Description="again")
+        time.sleep(1.2)
+        self.assertEqual(state(), "available")
+        self.ec2.modify_transit_gateway(TransitGatewayId=tgw, Description="again")
+
+
+class PendingRouteTableTest(EmulatorTest):
+    """TransitGatewayRouteTable state `pending` (API reference: pending |
+    available | deleting | deleted) for TGW_EMULATOR_TABLE_SECONDS after
+    CreateTransitGatewayRouteTable; nothing is added to it until available."""
+
+    ENV = TIMED_GATEWAY_ENV
+
+    def test_a_new_route_table_is_pending_then_available(self):
+        tgw, default = self.gateway()
+        attachment = self.attach(tgw, self.vpc())
+        self.ec2.disassociate_transit_gateway_route_table(
+            TransitGatewayAttachmentId=attachment, TransitGatewayRouteTableId=default)
+        created = self.ec2.create_transit_gateway_route_table(TransitGatewayId=tgw)[
+            "TransitGatewayRouteTable"]
+        table = created["TransitGatewayRouteTableId"]
+        self.assertEqual(created["State"], "pending")
+        state = lambda: self.ec2.describe_transit_gateway_route_tables(
+            TransitGatewayRouteTableIds=[table])["TransitGatewayRouteTables"][0]["State"]
+        self.assertEqual(state(), "pending")
+        pending = self.ec2.describe_transit_gateway_route_tables(Filters=[
+            {"Name": "transit-gateway-id", "Values": [tgw]},
+            {"Name": "state", "Values": ["pending"]}])["TransitGatewayRouteTables"]
+        self.assertEqual([t["TransitGatewayRouteTableId"] for t in pending], [table])
+        self.assertEqual(self.routes(table), [])
+        self.assert_error("IncorrectState", self.ec2.create_transit_gateway_route,
+                          TransitGatewayRouteTableId=table, DestinationCidrBlock="198.51.100.0/24",
+                          Blackhole=True)
+        self.assert_error("IncorrectState", self.ec2.associate_transit_gateway_route_table,
+                          TransitGatewayRouteTableId=table, TransitGatewayAttachmentId=attachment)
+        time.sleep(1.2)
+        self.assertEqual(state(), "available")
+        self.ec2.associate_transit_gateway_route_table(
+            TransitGatewayRouteTableId=table, TransitGatewayAttachmentId=attachment)
+        self.ec2.create_transit_gateway_route(
+            TransitGatewayRouteTableId=table, DestinationCidrBlock="198.51.100.0/24",
+            Blackhole=True)
+        # A gateway's default table is made with it, available at once.
+        _, fresh_default = self.gateway()
+        self.assertEqual(self.ec2.describe_transit_gateway_route_tables(
+            TransitGatewayRouteTableIds=[fresh_default])["TransitGatewayRouteTables"][0]["State"],
+            "available")
+
+
+class DescribeRouteTablesTest(EmulatorTest):
+    """API reference DescribeTransitGatewayRouteTables: its filters, MaxResults
+    5..1000 and NextToken; CreateTransitGatewayRouteTable needs a gateway."""
+
+    def tables(self, tgw, count):
+        return [self.ec2.create_transit_gateway_route_table(TransitGatewayId=tgw)[
+            "TransitGatewayRouteTable"]["TransitGatewayRouteTableId"] for _ in range(count)]
+
+    def test_a_new_table_is_available_at_once_and_filters_by_gateway(self):
+        tgw, default = self.gateway()
+        other_tgw, _ = self.gateway()
+        created = self.ec2.create_transit_gateway_route_table(TransitGatewayId=tgw)[
+            "TransitGatewayRouteTable"]
+        self.assertEqual(created["State"], "available")
+        self.tables(other_tgw, 1)
+        found = self.ec2.describe_transit_gateway_route_tables(
+            Filters=[{"Name": "transit-gateway-id", "Values": [tgw]}])["TransitGatewayRouteTables"]
+        self.assertEqual([t["TransitGatewayRouteTableId"] for t in found],
+                         [default, created["TransitGatewayRouteTableId"]])
+        flag = lambda name, value: [t["TransitGatewayRouteTableId"] for t in
+                                    self.ec2.describe_transit_gateway_route_tables(Filters=[
+                                        {"Name": "transit-gateway-id", "Values": [tgw]},
+                                        {"Name": name, "Values": [value]}])["TransitGatewayRouteTables"]]
+        self.assertEqual(flag("default-association-route-table", "true"), [default])
+        self.assertEqual(flag("default-propagation-route-table", "false"),
+                         [created["TransitGatewayRouteTableId"]])
+
+    def test_max_results_pages_with_next_token(self):
+        tgw, default = self.gateway()
+        made = [default] + self.tables(tgw, 6)
+        pages, token = [], None
+        while True:
+            kwargs = {"NextToken": token} if token else {}
+            out = self.ec2.describe_transit_gateway_route_tables(
+                MaxResults=5, Filters=[{"Name": "transit-gateway-id", "Values": [tgw]}], **kwargs)
+            pages.append([t["TransitGatewayRouteTableId"] for t in out["TransitGatewayRouteTables"]])
+            token = out.get("NextToken")
+            if not token:
+                break
+        self.assertEqual([len(p) for p in pages], [5, 2])
+        self.assertEqual([t for p in pages for t in p], made)
+        self.assert_error("InvalidParameterValue", self.ec2.describe_transit_gateway_route_tables,
+                          MaxResults=1001)
+        unchecked = boto3.client(
+            "ec2", region_name="us-east-1", endpoint_url=self.emulator.endpoint,
+            aws_access_key_id="testing", aws_secret_access_key="testing",
+            config=Config(retries={"max_attempts": 1}, parameter_validation=False))
+        self.assert_error("InvalidParameterValue", unchecked.describe_transit_gateway_route_tables,
+                          MaxResults=4)
+
+    def test_unknown_filters_ids_and_gateways_are_refused(self):
+        self.assert_error("InvalidParameterValue", self.ec2.describe_transit_gateway_route_tables,
+                          Filters=[{"Name": "bogus", "Values": ["x"]}])
+        self.assert_error("InvalidRouteTableID.NotFound",
+                          self.ec2.describe_transit_gateway_route_tables,
+                          TransitGatewayRouteTableIds=["tgw-rtb-0123456789abcdef0"])
+        self.assert_error("InvalidTransitGatewayID.NotFound",
+                          self.ec2.create_transit_gateway_route_table,
+                          TransitGatewayId="tgw-0123456789abcdef0")
+
+
+class BlackholeAttachmentScenario:
+    """A static route and a prefix-list reference toward a VPC attachment,
+    then the attachment deleted (API reference TransitGatewayRoute: state
+    blackhole; TransitGatewayPrefixListReference: Blackhole)."""
+
+    def deleted_target(self):
+        tgw, table = self.gateway()
+        vpc = self.vpc()
+        attachment = self.attach(tgw, vpc)
+        self.ec2.create_transit_gateway_route(
+            TransitGatewayRouteTableId=table, DestinationCidrBlock="198.51.100.0/24",
+            TransitGatewayAttachmentId=attachment)
+        prefix_list = self.ec2.create_managed_prefix_list(
+            PrefixListName="blackhole", AddressFamily="IPv4", MaxEntries=2,
+            Entries=[{"Cidr": "203.0.113.0/24"}])["PrefixList"]["PrefixListId"]
+        self.ec2.create_transit_gateway_prefix_list_reference(
+            TransitGatewayRouteTableId=table, PrefixListId=prefix_list,
+            TransitGatewayAttachmentId=attachment)
+        self.ec2.delete_transit_gateway_vpc_attachment(TransitGatewayAttachmentId=attachment)
+        routes = self.route_map(table)
+        reference = self.ec2.get_transit_gateway_prefix_list_references(
+            TransitGatewayRouteTableId=table)["TransitGatewayPrefixListReferences"][0]
+        target = {"ResourceId": vpc, "ResourceType": "vpc", "TransitGatewayAttachmentId": attachment}
+        for cidr in ("198.51.100.0/24", "203.0.113.0/24"):
+            self.assertEqual(routes[cidr]["State"], "blackhole")
+        self.assertTrue(reference["Blackhole"])
+        return routes, reference, target
+
+
+class BlackholeDropTest(EmulatorTest, BlackholeAttachmentScenario):
+    """TGW_EMULATOR_BLACKHOLE_ATTACHMENT unset (drop): the blackholes name no
+    attachment, as the Network Manager TGW-ROUTE-UNINSTALLED sample shows."""
+
+    def test_the_deleted_attachment_is_dropped_from_the_blackholes(self):
+        routes, reference, _ = self.deleted_target()
+        for cidr in ("198.51.100.0/24", "203.0.113.0/24"):
+            self.assertEqual(routes[cidr].get("TransitGatewayAttachments", []), [])
+        self.assertNotIn("TransitGatewayAttachment", reference)
+
+
+class BlackholeKeepTest(EmulatorTest, BlackholeAttachmentScenario):
+    """TGW_EMULATOR_BLACKHOLE_ATTACHMENT=keep: AWS does not clearly document
+    whether a blackhole still names the deleted attachment; here it does."""
+
+    ENV = {"TGW_EMULATOR_BLACKHOLE_ATTACHMENT": "keep"}
+
+    def test_the_blackholes_still_name_the_deleted_attachment(self):
+        routes, reference, target = self.deleted_target()
+        for cidr in ("198.51.100.0/24", "203.0.113.0/24"):
+            self.assertEqual(routes[cidr]["TransitGatewayAttachments"], [target])
+        self.assertEqual(reference["TransitGatewayAttachment"], target)
+
+    def test_a_deleted_peering_stays_named_on_both_sides(self):
+        (east, r_e, tgw_e, rtb_e), (west, r_w, tgw_w, rtb_w) = self.two_regions()
+        peering = self.peering((east, r_e, tgw_e), (west, r_w, tgw_w))
+        for ec2, rtb in ((east, rtb_e), (west, rtb_w)):
+            ec2.create_transit_gateway_route(TransitGatewayRouteTableId=rtb,
+                                             DestinationCidrBlock="10.252.0.0/16",
+                                             TransitGatewayAttachmentId=peering)
+        west.delete_transit_gateway_peering_attachment(TransitGatewayAttachmentId=peering)
+        for ec2, rtb, peer in ((east, rtb_e, tgw_w), (west, rtb_w, tgw_e)):
+            route = self.route_map(rtb, ec2=ec2)["10.252.0.0/16"]
+            self.assertEqual(route["State"], "blackhole")
+            self.assertEqual(route["TransitGatewayAttachments"], [{
+                "ResourceId": peer, "ResourceType": "peering",
+                "TransitGatewayAttachmentId": peering}])
+
+
+class SecondGatewayPeeringTest(EmulatorTest):
+    """Two gateways in one Region and account: the one-peering quota is per
+    pair of gateways (Transit Gateway quotas), and each gateway sees its own
+    attachments (API reference DescribeTransitGatewayAttachments,
+    transit-gateway-id)."""
+
+    def test_the_second_gateway_of_a_region_peers_with_its_own_view(self):
+        (east, r_e, tgw_e, rtb_e), (west, r_w, tgw_w1, _) = self.two_regions()
+        first = self.peering((east, r_e, tgw_e), (west, r_w, tgw_w1))
+        tgw_w2, _ = self.gateway(west)
+        second = self.peering((east, r_e, tgw_e), (west, r_w, tgw_w2))
+        self.assertNotEqual(first, second)
+        for ec2, tgw, peer in ((west, tgw_w2, tgw_e), (east, tgw_e, tgw_w2)):
+            described = ec2.describe_transit_gateway_peering_attachments(
+                TransitGatewayAttachmentIds=[second])["TransitGatewayPeeringAttachments"][0]
+            self.assertEqual(described["State"], "available")
+            self.assertEqual(described["RequesterTgwInfo"]["TransitGatewayId"], tgw_e)
+            self.assertEqual(described["AccepterTgwInfo"]["TransitGatewayId"], tgw_w2)
+        by_gateway = lambda ec2, tgw: {
+            a["TransitGatewayAttachmentId"]: (a["TransitGatewayId"], a["ResourceId"])
+            for a in ec2.describe_transit_gateway_attachments(Filters=[
+                {"Name": "transit-gateway-id", "Values": [tgw]}])["TransitGatewayAttachments"]}
+        self.assertEqual(by_gateway(west, tgw_w2), {second: (tgw_w2, tgw_e)})
+        self.assertEqual(by_gateway(west, tgw_w1), {first: (tgw_w1, tgw_e)})
+        self.assertEqual(by_gateway(east, tgw_e), {first: (tgw_e, tgw_w1), second: (tgw_e, tgw_w2)})
+        # Associated with a new table of the second gateway, and routes on both sides.
+        rtb_w2 = west.create_transit_gateway_route_table(TransitGatewayId=tgw_w2)[
+            "TransitGatewayRouteTable"]["TransitGatewayRouteTableId"]
+        west.associate_transit_gateway_route_table(
+            TransitGatewayRouteTableId=rtb_w2, TransitGatewayAttachmentId=second)
+        east.associate_transit_gateway_route_table(
+            TransitGatewayRouteTableId=rtb_e, TransitGatewayAttachmentId=second)
+        association = west.describe_transit_gateway_attachments(
+            TransitGatewayAttachmentIds=[second])["TransitGatewayAttachments"][0]["Association"]
+        self.assertEqual(association["TransitGatewayRouteTableId"], rtb_w2)
+        for ec2, rtb, peer, cidr in ((west, rtb_w2, tgw_e, "10.253.0.0/16"),
+                                     (east, rtb_e, tgw_w2, "10.254.0.0/16")):
+            ec2.create_transit_gateway_route(TransitGatewayRouteTableId=rtb,
+                                             DestinationCidrBlock=cidr,
+                                             TransitGatewayAttachmentId=second)
+            route = self.route_map(rtb, ec2=ec2)[cidr]
+            self.assertEqual(route["State"], "active")
+            self.assertEqual(route["TransitGatewayAttachments"], [{
+                "ResourceId": peer, "ResourceType": "peering",
+                "TransitGatewayAttachmentId": second}])
+        # Still one live peering per pair of gateways, in either direction.
+        for ec2, tgw, peer, region in ((east, tgw_e, tgw_w2, r_w), (west, tgw_w2, tgw_e, r_e)):
+            self.assert_error("DuplicateTransitGatewayAttachment",
+                              ec2.create_transit_gateway_peering_attachment,
+                              TransitGatewayId=tgw, PeerTransitGatewayId=peer,
+                              PeerAccountId="123456789012", PeerRegion=region)
+
+
+class PrefixListTagsTest(EmulatorTest):
+    """CreateTags / DeleteTags on a customer-managed prefix list, and the EC2
+    tag restrictions (Amazon EC2 User Guide, tag restrictions: 50 tags a
+    resource, keys of 128 characters, values of 256)."""
+
+    def prefix_list(self, tags=None, name="tagged"):
+        kwargs = {"TagSpecifications": [{"ResourceType": "prefix-list", "Tags": tags}]} if tags else {}
+        return self.ec2.create_managed_prefix_list(
+            PrefixListName=name, AddressFamily="IPv4", MaxEntries=2, **kwargs,
+        )["PrefixList"]["PrefixListId"]
+
+    def tags(self, prefix_list_id):
+        described = self.ec2.describe_managed_prefix_lists(PrefixListIds=[prefix_list_id])
+        return {t["Key"]: t["Value"] for t in described["PrefixLists"][0].get("Tags", [])}
+
+    def test_create_and_delete_tags_change_what_describe_returns(self):
+        pl = self.prefix_list([{"Key": "tgw-peering:transit-gateway", "Value": "tgw-0a1b2c3d4e5f60718"}])
+        self.ec2.create_tags(Resources=[pl], Tags=[
+            {"Key": "tgw-peering:peering", "Value": "tgw-attach-0a1b2c3d4e5f60718"},
+            {"Key": "tgw-peering:isolated:10.1.0.0/16", "Value": "true"},
+            {"Key": "tgw-peering:isolated:2001:db8::/56", "Value": "true"},
+        ])
+        self.assertEqual(self.tags(pl), {
+            "tgw-peering:transit-gateway": "tgw-0a1b2c3d4e5f60718",
+            "tgw-peering:peering": "tgw-attach-0a1b2c3d4e5f60718",
+            "tgw-peering:isolated:10.1.0.0/16": "true",
+            "tgw-peering:isolated:2001:db8::/56": "true",
+        })
+        # DeleteTags with a value deletes only a tag of that value.
+        self.ec2.delete_tags(Resources=[pl], Tags=[
+            {"Key": "tgw-peering:isolated:10.1.0.0/16", "Value": "false"},
+            {"Key": "tgw-peering:isolated:2001:db8::/56"},
+            {"Key": "tgw-peering:peering", "Value": "tgw-attach-0a1b2c3d4e5f60718"},
+        ])
+        self.assertEqual(self.tags(pl), {
+            "tgw-peering:transit-gateway": "tgw-0a1b2c3d4e5f60718",
+            "tgw-peering:isolated:10.1.0.0/16": "true",
+        })
+        described = self.ec2.describe_tags(
+            Filters=[{"Name": "resource-id", "Values": [pl]}])["Tags"]
+        self.assertEqual({t["ResourceType"] for t in described}, {"managed-prefix-list"})
+
+    def test_a_prefix_list_holds_at_most_50_tags(self):
+        pl = self.prefix_list([{"Key": "k0", "Value": "v"}])
+        self.ec2.create_tags(Resources=[pl], Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(1, 49)])
+        self.assert_error("TagLimitExceeded", self.ec2.create_tags, Resources=[pl],
+                          Tags=[{"Key": "k49", "Value": "v"}, {"Key": "k50", "Value": "v"}])
+        self.assertEqual(len(self.tags(pl)), 49)
+        self.ec2.create_tags(Resources=[pl], Tags=[{"Key": "k49", "Value": "v"}])
+        # Overwriting an existing key adds no tag.
+        self.ec2.create_tags(Resources=[pl], Tags=[{"Key": "k0", "Value": "w"}])
+        self.assertEqual(len(self.tags(pl)), 50)
+
+    def test_keys_over_128_and_values_over_256_characters_are_refused(self):
+        pl = self.prefix_list()
+        self.ec2.create_tags(Resources=[pl], Tags=[{"Key": "k" * 128, "Value": "v" * 256}])
+        self.assert_error("InvalidParameterValue", self.ec2.create_tags, Resources=[pl],
+                          Tags=[{"Key": "k" * 129, "Value": "v"}])
+        self.assert_error("InvalidParameterValue", self.ec2.create_tags, Resources=[pl],
+                          Tags=[{"Key": "short", "Value": "v" * 257}])
+        self.assertEqual(self.tags(pl), {"k" * 128: "v" * 256})
+
+    def test_tag_specifications_are_held_to_the_same_limits(self):
+        names = lambda: [p["PrefixListName"] for p in
+                         self.ec2.describe_managed_prefix_lists()["PrefixLists"]]
+        self.assert_error("TagLimitExceeded", self.prefix_list,
+                          tags=[{"Key": f"k{i}", "Value": "v"} for i in range(51)],
+                          name="too-many-tags")
+        self.assert_error("InvalidParameterValue", self.prefix_list,
+                          tags=[{"Key": "k" * 129, "Value": "v"}], name="long-tag-key")
+        self.assertNotIn("too-many-tags", names())
+        self.assertNotIn("long-tag-key", names())
+        pl = self.prefix_list([{"Key": f"k{i}", "Value": "v"} for i in range(50)], name="fifty")
+        self.assertEqual(len(self.tags(pl)), 50)
+
+
 class PlainModeTest(unittest.TestCase):
     """TGW_EMULATOR_PLAIN=1 runs moto as published."""
 

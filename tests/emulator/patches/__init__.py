@@ -4,6 +4,7 @@ page each follows. `apply()` installs them all (server.py calls it unless
 TGW_EMULATOR_PLAIN=1); the settings are in `config`.
 
     common           shared machinery: errors, timed phases, sides of a peering, paging
+    gateways         ModifyTransitGateway `modifying`, route table `pending`, DescribeTransitGatewayRouteTables
     peering          peering phases, one live peering per gateway pair, auto-association
     vpc_attachments  VPC attachment lifecycle, default association and propagation
     shared_gateways  gateways shared through RAM: VPCs of other accounts, acceptance
@@ -11,16 +12,18 @@ TGW_EMULATOR_PLAIN=1); the settings are in `config`.
     associations     route table associations and propagations, DescribeTransitGatewayAttachments
     vpcs             VPC CIDR block association states
     prefix_lists     customer-managed prefix lists, transit gateway prefix-list references
+    tags             EC2 tag limits: key and value lengths on CreateTags and at creation
     sts_trust        AssumeRole refused unless the role's trust policy allows the external ID
 """
 
 from . import (
-    associations, peering, prefix_lists, routes, shared_gateways, sts_trust, vpc_attachments, vpcs,
+    associations, gateways, peering, prefix_lists, routes, shared_gateways, sts_trust, tags,
+    vpc_attachments, vpcs,
 )
 
 
 def apply():
     # shared_gateways wraps vpc_attachments' CreateTransitGatewayVpcAttachment.
-    for module in (routes, associations, vpc_attachments, shared_gateways, peering, vpcs,
-                   prefix_lists, sts_trust):
+    for module in (gateways, routes, associations, vpc_attachments, shared_gateways, peering,
+                   vpcs, prefix_lists, tags, sts_trust):
         module.apply()

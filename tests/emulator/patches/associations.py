@@ -65,7 +65,7 @@ def _relation(backend, table, attachment, state):
 @common.locked
 def associate_route_table(self, transit_gateway_attachment_id, transit_gateway_route_table_id):
     common.advance_backend(self)
-    table = common.get_table(self, transit_gateway_route_table_id)
+    table = common.get_table(self, transit_gateway_route_table_id, writable=True)
     attachment = common.get_attachment(self, transit_gateway_attachment_id)
     if common.associated_table(self, attachment.id, table.transit_gateway_id) is not None:
         raise error(
@@ -112,7 +112,7 @@ def enable_propagation(backend, table, attachment):
 
 @common.locked
 def enable_route_table_propagation(self, transit_gateway_attachment_id, transit_gateway_route_table_id):
-    table = common.get_table(self, transit_gateway_route_table_id)
+    table = common.get_table(self, transit_gateway_route_table_id, writable=True)
     attachment = common.get_attachment(self, transit_gateway_attachment_id)
     return enable_propagation(self, table, attachment)
 

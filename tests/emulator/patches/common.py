@@ -1,5 +1,6 @@
-"""What the patches share: client errors, the timed phases of attachments and
-CIDR blocks (advanced lazily, when something reads them), the backends of
+"""What the patches share: client errors, the timed phases of attachments,
+transit gateways, route tables and CIDR blocks (advanced lazily, when
+something reads them), the backends of
 every account and Region, each side's view of an attachment, route table
 associations, filters and pagination tokens.
 
@@ -18,6 +19,7 @@ import time
 
 from moto.ec2.exceptions import EC2ClientError
 from moto.ec2.models import ec2_backends
+from moto.ec2.models.transit_gateway_attachments import TransitGatewayAttachment
 from moto.ec2.models.transit_gateway_route_tables import RouteTableAssociation
 
 from . import config
@@ -62,33 +64,38 @@ def backend_of(account_id, region):
 # Hooks called with an attachment when it reaches `available`.
 ON_AVAILABLE = []
 
-_NEXT = {"initiatingRequest": "pendingAcceptance", "pending": "available"}
+# The state after each timed one: attachments (initiatingRequest, pending),
+# transit gateways (modifying) and route tables (pending).
+_NEXT = {"initiatingRequest": "pendingAcceptance", "pending": "available",
+         "modifying": "available"}
 
 
-def start_phase(attachment, state, seconds):
-    """Puts `attachment` in `state` until `seconds` have passed; advance()
-    then moves it to the next state."""
-    attachment.state = state
-    attachment._tgwp_phase = (state, time.time(), seconds)
+def start_phase(resource, state, seconds):
+    """Puts `resource` (an attachment, a transit gateway or a route table) in
+    `state` until `seconds` have passed; advance() then moves it to the next
+    state."""
+    resource.state = state
+    resource._tgwp_phase = (state, time.time(), seconds)
 
 
 @locked
-def advance(attachment):
-    """Moves an attachment through its timed phases, lazily, when it is read."""
-    phase = getattr(attachment, "_tgwp_phase", None)
+def advance(resource):
+    """Moves an attachment, transit gateway or route table through its timed
+    phases, lazily, when it is read."""
+    phase = getattr(resource, "_tgwp_phase", None)
     if phase is None:
         return
     state, since, seconds = phase
-    if attachment.state != state:
+    if resource.state != state:
         # Deleted or rejected meanwhile: the phase no longer applies.
-        attachment._tgwp_phase = None
+        resource._tgwp_phase = None
         return
     if time.time() - since < seconds:
         return
-    attachment._tgwp_phase = None
-    attachment.state = _NEXT[state]
-    if attachment.state == "available":
-        became_available(attachment)
+    resource._tgwp_phase = None
+    resource.state = _NEXT[state]
+    if resource.state == "available" and isinstance(resource, TransitGatewayAttachment):
+        became_available(resource)
 
 
 def became_available(attachment):
@@ -111,7 +118,12 @@ def advance_cidrs(vpc):
 
 
 def advance_backend(backend):
-    """Advances every attachment and VPC CIDR block of one account and Region."""
+    """Advances every transit gateway, route table, attachment and VPC CIDR
+    block of one account and Region."""
+    for gateway in list(backend.transit_gateways.values()):
+        advance(gateway)
+    for table in list(backend.transit_gateways_route_tables.values()):
+        advance(table)
     for attachment in list(backend.transit_gateway_attachments.values()):
         advance(attachment)
     for vpc in list(backend.vpcs.values()):
@@ -121,12 +133,21 @@ def advance_backend(backend):
 # --- lookups --------------------------------------------------------------
 
 
-def get_table(backend, table_id):
+def get_table(backend, table_id, writable=False):
+    """The route table, its timed phase advanced; with `writable` (a call that
+    adds to it: a route, an association, a propagation, a prefix-list
+    reference) it must be `available`, else `IncorrectState` (see gateways)."""
     table = backend.transit_gateways_route_tables.get(table_id)
     if table is None or table.state == "deleted":
         raise error(
             "InvalidRouteTableID.NotFound",
             f"Transit Gateway Route Table {table_id} was deleted or does not exist.",
+        )
+    advance(table)
+    if writable and table.state != "available":
+        raise error(
+            "IncorrectState",
+            f"Transit Gateway Route Table {table.id} is in invalid state {table.state}",
         )
     return table
 

@@ -5,6 +5,16 @@ TGW_EMULATOR_PHASE_SECONDS        seconds of each timed peering phase
 TGW_EMULATOR_ATTACHMENT_SECONDS   seconds a new VPC attachment stays `pending`; 0 = at once
 TGW_EMULATOR_CIDR_SECONDS         seconds a CIDR block added by AssociateVpcCidrBlock
                                   stays `associating`; 0 = at once
+TGW_EMULATOR_MODIFY_SECONDS       seconds a transit gateway stays `modifying` after
+                                  ModifyTransitGateway; 0 = `available` at once (see gateways)
+TGW_EMULATOR_TABLE_SECONDS        seconds a route table made by
+                                  CreateTransitGatewayRouteTable stays `pending`; 0 = at once
+                                  (see gateways)
+TGW_EMULATOR_BLACKHOLE_ATTACHMENT `drop` (default) or `keep`: when an attachment is deleted,
+                                  the static routes toward it become blackholes with no
+                                  attachment (`drop`), or still naming the deleted
+                                  attachment (`keep`); likewise a prefix-list reference
+                                  (see routes)
 TGW_EMULATOR_PEERING_AUTO_ASSOCIATE=1
                                   an accepted peering is associated, on each side, with
                                   that gateway's default association route table when the
@@ -40,6 +50,8 @@ def _seconds(name):
 PHASE_SECONDS = _seconds("TGW_EMULATOR_PHASE_SECONDS")
 ATTACHMENT_SECONDS = _seconds("TGW_EMULATOR_ATTACHMENT_SECONDS")
 CIDR_SECONDS = _seconds("TGW_EMULATOR_CIDR_SECONDS")
+MODIFY_SECONDS = _seconds("TGW_EMULATOR_MODIFY_SECONDS")
+TABLE_SECONDS = _seconds("TGW_EMULATOR_TABLE_SECONDS")
 PEERING_AUTO_ASSOCIATE = os.environ.get("TGW_EMULATOR_PEERING_AUTO_ASSOCIATE") == "1"
 DUPLICATE_PEERING_CODE = (
     os.environ.get("TGW_EMULATOR_DUPLICATE_PEERING_CODE") or "DuplicateTransitGatewayAttachment"
@@ -47,6 +59,16 @@ DUPLICATE_PEERING_CODE = (
 PREFIX_LIST_FULL_CODE = (
     os.environ.get("TGW_EMULATOR_PREFIX_LIST_FULL_CODE") or "PrefixListMaxEntriesExceeded"
 )
+
+
+def _choice(name, choices, default):
+    value = (os.environ.get(name) or default).strip()
+    if value not in choices:
+        raise ValueError(f"{name}: {value!r} is not one of {', '.join(choices)}")
+    return value
+
+
+BLACKHOLE_ATTACHMENT = _choice("TGW_EMULATOR_BLACKHOLE_ATTACHMENT", ("drop", "keep"), "drop")
 
 
 def _accounts(value):

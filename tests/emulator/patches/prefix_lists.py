@@ -45,6 +45,9 @@ working with them, .../working-with-managed-prefix-lists.html, and the quotas,
   ("The prefix list (pl-…) does not exist.", as AWS words it), and so do Get,
   Modify and Delete. AWS-managed lists cannot be modified or deleted
   (`UnsupportedOperation`; the guide says so, the code is chosen).
+* Tags: those of CreateManagedPrefixList's TagSpecifications are held to the
+  EC2 tag limits before the list is made (50 tags, keys of 128 characters,
+  values of 256; see tags), as CreateTags is for a `pl-` ID.
 
 Transit gateway prefix-list references (moto has none): Create-, Modify-,
 Delete- and GetTransitGatewayPrefixListReference(s). "When you create a prefix
@@ -69,6 +72,7 @@ from moto.utilities.utils import str2bool
 
 from . import common, config, routes
 from .common import error
+from .tags import check_new
 
 MAX_ENTRIES = 1000
 MAX_PER_REQUEST = 100
@@ -152,12 +156,14 @@ def create_managed_prefix_list(self):
     entries = edit_entries([], [], entries, family)
     if len(entries) > max_entries:
         raise too_many(len(entries), max_entries)
+    tags = self._parse_tag_specification().get("prefix-list", {})
+    check_new(tags)
     prefix_list = self.ec2_backend.create_managed_prefix_list(
         address_family=family,
         entry=entries,
         max_entries=max_entries,
         prefix_list_name=name,
-        tags=self._parse_tag_specification().get("prefix-list", {}),
+        tags=tags,
     )
     prefix_list.version = 1
     prefix_list.entries = {1: entries}
@@ -286,17 +292,17 @@ def _set_target(backend, reference, attachment_id, blackhole):
         reference["transitGatewayAttachments"] = [common.route_target(backend, attachment)]
 
 
-def _reference_params(self):
+def _reference_params(self, writable=False):
     backend = self.ec2_backend
     common.advance_backend(backend)
-    table = common.get_table(backend, self._get_param("TransitGatewayRouteTableId"))
+    table = common.get_table(backend, self._get_param("TransitGatewayRouteTableId"), writable)
     prefix_list_id = self._get_param("PrefixListId")
     return backend, table, prefix_list_id, routes.prefix_references(table)
 
 
 @common.locked
 def create_transit_gateway_prefix_list_reference(self):
-    backend, table, prefix_list_id, references = _reference_params(self)
+    backend, table, prefix_list_id, references = _reference_params(self, writable=True)
     prefix_list = get_prefix_list(backend, prefix_list_id)
     if prefix_list_id in references:
         raise error("RouteAlreadyExists",
@@ -319,7 +325,7 @@ def _existing_reference(table, prefix_list_id, references):
 
 @common.locked
 def modify_transit_gateway_prefix_list_reference(self):
-    backend, table, prefix_list_id, references = _reference_params(self)
+    backend, table, prefix_list_id, references = _reference_params(self, writable=True)
     reference = _existing_reference(table, prefix_list_id, references)
     _set_target(backend, reference, self._get_param("TransitGatewayAttachmentId"),
                 bool(str2bool(self._get_param("Blackhole"))))

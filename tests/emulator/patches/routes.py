@@ -33,11 +33,25 @@
   https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html). Routes
   are computed when read, so they vanish with the attachment or the propagation.
 * Deleting an attachment turns every static route toward it, in every route
-  table of the account and Region, into `state: blackhole` with no
-  attachments; it stays until deleted (API reference TransitGatewayRoute,
-  states `pending | active | blackhole | deleting | deleted`; the Network
-  Manager `TGW-ROUTE-UNINSTALLED` sample shows `"routeState": "blackhole"`,
-  `"attachments": []`, https://docs.aws.amazon.com/network-manager/latest/tgwnm/monitoring-events.html).
+  table of the account and Region, into `state: blackhole`; it stays until
+  deleted (API reference TransitGatewayRoute, states `pending | active |
+  blackhole | deleting | deleted`,
+  https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_TransitGatewayRoute.html).
+  Whether SearchTransitGatewayRoutes then still names the deleted attachment in
+  `TransitGatewayAttachments` AWS does not clearly document: the API reference
+  says only "The attachments"; the Network Manager `TGW-ROUTE-UNINSTALLED`
+  sample event shows `"routeState": "blackhole"` with `"attachments": []`
+  (https://docs.aws.amazon.com/network-manager/latest/tgwnm/monitoring-events.html),
+  but that is an event, not the route as the EC2 API lists it. So both are
+  offered: TGW_EMULATOR_BLACKHOLE_ATTACHMENT=drop (the default) empties
+  `TransitGatewayAttachments`, as the sample; `keep` leaves the deleted
+  attachment there (its ID, resource ID and resource type). A prefix-list
+  reference toward the attachment reports `Blackhole: true` ("Indicates whether
+  traffic that matches this route is dropped", API reference
+  TransitGatewayPrefixListReference,
+  https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_TransitGatewayPrefixListReference.html)
+  and, with `keep`, still names it in `TransitGatewayAttachment` (its routes
+  likewise).
 * SearchTransitGatewayRoutes: filters `type`, `state`,
   `route-search.exact-match`, `-longest-prefix-match`, `-subnet-of-match`,
   `-supernet-of-match`, `attachment.transit-gateway-attachment-id`,
@@ -57,7 +71,7 @@ from moto.ec2.models.transit_gateway_route_tables import TransitGatewayRouteTabl
 from moto.ec2.responses.transit_gateway_route_tables import TransitGatewayRouteTable
 from moto.utilities.utils import str2bool
 
-from . import common
+from . import common, config
 from .common import error
 
 
@@ -87,12 +101,14 @@ def _targets(route):
 
 def blackhole_routes_to(backend, attachment_id):
     """Every static route (and prefix-list reference) toward the attachment,
-    in every route table of this account and Region, becomes a blackhole."""
+    in every route table of this account and Region, becomes a blackhole;
+    its target is dropped, or kept with TGW_EMULATOR_BLACKHOLE_ATTACHMENT=keep."""
     for table in backend.transit_gateways_route_tables.values():
         for route in list(table.routes.values()) + list(prefix_references(table).values()):
             if any(t.get("transitGatewayAttachmentId") == attachment_id for t in _targets(route)):
                 route["state"] = "blackhole"
-                route["transitGatewayAttachments"] = []
+                if config.BLACKHOLE_ATTACHMENT == "drop":
+                    route["transitGatewayAttachments"] = []
 
 
 def prefix_references(table):
@@ -112,12 +128,7 @@ def _target_attachment(backend, attachment_id):
 @common.locked
 def create_route(self, transit_gateway_route_table_id, destination_cidr_block,
                  transit_gateway_attachment_id=None, blackhole=False):
-    table = self.transit_gateways_route_tables.get(transit_gateway_route_table_id)
-    if table is None:
-        raise error(
-            "InvalidRouteTableID.NotFound",
-            f"The routeTable ID '{transit_gateway_route_table_id}' does not exist",
-        )
+    table = common.get_table(self, transit_gateway_route_table_id, writable=True)
     try:
         _net(destination_cidr_block)
     except (TypeError, ValueError):
@@ -158,7 +169,7 @@ def delete_route(self, transit_gateway_route_table_id, destination_cidr_block):
 def replace_route(self, transit_gateway_route_table_id, destination_cidr_block,
                   transit_gateway_attachment_id=None, blackhole=False):
     common.advance_backend(self)
-    table = common.get_table(self, transit_gateway_route_table_id)
+    table = common.get_table(self, transit_gateway_route_table_id, writable=True)
     route = table.routes.get(destination_cidr_block)
     if route is None:
         # Only static routes can be replaced; a propagated one is not found.
