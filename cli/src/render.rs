@@ -20,6 +20,7 @@ pub fn finding_line(f: &Finding) -> String {
         FindingKind::Conflict => "CONFLICT",
         FindingKind::Held => "HELD    ",
         FindingKind::Warning => "warning ",
+        FindingKind::Isolated => "ISOLATED",
     };
     match &f.region {
         Some(r) => format!("{tag} {r}: {}: {}", f.subject, f.reason),
@@ -76,7 +77,7 @@ pub fn status_text(plan: &Plan) -> String {
             if p.managed { " [managed]" } else { "" }
         );
     }
-    let mut totals = [0usize; 4];
+    let mut totals = [0usize; 5];
     for t in &plan.tables {
         let _ = writeln!(s, "Route table {} ({}):", t.route_table_id, t.region);
         let _ = writeln!(s, "  {}", quota_line(t));
@@ -89,6 +90,7 @@ pub fn status_text(plan: &Plan) -> String {
                 RouteMark::Missing => ("missing ", 1),
                 RouteMark::Extra => ("extra   ", 2),
                 RouteMark::Conflict => ("conflict", 3),
+                RouteMark::Isolated => ("isolated", 4),
             };
             totals[i] += 1;
             let _ = writeln!(
@@ -106,11 +108,12 @@ pub fn status_text(plan: &Plan) -> String {
     }
     let _ = writeln!(
         s,
-        "Routes: {} desired, {} missing, {} extra, {} conflict; {} pending action(s)",
+        "Routes: {} desired, {} missing, {} extra, {} conflict, {} isolated; {} pending action(s)",
         totals[0],
         totals[1],
         totals[2],
         totals[3],
+        totals[4],
         plan.actions.len()
     );
     s

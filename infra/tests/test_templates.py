@@ -919,6 +919,8 @@ TAGGED_ON_CREATE = {
     "CreateManagedPrefixList": "prefix-list",
 }
 MANAGED_ONLY = {"StringEquals": {"aws:ResourceTag/tgw-peering:managed": "true"}}
+# The statement that lets the reconciler keep its records on its lists.
+RECORDS = "RecordOnManagedLedgerLists"
 
 
 class TaggingAndLedger(unittest.TestCase):
@@ -926,7 +928,8 @@ class TaggingAndLedger(unittest.TestCase):
 
     def test_create_tags_only_on_create_and_only_on_what_that_action_creates(self):
         for name, role in roles().items():
-            tagging = list(granting(role, "ec2:CreateTags"))
+            # Besides the records on the tool's own lists (see below).
+            tagging = [s for s in granting(role, "ec2:CreateTags") if s.get("Sid") != RECORDS]
             with self.subTest(role=name):
                 by_action = {}
                 for statement in tagging:
@@ -945,12 +948,28 @@ class TaggingAndLedger(unittest.TestCase):
     def test_create_tags_on_prefix_lists_is_conditioned_on_create_managed_prefix_list(self):
         for name, role in roles().items():
             on_lists = [s for s in granting(role, "ec2:CreateTags") if arn("prefix-list") in resources(s)]
+            on_create = [s for s in on_lists if s.get("Sid") != RECORDS]
             with self.subTest(role=name):
-                self.assertEqual(len(on_lists), 1)
+                self.assertEqual(len(on_create), 1)
                 self.assertEqual(
-                    on_lists[0].get("Condition"), {"StringEquals": {"ec2:CreateAction": "CreateManagedPrefixList"}}
+                    on_create[0].get("Condition"), {"StringEquals": {"ec2:CreateAction": "CreateManagedPrefixList"}}
                 )
-                self.assertEqual(resources(on_lists[0]), [arn("prefix-list")])
+                self.assertEqual(resources(on_create[0]), [arn("prefix-list")])
+
+    def test_records_are_tags_of_the_tools_keys_on_the_tools_lists_only(self):
+        for name, role in roles().items():
+            with self.subTest(role=name):
+                (create,) = [s for s in granting(role, "ec2:CreateTags") if s.get("Sid") == RECORDS]
+                (delete,) = granting(role, "ec2:DeleteTags")
+                for statement, keys in (
+                    (create, ["tgw-peering:transit-gateway", "tgw-peering:peering", "tgw-peering:isolated:*"]),
+                    (delete, ["tgw-peering:isolated:*"]),
+                ):
+                    self.assertEqual(resources(statement), [arn("prefix-list")])
+                    self.assertEqual(
+                        statement["Condition"],
+                        {**MANAGED_ONLY, "ForAllValues:StringLike": {"aws:TagKeys": keys}},
+                    )
 
     def test_the_ledger_lists_are_created_in_the_account_and_modified_only_when_managed(self):
         for name, role in roles().items():

@@ -730,6 +730,7 @@ impl EventPlumbing {
             "detail-type": [
                 tgw_peering_core::events::STATE_CHANGE,
                 tgw_peering_core::events::VPC_READY,
+                tgw_peering_core::events::GATEWAY_READY,
             ],
         });
         events

@@ -10,9 +10,10 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use tgw_peering_core::domain::{
-    AccountId, AttachmentId, AttachmentKind, Cidr, CidrState, Family, GatewayRef, LedgerList,
-    PeeringAttachment, PeeringState, PrefixListId, Region, RouteKind, RouteTableId, RouteTarget,
-    TgwAttachment, TgwRoute, TransitGateway, TransitGatewayId, Vpc, VpcId, MAX_LEDGER_ENTRIES,
+    AccountId, AttachmentId, AttachmentKind, Cidr, CidrState, Family, GatewayRef, GatewayState,
+    LedgerList, ListDeployment, PeeringAttachment, PeeringState, PrefixListId, Region, RouteKind,
+    RouteTableId, RouteTarget, TgwAttachment, TgwRoute, TransitGateway, TransitGatewayId, Vpc,
+    VpcId, MAX_LEDGER_ENTRIES,
 };
 use tgw_peering_core::observed::{Observed, RouteTableState};
 use tgw_peering_core::{plan, Config, MANAGED_TAG_KEY};
@@ -66,10 +67,11 @@ fn world(regions: usize, vpcs: usize) -> (Observed, Config) {
         state.transit_gateways.push(TransitGateway {
             id: tgw(r),
             owner_id: Some(account.clone()),
-            state: "available".into(),
+            state: GatewayState::Available,
             default_association_route_table: Some(
                 RouteTableId::parse(&format!("tgw-rtb-0{r:016x}")).unwrap(),
             ),
+            tags: Default::default(),
         });
         state.account = Some(account.clone());
         state.vpcs = (0..vpcs)
@@ -122,6 +124,11 @@ fn world(regions: usize, vpcs: usize) -> (Observed, Config) {
                     max_entries: MAX_LEDGER_ENTRIES,
                     state: "modify-complete".into(),
                     entries: chunk.iter().map(|c| (*c, "vpc".to_owned())).collect(),
+                    deployment: ListDeployment::Gateway(tgw(r)),
+                    peering: Some(id.clone()),
+                    isolated: Default::default(),
+                    isolated_reference: false,
+                    tag_count: 5,
                 });
             }
         }

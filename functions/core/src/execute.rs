@@ -8,8 +8,10 @@
 //! could not be created).
 //!
 //! Crash safety: a route is created (or moved) only after its ledger entry
-//! is in, and an entry is released only after every withdrawal of its CIDR
-//! in the Region succeeded. A write that depends on a failed one is not
+//! is in, an entry is released only after every withdrawal of its CIDR in
+//! the Region succeeded, and a list's peering record moves to the new
+//! peering only after every move of the Region's routes succeeded (the old
+//! record is what proves a blackhole left by a deletion). A write that depends on a failed one is not
 //! attempted ([`Error::Deferred`], retryable): the next reconcile completes
 //! it, since every step is safe to repeat.
 
@@ -129,6 +131,22 @@ impl Execution {
             .collect()
     }
 
+    /// The Regions where a move of a route or reference (onto the pair's
+    /// peering) failed or was not attempted: their peering records wait.
+    fn failed_moves(&self) -> BTreeSet<Region> {
+        self.executed
+            .iter()
+            .filter(|e| e.result.is_err())
+            .filter(|e| {
+                matches!(
+                    e.planned.action,
+                    Action::ReplaceRoute { .. } | Action::ModifyReference { .. }
+                )
+            })
+            .map(|e| e.planned.action.region().clone())
+            .collect()
+    }
+
     /// The (Region, CIDR) pairs of the ledger entries this execution failed
     /// to add, and of the withdrawals that failed.
     fn failed(&self, of: impl Fn(&Action) -> Vec<Cidr>) -> BTreeSet<(Region, Cidr)> {
@@ -189,11 +207,20 @@ pub async fn execute_with(clients: &dyn Ec2Clients, plan: &Plan, in_flight: usiz
         .await;
     out.executed.extend(results);
     let kept = out.failed(withdrawn);
+    let unmoved = out.failed_moves();
     for planned in phase(Phase::Release) {
         let Some(planned) = release_only(planned, &kept) else {
             continue;
         };
-        let result = run(clients, &planned.action).await;
+        let result = match &planned.action {
+            Action::RecordPeering { region, .. } if unmoved.contains(region) => {
+                Err(Error::Deferred {
+                    reason: "a move of the Region's routes failed: the record that proves it stays"
+                        .to_owned(),
+                })
+            }
+            _ => run(clients, &planned.action).await,
+        };
         out.executed.push(Executed { planned, result });
     }
     out

@@ -4,19 +4,22 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::{Config, RouteMode};
-use crate::domain::{AccountId, LedgerList, Region, TgwAttachment, Vpc, VpcId};
+use crate::domain::{
+    AccountId, GatewayState, LedgerList, Region, RouteTableId, TgwAttachment, TransitGatewayId,
+    Vpc, VpcId,
+};
 use crate::error::Error;
-use crate::observed::{resolve_gateway, Observed, RegionState, RouteTableState};
+use crate::observed::{choose_gateway, Observed, RegionState, RouteTableState};
 use crate::ports::{workload_vpcs, Ec2Clients, Ec2Region};
 
 /// Reads every managed Region concurrently. Per Region: the account (STS,
 /// once per process), transit gateways, VPCs, peering attachments and
 /// ledger lists (and VPC route tables when `MANAGE_VPC_ROUTES` is on);
-/// then, for the selected gateway, its attachments and its route table's
-/// routes and, once the Region has a ledger list (or in
-/// `ROUTE_MODE=prefix-list`), its prefix-list references. A no-op reconcile
-/// of a Region whose ledger is one list costs 8 EC2 reads, plus one per
-/// extra page and per extra list.
+/// then, for the selected gateway, its route tables (and their states),
+/// its attachments and its route table's routes and, once the Region has a
+/// ledger list (or in `ROUTE_MODE=prefix-list`), its prefix-list
+/// references. A no-op reconcile of a Region whose ledger is one list
+/// costs 9 EC2 reads, plus one per extra page and per extra list.
 ///
 /// # Errors
 /// The first read that fails (an [`Error::Aws`], retryable or not), or
@@ -65,29 +68,51 @@ async fn read_region(
         ledger,
         vpc_route_tables,
         unreadable: BTreeMap::new(),
+        frozen: BTreeSet::new(),
+        route_tables: None,
     };
     // When no gateway can be selected, the planner reports why.
-    if let Ok(gw) =
-        resolve_gateway(ec2.region(), &state.transit_gateways, state.account.as_ref(), config)
-    {
-        let (routes, attachments) = futures::try_join!(
-            ec2.routes(&gw.route_table_id),
-            ec2.attachments(&gw.transit_gateway_id)
-        )?;
-        let associations = associated_with(&attachments, &gw.route_table_id);
-        let references = if reads_references(config, &state.ledger) {
-            ec2.prefix_list_references(&gw.route_table_id).await?
-        } else {
-            Vec::new()
-        };
-        state.route_table =
-            Some(RouteTableState { id: gw.route_table_id, routes, associations, references });
-        state.attachments = attachments;
-        if config.workload_role_name.is_some() {
-            read_workloads(clients, ec2.region(), config, &mut state).await;
-        }
+    let Some((tgw, table)) = managed_table(ec2.region(), &state, config) else {
+        return Ok(state);
+    };
+    let (route_tables, routes, attachments) =
+        futures::join!(ec2.route_tables(&tgw), ec2.routes(&table), ec2.attachments(&tgw));
+    let (route_tables, attachments) = (route_tables?, attachments?);
+    // A table still `pending` may refuse the search (AWS documents
+    // nothing there); its routes are not planned on until it is available.
+    let ready = route_tables.iter().any(|t| t.id == table && t.state == GatewayState::Available);
+    let routes = if ready { routes? } else { routes.unwrap_or_default() };
+    let associations = associated_with(&attachments, &table);
+    let references = if ready && reads_references(config, &state.ledger) {
+        ec2.prefix_list_references(&table).await?
+    } else {
+        Vec::new()
+    };
+    state.route_table = Some(RouteTableState { id: table, routes, associations, references });
+    state.route_tables = Some(route_tables);
+    state.attachments = attachments;
+    if config.workload_role_name.is_some() {
+        read_workloads(clients, ec2.region(), config, &mut state).await;
     }
     Ok(state)
+}
+
+/// The Region's managed transit gateway and route table as configured and
+/// listed (see [`choose_gateway`]), before their states are read; `None`
+/// when none can be selected.
+fn managed_table(
+    region: &Region,
+    state: &RegionState,
+    config: &Config,
+) -> Option<(TransitGatewayId, RouteTableId)> {
+    let tgw =
+        choose_gateway(region, &state.transit_gateways, state.account.as_ref(), config).ok()?;
+    let table = config
+        .route_table_ids
+        .get(region)
+        .or(tgw.default_association_route_table.as_ref())?
+        .clone();
+    Some((tgw.id.clone(), table))
 }
 
 /// Workload accounts read at once, at most: each is one `DescribeVpcs`
@@ -117,6 +142,7 @@ async fn read_workloads(
         .collect();
     let reads: Vec<_> =
         futures::stream::iter(reads).buffer_unordered(WORKLOAD_READS_IN_FLIGHT).collect().await;
+    state.frozen = frozen_accounts(state, config);
     for (account, attached, read) in reads {
         let vpcs = match read {
             Ok(vpcs) => vpcs,
@@ -153,8 +179,25 @@ async fn read_workload<'a>(
 /// account and those of `EXCLUDED_ACCOUNT_IDS`, with the VPCs they attached
 /// (attachments `deleting`, `deleted`, `failed` or `rejected` left out:
 /// those VPCs left the gateway, and an account with no other attachment is
-/// not read at all).
+/// not read at all). The accounts of `FROZEN_ACCOUNT_IDS` are not read.
 fn workload_accounts(state: &RegionState, config: &Config) -> BTreeMap<AccountId, BTreeSet<VpcId>> {
+    let mut accounts = attached_workloads(state, config);
+    accounts.retain(|a, _| !config.is_frozen(a));
+    accounts
+}
+
+/// The accounts of `FROZEN_ACCOUNT_IDS` with a live VPC attachment to the
+/// gateway: their routes are served as they are.
+fn frozen_accounts(state: &RegionState, config: &Config) -> BTreeSet<AccountId> {
+    attached_workloads(state, config).into_keys().filter(|a| config.is_frozen(a)).collect()
+}
+
+/// Every served workload account with a live VPC attachment to the
+/// gateway, with the VPCs it attached.
+fn attached_workloads(
+    state: &RegionState,
+    config: &Config,
+) -> BTreeMap<AccountId, BTreeSet<VpcId>> {
     let mut accounts: BTreeMap<AccountId, BTreeSet<VpcId>> = BTreeMap::new();
     for a in state.attachments.iter().filter(|a| !crate::planner::is_terminal(a)) {
         if let (Some(vpc), Some(owner)) = (a.vpc(), &a.owner) {

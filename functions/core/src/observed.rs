@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::domain::{
-    AccountId, AttachmentId, GatewayRef, LedgerList, ListReference, PeeringAttachment, Region,
-    RouteTableId, TgwAttachment, TgwRoute, TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
+    AccountId, AttachmentId, GatewayRef, GatewayState, LedgerList, ListReference,
+    PeeringAttachment, Region, RouteTableId, TgwAttachment, TgwRoute, TgwRouteTable,
+    TransitGateway, TransitGatewayId, Vpc, VpcRouteTable, DEPLOYMENT_TAG,
 };
 use crate::error::Error;
 
@@ -54,6 +55,16 @@ pub struct RegionState {
     /// withdrawn.
     #[serde(default)]
     pub unreadable: BTreeMap<AccountId, String>,
+    /// Workload accounts with VPCs attached to the managed gateway that
+    /// are not read (`FROZEN_ACCOUNT_IDS`): their last known routes are
+    /// served, neither written nor withdrawn.
+    #[serde(default)]
+    pub frozen: BTreeSet<AccountId>,
+    /// The route tables of the selected transit gateway, with their states
+    /// (`DescribeTransitGatewayRouteTables`); `None` when not read (no
+    /// gateway could be selected).
+    #[serde(default)]
+    pub route_tables: Option<Vec<TgwRouteTable>>,
 }
 
 /// One transit gateway route table: every route (every page, static and
@@ -85,6 +96,9 @@ pub struct Gateway {
     pub transit_gateway_id: TransitGatewayId,
     pub owner_id: Option<AccountId>,
     pub route_table_id: RouteTableId,
+    /// Why the Region waits on AWS (its gateway `pending` or `modifying`,
+    /// its route table `pending`); `None` when both are `available`.
+    pub transition: Option<String>,
 }
 
 impl Gateway {
@@ -95,56 +109,103 @@ impl Gateway {
             account_id: self.owner_id.clone(),
         }
     }
+
+    /// Both the gateway and its route table are `available`.
+    pub fn is_ready(&self) -> bool {
+        self.transition.is_none()
+    }
 }
 
-/// Picks the Region's transit gateway and route table.
+/// The transit gateway the tool manages in `region`, of `gateways` (every
+/// gateway the Region lists, in any state).
 ///
-/// The configured gateway if any (it must exist), else the only `available`
-/// one owned by `account` (the Region's own; a gateway shared from another
-/// account through AWS RAM is listed too, but cannot be peered or managed);
-/// several and none configured is an error, never a guess. The route table
-/// is the configured one, else the gateway's default association table.
+/// The one `TRANSIT_GATEWAY_IDS` names, else the one of the Region's
+/// account tagged `tgw-peering:deployment` = `DEPLOYMENT_NAME`, else the
+/// only gateway the account has there, in any state. Where the account has
+/// several (two deployments, a migration, a gateway being replaced) and
+/// none is named, it is an error, never a guess: a gateway that is not
+/// `available` (modifying, say) must not let another deployment's gateway
+/// be picked. A gateway shared from another account through AWS RAM is
+/// listed too, but is no candidate: it cannot be peered or managed.
 ///
 /// # Errors
 /// [`Error::Resolve`] naming the Region and what to configure.
-pub fn resolve_gateway(
+pub fn choose_gateway<'a>(
     region: &Region,
-    gateways: &[TransitGateway],
+    gateways: &'a [TransitGateway],
     account: Option<&AccountId>,
     config: &Config,
-) -> Result<Gateway, Error> {
+) -> Result<&'a TransitGateway, Error> {
     let err = |message: String| Error::Resolve { region: region.clone(), message };
-    let tgw = match config.transit_gateway_ids.get(region) {
-        Some(id) => gateways.iter().find(|g| &g.id == id).ok_or_else(|| {
+    if let Some(id) = config.transit_gateway_ids.get(region) {
+        return gateways.iter().find(|g| &g.id == id).ok_or_else(|| {
             err(format!(
                 "transit gateway {id} from TRANSIT_GATEWAY_IDS does not exist in this Region"
             ))
-        })?,
-        None => {
-            let own = |g: &&TransitGateway| {
-                account.is_none_or(|a| g.owner_id.as_ref().is_none_or(|o| o == a))
-            };
-            let available: Vec<&TransitGateway> =
-                gateways.iter().filter(|g| g.state == "available").filter(own).collect();
-            match available.as_slice() {
-                [one] => *one,
-                [] => {
-                    return Err(err(
-                        "no available transit gateway owned by the Region's account; create one or set TRANSIT_GATEWAY_IDS"
-                            .to_owned(),
-                    ))
-                }
-                many => {
-                    let ids: Vec<&str> = many.iter().map(|g| g.id.as_str()).collect();
-                    return Err(err(format!(
-                        "{} available transit gateways ({}); choose one with TRANSIT_GATEWAY_IDS={region}=tgw-…",
-                        many.len(),
-                        ids.join(", ")
-                    )));
-                }
-            }
-        }
+        });
+    }
+    let name = config.deployment_name.as_str();
+    let own: Vec<&TransitGateway> = gateways
+        .iter()
+        .filter(|g| account.is_none_or(|a| g.owner_id.as_ref().is_none_or(|o| o == a)))
+        .collect();
+    let named: Vec<&TransitGateway> = own
+        .iter()
+        .copied()
+        .filter(|g| g.deployment() == Some(name) && !g.state.is_gone())
+        .collect();
+    let listed = |gws: &[&TransitGateway]| {
+        gws.iter().map(|g| format!("{} ({})", g.id, g.state)).collect::<Vec<_>>().join(", ")
     };
+    match (named.as_slice(), own.as_slice()) {
+        ([one], _) => Ok(*one),
+        ([_, _, ..], _) => Err(err(format!(
+            "{} transit gateways are tagged {DEPLOYMENT_TAG}={name} ({}); tag one only, or set TRANSIT_GATEWAY_IDS={region}=tgw-…",
+            named.len(),
+            listed(&named)
+        ))),
+        ([], []) => Err(err(
+            "no transit gateway owned by the Region's account; create one or set TRANSIT_GATEWAY_IDS"
+                .to_owned(),
+        )),
+        ([], [one]) => match one.deployment() {
+            Some(other) => Err(err(format!(
+                "the Region's only transit gateway, {}, is tagged {DEPLOYMENT_TAG}={other}, not {name}: it is another deployment's; set DEPLOYMENT_NAME={other} or TRANSIT_GATEWAY_IDS",
+                one.id
+            ))),
+            None => Ok(*one),
+        },
+        ([], many) => Err(err(format!(
+            "the account has {} transit gateways here ({}); name the managed one with TRANSIT_GATEWAY_IDS={region}=tgw-… or tag it {DEPLOYMENT_TAG}={name}",
+            many.len(),
+            listed(many)
+        ))),
+    }
+}
+
+/// Picks the Region's transit gateway ([`choose_gateway`]) and route table
+/// (`ROUTE_TABLE_IDS`, else the gateway's default association table), and
+/// says whether either is in transition: a gateway `pending` or
+/// `modifying` (`ModifyTransitGateway`), a route table `pending`, is waited
+/// for, not an error.
+///
+/// # Errors
+/// [`Error::Resolve`] naming the Region and what to configure: no gateway
+/// or several, a gateway or table `deleting` or `deleted`, no route table,
+/// a table that is not one of the gateway's.
+pub fn resolve_gateway(
+    region: &Region,
+    state: &RegionState,
+    config: &Config,
+) -> Result<Gateway, Error> {
+    let err = |message: String| Error::Resolve { region: region.clone(), message };
+    let tgw = choose_gateway(region, &state.transit_gateways, state.account.as_ref(), config)?;
+    if tgw.state.is_gone() {
+        return Err(err(format!(
+            "transit gateway {} is {}; create one or name another with TRANSIT_GATEWAY_IDS",
+            tgw.id, tgw.state
+        )));
+    }
     let route_table_id = match config.route_table_ids.get(region) {
         Some(id) => id.clone(),
         None => tgw.default_association_route_table.clone().ok_or_else(|| {
@@ -154,11 +215,25 @@ pub fn resolve_gateway(
             ))
         })?,
     };
+    let mut transition = (tgw.state != GatewayState::Available)
+        .then(|| format!("transit gateway {} is {}", tgw.id, tgw.state));
+    if let Some(tables) = &state.route_tables {
+        let table = tables.iter().find(|t| t.id == route_table_id).ok_or_else(|| {
+            err(format!("route table {route_table_id} is not a route table of {}", tgw.id))
+        })?;
+        if table.state.is_gone() {
+            return Err(err(format!("route table {route_table_id} is {}", table.state)));
+        }
+        if table.state != GatewayState::Available && transition.is_none() {
+            transition = Some(format!("route table {route_table_id} is {}", table.state));
+        }
+    }
     Ok(Gateway {
         region: region.clone(),
         transit_gateway_id: tgw.id.clone(),
         owner_id: tgw.owner_id.clone(),
         route_table_id,
+        transition,
     })
 }
 
@@ -200,9 +275,15 @@ mod tests {
         TransitGateway {
             id: TransitGatewayId::parse(id).unwrap(),
             owner_id: None,
-            state: state.into(),
+            state: GatewayState::parse(state),
             default_association_route_table: rtb.map(|r| RouteTableId::parse(r).unwrap()),
+            tags: BTreeMap::new(),
         }
+    }
+
+    fn named(mut g: TransitGateway, deployment: &str) -> TransitGateway {
+        g.tags.insert(DEPLOYMENT_TAG.to_owned(), deployment.to_owned());
+        g
     }
 
     fn config() -> Config {
@@ -212,60 +293,134 @@ mod tests {
         ])
     }
 
-    #[test]
-    fn the_only_available_gateway_and_its_default_table_are_chosen() {
-        let r = Region::parse("us-east-1").unwrap();
-        let gws = [tgw("tgw-1", "available", Some("tgw-rtb-1")), tgw("tgw-2", "deleted", None)];
-        let g = resolve_gateway(&r, &gws, None, &config()).unwrap();
-        assert_eq!(g.transit_gateway_id.as_str(), "tgw-1");
-        assert_eq!(g.route_table_id.as_str(), "tgw-rtb-1");
+    fn east() -> Region {
+        Region::parse("us-east-1").unwrap()
+    }
+
+    fn state_of(gws: &[TransitGateway]) -> RegionState {
+        RegionState { transit_gateways: gws.to_vec(), ..RegionState::default() }
+    }
+
+    fn chosen(gws: &[TransitGateway], config: &Config) -> Result<String, String> {
+        choose_gateway(&east(), gws, None, config)
+            .map(|g| g.id.to_string())
+            .map_err(|e| e.to_string())
     }
 
     #[test]
-    fn two_available_gateways_without_configuration_is_an_error() {
-        let r = Region::parse("us-east-1").unwrap();
-        let gws = [
-            tgw("tgw-1", "available", Some("tgw-rtb-1")),
-            tgw("tgw-2", "available", Some("tgw-rtb-2")),
-        ];
-        let err = resolve_gateway(&r, &gws, None, &config()).unwrap_err().to_string();
-        assert!(err.contains("TRANSIT_GATEWAY_IDS"), "{err}");
-        assert!(err.contains("tgw-1") && err.contains("tgw-2"), "{err}");
+    fn the_only_gateway_and_its_default_table_are_chosen() {
+        let g = resolve_gateway(
+            &east(),
+            &state_of(&[tgw("tgw-1", "available", Some("tgw-rtb-1"))]),
+            &config(),
+        )
+        .unwrap();
+        assert_eq!(g.transit_gateway_id.as_str(), "tgw-1");
+        assert_eq!(g.route_table_id.as_str(), "tgw-rtb-1");
+        assert!(g.is_ready());
+    }
+
+    #[test]
+    fn several_gateways_in_any_state_must_be_named() {
+        // Deleted, modifying, available: none is a guess.
+        for other in ["available", "modifying", "deleted", "pending"] {
+            let gws = [tgw("tgw-1", "available", Some("tgw-rtb-1")), tgw("tgw-2", other, None)];
+            let err = chosen(&gws, &config()).unwrap_err();
+            assert!(err.contains("TRANSIT_GATEWAY_IDS") && err.contains(DEPLOYMENT_TAG), "{err}");
+            assert!(err.contains("tgw-1") && err.contains("tgw-2"), "{err}");
+        }
+        let gws = [tgw("tgw-1", "available", Some("tgw-rtb-1")), tgw("tgw-2", "available", None)];
         let mut c = config();
-        c.transit_gateway_ids.insert(r.clone(), TransitGatewayId::parse("tgw-2").unwrap());
-        assert_eq!(
-            resolve_gateway(&r, &gws, None, &c).unwrap().route_table_id.as_str(),
-            "tgw-rtb-2"
+        c.transit_gateway_ids.insert(east(), TransitGatewayId::parse("tgw-2").unwrap());
+        assert_eq!(chosen(&gws, &c).unwrap(), "tgw-2");
+    }
+
+    #[test]
+    fn the_gateway_tagged_with_the_deployment_name_is_chosen_among_several() {
+        let gws = [
+            named(tgw("tgw-1", "modifying", Some("tgw-rtb-1")), "prod"),
+            named(tgw("tgw-2", "available", Some("tgw-rtb-2")), "nonprod"),
+        ];
+        let mut c = config();
+        c.deployment_name = "prod".to_owned();
+        // Modifying, but named: never the other deployment's gateway.
+        assert_eq!(chosen(&gws, &c).unwrap(), "tgw-1");
+        c.deployment_name = "nonprod".to_owned();
+        assert_eq!(chosen(&gws, &c).unwrap(), "tgw-2");
+        c.deployment_name = "default".to_owned();
+        assert!(chosen(&gws, &c).unwrap_err().contains("2 transit gateways"));
+        let twice = [
+            named(tgw("tgw-1", "available", None), "prod"),
+            named(tgw("tgw-2", "available", None), "prod"),
+        ];
+        c.deployment_name = "prod".to_owned();
+        assert!(chosen(&twice, &c).unwrap_err().contains("tag one only"));
+    }
+
+    #[test]
+    fn the_only_gateway_of_another_deployment_is_not_taken() {
+        let gws = [named(tgw("tgw-1", "available", Some("tgw-rtb-1")), "prod")];
+        let err = chosen(&gws, &config()).unwrap_err();
+        assert!(
+            err.contains("another deployment's") && err.contains("DEPLOYMENT_NAME=prod"),
+            "{err}"
         );
     }
 
     #[test]
-    fn no_gateway_or_no_route_table_is_a_clear_error() {
-        let r = Region::parse("us-east-1").unwrap();
-        assert!(resolve_gateway(&r, &[], None, &config()).is_err());
-        let err = resolve_gateway(&r, &[tgw("tgw-1", "available", None)], None, &config())
+    fn a_gateway_or_table_in_transition_is_a_wait_and_a_deleted_one_an_error() {
+        let mut s = state_of(&[tgw("tgw-1", "modifying", Some("tgw-rtb-1"))]);
+        let g = resolve_gateway(&east(), &s, &config()).unwrap();
+        assert_eq!(g.transition.as_deref(), Some("transit gateway tgw-1 is modifying"));
+        s.transit_gateways[0].state = GatewayState::Available;
+        let table = |state: &str| TgwRouteTable {
+            id: RouteTableId::parse("tgw-rtb-1").unwrap(),
+            transit_gateway_id: TransitGatewayId::parse("tgw-1").unwrap(),
+            state: GatewayState::parse(state),
+        };
+        s.route_tables = Some(vec![table("pending")]);
+        let g = resolve_gateway(&east(), &s, &config()).unwrap();
+        assert_eq!(g.transition.as_deref(), Some("route table tgw-rtb-1 is pending"));
+        s.route_tables = Some(vec![table("available")]);
+        assert!(resolve_gateway(&east(), &s, &config()).unwrap().is_ready());
+        s.route_tables = Some(vec![table("deleting")]);
+        assert!(resolve_gateway(&east(), &s, &config()).is_err());
+        s.route_tables = Some(Vec::new());
+        let err = resolve_gateway(&east(), &s, &config()).unwrap_err().to_string();
+        assert!(err.contains("not a route table of tgw-1"), "{err}");
+        s.route_tables = None;
+        s.transit_gateways[0].state = GatewayState::Deleted;
+        assert!(resolve_gateway(&east(), &s, &config())
             .unwrap_err()
-            .to_string();
+            .to_string()
+            .contains("is deleted"));
+    }
+
+    #[test]
+    fn no_gateway_or_no_route_table_is_a_clear_error() {
+        assert!(resolve_gateway(&east(), &state_of(&[]), &config()).is_err());
+        let err =
+            resolve_gateway(&east(), &state_of(&[tgw("tgw-1", "available", None)]), &config())
+                .unwrap_err()
+                .to_string();
         assert!(err.contains("ROUTE_TABLE_IDS"), "{err}");
         let mut c = config();
-        c.transit_gateway_ids.insert(r.clone(), TransitGatewayId::parse("tgw-9").unwrap());
-        let err = resolve_gateway(&r, &[tgw("tgw-1", "available", Some("tgw-rtb-1"))], None, &c)
-            .unwrap_err()
-            .to_string();
+        c.transit_gateway_ids.insert(east(), TransitGatewayId::parse("tgw-9").unwrap());
+        let err = chosen(&[tgw("tgw-1", "available", Some("tgw-rtb-1"))], &c).unwrap_err();
         assert!(err.contains("tgw-9"), "{err}");
     }
 
     #[test]
     fn a_gateway_shared_from_another_account_is_no_candidate() {
-        let r = Region::parse("us-east-1").unwrap();
         let own = AccountId::parse("123456789012").unwrap();
         let mut mine = tgw("tgw-1", "available", Some("tgw-rtb-1"));
         mine.owner_id = Some(own.clone());
         let mut shared = tgw("tgw-2", "available", Some("tgw-rtb-2"));
         shared.owner_id = Some(AccountId::parse("999999999999").unwrap());
-        let g = resolve_gateway(&r, &[mine, shared.clone()], Some(&own), &config()).unwrap();
-        assert_eq!(g.transit_gateway_id.as_str(), "tgw-1");
-        let err = resolve_gateway(&r, &[shared], Some(&own), &config()).unwrap_err();
+        let both = [mine, shared.clone()];
+        let g = choose_gateway(&east(), &both, Some(&own), &config()).unwrap();
+        assert_eq!(g.id.as_str(), "tgw-1");
+        let err = choose_gateway(&east(), &[shared], Some(&own), &config()).unwrap_err();
         assert!(err.to_string().contains("owned by the Region's account"), "{err}");
     }
 }

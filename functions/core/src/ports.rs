@@ -9,10 +9,10 @@ use async_trait::async_trait;
 
 use crate::domain::{
     AccountId, AttachmentId, LedgerList, ListReference, PeeringAttachment, Region, RouteTableId,
-    TgwAttachment, TgwRoute, TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
+    TgwAttachment, TgwRoute, TgwRouteTable, TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
 };
 use crate::error::Error;
-use crate::events::{OutEvent, Recheck, VpcRecheck};
+use crate::events::{GatewayRecheck, OutEvent, Recheck, VpcRecheck};
 use crate::planner::Action;
 
 /// How a write ended when it did not fail.
@@ -74,6 +74,13 @@ pub trait Ec2Region: Send + Sync {
     /// # Errors
     /// As the trait says.
     async fn attachments(&self, tgw: &TransitGatewayId) -> Result<Vec<TgwAttachment>, Error>;
+
+    /// `DescribeTransitGatewayRouteTables` of one gateway, every page: its
+    /// route tables and their states.
+    ///
+    /// # Errors
+    /// As the trait says.
+    async fn route_tables(&self, tgw: &TransitGatewayId) -> Result<Vec<TgwRouteTable>, Error>;
 
     /// `SearchTransitGatewayRoutes`, every page: the static and propagated
     /// routes of a table that are not on their way out.
@@ -199,6 +206,13 @@ pub trait RecheckQueue: Send + Sync {
     /// # Errors
     /// [`Error::Aws`] when the queue refuses it.
     async fn send_vpc(&self, recheck: &VpcRecheck, delay_secs: i32) -> Result<(), Error>;
+
+    /// Sends a gateway re-check, to be delivered after `delay_secs` (0 to
+    /// 900).
+    ///
+    /// # Errors
+    /// [`Error::Aws`] when the queue refuses it.
+    async fn send_gateway(&self, recheck: &GatewayRecheck, delay_secs: i32) -> Result<(), Error>;
 }
 
 /// The queues the functions read: a message received can be made to come

@@ -22,7 +22,7 @@ use serde_json::Value;
 use tgw_peering::commands::{apply, ApplyOptions, Session};
 use tgw_peering_core::domain::{
     AccountId, LedgerList, PeeringAttachment, Region, RouteTableId, TgwAttachment, TgwRoute,
-    TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
+    TgwRouteTable, TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
 };
 use tgw_peering_core::handler::Handler;
 use tgw_peering_core::planner::Action;
@@ -218,6 +218,9 @@ impl Ec2Region for CrashingRegion {
     }
     async fn attachments(&self, tgw: &TransitGatewayId) -> Result<Vec<TgwAttachment>, Error> {
         self.inner.attachments(tgw).await
+    }
+    async fn route_tables(&self, tgw: &TransitGatewayId) -> Result<Vec<TgwRouteTable>, Error> {
+        self.inner.route_tables(tgw).await
     }
     async fn routes(&self, rt: &RouteTableId) -> Result<Vec<TgwRoute>, Error> {
         self.inner.routes(rt).await

@@ -14,7 +14,7 @@ use tokio::sync::OnceCell;
 use super::errors::{aws_error, decode, idempotent};
 use crate::domain::{
     AccountId, LedgerList, ListReference, PeeringAttachment, Region, RouteTableId, TgwAttachment,
-    TgwRoute, TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
+    TgwRoute, TgwRouteTable, TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
 };
 use crate::error::Error;
 use crate::planner::Action;
@@ -102,6 +102,10 @@ impl Ec2Region for AwsEc2 {
 
     async fn attachments(&self, tgw: &TransitGatewayId) -> Result<Vec<TgwAttachment>, Error> {
         self.read_attachments(tgw).await
+    }
+
+    async fn route_tables(&self, tgw: &TransitGatewayId) -> Result<Vec<TgwRouteTable>, Error> {
+        self.read_route_tables(tgw).await
     }
 
     async fn routes(&self, table: &RouteTableId) -> Result<Vec<TgwRoute>, Error> {

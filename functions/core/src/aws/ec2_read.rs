@@ -7,9 +7,10 @@ use super::ec2::{filter, tags_of, AwsEc2};
 use super::errors::decode;
 use crate::domain::{
     AccountId, Association, AttachmentId, AttachmentKind, Cidr, CidrState, GatewayRef,
-    ListReference, PeeringAttachment, PeeringState, PrefixListId, Region, RouteKind, RouteTableId,
-    RouteTarget, TgwAttachment, TgwRoute, TransitGateway, TransitGatewayId, Vpc, VpcId,
-    VpcListRoute, VpcRoute, VpcRouteTable, VpcRouteTableId, VpcRouteTarget,
+    GatewayState, ListReference, PeeringAttachment, PeeringState, PrefixListId, Region, RouteKind,
+    RouteTableId, RouteTarget, TgwAttachment, TgwRoute, TgwRouteTable, TransitGateway,
+    TransitGatewayId, Vpc, VpcId, VpcListRoute, VpcRoute, VpcRouteTable, VpcRouteTableId,
+    VpcRouteTarget,
 };
 use crate::error::Error;
 
@@ -20,6 +21,7 @@ const SEARCH: &str = "SearchTransitGatewayRoutes";
 const ATTACHMENTS: &str = "DescribeTransitGatewayAttachments";
 const REFERENCES: &str = "GetTransitGatewayPrefixListReferences";
 const ROUTE_TABLES: &str = "DescribeRouteTables";
+const TABLES: &str = "DescribeTransitGatewayRouteTables";
 
 impl AwsEc2 {
     pub(super) async fn read_transit_gateways(&self) -> Result<Vec<TransitGateway>, Error> {
@@ -32,12 +34,44 @@ impl AwsEc2 {
         Ok(TransitGateway {
             id: decode(&self.region, TGWS, "a transit gateway ID", TransitGatewayId::parse(id))?,
             owner_id: g.owner_id().and_then(|o| AccountId::parse(o).ok()),
-            state: g.state().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+            state: GatewayState::parse(g.state().map(|s| s.as_str()).unwrap_or_default()),
             default_association_route_table: g
                 .options()
                 .and_then(|o| o.association_default_route_table_id())
                 .and_then(|r| RouteTableId::parse(r).ok()),
+            tags: tags_of(g.tags()),
         })
+    }
+
+    /// The route tables of `tgw`, every page, with their states.
+    pub(super) async fn read_route_tables(
+        &self,
+        tgw: &TransitGatewayId,
+    ) -> Result<Vec<TgwRouteTable>, Error> {
+        let items = every_item!(
+            self,
+            TABLES,
+            self.client
+                .describe_transit_gateway_route_tables()
+                .filters(filter("transit-gateway-id", tgw.as_str()))
+        )?;
+        items
+            .iter()
+            .map(|t| {
+                let id = t.transit_gateway_route_table_id().unwrap_or_default();
+                let gw = t.transit_gateway_id().unwrap_or_default();
+                Ok(TgwRouteTable {
+                    id: decode(&self.region, TABLES, "a route table ID", RouteTableId::parse(id))?,
+                    transit_gateway_id: decode(
+                        &self.region,
+                        TABLES,
+                        "a transit gateway ID",
+                        TransitGatewayId::parse(gw),
+                    )?,
+                    state: GatewayState::parse(t.state().map(|s| s.as_str()).unwrap_or_default()),
+                })
+            })
+            .collect()
     }
 
     pub(super) async fn read_vpcs(&self) -> Result<Vec<Vpc>, Error> {
@@ -163,10 +197,16 @@ impl AwsEc2 {
         let attachment =
             r.transit_gateway_attachments().iter().find_map(|a| a.transit_gateway_attachment_id());
         let parse = |id| decode(&self.region, SEARCH, "an attachment ID", AttachmentId::parse(id));
-        let target = match attachment {
-            Some(id) => RouteTarget::Attachment(parse(id)?),
-            None if state == "blackhole" => RouteTarget::Blackhole,
-            None => RouteTarget::Unknown,
+        let attachment = attachment.map(parse).transpose()?;
+        // A route in state `blackhole` drops traffic whatever attachment it
+        // still names: AWS does not document whether a static route whose
+        // attachment was deleted keeps the attachment's id (the Network
+        // Manager `TGW-ROUTE-UNINSTALLED` sample shows none); both answers
+        // read the same, the id kept as the former target.
+        let (target, former_target) = match attachment {
+            _ if state == "blackhole" => (RouteTarget::Blackhole, attachment),
+            Some(id) => (RouteTarget::Attachment(id), None),
+            None => (RouteTarget::Unknown, None),
         };
         let prefix_list = r.prefix_list_id().and_then(|p| PrefixListId::parse(p).ok());
         Ok(Some(TgwRoute {
@@ -175,6 +215,7 @@ impl AwsEc2 {
             target,
             state,
             prefix_list,
+            former_target,
         }))
     }
 
@@ -200,20 +241,20 @@ impl AwsEc2 {
         let id = r.prefix_list_id().unwrap_or_default();
         let prefix_list_id =
             decode(&self.region, REFERENCES, "a prefix list ID", PrefixListId::parse(id))?;
-        let attachment =
-            r.transit_gateway_attachment().and_then(|a| a.transit_gateway_attachment_id());
-        let target = match attachment {
-            Some(id) => RouteTarget::Attachment(decode(
-                &self.region,
-                REFERENCES,
-                "an attachment ID",
-                AttachmentId::parse(id),
-            )?),
-            None if r.blackhole() == Some(true) => RouteTarget::Blackhole,
-            None => RouteTarget::Unknown,
+        let attachment = r
+            .transit_gateway_attachment()
+            .and_then(|a| a.transit_gateway_attachment_id())
+            .map(|id| decode(&self.region, REFERENCES, "an attachment ID", AttachmentId::parse(id)))
+            .transpose()?;
+        // `Blackhole=true` drops traffic whatever attachment it still names
+        // (as for routes, see `route`).
+        let (target, former_target) = match attachment {
+            _ if r.blackhole() == Some(true) => (RouteTarget::Blackhole, attachment),
+            Some(id) => (RouteTarget::Attachment(id), None),
+            None => (RouteTarget::Unknown, None),
         };
         let state = r.state().map(|s| s.as_str().to_owned()).unwrap_or_default();
-        Ok(ListReference { prefix_list_id, target, state })
+        Ok(ListReference { prefix_list_id, target, state, former_target })
     }
 
     pub(super) async fn read_attachments(

@@ -49,7 +49,10 @@ impl AwsEc2 {
             Action::DisassociateRouteTable { route_table_id, attachment_id, .. } => {
                 self.association(route_table_id, attachment_id, false).await
             }
-            Action::CreateLedger { .. }
+            Action::TagLedger { .. }
+            | Action::UntagLedger { .. }
+            | Action::RecordPeering { .. }
+            | Action::CreateLedger { .. }
             | Action::ResizeLedger { .. }
             | Action::UpdateLedger { .. }
             | Action::ReleaseLedger { .. } => self.write_ledger(action).await,

@@ -1,6 +1,8 @@
 //! Writing the ownership ledger: `CreateManagedPrefixList` (tagged, with
-//! its first entries) and `ModifyManagedPrefixList` (entries at the
-//! version read, or the list's size).
+//! its first entries), `ModifyManagedPrefixList` (entries at the version
+//! read, or the list's size), and the records kept as the list's tags
+//! (`CreateTags`, `DeleteTags`: both replace or remove in place, so a
+//! repeat is harmless).
 //!
 //! `CreateManagedPrefixList` takes at most 100 entries, and
 //! `ModifyManagedPrefixList` at most 100 to add and 100 to remove per
@@ -19,7 +21,8 @@ use aws_sdk_ec2::types::{
 use super::ec2::AwsEc2;
 use super::errors::decode;
 use crate::domain::{
-    Cidr, PrefixListId, LEDGER_PEER_TAG, LEDGER_TAG_KEY_TAG, MANAGED_TAG_KEY, MANAGED_TAG_VALUE,
+    AttachmentId, Cidr, PrefixListId, TransitGatewayId, LEDGER_GATEWAY_TAG, LEDGER_PEERING_TAG,
+    LEDGER_PEER_TAG, LEDGER_TAG_KEY_TAG, MANAGED_TAG_KEY, MANAGED_TAG_VALUE,
 };
 use crate::error::Error;
 use crate::planner::{Action, LedgerEntry};
@@ -31,6 +34,8 @@ struct NewList<'a> {
     family: crate::domain::Family,
     name: &'a str,
     tag_key: &'a str,
+    transit_gateway: &'a TransitGatewayId,
+    peering: Option<&'a AttachmentId>,
     max_entries: usize,
 }
 
@@ -42,10 +47,44 @@ const RETRY_CODES: &[&str] = &["PrefixListVersionMismatch", "IncorrectState"];
 impl AwsEc2 {
     pub(super) async fn write_ledger(&self, action: &Action) -> Result<Outcome, Error> {
         match action {
-            Action::CreateLedger { peer, family, name, tag_key, max_entries, entries, .. } => {
-                let list =
-                    NewList { peer, family: *family, name, tag_key, max_entries: *max_entries };
+            Action::CreateLedger {
+                peer,
+                family,
+                name,
+                tag_key,
+                transit_gateway,
+                peering,
+                max_entries,
+                entries,
+                ..
+            } => {
+                let list = NewList {
+                    peer,
+                    family: *family,
+                    name,
+                    tag_key,
+                    transit_gateway,
+                    peering: peering.as_ref(),
+                    max_entries: *max_entries,
+                };
                 self.create_ledger(list, entries).await
+            }
+            Action::TagLedger { prefix_list_id, tags, .. } => {
+                self.tag_list(prefix_list_id, tags).await
+            }
+            Action::RecordPeering { prefix_list_id, peering, .. } => {
+                let tags = [(LEDGER_PEERING_TAG.to_owned(), peering.to_string())];
+                self.tag_list(prefix_list_id, &tags).await
+            }
+            Action::UntagLedger { prefix_list_id, keys, .. } => {
+                let tags = keys.iter().map(|k| Tag::builder().key(k).build()).collect();
+                let call = self
+                    .client
+                    .delete_tags()
+                    .resources(prefix_list_id.as_str())
+                    .set_tags(Some(tags))
+                    .send();
+                self.sent("DeleteTags", call, &[]).await
             }
             Action::ResizeLedger { prefix_list_id, max_entries, .. } => {
                 self.client
@@ -78,11 +117,13 @@ impl AwsEc2 {
         list: NewList<'_>,
         entries: &[LedgerEntry],
     ) -> Result<Outcome, Error> {
-        let tags = [
+        let mut tags = vec![
             (MANAGED_TAG_KEY, MANAGED_TAG_VALUE),
             (LEDGER_TAG_KEY_TAG, list.tag_key),
             (LEDGER_PEER_TAG, list.peer.as_str()),
+            (LEDGER_GATEWAY_TAG, list.transit_gateway.as_str()),
         ];
+        tags.extend(list.peering.map(|p| (LEDGER_PEERING_TAG, p.as_str())));
         let spec = TagSpecification::builder()
             .resource_type(ResourceType::PrefixList)
             .set_tags(Some(
@@ -112,6 +153,17 @@ impl AwsEc2 {
         let version = made.and_then(|l| l.version()).unwrap_or(1);
         self.modify_entries(&id, version, rest, &[]).await?;
         Ok(Outcome::Created(id.to_string()))
+    }
+
+    /// Sets tags of a ledger list (`CreateTags` replaces a tag's value).
+    async fn tag_list(
+        &self,
+        list: &PrefixListId,
+        tags: &[(String, String)],
+    ) -> Result<Outcome, Error> {
+        let tags = tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
+        let call = self.client.create_tags().resources(list.as_str()).set_tags(Some(tags)).send();
+        self.sent("CreateTags", call, &[]).await
     }
 
     /// Adds and removes entries, 100 each way per request, each request at

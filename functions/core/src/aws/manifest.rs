@@ -11,6 +11,7 @@ pub const SDK_CALLS: &[&str] = &[
     "ec2:DescribeTransitGatewayPeeringAttachments",
     "ec2:SearchTransitGatewayRoutes",
     "ec2:DescribeTransitGatewayAttachments",
+    "ec2:DescribeTransitGatewayRouteTables",
     "ec2:DescribeManagedPrefixLists",
     "ec2:GetManagedPrefixListEntries",
     "ec2:GetTransitGatewayPrefixListReferences",
@@ -22,9 +23,11 @@ pub const SDK_CALLS: &[&str] = &[
     "ec2:CreateTransitGatewayRoute",
     "ec2:DeleteTransitGatewayRoute",
     "ec2:ReplaceTransitGatewayRoute",
-    // The ownership ledger.
+    // The ownership ledger, and its records (tags of the tool's lists).
     "ec2:CreateManagedPrefixList",
     "ec2:ModifyManagedPrefixList",
+    "ec2:CreateTags",
+    "ec2:DeleteTags",
     // Only with ROUTE_MODE=prefix-list (and when switching back from it).
     "ec2:CreateTransitGatewayPrefixListReference",
     "ec2:ModifyTransitGatewayPrefixListReference",
@@ -43,7 +46,8 @@ pub const SDK_CALLS: &[&str] = &[
 ];
 
 /// The calls of [`SDK_CALLS`] the attachment-watcher makes: it only reads
-/// (a peering on both sides; a VPC and the gateway's attachments), publishes
+/// (a peering on both sides; a VPC and the gateway's attachments; a
+/// gateway and its route tables in transition), publishes
 /// what it saw, schedules its next look and brings a failed one back. (With
 /// no bus configured it would reconcile itself; the deployment always sets
 /// one.) `tests/tests/emulator/pipeline.rs` checks it against the calls a
@@ -52,6 +56,8 @@ pub const WATCHER_CALLS: &[&str] = &[
     "ec2:DescribeTransitGatewayPeeringAttachments",
     "ec2:DescribeVpcs",
     "ec2:DescribeTransitGatewayAttachments",
+    "ec2:DescribeTransitGateways",
+    "ec2:DescribeTransitGatewayRouteTables",
     "events:PutEvents",
     "sqs:SendMessage",
     "sqs:ChangeMessageVisibility",

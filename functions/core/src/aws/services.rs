@@ -7,7 +7,7 @@ use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use super::errors::aws_error;
 use crate::domain::{AccountId, Region};
 use crate::error::Error;
-use crate::events::{OutEvent, Recheck, VpcRecheck, SOURCE};
+use crate::events::{GatewayRecheck, OutEvent, Recheck, VpcRecheck, SOURCE};
 use crate::ports::{EventBus, Identity, RecheckQueue, Redelivery};
 
 /// The tool's event bus on EventBridge.
@@ -91,6 +91,12 @@ impl RecheckQueue for AwsQueue {
     async fn send_vpc(&self, recheck: &VpcRecheck, delay_secs: i32) -> Result<(), Error> {
         let body = serde_json::to_string(recheck)
             .map_err(|e| Error::internal("a VPC re-check cannot be serialized", e))?;
+        self.send_body(&recheck.region, body, delay_secs).await
+    }
+
+    async fn send_gateway(&self, recheck: &GatewayRecheck, delay_secs: i32) -> Result<(), Error> {
+        let body = serde_json::to_string(recheck)
+            .map_err(|e| Error::internal("a gateway re-check cannot be serialized", e))?;
         self.send_body(&recheck.region, body, delay_secs).await
     }
 

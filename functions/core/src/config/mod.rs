@@ -12,12 +12,15 @@ use serde::Serialize;
 use crate::domain::{AccountId, Cidr, Region, RoleArn, RouteTableId, TransitGatewayId};
 
 use parse::{
-    parse_accounts, parse_bool, parse_cidrs, parse_count, parse_external_id, parse_queue_url,
-    parse_region_map, parse_role_name, parse_roles, parse_tag_key, peering_regions,
+    parse_accounts, parse_bool, parse_cidrs, parse_count, parse_deployment_name, parse_external_id,
+    parse_queue_url, parse_region_map, parse_role_name, parse_roles, parse_tag_key,
+    peering_regions,
 };
 
 /// The default of `TAG_KEY`.
 pub const DEFAULT_TAG_KEY: &str = "addToTransitGateway";
+/// The default of `DEPLOYMENT_NAME`.
+pub const DEFAULT_DEPLOYMENT_NAME: &str = "default";
 
 /// A configuration variable with an invalid value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -102,6 +105,11 @@ pub struct Config {
     /// `TAG_KEY` (default `addToTransitGateway`): the VPC tag key, matched
     /// exactly; at most 128 characters, not starting with `aws:`.
     pub tag_key: String,
+    /// `DEPLOYMENT_NAME` (default `default`): in a Region where the account
+    /// has several transit gateways and `TRANSIT_GATEWAY_IDS` names none,
+    /// the managed one is the gateway tagged `tgw-peering:deployment` with
+    /// this value.
+    pub deployment_name: String,
     /// `TRANSIT_GATEWAY_IDS` (`region=tgw-…,…`, default none): the gateway
     /// of a Region that has several.
     pub transit_gateway_ids: BTreeMap<Region, TransitGatewayId>,
@@ -168,6 +176,12 @@ pub struct Config {
     /// advertised, their events are dropped, and their attachments hold
     /// nothing.
     pub excluded_account_ids: std::collections::BTreeSet<AccountId>,
+    /// `FROZEN_ACCOUNT_IDS` (comma list of 12-digit account IDs, default
+    /// none): with `WORKLOAD_ROLE_NAME`, accounts whose VPCs are not read
+    /// while their last known routes are served: the routes toward their
+    /// attached VPCs are neither written nor withdrawn, and their events
+    /// are dropped (unlike `EXCLUDED_ACCOUNT_IDS`, which withdraws them).
+    pub frozen_account_ids: std::collections::BTreeSet<AccountId>,
 }
 
 impl Config {
@@ -176,6 +190,7 @@ impl Config {
         Self {
             regions,
             tag_key: DEFAULT_TAG_KEY.to_owned(),
+            deployment_name: DEFAULT_DEPLOYMENT_NAME.to_owned(),
             transit_gateway_ids: BTreeMap::new(),
             route_table_ids: BTreeMap::new(),
             prune_routes: false,
@@ -191,6 +206,7 @@ impl Config {
             tool_role_arns: Vec::new(),
             workload_role_name: None,
             excluded_account_ids: std::collections::BTreeSet::new(),
+            frozen_account_ids: std::collections::BTreeSet::new(),
         }
     }
 
@@ -201,6 +217,7 @@ impl Config {
         "ACTIVE_REGION",
         "PASSIVE_REGION",
         "TAG_KEY",
+        "DEPLOYMENT_NAME",
         "TRANSIT_GATEWAY_IDS",
         "ROUTE_TABLE_IDS",
         "PRUNE_ROUTES",
@@ -216,6 +233,7 @@ impl Config {
         "TOOL_ROLE_ARNS",
         "WORKLOAD_ROLE_NAME",
         "EXCLUDED_ACCOUNT_IDS",
+        "FROZEN_ACCOUNT_IDS",
     ];
 
     /// Reads the configuration from the process environment.
@@ -238,6 +256,7 @@ impl Config {
         let map = |var: &'static str| get(var).map(|v| (var, v));
         let config = Self {
             tag_key: parse_tag_key(get("TAG_KEY"))?,
+            deployment_name: parse_deployment_name(get("DEPLOYMENT_NAME"))?,
             transit_gateway_ids: parse_region_map(
                 map("TRANSIT_GATEWAY_IDS"),
                 &regions,
@@ -271,6 +290,7 @@ impl Config {
                 "EXCLUDED_ACCOUNT_IDS",
                 get("EXCLUDED_ACCOUNT_IDS"),
             )?,
+            frozen_account_ids: parse_accounts("FROZEN_ACCOUNT_IDS", get("FROZEN_ACCOUNT_IDS"))?,
             regions,
         };
         if config.workload_role_name.is_some() && config.role_external_id.is_none() {
@@ -279,7 +299,29 @@ impl Config {
                 "needs ROLE_EXTERNAL_ID: the workload roles trust the hub only with it",
             ));
         }
+        if !config.frozen_account_ids.is_empty() && config.workload_role_name.is_none() {
+            return Err(ConfigError::new(
+                "FROZEN_ACCOUNT_IDS",
+                "needs WORKLOAD_ROLE_NAME: only workload accounts' VPCs can be frozen",
+            ));
+        }
+        if let Some(both) =
+            config.frozen_account_ids.intersection(&config.excluded_account_ids).next()
+        {
+            return Err(ConfigError::new(
+                "FROZEN_ACCOUNT_IDS",
+                format!(
+                    "{both} is in EXCLUDED_ACCOUNT_IDS too: an account is either served from its last known routes (frozen) or not served (excluded)"
+                ),
+            ));
+        }
         Ok(config)
+    }
+
+    /// True when `account`'s VPCs are not read and its last known routes
+    /// are served (`FROZEN_ACCOUNT_IDS`).
+    pub fn is_frozen(&self, account: &AccountId) -> bool {
+        self.frozen_account_ids.contains(account)
     }
 
     /// True when `cidr` lies inside one of `PROTECTED_CIDRS`.

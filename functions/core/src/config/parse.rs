@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{ConfigError, DEFAULT_TAG_KEY};
+use super::{ConfigError, DEFAULT_DEPLOYMENT_NAME, DEFAULT_TAG_KEY};
 use crate::domain::{AccountId, Cidr, Region, RoleArn};
 
 /// `PEERING_REGIONS`, or the two-Region form `ACTIVE_REGION` +
@@ -74,6 +74,21 @@ pub(super) fn parse_tag_key(value: Option<String>) -> Result<String, ConfigError
         ));
     }
     Ok(tag_key)
+}
+
+/// `DEPLOYMENT_NAME`: 1 to 64 of letters, digits and `_.:/=+@-` (characters
+/// every EC2 tag value accepts), default `default`.
+pub(super) fn parse_deployment_name(value: Option<String>) -> Result<String, ConfigError> {
+    let name = value.unwrap_or_else(|| DEFAULT_DEPLOYMENT_NAME.to_owned());
+    let valid = (1..=64).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.:/=+@-".contains(&b));
+    if !valid {
+        return Err(ConfigError::new(
+            "DEPLOYMENT_NAME",
+            format!("{name:?} must be 1 to 64 letters, digits and _.:/=+@-"),
+        ));
+    }
+    Ok(name)
 }
 
 /// `region=value,…` over the managed Regions: `variable` and its value.
@@ -193,7 +208,8 @@ pub(super) fn parse_role_name(
     Ok(value)
 }
 
-/// A comma list of 12-digit account IDs (`EXCLUDED_ACCOUNT_IDS`).
+/// A comma list of 12-digit account IDs (`EXCLUDED_ACCOUNT_IDS`,
+/// `FROZEN_ACCOUNT_IDS`).
 pub(super) fn parse_accounts(
     var: &'static str,
     value: Option<String>,

@@ -3,17 +3,38 @@
 //! tool routes in the Region, each described by its VPC. An entry is the
 //! only proof that a route (or a VPC route) for that CIDR is the tool's.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Cidr, PrefixListId, Region};
+use super::{AccountId, AttachmentId, Cidr, PrefixListId, Region, TransitGatewayId, VpcId};
 
 /// Tag of every ledger list: the peer Region whose CIDRs it holds.
 pub const LEDGER_PEER_TAG: &str = "tgw-peering:peer-region";
 /// Tag of every ledger list: the `TAG_KEY` it was written under.
 pub const LEDGER_TAG_KEY_TAG: &str = "tgw-peering:tag-key";
+/// Tag of every ledger list written since deployments are recorded: the
+/// managed transit gateway of the list's Region, which is the deployment's
+/// identity there (one deployment per transit gateway). A list with
+/// another gateway's id is another deployment's, never this one's ledger.
+pub const LEDGER_GATEWAY_TAG: &str = "tgw-peering:transit-gateway";
+/// Tag of a ledger list: the peering its routes go over (the proof that a
+/// blackhole of one of its CIDRs was left by that peering's deletion).
+pub const LEDGER_PEERING_TAG: &str = "tgw-peering:peering";
+/// Prefix of a ledger list's tag per isolated CIDR
+/// (`tgw-peering:isolated:10.1.0.0/16` = `true`): a blackhole of that CIDR
+/// the tool saw set by someone while the list's peering was live. A tag of
+/// this prefix with the suffix [`ISOLATED_REFERENCE`] records a reference
+/// of the list someone made a blackhole.
+pub const LEDGER_ISOLATED_PREFIX: &str = "tgw-peering:isolated:";
+/// The suffix of the isolation tag of a whole list's reference.
+pub const ISOLATED_REFERENCE: &str = "reference";
+/// User tags one EC2 resource can have ("Tag restrictions", Amazon EC2 user
+/// guide, <https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html>:
+/// "Maximum number of tags per resource – 50").
+pub const MAX_TAGS: usize = 50;
+
 /// Entries per prefix list, an AWS quota that cannot be raised ("Amazon VPC
 /// quotas", Managed prefix lists): past it, a peer's CIDRs spill into
 /// another list.
@@ -78,8 +99,23 @@ pub struct LedgerList {
     pub max_entries: usize,
     /// `create-complete`, `modify-in-progress`…
     pub state: String,
-    /// CIDR to description (the VPC it belongs to).
+    /// CIDR to description (the VPC it belongs to, see [`EntryOwner`]).
     pub entries: BTreeMap<Cidr, String>,
+    /// The deployment that wrote it ([`LEDGER_GATEWAY_TAG`]).
+    #[serde(default)]
+    pub deployment: ListDeployment,
+    /// The peering its routes go over ([`LEDGER_PEERING_TAG`]).
+    #[serde(default)]
+    pub peering: Option<AttachmentId>,
+    /// Its CIDRs whose blackhole someone set ([`LEDGER_ISOLATED_PREFIX`]).
+    #[serde(default)]
+    pub isolated: BTreeSet<Cidr>,
+    /// Its reference someone made a blackhole ([`ISOLATED_REFERENCE`]).
+    #[serde(default)]
+    pub isolated_reference: bool,
+    /// How many tags it has, all of them (at most [`MAX_TAGS`]).
+    #[serde(default)]
+    pub tag_count: usize,
 }
 
 impl LedgerList {
@@ -92,5 +128,67 @@ impl LedgerList {
     /// refused).
     pub fn is_busy(&self) -> bool {
         self.state.ends_with("in-progress")
+    }
+
+    /// The key of the tag recording `cidr` as isolated.
+    pub fn isolated_key(cidr: &Cidr) -> String {
+        format!("{LEDGER_ISOLATED_PREFIX}{cidr}")
+    }
+}
+
+/// The deployment a ledger list records ([`LEDGER_GATEWAY_TAG`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "value")]
+pub enum ListDeployment {
+    /// No record: written before deployments were recorded.
+    #[default]
+    Unrecorded,
+    /// The managed transit gateway of the deployment that wrote it.
+    Gateway(TransitGatewayId),
+    /// A value that names no transit gateway (changed by hand): no
+    /// deployment can prove the list its own.
+    Unreadable(String),
+}
+
+/// The owner of a ledger entry, written at the start of its description in
+/// a fixed form, `account=123456789012 vpc=vpc-0123456789abcdef0` (several
+/// owners separated by `; `): the account and VPC whose CIDR the entry
+/// records. At most 46 characters per owner, so the tool's descriptions
+/// never reach AWS's 255 ([`MAX_DESCRIPTION`]). An entry whose description
+/// does not parse (written before this form, or by hand) names no owner.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EntryOwner {
+    pub account: AccountId,
+    pub vpc: VpcId,
+}
+
+/// Owners written per description at most: five fit in 255 characters.
+const MAX_OWNERS: usize = 5;
+
+impl EntryOwner {
+    /// The description of an entry owned by `owners` (the first five).
+    pub fn describe<'a>(owners: impl IntoIterator<Item = &'a EntryOwner>) -> String {
+        let parts: Vec<String> = owners
+            .into_iter()
+            .take(MAX_OWNERS)
+            .map(|o| format!("account={} vpc={}", o.account, o.vpc))
+            .collect();
+        parts.join("; ")
+    }
+
+    /// The owners a description names; `None` when it is not in the fixed
+    /// form (every part must parse).
+    pub fn parse(description: &str) -> Option<Vec<EntryOwner>> {
+        let owners: Option<Vec<EntryOwner>> = description
+            .split("; ")
+            .map(|part| {
+                let (account, vpc) = part.strip_prefix("account=")?.split_once(" vpc=")?;
+                Some(EntryOwner {
+                    account: AccountId::parse(account).ok()?,
+                    vpc: VpcId::parse(vpc).ok()?,
+                })
+            })
+            .collect();
+        owners.filter(|o| !o.is_empty())
     }
 }

@@ -18,15 +18,17 @@ pub use ids::{
     TransitGatewayId, VpcId, VpcRouteTableId,
 };
 pub use ledger::{
-    Family, LedgerList, LEDGER_PEER_TAG, LEDGER_TAG_KEY_TAG, MAX_DESCRIPTION, MAX_LEDGER_ENTRIES,
+    EntryOwner, Family, LedgerList, ListDeployment, ISOLATED_REFERENCE, LEDGER_GATEWAY_TAG,
+    LEDGER_ISOLATED_PREFIX, LEDGER_PEERING_TAG, LEDGER_PEER_TAG, LEDGER_TAG_KEY_TAG,
+    MAX_DESCRIPTION, MAX_LEDGER_ENTRIES, MAX_TAGS,
 };
 pub use peering::{
-    peering_tags, GatewayRef, PeeringAttachment, PeeringPhase, PeeringState, TransitGateway,
-    MANAGED_TAG_KEY, MANAGED_TAG_VALUE,
+    peering_tags, GatewayRef, GatewayState, PeeringAttachment, PeeringPhase, PeeringState,
+    TransitGateway, DEPLOYMENT_TAG, MANAGED_TAG_KEY, MANAGED_TAG_VALUE,
 };
 pub use routes::{
     Association, AttachmentKind, ListReference, RouteKind, RouteTarget, TgwAttachment, TgwRoute,
-    TGW_ROUTES_QUOTA,
+    TgwRouteTable, TGW_ROUTES_QUOTA,
 };
 pub use vpc::{
     CidrState, Vpc, VpcListRoute, VpcRoute, VpcRouteTable, VpcRouteTarget, CREATE_ROUTE_ORIGIN,

@@ -121,14 +121,80 @@ pub struct GatewayRef {
     pub account_id: Option<AccountId>,
 }
 
+/// The state of a transit gateway or of one of its route tables, as AWS
+/// reports it (`TransitGateway.State`: `pending | available | modifying |
+/// deleting | deleted`; `TransitGatewayRouteTable.State`: `pending |
+/// available | deleting | deleted`, EC2 API reference).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum GatewayState {
+    Pending,
+    Available,
+    Modifying,
+    Deleting,
+    Deleted,
+    /// A state this build does not know: neither usable nor gone.
+    #[serde(untagged)]
+    Other(String),
+}
+
+impl GatewayState {
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "pending" => Self::Pending,
+            "available" => Self::Available,
+            "modifying" => Self::Modifying,
+            "deleting" => Self::Deleting,
+            "deleted" => Self::Deleted,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Available => "available",
+            Self::Modifying => "modifying",
+            Self::Deleting => "deleting",
+            Self::Deleted => "deleted",
+            Self::Other(s) => s,
+        }
+    }
+
+    /// On its way out: never managed.
+    pub fn is_gone(&self) -> bool {
+        matches!(self, Self::Deleting | Self::Deleted)
+    }
+}
+
+impl fmt::Display for GatewayState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The tag that names a deployment's managed transit gateway in a Region
+/// where the account has several: its value is the deployment's
+/// `DEPLOYMENT_NAME`.
+pub const DEPLOYMENT_TAG: &str = "tgw-peering:deployment";
+
 /// A transit gateway as read from its Region.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TransitGateway {
     pub id: TransitGatewayId,
     pub owner_id: Option<AccountId>,
-    /// The gateway's state as AWS reports it (`available`, `pending`, …).
-    pub state: String,
+    pub state: GatewayState,
     pub default_association_route_table: Option<RouteTableId>,
+    /// Every tag of the gateway, key to value.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+impl TransitGateway {
+    /// The deployment its `tgw-peering:deployment` tag names, if any.
+    pub fn deployment(&self) -> Option<&str> {
+        self.tags.get(DEPLOYMENT_TAG).map(|v| v.trim())
+    }
 }
 
 /// A transit gateway peering attachment, as seen from one or both of its Regions.

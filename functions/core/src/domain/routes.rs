@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::{AccountId, AttachmentId, Cidr, PrefixListId, RouteTableId, VpcId};
+use super::{AccountId, AttachmentId, Cidr, PrefixListId, RouteTableId, TransitGatewayId, VpcId};
 
 /// Where a route sends traffic.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -52,6 +52,12 @@ pub struct TgwRoute {
     /// Set for the entries of a prefix-list reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefix_list: Option<PrefixListId>,
+    /// For a blackhole, the attachment the route still names, if AWS
+    /// reports one (a static route whose attachment was deleted: AWS does
+    /// not document whether it keeps the id; a blackhole made with
+    /// `Blackhole=true` names none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub former_target: Option<AttachmentId>,
 }
 
 impl TgwRoute {
@@ -64,6 +70,7 @@ impl TgwRoute {
             target,
             state: state.to_owned(),
             prefix_list: None,
+            former_target: None,
         }
     }
 
@@ -94,6 +101,10 @@ pub struct ListReference {
     /// `pending`, `available`, `modifying`, `deleting` (API reference,
     /// TransitGatewayPrefixListReference).
     pub state: String,
+    /// For a blackhole, the attachment the reference still names, if AWS
+    /// reports one (see [`TgwRoute::former_target`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub former_target: Option<AttachmentId>,
 }
 
 impl ListReference {
@@ -101,6 +112,16 @@ impl ListReference {
     pub fn is_available(&self) -> bool {
         self.state == "available"
     }
+}
+
+/// A route table of a transit gateway, as `DescribeTransitGatewayRouteTables`
+/// lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TgwRouteTable {
+    pub id: RouteTableId,
+    pub transit_gateway_id: TransitGatewayId,
+    /// `pending | available | deleting | deleted`.
+    pub state: super::GatewayState,
 }
 
 /// What a transit gateway attachment connects to (`ResourceType`).

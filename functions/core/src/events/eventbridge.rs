@@ -6,7 +6,7 @@ use aws_lambda_events::event::cloudwatch_events::tag::TagChangeOnResource;
 use aws_lambda_events::event::cloudwatch_events::CloudWatchEvent;
 use serde_json::Value;
 
-use super::outgoing::VpcReady;
+use super::outgoing::{GatewayReady, VpcReady, GATEWAY_READY};
 use super::{
     cloudtrail, input, networkmanager, Incoming, StateChangeDetail, Trigger, SOURCE, STATE_CHANGE,
     VPC_READY,
@@ -62,7 +62,9 @@ pub(super) fn parse(payload: &Value, tag_key: &str) -> Result<Incoming, Error> {
             incoming.region = None;
             Trigger::Scheduled
         }
-        (SOURCE, STATE_CHANGE | VPC_READY) => tool_event(&mut incoming, &detail_type, detail)?,
+        (SOURCE, STATE_CHANGE | VPC_READY | GATEWAY_READY) => {
+            tool_event(&mut incoming, &detail_type, detail)?
+        }
         _ => {
             return Err(input(format!(
                 "event {id}: unsupported source {source:?} with detail-type {detail_type:?}"
@@ -72,11 +74,17 @@ pub(super) fn parse(payload: &Value, tag_key: &str) -> Result<Incoming, Error> {
     Ok(incoming)
 }
 
-/// The tool's own events that bring a reconcile: a peering's state change
-/// and a ready VPC. They are published in the hub's Region; the Regions
-/// they name decide the scope.
+/// The tool's own events that bring a reconcile: a peering's state change,
+/// a ready VPC and a ready gateway. They are published in the hub's Region;
+/// the Regions they name decide the scope.
 fn tool_event(incoming: &mut Incoming, detail_type: &str, detail: Value) -> Result<Trigger, Error> {
     let id = &incoming.id;
+    if detail_type == GATEWAY_READY {
+        let d: GatewayReady = serde_json::from_value(detail)
+            .map_err(|e| input(format!("event {id}: invalid Transit Gateway Ready detail: {e}")))?;
+        incoming.region = Some(d.region.clone());
+        return Ok(Trigger::Network { change: format!("ready: {}", d.reason) });
+    }
     if detail_type == VPC_READY {
         let d: VpcReady = serde_json::from_value(detail)
             .map_err(|e| input(format!("event {id}: invalid VPC Ready detail: {e}")))?;

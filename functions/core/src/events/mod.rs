@@ -24,11 +24,13 @@ use crate::error::Error;
 pub use caller::Caller;
 pub use networkmanager::{ROUTING_UPDATE, TOPOLOGY_CHANGE};
 pub use outgoing::{
-    OutEvent, PeeringSides, StateChangeDetail, PEERING_ACCEPTED, PEERING_REQUESTED, PEERING_STUCK,
-    ROUTES_CHANGED, ROUTE_CONFLICT, SOURCE, STATE_CHANGE, VPC_READY, WITHDRAWAL_HELD,
+    OutEvent, PeeringSides, StateChangeDetail, GATEWAY_READY, PEERING_ACCEPTED, PEERING_REQUESTED,
+    PEERING_STUCK, ROUTES_CHANGED, ROUTE_CONFLICT, SOURCE, STATE_CHANGE, VPC_READY,
+    WITHDRAWAL_HELD,
 };
 pub use recheck::{
-    Recheck, VpcRecheck, RECHECK_EVERY_SECS, RECHECK_GIVE_UP_SECS, RECHECK_MAX_ATTEMPTS,
+    GatewayRecheck, Recheck, VpcRecheck, GATEWAY_RECHECK_GIVE_UP_SECS,
+    GATEWAY_RECHECK_MAX_ATTEMPTS, RECHECK_EVERY_SECS, RECHECK_GIVE_UP_SECS, RECHECK_MAX_ATTEMPTS,
     RECHECK_UNLISTED_GRACE_SECS, VPC_RECHECK_GIVE_UP_SECS, VPC_RECHECK_MAX_ATTEMPTS,
 };
 
@@ -64,6 +66,9 @@ pub enum Trigger {
     Recheck(Recheck),
     /// A look at a VPC a reconcile waits on (a message of the re-check queue).
     VpcRecheck(VpcRecheck),
+    /// A look at a Region whose gateway or route table a reconcile waits
+    /// on (a message of the re-check queue).
+    GatewayRecheck(GatewayRecheck),
     /// A valid event that needs nothing (a tag change of another key).
     Ignore { reason: String },
     /// One malformed message of an SQS batch: reported, never retried, and
@@ -119,10 +124,15 @@ pub(crate) fn input(msg: impl Into<String>) -> Error {
     Error::Input(msg.into())
 }
 
-/// A re-check request (a VPC's, with `vpc-id`, else a peering's): the
-/// Region that decides its scope, the id of the event that started its
-/// chain, and its trigger.
+/// A re-check request (a VPC's, with `vpc-id`; a Region's gateway's, with
+/// `route-table-id`; else a peering's): the Region that decides its scope,
+/// the id of the event that started its chain, and its trigger.
 fn recheck_request(value: Value) -> Result<(Region, String, Trigger), String> {
+    if value.get("route-table-id").is_some() {
+        let r: GatewayRecheck = serde_json::from_value(value)
+            .map_err(|e| format!("not a gateway re-check request: {e}"))?;
+        return Ok((r.region.clone(), r.origin_event_id.clone(), Trigger::GatewayRecheck(r)));
+    }
     if value.get("vpc-id").is_some() {
         let r: VpcRecheck = serde_json::from_value(value)
             .map_err(|e| format!("not a VPC re-check request: {e}"))?;
@@ -151,7 +161,7 @@ pub fn parse(payload: &Value, tag_key: &str) -> Result<Vec<Incoming>, Error> {
         }
         return eventbridge::parse(payload, tag_key).map(|i| vec![i]);
     }
-    if obj.contains_key("vpc-id") || obj.contains_key("attachment-id") {
+    if ["vpc-id", "attachment-id", "route-table-id"].iter().any(|k| obj.contains_key(*k)) {
         let (region, origin, trigger) = recheck_request(payload.clone())
             .map_err(|e| input(format!("invalid re-check request: {e}")))?;
         return Ok(vec![Incoming {

@@ -20,6 +20,10 @@ pub const WITHDRAWAL_HELD: &str = "Withdrawal Held";
 /// shows what an event announced, its attachment is available, no block of
 /// it is associating. It brings a reconcile.
 pub const VPC_READY: &str = "VPC Ready";
+/// The watcher's event when a Region whose transit gateway or route table a
+/// reconcile waited on (`pending`, `modifying`) is `available` again. It
+/// brings a reconcile.
+pub const GATEWAY_READY: &str = "Transit Gateway Ready";
 
 /// An event to publish: its detail-type and its detail. Serialized as
 /// `{"detail_type": …, "detail": {…}}` in reports.
@@ -42,6 +46,8 @@ pub enum OutEvent {
     WithdrawalHeld(RouteConflict),
     #[serde(rename = "VPC Ready")]
     VpcReady(VpcReady),
+    #[serde(rename = "Transit Gateway Ready")]
+    GatewayReady(GatewayReady),
 }
 
 impl OutEvent {
@@ -56,6 +62,7 @@ impl OutEvent {
             OutEvent::PeeringStuck(_) => PEERING_STUCK,
             OutEvent::WithdrawalHeld(_) => WITHDRAWAL_HELD,
             OutEvent::VpcReady(_) => VPC_READY,
+            OutEvent::GatewayReady(_) => GATEWAY_READY,
         }
     }
 
@@ -73,6 +80,7 @@ impl OutEvent {
             OutEvent::PeeringStuck(d) => serde_json::to_value(d),
             OutEvent::WithdrawalHeld(d) => serde_json::to_value(d),
             OutEvent::VpcReady(d) => serde_json::to_value(d),
+            OutEvent::GatewayReady(d) => serde_json::to_value(d),
         }
     }
 
@@ -223,6 +231,20 @@ pub struct VpcReady {
     /// lags.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tagged: Option<bool>,
+    /// The event that started the watch.
+    pub event_id: String,
+}
+
+/// `Transit Gateway Ready`: a Region whose managed transit gateway or route
+/// table a reconcile waited on is `available` again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct GatewayReady {
+    pub region: Region,
+    pub transit_gateway_id: TransitGatewayId,
+    pub route_table_id: crate::domain::RouteTableId,
+    /// What the watcher waited for.
+    pub reason: String,
     /// The event that started the watch.
     pub event_id: String,
 }

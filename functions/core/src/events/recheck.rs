@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{AttachmentId, PeeringState, Region, TransitGatewayId, VpcId};
+use crate::domain::{AttachmentId, PeeringState, Region, RouteTableId, TransitGatewayId, VpcId};
 
 /// A chain of re-checks gives up (and publishes `Peering Stuck`) after 30 minutes.
 pub const RECHECK_GIVE_UP_SECS: i64 = 30 * 60;
@@ -119,9 +119,57 @@ impl VpcRecheck {
     }
 }
 
+/// A chain of gateway re-checks gives up (with an audit line) after 30
+/// minutes: AWS documents no duration for `ModifyTransitGateway`, and the
+/// hourly sweep comes back after that.
+pub const GATEWAY_RECHECK_GIVE_UP_SECS: i64 = 30 * 60;
+/// ... or after this many looks, whatever its clock says (30 minutes is
+/// 64 looks on [`GatewayRecheck::delay_secs`]).
+pub const GATEWAY_RECHECK_MAX_ATTEMPTS: u32 = 70;
+
+/// A look at a Region whose managed transit gateway (`pending`, or
+/// `modifying` after `ModifyTransitGateway`) or route table (`pending`) a
+/// reconcile had to wait on, the body of a message on the re-check queue.
+/// The watcher reads the gateways and the gateway's route tables and, once
+/// both are `available`, publishes `Transit Gateway Ready`, which brings a
+/// reconcile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct GatewayRecheck {
+    pub region: Region,
+    pub transit_gateway_id: TransitGatewayId,
+    pub route_table_id: RouteTableId,
+    /// When the chain started (seconds since the Unix epoch).
+    pub started_at: i64,
+    /// Re-checks made so far in this chain.
+    pub attempt: u32,
+    /// The event that started the chain.
+    pub origin_event_id: String,
+}
+
+impl GatewayRecheck {
+    /// The SQS delay before re-check number `attempt`: 10 s for the first
+    /// minute, then 30 s.
+    pub fn delay_secs(attempt: u32) -> i32 {
+        if attempt < 6 {
+            10
+        } else {
+            30
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gateway_rechecks_look_every_ten_seconds_for_a_minute_then_every_thirty() {
+        let d: Vec<i32> = (0..8).map(GatewayRecheck::delay_secs).collect();
+        assert_eq!(d, [10, 10, 10, 10, 10, 10, 30, 30]);
+        let total: i32 = (0..GATEWAY_RECHECK_MAX_ATTEMPTS).map(GatewayRecheck::delay_secs).sum();
+        assert!(i64::from(total) >= GATEWAY_RECHECK_GIVE_UP_SECS, "the clock bound is met first");
+    }
 
     #[test]
     fn vpc_rechecks_look_every_five_seconds_for_a_minute_then_back_off() {

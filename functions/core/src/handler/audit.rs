@@ -33,6 +33,8 @@ pub enum Decision {
     Held,
     /// Done as asked, but traffic may not flow.
     Warning,
+    /// A route of the tool's that someone made a blackhole: kept.
+    Isolated,
 }
 
 impl Decision {
@@ -48,6 +50,7 @@ impl Decision {
             Decision::Stuck => "stuck",
             Decision::Held => "held",
             Decision::Warning => "warning",
+            Decision::Isolated => "isolated",
         }
     }
 }
@@ -60,6 +63,7 @@ impl From<FindingKind> for Decision {
             FindingKind::Conflict => Decision::Conflict,
             FindingKind::Held => Decision::Held,
             FindingKind::Warning => Decision::Warning,
+            FindingKind::Isolated => Decision::Isolated,
         }
     }
 }

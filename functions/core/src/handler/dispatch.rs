@@ -163,6 +163,13 @@ impl Handler {
             .unwrap_or(Restart::No);
         let mut announced = Announced::default();
         for inc in wanted.iter().map(|&i| &incoming[i]) {
+            // The tool's own gateway event is the watcher's `Transit Gateway
+            // Ready`: that chain has ended.
+            if let (Trigger::Network { .. }, true, Some(region)) =
+                (&inc.trigger, inc.from_tool, &inc.region)
+            {
+                announced.gateways.insert(region.clone());
+            }
             let Trigger::Vpc { vpc_id: Some(vpc), tagged, .. } = &inc.trigger else {
                 continue;
             };
@@ -235,6 +242,11 @@ impl Handler {
             }
             Trigger::VpcRecheck(recheck) => self
                 .vpc_recheck(inc, recheck, report)
+                .await
+                .map(|()| Next::Done)
+                .map_err(Stop::Failed),
+            Trigger::GatewayRecheck(recheck) => self
+                .gateway_recheck(inc, recheck, report)
                 .await
                 .map(|()| Next::Done)
                 .map_err(Stop::Failed),

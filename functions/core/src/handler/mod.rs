@@ -10,7 +10,8 @@
 //! trigger, one reconcile per payload), `scope` (which events are the
 //! tool's to handle), `coverage` (events the last read already saw),
 //! `redeliver` (pacing the FIFO queue, failed messages back soon),
-//! `vpc_watch` (VPCs that wait on AWS, until ready), `reconcile`
+//! `vpc_watch` (VPCs that wait on AWS, until ready), `gateway_watch`
+//! (Regions whose gateway or route table is in transition), `reconcile`
 //! (read, plan, execute, then audit and announce), `duplicates` (the guard
 //! after a create), `watcher` (re-checks), `publish` (the bus and the
 //! re-check queue), `audit` (the records) and `lambda` (the answer to the
@@ -38,6 +39,7 @@ mod chains;
 mod coverage;
 mod dispatch;
 mod duplicates;
+mod gateway_watch;
 mod lambda;
 mod publish;
 mod reconcile;
@@ -80,6 +82,9 @@ pub struct Handler {
     peering_watches: std::sync::Mutex<std::collections::BTreeMap<AttachmentId, i64>>,
     /// The VPCs a chain of this process watches, and since when.
     vpc_watches: std::sync::Mutex<std::collections::BTreeMap<crate::domain::VpcId, i64>>,
+    /// The Regions in transition a chain of this process watches, and
+    /// since when.
+    gateway_watches: std::sync::Mutex<std::collections::BTreeMap<crate::domain::Region, i64>>,
 }
 
 /// The system clock in seconds since the Unix epoch.
@@ -112,6 +117,7 @@ impl Handler {
             peering_chains: std::sync::Mutex::new(std::collections::BTreeMap::new()),
             peering_watches: std::sync::Mutex::new(std::collections::BTreeMap::new()),
             vpc_watches: std::sync::Mutex::new(std::collections::BTreeMap::new()),
+            gateway_watches: std::sync::Mutex::new(std::collections::BTreeMap::new()),
         }
     }
 

@@ -74,6 +74,7 @@ impl Handler {
         if let Err(e) = self.watch_waiting_vpcs(inc, &observed, announced, report).await {
             after.failure.get_or_insert(e);
         }
+        self.watch_transitions(inc, &observed, &announced.gateways, report).await;
         if after.failure.is_none() {
             let seen = Coverage::of(&observed, &self.config.tag_key, read_at_ms, &inc.id);
             if let Ok(mut coverage) = self.coverage.lock() {

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use crate::domain::{AccountId, Region, TgwAttachment, TransitGatewayId, VpcId};
 use crate::error::Error;
 use crate::events::{Incoming, Trigger};
-use crate::observed::resolve_gateway;
+use crate::observed::choose_gateway;
 
 /// The managed gateway of each Region and its attachments, as read for the
 /// workload events of one payload (a batch of events costs one read of
@@ -88,9 +88,10 @@ impl Handler {
     /// The Region and VPC of an event that may be a workload account's:
     /// with `WORKLOAD_ROLE_NAME` set, a VPC event (not the tool's own) that
     /// names its Region and VPC, from an account not in
-    /// `EXCLUDED_ACCOUNT_IDS`.
+    /// `EXCLUDED_ACCOUNT_IDS` nor in `FROZEN_ACCOUNT_IDS` (its VPCs are not
+    /// read: its events have nothing to start).
     fn workload_candidate(&self, inc: &Incoming, account: &AccountId) -> Option<(Region, VpcId)> {
-        if !self.config.serves_workload(account) {
+        if !self.config.serves_workload(account) || self.config.is_frozen(account) {
             return None;
         }
         match (&inc.trigger, &inc.region, inc.from_tool) {
@@ -147,11 +148,11 @@ impl Handler {
     ) -> Result<Result<(TransitGatewayId, Vec<TgwAttachment>), String>, Error> {
         let ec2 = self.ec2.ec2(region)?;
         let (gateways, own) = futures::try_join!(ec2.transit_gateways(), ec2.account())?;
-        let gw = match resolve_gateway(region, &gateways, Some(&own), &self.config) {
-            Ok(gw) => gw,
+        let tgw = match choose_gateway(region, &gateways, Some(&own), &self.config) {
+            Ok(gw) => gw.id.clone(),
             Err(e) => return Ok(Err(e.to_string())),
         };
-        let attachments = ec2.attachments(&gw.transit_gateway_id).await?;
-        Ok(Ok((gw.transit_gateway_id, attachments)))
+        let attachments = ec2.attachments(&tgw).await?;
+        Ok(Ok((tgw, attachments)))
     }
 }

@@ -25,7 +25,7 @@ use crate::events::outgoing::VpcReady;
 use crate::events::{
     Incoming, OutEvent, VpcRecheck, VPC_RECHECK_GIVE_UP_SECS, VPC_RECHECK_MAX_ATTEMPTS,
 };
-use crate::observed::{resolve_gateway, Observed};
+use crate::observed::{choose_gateway, Observed};
 use crate::planner::vpc_wait;
 use crate::ports::workload_vpcs;
 
@@ -36,6 +36,9 @@ pub(super) struct Announced {
     pub(super) tags: BTreeMap<VpcId, (Region, bool)>,
     /// The VPCs whose watch announced `VPC Ready`: that chain has ended.
     pub(super) ready: BTreeSet<VpcId>,
+    /// The Regions whose gateway watch announced `Transit Gateway Ready`:
+    /// that chain has ended.
+    pub(super) gateways: BTreeSet<Region>,
 }
 
 impl Handler {
@@ -83,7 +86,7 @@ impl Handler {
         let now = (self.clock)();
         let mut out = Vec::new();
         for (region, state) in &observed.regions {
-            let Ok(gateway) = resolve_gateway(
+            let Ok(gateway) = choose_gateway(
                 region,
                 &state.transit_gateways,
                 state.account.as_ref(),
@@ -105,7 +108,7 @@ impl Handler {
                     let recheck = VpcRecheck {
                         vpc_id,
                         region: region.clone(),
-                        transit_gateway_id: gateway.transit_gateway_id.clone(),
+                        transit_gateway_id: gateway.id.clone(),
                         tagged,
                         started_at: now,
                         attempt: 0,

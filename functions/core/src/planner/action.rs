@@ -60,14 +60,25 @@ pub enum Action {
         route_table_id: RouteTableId,
         attachment_id: AttachmentId,
     },
+    /// Record on a ledger list (`CreateTags`) what proves it and its routes
+    /// the tool's: the deployment's transit gateway, when a list written
+    /// before deployments were recorded is adopted; a CIDR whose blackhole
+    /// someone set (an isolation).
+    TagLedger { region: Region, prefix_list_id: PrefixListId, tags: Vec<(String, String)> },
+    /// Forget records of a ledger list that no longer hold (`DeleteTags`):
+    /// isolations that ended.
+    UntagLedger { region: Region, prefix_list_id: PrefixListId, keys: Vec<String> },
     /// Create a ledger list (one peer Region, one address family, one part)
-    /// with its first entries.
+    /// with its first entries, tagged with the deployment's transit gateway
+    /// and the peering its routes go over.
     CreateLedger {
         region: Region,
         peer: Region,
         family: Family,
         name: String,
         tag_key: String,
+        transit_gateway: TransitGatewayId,
+        peering: Option<AttachmentId>,
         max_entries: usize,
         entries: Vec<LedgerEntry>,
     },
@@ -85,6 +96,11 @@ pub enum Action {
     /// Remove the entries of routes this plan withdraws: run after the
     /// route writes, and only for CIDRs whose withdrawals all succeeded.
     ReleaseLedger { region: Region, prefix_list_id: PrefixListId, version: i64, remove: Vec<Cidr> },
+    /// Record the peering a ledger list's routes go over now (`CreateTags`):
+    /// run after the route writes, and only when every move of the
+    /// Region's routes in this run succeeded (a blackhole of the list is
+    /// moved only while the record names a peering that is gone).
+    RecordPeering { region: Region, prefix_list_id: PrefixListId, peering: AttachmentId },
     CreateRoute {
         region: Region,
         route_table_id: RouteTableId,
@@ -201,6 +217,9 @@ impl Action {
             | Action::DeletePeering { region, .. }
             | Action::AssociateRouteTable { region, .. }
             | Action::DisassociateRouteTable { region, .. }
+            | Action::TagLedger { region, .. }
+            | Action::UntagLedger { region, .. }
+            | Action::RecordPeering { region, .. }
             | Action::CreateLedger { region, .. }
             | Action::ResizeLedger { region, .. }
             | Action::UpdateLedger { region, .. }
@@ -228,6 +247,9 @@ impl Action {
             Action::DeletePeering { .. } => "delete_peering",
             Action::AssociateRouteTable { .. } => "associate_route_table",
             Action::DisassociateRouteTable { .. } => "disassociate_route_table",
+            Action::TagLedger { .. } => "tag_ledger",
+            Action::UntagLedger { .. } => "untag_ledger",
+            Action::RecordPeering { .. } => "record_peering",
             Action::CreateLedger { .. } => "create_ledger",
             Action::ResizeLedger { .. } => "resize_ledger",
             Action::UpdateLedger { .. } => "update_ledger",
@@ -255,10 +277,12 @@ impl Action {
             | Action::DeletePeering { .. }
             | Action::AssociateRouteTable { .. }
             | Action::DisassociateRouteTable { .. } => Phase::Peering,
-            Action::CreateLedger { .. }
+            Action::TagLedger { .. }
+            | Action::UntagLedger { .. }
+            | Action::CreateLedger { .. }
             | Action::ResizeLedger { .. }
             | Action::UpdateLedger { .. } => Phase::Ledger,
-            Action::ReleaseLedger { .. } => Phase::Release,
+            Action::ReleaseLedger { .. } | Action::RecordPeering { .. } => Phase::Release,
             _ => Phase::Routes,
         }
     }
@@ -327,6 +351,16 @@ impl fmt::Display for Action {
 impl Action {
     fn fmt_ledger_or_route(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Action::TagLedger { region, prefix_list_id, tags } => {
+                let tags: Vec<String> = tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                write!(f, "{region}: tag ledger list {prefix_list_id}: {}", tags.join(", "))
+            }
+            Action::UntagLedger { region, prefix_list_id, keys } => {
+                write!(f, "{region}: untag ledger list {prefix_list_id}: {}", keys.join(", "))
+            }
+            Action::RecordPeering { region, prefix_list_id, peering } => {
+                write!(f, "{region}: ledger list {prefix_list_id}: its routes go over {peering}")
+            }
             Action::CreateLedger { region, name, entries, max_entries, .. } => write!(
                 f,
                 "{region}: create ledger list {name} with {} entries (max {max_entries})",

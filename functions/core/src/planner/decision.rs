@@ -36,6 +36,11 @@ pub(super) enum RouteDecision {
     Moves { from: RouteTarget },
     /// Wanted, but something stands in the way: nothing is written.
     Conflict(ConflictCause),
+    /// Wanted, and the tool's route (or its list's reference) is a
+    /// blackhole that no deletion of the tool's peering explains: someone's
+    /// isolation. Kept as it is, never re-activated nor retired; its entry
+    /// stays.
+    Isolated,
     /// Present, not wanted, and the tool's: it is removed.
     Withdraw(WithdrawCause),
     /// Present and not wanted, but not removed.
@@ -63,6 +68,12 @@ pub(super) enum ConflictCause {
     /// An exact route for the CIDR goes elsewhere (`to tgw-attach-…`, `as
     /// a blackhole`, `to igw-… (origin CreateRoute)`).
     RouteExists { target: String },
+    /// The tool's route of the CIDR (or its list's reference) was pointed
+    /// by someone at an attachment the tool never routes over (a cut-over
+    /// to another gateway's peering, say): left alone, never moved back nor
+    /// withdrawn, and no longer the tool's (its entry is released, unless
+    /// its list is frozen).
+    PointedElsewhere { target: RouteTarget },
 }
 
 /// The route table a decision applies to, and the peer Region whose CIDR
@@ -235,9 +246,29 @@ pub(super) fn record(
     let empty = BTreeSet::new();
     let owners = d.owners.unwrap_or(&empty);
     let (mark, note) = match &d.decision {
+        // The route is someone's now: its entry goes with the ledger's
+        // stale entries (a frozen list keeps it, see `ledger`).
+        RouteDecision::Conflict(cause @ ConflictCause::PointedElsewhere { .. }) => {
+            conflict(&d.place, d.cidr, owners, cause, out)
+        }
         RouteDecision::Conflict(cause) => {
             keep_entry(&d, needs);
             conflict(&d.place, d.cidr, owners, cause, out)
+        }
+        RouteDecision::Isolated => {
+            keep_entry(&d, needs);
+            out.findings.push(Finding {
+                kind: FindingKind::Isolated,
+                region: Some(d.place.region().clone()),
+                subject: d.place.subject(&d.cidr),
+                reason: format!(
+                    "{} of {} in {} is wanted, but its route is a blackhole that no deletion of the tool's peering explains (someone's isolation): kept, never re-activated",
+                    d.cidr,
+                    vpc_list(owners),
+                    d.place.peer()
+                ),
+            });
+            (RouteMark::Isolated, "isolated: a blackhole set by someone".to_owned())
         }
         RouteDecision::Withdraw(cause @ WithdrawCause::ServedByList { list, .. }) => {
             // The route's entry stays: it is the list's route now.
@@ -256,13 +287,17 @@ pub(super) fn record(
         }
         RouteDecision::Keep { cause, wanted_gone } => {
             keep_entry(&d, needs);
+            let (kind, mark) = match cause {
+                KeepCause::Isolated => (FindingKind::Isolated, RouteMark::Isolated),
+                _ => (FindingKind::Skip, RouteMark::Extra),
+            };
             out.findings.push(Finding {
-                kind: FindingKind::Skip,
+                kind,
                 region: Some(d.place.region().clone()),
                 subject: d.place.subject(&d.cidr),
                 reason: cause.reason(d.place.peer(), d.place.via(), wanted_gone.as_ref(), &d.cidr),
             });
-            (RouteMark::Extra, cause.note())
+            (mark, cause.note())
         }
         _ => wanted(&d, owners, out, needs),
     };
@@ -282,7 +317,7 @@ fn wanted(
     let (peer, cidr) = (d.place.peer(), d.cidr);
     let wanted_by = format!("{peer}: {}", vpc_list(owners));
     let mut entry = || {
-        needs.add.insert((peer.clone(), cidr), vpc_list(owners));
+        needs.add.insert((peer.clone(), cidr), owners.clone());
     };
     match &d.decision {
         RouteDecision::Present { target_unreported, adopt } => {
@@ -361,6 +396,10 @@ fn conflict(
                 format!("{kind} exists {target}"),
             )
         }
+        ConflictCause::PointedElsewhere { target } => (
+            format!("the tool's route of {wanted} was pointed at {target} by someone else (not a peering between the managed gateways); left alone, never moved back, and no longer the tool's"),
+            format!("pointed at {target} by someone else"),
+        ),
     };
     out.findings.push(Finding {
         kind: FindingKind::Conflict,

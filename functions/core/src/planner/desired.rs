@@ -15,7 +15,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::domain::{AccountId, Cidr, CidrState, Region, RouteTarget, TgwAttachment, Vpc, VpcId};
+use crate::domain::{
+    AccountId, Cidr, CidrState, EntryOwner, LedgerList, Region, RouteTarget, TgwAttachment, Vpc,
+    VpcId,
+};
 use crate::observed::RegionState;
 
 use super::{Finding, FindingKind};
@@ -187,19 +190,20 @@ pub fn is_terminal(attachment: &TgwAttachment) -> bool {
     matches!(attachment.state.as_str(), "deleting" | "deleted" | "failed" | "rejected")
 }
 
-/// The rule for a workload account whose VPCs could not be read
+/// The rule for a workload account whose VPCs are not read
 /// ([`RegionState::unreadable`]: its `WORKLOAD_ROLE_NAME` role cannot be
-/// assumed, the read failed, or it did not list a VPC it attached):
-/// nothing read is no proof that its VPCs were untagged or deleted, so
-/// each of its attached VPCs is held. The CIDRs the managed table routes
-/// to its attachment (propagated or static) are held (their routes elsewhere are neither
-/// written nor withdrawn, and no other Region's overlapping CIDR is
-/// routed), and a `held` finding says which role to fix. The ledger
-/// entries of the Region's CIDRs are held by [`hold_unproven`]. The rest
-/// of the mesh goes on. An attachment `deleting` or `deleted` holds
-/// nothing.
+/// assumed, the read failed, or it did not list a VPC it attached; or
+/// [`RegionState::frozen`]: `FROZEN_ACCOUNT_IDS`): nothing read is no proof
+/// that its VPCs were untagged or deleted, so each of its attached VPCs is
+/// held. The CIDRs the managed table routes to its attachment (propagated
+/// or static) are held (their routes elsewhere are neither written nor
+/// withdrawn, and no other Region's overlapping CIDR is routed), and a
+/// finding says why: `held` (and which role to fix) for an account that
+/// cannot be read, `skip` for a frozen one. The ledger entries recorded for
+/// its VPCs are held by [`hold_unproven`]. The rest of the mesh goes on. An
+/// attachment `deleting` or `deleted` holds nothing.
 fn held_workloads(region: &Region, state: &RegionState, out: &mut RegionCidrs) {
-    if state.unreadable.is_empty() {
+    if state.unreadable.is_empty() && state.frozen.is_empty() {
         return;
     }
     let routes = state.route_table.as_ref().map(|t| t.routes.as_slice()).unwrap_or_default();
@@ -207,63 +211,91 @@ fn held_workloads(region: &Region, state: &RegionState, out: &mut RegionCidrs) {
         // Propagated, or static toward it: the VPC's space either way.
         let toward = routes.iter().filter(|r| r.target == RouteTarget::Attachment(a.id.clone()));
         out.held.extend(toward.map(|r| r.cidr));
-        out.findings.push(Finding {
-            kind: FindingKind::Held,
-            region: Some(region.clone()),
-            subject: format!("VPC {vpc} (account {owner})"),
-            reason: format!(
-                "attached to the managed transit gateway by {}, but account {owner}'s VPCs cannot be read through WORKLOAD_ROLE_NAME: {why}; the Region's routes in the other Regions are withdrawn only on proof from a VPC read until its VPCs can be read",
-                a.id
+        let subject = format!("VPC {vpc} (account {owner})");
+        let finding = match why {
+            None => Finding::at(
+                FindingKind::Skip,
+                region,
+                subject,
+                format!("attached to the managed transit gateway by {}; account {owner} is in FROZEN_ACCOUNT_IDS: its VPCs are not read and their last known routes are served as they are", a.id),
             ),
-        });
+            Some(why) => Finding::at(
+                FindingKind::Held,
+                region,
+                subject,
+                format!("attached to the managed transit gateway by {}, but account {owner}'s VPCs cannot be read through WORKLOAD_ROLE_NAME: {why}; the routes recorded for its VPCs are neither written nor withdrawn until its VPCs can be read", a.id),
+            ),
+        };
+        out.findings.push(finding);
     }
     out.waiting.extend(out.held.iter().copied());
 }
 
-/// A live VPC attachment of a workload account that could not be read.
+/// A live VPC attachment of a workload account whose VPCs are not read.
 pub(super) struct Unread<'a> {
     pub attachment: &'a TgwAttachment,
     pub vpc: VpcId,
     pub owner: &'a AccountId,
-    /// Why the account could not be read.
-    pub why: &'a str,
+    /// Why the account could not be read; `None` for a frozen account
+    /// (`FROZEN_ACCOUNT_IDS`), which is not read on purpose.
+    pub why: Option<&'a str>,
 }
 
 /// The Region's live VPC attachments whose owner is in
-/// [`RegionState::unreadable`] (`deleting`, `deleted`, `failed` or
-/// `rejected` ones left out: those VPCs left the gateway).
+/// [`RegionState::unreadable`] or [`RegionState::frozen`] (`deleting`,
+/// `deleted`, `failed` or `rejected` ones left out: those VPCs left the
+/// gateway).
 pub(super) fn unread_attachments(state: &RegionState) -> impl Iterator<Item = Unread<'_>> {
     state.attachments.iter().filter(|a| !is_terminal(a)).filter_map(|a| {
         let (vpc, owner) = (a.vpc()?, a.owner.as_ref()?);
-        let why = state.unreadable.get(owner)?;
+        let why = match state.unreadable.get(owner) {
+            Some(why) => Some(why.as_str()),
+            None if state.frozen.contains(owner) => None,
+            None => return None,
+        };
         Some(Unread { attachment: a, vpc, owner, why })
     })
 }
 
-/// While a Region has a workload account that could not be read, a CIDR
-/// recorded for that Region in another Region's ledger is withdrawn only
-/// on proof from a VPC that was read (untagged, its block released, no
-/// attachment: `withdrawn`); every other recorded CIDR of the Region is
-/// held, whichever VPC its entry names (an entry's description is written
-/// once and may be cut, so it is no record of ownership). Withdrawals of
-/// the Region's deleted VPCs wait until its accounts can all be read.
+/// While a Region has workload accounts whose VPCs are not read, a CIDR
+/// recorded for that Region in another Region's ledger (this deployment's
+/// lists only) is withdrawn only on proof: from a VPC that was read
+/// (untagged, its block released, no attachment: `withdrawn`), or from its
+/// entries, each naming its owner account in the fixed form the tool writes
+/// ([`EntryOwner`]) an account that was read (its VPC is then gone: a
+/// deleted VPC's routes are withdrawn). Every other recorded CIDR is held:
+/// one of an account not read, and one whose entry names no owner (written
+/// before the form, or by hand), since a description is no proof.
 pub(super) fn hold_unproven(
     cidrs: &mut BTreeMap<Region, RegionCidrs>,
     regions: &BTreeMap<Region, RegionState>,
+    ledgers: &BTreeMap<Region, Vec<&LedgerList>>,
 ) {
-    for (region, _) in regions.iter().filter(|(_, s)| !s.unreadable.is_empty()) {
-        let recorded: BTreeSet<Cidr> = regions
-            .iter()
-            .filter(|(r, _)| *r != region)
-            .flat_map(|(_, s)| s.ledger.iter().filter(|l| &l.peer == region))
-            .flat_map(|l| l.entries.keys().copied())
-            .collect();
+    for (region, state) in regions.iter() {
+        let unread: BTreeSet<&AccountId> = state.unreadable.keys().chain(&state.frozen).collect();
+        if unread.is_empty() {
+            continue;
+        }
+        let proven = |description: &str| {
+            EntryOwner::parse(description)
+                .is_some_and(|owners| owners.iter().all(|o| !unread.contains(&o.account)))
+        };
+        let mut recorded: BTreeMap<Cidr, bool> = BTreeMap::new();
+        let lists = ledgers.iter().filter(|(r, _)| *r != region).flat_map(|(_, l)| l.iter());
+        for list in lists.filter(|l| &l.peer == region) {
+            for (cidr, description) in &list.entries {
+                *recorded.entry(*cidr).or_insert(true) &= proven(description);
+            }
+        }
         let Some(rc) = cidrs.get_mut(region) else {
             continue;
         };
         let unproven: Vec<Cidr> = recorded
             .into_iter()
-            .filter(|c| !rc.tagged.contains_key(c) && !rc.withdrawn.contains_key(c))
+            .filter(|(c, proven)| {
+                !proven && !rc.tagged.contains_key(c) && !rc.withdrawn.contains_key(c)
+            })
+            .map(|(c, _)| c)
             .collect();
         rc.held.extend(unproven.iter().copied());
         rc.waiting.extend(unproven);

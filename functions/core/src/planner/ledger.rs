@@ -16,11 +16,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::Config;
-use crate::domain::{Cidr, Family, LedgerList, Region, MAX_DESCRIPTION, MAX_LEDGER_ENTRIES};
+use crate::domain::{
+    AccountId, AttachmentId, Cidr, EntryOwner, Family, LedgerList, PrefixListId, Region,
+    RouteTarget, TransitGatewayId, VpcId, MAX_DESCRIPTION, MAX_LEDGER_ENTRIES,
+};
 
+use super::desired::vpc_list;
 use super::{Action, Finding, FindingKind, LedgerEntry, Plan, Planned};
 
-/// One Region's ledger lists, as read: those of managed peer Regions.
+/// One Region's ledger lists, as read: this deployment's lists (see
+/// `deployments`) of managed peer Regions.
 pub(super) struct RegionLedger<'a> {
     pub region: &'a Region,
     pub lists: Vec<&'a LedgerList>,
@@ -33,9 +38,10 @@ pub(super) struct RegionLedger<'a> {
 }
 
 impl<'a> RegionLedger<'a> {
-    pub fn new(region: &'a Region, lists: &'a [LedgerList], config: &Config) -> Self {
+    /// The ledger of `region`: `lists` are the deployment's own.
+    pub fn new(region: &'a Region, lists: Vec<&'a LedgerList>, config: &Config) -> Self {
         let (lists, unmanaged): (Vec<&LedgerList>, Vec<&LedgerList>) =
-            lists.iter().partition(|l| config.regions.contains(&l.peer));
+            lists.into_iter().partition(|l| config.regions.contains(&l.peer));
         let mut owners: BTreeMap<Cidr, Vec<&Region>> = BTreeMap::new();
         for l in &lists {
             for c in l.entries.keys() {
@@ -76,14 +82,55 @@ impl<'a> RegionLedger<'a> {
     pub fn description(&self, cidr: &Cidr) -> Option<&'a str> {
         self.lists.iter().find_map(|l| l.entries.get(cidr).map(String::as_str))
     }
+
+    /// The list `id`, when it is one of this ledger's.
+    pub fn list(&self, id: &PrefixListId) -> Option<&'a LedgerList> {
+        self.lists.iter().find(|l| &l.id == id).copied()
+    }
+
+    /// The list holding `cidr`: its first owner's.
+    pub fn list_holding(&self, cidr: &Cidr) -> Option<&'a LedgerList> {
+        let peer = self.owner(cidr)?;
+        self.lists.iter().find(|l| &l.peer == peer && l.entries.contains_key(cidr)).copied()
+    }
+}
+
+/// What the ledger's writes need to know besides the needs of the tables.
+pub(super) struct LedgerWrites<'a> {
+    pub config: &'a Config,
+    /// The deployment's managed transit gateway in the Region, recorded on
+    /// every list it creates.
+    pub transit_gateway: &'a TransitGatewayId,
+    /// The account of each VPC, for the entries' descriptions.
+    pub accounts: &'a BTreeMap<VpcId, AccountId>,
+    /// The available peering toward each peer Region, recorded on the
+    /// lists created for its routes.
+    pub vias: &'a BTreeMap<Region, AttachmentId>,
+    /// The lists frozen by a reference someone changed, and where it points.
+    pub frozen: &'a BTreeMap<PrefixListId, RouteTarget>,
+}
+
+/// The description of an entry owned by `owners`: the fixed form of
+/// [`EntryOwner`] when every owner's account is known, else their VPC IDs
+/// (which name no owner: such an entry is held while its Region has an
+/// account that cannot be read).
+fn describe(owners: &BTreeSet<VpcId>, accounts: &BTreeMap<VpcId, AccountId>) -> String {
+    let known: Option<Vec<EntryOwner>> = owners
+        .iter()
+        .map(|v| Some(EntryOwner { account: accounts.get(v)?.clone(), vpc: v.clone() }))
+        .collect();
+    match known {
+        Some(owners) if !owners.is_empty() => EntryOwner::describe(&owners),
+        _ => vpc_list(owners),
+    }
 }
 
 /// What the route tables of one Region need of its ledger.
 #[derive(Debug, Default)]
 pub(super) struct LedgerNeeds {
     /// Entries that must be in before this plan's route writes, with the
-    /// description each should have.
-    pub add: BTreeMap<(Region, Cidr), String>,
+    /// VPCs that own each (its description).
+    pub add: BTreeMap<(Region, Cidr), BTreeSet<VpcId>>,
     /// Entries whose routes stay.
     pub keep: BTreeSet<(Region, Cidr)>,
     /// Entries of routes this plan withdraws.
@@ -95,7 +142,7 @@ pub(super) struct LedgerNeeds {
 pub(super) fn plan_ledger(
     ledger: &RegionLedger<'_>,
     needs: &LedgerNeeds,
-    config: &Config,
+    writes: &LedgerWrites<'_>,
     out: &mut Plan,
 ) {
     let mut groups: BTreeMap<(Region, Family), Vec<&LedgerList>> = BTreeMap::new();
@@ -108,7 +155,7 @@ pub(super) fn plan_ledger(
     for ((peer, family), mut lists) in groups {
         lists.sort_by(|a, b| a.name.cmp(&b.name));
         let group = Group { region: ledger.region, peer: &peer, family, lists };
-        group.plan(ledger, needs, config, out);
+        group.plan(ledger, needs, writes, out);
     }
 }
 
@@ -125,7 +172,7 @@ impl Group<'_> {
         &self,
         ledger: &RegionLedger<'_>,
         needs: &LedgerNeeds,
-        config: &Config,
+        writes: &LedgerWrites<'_>,
         out: &mut Plan,
     ) {
         let mut adds: Vec<LedgerEntry> = needs
@@ -133,10 +180,24 @@ impl Group<'_> {
             .iter()
             .filter(|((p, c), _)| p == self.peer && Family::of(c) == self.family)
             .filter(|((_, c), _)| !ledger.holds(self.peer, c))
-            .map(|((_, c), d)| LedgerEntry { cidr: *c, description: truncate(d) })
+            .map(|((_, c), o)| LedgerEntry {
+                cidr: *c,
+                description: truncate(&describe(o, writes.accounts)),
+            })
             .collect();
         let mut busy = false;
         for list in &self.lists {
+            if let Some(target) = writes.frozen.get(&list.id) {
+                // Frozen: left as it is. New CIDRs of the peer go to another
+                // list: they are not what someone redirected or isolated.
+                let (kind, reason) = match target {
+                    RouteTarget::Blackhole => (FindingKind::Isolated, "its reference in the managed table is a blackhole that no deletion of the tool's peering explains (someone's isolation of every CIDR it holds): kept; no entry is added or released while it is".to_owned()),
+                    other => (FindingKind::Skip, format!("its reference in the managed table goes to {other} (set by someone else): left alone; no entry is added or released while it does")),
+                };
+                let subject = format!("ledger list {}", list.id);
+                out.findings.push(Finding::at(kind, self.region, subject, reason));
+                continue;
+            }
             if list.is_busy() {
                 busy = true;
                 let reason = format!(
@@ -171,7 +232,7 @@ impl Group<'_> {
             out.findings.push(Finding::at(FindingKind::Waiting, self.region, subject, reason));
             return;
         }
-        self.create(adds, config, out);
+        self.create(adds, writes, out);
     }
 
     /// The entries of `list` that `pick` selects, by (peer, CIDR).
@@ -201,7 +262,7 @@ impl Group<'_> {
     }
 
     /// New lists for the entries no existing list has room for.
-    fn create(&self, mut adds: Vec<LedgerEntry>, config: &Config, out: &mut Plan) {
+    fn create(&self, mut adds: Vec<LedgerEntry>, writes: &LedgerWrites<'_>, out: &mut Plan) {
         let mut part = self.lists.len();
         while !adds.is_empty() {
             let entries: Vec<LedgerEntry> =
@@ -219,7 +280,9 @@ impl Group<'_> {
                     peer: self.peer.clone(),
                     family: self.family,
                     name,
-                    tag_key: config.tag_key.clone(),
+                    tag_key: writes.config.tag_key.clone(),
+                    transit_gateway: writes.transit_gateway.clone(),
+                    peering: writes.vias.get(self.peer).cloned(),
                     max_entries: entries.len(),
                     entries,
                 },

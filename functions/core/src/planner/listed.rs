@@ -99,6 +99,7 @@ pub(super) fn listed_routes(
                 target: reference.target.clone(),
                 state: state.to_owned(),
                 prefix_list: Some(list.id.clone()),
+                former_target: reference.former_target.clone(),
             };
             out.entry(*cidr).or_insert(route);
         }
@@ -127,7 +128,7 @@ pub(super) fn retired_statics<'a>(
             continue;
         };
         let target = RouteTarget::Attachment(want.via.id.clone());
-        let ours = route.target == target || moves_from(table, &route.target);
+        let ours = route.target == target || moves_from(table, route);
         if !ours {
             continue;
         }
@@ -140,7 +141,7 @@ pub(super) fn retired_statics<'a>(
         let listed = table.listed.get(cidr);
         // A reference of the tool's list that someone pointed elsewhere is
         // left alone (see `keep_referenced`): nothing to wait for.
-        if listed.is_some_and(|l| l.target != target && !moves_from(table, &l.target)) {
+        if listed.is_some_and(|l| l.target != target && !moves_from(table, l)) {
             continue;
         }
         let serving = listed.filter(|l| l.target == target && l.state == "active");
@@ -271,7 +272,7 @@ impl References<'_, '_> {
                 format!("the reference is {}; its routes count once AWS has applied it", r.state);
             out.findings.push(Finding::at(FindingKind::Waiting, self.out_region, subject, reason));
         } else if r.target == target {
-        } else if self.movable(&r.target) {
+        } else if self.movable(list, r) {
             out.actions.push(Planned {
                 reason: format!(
                     "the tool's reference of {} goes to {}; the peering with {} is {via}",
@@ -285,20 +286,17 @@ impl References<'_, '_> {
                     from: r.target.clone(),
                 },
             });
-        } else {
-            let reason = format!(
-                "the tool's list is referenced toward {} (changed by someone else); left alone",
-                r.target
-            );
-            out.findings.push(Finding::at(FindingKind::Skip, self.out_region, subject, reason));
         }
+        // Else someone pointed it elsewhere or made it a blackhole: the list
+        // is frozen and left alone (the ledger reports it).
     }
 
-    /// A reference the tool may move: left on a blackhole, or toward a
-    /// peering of the Region's pairs (a replaced one).
-    fn movable(&self, target: &RouteTarget) -> bool {
-        match target {
-            RouteTarget::Blackhole => true,
+    /// A reference the tool may move: left on a blackhole by the deletion
+    /// of the tool's peering, or toward a peering of the Region's pairs (a
+    /// replaced one).
+    fn movable(&self, list: &LedgerList, r: &ListReference) -> bool {
+        match &r.target {
+            RouteTarget::Blackhole => !self.view.frozen.contains_key(&list.id),
             RouteTarget::Attachment(id) => self.view.pair_peerings.contains(id),
             RouteTarget::Unknown => false,
         }
@@ -333,15 +331,9 @@ impl References<'_, '_> {
         out: &mut Plan,
     ) {
         let subject = format!("reference {} in {}", list.id, self.scope.gw.route_table_id);
-        if r.state == "deleting" {
-            return;
-        }
-        if !self.movable(&r.target) {
-            let reason = format!(
-                "the tool's list is referenced toward {} (not by the tool); left alone",
-                r.target
-            );
-            out.findings.push(Finding::at(FindingKind::Skip, self.out_region, subject, reason));
+        // A reference someone changed freezes its list (the ledger
+        // reports it): left alone.
+        if r.state == "deleting" || !self.movable(list, r) {
             return;
         }
         let statics: BTreeSet<&Cidr> = self

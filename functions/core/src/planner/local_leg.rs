@@ -80,7 +80,7 @@ pub(super) fn plan_local_leg(
     unread_vpcs(region, state, out);
 }
 
-/// A report per attached VPC of a workload account that could not be read
+/// A report per attached VPC of a workload account that is not read
 /// (its routes are held: see `desired::held_workloads`).
 fn unread_vpcs(region: &Region, state: &RegionState, out: &mut Plan) {
     for Unread { attachment: a, vpc, owner, why } in unread_attachments(state) {
@@ -92,9 +92,14 @@ fn unread_vpcs(region: &Region, state: &RegionState, out: &mut Plan) {
             attachment: Some((a.id.clone(), a.state.clone())),
             local_route: false,
             advertised: false,
-            note: format!(
-                "not read (tag unknown): account {owner}'s VPCs cannot be read ({why}); its routes are held"
-            ),
+            note: match why {
+                Some(why) => format!(
+                    "not read (tag unknown): account {owner}'s VPCs cannot be read ({why}); its routes are held"
+                ),
+                None => format!(
+                    "not read (tag unknown): account {owner} is in FROZEN_ACCOUNT_IDS; its last known routes are served"
+                ),
+            },
         });
     }
 }

@@ -17,6 +17,10 @@
 //!   kinds of table, and the withdrawal budget;
 //! - `ledger`: which routes are the tool's, and the writes that keep the
 //!   ledger lists true;
+//! - `deployments`: which ledger lists are this deployment's (one per
+//!   managed transit gateway), and the adoption of lists written before;
+//! - `blackholes`: a blackhole is moved only on proof that the deletion of
+//!   the tool's peering left it, and the records on the lists that prove it;
 //! - `listed`: `ROUTE_MODE=prefix-list`, the ledger lists referenced in the
 //!   managed table, and the switch between static routes and references;
 //! - `quota`: the managed table's routes as the transit gateway's route
@@ -26,7 +30,9 @@
 //!   turns decisions into actions, findings, reports and ledger needs.
 
 mod action;
+mod blackholes;
 mod decision;
+mod deployments;
 mod desired;
 mod ledger;
 mod listed;
@@ -43,7 +49,10 @@ mod vpc_table;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::Config;
-use crate::domain::{Cidr, PeeringAttachment, Region};
+use crate::domain::{
+    AccountId, AttachmentId, Cidr, LedgerList, PeeringAttachment, PeeringPhase, Region,
+    TransitGatewayId, VpcId, LEDGER_GATEWAY_TAG,
+};
 use crate::error::Error;
 use crate::observed::{resolve_gateway, Gateway, Observed};
 
@@ -56,8 +65,10 @@ pub use report::{
     VpcReport,
 };
 
+use blackholes::{plan_records, Peerings};
+use deployments::{classify, Lists};
 use desired::{hold_unproven, overlapping, region_cidrs, RegionCidrs};
-use ledger::{plan_ledger, unrecorded_routes_wait, LedgerNeeds, RegionLedger};
+use ledger::{plan_ledger, unrecorded_routes_wait, LedgerNeeds, LedgerWrites, RegionLedger};
 use peering::{plan_pair, Ready, ReadyPeering};
 
 /// What every route table's plan reads, computed once per plan.
@@ -68,6 +79,13 @@ struct TableContext<'a> {
     cidrs: &'a BTreeMap<Region, RegionCidrs>,
     /// Tagged CIDRs that overlap between Regions, with their Region.
     conflicted: &'a BTreeSet<(Region, Cidr)>,
+    /// The managed transit gateway of every Region (in transition or not):
+    /// a peering is the tool's only between two of them.
+    managed: &'a BTreeMap<Region, TransitGatewayId>,
+    /// The peerings that are live (on their way to `available`, or there).
+    live: &'a BTreeSet<AttachmentId>,
+    /// The account of every VPC read, for the ledger entries' descriptions.
+    accounts: &'a BTreeMap<VpcId, AccountId>,
 }
 
 /// One Region's part of a plan: its gateway, its pairs whose peering is
@@ -89,6 +107,22 @@ struct RegionScope<'a> {
 pub fn plan(observed: &Observed, config: &Config) -> Result<Plan, Error> {
     let mut out = Plan::default();
     let gateways = resolve_all(observed, config)?;
+    let managed: BTreeMap<Region, TransitGatewayId> =
+        gateways.iter().map(|g| (g.region.clone(), g.transit_gateway_id.clone())).collect();
+    let peerings = observed.peerings();
+    let live: BTreeSet<AttachmentId> =
+        peerings.iter().filter(|p| p.phase() == PeeringPhase::Live).map(|p| p.id.clone()).collect();
+    let accounts = vpc_accounts(observed);
+    // Each Region's ledger lists, by deployment.
+    let lists: BTreeMap<Region, Lists<'_>> = gateways
+        .iter()
+        .map(|gw| {
+            let state = &observed.regions[&gw.region];
+            (gw.region.clone(), classify(gw, state, observed, &managed, &peerings))
+        })
+        .collect();
+    let ours: BTreeMap<Region, Vec<&LedgerList>> =
+        lists.iter().map(|(r, l)| (r.clone(), l.ours.clone())).collect();
 
     // What each Region's VPCs ask for, and the overlaps.
     let mut cidrs: BTreeMap<Region, RegionCidrs> = config
@@ -96,17 +130,25 @@ pub fn plan(observed: &Observed, config: &Config) -> Result<Plan, Error> {
         .iter()
         .map(|r| (r.clone(), region_cidrs(r, &observed.regions[r], &config.tag_key)))
         .collect();
-    hold_unproven(&mut cidrs, &observed.regions);
+    hold_unproven(&mut cidrs, &observed.regions, &ours);
     let (conflicted, overlap_findings) = overlapping(&cidrs);
     out.findings.extend(overlap_findings);
     out.findings.extend(cidrs.values().flat_map(|rc| rc.findings.iter().cloned()));
 
-    // One peering per pair; the first Region in PEERING_REGIONS requests it.
-    let peerings = observed.peerings();
+    // One peering per pair; the first Region in PEERING_REGIONS requests
+    // it. A pair with a Region in transition waits.
     let mut ready = Ready::new();
     for (i, a) in gateways.iter().enumerate() {
         for b in &gateways[i + 1..] {
-            plan_pair(a, b, &peerings, &cidrs, &mut out, &mut ready);
+            match a.transition.as_ref().or(b.transition.as_ref()) {
+                Some(why) => out.findings.push(Finding {
+                    kind: FindingKind::Waiting,
+                    region: None,
+                    subject: format!("peering {} <-> {}", a.region, b.region),
+                    reason: format!("{why}; the pair waits until it is available"),
+                }),
+                None => plan_pair(a, b, &peerings, &cidrs, &mut out, &mut ready),
+            }
         }
     }
 
@@ -117,10 +159,21 @@ pub fn plan(observed: &Observed, config: &Config) -> Result<Plan, Error> {
         peerings: &peerings,
         cidrs: &cidrs,
         conflicted: &conflicted,
+        managed: &managed,
+        live: &live,
+        accounts: &accounts,
     };
     for gw in &gateways {
+        if let Some(why) = &gw.transition {
+            let reason = format!(
+                "{why}: nothing is written in this Region, and its peerings' routes elsewhere stay as they are, until it is available"
+            );
+            let subject = format!("transit gateway {}", gw.transit_gateway_id);
+            out.findings.push(Finding::at(FindingKind::Waiting, &gw.region, subject, reason));
+            continue;
+        }
         let pairs = ready.remove(&gw.region).unwrap_or_default();
-        plan_region(gw, &pairs, &ctx, &mut out);
+        plan_region(gw, &pairs, &ctx, &lists[&gw.region], &mut out);
     }
 
     out.actions.sort_by(|a, b| a.action.cmp(&b.action));
@@ -132,11 +185,18 @@ pub fn plan(observed: &Observed, config: &Config) -> Result<Plan, Error> {
 /// The tables, the ledger and the local leg of one Region. A Region whose
 /// ledger was written under another `TAG_KEY` gets no route or ledger
 /// write at all: a wrong key would otherwise read as "every VPC untagged".
-fn plan_region(gw: &Gateway, pairs: &[ReadyPeering], ctx: &TableContext<'_>, out: &mut Plan) {
+fn plan_region(
+    gw: &Gateway,
+    pairs: &[ReadyPeering],
+    ctx: &TableContext<'_>,
+    lists: &Lists<'_>,
+    out: &mut Plan,
+) {
     let state = &ctx.observed.regions[&gw.region];
-    let ledger = RegionLedger::new(&gw.region, &state.ledger, ctx.config);
+    let ledger = RegionLedger::new(&gw.region, lists.ours.clone(), ctx.config);
     let mut needs = LedgerNeeds::default();
     let mut region_plan = Plan::default();
+    report_deployments(gw, lists, &mut region_plan);
     let scope = RegionScope { gw, pairs, ctx, ledger: &ledger };
     let view = tgw_table::plan_table(scope, &mut needs, &mut region_plan);
     let vpc_view = if ctx.config.manage_vpc_routes {
@@ -144,13 +204,25 @@ fn plan_region(gw: &Gateway, pairs: &[ReadyPeering], ctx: &TableContext<'_>, out
     } else {
         None
     };
-    plan_ledger(&ledger, &needs, ctx.config, &mut region_plan);
+    let writes = LedgerWrites {
+        config: ctx.config,
+        transit_gateway: &gw.transit_gateway_id,
+        accounts: ctx.accounts,
+        vias: &view.vias,
+        frozen: &view.frozen,
+    };
+    plan_ledger(&ledger, &needs, &writes, &mut region_plan);
     listed::plan_references(scope, &view, &needs, &mut region_plan);
     if let Some(v) = &vpc_view {
         vpc_lists::plan_list_routes(scope, &v.tables, &v.remote, &mut region_plan);
     }
     quota::count_routes(scope, &mut region_plan);
     unrecorded_routes_wait(&ledger, &mut region_plan);
+    if let Some(read) = state.route_table.as_ref().filter(|t| t.id == gw.route_table_id) {
+        let pair = |id: &AttachmentId| view.pair_peerings.contains(id);
+        let peerings = Peerings { pair: &pair, live: ctx.live };
+        plan_records(&ledger, read, &peerings, &view.vias, &mut region_plan);
+    }
     for list in &ledger.unmanaged {
         let reason = format!(
             "it records routes for {}, which is not in PEERING_REGIONS: they and the list are left as they are",
@@ -183,6 +255,57 @@ fn plan_region(gw: &Gateway, pairs: &[ReadyPeering], ctx: &TableContext<'_>, out
     out.vpcs.append(&mut region_plan.vpcs);
 }
 
+/// The lists of other deployments, once for the Region; the lists written
+/// before deployments were recorded: adopted (tagged with the gateway) or
+/// left alone, each said so.
+fn report_deployments(gw: &Gateway, lists: &Lists<'_>, out: &mut Plan) {
+    if !lists.foreign.is_empty() {
+        let ids: Vec<String> = lists.foreign.iter().map(|l| l.id.to_string()).collect();
+        let reason = format!(
+            "{} ledger list(s) of other deployments ({}): not this deployment's ledger (it records {}); never read as such, modified or referenced, and their routes are foreign routes",
+            ids.len(),
+            ids.join(", "),
+            gw.transit_gateway_id
+        );
+        let subject = "ledger lists of other deployments";
+        out.findings.push(Finding::at(FindingKind::Skip, &gw.region, subject, reason));
+    }
+    for list in &lists.adopted {
+        out.actions.push(Planned {
+            reason: format!(
+                "written before deployments were recorded, and proven this deployment's (the account has no other transit gateway here, or the managed table routes its entries toward this deployment's peering): recorded as {}'s",
+                gw.transit_gateway_id
+            ),
+            action: Action::TagLedger {
+                region: gw.region.clone(),
+                prefix_list_id: list.id.clone(),
+                tags: vec![(LEDGER_GATEWAY_TAG.to_owned(), gw.transit_gateway_id.to_string())],
+            },
+        });
+    }
+    for (list, why) in &lists.unproven {
+        let reason = format!(
+            "written before deployments were recorded, and nothing proves it this deployment's: {why}; left alone with its routes (tag it {LEDGER_GATEWAY_TAG}={} to adopt it)",
+            gw.transit_gateway_id
+        );
+        let subject = format!("ledger list {}", list.id);
+        out.findings.push(Finding::at(FindingKind::Skip, &gw.region, subject, reason));
+    }
+}
+
+/// The account of every VPC read (its owner, else its Region's account).
+fn vpc_accounts(observed: &Observed) -> BTreeMap<VpcId, AccountId> {
+    observed
+        .regions
+        .values()
+        .flat_map(|s| {
+            s.vpcs
+                .iter()
+                .filter_map(|v| Some((v.id.clone(), v.owner.clone().or(s.account.clone())?)))
+        })
+        .collect()
+}
+
 /// One gateway and route table per Region, in configuration order.
 fn resolve_all(observed: &Observed, config: &Config) -> Result<Vec<Gateway>, Error> {
     config
@@ -193,7 +316,7 @@ fn resolve_all(observed: &Observed, config: &Config) -> Result<Vec<Gateway>, Err
                 region: region.clone(),
                 message: "the Region was not read".to_owned(),
             })?;
-            resolve_gateway(region, &state.transit_gateways, state.account.as_ref(), config)
+            resolve_gateway(region, state, config)
         })
         .collect()
 }

@@ -87,6 +87,12 @@ pub(super) enum KeepCause {
     /// In the ledger, but AWS did not report the route's target: never
     /// rewritten or deleted, and its entry stays.
     TargetUnreported,
+    /// In the ledger, and a blackhole that no deletion of the tool's
+    /// peering explains: someone's isolation, kept with its entry.
+    Isolated,
+    /// An entry of the tool's list whose reference someone pointed at
+    /// `target`: the list is frozen, its entries stay.
+    Frozen { target: crate::domain::RouteTarget },
 }
 
 impl KeepCause {
@@ -118,6 +124,12 @@ impl KeepCause {
             KeepCause::TargetUnreported => format!(
                 "{lead}, but AWS did not report the route's target; a route of the tool's whose target is unknown is never deleted, and its ledger entry stays"
             ),
+            KeepCause::Isolated => format!(
+                "{lead}, but the tool's route is a blackhole that no deletion of its peering explains (someone's isolation): kept as it is"
+            ),
+            KeepCause::Frozen { target } => format!(
+                "{lead}, but the tool's list is referenced toward {target} by someone else: the list is frozen, its entries stay"
+            ),
         }
     }
 
@@ -130,6 +142,8 @@ impl KeepCause {
             KeepCause::NotProven => "not proven to be owned",
             KeepCause::Held => "withdrawal held (budget)",
             KeepCause::TargetUnreported => "target not reported",
+            KeepCause::Isolated => "isolated: a blackhole set by someone",
+            KeepCause::Frozen { .. } => "list frozen: its reference was changed",
         }
         .to_owned()
     }

@@ -26,6 +26,9 @@ pub enum FindingKind {
     /// Written as asked, but traffic may not flow (a local leg without a
     /// route): worth a look.
     Warning,
+    /// A route of the tool's that someone made a blackhole (an isolation of
+    /// a network): kept as it is, never re-activated.
+    Isolated,
 }
 
 /// Something the planner did not do, and why.
@@ -66,6 +69,8 @@ pub enum RouteMark {
     Extra,
     /// Wanted, but another route or an overlapping CIDR stands in the way.
     Conflict,
+    /// The tool's route, made a blackhole by someone: an isolation, kept.
+    Isolated,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

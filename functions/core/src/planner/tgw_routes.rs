@@ -9,12 +9,18 @@
 //!   removal rules (`ownership`) when it is the tool's (ledger) or goes over
 //!   one of the Region's available peerings; a route the tool's ledger
 //!   recorded that now goes somewhere else was changed by someone and is
-//!   left alone (its entry is released); a route whose target AWS did not
-//!   report is never deleted.
+//!   left alone (its entry is released); a blackhole no deletion explains
+//!   is an isolation, kept; a route whose target AWS did not report is
+//!   never deleted;
+//! - [`moves_from`]: the tool moves its route only from a blackhole its own
+//!   peering's deletion left, or from another peering of the Region's
+//!   managed pairs; a wanted CIDR whose route someone pointed anywhere else
+//!   is left alone ([`pointed_elsewhere`]).
 
 use crate::config::RouteMode;
-use crate::domain::{Cidr, RouteTarget, TgwRoute};
+use crate::domain::{AttachmentId, Cidr, RouteTarget, TgwRoute};
 
+use super::blackholes::{left_by_deletion, Blackholed, Peerings};
 use super::decision::{ConflictCause, Decided, RouteDecision};
 use super::ownership::{removal, Claim, KeepCause, WithdrawCause};
 use super::tgw_table::{Table, Want};
@@ -35,29 +41,33 @@ pub(super) fn decide_wanted(
     // static mode (the tool's own, on a blackhole or a replaced peering, is
     // retired instead).
     let blocked = table.existing.get(cidr).is_some_and(|r| {
-        r.target != target && r.target != RouteTarget::Unknown && !moves_from(table, &r.target)
+        r.target != target && r.target != RouteTarget::Unknown && !moves_from(table, r)
     });
     if let Some(listed) = table.listed.get(cidr).filter(|_| prefix_list && !blocked) {
-        return (listed_decision(&listed.target, &target), None);
+        return (listed_decision(table, listed, &target), None);
     }
-    match table.existing.get(cidr).map(|r| &r.target) {
-        Some(t) if *t == target => {
+    match table.existing.get(cidr).copied() {
+        Some(r) if r.target == target => {
             let adopt = !owned && want.via.managed;
             (RouteDecision::Present { target_unreported: false, adopt }, None)
         }
-        Some(RouteTarget::Unknown) => {
+        Some(r) if r.target == RouteTarget::Unknown => {
             (RouteDecision::Present { target_unreported: true, adopt: false }, None)
         }
         // In prefix-list mode the entry routes it; the tool's static route
         // goes once the list's route is in (`retired_statics`).
-        Some(other) if owned && prefix_list && moves_from(table, other) => {
-            (RouteDecision::Missing, None)
+        Some(r) if owned && prefix_list && moves_from(table, r) => (RouteDecision::Missing, None),
+        Some(r) if owned && moves_from(table, r) => {
+            (RouteDecision::Moves { from: r.target.clone() }, None)
         }
-        Some(other) if owned && moves_from(table, other) => {
-            (RouteDecision::Moves { from: other.clone() }, None)
+        // Someone changed the tool's static route. In prefix-list mode the
+        // tool's route is the entry: a static route toward another
+        // attachment in front of it is someone's, a conflict as any other.
+        Some(r) if owned && (r.target == RouteTarget::Blackhole || !prefix_list) => {
+            (pointed_elsewhere(&r.target), None)
         }
-        Some(other) => {
-            let target = match other {
+        Some(r) => {
+            let target = match &r.target {
                 RouteTarget::Attachment(id) => format!("to {id}"),
                 RouteTarget::Blackhole => "as a blackhole".to_owned(),
                 RouteTarget::Unknown => "to an unknown target".to_owned(),
@@ -83,22 +93,45 @@ pub(super) fn decide_wanted(
 
 /// A wanted CIDR that a referenced list of the tool's routes already
 /// (`ROUTE_MODE=prefix-list`): present, or moved when the reference goes
-/// elsewhere (the reference is modified, see `listed::plan_references`).
-fn listed_decision(listed: &RouteTarget, target: &RouteTarget) -> RouteDecision {
-    match listed {
+/// where the tool may move it from (the reference is modified, see
+/// `listed::plan_references`); a reference someone pointed elsewhere or
+/// made a blackhole freezes its list (see `listed::frozen_lists`).
+fn listed_decision(table: &Table<'_>, listed: &TgwRoute, target: &RouteTarget) -> RouteDecision {
+    match &listed.target {
         t if t == target => RouteDecision::Present { target_unreported: false, adopt: false },
         RouteTarget::Unknown => RouteDecision::Present { target_unreported: true, adopt: false },
-        other => RouteDecision::Moves { from: other.clone() },
+        other if moves_from(table, listed) => RouteDecision::Moves { from: other.clone() },
+        other => pointed_elsewhere(other),
     }
 }
 
-/// The tool's route may be moved from `target`: a blackhole, or a peering
-/// of the Region's pairs (a replaced one, or another Region's).
-pub(super) fn moves_from(table: &Table<'_>, target: &RouteTarget) -> bool {
+/// A route of the tool's that someone changed: a blackhole no deletion
+/// explains is an isolation; a route toward another attachment is no
+/// longer the tool's.
+fn pointed_elsewhere(target: &RouteTarget) -> RouteDecision {
     match target {
-        RouteTarget::Blackhole => true,
+        RouteTarget::Blackhole => RouteDecision::Isolated,
+        other => RouteDecision::Conflict(ConflictCause::PointedElsewhere { target: other.clone() }),
+    }
+}
+
+/// The tool's route (or an entry of its referenced list) may be moved from
+/// where it goes: a blackhole that the deletion of the tool's own peering
+/// left ([`left_by_deletion`]), or a peering between the Region's managed
+/// gateway and another managed Region's (a replaced one).
+pub(super) fn moves_from(table: &Table<'_>, route: &TgwRoute) -> bool {
+    match &route.target {
         RouteTarget::Attachment(id) => table.pair_peerings.contains(id),
         RouteTarget::Unknown => false,
+        RouteTarget::Blackhole => {
+            let (list, what) = match &route.prefix_list {
+                Some(id) => (table.ledger.list(id), Blackholed::Reference),
+                None => (table.ledger.list_holding(&route.cidr), Blackholed::Route(&route.cidr)),
+            };
+            let pair = |id: &AttachmentId| table.pair_peerings.contains(id);
+            let peerings = Peerings { pair: &pair, live: table.ctx.live };
+            list.is_some_and(|l| left_by_deletion(l, what, route.former_target.as_ref(), &peerings))
+        }
     }
 }
 
@@ -126,8 +159,10 @@ pub(super) fn decide_extra<'a>(
                 owned: None,
                 // No tagged VPC justifies it: unknowable while a workload
                 // account of the peer cannot be read.
-                prune: table.ctx.config.prune_routes
-                    && table.ctx.observed.regions[&via.peer].unreadable.is_empty(),
+                prune: table.ctx.config.prune_routes && {
+                    let peer = &table.ctx.observed.regions[&via.peer];
+                    peer.unreadable.is_empty() && peer.frozen.is_empty()
+                },
                 peer: &via.peer,
             });
             Some(Decided {
@@ -166,7 +201,31 @@ fn owned_extra<'a>(
             decision: RouteDecision::Keep { cause: KeepCause::TargetUnreported, wanted_gone: None },
         });
     }
-    if !moves_from(table, &route.target) {
+    if let Some(list) = route.prefix_list.as_ref().filter(|l| table.frozen.contains_key(l)) {
+        let target = table.frozen[list].clone();
+        return Some(Decided {
+            place: table.place_of(route, peer, None),
+            cidr: route.cidr,
+            owners: None,
+            target: route.target.clone(),
+            entry: Some(peer),
+            decision: RouteDecision::Keep {
+                cause: KeepCause::Frozen { target },
+                wanted_gone: None,
+            },
+        });
+    }
+    if route.target == RouteTarget::Blackhole && !moves_from(table, route) {
+        return Some(Decided {
+            place: table.place_of(route, peer, None),
+            cidr: route.cidr,
+            owners: None,
+            target: RouteTarget::Blackhole,
+            entry: Some(peer),
+            decision: RouteDecision::Keep { cause: KeepCause::Isolated, wanted_gone: None },
+        });
+    }
+    if !moves_from(table, route) {
         out.findings.push(Finding {
             kind: FindingKind::Skip,
             region: Some(table.region().clone()),

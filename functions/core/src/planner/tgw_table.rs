@@ -11,6 +11,10 @@
 //!   overlaps another advertised CIDR, a VPC of this Region, a route
 //!   propagated from a VPC attachment, or it equals or contains a route
 //!   toward an attachment the tool does not manage;
+//! - [`of_managed_pair`]: the tool's routes go over the peerings between the
+//!   two managed gateways of a Region pair only; a peering toward any other
+//!   gateway (a second gateway of a managed Region) is someone else's;
+//! - [`frozen_lists`]: a list whose reference someone changed is frozen;
 //! - `tgw_routes`: what each wanted CIDR needs, and what becomes of the
 //!   routes nothing wants.
 
@@ -18,11 +22,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::RouteMode;
 use crate::domain::{
-    AttachmentId, Cidr, PeeringAttachment, PeeringState, Region, RouteKind, RouteTarget,
-    TgwAttachment, TgwRoute, VpcId,
+    AttachmentId, Cidr, PeeringAttachment, PeeringState, PrefixListId, Region, RouteKind,
+    RouteTarget, TgwAttachment, TgwRoute, VpcId,
 };
 use crate::observed::{Gateway, RouteTableState};
 
+use super::blackholes::{left_by_deletion, Blackholed, Peerings};
 use super::decision::{record, ConflictCause, Decided, Place, RouteDecision};
 use super::desired::{contained, local_cidrs, overlapping_local};
 use super::ledger::{LedgerNeeds, RegionLedger};
@@ -70,6 +75,10 @@ pub(super) struct Table<'a> {
     /// The routes the tool's references install, by CIDR (see
     /// [`listed_routes`]).
     pub listed: BTreeMap<Cidr, TgwRoute>,
+    /// The tool's lists whose reference someone pointed elsewhere or made
+    /// a blackhole, and where it points: no entry is added or released
+    /// while it does (see [`frozen_lists`]).
+    pub frozen: BTreeMap<PrefixListId, RouteTarget>,
 }
 
 /// What the reference rules read of a planned table: the available
@@ -83,6 +92,8 @@ pub(super) struct TableView {
     /// a VPC route needs would make a route of this table the tool's (in
     /// `ROUTE_MODE=prefix-list`, an entry of a referenced list *is* one).
     pub wanted: BTreeSet<Cidr>,
+    /// The tool's lists frozen by a reference someone changed.
+    pub frozen: BTreeMap<PrefixListId, RouteTarget>,
 }
 
 /// Plans the associations and routes of `gw`'s route table.
@@ -144,6 +155,7 @@ pub(super) fn plan_table(
         vias: table.ours.values().map(|v| (v.peer.clone(), v.id.clone())).collect(),
         pair_peerings: table.pair_peerings.iter().map(|id| (*id).clone()).collect(),
         wanted: routed,
+        frozen: table.frozen,
     }
 }
 
@@ -158,8 +170,9 @@ impl<'a> Table<'a> {
         let pair_peerings: BTreeSet<&AttachmentId> =
             ctx.peerings.iter().filter(|p| of_managed_pair(gw, ctx, p)).map(|p| &p.id).collect();
         let attachments = &ctx.observed.regions[&gw.region].attachments;
-        let (vpc_space, foreign) = address_space(&read.routes, attachments, &pair_peerings);
+        let (vpc_space, foreign) = address_space(&read.routes, attachments, &pair_peerings, ledger);
         let listed = listed_routes(read, ledger, &pair_peerings);
+        let frozen = frozen_lists(read, ledger, &pair_peerings, ctx);
         Table {
             gw,
             ctx,
@@ -174,6 +187,7 @@ impl<'a> Table<'a> {
             wanted: BTreeSet::new(),
             mode: ctx.config.route_mode,
             listed,
+            frozen,
         }
     }
 
@@ -219,12 +233,14 @@ impl<'a> Table<'a> {
 
 /// The routes that are a VPC's address space (propagated from a VPC
 /// attachment) and those toward attachments the tool does not manage,
-/// entries of anyone's referenced lists included (the tool's own lists'
-/// routes go toward the pairs' peerings).
+/// entries of anyone's referenced lists included (another deployment's
+/// lists too, wherever they point; the tool's own lists' routes go toward
+/// the pairs' peerings).
 fn address_space<'a>(
     routes: &'a [TgwRoute],
     attachments: &'a [TgwAttachment],
     pair_peerings: &BTreeSet<&'a AttachmentId>,
+    ledger: &RegionLedger<'_>,
 ) -> (BTreeMap<Cidr, &'a AttachmentId>, BTreeMap<Cidr, &'a AttachmentId>) {
     let kinds: BTreeMap<&AttachmentId, &crate::domain::AttachmentKind> =
         attachments.iter().map(|a| (&a.id, &a.kind)).collect();
@@ -236,9 +252,10 @@ fn address_space<'a>(
             continue;
         };
         let is_vpc = kind(id).is_some_and(|k| *k == crate::domain::AttachmentKind::Vpc);
+        let others_list = r.prefix_list.as_ref().is_some_and(|l| ledger.list(l).is_none());
         if r.kind == RouteKind::Propagated && is_vpc {
             vpc_space.insert(r.cidr, id);
-        } else if !pair_peerings.contains(id) {
+        } else if !pair_peerings.contains(id) || others_list {
             foreign.insert(r.cidr, id);
         }
     }
@@ -413,9 +430,13 @@ fn conflict_of(
     }
 }
 
-/// A peering between `gw` and the gateway of another managed Region, in any
-/// state: the peerings the tool's routes may go over. A peering toward a
-/// Region outside `PEERING_REGIONS`, or from another gateway, is not.
+/// A peering between `gw` and the managed gateway of another managed
+/// Region, in any state (the live one, or a deleted or failed one between
+/// the same two gateways: AWS allows one live peering per pair): the
+/// peerings the tool's routes may go over. A peering toward a Region
+/// outside `PEERING_REGIONS`, from another gateway, or toward another
+/// gateway of a managed Region (a second gateway, a migration's target) is
+/// someone else's.
 fn of_managed_pair(gw: &Gateway, ctx: &TableContext<'_>, p: &PeeringAttachment) -> bool {
     let (mine, other) = if p.requester.region == gw.region {
         (&p.requester, &p.accepter)
@@ -426,5 +447,33 @@ fn of_managed_pair(gw: &Gateway, ctx: &TableContext<'_>, p: &PeeringAttachment) 
     };
     mine.transit_gateway_id == gw.transit_gateway_id
         && other.region != gw.region
-        && ctx.config.regions.contains(&other.region)
+        && ctx.managed.get(&other.region) == Some(&other.transit_gateway_id)
+}
+
+/// The tool's lists whose reference in the table someone pointed at an
+/// attachment the tool never routes over, or made a blackhole that no
+/// deletion of the tool's peering explains (an isolation of the whole
+/// list), with where it points: frozen, so that no entry is added or
+/// released while it points there.
+fn frozen_lists(
+    read: &RouteTableState,
+    ledger: &RegionLedger<'_>,
+    pair_peerings: &BTreeSet<&AttachmentId>,
+    ctx: &TableContext<'_>,
+) -> BTreeMap<PrefixListId, RouteTarget> {
+    let pair = |id: &AttachmentId| pair_peerings.contains(id);
+    let peerings = Peerings { pair: &pair, live: ctx.live };
+    read.references
+        .iter()
+        .filter(|r| r.state != "deleting")
+        .filter_map(|r| Some((ledger.list(&r.prefix_list_id)?, r)))
+        .filter(|(list, r)| match &r.target {
+            RouteTarget::Attachment(id) => !pair_peerings.contains(id),
+            RouteTarget::Blackhole => {
+                !left_by_deletion(list, Blackholed::Reference, r.former_target.as_ref(), &peerings)
+            }
+            RouteTarget::Unknown => false,
+        })
+        .map(|(list, r)| (list.id.clone(), r.target.clone()))
+        .collect()
 }

@@ -9,8 +9,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tgw_peering_core::domain::{
     AccountId, AttachmentId, Cidr, GatewayRef, LedgerList, PeeringAttachment, PrefixListId, Region,
-    RouteTableId, RouteTarget, TgwAttachment, TgwRoute, TransitGateway, TransitGatewayId, Vpc,
-    VpcRouteTable,
+    RouteTableId, RouteTarget, TgwAttachment, TgwRoute, TgwRouteTable, TransitGateway,
+    TransitGatewayId, Vpc, VpcRouteTable,
 };
 use tgw_peering_core::execute::{execute, execute_with};
 use tgw_peering_core::planner::LedgerEntry;
@@ -63,6 +63,9 @@ impl Ec2Region for FakeEc2 {
         Ok(vec![])
     }
     async fn attachments(&self, _: &TransitGatewayId) -> Result<Vec<TgwAttachment>, Error> {
+        Ok(vec![])
+    }
+    async fn route_tables(&self, _: &TransitGatewayId) -> Result<Vec<TgwRouteTable>, Error> {
         Ok(vec![])
     }
     async fn routes(&self, _: &RouteTableId) -> Result<Vec<TgwRoute>, Error> {

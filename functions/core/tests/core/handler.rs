@@ -555,8 +555,8 @@ async fn a_create_without_a_race_reads_again_and_deletes_nothing() {
     );
     assert_eq!(
         rig.world.reads(),
-        24,
-        "one read of both Regions for the plan, one after the create (6 reads a Region: gateways, VPCs, peerings, ledger, attachments, routes)"
+        28,
+        "one read of both Regions for the plan, one after the create (7 reads a Region: gateways, VPCs, peerings, ledger, route tables, attachments, routes)"
     );
 }
 

@@ -236,12 +236,45 @@ fn switching_to_static_routes_then_removes_the_references_and_keeps_the_entries(
 
 #[test]
 fn a_blackhole_reference_goes_in_static_mode_even_before_the_static_routes() {
+    // Left by the deletion of the peering the list records.
     let plan = listed()
         .configure(|c| c.route_mode = tgw_peering_core::RouteMode::Static)
         .referenced(E, W, "blackhole")
+        .recorded_peering(E, W, "tgw-attach-0gone")
         .plan();
     assert!(references(&plan).iter().any(|(r, a)| r == E && a.starts_with("delete")));
     assert!(!references(&plan).iter().any(|(r, _)| r == W), "{:?}", plan.actions);
+}
+
+#[test]
+fn a_reference_someone_made_a_blackhole_freezes_its_list_in_either_mode() {
+    // The list records the live peering: no deletion explains the blackhole.
+    for mode in [tgw_peering_core::RouteMode::Static, tgw_peering_core::RouteMode::PrefixList] {
+        let plan = listed()
+            .configure(|c| c.route_mode = mode)
+            .referenced(E, W, "blackhole")
+            .vpc(W, "vpc-w2", Some("true"), &["10.2.0.0/16"])
+            .plan();
+        let moved = |(r, a): &(String, String)| r == E && !a.starts_with("the new list");
+        assert!(!references(&plan).iter().any(moved), "{mode:?}: {:?}", plan.actions);
+        let list_writes = plan.actions.iter().filter(|p| {
+            p.action.region().as_str() == E
+                && matches!(
+                    p.action,
+                    Action::UpdateLedger { .. }
+                        | Action::ReleaseLedger { .. }
+                        | Action::ResizeLedger { .. }
+                )
+        });
+        assert_eq!(list_writes.count(), 0, "{mode:?}: {:?}", plan.actions);
+        assert!(
+            plan.findings
+                .iter()
+                .any(|f| f.kind == FindingKind::Isolated && f.subject.starts_with("ledger list")),
+            "{mode:?}: {:?}",
+            plan.findings
+        );
+    }
 }
 
 // --- The route quota ---------------------------------------------------------
@@ -443,7 +476,7 @@ fn in_static_mode_a_reference_of_the_tools_list_made_by_someone_else_is_left_alo
     assert!(plan
         .findings
         .iter()
-        .any(|f| f.kind == FindingKind::Skip && f.reason.contains("not by the tool")));
+        .any(|f| f.kind == FindingKind::Skip && f.reason.contains("set by someone else")));
 }
 
 #[test]
@@ -476,7 +509,8 @@ fn the_tools_blackhole_in_front_of_a_hidden_entry_is_retired_once_the_list_route
         .vpc(W, "vpc-w9", Some("true"), &["10.9.0.0/16"])
         .ledger(E, W, &["10.9.0.0/16"])
         .referenced(E, W, P)
-        .route(E, "10.1.0.0/16", Some("blackhole"));
+        .route(E, "10.1.0.0/16", Some("blackhole"))
+        .recorded_peering(E, W, "tgw-attach-0gone");
     let list = w.region_mut(E).ledger[0].id.clone();
     let mut row = tgw_peering_core::domain::TgwRoute::static_to(
         cidr("10.9.0.0/16"),

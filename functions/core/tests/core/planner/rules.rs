@@ -31,8 +31,9 @@ fn two_transit_gateways_in_a_region_without_configuration_is_an_error() {
     w.observed.regions.get_mut(&region(W)).unwrap().transit_gateways.push(TransitGateway {
         id: TransitGatewayId::parse("tgw-other").unwrap(),
         owner_id: None,
-        state: "available".into(),
+        state: GatewayState::Available,
         default_association_route_table: None,
+        tags: Default::default(),
     });
     let err = plan(&w.observed, &w.config).unwrap_err();
     assert!(!err.is_retryable());
@@ -414,7 +415,7 @@ fn a_single_account_peering_request_is_unchanged() {
         region(W),
         tgw_peering_core::domain::RoleArn::parse("arn:aws:iam::111111111111:role/spoke").unwrap(),
     );
-    assert_eq!(plan(&w.observed, &with_role).unwrap(), w.plan());
+    assert_eq!(plan(&w.recorded(), &with_role).unwrap(), w.plan());
 }
 
 #[test]

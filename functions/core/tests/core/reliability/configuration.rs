@@ -63,6 +63,8 @@ pub(super) const INVALID_VALUES: &[(&str, &str, &str)] = &[
     ("ROLE_EXTERNAL_ID", "has space", "2 to 1224 characters"),
     ("WORKLOAD_ROLE_NAME", "a/b", "\"a/b\" is not an IAM role name"),
     ("EXCLUDED_ACCOUNT_IDS", "222222222222,12345", "12345"),
+    ("DEPLOYMENT_NAME", "prod plane", "1 to 64 letters"),
+    ("FROZEN_ACCOUNT_IDS", "222222222222,12345", "12345"),
     (
         "WORKLOAD_ROLE_NAME",
         "an-iam-role-name-that-is-longer-than-the-sixty-four-characters-iam-allows",

@@ -5,10 +5,11 @@
 
 use async_trait::async_trait;
 use tgw_peering_core::domain::{
-    AccountId, Association, AttachmentKind, Cidr, LedgerList, ListReference, PeeringAttachment,
-    PeeringState, PrefixListId, RouteTableId, RouteTarget, TgwAttachment, TgwRoute, TransitGateway,
-    TransitGatewayId, Vpc, VpcListRoute, VpcRoute, VpcRouteTable, VpcRouteTableId, VpcRouteTarget,
-    CREATE_ROUTE_ORIGIN,
+    AccountId, Association, AttachmentId, AttachmentKind, Cidr, GatewayState, LedgerList,
+    ListDeployment, ListReference, PeeringAttachment, PeeringState, PrefixListId, RouteTableId,
+    RouteTarget, TgwAttachment, TgwRoute, TgwRouteTable, TransitGateway, TransitGatewayId, Vpc,
+    VpcListRoute, VpcRoute, VpcRouteTable, VpcRouteTableId, VpcRouteTarget, CREATE_ROUTE_ORIGIN,
+    ISOLATED_REFERENCE, LEDGER_GATEWAY_TAG, LEDGER_ISOLATED_PREFIX, LEDGER_PEERING_TAG,
 };
 use tgw_peering_core::planner::{Action, LedgerEntry, ListRef};
 use tgw_peering_core::ports::{Ec2Region, Outcome, WorkloadVpcs};
@@ -80,6 +81,24 @@ impl Ec2Region for RegionView {
                 });
             }
             all
+        }))
+    }
+
+    async fn route_tables(&self, _: &TransitGatewayId) -> Result<Vec<TgwRouteTable>, Error> {
+        // The managed table, `available`, unless the test set the tables.
+        Ok(self.read(|_, rs| {
+            rs.route_tables.clone().unwrap_or_else(|| {
+                let tgw = rs.transit_gateways.first().map(|g| g.id.clone());
+                rs.route_table
+                    .iter()
+                    .zip(tgw)
+                    .map(|(t, tgw)| TgwRouteTable {
+                        id: t.id.clone(),
+                        transit_gateway_id: tgw,
+                        state: GatewayState::Available,
+                    })
+                    .collect()
+            })
         }))
     }
 
@@ -314,6 +333,7 @@ fn reference(
                 prefix_list_id: id.clone(),
                 target: RouteTarget::Attachment(attachment_id.clone()),
                 state: "available".into(),
+                former_target: None,
             });
             Ok(Outcome::Done)
         }
@@ -418,7 +438,17 @@ fn ledger(
 ) -> Result<Outcome, Error> {
     let lists = &mut s.regions.get_mut(r).unwrap().ledger;
     match action {
-        Action::CreateLedger { peer, family, name, tag_key, max_entries, entries, .. } => {
+        Action::CreateLedger {
+            peer,
+            family,
+            name,
+            tag_key,
+            transit_gateway,
+            peering,
+            max_entries,
+            entries,
+            ..
+        } => {
             let id = PrefixListId::parse(&format!("pl-{:08x}", lists.len() + 0xa0)).unwrap();
             lists.push(LedgerList {
                 id: id.clone(),
@@ -430,8 +460,32 @@ fn ledger(
                 max_entries: *max_entries,
                 state: "create-complete".into(),
                 entries: entries.iter().map(|e| (e.cidr, e.description.clone())).collect(),
+                deployment: ListDeployment::Gateway(transit_gateway.clone()),
+                peering: peering.clone(),
+                isolated: Default::default(),
+                isolated_reference: false,
+                tag_count: 4 + usize::from(peering.is_some()),
             });
             Ok(Outcome::Created(id.to_string()))
+        }
+        Action::TagLedger { prefix_list_id, tags, .. } => {
+            let list = lists.iter_mut().find(|l| &l.id == prefix_list_id).unwrap();
+            for (k, v) in tags {
+                tag_list(list, k, Some(v));
+            }
+            Ok(Outcome::Done)
+        }
+        Action::UntagLedger { prefix_list_id, keys, .. } => {
+            let list = lists.iter_mut().find(|l| &l.id == prefix_list_id).unwrap();
+            for k in keys {
+                tag_list(list, k, None);
+            }
+            Ok(Outcome::Done)
+        }
+        Action::RecordPeering { prefix_list_id, peering, .. } => {
+            let list = lists.iter_mut().find(|l| &l.id == prefix_list_id).unwrap();
+            tag_list(list, LEDGER_PEERING_TAG, Some(peering.as_str()));
+            Ok(Outcome::Done)
         }
         Action::ResizeLedger { prefix_list_id, max_entries, .. } => {
             let list = lists.iter_mut().find(|l| &l.id == prefix_list_id).unwrap();
@@ -448,6 +502,45 @@ fn ledger(
             message: format!("{} is not a ledger write", other.kind()),
             source: None,
         }),
+    }
+}
+
+/// One tag of a list set (`Some`) or removed, as the records read it back.
+fn tag_list(list: &mut LedgerList, key: &str, value: Option<&str>) {
+    let had = match key {
+        LEDGER_GATEWAY_TAG => {
+            let had = list.deployment != ListDeployment::Unrecorded;
+            list.deployment = value.map_or(ListDeployment::Unrecorded, |v| {
+                ListDeployment::Gateway(TransitGatewayId::parse(v).unwrap())
+            });
+            had
+        }
+        LEDGER_PEERING_TAG => {
+            let had = list.peering.is_some();
+            list.peering = value.map(|v| AttachmentId::parse(v).unwrap());
+            had
+        }
+        k => match k.strip_prefix(LEDGER_ISOLATED_PREFIX) {
+            Some(ISOLATED_REFERENCE) => {
+                std::mem::replace(&mut list.isolated_reference, value.is_some())
+            }
+            Some(c) => {
+                let c = Cidr::parse(c).unwrap();
+                let had = list.isolated.contains(&c);
+                if value.is_some() {
+                    list.isolated.insert(c);
+                } else {
+                    list.isolated.remove(&c);
+                }
+                had
+            }
+            None => panic!("not a ledger record tag: {k}"),
+        },
+    };
+    match (had, value.is_some()) {
+        (false, true) => list.tag_count += 1,
+        (true, false) => list.tag_count -= 1,
+        _ => {}
     }
 }
 

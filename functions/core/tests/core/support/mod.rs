@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use serde_json::{json, Value};
 use tgw_peering_core::config::Config;
 use tgw_peering_core::domain::{AccountId, AttachmentId, Cidr, Region};
-use tgw_peering_core::events::{OutEvent, Recheck, VpcRecheck, STATE_CHANGE};
+use tgw_peering_core::events::{GatewayRecheck, OutEvent, Recheck, VpcRecheck, STATE_CHANGE};
 use tgw_peering_core::handler::{Decision, Handler};
 use tgw_peering_core::ports::{EventBus, Identity, RecheckQueue};
 use tgw_peering_core::Error;
@@ -84,6 +84,7 @@ impl Bus {
 pub struct Queue {
     pub sent: Mutex<Vec<(Recheck, i32)>>,
     pub vpc_sent: Mutex<Vec<(VpcRecheck, i32)>>,
+    pub gateway_sent: Mutex<Vec<(GatewayRecheck, i32)>>,
     pub failing: AtomicBool,
 }
 
@@ -108,11 +109,20 @@ impl RecheckQueue for Queue {
         self.vpc_sent.lock().unwrap().push((recheck.clone(), delay_secs));
         Ok(())
     }
+
+    async fn send_gateway(&self, recheck: &GatewayRecheck, delay_secs: i32) -> Result<(), Error> {
+        self.gateway_sent.lock().unwrap().push((recheck.clone(), delay_secs));
+        Ok(())
+    }
 }
 
 impl Queue {
     pub fn take(&self) -> Vec<(Recheck, i32)> {
         std::mem::take(&mut *self.sent.lock().unwrap())
+    }
+
+    pub fn take_gateway(&self) -> Vec<(GatewayRecheck, i32)> {
+        std::mem::take(&mut *self.gateway_sent.lock().unwrap())
     }
 
     pub fn take_vpc(&self) -> Vec<(VpcRecheck, i32)> {

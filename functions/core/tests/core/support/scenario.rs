@@ -13,9 +13,10 @@ use std::collections::BTreeMap;
 use tgw_peering_core::config::Config;
 use tgw_peering_core::domain::{
     AccountId, Association, AttachmentId, AttachmentKind, Cidr, CidrState, Family, GatewayRef,
-    LedgerList, ListReference, PeeringAttachment, PeeringState, PrefixListId, RouteKind,
-    RouteTableId, RouteTarget, TgwAttachment, TgwRoute, TransitGateway, TransitGatewayId, Vpc,
-    VpcId, VpcListRoute, VpcRoute, VpcRouteTable, VpcRouteTableId, VpcRouteTarget, MANAGED_TAG_KEY,
+    GatewayState, LedgerList, ListDeployment, ListReference, PeeringAttachment, PeeringState,
+    PrefixListId, RouteKind, RouteTableId, RouteTarget, TgwAttachment, TgwRoute, TransitGateway,
+    TransitGatewayId, Vpc, VpcId, VpcListRoute, VpcRoute, VpcRouteTable, VpcRouteTableId,
+    VpcRouteTarget, MANAGED_TAG_KEY,
 };
 use tgw_peering_core::observed::{Observed, RegionState, RouteTableState};
 use tgw_peering_core::{plan, Plan};
@@ -27,6 +28,9 @@ use super::{cidr, region, ACCOUNT, TAG};
 pub struct Scenario {
     pub observed: Observed,
     pub config: Config,
+    /// Ledger lists without a record of their peering get one when the
+    /// world is planned or built (see [`Scenario::recorded`]).
+    pub peering_records: bool,
 }
 
 impl Scenario {
@@ -44,12 +48,13 @@ impl Scenario {
             state.transit_gateways.push(TransitGateway {
                 id: TransitGatewayId::parse(&format!("tgw-{n}")).unwrap(),
                 owner_id: Some(AccountId::parse(ACCOUNT).unwrap()),
-                state: "available".into(),
+                state: GatewayState::Available,
                 default_association_route_table: Some(table.clone()),
+                tags: BTreeMap::new(),
             });
             state.route_table = Some(RouteTableState::empty(table));
         }
-        Scenario { observed, config }
+        Scenario { observed, config, peering_records: true }
     }
 
     fn index(&self, r: &str) -> usize {
@@ -137,8 +142,23 @@ impl Scenario {
     }
 
     /// Adds `cidrs` to the Region's ledger list of `peer` (its part 0 of the
-    /// CIDRs' family, made if missing), written under `TAG_KEY` `tag_key`.
-    pub fn ledger_with(mut self, r: &str, peer: &str, tag_key: &str, cidrs: &[&str]) -> Self {
+    /// CIDRs' family, made if missing), written under `TAG_KEY` `tag_key` by
+    /// the deployment of the Region's gateway `tgw-<n>`.
+    pub fn ledger_with(self, r: &str, peer: &str, tag_key: &str, cidrs: &[&str]) -> Self {
+        let deployment = ListDeployment::Gateway(self.tgw(r));
+        self.ledger_of(r, peer, tag_key, deployment, cidrs)
+    }
+
+    /// [`Scenario::ledger_with`] for a list recorded as `deployment`'s
+    /// (`Unrecorded`: written before deployments were recorded).
+    pub fn ledger_of(
+        mut self,
+        r: &str,
+        peer: &str,
+        tag_key: &str,
+        deployment: ListDeployment,
+        cidrs: &[&str],
+    ) -> Self {
         let state = self.region_mut(r);
         for c in cidrs {
             let c = cidr(c);
@@ -158,6 +178,11 @@ impl Scenario {
                         max_entries: 0,
                         state: "create-complete".into(),
                         entries: BTreeMap::new(),
+                        deployment: deployment.clone(),
+                        peering: None,
+                        isolated: Default::default(),
+                        isolated_reference: false,
+                        tag_count: 4,
                     });
                     state.ledger.last_mut().unwrap()
                 }
@@ -343,7 +368,22 @@ impl Scenario {
         };
         let references = &mut self.table(r).references;
         references.retain(|x| x.prefix_list_id != list);
-        references.push(ListReference { prefix_list_id: list, target, state: "available".into() });
+        references.push(ListReference {
+            prefix_list_id: list,
+            target,
+            state: "available".into(),
+            former_target: None,
+        });
+        self
+    }
+
+    /// Records on the Region's ledger lists of `peer` that their routes go
+    /// over `peering` (tag `tgw-peering:peering`).
+    pub fn recorded_peering(mut self, r: &str, peer: &str, peering: &str) -> Self {
+        let peer = region(peer);
+        for l in self.region_mut(r).ledger.iter_mut().filter(|l| l.peer == peer) {
+            l.peering = Some(AttachmentId::parse(peering).unwrap());
+        }
         self
     }
 
@@ -377,9 +417,43 @@ impl Scenario {
         self
     }
 
+    /// The world as the tool's current version leaves it: each of its ledger
+    /// lists without a peering record records the oldest peering of its
+    /// pair (the one its routes were written over), unless the test asked
+    /// for none ([`Scenario::without_peering_records`]).
+    pub fn recorded(&self) -> Observed {
+        let mut observed = self.observed.clone();
+        if !self.peering_records {
+            return observed;
+        }
+        let peerings = observed.peerings();
+        for (r, state) in observed.regions.iter_mut() {
+            let Some(own) = state.transit_gateways.first().map(|g| g.id.clone()) else {
+                continue;
+            };
+            for list in state.ledger.iter_mut().filter(|l| l.peering.is_none()) {
+                let Some(peer) = self.observed.regions.get(&list.peer) else { continue };
+                let Some(theirs) = peer.transit_gateways.first() else { continue };
+                list.peering = peerings
+                    .iter()
+                    .filter(|p| p.links(&own, &theirs.id) && r != &list.peer)
+                    .min_by_key(|p| (p.created_at, p.id.clone()))
+                    .map(|p| p.id.clone());
+            }
+        }
+        observed
+    }
+
+    /// The ledger lists record no peering (as lists written before the
+    /// record existed).
+    pub fn without_peering_records(mut self) -> Self {
+        self.peering_records = false;
+        self
+    }
+
     /// The plan of this world.
     pub fn plan(&self) -> Plan {
-        plan(&self.observed, &self.config).unwrap()
+        plan(&self.recorded(), &self.config).unwrap()
     }
 }
 

@@ -47,8 +47,9 @@ pub struct World(pub(super) Arc<Mutex<State>>);
 impl Scenario {
     /// This scenario as a stateful EC2.
     pub fn world(self) -> World {
-        let peerings = self.observed.peerings();
-        let mut regions = self.observed.regions;
+        let observed = self.recorded();
+        let peerings = observed.peerings();
+        let mut regions = observed.regions;
         for state in regions.values_mut() {
             state.peerings.clear();
         }

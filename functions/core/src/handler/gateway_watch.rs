@@ -1,0 +1,201 @@
+//! Coming back when a transit gateway is in transition: a Region whose
+//! managed gateway is `pending` or `modifying` (`ModifyTransitGateway`), or
+//! whose route table is `pending`, is a wait, not an error. The reconcile
+//! writes nothing there (the other Regions go on), and the Region is
+//! watched until both are `available`: a chain of re-checks on the
+//! watcher's delay queue (every 10 s for a minute, then every 30 s), one
+//! chain per Region in this process; each reads the Region's gateways and
+//! the gateway's route tables (2 reads) and, once both are available,
+//! publishes `Transit Gateway Ready`, which reaches the reconcile queue
+//! through the state-change rule. A chain gives up after 30 minutes with an
+//! audit line (the hourly sweep comes back). Without a re-check queue (the
+//! CLI, whose `apply` polls by itself), the wait is audited, not an error.
+
+use std::collections::BTreeSet;
+
+use super::reconcile::Restart;
+use super::vpc_watch::Announced;
+use super::{AuditRecord, Decision, HandleReport, Handler};
+use crate::domain::{GatewayState, Region};
+use crate::error::Error;
+use crate::events::outgoing::GatewayReady;
+use crate::events::{
+    GatewayRecheck, Incoming, OutEvent, GATEWAY_RECHECK_GIVE_UP_SECS, GATEWAY_RECHECK_MAX_ATTEMPTS,
+};
+use crate::observed::{resolve_gateway, Observed};
+
+impl Handler {
+    /// After a reconcile: watches every Region in transition that no chain
+    /// of this process watches yet. A claim ends when its Region is no
+    /// longer in transition, when its chain announced `Transit Gateway
+    /// Ready` (`ended`), or when the chain's give-up time has passed.
+    pub(super) async fn watch_transitions(
+        &self,
+        inc: &Incoming,
+        observed: &Observed,
+        ended: &BTreeSet<Region>,
+        report: &mut HandleReport,
+    ) {
+        let now = (self.clock)();
+        let waits: Vec<(GatewayRecheck, String)> = observed
+            .regions
+            .iter()
+            .filter_map(|(region, state)| {
+                let gw = resolve_gateway(region, state, &self.config).ok()?;
+                let why = gw.transition?;
+                let recheck = GatewayRecheck {
+                    region: region.clone(),
+                    transit_gateway_id: gw.transit_gateway_id,
+                    route_table_id: gw.route_table_id,
+                    started_at: now,
+                    attempt: 0,
+                    origin_event_id: inc.id.clone(),
+                };
+                Some((recheck, why))
+            })
+            .collect();
+        let new = {
+            let Ok(mut watched) = self.gateway_watches.lock() else {
+                return;
+            };
+            watched.retain(|region, since| {
+                now - *since < GATEWAY_RECHECK_GIVE_UP_SECS
+                    && !ended.contains(region)
+                    && waits.iter().any(|(r, _)| &r.region == region)
+            });
+            let new: Vec<(GatewayRecheck, String)> =
+                waits.into_iter().filter(|(r, _)| !watched.contains_key(&r.region)).collect();
+            for (r, _) in &new {
+                watched.insert(r.region.clone(), now);
+            }
+            new
+        };
+        for (recheck, why) in new {
+            self.schedule_gateway(inc, recheck, &why, report).await;
+        }
+    }
+
+    /// Sends the next look of a chain; a failure to send, or no queue, is
+    /// audited (the sweep comes back for the Region).
+    async fn schedule_gateway(
+        &self,
+        inc: &Incoming,
+        recheck: GatewayRecheck,
+        reason: &str,
+        report: &mut HandleReport,
+    ) {
+        let delay = GatewayRecheck::delay_secs(recheck.attempt);
+        let subject = format!("transit gateway {}", recheck.transit_gateway_id);
+        let (decision, why) = match &self.queue {
+            None => (
+                Decision::Waiting,
+                format!("{reason}; no RECHECK_QUEUE_URL: the next event or the scheduled reconcile comes back"),
+            ),
+            Some(queue) => match queue.send_gateway(&recheck, delay).await {
+                Ok(()) => (Decision::Recheck, format!("{reason}; looked at again in {delay}s")),
+                Err(e) => (Decision::Error, format!("{reason}; the re-check cannot be sent: {e}")),
+            },
+        };
+        let record = AuditRecord::new(&inc.id, decision, "schedule_gateway_recheck", subject, why);
+        report.record(record.in_region(Some(&recheck.region)));
+    }
+
+    /// One look at a Region in transition: `Transit Gateway Ready` once its
+    /// gateway and route table are `available`, else the next look, until
+    /// the chain gives up or either is gone.
+    ///
+    /// # Errors
+    /// A failed read, or a `Transit Gateway Ready` that cannot be
+    /// published: the re-check is then retried (it is safe to repeat).
+    pub(super) async fn gateway_recheck(
+        &self,
+        inc: &Incoming,
+        recheck: &GatewayRecheck,
+        report: &mut HandleReport,
+    ) -> Result<(), Error> {
+        let now = (self.clock)();
+        let elapsed = now.saturating_sub(recheck.started_at).max(0);
+        // Bounded by time and by count; a start in the future ends it too.
+        let over = elapsed >= GATEWAY_RECHECK_GIVE_UP_SECS
+            || recheck.attempt >= GATEWAY_RECHECK_MAX_ATTEMPTS
+            || recheck.started_at > now + 60;
+        let ec2 = self.ec2.ec2(&recheck.region)?;
+        let (gateways, tables) = futures::try_join!(
+            ec2.transit_gateways(),
+            ec2.route_tables(&recheck.transit_gateway_id)
+        )?;
+        let gateway =
+            gateways.iter().find(|g| g.id == recheck.transit_gateway_id).map(|g| &g.state);
+        let table = tables.iter().find(|t| t.id == recheck.route_table_id).map(|t| &t.state);
+        let subject = format!("transit gateway {}", recheck.transit_gateway_id);
+        let record = |decision, kind: &str, reason: String| {
+            AuditRecord::new(&inc.id, decision, kind, subject.clone(), reason)
+                .in_region(Some(&recheck.region))
+        };
+        let waiting = match (gateway, table) {
+            (Some(GatewayState::Available), Some(GatewayState::Available)) => None,
+            (Some(g), Some(t)) if !g.is_gone() && !t.is_gone() => Some(format!(
+                "the gateway is {g} and route table {} is {t}",
+                recheck.route_table_id
+            )),
+            _ => {
+                let reason = format!(
+                    "the gateway or route table {} is gone; the watch ends (the reconcile says what to configure)",
+                    recheck.route_table_id
+                );
+                report.record(record(Decision::Warning, "gateway_wait_given_up", reason));
+                return Ok(());
+            }
+        };
+        match waiting {
+            None => {
+                let reason = format!("available after {elapsed}s");
+                report.record(record(Decision::Recheck, "gateway_ready", reason.clone()));
+                self.gateway_ready(inc, recheck, reason, report).await
+            }
+            Some(why) if over => {
+                let reason = format!(
+                    "{why} after {elapsed}s; the watch gives up (the hourly sweep comes back)"
+                );
+                report.record(record(Decision::Warning, "gateway_wait_given_up", reason));
+                Ok(())
+            }
+            Some(why) => {
+                let next = GatewayRecheck {
+                    attempt: recheck.attempt.saturating_add(1),
+                    ..recheck.clone()
+                };
+                self.schedule_gateway(inc, next, &why, report).await;
+                Ok(())
+            }
+        }
+    }
+
+    /// Announces a Region ready again; with no bus, reconciles here instead.
+    async fn gateway_ready(
+        &self,
+        inc: &Incoming,
+        recheck: &GatewayRecheck,
+        reason: String,
+        report: &mut HandleReport,
+    ) -> Result<(), Error> {
+        let event = OutEvent::GatewayReady(GatewayReady {
+            region: recheck.region.clone(),
+            transit_gateway_id: recheck.transit_gateway_id.clone(),
+            route_table_id: recheck.route_table_id.clone(),
+            reason,
+            event_id: recheck.origin_event_id.clone(),
+        });
+        match &self.bus {
+            Some(bus) => {
+                bus.publish(std::slice::from_ref(&event)).await?;
+                report.published.push(event);
+                Ok(())
+            }
+            None => {
+                report.reconciles += 1;
+                self.reconcile(inc, Restart::No, &Announced::default(), report).await
+            }
+        }
+    }
+}
