@@ -130,7 +130,7 @@ EXPECTED = {
     "hub:TagCloudTrailRule": TAG_CALLS,
     "hub:PeeringCloudTrailRule": PEERING_CALLS,
     "hub:NetworkManagerRule": NETWORK_MANAGER,
-    "hub:StateChangeRule": {"state-change", "vpc-ready"},
+    "hub:StateChangeRule": {"state-change", "vpc-ready", "transit-gateway-ready"},
     "forwarder:TagChangeRule": TAG_EVENTS,
     "forwarder:VpcCloudTrailRule": VPC_CALLS,
     "forwarder:TagCloudTrailRule": TAG_CALLS,

@@ -289,6 +289,8 @@ pub(super) fn record(
             keep_entry(&d, needs);
             let (kind, mark) = match cause {
                 KeepCause::Isolated => (FindingKind::Isolated, RouteMark::Isolated),
+                // Wanted, and left where it goes.
+                KeepCause::ProtectedMove { .. } => (FindingKind::Skip, RouteMark::Conflict),
                 _ => (FindingKind::Skip, RouteMark::Extra),
             };
             out.findings.push(Finding {

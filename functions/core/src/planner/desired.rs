@@ -281,11 +281,8 @@ pub(super) fn hold_unproven(
                 .is_some_and(|owners| owners.iter().all(|o| !unread.contains(&o.account)))
         };
         let mut recorded: BTreeMap<Cidr, bool> = BTreeMap::new();
-        let lists = ledgers.iter().filter(|(r, _)| *r != region).flat_map(|(_, l)| l.iter());
-        for list in lists.filter(|l| &l.peer == region) {
-            for (cidr, description) in &list.entries {
-                *recorded.entry(*cidr).or_insert(true) &= proven(description);
-            }
+        for (cidr, description) in recorded_for(region, ledgers) {
+            *recorded.entry(*cidr).or_insert(true) &= proven(description);
         }
         let Some(rc) = cidrs.get_mut(region) else {
             continue;
@@ -300,6 +297,33 @@ pub(super) fn hold_unproven(
         rc.held.extend(unproven.iter().copied());
         rc.waiting.extend(unproven);
     }
+}
+
+/// The entries recorded for `region` in the other Regions' ledgers (this
+/// deployment's lists only), with their descriptions.
+fn recorded_for<'a>(
+    region: &'a Region,
+    ledgers: &'a BTreeMap<Region, Vec<&LedgerList>>,
+) -> impl Iterator<Item = (&'a Cidr, &'a str)> {
+    let lists = ledgers.iter().filter(move |(r, _)| *r != region).flat_map(|(_, l)| l.iter());
+    lists
+        .filter(move |l| &l.peer == region)
+        .flat_map(|l| l.entries.iter().map(|(c, d)| (c, d.as_str())))
+}
+
+/// A Region whose gateway or route table is in transition waits: every
+/// CIDR it advertises, withdraws or has recorded elsewhere is left as it is
+/// in the other Regions' tables (neither written nor withdrawn) until it is
+/// available. Its tagged CIDRs still count for overlaps.
+pub(super) fn hold_in_transition(
+    rc: &mut RegionCidrs,
+    region: &Region,
+    ledgers: &BTreeMap<Region, Vec<&LedgerList>>,
+) {
+    let recorded: Vec<Cidr> = recorded_for(region, ledgers).map(|(c, _)| *c).collect();
+    rc.waiting.extend(recorded);
+    rc.waiting.extend(rc.tagged.keys().copied());
+    rc.waiting.extend(std::mem::take(&mut rc.withdrawn).into_keys());
 }
 
 /// Advertised CIDRs in conflict, with their Region: those that overlap an

@@ -272,7 +272,17 @@ impl References<'_, '_> {
                 format!("the reference is {}; its routes count once AWS has applied it", r.state);
             out.findings.push(Finding::at(FindingKind::Waiting, self.out_region, subject, reason));
         } else if r.target == target {
-        } else if self.movable(list, r) {
+        } else if !self.movable(list, r) {
+            // Someone pointed it elsewhere or made it a blackhole: the list
+            // is frozen and left alone (the ledger reports it).
+        } else if let Some(c) = list.entries.keys().find(|c| self.scope.ctx.config.is_protected(c))
+        {
+            let reason = format!(
+                "the tool's reference goes to {}, but its list holds {c}, in PROTECTED_CIDRS: not moved onto {via}",
+                r.target
+            );
+            out.findings.push(Finding::at(FindingKind::Skip, self.out_region, subject, reason));
+        } else {
             out.actions.push(Planned {
                 reason: format!(
                     "the tool's reference of {} goes to {}; the peering with {} is {via}",
@@ -287,8 +297,6 @@ impl References<'_, '_> {
                 },
             });
         }
-        // Else someone pointed it elsewhere or made it a blackhole: the list
-        // is frozen and left alone (the ledger reports it).
     }
 
     /// A reference the tool may move: left on a blackhole by the deletion

@@ -67,7 +67,7 @@ pub use report::{
 
 use blackholes::{plan_records, Peerings};
 use deployments::{classify, Lists};
-use desired::{hold_unproven, overlapping, region_cidrs, RegionCidrs};
+use desired::{hold_in_transition, hold_unproven, overlapping, region_cidrs, RegionCidrs};
 use ledger::{plan_ledger, unrecorded_routes_wait, LedgerNeeds, LedgerWrites, RegionLedger};
 use peering::{plan_pair, Ready, ReadyPeering};
 
@@ -131,6 +131,11 @@ pub fn plan(observed: &Observed, config: &Config) -> Result<Plan, Error> {
         .map(|r| (r.clone(), region_cidrs(r, &observed.regions[r], &config.tag_key)))
         .collect();
     hold_unproven(&mut cidrs, &observed.regions, &ours);
+    for gw in gateways.iter().filter(|g| !g.is_ready()) {
+        if let Some(rc) = cidrs.get_mut(&gw.region) {
+            hold_in_transition(rc, &gw.region, &ours);
+        }
+    }
     let (conflicted, overlap_findings) = overlapping(&cidrs);
     out.findings.extend(overlap_findings);
     out.findings.extend(cidrs.values().flat_map(|rc| rc.findings.iter().cloned()));

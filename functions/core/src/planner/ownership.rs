@@ -93,6 +93,10 @@ pub(super) enum KeepCause {
     /// An entry of the tool's list whose reference someone pointed at
     /// `target`: the list is frozen, its entries stay.
     Frozen { target: crate::domain::RouteTarget },
+    /// Wanted, and the tool's route goes to `from` (a blackhole its
+    /// peering's deletion left, a replaced peering), but the CIDR is in
+    /// `PROTECTED_CIDRS`: it is not moved either.
+    ProtectedMove { from: crate::domain::RouteTarget },
 }
 
 impl KeepCause {
@@ -130,6 +134,9 @@ impl KeepCause {
             KeepCause::Frozen { target } => format!(
                 "{lead}, but the tool's list is referenced toward {target} by someone else: the list is frozen, its entries stay"
             ),
+            KeepCause::ProtectedMove { from } => format!(
+                "wanted toward {peering}, but the tool's route goes to {from} and {cidr} is in PROTECTED_CIDRS: not moved"
+            ),
         }
     }
 
@@ -144,6 +151,7 @@ impl KeepCause {
             KeepCause::TargetUnreported => "target not reported",
             KeepCause::Isolated => "isolated: a blackhole set by someone",
             KeepCause::Frozen { .. } => "list frozen: its reference was changed",
+            KeepCause::ProtectedMove { .. } => "protected by PROTECTED_CIDRS: not moved",
         }
         .to_owned()
     }

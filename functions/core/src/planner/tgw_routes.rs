@@ -57,6 +57,10 @@ pub(super) fn decide_wanted(
         // In prefix-list mode the entry routes it; the tool's static route
         // goes once the list's route is in (`retired_statics`).
         Some(r) if owned && prefix_list && moves_from(table, r) => (RouteDecision::Missing, None),
+        Some(r) if owned && moves_from(table, r) && table.ctx.config.is_protected(cidr) => {
+            let cause = KeepCause::ProtectedMove { from: r.target.clone() };
+            (RouteDecision::Keep { cause, wanted_gone: None }, None)
+        }
         Some(r) if owned && moves_from(table, r) => {
             (RouteDecision::Moves { from: r.target.clone() }, None)
         }

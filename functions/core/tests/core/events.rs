@@ -124,6 +124,31 @@ fn the_state_change_event_is_scoped_to_the_requesters_region() {
 }
 
 #[test]
+fn a_ready_gateway_is_a_network_change_of_the_region_it_names() {
+    let i = one("transit-gateway-ready.json");
+    assert!(i.from_tool);
+    assert_eq!(i.region.as_ref().unwrap().as_str(), "eu-west-1");
+    assert!(
+        matches!(&i.trigger, Trigger::Network { change } if change.contains("available after 40s"))
+    );
+}
+
+#[test]
+fn a_bare_gateway_recheck_request_is_a_gateway_recheck() {
+    let bare = json!({
+        "region": "eu-west-1", "transit-gateway-id": "tgw-0b1c2d3e4f5a6b7c8",
+        "route-table-id": "tgw-rtb-0c1d2e3f4a5b6c7d8", "started-at": 1, "attempt": 2,
+        "origin-event-id": "e-1"
+    });
+    let parsed = parse(&bare, TAG_KEY).unwrap();
+    let Trigger::GatewayRecheck(r) = &parsed[0].trigger else {
+        panic!("expected a gateway re-check, got {:?}", parsed[0].trigger);
+    };
+    assert_eq!((r.attempt, r.route_table_id.as_str()), (2, "tgw-rtb-0c1d2e3f4a5b6c7d8"));
+    assert_eq!(parsed[0].id, "e-1");
+}
+
+#[test]
 fn an_sqs_batch_yields_one_recheck_per_message() {
     let i = one("sqs-recheck.json");
     let Trigger::Recheck(r) = &i.trigger else {

@@ -85,7 +85,9 @@ impl Ec2Region for FakeEc2 {
     }
     async fn apply(&self, action: &Action) -> Result<Outcome, Error> {
         let cidr = match action {
-            Action::CreateRoute { cidr, .. } | Action::DeleteRoute { cidr, .. } => Some(*cidr),
+            Action::CreateRoute { cidr, .. }
+            | Action::DeleteRoute { cidr, .. }
+            | Action::ReplaceRoute { cidr, .. } => Some(*cidr),
             _ => None,
         };
         let Some(cidr) = cidr else {
@@ -322,4 +324,50 @@ async fn an_entry_is_released_only_when_its_withdrawal_succeeded() {
     let clients = OneRegion(fake.clone());
     execute(&clients, &plan_of(vec![withdraw(2), ledger(&[], &["10.0.2.0/24"], true)])).await;
     assert!(!fake.log.lock().unwrap().iter().any(|l| l.starts_with("release")));
+}
+
+fn replace(i: usize) -> Planned {
+    Planned {
+        action: Action::ReplaceRoute {
+            region: Region::parse("us-east-1").unwrap(),
+            route_table_id: RouteTableId::parse("tgw-rtb-1").unwrap(),
+            cidr: Cidr::parse(&format!("10.0.{i}.0/24")).unwrap(),
+            attachment_id: AttachmentId::parse("tgw-attach-2").unwrap(),
+            from: RouteTarget::Blackhole,
+        },
+        reason: "test".into(),
+    }
+}
+
+fn record_peering() -> Planned {
+    Planned {
+        action: Action::RecordPeering {
+            region: Region::parse("us-east-1").unwrap(),
+            prefix_list_id: PrefixListId::parse("pl-1").unwrap(),
+            peering: AttachmentId::parse("tgw-attach-2").unwrap(),
+        },
+        reason: "test".into(),
+    }
+}
+
+#[tokio::test]
+async fn a_lists_peering_record_moves_only_after_every_move_of_its_region_succeeded() {
+    // 10.0.4.0/24's move fails: the old record, which proves that its
+    // blackhole was left by a deletion, stays for the next reconcile.
+    let fake = FakeEc2::new(&[], &["10.0.4.0/24"]);
+    let clients = OneRegion(fake.clone());
+    let done = execute(&clients, &plan_of(vec![record_peering(), replace(4), replace(5)])).await;
+    let log = fake.log.lock().unwrap().clone();
+    assert!(!log.iter().any(|l| l.starts_with("record_peering")), "{log:?}");
+    let deferred: Vec<_> =
+        done.failures().filter(|(p, _)| p.action.kind() == "record_peering").collect();
+    assert_eq!(deferred.len(), 1);
+    assert!(deferred[0].1.is_retryable());
+    // Every move made: the record follows them.
+    let fake = FakeEc2::new(&[], &[]);
+    let clients = OneRegion(fake.clone());
+    execute(&clients, &plan_of(vec![record_peering(), replace(4), replace(5)])).await;
+    let log = fake.log.lock().unwrap().clone();
+    assert_eq!(log.last().map(String::as_str), Some("record_peering "), "{log:?}");
+    assert_eq!(log.len(), 3, "{log:?}");
 }

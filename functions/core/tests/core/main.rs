@@ -16,3 +16,4 @@ mod organizations;
 mod planner;
 mod reliability;
 mod support;
+mod transitions;

@@ -1,6 +1,7 @@
 //! The planner on hand-built observed states: one test per reconcile rule.
 
 mod basics;
+mod coexistence;
 mod ledger_edges;
 mod organizations;
 mod prefix_lists;

@@ -12,11 +12,11 @@ use std::collections::BTreeMap;
 
 use tgw_peering_core::config::Config;
 use tgw_peering_core::domain::{
-    AccountId, Association, AttachmentId, AttachmentKind, Cidr, CidrState, Family, GatewayRef,
-    GatewayState, LedgerList, ListDeployment, ListReference, PeeringAttachment, PeeringState,
-    PrefixListId, RouteKind, RouteTableId, RouteTarget, TgwAttachment, TgwRoute, TransitGateway,
-    TransitGatewayId, Vpc, VpcId, VpcListRoute, VpcRoute, VpcRouteTable, VpcRouteTableId,
-    VpcRouteTarget, MANAGED_TAG_KEY,
+    AccountId, Association, AttachmentId, AttachmentKind, Cidr, CidrState, EntryOwner, Family,
+    GatewayRef, GatewayState, LedgerList, ListDeployment, ListReference, PeeringAttachment,
+    PeeringState, PrefixListId, RouteKind, RouteTableId, RouteTarget, TgwAttachment, TgwRoute,
+    TgwRouteTable, TransitGateway, TransitGatewayId, Vpc, VpcId, VpcListRoute, VpcRoute,
+    VpcRouteTable, VpcRouteTableId, VpcRouteTarget, DEPLOYMENT_TAG, MANAGED_TAG_KEY,
 };
 use tgw_peering_core::observed::{Observed, RegionState, RouteTableState};
 use tgw_peering_core::{plan, Plan};
@@ -165,7 +165,11 @@ impl Scenario {
             let family = Family::of(&c);
             let name = LedgerList::name_for(&region(peer), family, 0);
             let n = state.ledger.len();
-            let list = match state.ledger.iter().position(|l| l.name == name) {
+            let list = match state
+                .ledger
+                .iter()
+                .position(|l| l.name == name && l.deployment == deployment)
+            {
                 Some(i) => &mut state.ledger[i],
                 None => {
                     state.ledger.push(LedgerList {
@@ -374,6 +378,106 @@ impl Scenario {
             state: "available".into(),
             former_target: None,
         });
+        self
+    }
+
+    /// Sets the description of the entry of `c` in the Region's ledger
+    /// lists to the fixed form naming `account` and `vpc` (as the tool
+    /// writes it).
+    pub fn entry_owner(mut self, r: &str, c: &str, account: &str, vpc: &str) -> Self {
+        let owner = EntryOwner {
+            account: AccountId::parse(account).unwrap(),
+            vpc: VpcId::parse(vpc).unwrap(),
+        };
+        let c = cidr(c);
+        for l in self.region_mut(r).ledger.iter_mut() {
+            if let Some(d) = l.entries.get_mut(&c) {
+                *d = EntryOwner::describe([&owner]);
+            }
+        }
+        self
+    }
+
+    /// Adds another transit gateway of the Region's account, `id`, with its
+    /// default association table `<id>-rtb` (made up), tagged
+    /// `tgw-peering:deployment` = `deployment` if given.
+    pub fn second_gateway(mut self, r: &str, id: &str, deployment: Option<&str>) -> Self {
+        let tags =
+            deployment.map(|d| (DEPLOYMENT_TAG.to_owned(), d.to_owned())).into_iter().collect();
+        let number = id.trim_start_matches("tgw-");
+        self.region_mut(r).transit_gateways.push(TransitGateway {
+            id: TransitGatewayId::parse(id).unwrap(),
+            owner_id: Some(AccountId::parse(ACCOUNT).unwrap()),
+            state: GatewayState::Available,
+            default_association_route_table: Some(
+                RouteTableId::parse(&format!("tgw-rtb-{number}9")).unwrap(),
+            ),
+            tags,
+        });
+        self
+    }
+
+    /// Tags the Region's managed gateway `tgw-peering:deployment` =
+    /// `deployment`.
+    pub fn deployment_tag(mut self, r: &str, deployment: &str) -> Self {
+        let tgw = &mut self.region_mut(r).transit_gateways[0];
+        tgw.tags.insert(DEPLOYMENT_TAG.to_owned(), deployment.to_owned());
+        self
+    }
+
+    /// Adds peering `id` in `state`, seen from both Regions, between the
+    /// managed gateway of `r` and gateway `other` of `peer` (a second
+    /// gateway there), not created by the tool.
+    pub fn foreign_peering(
+        mut self,
+        id: &str,
+        r: &str,
+        peer: &str,
+        other: &str,
+        state: &str,
+    ) -> Self {
+        let accepter = GatewayRef {
+            region: region(peer),
+            transit_gateway_id: TransitGatewayId::parse(other).unwrap(),
+            account_id: Some(AccountId::parse(ACCOUNT).unwrap()),
+        };
+        for view in [r, peer] {
+            let p = PeeringAttachment {
+                id: AttachmentId::parse(id).unwrap(),
+                requester: self.gw(r),
+                accepter: accepter.clone(),
+                states: [(region(view), PeeringState::parse(state))].into_iter().collect(),
+                created_at: Some(200),
+                tags: BTreeMap::new(),
+            };
+            self.region_mut(view).peerings.push(p);
+        }
+        self
+    }
+
+    /// The Region's managed gateway is in `state` (`modifying`, `pending`…).
+    pub fn gateway_state(mut self, r: &str, state: &str) -> Self {
+        self.region_mut(r).transit_gateways[0].state = GatewayState::parse(state);
+        self
+    }
+
+    /// The Region's managed route table, as its gateway's route tables list
+    /// it, is in `state`.
+    pub fn table_state(mut self, r: &str, state: &str) -> Self {
+        let (id, tgw) = (self.rtb(r), self.tgw(r));
+        let table =
+            TgwRouteTable { id, transit_gateway_id: tgw, state: GatewayState::parse(state) };
+        self.region_mut(r).route_tables = Some(vec![table]);
+        self
+    }
+
+    /// The static route of `c`, a blackhole, still names `attachment` (as
+    /// AWS may report a route whose attachment was deleted).
+    pub fn former_target(mut self, r: &str, c: &str, attachment: &str) -> Self {
+        let c = cidr(c);
+        for route in self.table(r).routes.iter_mut().filter(|x| x.cidr == c && x.is_static()) {
+            route.former_target = Some(AttachmentId::parse(attachment).unwrap());
+        }
         self
     }
 

@@ -117,6 +117,14 @@ impl World {
         );
     }
 
+    /// Sets the state of the Region's managed transit gateway
+    /// (`modifying`, `available`…).
+    pub fn set_gateway_state(&self, r: &str, state: &str) {
+        let mut s = self.lock();
+        World::region_mut(&mut s, r).transit_gateways[0].state =
+            tgw_peering_core::domain::GatewayState::parse(state);
+    }
+
     /// Sets the state of VPC `id`'s attachment (`deleted`, `pending`…).
     pub fn set_attachment_state(&self, r: &str, id: &str, state: &str) {
         let attachment = super::scenario::vpc_attachment(&VpcId::parse(id).unwrap());
