@@ -263,6 +263,30 @@ pub struct TableRoute {
     pub attachment: Option<String>,
 }
 
+/// A prefix list as read back from EC2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListState {
+    pub id: String,
+    pub name: String,
+    pub version: i64,
+    pub max_entries: i32,
+    pub tags: BTreeMap<String, String>,
+    /// CIDR -> description.
+    pub entries: BTreeMap<String, Option<String>>,
+}
+
+impl ListState {
+    /// The value of tag `key`, if set.
+    pub fn tag(&self, key: &str) -> Option<&str> {
+        self.tags.get(key).map(String::as_str)
+    }
+
+    /// The entries' CIDRs.
+    pub fn cidrs(&self) -> BTreeSet<String> {
+        self.entries.keys().cloned().collect()
+    }
+}
+
 /// One Region of a test world.
 pub struct RegionWorld {
     pub region: String,
@@ -393,14 +417,14 @@ impl RegionWorld {
         Attached { attachment, subnet }
     }
 
-    /// Deletes a VPC: its attachments to the gateway, its subnets, then the
-    /// VPC itself (routes toward the attachments stay, as blackholes).
-    pub async fn delete_vpc(&self, vpc: &str) {
-        let vpc_filter = |name: &str| Filter::builder().name(name).values(vpc).build();
+    /// Deletes every attachment of a VPC to a transit gateway
+    /// (`DeleteTransitGatewayVpcAttachment`); the VPC stays. Static routes
+    /// toward the attachments stay, as blackholes.
+    pub async fn detach(&self, vpc: &str) {
         let attachments = self
             .ec2
             .describe_transit_gateway_vpc_attachments()
-            .filters(vpc_filter("vpc-id"))
+            .filters(Filter::builder().name("vpc-id").values(vpc).build())
             .send()
             .await
             .expect("DescribeTransitGatewayVpcAttachments");
@@ -413,6 +437,13 @@ impl RegionWorld {
                 .await
                 .expect("DeleteTransitGatewayVpcAttachment");
         }
+    }
+
+    /// Deletes a VPC: its attachments to the gateway, its subnets, then the
+    /// VPC itself (routes toward the attachments stay, as blackholes).
+    pub async fn delete_vpc(&self, vpc: &str) {
+        let vpc_filter = |name: &str| Filter::builder().name(name).values(vpc).build();
+        self.detach(vpc).await;
         let subnets = self
             .ec2
             .describe_subnets()
@@ -578,6 +609,210 @@ impl RegionWorld {
             .collect()
     }
 
+    /// Tags the Region's transit gateway (e.g. `tgw-peering:deployment`).
+    pub async fn tag_gateway(&self, key: &str, value: &str) {
+        self.ec2
+            .create_tags()
+            .resources(&self.tgw)
+            .tags(tag(key, value))
+            .send()
+            .await
+            .expect("CreateTags (transit gateway)");
+    }
+
+    /// The state of the Region's transit gateway (`available`, `modifying`…).
+    pub async fn gateway_state(&self) -> String {
+        let out = self
+            .ec2
+            .describe_transit_gateways()
+            .transit_gateway_ids(&self.tgw)
+            .send()
+            .await
+            .expect("DescribeTransitGateways");
+        let gateway = out.transit_gateways().first().expect("the gateway");
+        gateway.state().map(|s| s.as_str().to_owned()).unwrap_or_default()
+    }
+
+    /// `ModifyTransitGateway` of the Region's gateway (a new description):
+    /// the emulator keeps it `modifying` for `TGW_EMULATOR_MODIFY_SECONDS`.
+    pub async fn modify_gateway(&self) {
+        self.ec2
+            .modify_transit_gateway()
+            .transit_gateway_id(&self.tgw)
+            .description(format!("modified {}", unique()))
+            .send()
+            .await
+            .expect("ModifyTransitGateway");
+    }
+
+    /// A peering made by hand (not tagged by the tool) from this world's
+    /// gateway to `peer`'s (requested here, accepted there), associated
+    /// with no route table; waits until it is `available` on both sides.
+    /// Returns its attachment id.
+    pub async fn peer_by_hand(&self, peer: &RegionWorld) -> String {
+        let id = self
+            .ec2
+            .create_transit_gateway_peering_attachment()
+            .transit_gateway_id(&self.tgw)
+            .peer_transit_gateway_id(&peer.tgw)
+            .peer_account_id(EMULATOR_ACCOUNT)
+            .peer_region(&peer.region)
+            .send()
+            .await
+            .expect("CreateTransitGatewayPeeringAttachment")
+            .transit_gateway_peering_attachment
+            .and_then(|a| a.transit_gateway_attachment_id)
+            .expect("a peering attachment");
+        let state_in = |w: &RegionWorld| {
+            let id = id.clone();
+            let ec2 = w.ec2.clone();
+            async move {
+                ec2.describe_transit_gateway_peering_attachments()
+                    .transit_gateway_attachment_ids(&id)
+                    .send()
+                    .await
+                    .expect("DescribeTransitGatewayPeeringAttachments")
+                    .transit_gateway_peering_attachments()
+                    .first()
+                    .and_then(|p| p.state())
+                    .map(|s| s.as_str().to_owned())
+                    .unwrap_or_default()
+            }
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while state_in(peer).await != "pendingAcceptance" {
+            assert!(Instant::now() < deadline, "{id} never reached pendingAcceptance");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        peer.ec2
+            .accept_transit_gateway_peering_attachment()
+            .transit_gateway_attachment_id(&id)
+            .send()
+            .await
+            .expect("AcceptTransitGatewayPeeringAttachment");
+        while state_in(self).await != "available" || state_in(peer).await != "available" {
+            assert!(Instant::now() < deadline, "{id} never became available");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        id
+    }
+
+    /// Associates an attachment with the Region's route table.
+    pub async fn associate(&self, attachment: &str) {
+        self.ec2
+            .associate_transit_gateway_route_table()
+            .transit_gateway_route_table_id(&self.route_table)
+            .transit_gateway_attachment_id(attachment)
+            .send()
+            .await
+            .expect("AssociateTransitGatewayRouteTable");
+    }
+
+    /// `CreateTransitGatewayRoute` of `cidr` in the Region's route table,
+    /// toward `attachment`.
+    pub async fn route(&self, cidr: &str, attachment: &str) {
+        self.ec2
+            .create_transit_gateway_route()
+            .transit_gateway_route_table_id(&self.route_table)
+            .destination_cidr_block(cidr)
+            .transit_gateway_attachment_id(attachment)
+            .send()
+            .await
+            .expect("CreateTransitGatewayRoute");
+    }
+
+    /// `ReplaceTransitGatewayRoute` of `cidr` in the Region's route table:
+    /// toward `attachment`, or a blackhole (`None`).
+    pub async fn replace_route(&self, cidr: &str, attachment: Option<&str>) {
+        self.ec2
+            .replace_transit_gateway_route()
+            .transit_gateway_route_table_id(&self.route_table)
+            .destination_cidr_block(cidr)
+            .set_transit_gateway_attachment_id(attachment.map(str::to_owned))
+            .set_blackhole(attachment.is_none().then_some(true))
+            .send()
+            .await
+            .expect("ReplaceTransitGatewayRoute");
+    }
+
+    /// `CreateTransitGatewayRoute --blackhole` of `cidr` in the Region's
+    /// route table.
+    pub async fn blackhole_route(&self, cidr: &str) {
+        self.ec2
+            .create_transit_gateway_route()
+            .transit_gateway_route_table_id(&self.route_table)
+            .destination_cidr_block(cidr)
+            .blackhole(true)
+            .send()
+            .await
+            .expect("CreateTransitGatewayRoute (blackhole)");
+    }
+
+    /// `ModifyTransitGatewayPrefixListReference`: points the reference of
+    /// `prefix_list` in the Region's route table at `attachment`, or makes
+    /// it a blackhole (`None`).
+    pub async fn point_reference(&self, prefix_list: &str, attachment: Option<&str>) {
+        self.ec2
+            .modify_transit_gateway_prefix_list_reference()
+            .transit_gateway_route_table_id(&self.route_table)
+            .prefix_list_id(prefix_list)
+            .set_transit_gateway_attachment_id(attachment.map(str::to_owned))
+            .set_blackhole(attachment.is_none().then_some(true))
+            .send()
+            .await
+            .expect("ModifyTransitGatewayPrefixListReference");
+    }
+
+    /// The tool's ledger lists in the Region's account (every prefix list
+    /// tagged `tgw-peering:managed=true`, of any deployment), by id, each
+    /// with its entries.
+    pub async fn ledger_lists(&self) -> Vec<ListState> {
+        let lists: Vec<aws_sdk_ec2::types::ManagedPrefixList> = self
+            .ec2
+            .describe_managed_prefix_lists()
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .expect("DescribeManagedPrefixLists");
+        let mut out = Vec::new();
+        for l in lists {
+            let tags: BTreeMap<String, String> = l
+                .tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
+                .collect();
+            if tags.get("tgw-peering:managed").map(String::as_str) != Some("true") {
+                continue;
+            }
+            let id = l.prefix_list_id().expect("a prefix list id").to_owned();
+            let entries = self
+                .ec2
+                .get_managed_prefix_list_entries()
+                .prefix_list_id(&id)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .expect("GetManagedPrefixListEntries")
+                .into_iter()
+                .filter_map(|e| Some((e.cidr()?.to_owned(), e.description().map(str::to_owned))))
+                .collect::<BTreeMap<_, _>>();
+            out.push(ListState {
+                id,
+                name: l.prefix_list_name().unwrap_or_default().to_owned(),
+                version: l.version().unwrap_or_default(),
+                max_entries: l.max_entries().unwrap_or_default(),
+                tags,
+                entries,
+            });
+        }
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out
+    }
+
     /// The Region's peering attachments: (id, state).
     pub async fn peerings(&self) -> Vec<(String, String)> {
         let out = self
@@ -600,9 +835,19 @@ impl RegionWorld {
 
 /// The configuration of a test world: these Regions, everything else default.
 pub fn config(regions: &[&str]) -> tgw_peering_core::Config {
+    config_with(regions, &[])
+}
+
+/// The configuration of a test world: these Regions, the environment
+/// variables `vars` (e.g. `("ROUTE_MODE", "prefix-list")`), everything
+/// else default.
+pub fn config_with(regions: &[&str], vars: &[(&str, &str)]) -> tgw_peering_core::Config {
     let list = regions.join(",");
-    tgw_peering_core::Config::from_lookup(|k| (k == "PEERING_REGIONS").then(|| list.clone()))
-        .expect("a valid configuration")
+    tgw_peering_core::Config::from_lookup(|k| match k {
+        "PEERING_REGIONS" => Some(list.clone()),
+        _ => vars.iter().find(|(name, _)| *name == k).map(|(_, v)| (*v).to_owned()),
+    })
+    .expect("a valid configuration")
 }
 
 /// The account moto answers for (STS `GetCallerIdentity`).

@@ -2,6 +2,7 @@
 //! per concern, the harness in `tgw_peering_tests` (this crate's library).
 
 mod apply;
+mod coexistence;
 mod cross_account;
 mod events;
 mod organizations;

@@ -28,7 +28,15 @@ impl AwsEc2 {
         let mut lists = Vec::new();
         for list in items.iter().filter_map(|l| self.ledger_list(l).transpose()) {
             let mut list = list?;
-            list.entries = self.read_entries(&list.id).await?;
+            // A list deleted (by hand) may stay listed a while, and its
+            // entries are then not found: it is no ledger any more.
+            if is_deleted(&list.state) {
+                continue;
+            }
+            list.entries = match self.read_entries(&list.id).await {
+                Err(e) if e.aws_code() == Some("InvalidPrefixListID.NotFound") => continue,
+                entries => entries?,
+            };
             lists.push(list);
         }
         Ok(lists)
@@ -89,4 +97,10 @@ impl AwsEc2 {
             })
             .collect()
     }
+}
+
+/// `delete-in-progress` or `delete-complete` (`ManagedPrefixList.State`, EC2
+/// API reference): the list is going or gone; `delete-failed` still exists.
+fn is_deleted(state: &str) -> bool {
+    matches!(state, "delete-in-progress" | "delete-complete")
 }
