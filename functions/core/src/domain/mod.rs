@@ -31,5 +31,6 @@ pub use routes::{
     TgwRouteTable, TGW_ROUTES_QUOTA,
 };
 pub use vpc::{
-    CidrState, Vpc, VpcListRoute, VpcRoute, VpcRouteTable, VpcRouteTarget, CREATE_ROUTE_ORIGIN,
+    CidrState, TagRule, Vpc, VpcListRoute, VpcRoute, VpcRouteTable, VpcRouteTarget,
+    CREATE_ROUTE_ORIGIN,
 };

@@ -42,10 +42,44 @@ pub struct Vpc {
     pub owner: Option<AccountId>,
 }
 
+/// The tag rule, one for every path (the VPC read, the tag events, the
+/// CloudTrail tag calls, the workload accounts' reads, the VPC watch): the
+/// key `TAG_KEY` compared exactly (EC2 tag keys are case-sensitive), its
+/// value `true` in any case once the white space around it is trimmed
+/// (`"true "`, `"TRUE"` and `" True"` tag a VPC; `"yes"` does not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TagRule<'a> {
+    key: &'a str,
+}
+
+impl<'a> TagRule<'a> {
+    pub fn new(key: &'a str) -> Self {
+        Self { key }
+    }
+
+    /// The tag key, compared exactly.
+    pub fn key(&self) -> &'a str {
+        self.key
+    }
+
+    /// Whether the key's value (`None`: no such tag) tags a VPC.
+    pub fn tags(&self, value: Option<&str>) -> bool {
+        value.is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+    }
+
+    /// Whether a tag set (key to value) tags a VPC.
+    pub fn tagged_by<S: std::hash::BuildHasher>(
+        &self,
+        tags: &std::collections::HashMap<String, String, S>,
+    ) -> bool {
+        self.tags(tags.get(self.key).map(String::as_str))
+    }
+}
+
 impl Vpc {
-    /// The tag rule: key compared exactly, value `true` in any case.
+    /// The tag rule ([`TagRule`]) on the VPC's tags.
     pub fn is_tagged(&self, tag_key: &str) -> bool {
-        self.tags.get(tag_key).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+        TagRule::new(tag_key).tags(self.tags.get(tag_key).map(String::as_str))
     }
 
     pub fn associated_cidrs(&self) -> impl Iterator<Item = Cidr> + '_ {

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{input, Caller, Incoming, Trigger, PEERING_CALLS, TAG_CALLS, VPC_CALLS};
-use crate::domain::{AccountId, AttachmentId, Region, VpcId};
+use crate::domain::{AccountId, AttachmentId, Region, TagRule, VpcId};
 use crate::error::Error;
 
 /// The fields of a CloudTrail record the tool reads; the rest is ignored.
@@ -147,7 +147,7 @@ fn tag_call(name: &str, request: &Value, tag_key: &str) -> Trigger {
     };
     // DeleteTags with a value removes the tag only where the value matches:
     // either way the tag is not `true` afterwards unless it was kept.
-    let tagged = name == "CreateTags" && value.is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let tagged = name == "CreateTags" && TagRule::new(tag_key).tags(value);
     let change = match vpcs.len() {
         1 => change,
         n => format!("{change} on {n} VPCs"),

@@ -11,7 +11,7 @@ use super::{
     cloudtrail, input, networkmanager, Incoming, StateChangeDetail, Trigger, SOURCE, STATE_CHANGE,
     VPC_READY,
 };
-use crate::domain::{AccountId, Region, VpcId};
+use crate::domain::{AccountId, Region, TagRule, VpcId};
 use crate::error::Error;
 
 pub(super) fn parse(payload: &Value, tag_key: &str) -> Result<Incoming, Error> {
@@ -149,8 +149,8 @@ fn tag_change(
         Some(v) => format!("{tag_key}={v}"),
         None => format!("{tag_key} removed"),
     };
-    // The full tag set after the change: the tag rule of `Vpc::is_tagged`.
-    let tagged = d.tags.get(tag_key).is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    // The full tag set after the change, under the one tag rule.
+    let tagged = TagRule::new(tag_key).tagged_by(&d.tags);
     Ok(Trigger::Vpc { vpc_id: Some(vpc), change, tagged: Some(tagged) })
 }
 
