@@ -13,8 +13,6 @@
 
 use std::collections::BTreeSet;
 
-use super::reconcile::Restart;
-use super::vpc_watch::Announced;
 use super::{AuditRecord, Decision, HandleReport, Handler};
 use crate::domain::{GatewayState, Region};
 use crate::error::Error;
@@ -186,16 +184,6 @@ impl Handler {
             reason,
             event_id: recheck.origin_event_id.clone(),
         });
-        match &self.bus {
-            Some(bus) => {
-                bus.publish(std::slice::from_ref(&event)).await?;
-                report.published.push(event);
-                Ok(())
-            }
-            None => {
-                report.reconciles += 1;
-                self.reconcile(inc, Restart::No, &Announced::default(), report).await
-            }
-        }
+        self.announce_ready(inc, event, report).await
     }
 }

@@ -1,11 +1,38 @@
 //! What the handler sends out: audit events on the bus, and re-checks on
 //! the watcher's queue.
 
+use super::reconcile::Restart;
+use super::vpc_watch::Announced;
 use super::{AuditRecord, Decision, HandleReport, Handler};
 use crate::error::Error;
 use crate::events::{Incoming, OutEvent, Recheck};
 
 impl Handler {
+    /// Announces what a watch waited on is ready (`VPC Ready`, `Transit
+    /// Gateway Ready`): published, to bring a reconcile through the
+    /// reconcile queue; with no bus, reconciled here instead.
+    ///
+    /// # Errors
+    /// The bus's error (the re-check is retried), or the reconcile's.
+    pub(super) async fn announce_ready(
+        &self,
+        inc: &Incoming,
+        event: OutEvent,
+        report: &mut HandleReport,
+    ) -> Result<(), Error> {
+        match &self.bus {
+            Some(bus) => {
+                bus.publish(std::slice::from_ref(&event)).await?;
+                report.published.push(event);
+                Ok(())
+            }
+            None => {
+                report.reconciles += 1;
+                self.reconcile(inc, Restart::No, &Announced::default(), report).await
+            }
+        }
+    }
+
     /// Sends `recheck` to the queue with the delay of its attempt.
     ///
     /// # Errors

@@ -17,7 +17,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::reconcile::Restart;
 use super::{AuditRecord, Decision, HandleReport, Handler};
 use crate::domain::{Region, VpcId};
 use crate::error::Error;
@@ -290,16 +289,6 @@ impl Handler {
             tagged: recheck.tagged,
             event_id: recheck.origin_event_id.clone(),
         });
-        match &self.bus {
-            Some(bus) => {
-                bus.publish(std::slice::from_ref(&event)).await?;
-                report.published.push(event);
-                Ok(())
-            }
-            None => {
-                report.reconciles += 1;
-                self.reconcile(inc, Restart::No, &Announced::default(), report).await
-            }
-        }
+        self.announce_ready(inc, event, report).await
     }
 }

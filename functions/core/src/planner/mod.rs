@@ -125,37 +125,11 @@ pub fn plan(observed: &Observed, config: &Config) -> Result<Plan, Error> {
         lists.iter().map(|(r, l)| (r.clone(), l.ours.clone())).collect();
 
     // What each Region's VPCs ask for, and the overlaps.
-    let mut cidrs: BTreeMap<Region, RegionCidrs> = config
-        .regions
-        .iter()
-        .map(|r| (r.clone(), region_cidrs(r, &observed.regions[r], &config.tag_key)))
-        .collect();
-    hold_unproven(&mut cidrs, &observed.regions, &ours);
-    for gw in gateways.iter().filter(|g| !g.is_ready()) {
-        if let Some(rc) = cidrs.get_mut(&gw.region) {
-            hold_in_transition(rc, &gw.region, &ours);
-        }
-    }
+    let cidrs = desired_cidrs(observed, config, &gateways, &ours);
     let (conflicted, overlap_findings) = overlapping(&cidrs);
     out.findings.extend(overlap_findings);
     out.findings.extend(cidrs.values().flat_map(|rc| rc.findings.iter().cloned()));
-
-    // One peering per pair; the first Region in PEERING_REGIONS requests
-    // it. A pair with a Region in transition waits.
-    let mut ready = Ready::new();
-    for (i, a) in gateways.iter().enumerate() {
-        for b in &gateways[i + 1..] {
-            match a.transition.as_ref().or(b.transition.as_ref()) {
-                Some(why) => out.findings.push(Finding {
-                    kind: FindingKind::Waiting,
-                    region: None,
-                    subject: format!("peering {} <-> {}", a.region, b.region),
-                    reason: format!("{why}; the pair waits until it is available"),
-                }),
-                None => plan_pair(a, b, &peerings, &cidrs, &mut out, &mut ready),
-            }
-        }
-    }
+    let mut ready = plan_pairs(&gateways, &peerings, &cidrs, &mut out);
 
     // Associations, routes and the ledger, one Region at a time.
     let ctx = TableContext {
@@ -185,6 +159,53 @@ pub fn plan(observed: &Observed, config: &Config) -> Result<Plan, Error> {
     out.findings.sort();
     out.vpcs.sort_by(|a, b| (&a.region, &a.vpc_id).cmp(&(&b.region, &b.vpc_id)));
     Ok(out)
+}
+
+/// What each Region's VPCs ask for, with the holds: a workload account not
+/// read, a Region in transition.
+fn desired_cidrs(
+    observed: &Observed,
+    config: &Config,
+    gateways: &[Gateway],
+    ours: &BTreeMap<Region, Vec<&LedgerList>>,
+) -> BTreeMap<Region, RegionCidrs> {
+    let mut cidrs: BTreeMap<Region, RegionCidrs> = config
+        .regions
+        .iter()
+        .map(|r| (r.clone(), region_cidrs(r, &observed.regions[r], &config.tag_key)))
+        .collect();
+    hold_unproven(&mut cidrs, &observed.regions, ours);
+    for gw in gateways.iter().filter(|g| !g.is_ready()) {
+        if let Some(rc) = cidrs.get_mut(&gw.region) {
+            hold_in_transition(rc, &gw.region, ours);
+        }
+    }
+    cidrs
+}
+
+/// One peering per pair; the first Region in `PEERING_REGIONS` requests it.
+/// A pair with a Region in transition waits.
+fn plan_pairs(
+    gateways: &[Gateway],
+    peerings: &[PeeringAttachment],
+    cidrs: &BTreeMap<Region, RegionCidrs>,
+    out: &mut Plan,
+) -> Ready {
+    let mut ready = Ready::new();
+    for (i, a) in gateways.iter().enumerate() {
+        for b in &gateways[i + 1..] {
+            match a.transition.as_ref().or(b.transition.as_ref()) {
+                Some(why) => out.findings.push(Finding {
+                    kind: FindingKind::Waiting,
+                    region: None,
+                    subject: format!("peering {} <-> {}", a.region, b.region),
+                    reason: format!("{why}; the pair waits until it is available"),
+                }),
+                None => plan_pair(a, b, peerings, cidrs, out, &mut ready),
+            }
+        }
+    }
+    ready
 }
 
 /// The tables, the ledger and the local leg of one Region. A Region whose

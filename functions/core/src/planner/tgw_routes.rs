@@ -195,38 +195,23 @@ fn owned_extra<'a>(
     peer: &'a crate::domain::Region,
     out: &mut Plan,
 ) -> Option<Decided<'a>> {
-    if route.target == RouteTarget::Unknown {
-        return Some(Decided {
-            place: table.place_of(route, peer, None),
-            cidr: route.cidr,
-            owners: None,
-            target: RouteTarget::Unknown,
-            entry: Some(peer),
-            decision: RouteDecision::Keep { cause: KeepCause::TargetUnreported, wanted_gone: None },
-        });
-    }
-    if let Some(list) = route.prefix_list.as_ref().filter(|l| table.frozen.contains_key(l)) {
-        let target = table.frozen[list].clone();
+    // Kept as it is, with its entry: a target AWS did not report, an entry
+    // of a list someone froze, a blackhole no deletion explains.
+    let frozen = route.prefix_list.as_ref().and_then(|l| table.frozen.get(l));
+    let kept = match (&route.target, frozen) {
+        (RouteTarget::Unknown, _) => Some(KeepCause::TargetUnreported),
+        (_, Some(target)) => Some(KeepCause::Frozen { target: target.clone() }),
+        (RouteTarget::Blackhole, None) if !moves_from(table, route) => Some(KeepCause::Isolated),
+        _ => None,
+    };
+    if let Some(cause) = kept {
         return Some(Decided {
             place: table.place_of(route, peer, None),
             cidr: route.cidr,
             owners: None,
             target: route.target.clone(),
             entry: Some(peer),
-            decision: RouteDecision::Keep {
-                cause: KeepCause::Frozen { target },
-                wanted_gone: None,
-            },
-        });
-    }
-    if route.target == RouteTarget::Blackhole && !moves_from(table, route) {
-        return Some(Decided {
-            place: table.place_of(route, peer, None),
-            cidr: route.cidr,
-            owners: None,
-            target: RouteTarget::Blackhole,
-            entry: Some(peer),
-            decision: RouteDecision::Keep { cause: KeepCause::Isolated, wanted_gone: None },
+            decision: RouteDecision::Keep { cause, wanted_gone: None },
         });
     }
     if !moves_from(table, route) {
