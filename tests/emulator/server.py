@@ -29,6 +29,20 @@ Environment (all optional):
                                             `none` allows it, as plain moto does
     TGW_EMULATOR_PREFIX_LIST_FULL_CODE=C    error code of a prefix list over MaxEntries
                                             (PrefixListMaxEntriesExceeded)
+    TGW_EMULATOR_SEARCH_PARTIAL=N           SearchTransitGatewayRoutes returns at most N routes
+                                            and, when more match, AdditionalRoutesAvailable
+                                            true without a NextToken (patches/routes.py);
+                                            default 0, off: pages with NextToken
+    TGW_EMULATOR_PREFIX_LIST_MAX_RESIZE=N   a ModifyManagedPrefixList growing MaxEntries past
+                                            N ends `modify-failed` (MaxEntries unchanged,
+                                            StateMessage naming a made-up referencing
+                                            resource) (patches/prefix_lists.py); default 0,
+                                            no such limit
+    TGW_EMULATOR_VPC_ROUTE_QUOTA=N          routes per VPC route table and address family,
+                                            a prefix-list route counting its MaxEntries;
+                                            CreateRoute past it fails RouteLimitExceeded, a
+                                            resize of a referenced list ends `modify-failed`
+                                            (patches/vpc_routes.py); default 50, 0 = none
     TGW_EMULATOR_RAM_SHARED_WITH=ACCT,..    every transit gateway is shared through AWS RAM
                                             with these 12-digit accounts (`*`: with every
                                             account), as a resource share with the

@@ -5,6 +5,7 @@ server started on a free port of 127.0.0.1, one per distinct environment.
     python tests/emulator/test_emulator.py        (make test-emulator)
 """
 
+import ipaddress
 import json
 import os
 import socket
@@ -126,12 +127,14 @@ class EmulatorTest(unittest.TestCase):
         vpc = ec2.create_vpc(CidrBlock=cidr or self.next_cidr())["Vpc"]
         return vpc["VpcId"]
 
-    def attach(self, tgw_id, vpc_id, ec2=None):
+    def attach(self, tgw_id, vpc_id, ec2=None, **options):
         ec2 = ec2 or self.ec2
         cidr = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]["CidrBlock"]
         subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock=cidr.rsplit("/", 1)[0] + "/24")
+        kwargs = {"Options": options} if options else {}
         return ec2.create_transit_gateway_vpc_attachment(
-            TransitGatewayId=tgw_id, VpcId=vpc_id, SubnetIds=[subnet["Subnet"]["SubnetId"]]
+            TransitGatewayId=tgw_id, VpcId=vpc_id, SubnetIds=[subnet["Subnet"]["SubnetId"]],
+            **kwargs,
         )["TransitGatewayVpcAttachment"]["TransitGatewayAttachmentId"]
 
     def routes(self, table, ec2=None, **filters):
@@ -300,6 +303,49 @@ class SearchTransitGatewayRoutesTest(EmulatorTest):
         self.assertEqual(self.routes(table, **{"prefix-list-id": [prefix_list]}), [])
 
 
+class PartialSearchTest(EmulatorTest):
+    """TGW_EMULATOR_SEARCH_PARTIAL=N: API reference SearchTransitGatewayRoutes
+    documents AdditionalRoutesAvailable ("Indicates whether there are
+    additional routes available") and NextToken; users report pages with the
+    first and not the second. The switch serves at most N routes a call and
+    never a NextToken."""
+
+    ENV = {"TGW_EMULATOR_SEARCH_PARTIAL": "5"}
+
+    def search(self, table, **kwargs):
+        return self.ec2.search_transit_gateway_routes(
+            TransitGatewayRouteTableId=table,
+            Filters=[{"Name": "state", "Values": ["active", "blackhole"]}], **kwargs)
+
+    def test_more_routes_than_n_give_n_and_additional_routes_without_a_token(self):
+        _, table = self.gateway()
+        for i in range(7):
+            self.ec2.create_transit_gateway_route(
+                TransitGatewayRouteTableId=table, DestinationCidrBlock=f"172.16.{i}.0/24",
+                Blackhole=True)
+        for kwargs in ({}, {"MaxResults": 1000}):
+            out = self.search(table, **kwargs)
+            self.assertEqual(len(out["Routes"]), 5)
+            self.assertTrue(out["AdditionalRoutesAvailable"])
+            self.assertNotIn("NextToken", out)
+        # The same routes each time, the first in the search order.
+        self.assertEqual([r["DestinationCidrBlock"] for r in self.search(table)["Routes"]],
+                         [f"172.16.{i}.0/24" for i in range(5)])
+        # MaxResults below N still limits the page.
+        self.assertEqual(len(self.search(table, MaxResults=5)["Routes"]), 5)
+
+    def test_n_routes_or_fewer_come_whole(self):
+        _, table = self.gateway()
+        for i in range(5):
+            self.ec2.create_transit_gateway_route(
+                TransitGatewayRouteTableId=table, DestinationCidrBlock=f"172.17.{i}.0/24",
+                Blackhole=True)
+        out = self.search(table)
+        self.assertEqual(len(out["Routes"]), 5)
+        self.assertFalse(out["AdditionalRoutesAvailable"])
+        self.assertNotIn("NextToken", out)
+
+
 class PropagatedRoutesTest(EmulatorTest):
     """Transit Gateway guide: a VPC attachment propagates its VPC's CIDR blocks;
     a static route wins over a propagated one; an identical CIDR of a second
@@ -311,7 +357,8 @@ class PropagatedRoutesTest(EmulatorTest):
         self.ec2.associate_vpc_cidr_block(VpcId=vpc, CidrBlock="100.64.0.0/20")
         ipv6 = self.ec2.associate_vpc_cidr_block(VpcId=vpc, AmazonProvidedIpv6CidrBlock=True)
         ipv6 = ipv6["Ipv6CidrBlockAssociation"]["Ipv6CidrBlock"]
-        attachment = self.attach(tgw, vpc)
+        # IPv6 blocks propagate only with Ipv6Support (see VpcAttachmentOptionsTest).
+        attachment = self.attach(tgw, vpc, Ipv6Support="enable")
         routes = self.route_map(table)
         self.assertEqual(set(routes), {"10.100.0.0/16", "100.64.0.0/20", ipv6})
         for route in routes.values():
@@ -390,6 +437,87 @@ class PropagatedRoutesTest(EmulatorTest):
         propagations = self.ec2.get_transit_gateway_route_table_propagations(
             TransitGatewayRouteTableId=table)["TransitGatewayRouteTablePropagations"]
         self.assertEqual(propagations, [])
+
+
+class VpcAttachmentOptionsTest(EmulatorTest):
+    """API reference CreateTransitGatewayVpcAttachmentRequestOptions /
+    ModifyTransitGatewayVpcAttachmentRequestOptions, Ipv6Support: "When you
+    enable route propagation, IPv6 VPC CIDRs propagate to the transit gateway
+    route tables. When disabled, ... IPv6 routes do not propagate. The setting
+    does not filter IPv6 traffic. The default is disable." Valid values
+    enable | disable; DescribeTransitGatewayVpcAttachments returns
+    Options.Ipv6Support and filters on transit-gateway-attachment-id."""
+
+    def dual_stack_vpc(self):
+        vpc = self.vpc()
+        ipv6 = self.ec2.associate_vpc_cidr_block(VpcId=vpc, AmazonProvidedIpv6CidrBlock=True)
+        v6 = ipaddress.ip_network(ipv6["Ipv6CidrBlockAssociation"]["Ipv6CidrBlock"])
+        v4 = self.ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"][0]["CidrBlock"]
+        return vpc, v4, v6
+
+    def propagated(self, table, attachment):
+        return {ipaddress.ip_network(r["DestinationCidrBlock"])
+                for r in self.routes(table, type=["propagated"])
+                if r["TransitGatewayAttachments"][0]["TransitGatewayAttachmentId"] == attachment}
+
+    def ipv6_support(self, *attachments):
+        described = self.ec2.describe_transit_gateway_vpc_attachments(Filters=[{
+            "Name": "transit-gateway-attachment-id", "Values": list(attachments)}])
+        return {a["TransitGatewayAttachmentId"]: a["Options"]["Ipv6Support"]
+                for a in described["TransitGatewayVpcAttachments"]}
+
+    def test_ipv6_blocks_propagate_only_with_ipv6_support_enabled(self):
+        tgw, table = self.gateway()
+        vpc_a, v4_a, v6_a = self.dual_stack_vpc()
+        vpc_b, v4_b, v6_b = self.dual_stack_vpc()
+        enabled = self.attach(tgw, vpc_a, Ipv6Support="enable")
+        default = self.attach(tgw, vpc_b)
+        self.assertEqual(self.ipv6_support(enabled, default),
+                         {enabled: "enable", default: "disable"})
+        self.assertEqual(self.propagated(table, enabled), {ipaddress.ip_network(v4_a), v6_a})
+        self.assertEqual(self.propagated(table, default), {ipaddress.ip_network(v4_b)})
+        # ModifyTransitGatewayVpcAttachment switches it either way.
+        modified = self.ec2.modify_transit_gateway_vpc_attachment(
+            TransitGatewayAttachmentId=default, Options={"Ipv6Support": "enable"},
+        )["TransitGatewayVpcAttachment"]
+        self.assertEqual(modified["Options"]["Ipv6Support"], "enable")
+        self.ec2.modify_transit_gateway_vpc_attachment(
+            TransitGatewayAttachmentId=enabled, Options={"Ipv6Support": "disable"})
+        self.assertEqual(self.ipv6_support(enabled, default),
+                         {enabled: "disable", default: "enable"})
+        self.assertEqual(self.propagated(table, enabled), {ipaddress.ip_network(v4_a)})
+        self.assertEqual(self.propagated(table, default), {ipaddress.ip_network(v4_b), v6_b})
+        # The setting filters no traffic: a static IPv6 route toward it is kept.
+        self.ec2.create_transit_gateway_route(
+            TransitGatewayRouteTableId=table, DestinationCidrBlock=str(v6_a),
+            TransitGatewayAttachmentId=enabled)
+        self.assertEqual(
+            [r["Type"] for r in self.routes(table, **{"route-search.exact-match": [str(v6_a)]})],
+            ["static"])
+
+    def test_values_other_than_enable_or_disable_are_refused(self):
+        tgw, _ = self.gateway()
+        vpc = self.vpc()
+        self.assert_error("InvalidParameterValue",
+                          lambda: self.attach(tgw, vpc, Ipv6Support="yes"))
+        attachment = self.attach(tgw, self.vpc())
+        self.assert_error("InvalidParameterValue", self.ec2.modify_transit_gateway_vpc_attachment,
+                          TransitGatewayAttachmentId=attachment, Options={"Ipv6Support": "on"})
+        self.assertEqual(self.ipv6_support(attachment), {attachment: "disable"})
+
+    def test_only_vpc_attachments_are_described_or_modified(self):
+        (east, r_e, tgw_e, _), (west, r_w, tgw_w, _) = self.two_regions()
+        peering = self.peering((east, r_e, tgw_e), (west, r_w, tgw_w))
+        attachment = self.attach(tgw_e, self.vpc())
+        listed = [a["TransitGatewayAttachmentId"] for a in
+                  east.describe_transit_gateway_vpc_attachments()["TransitGatewayVpcAttachments"]]
+        self.assertIn(attachment, listed)
+        self.assertNotIn(peering, listed)
+        for unknown in (peering, "tgw-attach-0123456789abcdef0"):
+            self.assert_error("InvalidTransitGatewayAttachmentID.NotFound",
+                              east.modify_transit_gateway_vpc_attachment,
+                              TransitGatewayAttachmentId=unknown,
+                              Options={"Ipv6Support": "enable"})
 
 
 class StaticRoutesTest(EmulatorTest):
@@ -916,6 +1044,134 @@ class PrefixListTest(EmulatorTest):
         self.ec2.delete_managed_prefix_list(PrefixListId=pl["PrefixListId"])
         self.assert_error("InvalidPrefixListID.NotFound", self.ec2.modify_managed_prefix_list,
                           PrefixListId=pl["PrefixListId"], PrefixListName="gone")
+
+
+class PrefixListResizeTest(EmulatorTest):
+    """API reference ModifyManagedPrefixList, MaxEntries: "If any of the
+    resources that reference the prefix list cannot support the new maximum
+    size, the modify operation fails. Check the state message for the IDs of
+    the first ten resources that do not support the new maximum size"; VPC
+    user guide: "the previous maximum size is restored".
+    TGW_EMULATOR_PREFIX_LIST_MAX_RESIZE=N makes every growth past N fail so."""
+
+    ENV = {"TGW_EMULATOR_PREFIX_LIST_MAX_RESIZE": "10"}
+
+    def describe(self, prefix_list_id):
+        return self.ec2.describe_managed_prefix_lists(
+            PrefixListIds=[prefix_list_id])["PrefixLists"][0]
+
+    def test_a_resize_past_n_ends_modify_failed_and_the_list_stays_usable(self):
+        pl = self.ec2.create_managed_prefix_list(
+            PrefixListName="resized", AddressFamily="IPv4", MaxEntries=3,
+            Entries=[{"Cidr": "192.0.2.0/24"}])["PrefixList"]["PrefixListId"]
+        grown = self.ec2.modify_managed_prefix_list(PrefixListId=pl, MaxEntries=10)["PrefixList"]
+        self.assertEqual((grown["State"], grown["MaxEntries"]), ("modify-complete", 10))
+        self.assertNotIn("StateMessage", self.describe(pl))
+        failed = self.ec2.modify_managed_prefix_list(PrefixListId=pl, MaxEntries=11)["PrefixList"]
+        self.assertEqual((failed["State"], failed["MaxEntries"]), ("modify-failed", 10))
+        described = self.describe(pl)
+        self.assertEqual((described["State"], described["MaxEntries"], described["Version"]),
+                         ("modify-failed", 10, 1))
+        self.assertIn("sg-0123456789abcdef0", described["StateMessage"])
+        # The failure is final for that request; the entries can still change.
+        changed = self.ec2.modify_managed_prefix_list(
+            PrefixListId=pl, CurrentVersion=1,
+            AddEntries=[{"Cidr": "198.51.100.0/24"}])["PrefixList"]
+        self.assertEqual((changed["State"], changed["Version"]), ("modify-complete", 2))
+        self.assertNotIn("StateMessage", self.describe(pl))
+        # Shrinking is never refused.
+        shrunk = self.ec2.modify_managed_prefix_list(PrefixListId=pl, MaxEntries=5)["PrefixList"]
+        self.assertEqual((shrunk["State"], shrunk["MaxEntries"]), ("modify-complete", 5))
+
+
+class VpcRouteQuotaTest(EmulatorTest):
+    """Amazon VPC quotas: "Routes per route table (non-propagated routes)",
+    50 by default (the emulator's TGW_EMULATOR_VPC_ROUTE_QUOTA default),
+    "enforced separately for IPv4 routes and IPv6 routes"; a referenced
+    prefix list counts its maximum entries; EC2 error codes:
+    RouteLimitExceeded, RouteAlreadyExists."""
+
+    def table(self):
+        vpc = self.vpc()
+        tgw, _ = self.gateway()
+        table = self.ec2.describe_route_tables(
+            Filters=[{"Name": "vpc-id", "Values": [vpc]}])["RouteTables"][0]["RouteTableId"]
+        return table, tgw
+
+    def prefix_list(self, max_entries, family="IPv4"):
+        return self.ec2.create_managed_prefix_list(
+            PrefixListName=f"quota-{max_entries}", AddressFamily=family,
+            MaxEntries=max_entries)["PrefixList"]["PrefixListId"]
+
+    def routes_to(self, table, tgw, count, third_octet=0):
+        for i in range(count):
+            self.ec2.create_route(RouteTableId=table, TransitGatewayId=tgw,
+                                  DestinationCidrBlock=f"172.{16 + third_octet}.{i}.0/24")
+
+    def test_fifty_routes_per_family_with_a_prefix_list_at_its_max_entries(self):
+        table, tgw = self.table()
+        self.routes_to(table, tgw, 48)
+        big, small = self.prefix_list(3), self.prefix_list(2)
+        # 48 + 3 > 50; 48 + 2 = 50 (the local route does not count).
+        self.assert_error("RouteLimitExceeded", self.ec2.create_route, RouteTableId=table,
+                          DestinationPrefixListId=big, TransitGatewayId=tgw)
+        self.ec2.create_route(RouteTableId=table, DestinationPrefixListId=small,
+                              TransitGatewayId=tgw)
+        error = self.assert_error("RouteLimitExceeded", self.ec2.create_route,
+                                  RouteTableId=table, TransitGatewayId=tgw,
+                                  DestinationCidrBlock="192.168.0.0/24")
+        self.assertIn("limit on the number of routes", error.response["Error"]["Message"])
+        # A repeat of an existing route is a duplicate, not a quota error.
+        for destination in ({"DestinationCidrBlock": "172.16.0.0/24"},
+                            {"DestinationPrefixListId": small}):
+            self.assert_error("RouteAlreadyExists", self.ec2.create_route, RouteTableId=table,
+                              TransitGatewayId=tgw, **destination)
+        # IPv6 routes have their own quota.
+        self.ec2.create_route(RouteTableId=table, TransitGatewayId=tgw,
+                              DestinationIpv6CidrBlock="2001:db8::/48")
+        self.assert_error("RouteAlreadyExists", self.ec2.create_route, RouteTableId=table,
+                          TransitGatewayId=tgw, DestinationIpv6CidrBlock="2001:db8::/48")
+        # Deleting a route makes room.
+        self.ec2.delete_route(RouteTableId=table, DestinationCidrBlock="172.16.0.0/24")
+        self.ec2.create_route(RouteTableId=table, TransitGatewayId=tgw,
+                              DestinationCidrBlock="192.168.0.0/24")
+
+    def test_an_unknown_prefix_list_is_not_found(self):
+        table, tgw = self.table()
+        self.assert_error("InvalidPrefixListID.NotFound", self.ec2.create_route,
+                          RouteTableId=table, TransitGatewayId=tgw,
+                          DestinationPrefixListId="pl-00000000000000000")
+
+    def test_a_referenced_list_cannot_grow_past_the_tables_quota(self):
+        table, tgw = self.table()
+        self.routes_to(table, tgw, 40, third_octet=1)
+        pl = self.prefix_list(5)
+        self.ec2.create_route(RouteTableId=table, DestinationPrefixListId=pl,
+                              TransitGatewayId=tgw)
+        ok = self.ec2.modify_managed_prefix_list(PrefixListId=pl, MaxEntries=10)["PrefixList"]
+        self.assertEqual((ok["State"], ok["MaxEntries"]), ("modify-complete", 10))
+        self.ec2.modify_managed_prefix_list(PrefixListId=pl, MaxEntries=11)
+        described = self.ec2.describe_managed_prefix_lists(PrefixListIds=[pl])["PrefixLists"][0]
+        self.assertEqual((described["State"], described["MaxEntries"]), ("modify-failed", 10))
+        self.assertIn(table, described["StateMessage"])
+        self.assert_error("RouteLimitExceeded", self.ec2.create_route, RouteTableId=table,
+                          TransitGatewayId=tgw, DestinationCidrBlock="192.168.0.0/24")
+
+
+class SmallVpcRouteQuotaTest(EmulatorTest):
+    """TGW_EMULATOR_VPC_ROUTE_QUOTA sets the quota (adjustable in AWS)."""
+
+    ENV = {"TGW_EMULATOR_VPC_ROUTE_QUOTA": "2"}
+
+    def test_the_quota_is_the_setting(self):
+        vpc = self.vpc()
+        tgw, _ = self.gateway()
+        table = self.ec2.describe_route_tables(
+            Filters=[{"Name": "vpc-id", "Values": [vpc]}])["RouteTables"][0]["RouteTableId"]
+        for cidr in ("172.16.0.0/24", "172.16.1.0/24"):
+            self.ec2.create_route(RouteTableId=table, TransitGatewayId=tgw, DestinationCidrBlock=cidr)
+        self.assert_error("RouteLimitExceeded", self.ec2.create_route, RouteTableId=table,
+                          TransitGatewayId=tgw, DestinationCidrBlock="172.16.2.0/24")
 
 
 class DuplicatePeeringsAllowedTest(EmulatorTest):

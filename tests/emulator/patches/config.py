@@ -28,6 +28,23 @@ TGW_EMULATOR_PREFIX_LIST_FULL_CODE
                                   error code of a prefix list modification that would exceed
                                   MaxEntries (default PrefixListMaxEntriesExceeded; the API
                                   reference documents no code)
+TGW_EMULATOR_SEARCH_PARTIAL       N > 0: SearchTransitGatewayRoutes returns at most N routes a
+                                  call and, when more match, AdditionalRoutesAvailable true
+                                  with no NextToken (a page that cannot be continued, as
+                                  users report); default 0, off: pages with NextToken
+                                  (see routes)
+TGW_EMULATOR_PREFIX_LIST_MAX_RESIZE
+                                  N > 0: ModifyManagedPrefixList growing a list's MaxEntries
+                                  beyond N ends in `modify-failed`, MaxEntries unchanged, with a
+                                  StateMessage naming a made-up referencing resource (as if
+                                  one could not take the new size); default 0, no such limit
+                                  (see prefix_lists)
+TGW_EMULATOR_VPC_ROUTE_QUOTA      routes per VPC route table, counted per address family:
+                                  routes made by CreateRoute, a prefix-list route counting
+                                  the list's MaxEntries; CreateRoute beyond it fails with
+                                  RouteLimitExceeded, and a resize of a referenced list
+                                  beyond it ends `modify-failed`; default 50, 0 = no quota
+                                  (see vpc_routes)
 TGW_EMULATOR_RAM_SHARED_WITH      comma-separated 12-digit account IDs, or `*` for every
                                   account: every transit gateway is shared through AWS RAM
                                   with these accounts (as a resource share with the
@@ -59,6 +76,19 @@ DUPLICATE_PEERING_CODE = (
 PREFIX_LIST_FULL_CODE = (
     os.environ.get("TGW_EMULATOR_PREFIX_LIST_FULL_CODE") or "PrefixListMaxEntriesExceeded"
 )
+
+
+def _count(name, default):
+    """A non-negative integer setting."""
+    value = (os.environ.get(name) or str(default)).strip()
+    if not value.isdigit():
+        raise ValueError(f"{name}: {value!r} is not a non-negative integer")
+    return int(value)
+
+
+SEARCH_PARTIAL = _count("TGW_EMULATOR_SEARCH_PARTIAL", 0)
+PREFIX_LIST_MAX_RESIZE = _count("TGW_EMULATOR_PREFIX_LIST_MAX_RESIZE", 0)
+VPC_ROUTE_QUOTA = _count("TGW_EMULATOR_VPC_ROUTE_QUOTA", 50)
 
 
 def _choice(name, choices, default):

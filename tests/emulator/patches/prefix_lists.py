@@ -30,6 +30,33 @@ working with them, .../working-with-managed-prefix-lists.html, and the quotas,
   "You can resize a prefix list ... up to 1000") and can be raised, or lowered
   to no fewer than the current entries, with ModifyManagedPrefixList
   (`InvalidParameterValue` otherwise).
+* A resize (MaxEntries) is asynchronous in AWS: the list goes
+  `modify-in-progress`, then `modify-complete`, or `modify-failed` ("If any of
+  the resources that reference the prefix list cannot support the new maximum
+  size, the modify operation fails. Check the state message for the IDs of
+  the first ten resources that do not support the new maximum size", API
+  reference ModifyManagedPrefixList,
+  https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyManagedPrefixList.html;
+  "If any of these resources can't support the increased maximum size, the
+  modify operation fails and the previous maximum size is restored", VPC user
+  guide, Work with customer-managed prefix lists, Modify a prefix list,
+  https://docs.aws.amazon.com/vpc/latest/userguide/work-with-cust-managed-prefix-lists.html;
+  states and `StateMessage` in the API reference ManagedPrefixList,
+  https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ManagedPrefixList.html).
+  The emulator models no `modify-in-progress` delay: a modification ends at
+  once, and its response and DescribeManagedPrefixLists show the final state.
+  A resize that grows the list fails, `modify-failed` with MaxEntries and
+  Version unchanged and a `StateMessage` naming up to ten referencing
+  resources, when a VPC route table that routes to the list could not take
+  the new size (its routes quota, see vpc_routes: those tables are named), or
+  when TGW_EMULATOR_PREFIX_LIST_MAX_RESIZE=N (default 0, off) is set and the
+  new size is above N (a made-up security group, sg-0123456789abcdef0, is
+  named: a list that cannot grow, whatever references it). The wording of the
+  message is not documented; it is "The following resources do not support
+  the new maximum size: ID, ID". Shrinking never fails so. The request
+  itself succeeds (HTTP 200): the failure is the list's state, final for that
+  request; the list stays usable, its entries can still be modified (state
+  `modify-complete` again, no StateMessage), and a later resize can succeed.
 * "A prefix list supports a single type of IP addressing only (IPv4 or IPv6)":
   a CIDR of the other family fails with `InvalidParameterValue`.
 * AddEntries, RemoveEntries and Entries take at most 100 items (API
@@ -70,7 +97,7 @@ from moto.ec2.responses.transit_gateway_route_tables import TransitGatewayRouteT
 from moto.ec2.responses.vpcs import VPCs
 from moto.utilities.utils import str2bool
 
-from . import common, config, routes
+from . import common, config, routes, vpc_routes
 from .common import error
 from .tags import check_new
 
@@ -196,12 +223,15 @@ def modify_managed_prefix_list(self):
         entries = edit_entries(entries, remove, add, prefix_list.address_family)
         if len(entries) > int(prefix_list.max_entries):
             raise too_many(len(entries), prefix_list.max_entries)
+    refusing = []
     if max_entries is not None:
         max_entries = check_max_entries(max_entries)
         if max_entries < len(entries):
             raise error("InvalidParameterValue",
                         f"The prefix list has {len(entries)} entries, more than {max_entries}.")
-        prefix_list.max_entries = max_entries
+        refusing = resize_refused_by(self.ec2_backend, prefix_list, max_entries)
+        if not refusing:
+            prefix_list.max_entries = max_entries
     if name:
         prefix_list.prefix_list_name = name
     if changes_entries:
@@ -209,8 +239,32 @@ def modify_managed_prefix_list(self):
         prefix_list.entries[prefix_list.version] = entries
         while len(prefix_list.entries) > MAX_VERSIONS:
             del prefix_list.entries[min(prefix_list.entries)]
-    prefix_list.state = "modify-complete"
+    if refusing:
+        # The previous maximum size stays; the failure is the list's state.
+        prefix_list.state = "modify-failed"
+        prefix_list.state_message = (
+            "The following resources do not support the new maximum size: "
+            + ", ".join(refusing[:10]))
+    else:
+        prefix_list.state = "modify-complete"
+        prefix_list.state_message = None
     return ActionResult({"PrefixList": prefix_list})
+
+
+MADE_UP_REFERENCE = "sg-0123456789abcdef0"
+
+
+def resize_refused_by(backend, prefix_list, max_entries):
+    """The IDs of the resources referencing `prefix_list` that cannot take
+    `max_entries`: VPC route tables past their routes quota, and the made-up
+    one of TGW_EMULATOR_PREFIX_LIST_MAX_RESIZE. Only growth can fail."""
+    if max_entries <= int(prefix_list.max_entries):
+        return []
+    refusing = vpc_routes.tables_refusing(backend, prefix_list, max_entries)
+    limit = config.PREFIX_LIST_MAX_RESIZE
+    if limit and max_entries > limit:
+        refusing.append(MADE_UP_REFERENCE)
+    return refusing
 
 
 def get_managed_prefix_list_entries(self):

@@ -21,9 +21,18 @@
   attachment must exist and be `available` (`IncorrectState`), or
   `Blackhole=true`.
 * Propagated routes: each `available` VPC attachment propagating to a table
-  installs every associated IPv4 and IPv6 CIDR block of its VPC ("For a VPC
+  installs every associated IPv4 CIDR block of its VPC ("For a VPC
   attachment, the CIDR blocks of the VPC are propagated to the transit gateway
-  route table", same page) as `type: propagated`, `state: active`; the VPC
+  route table", same page), and its IPv6 blocks only when the attachment's
+  `Options.Ipv6Support` is `enable` ("When you enable route propagation, IPv6
+  VPC CIDRs propagate to the transit gateway route tables. When disabled, the
+  network interface does not receive an IPv6 address, and IPv6 routes do not
+  propagate. The setting does not filter IPv6 traffic. The default is
+  disable.", API reference CreateTransitGatewayVpcAttachmentRequestOptions,
+  https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTransitGatewayVpcAttachmentRequestOptions.html,
+  and ModifyTransitGatewayVpcAttachmentRequestOptions; see vpc_attachments),
+  as `type: propagated`, `state: active`; static IPv6 routes toward any
+  attachment stay (the setting filters no traffic). The VPC
   is read from its owner's account, so a VPC of another account attached to a
   shared gateway propagates too (see shared_gateways). A CIDR
   identical to one another attachment already propagates is not installed ("If
@@ -56,11 +65,22 @@
   `route-search.exact-match`, `-longest-prefix-match`, `-subnet-of-match`,
   `-supernet-of-match`, `attachment.transit-gateway-attachment-id`,
   `attachment.resource-id`, `attachment.resource-type`, `prefix-list-id`
-  (API reference SearchTransitGatewayRoutes); `MaxResults` 5..1000, default
+  (API reference SearchTransitGatewayRoutes,
+  https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_SearchTransitGatewayRoutes.html);
+  `MaxResults` 5..1000, default
   1000 ("If a value is not provided, the default is 1000"); `NextToken` and
   `AdditionalRoutesAvailable` when more routes remain. Routes come in a fixed
   order (IPv4 before IPv6, by address then prefix length) and a token resumes
   after the last route returned, so pages are stable.
+  The reference documents both `AdditionalRoutesAvailable` ("Indicates
+  whether there are additional routes available") and `NextToken` ("The token
+  to use to retrieve the next page of results. This value is null when there
+  are no more results to return"), but users report pages that say more routes
+  are available and carry no token (the API had no NextToken until recently;
+  botocore older than 1.36 has none). TGW_EMULATOR_SEARCH_PARTIAL=N (default
+  0, off) serves such pages: at most N routes a call (fewer if MaxResults says
+  so) and, when more match, `AdditionalRoutesAvailable: true` without a
+  `NextToken`, so a client can be tested on a table it cannot read whole.
 * Each entry of a referenced prefix list is one route (`listed_routes`).
 """
 
@@ -215,6 +235,12 @@ def vpc_cidrs(vpc):
     ]
 
 
+def propagates_ipv6(attachment):
+    """Whether a VPC attachment propagates its VPC's IPv6 blocks: only with
+    `Options.Ipv6Support` `enable` (the default is `disable`)."""
+    return (getattr(attachment, "options", None) or {}).get("Ipv6Support") == "enable"
+
+
 def table_routes(backend, table):
     """Every route of the table, static and propagated, in search order."""
     common.advance_backend(backend)
@@ -230,7 +256,10 @@ def table_routes(backend, table):
         vpc = common.vpc_of(backend, attachment)
         if vpc is None:
             continue
+        ipv6 = propagates_ipv6(attachment)
         for cidr in vpc_cidrs(vpc):
+            if not ipv6 and _net(cidr).version == 6:
+                continue  # "IPv6 routes do not propagate"
             key = _canonical(cidr)
             if key in installed:
                 continue  # a static route, or another attachment's identical CIDR
@@ -361,6 +390,9 @@ def search_transit_gateway_routes(self):
     table = common.get_table(self.ec2_backend, table_id)
     routes = filter_routes(table_routes(self.ec2_backend, table), self._filters_from_querystring())
     size = common.page_size(self._get_param("MaxResults"), 5, 1000, 1000)
+    partial = config.SEARCH_PARTIAL
+    if partial:
+        size = min(size, partial)
     next_token = self._get_param("NextToken")
     kind = f"routes:{table_id}"
     if next_token:
@@ -368,7 +400,8 @@ def search_transit_gateway_routes(self):
         routes = [r for r in routes if route_key(r) > after]
     page, more = routes[:size], len(routes) > size
     result = {"Routes": page, "AdditionalRoutesAvailable": more}
-    if more:
+    if more and not partial:
+        # With TGW_EMULATOR_SEARCH_PARTIAL the page cannot be continued.
         result["NextToken"] = common.make_token(kind, route_key(page[-1]))
     return ActionResult(result)
 
