@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use tgw_peering_core::domain::RouteTarget;
 use tgw_peering_core::execute::ResultLabel;
-use tgw_peering_core::planner::TableReport;
+use tgw_peering_core::planner::{TableReport, VpcTableQuota};
 use tgw_peering_core::{Finding, FindingKind, Plan, RouteMark};
 
 use crate::commands::{Applied, ApplyReport, Handled};
@@ -46,6 +46,9 @@ pub fn plan_text(plan: &Plan) -> String {
     }
     for t in &plan.tables {
         let _ = writeln!(s, "  {}", quota_line(t));
+    }
+    for v in &plan.vpc_tables {
+        let _ = writeln!(s, "  {}", vpc_quota_line(v));
     }
     if plan.is_converged() {
         let _ = writeln!(s, "Nothing to do: the network matches the tags.");
@@ -102,6 +105,9 @@ pub fn status_text(plan: &Plan) -> String {
             );
         }
     }
+    for v in &plan.vpc_tables {
+        let _ = writeln!(s, "{}", vpc_quota_line(v));
+    }
     vpcs_text(plan, &mut s);
     for f in &plan.findings {
         let _ = writeln!(s, "{}", finding_line(f));
@@ -130,6 +136,19 @@ pub fn quota_line(t: &TableReport) -> String {
     format!(
         "quota: {} ({}) counts {} routes{after}, of the gateway's {} (a referenced list counts its maximum entries)",
         t.route_table_id, t.region, q.counted, q.quota
+    )
+}
+
+/// A VPC route table the tool writes to, against its quota of routes.
+pub fn vpc_quota_line(v: &VpcTableQuota) -> String {
+    let after = if v.after_plan == v.counted {
+        String::new()
+    } else {
+        format!(", {} after the pending actions", v.after_plan)
+    };
+    format!(
+        "quota: VPC route table {} ({}, {}) counts {} routes{after}, of {} (VPC_ROUTE_QUOTA; a route toward a list counts its maximum entries)",
+        v.route_table_id, v.vpc_id, v.region, v.counted, v.quota
     )
 }
 

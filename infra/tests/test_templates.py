@@ -130,7 +130,7 @@ EXPECTED = {
     "hub:TagCloudTrailRule": TAG_CALLS,
     "hub:PeeringCloudTrailRule": PEERING_CALLS,
     "hub:NetworkManagerRule": NETWORK_MANAGER,
-    "hub:StateChangeRule": {"state-change", "vpc-ready", "transit-gateway-ready"},
+    "hub:StateChangeRule": {"state-change", "vpc-ready", "transit-gateway-ready", "reconcile-continued"},
     "forwarder:TagChangeRule": TAG_EVENTS,
     "forwarder:VpcCloudTrailRule": VPC_CALLS,
     "forwarder:TagCloudTrailRule": TAG_CALLS,
@@ -391,6 +391,21 @@ class Wiring(unittest.TestCase):
         self.assertGreaterEqual(visibility, 6 * timeout)
         # The watcher gives up after 30 minutes: a redelivered re-check must still count.
         self.assertLess(visibility, 30 * 60)
+
+    def test_the_reconcile_queue_visibility_suits_the_function(self):
+        # "at least six times the timeout that you configure on your
+        # function" (Lambda Developer Guide, SQS event source mappings).
+        timeout = HUB["Globals"]["Function"]["Timeout"]
+        visibility = HUB["Resources"]["ReconcileQueue"]["Properties"]["VisibilityTimeout"]
+        self.assertGreaterEqual(visibility, 6 * timeout)
+
+    def test_both_functions_allow_the_chains_that_feed_their_own_queues(self):
+        # The watcher's re-checks and the reconciler's continuations come
+        # back to the queue that invokes them: recursive loop detection
+        # must not cut them; their own bounds end them.
+        for name in ("Reconciler", "AttachmentWatcher"):
+            with self.subTest(function=name):
+                self.assertEqual(HUB["Resources"][name]["Properties"].get("RecursiveLoop"), "Allow")
 
     def test_every_forwarder_rule_targets_the_hub_bus_its_role_may_put_to(self):
         role = plain(FORWARDER["Resources"]["ForwardRole"])
@@ -919,8 +934,10 @@ TAGGED_ON_CREATE = {
     "CreateManagedPrefixList": "prefix-list",
 }
 MANAGED_ONLY = {"StringEquals": {"aws:ResourceTag/tgw-peering:managed": "true"}}
-# The statement that lets the reconciler keep its records on its lists.
+# The statements that let the reconciler keep its records on its lists,
+# and adopt a list that records no deployment.
 RECORDS = "RecordOnManagedLedgerLists"
+ADOPTION = "AdoptUnrecordedLedgerLists"
 
 
 class TaggingAndLedger(unittest.TestCase):
@@ -929,7 +946,7 @@ class TaggingAndLedger(unittest.TestCase):
     def test_create_tags_only_on_create_and_only_on_what_that_action_creates(self):
         for name, role in roles().items():
             # Besides the records on the tool's own lists (see below).
-            tagging = [s for s in granting(role, "ec2:CreateTags") if s.get("Sid") != RECORDS]
+            tagging = [s for s in granting(role, "ec2:CreateTags") if s.get("Sid") not in (RECORDS, ADOPTION)]
             with self.subTest(role=name):
                 by_action = {}
                 for statement in tagging:
@@ -948,7 +965,7 @@ class TaggingAndLedger(unittest.TestCase):
     def test_create_tags_on_prefix_lists_is_conditioned_on_create_managed_prefix_list(self):
         for name, role in roles().items():
             on_lists = [s for s in granting(role, "ec2:CreateTags") if arn("prefix-list") in resources(s)]
-            on_create = [s for s in on_lists if s.get("Sid") != RECORDS]
+            on_create = [s for s in on_lists if s.get("Sid") not in (RECORDS, ADOPTION)]
             with self.subTest(role=name):
                 self.assertEqual(len(on_create), 1)
                 self.assertEqual(
@@ -960,16 +977,33 @@ class TaggingAndLedger(unittest.TestCase):
         for name, role in roles().items():
             with self.subTest(role=name):
                 (create,) = [s for s in granting(role, "ec2:CreateTags") if s.get("Sid") == RECORDS]
+                (adopt,) = [s for s in granting(role, "ec2:CreateTags") if s.get("Sid") == ADOPTION]
                 (delete,) = granting(role, "ec2:DeleteTags")
+                record_keys = [
+                    "tgw-peering:peering",
+                    "tgw-peering:resize",
+                    "tgw-peering:isolated:*",
+                    "tgw-peering:left:*",
+                ]
                 for statement, keys in (
-                    (create, ["tgw-peering:transit-gateway", "tgw-peering:peering", "tgw-peering:isolated:*"]),
-                    (delete, ["tgw-peering:isolated:*"]),
+                    (create, record_keys),
+                    (delete, ["tgw-peering:isolated:*", "tgw-peering:left:*"]),
                 ):
                     self.assertEqual(resources(statement), [arn("prefix-list")])
                     self.assertEqual(
                         statement["Condition"],
                         {**MANAGED_ONLY, "ForAllValues:StringLike": {"aws:TagKeys": keys}},
                     )
+                # The deployment's key only on a list that records none.
+                self.assertEqual(resources(adopt), [arn("prefix-list")])
+                self.assertEqual(
+                    adopt["Condition"],
+                    {
+                        **MANAGED_ONLY,
+                        "Null": {"aws:ResourceTag/tgw-peering:transit-gateway": "true"},
+                        "ForAllValues:StringLike": {"aws:TagKeys": ["tgw-peering:transit-gateway"]},
+                    },
+                )
 
     def test_the_ledger_lists_are_created_in_the_account_and_modified_only_when_managed(self):
         for name, role in roles().items():

@@ -976,6 +976,7 @@ impl EventPlumbing {
                 tgw_peering_core::events::STATE_CHANGE,
                 tgw_peering_core::events::VPC_READY,
                 tgw_peering_core::events::GATEWAY_READY,
+                tgw_peering_core::events::RECONCILE_CONTINUED,
             ],
         });
         events

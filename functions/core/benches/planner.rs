@@ -10,10 +10,10 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use tgw_peering_core::domain::{
-    AccountId, AttachmentId, AttachmentKind, Cidr, CidrState, Family, GatewayRef, GatewayState,
-    LedgerList, ListDeployment, PeeringAttachment, PeeringState, PrefixListId, Region, RouteKind,
-    RouteTableId, RouteTarget, TgwAttachment, TgwRoute, TransitGateway, TransitGatewayId, Vpc,
-    VpcId, MAX_LEDGER_ENTRIES,
+    AccountId, AttachmentId, AttachmentKind, Cidr, CidrState, Family, GatewayRef, LedgerList,
+    ListDeployment, PeeringAttachment, PeeringState, PrefixListId, Region, RouteKind, RouteTableId,
+    RouteTarget, TgwAttachment, TgwRoute, TgwState, TransitGateway, TransitGatewayId, Vpc, VpcId,
+    MAX_LEDGER_ENTRIES,
 };
 use tgw_peering_core::observed::{Observed, RouteTableState};
 use tgw_peering_core::{plan, Config, MANAGED_TAG_KEY};
@@ -67,7 +67,7 @@ fn world(regions: usize, vpcs: usize) -> (Observed, Config) {
         state.transit_gateways.push(TransitGateway {
             id: tgw(r),
             owner_id: Some(account.clone()),
-            state: GatewayState::Available,
+            state: TgwState::Available,
             default_association_route_table: Some(
                 RouteTableId::parse(&format!("tgw-rtb-0{r:016x}")).unwrap(),
             ),
@@ -93,6 +93,7 @@ fn world(regions: usize, vpcs: usize) -> (Observed, Config) {
                 owner: Some(account.clone()),
                 state: "available".into(),
                 association: None,
+                ipv6_support: None,
             });
             let mut route = TgwRoute::static_to(vpc_cidr(r, v), RouteTarget::Attachment(id));
             route.kind = RouteKind::Propagated;
@@ -127,7 +128,9 @@ fn world(regions: usize, vpcs: usize) -> (Observed, Config) {
                     deployment: ListDeployment::Gateway(tgw(r)),
                     peering: Some(id.clone()),
                     isolated: Default::default(),
-                    isolated_reference: false,
+                    left: Default::default(),
+                    state_message: None,
+                    resize: None,
                     tag_count: 5,
                 });
             }
@@ -137,6 +140,7 @@ fn world(regions: usize, vpcs: usize) -> (Observed, Config) {
             routes,
             associations,
             references: Vec::new(),
+            partial: None,
         });
     }
     (observed, Config::for_regions(names))

@@ -62,6 +62,18 @@ pub enum Error {
     #[error("not attempted: {reason}")]
     Deferred { reason: String },
 
+    /// A read whose answer says more is there without a way to get it
+    /// (`AdditionalRoutesAvailable` without a `NextToken`): nothing is
+    /// planned on it. Retryable.
+    #[error("{region}: {operation} answered part of the table: {message}")]
+    PartialRead { region: Region, operation: &'static str, message: String },
+
+    /// A write not made because the invocation's deadline is near (or one
+    /// that did not answer in time before it): the next reconcile, which
+    /// reads again, continues. Retryable.
+    #[error("handed on: {reason}")]
+    HandedOn { reason: String },
+
     /// A planned action that failed: the action, and why.
     #[error("{action}: {source}")]
     Action {
@@ -101,7 +113,10 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Aws { retryable, .. } => *retryable,
-            Error::Internal { .. } | Error::Deferred { .. } => true,
+            Error::Internal { .. }
+            | Error::Deferred { .. }
+            | Error::HandedOn { .. }
+            | Error::PartialRead { .. } => true,
             Error::Action { source, .. } => source.is_retryable(),
             Error::Config(_) | Error::Resolve { .. } | Error::Decode { .. } | Error::Input(_) => {
                 false

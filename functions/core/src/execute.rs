@@ -16,6 +16,7 @@
 //! it, since every step is safe to repeat.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures::stream::{self, StreamExt};
 
@@ -26,6 +27,47 @@ use crate::ports::{Ec2Clients, Outcome};
 
 /// Independent route writes in flight at once, per apply.
 pub const MAX_ROUTE_WRITES_IN_FLIGHT: usize = 8;
+
+/// How long one write may take when the invocation has a deadline: longer,
+/// it is given up (it may have taken effect; the next reconcile reads
+/// again and decides). The SDK's own bound on a call is 60 s, too long for
+/// a margin.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// What the invocation keeps after its last write for the rest of its
+/// work: the audit lines, the events, the re-checks, the answer.
+pub const DEADLINE_SLACK: Duration = Duration::from_secs(5);
+/// A deadline further away than this is no real one (a Lambda invocation
+/// lasts 15 minutes at most, "Lambda quotas"; a local runner may send a
+/// far one).
+const FAR: Duration = Duration::from_secs(24 * 3600);
+
+/// When the invocation must have answered: writes start only while more
+/// than [`WRITE_TIMEOUT`] + [`DEADLINE_SLACK`] remains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadline(Instant);
+
+impl Deadline {
+    /// The deadline `deadline_ms` (milliseconds since the Unix epoch, the
+    /// Lambda Runtime API's `Lambda-Runtime-Deadline-Ms`) seen at `now`,
+    /// when it is a real one; `None` (no deadline) when it has already
+    /// passed or is more than a day away.
+    pub fn from_epoch_ms(deadline_ms: u64, now: SystemTime) -> Option<Self> {
+        let now_ms = now.duration_since(UNIX_EPOCH).ok()?.as_millis();
+        let left = u128::from(deadline_ms).checked_sub(now_ms).filter(|l| *l > 0)?;
+        let left = Duration::from_millis(u64::try_from(left).ok()?);
+        (left <= FAR).then(|| Deadline(Instant::now() + left))
+    }
+
+    /// A deadline `left` from now.
+    pub fn after(left: Duration) -> Self {
+        Deadline(Instant::now() + left)
+    }
+
+    /// True when no write may start any more.
+    pub fn is_near(&self) -> bool {
+        Instant::now() + WRITE_TIMEOUT + DEADLINE_SLACK >= self.0
+    }
+}
 
 /// What happened to one planned action.
 #[derive(Debug)]
@@ -117,6 +159,12 @@ impl Execution {
         self.executed.iter().filter(|e| e.label() == ResultLabel::Done).count()
     }
 
+    /// The writes not made (or not answered) because the deadline came:
+    /// the next reconcile continues.
+    pub fn handed_on(&self) -> usize {
+        self.executed.iter().filter(|e| matches!(e.result, Err(Error::HandedOn { .. }))).count()
+    }
+
     /// The ledger lists this execution created, by Region and name.
     fn created_lists(&self) -> BTreeMap<(Region, String), PrefixListId> {
         self.executed
@@ -171,10 +219,23 @@ pub async fn execute(clients: &dyn Ec2Clients, plan: &Plan) -> Execution {
 
 /// [`execute`] with an explicit bound on concurrent route writes.
 pub async fn execute_with(clients: &dyn Ec2Clients, plan: &Plan, in_flight: usize) -> Execution {
+    execute_before(clients, plan, in_flight, None).await
+}
+
+/// [`execute_with`] within an invocation's deadline: once it is near, no
+/// write starts (each is an [`Error::HandedOn`], and so is a write that
+/// does not answer within [`WRITE_TIMEOUT`]); the plan is level-triggered,
+/// so the next reconcile continues where this one stopped.
+pub async fn execute_before(
+    clients: &dyn Ec2Clients,
+    plan: &Plan,
+    in_flight: usize,
+    deadline: Option<Deadline>,
+) -> Execution {
     let phase = |p: Phase| plan.actions.iter().filter(move |a| a.action.phase() == p);
     let mut out = Execution::default();
     for planned in phase(Phase::Peering).chain(phase(Phase::Ledger)) {
-        let result = run(clients, &planned.action).await;
+        let result = attempt(clients, &planned.action, deadline).await;
         out.executed.push(Executed { planned: planned.clone(), result });
     }
     let unrecorded = out.failed(ledger_additions);
@@ -199,7 +260,7 @@ pub async fn execute_with(clients: &dyn Ec2Clients, plan: &Plan, in_flight: usiz
     // lifetime, so callers may run a reconcile on a spawned task.
     let results: Vec<Executed> = stream::iter(routes)
         .map(|planned| async move {
-            let result = run(clients, &planned.action).await;
+            let result = attempt(clients, &planned.action, deadline).await;
             Executed { planned, result }
         })
         .buffer_unordered(in_flight.max(1))
@@ -219,11 +280,34 @@ pub async fn execute_with(clients: &dyn Ec2Clients, plan: &Plan, in_flight: usiz
                         .to_owned(),
                 })
             }
-            _ => run(clients, &planned.action).await,
+            _ => attempt(clients, &planned.action, deadline).await,
         };
         out.executed.push(Executed { planned, result });
     }
     out
+}
+
+/// Runs one action unless the deadline is near, and within
+/// [`WRITE_TIMEOUT`] when there is a deadline.
+async fn attempt(
+    clients: &dyn Ec2Clients,
+    action: &Action,
+    deadline: Option<Deadline>,
+) -> Result<Outcome, Error> {
+    let Some(deadline) = deadline else {
+        return run(clients, action).await;
+    };
+    if deadline.is_near() {
+        let reason = "the invocation's deadline is near: the next reconcile continues".to_owned();
+        return Err(Error::HandedOn { reason });
+    }
+    tokio::time::timeout(WRITE_TIMEOUT, run(clients, action)).await.unwrap_or_else(|_| {
+        let reason = format!(
+            "no answer within {} s while the deadline nears: the next reconcile reads again",
+            WRITE_TIMEOUT.as_secs()
+        );
+        Err(Error::HandedOn { reason })
+    })
 }
 
 /// A reference to a list created earlier in this execution, with the new

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::{Config, RouteMode};
 use crate::domain::{
-    AccountId, GatewayState, LedgerList, Region, RouteTableId, TgwAttachment, TransitGatewayId,
-    Vpc, VpcId,
+    AccountId, AttachmentId, LedgerList, Region, RouteTableId, TgwAttachment, TgwState,
+    TransitGatewayId, Vpc, VpcId,
 };
 use crate::error::Error;
 use crate::observed::{choose_gateway, Observed, RegionState, RouteTableState};
@@ -30,8 +30,11 @@ pub async fn observe(clients: &dyn Ec2Clients, config: &Config) -> Result<Observ
         let state = read_region(clients, ec2.as_ref(), config).await?;
         Ok::<_, Error>((region.clone(), state))
     });
+    let read_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
     let regions = futures::future::try_join_all(reads).await?;
-    Ok(Observed { regions: regions.into_iter().collect() })
+    Ok(Observed { regions: regions.into_iter().collect(), read_at })
 }
 
 async fn read_region(
@@ -80,21 +83,65 @@ async fn read_region(
     let (route_tables, attachments) = (route_tables?, attachments?);
     // A table still `pending` may refuse the search (AWS documents
     // nothing there); its routes are not planned on until it is available.
-    let ready = route_tables.iter().any(|t| t.id == table && t.state == GatewayState::Available);
-    let routes = if ready { routes? } else { routes.unwrap_or_default() };
+    let ready = route_tables.iter().any(|t| t.id == table && t.state == TgwState::Available);
+    let (routes, partial) = match routes {
+        Ok(routes) => (routes, None),
+        // Not planned on this time (the reconcile fails retryably).
+        Err(Error::PartialRead { message, .. }) => {
+            let why = format!("the route search of {table} answered part of it ({message})");
+            (Vec::new(), Some(why))
+        }
+        Err(_) if !ready => (Vec::new(), None),
+        Err(e) => return Err(e),
+    };
     let associations = associated_with(&attachments, &table);
     let references = if ready && reads_references(config, &state.ledger) {
         ec2.prefix_list_references(&table).await?
     } else {
         Vec::new()
     };
-    state.route_table = Some(RouteTableState { id: table, routes, associations, references });
+    state.route_table =
+        Some(RouteTableState { id: table, routes, associations, references, partial });
     state.route_tables = Some(route_tables);
     state.attachments = attachments;
     if config.workload_role_name.is_some() {
         read_workloads(clients, ec2.region(), config, &mut state).await;
     }
+    read_ipv6_support(ec2, config, &mut state).await?;
     Ok(state)
+}
+
+/// The `Ipv6Support` of the attachments of tagged VPCs that have an IPv6
+/// block (one `DescribeTransitGatewayVpcAttachments` per 100 of them, none
+/// when no tagged VPC has IPv6): "IPv6 routes do not propagate" through an
+/// attachment without it (API reference, `TransitGatewayVpcAttachmentOptions`).
+async fn read_ipv6_support(
+    ec2: &dyn Ec2Region,
+    config: &Config,
+    state: &mut RegionState,
+) -> Result<(), Error> {
+    let dual_stack: BTreeSet<&VpcId> = state
+        .vpcs
+        .iter()
+        .filter(|v| v.is_tagged(&config.tag_key) && v.associated_cidrs().any(|c| c.is_ipv6()))
+        .map(|v| &v.id)
+        .collect();
+    let ids: Vec<AttachmentId> = state
+        .attachments
+        .iter()
+        .filter(|a| a.vpc().is_some_and(|v| dual_stack.contains(&v)))
+        .map(|a| a.id.clone())
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let support = ec2.ipv6_support(&ids).await?;
+    for a in &mut state.attachments {
+        if let Some(enabled) = support.get(&a.id) {
+            a.ipv6_support = Some(*enabled);
+        }
+    }
+    Ok(())
 }
 
 /// The Region's managed transit gateway and route table as configured and

@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::domain::{
-    AccountId, AttachmentId, GatewayRef, GatewayState, LedgerList, ListReference,
-    PeeringAttachment, Region, RouteTableId, TgwAttachment, TgwRoute, TgwRouteTable,
-    TransitGateway, TransitGatewayId, Vpc, VpcRouteTable, DEPLOYMENT_TAG,
+    AccountId, AttachmentId, GatewayRef, LedgerList, ListReference, PeeringAttachment, Region,
+    RouteTableId, TgwAttachment, TgwRoute, TgwRouteTable, TgwState, TransitGateway,
+    TransitGatewayId, Vpc, VpcRouteTable, DEPLOYMENT_TAG,
 };
 use crate::error::Error;
 
@@ -17,6 +17,10 @@ use crate::error::Error;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Observed {
     pub regions: BTreeMap<Region, RegionState>,
+    /// When the read began, in seconds since the Unix epoch (0 when not
+    /// known): the planner's only clock.
+    #[serde(default)]
+    pub read_at: i64,
 }
 
 /// What was read in one Region.
@@ -80,12 +84,23 @@ pub struct RouteTableState {
     /// left from prefix-list mode must be seen to be removed).
     #[serde(default)]
     pub references: Vec<ListReference>,
+    /// Why the routes were not read whole (a search page that says more
+    /// routes are available without a way to get them): the table is not
+    /// planned on. `None`: read whole.
+    #[serde(default)]
+    pub partial: Option<String>,
 }
 
 impl RouteTableState {
     /// An empty table.
     pub fn empty(id: RouteTableId) -> Self {
-        Self { id, routes: Vec::new(), associations: BTreeSet::new(), references: Vec::new() }
+        Self {
+            id,
+            routes: Vec::new(),
+            associations: BTreeSet::new(),
+            references: Vec::new(),
+            partial: None,
+        }
     }
 }
 
@@ -99,6 +114,9 @@ pub struct Gateway {
     /// Why the Region waits on AWS (its gateway `pending` or `modifying`,
     /// its route table `pending`); `None` when both are `available`.
     pub transition: Option<String>,
+    /// Why its route table was not read whole (see
+    /// [`RouteTableState::partial`]): the Region is not planned on.
+    pub partial: Option<String>,
 }
 
 impl Gateway {
@@ -110,9 +128,16 @@ impl Gateway {
         }
     }
 
-    /// Both the gateway and its route table are `available`.
+    /// Both the gateway and its route table are `available`, and the table
+    /// was read whole.
     pub fn is_ready(&self) -> bool {
-        self.transition.is_none()
+        self.waits().is_none()
+    }
+
+    /// Why the Region is not planned on this time, if it is not: a
+    /// transition of AWS's, or a table not read whole.
+    pub fn waits(&self) -> Option<&str> {
+        self.transition.as_deref().or(self.partial.as_deref())
     }
 }
 
@@ -149,11 +174,13 @@ pub fn choose_gateway<'a>(
         .iter()
         .filter(|g| account.is_none_or(|a| g.owner_id.as_ref().is_none_or(|o| o == a)))
         .collect();
-    let named: Vec<&TransitGateway> = own
-        .iter()
-        .copied()
-        .filter(|g| g.deployment() == Some(name) && !g.state.is_gone())
-        .collect();
+    let tagged: Vec<&TransitGateway> =
+        own.iter().copied().filter(|g| g.deployment() == Some(name)).collect();
+    // One named and gone is chosen (and refused for its state by
+    // `resolve_gateway`); of several, the live ones count.
+    let live: Vec<&TransitGateway> =
+        tagged.iter().copied().filter(|g| !g.state.is_gone()).collect();
+    let named = if live.is_empty() && tagged.len() == 1 { tagged } else { live };
     let listed = |gws: &[&TransitGateway]| {
         gws.iter().map(|g| format!("{} ({})", g.id, g.state)).collect::<Vec<_>>().join(", ")
     };
@@ -206,6 +233,11 @@ pub fn resolve_gateway(
             tgw.id, tgw.state
         )));
     }
+    let transition = (tgw.state != TgwState::Available)
+        .then(|| format!("transit gateway {} is {}", tgw.id, tgw.state));
+    // A gateway with no default association table needs ROUTE_TABLE_IDS,
+    // in any state (AWS reports the default table's id from the gateway's
+    // creation when DefaultRouteTableAssociation is enabled).
     let route_table_id = match config.route_table_ids.get(region) {
         Some(id) => id.clone(),
         None => tgw.default_association_route_table.clone().ok_or_else(|| {
@@ -215,25 +247,35 @@ pub fn resolve_gateway(
             ))
         })?,
     };
-    let mut transition = (tgw.state != GatewayState::Available)
-        .then(|| format!("transit gateway {} is {}", tgw.id, tgw.state));
+    let mut transition = transition;
+    // A table not listed yet while the gateway is in transition (a gateway
+    // still being created) is waited for with it.
     if let Some(tables) = &state.route_tables {
-        let table = tables.iter().find(|t| t.id == route_table_id).ok_or_else(|| {
-            err(format!("route table {route_table_id} is not a route table of {}", tgw.id))
-        })?;
-        if table.state.is_gone() {
-            return Err(err(format!("route table {route_table_id} is {}", table.state)));
-        }
-        if table.state != GatewayState::Available && transition.is_none() {
-            transition = Some(format!("route table {route_table_id} is {}", table.state));
+        match tables.iter().find(|t| t.id == route_table_id) {
+            None if transition.is_none() => {
+                return Err(err(format!(
+                    "route table {route_table_id} is not a route table of {}",
+                    tgw.id
+                )))
+            }
+            None => {}
+            Some(t) if t.state.is_gone() => {
+                return Err(err(format!("route table {route_table_id} is {}", t.state)))
+            }
+            Some(t) if t.state != TgwState::Available && transition.is_none() => {
+                transition = Some(format!("route table {route_table_id} is {}", t.state));
+            }
+            Some(_) => {}
         }
     }
+    let partial = state.route_table.as_ref().and_then(|t| t.partial.clone());
     Ok(Gateway {
         region: region.clone(),
         transit_gateway_id: tgw.id.clone(),
         owner_id: tgw.owner_id.clone(),
         route_table_id,
         transition,
+        partial,
     })
 }
 
@@ -275,7 +317,7 @@ mod tests {
         TransitGateway {
             id: TransitGatewayId::parse(id).unwrap(),
             owner_id: None,
-            state: GatewayState::parse(state),
+            state: TgwState::parse(state),
             default_association_route_table: rtb.map(|r| RouteTableId::parse(r).unwrap()),
             tags: BTreeMap::new(),
         }
@@ -372,11 +414,11 @@ mod tests {
         let mut s = state_of(&[tgw("tgw-1", "modifying", Some("tgw-rtb-1"))]);
         let g = resolve_gateway(&east(), &s, &config()).unwrap();
         assert_eq!(g.transition.as_deref(), Some("transit gateway tgw-1 is modifying"));
-        s.transit_gateways[0].state = GatewayState::Available;
+        s.transit_gateways[0].state = TgwState::Available;
         let table = |state: &str| TgwRouteTable {
             id: RouteTableId::parse("tgw-rtb-1").unwrap(),
             transit_gateway_id: TransitGatewayId::parse("tgw-1").unwrap(),
-            state: GatewayState::parse(state),
+            state: TgwState::parse(state),
         };
         s.route_tables = Some(vec![table("pending")]);
         let g = resolve_gateway(&east(), &s, &config()).unwrap();
@@ -389,7 +431,7 @@ mod tests {
         let err = resolve_gateway(&east(), &s, &config()).unwrap_err().to_string();
         assert!(err.contains("not a route table of tgw-1"), "{err}");
         s.route_tables = None;
-        s.transit_gateways[0].state = GatewayState::Deleted;
+        s.transit_gateways[0].state = TgwState::Deleted;
         assert!(resolve_gateway(&east(), &s, &config())
             .unwrap_err()
             .to_string()

@@ -82,6 +82,17 @@ pub trait Ec2Region: Send + Sync {
     /// As the trait says.
     async fn route_tables(&self, tgw: &TransitGatewayId) -> Result<Vec<TgwRouteTable>, Error>;
 
+    /// `DescribeTransitGatewayVpcAttachments` of these VPC attachments
+    /// (filter `transit-gateway-attachment-id`, every page): whether each
+    /// has `Options.Ipv6Support` enabled.
+    ///
+    /// # Errors
+    /// As the trait says.
+    async fn ipv6_support(
+        &self,
+        attachments: &[AttachmentId],
+    ) -> Result<std::collections::BTreeMap<AttachmentId, bool>, Error>;
+
     /// `SearchTransitGatewayRoutes`, every page: the static and propagated
     /// routes of a table that are not on their way out.
     ///

@@ -2,6 +2,7 @@
 //! process. The only module that knows both the adapters and the handler.
 
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use aws_config::SdkConfig;
 use lambda_runtime::{service_fn, LambdaEvent};
@@ -9,6 +10,7 @@ use serde_json::Value;
 
 use crate::aws::{self, AwsBus, AwsClients, AwsIdentity, AwsQueue, AwsRedelivery, CallCounter};
 use crate::config::Config;
+use crate::execute::Deadline;
 use crate::handler::Handler;
 use crate::ports::{EventBus, RecheckQueue, Redelivery};
 
@@ -59,7 +61,8 @@ pub async fn serve_lambda() -> Result<(), lambda_runtime::Error> {
     let handler = Arc::new(handler(config, &shared));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let handler = handler.clone();
-        async move { handler.lambda(&event.payload).await }
+        let deadline = Deadline::from_epoch_ms(event.context.deadline, SystemTime::now());
+        async move { handler.lambda_before(&event.payload, deadline).await }
     }))
     .await
 }

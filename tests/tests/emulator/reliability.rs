@@ -10,7 +10,7 @@
 //! each on its own tokio task of a multi-threaded runtime. A crash is a panic caught at the invocation's edge: nothing
 //! after it in that invocation runs.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -21,8 +21,8 @@ use futures::FutureExt;
 use serde_json::Value;
 use tgw_peering::commands::{apply, ApplyOptions, Session};
 use tgw_peering_core::domain::{
-    AccountId, LedgerList, PeeringAttachment, Region, RouteTableId, TgwAttachment, TgwRoute,
-    TgwRouteTable, TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
+    AccountId, AttachmentId, LedgerList, PeeringAttachment, Region, RouteTableId, TgwAttachment,
+    TgwRoute, TgwRouteTable, TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
 };
 use tgw_peering_core::handler::Handler;
 use tgw_peering_core::planner::Action;
@@ -221,6 +221,12 @@ impl Ec2Region for CrashingRegion {
     }
     async fn route_tables(&self, tgw: &TransitGatewayId) -> Result<Vec<TgwRouteTable>, Error> {
         self.inner.route_tables(tgw).await
+    }
+    async fn ipv6_support(
+        &self,
+        attachments: &[AttachmentId],
+    ) -> Result<BTreeMap<AttachmentId, bool>, Error> {
+        self.inner.ipv6_support(attachments).await
     }
     async fn routes(&self, rt: &RouteTableId) -> Result<Vec<TgwRoute>, Error> {
         self.inner.routes(rt).await

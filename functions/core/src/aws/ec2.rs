@@ -13,8 +13,8 @@ use tokio::sync::OnceCell;
 
 use super::errors::{aws_error, decode, idempotent};
 use crate::domain::{
-    AccountId, LedgerList, ListReference, PeeringAttachment, Region, RouteTableId, TgwAttachment,
-    TgwRoute, TgwRouteTable, TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
+    AccountId, AttachmentId, LedgerList, ListReference, PeeringAttachment, Region, RouteTableId,
+    TgwAttachment, TgwRoute, TgwRouteTable, TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
 };
 use crate::error::Error;
 use crate::planner::Action;
@@ -106,6 +106,13 @@ impl Ec2Region for AwsEc2 {
 
     async fn route_tables(&self, tgw: &TransitGatewayId) -> Result<Vec<TgwRouteTable>, Error> {
         self.read_route_tables(tgw).await
+    }
+
+    async fn ipv6_support(
+        &self,
+        attachments: &[AttachmentId],
+    ) -> Result<BTreeMap<AttachmentId, bool>, Error> {
+        self.read_ipv6_support(attachments).await
     }
 
     async fn routes(&self, table: &RouteTableId) -> Result<Vec<TgwRoute>, Error> {

@@ -7,8 +7,8 @@ use super::ec2::{filter, tags_of, AwsEc2};
 use super::errors::decode;
 use crate::domain::{
     AccountId, Association, AttachmentId, AttachmentKind, Cidr, CidrState, GatewayRef,
-    GatewayState, ListReference, PeeringAttachment, PeeringState, PrefixListId, Region, RouteKind,
-    RouteTableId, RouteTarget, TgwAttachment, TgwRoute, TgwRouteTable, TransitGateway,
+    ListReference, PeeringAttachment, PeeringState, PrefixListId, Region, RouteKind, RouteTableId,
+    RouteTarget, TgwAttachment, TgwRoute, TgwRouteTable, TgwState, TransitGateway,
     TransitGatewayId, Vpc, VpcId, VpcListRoute, VpcRoute, VpcRouteTable, VpcRouteTableId,
     VpcRouteTarget,
 };
@@ -22,6 +22,7 @@ const ATTACHMENTS: &str = "DescribeTransitGatewayAttachments";
 const REFERENCES: &str = "GetTransitGatewayPrefixListReferences";
 const ROUTE_TABLES: &str = "DescribeRouteTables";
 const TABLES: &str = "DescribeTransitGatewayRouteTables";
+const VPC_ATTACHMENTS: &str = "DescribeTransitGatewayVpcAttachments";
 
 impl AwsEc2 {
     pub(super) async fn read_transit_gateways(&self) -> Result<Vec<TransitGateway>, Error> {
@@ -34,7 +35,7 @@ impl AwsEc2 {
         Ok(TransitGateway {
             id: decode(&self.region, TGWS, "a transit gateway ID", TransitGatewayId::parse(id))?,
             owner_id: g.owner_id().and_then(|o| AccountId::parse(o).ok()),
-            state: GatewayState::parse(g.state().map(|s| s.as_str()).unwrap_or_default()),
+            state: TgwState::parse(g.state().map(|s| s.as_str()).unwrap_or_default()),
             default_association_route_table: g
                 .options()
                 .and_then(|o| o.association_default_route_table_id())
@@ -68,7 +69,7 @@ impl AwsEc2 {
                         "a transit gateway ID",
                         TransitGatewayId::parse(gw),
                     )?,
-                    state: GatewayState::parse(t.state().map(|s| s.as_str()).unwrap_or_default()),
+                    state: TgwState::parse(t.state().map(|s| s.as_str()).unwrap_or_default()),
                 })
             })
             .collect()
@@ -174,9 +175,26 @@ impl AwsEc2 {
         if let Some(cidr) = exact {
             request = request.filters(filter("route-search.exact-match", &cidr.to_string()));
         }
-        let items = every_item!(self, SEARCH, request)?;
+        let pages: Vec<_> =
+            request.into_paginator().send().try_collect().await.map_err(|e| self.err(SEARCH, e))?;
+        // "AdditionalRoutesAvailable: Indicates whether there are additional
+        // routes available" (API reference, SearchTransitGatewayRoutes); a
+        // page that says so with no `NextToken` leaves routes unread, and a
+        // table not read whole is never planned on.
+        if let Some(last) = pages.last() {
+            if last.additional_routes_available() == Some(true) && last.next_token().is_none() {
+                return Err(Error::PartialRead {
+                    region: self.region.clone(),
+                    operation: SEARCH,
+                    message: format!(
+                        "{} routes, and AdditionalRoutesAvailable without a NextToken",
+                        pages.iter().map(|p| p.routes().len()).sum::<usize>()
+                    ),
+                });
+            }
+        }
         let mut routes = Vec::new();
-        for r in &items {
+        for r in pages.iter().flat_map(|p| p.routes()) {
             if let Some(route) = self.route(r)? {
                 routes.push(route);
             }
@@ -290,7 +308,39 @@ impl AwsEc2 {
             owner: a.resource_owner_id().and_then(|o| AccountId::parse(o).ok()),
             state: a.state().map(|s| s.as_str().to_owned()).unwrap_or_default(),
             association,
+            ipv6_support: None,
         })
+    }
+
+    /// Whether each of `attachments` (VPC attachments) has
+    /// `Options.Ipv6Support` enabled: 100 IDs per request, every page.
+    pub(super) async fn read_ipv6_support(
+        &self,
+        attachments: &[AttachmentId],
+    ) -> Result<std::collections::BTreeMap<AttachmentId, bool>, Error> {
+        let mut out = std::collections::BTreeMap::new();
+        for chunk in attachments.chunks(100) {
+            let ids = ec2::Filter::builder()
+                .name("transit-gateway-attachment-id")
+                .set_values(Some(chunk.iter().map(ToString::to_string).collect()))
+                .build();
+            let request = self.client.describe_transit_gateway_vpc_attachments().filters(ids);
+            for a in every_item!(self, VPC_ATTACHMENTS, request)? {
+                let id = a.transit_gateway_attachment_id().unwrap_or_default();
+                let id = decode(
+                    &self.region,
+                    VPC_ATTACHMENTS,
+                    "an attachment ID",
+                    AttachmentId::parse(id),
+                )?;
+                let enabled = a
+                    .options()
+                    .and_then(|o| o.ipv6_support())
+                    .is_some_and(|s| s.as_str() == "enable");
+                out.insert(id, enabled);
+            }
+        }
+        Ok(out)
     }
 
     pub(super) async fn read_vpc_route_tables(&self) -> Result<Vec<VpcRouteTable>, Error> {

@@ -319,9 +319,35 @@ impl AwsEc2 {
     ) -> Result<Outcome, Error> {
         let call =
             vpc_route!(self.create_route, table, cidr).transit_gateway_id(tgw.as_str()).send();
-        // A repeat after a lost answer. A route to another target with the
-        // same CIDR answers the same code; the planner never asks for that.
-        self.sent("CreateRoute", call, &["RouteAlreadyExists"]).await
+        self.vpc_route_created(call).await
+    }
+
+    /// A VPC route written: a repeat after a lost answer is done (a route
+    /// to another target with the same CIDR answers the same code; the
+    /// planner never asks for that); a table at its quota
+    /// (`RouteLimitExceeded`, "Error codes for the Amazon EC2 API") is a
+    /// conflict, reported as one, not a failure of the reconcile.
+    pub(super) async fn vpc_route_created<T, E>(
+        &self,
+        call: impl std::future::Future<
+            Output = Result<
+                T,
+                aws_sdk_ec2::error::SdkError<
+                    E,
+                    aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+                >,
+            >,
+        >,
+    ) -> Result<Outcome, Error>
+    where
+        E: aws_sdk_ec2::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        match self.sent("CreateRoute", call, &["RouteAlreadyExists"]).await {
+            Err(e) if e.aws_code() == Some("RouteLimitExceeded") => {
+                Ok(Outcome::Conflict(format!("the route table is at its quota of routes: {e}")))
+            }
+            other => other,
+        }
     }
 
     async fn delete_vpc_route(

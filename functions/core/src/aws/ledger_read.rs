@@ -12,9 +12,10 @@ use aws_sdk_ec2::types as ec2;
 use super::ec2::{tags_of, AwsEc2};
 use super::errors::decode;
 use crate::domain::{
-    AttachmentId, Cidr, Family, LedgerList, ListDeployment, PrefixListId, Region, TransitGatewayId,
-    ISOLATED_REFERENCE, LEDGER_GATEWAY_TAG, LEDGER_ISOLATED_PREFIX, LEDGER_PEERING_TAG,
-    LEDGER_PEER_TAG, LEDGER_TAG_KEY_TAG, MANAGED_TAG_KEY, MANAGED_TAG_VALUE,
+    AttachmentId, Blackholes, Cidr, Family, LedgerList, ListDeployment, PrefixListId, Region,
+    ResizeRecord, TransitGatewayId, LEDGER_GATEWAY_TAG, LEDGER_ISOLATED_PREFIX, LEDGER_LEFT_PREFIX,
+    LEDGER_PEERING_TAG, LEDGER_PEER_TAG, LEDGER_RESIZE_TAG, LEDGER_TAG_KEY_TAG, MANAGED_TAG_KEY,
+    MANAGED_TAG_VALUE,
 };
 use crate::error::Error;
 
@@ -56,9 +57,6 @@ impl AwsEc2 {
             Some("IPv6") => Family::Ipv6,
             _ => Family::Ipv4,
         };
-        let isolated_tags = tags.keys().filter_map(|k| k.strip_prefix(LEDGER_ISOLATED_PREFIX));
-        let (references, cidrs): (Vec<&str>, Vec<&str>) =
-            isolated_tags.partition(|s| *s == ISOLATED_REFERENCE);
         Ok(Some(LedgerList {
             // The records are the tool's own tags: one that does not parse
             // (changed by hand) records nothing.
@@ -70,9 +68,11 @@ impl AwsEc2 {
                 ),
             },
             peering: tags.get(LEDGER_PEERING_TAG).and_then(|p| AttachmentId::parse(p.trim()).ok()),
-            isolated: cidrs.into_iter().filter_map(|c| Cidr::parse(c).ok()).collect(),
-            isolated_reference: !references.is_empty(),
+            isolated: Blackholes::from_tags(&tags, LEDGER_ISOLATED_PREFIX),
+            left: Blackholes::from_tags(&tags, LEDGER_LEFT_PREFIX),
             tag_count: tags.len(),
+            state_message: l.state_message().map(str::to_owned),
+            resize: tags.get(LEDGER_RESIZE_TAG).and_then(|v| ResizeRecord::parse(v)),
             id: decode(&self.region, LISTS, "a prefix list ID", PrefixListId::parse(id))?,
             name: l.prefix_list_name().unwrap_or_default().to_owned(),
             peer: decode(&self.region, LISTS, "a peer Region tag", Region::parse(peer))?,

@@ -21,8 +21,9 @@ use aws_sdk_ec2::types::{
 use super::ec2::AwsEc2;
 use super::errors::decode;
 use crate::domain::{
-    AttachmentId, Cidr, PrefixListId, TransitGatewayId, LEDGER_GATEWAY_TAG, LEDGER_PEERING_TAG,
-    LEDGER_PEER_TAG, LEDGER_TAG_KEY_TAG, MANAGED_TAG_KEY, MANAGED_TAG_VALUE,
+    AttachmentId, Cidr, PrefixListId, ResizeRecord, TransitGatewayId, LEDGER_GATEWAY_TAG,
+    LEDGER_PEERING_TAG, LEDGER_PEER_TAG, LEDGER_RESIZE_TAG, LEDGER_TAG_KEY_TAG, MANAGED_TAG_KEY,
+    MANAGED_TAG_VALUE,
 };
 use crate::error::Error;
 use crate::planner::{Action, LedgerEntry};
@@ -72,8 +73,9 @@ impl AwsEc2 {
             Action::TagLedger { prefix_list_id, tags, .. } => {
                 self.tag_list(prefix_list_id, tags).await
             }
-            Action::RecordPeering { prefix_list_id, peering, .. } => {
-                let tags = [(LEDGER_PEERING_TAG.to_owned(), peering.to_string())];
+            Action::RecordPeering { prefix_list_id, peering, left, .. } => {
+                let mut tags = vec![(LEDGER_PEERING_TAG.to_owned(), peering.to_string())];
+                tags.extend(left.iter().map(|k| (k.clone(), "true".to_owned())));
                 self.tag_list(prefix_list_id, &tags).await
             }
             Action::UntagLedger { prefix_list_id, keys, .. } => {
@@ -86,7 +88,14 @@ impl AwsEc2 {
                     .send();
                 self.sent("DeleteTags", call, &[]).await
             }
-            Action::ResizeLedger { prefix_list_id, max_entries, .. } => {
+            Action::ResizeLedger { prefix_list_id, max_entries, version, .. } => {
+                let at = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+                    .unwrap_or(0);
+                let record = ResizeRecord { size: *max_entries, at, version: *version };
+                self.tag_list(prefix_list_id, &[(LEDGER_RESIZE_TAG.to_owned(), record.value())])
+                    .await?;
                 self.client
                     .modify_managed_prefix_list()
                     .prefix_list_id(prefix_list_id.as_str())

@@ -12,6 +12,8 @@ pub const SDK_CALLS: &[&str] = &[
     "ec2:SearchTransitGatewayRoutes",
     "ec2:DescribeTransitGatewayAttachments",
     "ec2:DescribeTransitGatewayRouteTables",
+    // Only where a tagged VPC has an IPv6 block: its attachment's options.
+    "ec2:DescribeTransitGatewayVpcAttachments",
     "ec2:DescribeManagedPrefixLists",
     "ec2:GetManagedPrefixListEntries",
     "ec2:GetTransitGatewayPrefixListReferences",

@@ -71,7 +71,7 @@ impl AwsEc2 {
                     .destination_prefix_list_id(list.as_str())
                     .transit_gateway_id(transit_gateway_id.as_str())
                     .send();
-                self.sent("CreateRoute", call, &["RouteAlreadyExists"]).await
+                self.vpc_route_created(call).await
             }
             Action::DeleteVpcListRoute { route_table_id, prefix_list_id, .. } => {
                 let call = self

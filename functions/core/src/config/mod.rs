@@ -14,11 +14,14 @@ use crate::domain::{AccountId, Cidr, Region, RoleArn, RouteTableId, TransitGatew
 use parse::{
     parse_accounts, parse_bool, parse_cidrs, parse_count, parse_deployment_name, parse_external_id,
     parse_queue_url, parse_region_map, parse_role_name, parse_roles, parse_tag_key,
-    peering_regions,
+    parse_vpc_route_quota, peering_regions,
 };
 
 /// The default of `TAG_KEY`.
 pub const DEFAULT_TAG_KEY: &str = "addToTransitGateway";
+/// The default of `VPC_ROUTE_QUOTA`: AWS's default quota of routes per VPC
+/// route table ("Amazon VPC quotas").
+pub const DEFAULT_VPC_ROUTE_QUOTA: usize = 50;
 /// The default of `DEPLOYMENT_NAME`.
 pub const DEFAULT_DEPLOYMENT_NAME: &str = "default";
 
@@ -128,6 +131,11 @@ pub struct Config {
     /// (per peer Region, address family and part) toward the pair's
     /// peering, whose entries AWS installs as routes.
     pub route_mode: RouteMode,
+    /// `VPC_ROUTE_QUOTA` (1 to 1000, default 50, AWS's default): the routes
+    /// a VPC route table holds at most ("Amazon VPC quotas", routes per
+    /// route table); with `MANAGE_VPC_ROUTES`, no write takes a table past
+    /// it.
+    pub vpc_route_quota: usize,
     /// `MAX_WITHDRAWALS` (a whole number, default none): the most routes one
     /// reconcile may withdraw from one route table; unset, max(5, 20% of the
     /// Region's ledger entries). Above it, nothing is withdrawn from that
@@ -196,6 +204,7 @@ impl Config {
             prune_routes: false,
             manage_vpc_routes: false,
             route_mode: RouteMode::Static,
+            vpc_route_quota: DEFAULT_VPC_ROUTE_QUOTA,
             max_withdrawals: None,
             protected_cidrs: Vec::new(),
             recheck_queue_url: None,
@@ -223,6 +232,7 @@ impl Config {
         "PRUNE_ROUTES",
         "MANAGE_VPC_ROUTES",
         "ROUTE_MODE",
+        "VPC_ROUTE_QUOTA",
         "MAX_WITHDRAWALS",
         "PROTECTED_CIDRS",
         "RECHECK_QUEUE_URL",
@@ -270,6 +280,7 @@ impl Config {
             prune_routes: parse_bool("PRUNE_ROUTES", get("PRUNE_ROUTES"))?,
             manage_vpc_routes: parse_bool("MANAGE_VPC_ROUTES", get("MANAGE_VPC_ROUTES"))?,
             route_mode: RouteMode::parse(get("ROUTE_MODE"))?,
+            vpc_route_quota: parse_vpc_route_quota(get("VPC_ROUTE_QUOTA"))?,
             max_withdrawals: parse_count("MAX_WITHDRAWALS", get("MAX_WITHDRAWALS"))?,
             protected_cidrs: parse_cidrs("PROTECTED_CIDRS", get("PROTECTED_CIDRS"))?,
             recheck_queue_url: parse_queue_url("RECHECK_QUEUE_URL", get("RECHECK_QUEUE_URL"))?,

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{ConfigError, DEFAULT_DEPLOYMENT_NAME, DEFAULT_TAG_KEY};
+use super::{ConfigError, DEFAULT_DEPLOYMENT_NAME, DEFAULT_TAG_KEY, DEFAULT_VPC_ROUTE_QUOTA};
 use crate::domain::{AccountId, Cidr, Region, RoleArn};
 
 /// `PEERING_REGIONS`, or the two-Region form `ACTIVE_REGION` +
@@ -89,6 +89,17 @@ pub(super) fn parse_deployment_name(value: Option<String>) -> Result<String, Con
         ));
     }
     Ok(name)
+}
+
+/// `VPC_ROUTE_QUOTA`: 1 to 1000 (the most AWS raises the quota to), default
+/// [`DEFAULT_VPC_ROUTE_QUOTA`].
+pub(super) fn parse_vpc_route_quota(value: Option<String>) -> Result<usize, ConfigError> {
+    let Some(v) = value else {
+        return Ok(DEFAULT_VPC_ROUTE_QUOTA);
+    };
+    v.parse::<usize>().ok().filter(|n| (1..=1000).contains(n)).ok_or_else(|| {
+        ConfigError::new("VPC_ROUTE_QUOTA", format!("{v:?} is not a whole number from 1 to 1000"))
+    })
 }
 
 /// `region=value,…` over the managed Regions: `variable` and its value.

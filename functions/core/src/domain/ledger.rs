@@ -28,8 +28,22 @@ pub const LEDGER_PEERING_TAG: &str = "tgw-peering:peering";
 /// this prefix with the suffix [`ISOLATED_REFERENCE`] records a reference
 /// of the list someone made a blackhole.
 pub const LEDGER_ISOLATED_PREFIX: &str = "tgw-peering:isolated:";
-/// The suffix of the isolation tag of a whole list's reference.
+/// Prefix of a ledger list's tag per blackhole left by the deletion of its
+/// recorded peering that was not moved when the record moved to the new
+/// peering (in `PROTECTED_CIDRS`, in an overlap, held): still proven.
+pub const LEDGER_LEFT_PREFIX: &str = "tgw-peering:left:";
+/// The suffix of a record tag about a whole list's reference.
 pub const ISOLATED_REFERENCE: &str = "reference";
+/// Tag of a ledger list: the last resize the tool asked, as
+/// `SIZE@EPOCH_SECONDS@VERSION` (the list's version then). A resize is
+/// asynchronous and can end in `modify-failed` (a resource that references
+/// the list cannot take the new size); the same resize of the same list is
+/// not asked again within [`RESIZE_RETRY_SECS`].
+pub const LEDGER_RESIZE_TAG: &str = "tgw-peering:resize";
+/// How long a failed resize is not asked again, the same size at the same
+/// version: an hour.
+pub const RESIZE_RETRY_SECS: i64 = 3600;
+
 /// User tags one EC2 resource can have ("Tag restrictions", Amazon EC2 user
 /// guide, <https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html>:
 /// "Maximum number of tags per resource – 50").
@@ -107,15 +121,52 @@ pub struct LedgerList {
     /// The peering its routes go over ([`LEDGER_PEERING_TAG`]).
     #[serde(default)]
     pub peering: Option<AttachmentId>,
-    /// Its CIDRs whose blackhole someone set ([`LEDGER_ISOLATED_PREFIX`]).
+    /// Its blackholes someone set ([`LEDGER_ISOLATED_PREFIX`]).
     #[serde(default)]
-    pub isolated: BTreeSet<Cidr>,
-    /// Its reference someone made a blackhole ([`ISOLATED_REFERENCE`]).
+    pub isolated: Blackholes,
+    /// Its blackholes left by the deletion of an earlier peering, not moved
+    /// yet ([`LEDGER_LEFT_PREFIX`]).
     #[serde(default)]
-    pub isolated_reference: bool,
+    pub left: Blackholes,
     /// How many tags it has, all of them (at most [`MAX_TAGS`]).
     #[serde(default)]
     pub tag_count: usize,
+    /// AWS's `StateMessage` (why a change failed), if any.
+    #[serde(default)]
+    pub state_message: Option<String>,
+    /// The last resize the tool asked ([`LEDGER_RESIZE_TAG`]).
+    #[serde(default)]
+    pub resize: Option<ResizeRecord>,
+}
+
+/// A resize the tool asked of a list: the size, when (seconds since the
+/// Unix epoch), and the list's version then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResizeRecord {
+    pub size: usize,
+    pub at: i64,
+    pub version: i64,
+}
+
+impl ResizeRecord {
+    /// The tag's value.
+    pub fn value(&self) -> String {
+        format!("{}@{}@{}", self.size, self.at, self.version)
+    }
+
+    /// A tag's value; `None` when it is not one.
+    pub fn parse(value: &str) -> Option<Self> {
+        let mut parts = value.trim().split('@');
+        let (size, at, version) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(Self {
+            size: size.parse().ok()?,
+            at: at.parse().ok()?,
+            version: version.parse().ok()?,
+        })
+    }
 }
 
 impl LedgerList {
@@ -130,9 +181,63 @@ impl LedgerList {
         self.state.ends_with("in-progress")
     }
 
-    /// The key of the tag recording `cidr` as isolated.
-    pub fn isolated_key(cidr: &Cidr) -> String {
-        format!("{LEDGER_ISOLATED_PREFIX}{cidr}")
+    /// The resize to `size` failed at the list's current version less than
+    /// [`RESIZE_RETRY_SECS`] before `now`: not asked again yet. The state
+    /// message (`StateMessage`) says why.
+    pub fn failed_resize(&self, size: usize, now: i64) -> Option<&str> {
+        self.resize
+            .filter(|r| {
+                self.state == "modify-failed"
+                    && r.size == size
+                    && r.version == self.version
+                    && now.saturating_sub(r.at) < RESIZE_RETRY_SECS
+            })
+            .map(|_| self.state_message.as_deref().unwrap_or("no state message"))
+    }
+
+    /// The key of the tag recording `what` (a CIDR's route, or `None`: the
+    /// list's reference) under `prefix`.
+    pub fn record_key(prefix: &str, what: &Option<Cidr>) -> String {
+        match what {
+            Some(cidr) => format!("{prefix}{cidr}"),
+            None => format!("{prefix}{ISOLATED_REFERENCE}"),
+        }
+    }
+}
+
+/// Blackholes recorded on a ledger list: of some of its CIDRs' routes, and
+/// of its reference.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Blackholes {
+    pub cidrs: BTreeSet<Cidr>,
+    pub reference: bool,
+}
+
+impl Blackholes {
+    /// Whether it holds `what` (a CIDR's route, or `None`: the reference).
+    pub fn contains(&self, what: &Option<Cidr>) -> bool {
+        match what {
+            Some(cidr) => self.cidrs.contains(cidr),
+            None => self.reference,
+        }
+    }
+
+    /// Everything it holds (`None`: the reference).
+    pub fn iter(&self) -> impl Iterator<Item = Option<Cidr>> + '_ {
+        self.cidrs.iter().map(|c| Some(*c)).chain(self.reference.then_some(None))
+    }
+
+    /// The record of the tags under `prefix` whose value is `true`.
+    pub fn from_tags(tags: &BTreeMap<String, String>, prefix: &str) -> Self {
+        let mut out = Self::default();
+        let recorded = tags.iter().filter(|(_, v)| v.trim() == "true");
+        for suffix in recorded.filter_map(|(k, _)| k.strip_prefix(prefix)) {
+            match suffix {
+                ISOLATED_REFERENCE => out.reference = true,
+                cidr => out.cidrs.extend(Cidr::parse(cidr).ok()),
+            }
+        }
+        out
     }
 }
 

@@ -18,12 +18,13 @@ pub use ids::{
     TransitGatewayId, VpcId, VpcRouteTableId,
 };
 pub use ledger::{
-    EntryOwner, Family, LedgerList, ListDeployment, ISOLATED_REFERENCE, LEDGER_GATEWAY_TAG,
-    LEDGER_ISOLATED_PREFIX, LEDGER_PEERING_TAG, LEDGER_PEER_TAG, LEDGER_TAG_KEY_TAG,
-    MAX_DESCRIPTION, MAX_LEDGER_ENTRIES, MAX_TAGS,
+    Blackholes, EntryOwner, Family, LedgerList, ListDeployment, ResizeRecord, ISOLATED_REFERENCE,
+    LEDGER_GATEWAY_TAG, LEDGER_ISOLATED_PREFIX, LEDGER_LEFT_PREFIX, LEDGER_PEERING_TAG,
+    LEDGER_PEER_TAG, LEDGER_RESIZE_TAG, LEDGER_TAG_KEY_TAG, MAX_DESCRIPTION, MAX_LEDGER_ENTRIES,
+    MAX_TAGS, RESIZE_RETRY_SECS,
 };
 pub use peering::{
-    peering_tags, GatewayRef, GatewayState, PeeringAttachment, PeeringPhase, PeeringState,
+    peering_tags, GatewayRef, PeeringAttachment, PeeringPhase, PeeringState, TgwState,
     TransitGateway, DEPLOYMENT_TAG, MANAGED_TAG_KEY, MANAGED_TAG_VALUE,
 };
 pub use routes::{

@@ -127,7 +127,7 @@ pub struct GatewayRef {
 /// available | deleting | deleted`, EC2 API reference).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub enum GatewayState {
+pub enum TgwState {
     Pending,
     Available,
     Modifying,
@@ -138,7 +138,7 @@ pub enum GatewayState {
     Other(String),
 }
 
-impl GatewayState {
+impl TgwState {
     pub fn parse(s: &str) -> Self {
         match s {
             "pending" => Self::Pending,
@@ -167,7 +167,7 @@ impl GatewayState {
     }
 }
 
-impl fmt::Display for GatewayState {
+impl fmt::Display for TgwState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -183,7 +183,7 @@ pub const DEPLOYMENT_TAG: &str = "tgw-peering:deployment";
 pub struct TransitGateway {
     pub id: TransitGatewayId,
     pub owner_id: Option<AccountId>,
-    pub state: GatewayState,
+    pub state: TgwState,
     pub default_association_route_table: Option<RouteTableId>,
     /// Every tag of the gateway, key to value.
     #[serde(default)]

@@ -121,7 +121,7 @@ pub struct TgwRouteTable {
     pub id: RouteTableId,
     pub transit_gateway_id: TransitGatewayId,
     /// `pending | available | deleting | deleted`.
-    pub state: super::GatewayState,
+    pub state: super::TgwState,
 }
 
 /// What a transit gateway attachment connects to (`ResourceType`).
@@ -180,6 +180,12 @@ pub struct TgwAttachment {
     /// `pending`, `available`, `deleting`…
     pub state: String,
     pub association: Option<Association>,
+    /// For a VPC attachment, its `Options.Ipv6Support`
+    /// (`DescribeTransitGatewayVpcAttachments`): read only for the
+    /// attachments of tagged VPCs that have an IPv6 block; `None` when not
+    /// read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6_support: Option<bool>,
 }
 
 impl TgwAttachment {

@@ -6,7 +6,9 @@ use aws_lambda_events::event::cloudwatch_events::tag::TagChangeOnResource;
 use aws_lambda_events::event::cloudwatch_events::CloudWatchEvent;
 use serde_json::Value;
 
-use super::outgoing::{GatewayReady, VpcReady, GATEWAY_READY};
+use super::outgoing::{
+    GatewayReady, ReconcileContinued, VpcReady, GATEWAY_READY, RECONCILE_CONTINUED,
+};
 use super::{
     cloudtrail, input, networkmanager, Incoming, StateChangeDetail, Trigger, SOURCE, STATE_CHANGE,
     VPC_READY,
@@ -62,7 +64,7 @@ pub(super) fn parse(payload: &Value, tag_key: &str) -> Result<Incoming, Error> {
             incoming.region = None;
             Trigger::Scheduled
         }
-        (SOURCE, STATE_CHANGE | VPC_READY | GATEWAY_READY) => {
+        (SOURCE, STATE_CHANGE | VPC_READY | GATEWAY_READY | RECONCILE_CONTINUED) => {
             tool_event(&mut incoming, &detail_type, detail)?
         }
         _ => {
@@ -79,11 +81,19 @@ pub(super) fn parse(payload: &Value, tag_key: &str) -> Result<Incoming, Error> {
 /// the Regions they name decide the scope.
 fn tool_event(incoming: &mut Incoming, detail_type: &str, detail: Value) -> Result<Trigger, Error> {
     let id = &incoming.id;
+    if detail_type == RECONCILE_CONTINUED {
+        let d: ReconcileContinued = serde_json::from_value(detail)
+            .map_err(|e| input(format!("event {id}: invalid Reconcile Continued detail: {e}")))?;
+        incoming.region = None;
+        let change =
+            format!("{} write(s) handed on by event {}'s reconcile", d.handed_on, d.event_id);
+        return Ok(Trigger::Continued { change });
+    }
     if detail_type == GATEWAY_READY {
         let d: GatewayReady = serde_json::from_value(detail)
             .map_err(|e| input(format!("event {id}: invalid Transit Gateway Ready detail: {e}")))?;
         incoming.region = Some(d.region.clone());
-        return Ok(Trigger::Network { change: format!("ready: {}", d.reason) });
+        return Ok(Trigger::GatewayReady { change: format!("ready: {}", d.reason) });
     }
     if detail_type == VPC_READY {
         let d: VpcReady = serde_json::from_value(detail)

@@ -25,8 +25,8 @@ pub use caller::Caller;
 pub use networkmanager::{ROUTING_UPDATE, TOPOLOGY_CHANGE};
 pub use outgoing::{
     OutEvent, PeeringSides, StateChangeDetail, GATEWAY_READY, PEERING_ACCEPTED, PEERING_REQUESTED,
-    PEERING_STUCK, ROUTES_CHANGED, ROUTE_CONFLICT, SOURCE, STATE_CHANGE, VPC_READY,
-    WITHDRAWAL_HELD,
+    PEERING_STUCK, RECONCILE_CONTINUED, ROUTES_CHANGED, ROUTE_CONFLICT, SOURCE, STATE_CHANGE,
+    VPC_READY, WITHDRAWAL_HELD,
 };
 pub use recheck::{
     GatewayRecheck, Recheck, VpcRecheck, GATEWAY_RECHECK_GIVE_UP_SECS,
@@ -62,6 +62,12 @@ pub enum Trigger {
     Network { change: String },
     /// The scheduled safety net: a full reconcile.
     Scheduled,
+    /// The watcher's `Transit Gateway Ready`: a Region a reconcile waited on
+    /// (its gateway or route table in transition) is available again.
+    GatewayReady { change: String },
+    /// The tool's `Reconcile Continued`: a reconcile that reached its
+    /// invocation's deadline handed the rest on.
+    Continued { change: String },
     /// A watcher re-check (a message of the re-check queue).
     Recheck(Recheck),
     /// A look at a VPC a reconcile waits on (a message of the re-check queue).

@@ -24,6 +24,10 @@ pub const VPC_READY: &str = "VPC Ready";
 /// reconcile waited on (`pending`, `modifying`) is `available` again. It
 /// brings a reconcile.
 pub const GATEWAY_READY: &str = "Transit Gateway Ready";
+/// The reconciler's event when a reconcile reached its invocation's
+/// deadline with writes left: it brings the next reconcile, which reads
+/// again and continues.
+pub const RECONCILE_CONTINUED: &str = "Reconcile Continued";
 
 /// An event to publish: its detail-type and its detail. Serialized as
 /// `{"detail_type": …, "detail": {…}}` in reports.
@@ -48,6 +52,8 @@ pub enum OutEvent {
     VpcReady(VpcReady),
     #[serde(rename = "Transit Gateway Ready")]
     GatewayReady(GatewayReady),
+    #[serde(rename = "Reconcile Continued")]
+    ReconcileContinued(ReconcileContinued),
 }
 
 impl OutEvent {
@@ -63,6 +69,7 @@ impl OutEvent {
             OutEvent::WithdrawalHeld(_) => WITHDRAWAL_HELD,
             OutEvent::VpcReady(_) => VPC_READY,
             OutEvent::GatewayReady(_) => GATEWAY_READY,
+            OutEvent::ReconcileContinued(_) => RECONCILE_CONTINUED,
         }
     }
 
@@ -81,6 +88,7 @@ impl OutEvent {
             OutEvent::WithdrawalHeld(d) => serde_json::to_value(d),
             OutEvent::VpcReady(d) => serde_json::to_value(d),
             OutEvent::GatewayReady(d) => serde_json::to_value(d),
+            OutEvent::ReconcileContinued(d) => serde_json::to_value(d),
         }
     }
 
@@ -246,5 +254,20 @@ pub struct GatewayReady {
     /// What the watcher waited for.
     pub reason: String,
     /// The event that started the watch.
+    pub event_id: String,
+}
+
+/// `Reconcile Continued`: a reconcile reached its invocation's deadline
+/// with writes left; the next one reads again and continues.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct ReconcileContinued {
+    /// Writes this invocation made.
+    pub writes: usize,
+    /// Writes it handed on (not made, or not answered in time).
+    pub handed_on: usize,
+    /// When it handed on (milliseconds since the Unix epoch).
+    pub at_ms: i64,
+    /// The event that led the reconcile.
     pub event_id: String,
 }

@@ -144,6 +144,10 @@ pub struct HandleReport {
     /// Why handling failed, if it did (everything before it is in `audit`).
     #[serde(skip)]
     pub failure: Option<Error>,
+    /// The invocation's deadline, when it has a real one: a reconcile stops
+    /// writing before it and hands the rest on.
+    #[serde(skip)]
+    pub deadline: Option<crate::execute::Deadline>,
 }
 
 impl HandleReport {

@@ -11,6 +11,7 @@ use super::{AuditRecord, Decision, HandleReport, Handler};
 use crate::domain::RoleArn;
 use crate::error::Error;
 use crate::events::{self, Incoming, Trigger};
+use crate::execute::Deadline;
 
 impl Handler {
     /// Handles one payload.
@@ -36,7 +37,13 @@ impl Handler {
     /// events is one read, one plan and one set of writes. A retryable
     /// failure of that reconcile fails each of them.
     pub async fn run(&self, payload: &Value) -> HandleReport {
-        let mut report = HandleReport::default();
+        self.run_before(payload, None).await
+    }
+
+    /// [`Handler::run`] within an invocation's deadline: a reconcile stops
+    /// writing before it and hands the rest on (see `reconcile`).
+    pub async fn run_before(&self, payload: &Value, deadline: Option<Deadline>) -> HandleReport {
+        let mut report = HandleReport { deadline, ..HandleReport::default() };
         let incoming = match events::parse(payload, &self.config.tag_key) {
             Ok(incoming) => incoming,
             Err(e) => {
@@ -165,9 +172,7 @@ impl Handler {
         for inc in wanted.iter().map(|&i| &incoming[i]) {
             // The tool's own gateway event is the watcher's `Transit Gateway
             // Ready`: that chain has ended.
-            if let (Trigger::Network { .. }, true, Some(region)) =
-                (&inc.trigger, inc.from_tool, &inc.region)
-            {
+            if let (Trigger::GatewayReady { .. }, Some(region)) = (&inc.trigger, &inc.region) {
                 announced.gateways.insert(region.clone());
             }
             let Trigger::Vpc { vpc_id: Some(vpc), tagged, .. } = &inc.trigger else {
@@ -253,6 +258,8 @@ impl Handler {
             Trigger::Vpc { .. }
             | Trigger::Peering { .. }
             | Trigger::Network { .. }
+            | Trigger::Continued { .. }
+            | Trigger::GatewayReady { .. }
             | Trigger::Scheduled => Ok(Next::Reconcile),
         }
     }

@@ -14,7 +14,7 @@
 use std::collections::BTreeSet;
 
 use super::{AuditRecord, Decision, HandleReport, Handler};
-use crate::domain::{GatewayState, Region};
+use crate::domain::{Region, TgwState};
 use crate::error::Error;
 use crate::events::outgoing::GatewayReady;
 use crate::events::{
@@ -131,7 +131,7 @@ impl Handler {
                 .in_region(Some(&recheck.region))
         };
         let waiting = match (gateway, table) {
-            (Some(GatewayState::Available), Some(GatewayState::Available)) => None,
+            (Some(TgwState::Available), Some(TgwState::Available)) => None,
             (Some(g), Some(t)) if !g.is_gone() && !t.is_gone() => Some(format!(
                 "the gateway is {g} and route table {} is {t}",
                 recheck.route_table_id

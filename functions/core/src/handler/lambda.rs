@@ -19,6 +19,7 @@ use serde_json::Value;
 
 use super::{Decision, HandleReport, Handler};
 use crate::error::Error;
+use crate::execute::Deadline;
 
 /// What one invocation did, in counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -57,8 +58,22 @@ impl Handler {
     /// can be named). A permanent failure is an `Ok` answer carrying its
     /// `Permanent` diagnostic.
     pub async fn lambda(&self, payload: &Value) -> Result<LambdaAnswer, Diagnostic> {
+        self.lambda_before(payload, None).await
+    }
+
+    /// [`Handler::lambda`] within the invocation's deadline, if it has a
+    /// real one (see [`Deadline::from_epoch_ms`]): a reconcile that reaches
+    /// it hands the rest on.
+    ///
+    /// # Errors
+    /// As [`Handler::lambda`].
+    pub async fn lambda_before(
+        &self,
+        payload: &Value,
+        deadline: Option<Deadline>,
+    ) -> Result<LambdaAnswer, Diagnostic> {
         let is_batch = payload.get("Records").is_some();
-        let mut report = self.run(payload).await;
+        let mut report = self.run_before(payload, deadline).await;
         let failure = report.failure.take();
         if let Some(e) = &failure {
             if e.is_retryable() && (!is_batch || report.failed_messages.is_empty()) {

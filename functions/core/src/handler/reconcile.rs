@@ -9,10 +9,11 @@ use super::{AuditRecord, Decision, HandleReport, Handler};
 use crate::domain::{AttachmentId, Cidr, GatewayRef, PeeringPhase, PeeringState, Region};
 use crate::error::Error;
 use crate::events::outgoing::{
-    PeeringAccepted, PeeringRequested, PeeringSides, RouteConflict, RoutesChanged,
+    PeeringAccepted, PeeringRequested, PeeringSides, ReconcileContinued, RouteConflict,
+    RoutesChanged,
 };
 use crate::events::{Incoming, OutEvent, Recheck, Trigger, PEERING_CALLS};
-use crate::execute::{execute, Executed};
+use crate::execute::{execute_before, Executed, MAX_ROUTE_WRITES_IN_FLIGHT};
 use crate::observe::observe;
 use crate::planner::{plan, Action, Direction, FindingKind, Plan};
 use crate::ports::Outcome;
@@ -53,9 +54,23 @@ impl Handler {
         self.release_settled(&plan);
         let mut after = Aftermath { listed: listed_tables(&plan), ..Aftermath::default() };
         audit_findings(inc, &plan, report, &mut after);
-        let execution = execute(self.ec2.as_ref(), &plan).await;
+        let deadline = report.deadline;
+        let execution =
+            execute_before(self.ec2.as_ref(), &plan, MAX_ROUTE_WRITES_IN_FLIGHT, deadline).await;
+        let (writes, handed_on) = (execution.writes_done(), execution.handed_on());
         for executed in execution.executed {
             self.audit_action(inc, executed, report, &mut after);
+        }
+        if handed_on > 0 {
+            self.hand_on(inc, writes, handed_on, &mut after);
+        }
+        // A table not read whole was not planned on: the event comes back.
+        let partial = observed.regions.iter().find_map(|(r, s)| {
+            s.route_table.as_ref()?.partial.as_ref().map(|why| (r.clone(), why.clone()))
+        });
+        if let Some((region, message)) = partial {
+            let operation = "SearchTransitGatewayRoutes";
+            after.failure.get_or_insert(Error::PartialRead { region, operation, message });
         }
         after.routes_changed(inc);
         if after.created {
@@ -125,6 +140,8 @@ impl Handler {
                     reason: why,
                 }));
             }
+            // Handed on by the deadline: the continuation carries on.
+            (_, Err(Error::HandedOn { .. })) => {}
             // A retryable failure wins: the event comes back and every
             // step is safe to repeat. A permanent one is reported (the
             // CLI exits 2) and not retried.
@@ -183,6 +200,29 @@ impl Handler {
         self.claim_peering_watch(id, true);
         let now = (self.clock)();
         after.rechecks.push(Recheck::first(id, region, seen, now, &inc.id));
+    }
+
+    /// A reconcile that reached its deadline with writes left hands them
+    /// on: a `Reconcile Continued` event brings the next reconcile, which
+    /// reads again and continues (the plan is level-triggered). Only after
+    /// progress: a run that made no write (its reads alone took the time)
+    /// fails retryably instead, and its message comes back later, so that
+    /// a continuation chain always moves on. Without a bus, a retryable
+    /// failure too.
+    fn hand_on(&self, inc: &Incoming, writes: usize, handed_on: usize, after: &mut Aftermath) {
+        let reason = format!(
+            "the invocation's deadline came with {handed_on} write(s) left ({writes} made)"
+        );
+        if writes == 0 || self.bus.is_none() {
+            after.failure.get_or_insert(Error::HandedOn { reason });
+            return;
+        }
+        after.events.push(OutEvent::ReconcileContinued(ReconcileContinued {
+            writes,
+            handed_on,
+            at_ms: (self.clock)().saturating_mul(1000),
+            event_id: inc.id.clone(),
+        }));
     }
 
     /// Watches of peerings the read shows settled are over.

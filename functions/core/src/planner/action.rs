@@ -60,14 +60,15 @@ pub enum Action {
         route_table_id: RouteTableId,
         attachment_id: AttachmentId,
     },
+    /// Forget records of a ledger list that no longer hold (`DeleteTags`):
+    /// isolations that ended. Runs before `TagLedger` (their order here),
+    /// so that the tags a list has never pass AWS's 50.
+    UntagLedger { region: Region, prefix_list_id: PrefixListId, keys: Vec<String> },
     /// Record on a ledger list (`CreateTags`) what proves it and its routes
     /// the tool's: the deployment's transit gateway, when a list written
     /// before deployments were recorded is adopted; a CIDR whose blackhole
     /// someone set (an isolation).
     TagLedger { region: Region, prefix_list_id: PrefixListId, tags: Vec<(String, String)> },
-    /// Forget records of a ledger list that no longer hold (`DeleteTags`):
-    /// isolations that ended.
-    UntagLedger { region: Region, prefix_list_id: PrefixListId, keys: Vec<String> },
     /// Create a ledger list (one peer Region, one address family, one part)
     /// with its first entries, tagged with the deployment's transit gateway
     /// and the peering its routes go over.
@@ -82,8 +83,11 @@ pub enum Action {
         max_entries: usize,
         entries: Vec<LedgerEntry>,
     },
-    /// Grow a ledger list to hold `max_entries`.
-    ResizeLedger { region: Region, prefix_list_id: PrefixListId, max_entries: usize },
+    /// Grow a ledger list to hold `max_entries`, recording the request on
+    /// the list first (`tgw-peering:resize`, with the list's `version`): a
+    /// resize can fail after it is accepted, and is then not repeated for
+    /// an hour at the same size and version.
+    ResizeLedger { region: Region, prefix_list_id: PrefixListId, max_entries: usize, version: i64 },
     /// Add entries (before their routes are created) and remove entries
     /// that no route depends on any more, at the version read.
     UpdateLedger {
@@ -100,7 +104,14 @@ pub enum Action {
     /// run after the route writes, and only when every move of the
     /// Region's routes in this run succeeded (a blackhole of the list is
     /// moved only while the record names a peering that is gone).
-    RecordPeering { region: Region, prefix_list_id: PrefixListId, peering: AttachmentId },
+    /// With it, `left`: the record keys of the blackholes left by the old
+    /// peering's deletion that are not moved yet (still proven).
+    RecordPeering {
+        region: Region,
+        prefix_list_id: PrefixListId,
+        peering: AttachmentId,
+        left: Vec<String>,
+    },
     CreateRoute {
         region: Region,
         route_table_id: RouteTableId,
@@ -358,7 +369,7 @@ impl Action {
             Action::UntagLedger { region, prefix_list_id, keys } => {
                 write!(f, "{region}: untag ledger list {prefix_list_id}: {}", keys.join(", "))
             }
-            Action::RecordPeering { region, prefix_list_id, peering } => {
+            Action::RecordPeering { region, prefix_list_id, peering, .. } => {
                 write!(f, "{region}: ledger list {prefix_list_id}: its routes go over {peering}")
             }
             Action::CreateLedger { region, name, entries, max_entries, .. } => write!(
@@ -366,7 +377,7 @@ impl Action {
                 "{region}: create ledger list {name} with {} entries (max {max_entries})",
                 entries.len()
             ),
-            Action::ResizeLedger { region, prefix_list_id, max_entries } => {
+            Action::ResizeLedger { region, prefix_list_id, max_entries, .. } => {
                 write!(f, "{region}: grow ledger list {prefix_list_id} to {max_entries} entries")
             }
             Action::UpdateLedger { region, prefix_list_id, add, remove, .. } => write!(

@@ -7,73 +7,82 @@
 //! - `tgw-peering:peering`: the peering the list's routes go over. A
 //!   blackhole of one of its CIDRs while that peering is gone (no longer
 //!   live, or no longer listed) was left by its deletion; while it is live,
-//!   a blackhole was set by someone. The record moves to the new peering
-//!   once every route of the list left behind was moved onto it
+//!   a blackhole was set by someone. Once the new peering is available and
+//!   every route left behind was moved onto it, the record moves to it
 //!   ([`Action::RecordPeering`], after the route writes, only when they all
 //!   succeeded);
-//! - `tgw-peering:isolated:<cidr>` (and `…:reference` for the list's
-//!   reference): an isolation seen while the peering was live, so that it
-//!   stays one after that peering is deleted and replaced.
+//! - `tgw-peering:left:<cidr>` (and `…:reference`): a blackhole left by the
+//!   deletion that this plan does not move (in `PROTECTED_CIDRS`, in an
+//!   overlap, held), recorded with the move of the record so that it stays
+//!   proven while any new blackhole is someone's;
+//! - `tgw-peering:isolated:<cidr>` (and `…:reference`): an isolation seen
+//!   while the peering was live, so that it stays one after that peering is
+//!   deleted and replaced.
 //!
 //! AWS does not document whether a static route whose attachment was
 //! deleted still names that attachment (the Network Manager
-//! `TGW-ROUTE-UNINSTALLED` sample shows none). When the read names one of
-//! the pair's peerings that is gone, that is proof too; a blackhole made
-//! with `Blackhole=true` names none.
+//! `TGW-ROUTE-UNINSTALLED` sample shows none). When the read names the
+//! list's recorded peering, or a peering of the pair, and it is gone, that
+//! is proof too; a blackhole made with `Blackhole=true` names none.
 //!
-//! Rules, one function each: [`left_by_deletion`] (the proof) and
-//! [`plan_records`] (the records kept true).
+//! A list written before these records (adopted) records no peering: its
+//! blackholes at that moment are taken for isolations, never moved.
+//!
+//! Rules, one function each: [`left_by_deletion`] (the proof),
+//! [`isolations`], and [`plan_records`] (the records kept true).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::domain::{AttachmentId, Cidr, LedgerList, Region, RouteTarget, MAX_TAGS};
-use crate::domain::{ISOLATED_REFERENCE, LEDGER_ISOLATED_PREFIX};
+use crate::domain::{
+    AttachmentId, Cidr, LedgerList, Region, RouteTarget, LEDGER_GATEWAY_TAG,
+    LEDGER_ISOLATED_PREFIX, LEDGER_LEFT_PREFIX, LEDGER_PEERING_TAG, LEDGER_RESIZE_TAG, MAX_TAGS,
+};
 use crate::observed::RouteTableState;
 
 use super::ledger::RegionLedger;
 use super::{Action, Finding, FindingKind, Plan, Planned};
 
-/// What a blackhole drops: one CIDR's static route, or a list's reference.
-#[derive(Clone, Copy)]
-pub(super) enum Blackholed<'a> {
-    Route(&'a Cidr),
-    Reference,
-}
+/// What a blackhole drops: a CIDR's static route, or (`None`) the list's
+/// reference.
+pub(super) type Blackholed = Option<Cidr>;
 
 /// The peerings the proof knows: those of the Region's managed pairs (in
 /// any state), and those that are live.
 pub(super) struct Peerings<'a> {
-    pub pair: &'a dyn Fn(&AttachmentId) -> bool,
+    pub pair: BTreeSet<&'a AttachmentId>,
     pub live: &'a BTreeSet<AttachmentId>,
 }
 
 /// Whether a blackhole of `list`'s route (or reference) was left by the
-/// deletion of the tool's own peering: the blackhole still names one of the
-/// pair's peerings that is gone, or the list records a peering that is gone
-/// and has not recorded this blackhole as an isolation.
+/// deletion of the tool's own peering: not recorded as an isolation, and
+/// recorded as left, or still naming the list's peering or one of the
+/// pair's that is gone, or (naming none) the list records a peering that is
+/// gone.
 pub(super) fn left_by_deletion(
     list: &LedgerList,
-    what: Blackholed<'_>,
+    what: &Blackholed,
     former: Option<&AttachmentId>,
     peerings: &Peerings<'_>,
 ) -> bool {
-    let isolated = match what {
-        Blackholed::Route(cidr) => list.isolated.contains(cidr),
-        Blackholed::Reference => list.isolated_reference,
-    };
-    if isolated {
+    if list.isolated.contains(what) {
         return false;
     }
+    if list.left.contains(what) {
+        return true;
+    }
     match former {
-        Some(id) => (peerings.pair)(id) && !peerings.live.contains(id),
+        Some(id) => {
+            (peerings.pair.contains(id) || list.peering.as_ref() == Some(id))
+                && !peerings.live.contains(id)
+        }
         None => list.peering.as_ref().is_some_and(|p| !peerings.live.contains(p)),
     }
 }
 
-/// The records of each of the Region's lists made true: its isolations
-/// (blackholes of its CIDRs, or of its reference, that no deletion
-/// explains) recorded, ended ones forgotten; the peering its routes go
-/// over recorded once none is left to move (after this plan's moves).
+/// The records of each of the Region's lists made true: isolations
+/// recorded, ended ones (and ended left blackholes) forgotten; the peering
+/// its routes go over recorded once every blackhole left by the deletion is
+/// moved by this plan or recorded as left.
 pub(super) fn plan_records(
     ledger: &RegionLedger<'_>,
     read: &RouteTableState,
@@ -83,9 +92,9 @@ pub(super) fn plan_records(
 ) {
     for list in &ledger.lists {
         let now = isolations(list, read, peerings);
-        isolation_tags(ledger.region, list, &now, out);
+        let room = record_tags(ledger.region, list, read, &now, out);
         if let Some(via) = vias.get(&list.peer) {
-            record_peering(ledger.region, list, read, (via, peerings), &now, out);
+            record_peering(ledger.region, list, read, (via, peerings), room, out);
         }
     }
 }
@@ -96,51 +105,58 @@ pub(super) fn isolations(
     list: &LedgerList,
     read: &RouteTableState,
     peerings: &Peerings<'_>,
-) -> BTreeSet<Option<Cidr>> {
-    let routes = read.routes.iter().filter(|r| {
-        r.is_static()
-            && r.target == RouteTarget::Blackhole
-            && list.entries.contains_key(&r.cidr)
-            && !left_by_deletion(
-                list,
-                Blackholed::Route(&r.cidr),
-                r.former_target.as_ref(),
-                peerings,
-            )
-    });
-    let reference = read.references.iter().any(|r| {
-        r.prefix_list_id == list.id
-            && r.target == RouteTarget::Blackhole
-            && !left_by_deletion(list, Blackholed::Reference, r.former_target.as_ref(), peerings)
-    });
-    routes.map(|r| Some(r.cidr)).chain(reference.then_some(None)).collect()
+) -> BTreeSet<Blackholed> {
+    blackholes(list, read)
+        .filter(|(what, former)| !left_by_deletion(list, what, *former, peerings))
+        .map(|(what, _)| what)
+        .collect()
 }
 
-/// The tag of one isolation: a CIDR, or the reference (`None`).
-fn isolation_key(what: &Option<Cidr>) -> String {
-    match what {
-        Some(cidr) => LedgerList::isolated_key(cidr),
-        None => format!("{LEDGER_ISOLATED_PREFIX}{ISOLATED_REFERENCE}"),
-    }
+/// The blackholes of `list`'s CIDRs' static routes and of its reference in
+/// the table, with the attachment each still names, if any.
+fn blackholes<'a>(
+    list: &'a LedgerList,
+    read: &'a RouteTableState,
+) -> impl Iterator<Item = (Blackholed, Option<&'a AttachmentId>)> {
+    let routes = read.routes.iter().filter(|r| {
+        r.is_static() && r.target == RouteTarget::Blackhole && list.entries.contains_key(&r.cidr)
+    });
+    let reference = read
+        .references
+        .iter()
+        .filter(|r| r.prefix_list_id == list.id && r.target == RouteTarget::Blackhole);
+    routes
+        .map(|r| (Some(r.cidr), r.former_target.as_ref()))
+        .chain(reference.map(|r| (None, r.former_target.as_ref())))
 }
 
 /// Records new isolations of `list` (as many as its tags allow) and
-/// forgets those that ended.
-fn isolation_tags(
+/// forgets isolations and left blackholes that ended. Returns the room
+/// left for more tags.
+fn record_tags(
     region: &Region,
     list: &LedgerList,
-    now: &BTreeSet<Option<Cidr>>,
+    read: &RouteTableState,
+    now: &BTreeSet<Blackholed>,
     out: &mut Plan,
-) {
-    let recorded: BTreeSet<Option<Cidr>> = list
+) -> usize {
+    let standing: BTreeSet<Blackholed> = blackholes(list, read).map(|(w, _)| w).collect();
+    let ended: Vec<String> = list
         .isolated
         .iter()
-        .map(|c| Some(*c))
-        .chain(list.isolated_reference.then_some(None))
+        .filter(|w| !now.contains(w))
+        .map(|w| LedgerList::record_key(LEDGER_ISOLATED_PREFIX, &w))
+        .chain(
+            list.left
+                .iter()
+                .filter(|w| !standing.contains(w))
+                .map(|w| LedgerList::record_key(LEDGER_LEFT_PREFIX, &w)),
+        )
         .collect();
-    let ended: Vec<String> = recorded.difference(now).map(isolation_key).collect();
-    let new: Vec<&Option<Cidr>> = now.difference(&recorded).collect();
-    let room = MAX_TAGS.saturating_sub(list.tag_count.saturating_sub(ended.len()));
+    let new: Vec<&Blackholed> = now.iter().filter(|w| !list.isolated.contains(w)).collect();
+    // The tool's own record keys it may still add count as taken.
+    let reserved = [LEDGER_GATEWAY_TAG, LEDGER_PEERING_TAG, LEDGER_RESIZE_TAG].len();
+    let room = MAX_TAGS.saturating_sub(list.tag_count + reserved).saturating_add(ended.len());
     if new.len() > room {
         let reason = format!(
             "{} isolation(s) cannot be recorded: the list has {} of its {MAX_TAGS} tags; if its peering is deleted and replaced, they would be taken for blackholes left by the deletion",
@@ -150,78 +166,85 @@ fn isolation_tags(
         let subject = format!("ledger list {}", list.id);
         out.findings.push(Finding::at(FindingKind::Warning, region, subject, reason));
     }
-    let tags: Vec<(String, String)> =
-        new.into_iter().take(room).map(|w| (isolation_key(w), "true".to_owned())).collect();
+    let tags: Vec<(String, String)> = new
+        .iter()
+        .take(room)
+        .map(|w| (LedgerList::record_key(LEDGER_ISOLATED_PREFIX, w), "true".to_owned()))
+        .collect();
+    let room = room - tags.len();
+    let id = list.id.clone();
     if !ended.is_empty() {
-        out.actions.push(Planned {
-            reason: "these blackholes set by someone are gone; their records go".to_owned(),
-            action: Action::UntagLedger {
-                region: region.clone(),
-                prefix_list_id: list.id.clone(),
-                keys: ended,
-            },
-        });
+        let reason = "these blackholes are gone; their records go".to_owned();
+        let action =
+            Action::UntagLedger { region: region.clone(), prefix_list_id: id.clone(), keys: ended };
+        out.actions.push(Planned { action, reason });
     }
     if !tags.is_empty() {
-        out.actions.push(Planned {
-            reason: "blackholes set by someone while the list's peering is live: recorded, so that they stay isolations if that peering is deleted".to_owned(),
-            action: Action::TagLedger { region: region.clone(), prefix_list_id: list.id.clone(), tags },
-        });
+        let reason = "blackholes set by someone while the list's peering is live: recorded, so that they stay isolations if that peering is deleted".to_owned();
+        let action = Action::TagLedger { region: region.clone(), prefix_list_id: id, tags };
+        out.actions.push(Planned { action, reason });
     }
+    room
 }
 
 /// Records `via` as the peering `list`'s routes go over, unless the list
-/// already records it, or one of its routes left on a blackhole (not an
-/// isolation) or on another peering of the pair is not moved by this plan:
-/// the record that proves the move stays until the move is made.
+/// already records it: the blackholes left by the deletion that this plan
+/// does not move (or retire, or withdraw) are recorded as left with it,
+/// when they fit in the list's tags (else the record waits, with a
+/// warning). A route still on a replaced peering of the pair needs no
+/// record: such a peering is the pair's, whatever the record says.
 fn record_peering(
     region: &Region,
     list: &LedgerList,
     read: &RouteTableState,
     (via, peerings): (&AttachmentId, &Peerings<'_>),
-    isolated: &BTreeSet<Option<Cidr>>,
+    room: usize,
     out: &mut Plan,
 ) {
     if list.peering.as_ref() == Some(via) {
         return;
     }
-    let moved: BTreeSet<&Cidr> = out
-        .actions
-        .iter()
-        .filter_map(|p| match &p.action {
-            Action::ReplaceRoute { region: r, cidr, .. } if r == region => Some(cidr),
-            _ => None,
-        })
+    let mut moved: BTreeSet<Blackholed> = BTreeSet::new();
+    for p in out.actions.iter().filter(|p| p.action.region() == region) {
+        match &p.action {
+            Action::ReplaceRoute { cidr, .. }
+            | Action::RetireRoute { cidr, .. }
+            | Action::DeleteRoute { cidr, .. } => {
+                moved.insert(Some(*cidr));
+            }
+            Action::ModifyReference { prefix_list_id, .. }
+            | Action::DeleteReference { prefix_list_id, .. }
+                if *prefix_list_id == list.id =>
+            {
+                moved.insert(None);
+            }
+            _ => {}
+        }
+    }
+    let left: Vec<Blackholed> = blackholes(list, read)
+        .filter(|(w, former)| left_by_deletion(list, w, *former, peerings) && !moved.contains(w))
+        .map(|(w, _)| w)
+        .filter(|w| !list.left.contains(w))
         .collect();
-    let reference_moved = out.actions.iter().any(|p| {
-        matches!(&p.action, Action::ModifyReference { prefix_list_id, .. } if *prefix_list_id == list.id)
-    });
-    let to_move = |t: &RouteTarget, what: Option<Cidr>| match t {
-        RouteTarget::Attachment(id) => id != via && (peerings.pair)(id),
-        RouteTarget::Blackhole => !isolated.contains(&what),
-        RouteTarget::Unknown => false,
-    };
-    let unmoved = read.routes.iter().any(|r| {
-        r.is_static()
-            && list.entries.contains_key(&r.cidr)
-            && to_move(&r.target, Some(r.cidr))
-            && !moved.contains(&r.cidr)
-    });
-    let reference_left = read
-        .references
-        .iter()
-        .any(|r| r.prefix_list_id == list.id && to_move(&r.target, None) && !reference_moved);
-    if unmoved || reference_left {
+    if left.len() > room {
+        let reason = format!(
+            "{} blackhole(s) left by the deletion of {} are not moved and do not fit in the list's tags as records: the list keeps recording that peering",
+            left.len(),
+            list.peering.as_ref().map_or_else(|| "its peering".to_owned(), ToString::to_string)
+        );
+        let subject = format!("ledger list {}", list.id);
+        out.findings.push(Finding::at(FindingKind::Warning, region, subject, reason));
         return;
     }
     out.actions.push(Planned {
         reason: format!(
-            "the list's routes go over {via}: a blackhole of one of them is proof of a deletion only once {via} is gone"
+            "the list's routes go over {via}: a new blackhole of one of them is someone's, unless the deletion of {via} leaves it"
         ),
         action: Action::RecordPeering {
             region: region.clone(),
             prefix_list_id: list.id.clone(),
             peering: via.clone(),
+            left: left.iter().map(|w| LedgerList::record_key(LEDGER_LEFT_PREFIX, w)).collect(),
         },
     });
 }

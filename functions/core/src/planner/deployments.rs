@@ -16,11 +16,15 @@
 //!   the account has no other transit gateway in the Region (no other
 //!   deployment can have written it there), or the managed table routes one
 //!   of its entries by a static route toward this deployment's own peering
-//!   of that pair (or references the list toward it) and none of its entries
-//!   is a CIDR of a VPC of the peer Region that is not attached to this
-//!   deployment's gateway there and not routed here (another deployment's
-//!   network). A list no deployment can prove is reported and left alone;
-//!   its routes stay as they are, so no upgrade withdraws a route.
+//!   of that pair (or references the list toward it) and every entry is
+//!   either routed so or a CIDR of a VPC attached to this deployment's
+//!   gateway in the peer Region (anything else may be another deployment's,
+//!   whose reference of the list a release would withdraw). A list no
+//!   deployment can prove is reported and left alone; its routes stay as
+//!   they are, so no upgrade withdraws a route. A VPC attached to both
+//!   deployments' gateways (a migration) proves a list to both: the first
+//!   tag wins (the policy lets a deployment tag only a list that records
+//!   none), and the other deployment sees the list as another's.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -127,18 +131,16 @@ fn unrecorded(
             "the managed table routes none of its entries toward this deployment's peering",
         );
     }
-    let elsewhere = elsewhere_attached(ctx, list);
-    if list.entries.keys().any(|c| elsewhere.contains(c) && !routed.contains(c)) {
-        return Err(
-            "it holds CIDRs of VPCs attached to another transit gateway of its peer Region",
-        );
+    let attached = attached_to_managed(ctx, list);
+    if list.entries.keys().any(|c| !routed.contains(c) && !attached.contains(c)) {
+        return Err("it holds CIDRs neither routed here nor of a VPC attached to this deployment's gateway in its peer Region (another deployment's, or unknown)");
     }
     Ok(())
 }
 
-/// The CIDRs of the VPCs of the list's peer Region that have no live
-/// attachment to that Region's managed gateway.
-fn elsewhere_attached(ctx: &Context<'_>, list: &LedgerList) -> BTreeSet<Cidr> {
+/// The CIDRs of the VPCs of the list's peer Region (as read) that have a
+/// live attachment to that Region's managed gateway.
+fn attached_to_managed(ctx: &Context<'_>, list: &LedgerList) -> BTreeSet<Cidr> {
     let Some(peer) = ctx.observed.regions.get(&list.peer) else {
         return BTreeSet::new();
     };
@@ -146,7 +148,7 @@ fn elsewhere_attached(ctx: &Context<'_>, list: &LedgerList) -> BTreeSet<Cidr> {
         peer.attachments.iter().filter(|a| !is_terminal(a)).filter_map(|a| a.vpc()).collect();
     peer.vpcs
         .iter()
-        .filter(|v| !attached.contains(&v.id))
+        .filter(|v| attached.contains(&v.id))
         .flat_map(|v| v.associated_cidrs())
         .collect()
 }

@@ -49,15 +49,15 @@ pub(super) struct RegionCidrs {
 /// The local leg of a VPC: its attachment to the Region's gateway.
 #[derive(Clone, Copy)]
 enum Leg<'a> {
-    Available,
+    Available(&'a TgwAttachment),
     Pending(&'a TgwAttachment),
     Missing,
 }
 
 fn leg<'a>(attachments: &BTreeMap<VpcId, Vec<&'a TgwAttachment>>, vpc: &VpcId) -> Leg<'a> {
     let mine = attachments.get(vpc).map(Vec::as_slice).unwrap_or_default();
-    if mine.iter().any(|a| a.is_available()) {
-        Leg::Available
+    if let Some(a) = mine.iter().find(|a| a.is_available()) {
+        Leg::Available(a)
     } else if let Some(a) = mine.iter().find(|a| a.is_pending()) {
         Leg::Pending(a)
     } else {
@@ -141,7 +141,14 @@ pub(super) fn region_cidrs(region: &Region, state: &RegionState, tag_key: &str) 
         }
         let leg = leg(&attachments, &vpc.id);
         match leg {
-            Leg::Available => {}
+            Leg::Available(a) if a.ipv6_support == Some(false) && vpc_has_ipv6(vpc) => {
+                let reason = format!(
+                    "its attachment {} does not support IPv6 (Ipv6Support disabled: IPv6 routes do not propagate), so its IPv6 blocks are not advertised (traffic to them would be dropped on arrival); enable Ipv6Support on the attachment to route them",
+                    a.id
+                );
+                out.findings.push(finding(FindingKind::Skip, reason));
+            }
+            Leg::Available(_) => {}
             Leg::Pending(a) => {
                 let reason = format!(
                     "tagged, but its attachment {} is {}; its routes elsewhere stay as they are, and new ones wait until it is available",
@@ -156,7 +163,13 @@ pub(super) fn region_cidrs(region: &Region, state: &RegionState, tag_key: &str) 
         }
         for (cidr, cidr_state) in &vpc.cidrs {
             match (leg, cidr_state) {
-                (Leg::Available, CidrState::Associated) => {
+                (Leg::Available(a), CidrState::Associated)
+                    if cidr.is_ipv6() && a.ipv6_support == Some(false) =>
+                {
+                    out.withdrawn
+                        .insert(*cidr, (vpc.id.clone(), "IPv6 unsupported by the attachment of"));
+                }
+                (Leg::Available(_), CidrState::Associated) => {
                     out.tagged.entry(*cidr).or_default().insert(vpc.id.clone());
                 }
                 (_, CidrState::Associating) => {
@@ -182,6 +195,11 @@ pub(super) fn region_cidrs(region: &Region, state: &RegionState, tag_key: &str) 
     let (tagged, waiting) = (&out.tagged, &out.waiting);
     out.withdrawn.retain(|c, _| !tagged.contains_key(c) && !waiting.contains(c));
     out
+}
+
+/// True when the VPC has an associated IPv6 block.
+fn vpc_has_ipv6(vpc: &Vpc) -> bool {
+    vpc.associated_cidrs().any(|c| c.is_ipv6())
 }
 
 /// An attachment in one of these states no longer carries traffic: the

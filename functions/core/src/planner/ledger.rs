@@ -108,6 +108,9 @@ pub(super) struct LedgerWrites<'a> {
     pub vias: &'a BTreeMap<Region, AttachmentId>,
     /// The lists frozen by a reference someone changed, and where it points.
     pub frozen: &'a BTreeMap<PrefixListId, RouteTarget>,
+    /// When the state was read (seconds since the Unix epoch): a failed
+    /// resize is not asked again within the hour.
+    pub now: i64,
 }
 
 /// The description of an entry owned by `owners`: the fixed form of
@@ -159,6 +162,12 @@ pub(super) fn plan_ledger(
     }
 }
 
+/// Why a list takes no change this time.
+enum Skip {
+    Frozen,
+    Busy,
+}
+
 /// The lists of one peer Region and address family.
 struct Group<'a> {
     region: &'a Region,
@@ -186,30 +195,27 @@ impl Group<'_> {
             })
             .collect();
         let mut busy = false;
+        let mut cannot_grow = None;
         for list in &self.lists {
-            if let Some(target) = writes.frozen.get(&list.id) {
-                // Frozen: left as it is. New CIDRs of the peer go to another
-                // list: they are not what someone redirected or isolated.
-                let (kind, reason) = match target {
-                    RouteTarget::Blackhole => (FindingKind::Isolated, "its reference in the managed table is a blackhole that no deletion of the tool's peering explains (someone's isolation of every CIDR it holds): kept; no entry is added or released while it is".to_owned()),
-                    other => (FindingKind::Skip, format!("its reference in the managed table goes to {other} (set by someone else): left alone; no entry is added or released while it does")),
-                };
-                let subject = format!("ledger list {}", list.id);
-                out.findings.push(Finding::at(kind, self.region, subject, reason));
-                continue;
-            }
-            if list.is_busy() {
-                busy = true;
-                let reason = format!(
-                    "the list is {}; it is changed once AWS has applied the last change",
-                    list.state
-                );
-                let subject = format!("ledger list {}", list.id);
-                out.findings.push(Finding::at(FindingKind::Waiting, self.region, subject, reason));
-                continue;
+            match self.skipped(list, writes, out) {
+                Some(Skip::Frozen) => continue,
+                Some(Skip::Busy) => {
+                    busy = true;
+                    continue;
+                }
+                None => {}
             }
             let stale = self.stale(list, ledger, needs);
-            let room = MAX_LEDGER_ENTRIES.saturating_sub(list.entries.len() - stale.len());
+            let kept = list.entries.len() - stale.len();
+            let mut room = MAX_LEDGER_ENTRIES.saturating_sub(kept);
+            // A resize that failed (a resource that references the list
+            // cannot take the size) is not asked again yet: the list takes
+            // what fits, the rest waits.
+            let wanted = (kept + adds.len().min(room)).max(list.max_entries);
+            if let Some(why) = list.failed_resize(wanted, writes.now) {
+                room = list.max_entries.saturating_sub(kept);
+                cannot_grow = Some((list.id.clone(), wanted, why.to_owned()));
+            }
             let here: Vec<LedgerEntry> = adds.drain(..adds.len().min(room)).collect();
             // An entry is released only when no other table of the Region
             // keeps or adds a route for it.
@@ -217,6 +223,18 @@ impl Group<'_> {
                 needs.release.contains(k) && !needs.keep.contains(k) && !needs.add.contains_key(k)
             });
             modify(self.region, list, here, stale, released, out);
+        }
+        if let (Some((id, size, why)), false) = (cannot_grow, adds.is_empty()) {
+            // Not spilled into another list, which a security group that
+            // references this one would miss.
+            let reason = format!(
+                "{} CIDR(s) of {} wait: the resize of {id} to {size} entries failed ({why}); raise the quota of the resource that references the list (a security group's rules, a route table's routes), or remove that reference. The resize is asked again when the list or the size it needs changes, or after an hour",
+                adds.len(),
+                self.peer
+            );
+            let subject = format!("ledger of {} ({})", self.peer, self.family);
+            out.findings.push(Finding::at(FindingKind::Warning, self.region, subject, reason));
+            return;
         }
         if busy && !adds.is_empty() {
             // A busy list's room is not known until AWS has applied its
@@ -233,6 +251,36 @@ impl Group<'_> {
             return;
         }
         self.create(adds, writes, out);
+    }
+
+    /// Why `list` takes no change this time, if it takes none (said in a
+    /// finding): frozen by a reference someone changed (left as it is; new
+    /// CIDRs of the peer go to another list: they are not what someone
+    /// redirected or isolated), or busy applying a change.
+    fn skipped(
+        &self,
+        list: &LedgerList,
+        writes: &LedgerWrites<'_>,
+        out: &mut Plan,
+    ) -> Option<Skip> {
+        let subject = format!("ledger list {}", list.id);
+        if let Some(target) = writes.frozen.get(&list.id) {
+            let (kind, reason) = match target {
+                RouteTarget::Blackhole => (FindingKind::Isolated, "its reference in the managed table is a blackhole that no deletion of the tool's peering explains (someone's isolation of every CIDR it holds): kept; no entry is added or released while it is".to_owned()),
+                other => (FindingKind::Skip, format!("its reference in the managed table goes to {other} (set by someone else): left alone; no entry is added or released while it does")),
+            };
+            out.findings.push(Finding::at(kind, self.region, subject, reason));
+            return Some(Skip::Frozen);
+        }
+        if list.is_busy() {
+            let reason = format!(
+                "the list is {}; it is changed once AWS has applied the last change",
+                list.state
+            );
+            out.findings.push(Finding::at(FindingKind::Waiting, self.region, subject, reason));
+            return Some(Skip::Busy);
+        }
+        None
     }
 
     /// The entries of `list` that `pick` selects, by (peer, CIDR).
@@ -310,6 +358,7 @@ fn modify(
                 region: region.clone(),
                 prefix_list_id: list.id.clone(),
                 max_entries: size,
+                version: list.version,
             },
             reason: format!(
                 "{} holds {} entries at most; it needs {size}",

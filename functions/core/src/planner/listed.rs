@@ -301,13 +301,10 @@ impl References<'_, '_> {
 
     /// A reference the tool may move: left on a blackhole by the deletion
     /// of the tool's peering, or toward a peering of the Region's pairs (a
-    /// replaced one).
+    /// replaced one, or the list's recorded one, gone): any reference the
+    /// freeze rule does not hold (`tgw_table::frozen_lists`).
     fn movable(&self, list: &LedgerList, r: &ListReference) -> bool {
-        match &r.target {
-            RouteTarget::Blackhole => !self.view.frozen.contains_key(&list.id),
-            RouteTarget::Attachment(id) => self.view.pair_peerings.contains(id),
-            RouteTarget::Unknown => false,
-        }
+        r.target != RouteTarget::Unknown && !self.view.frozen.contains_key(&list.id)
     }
 
     /// Prefix-list mode: the lists this plan creates are referenced in the

@@ -44,6 +44,7 @@ mod report;
 mod tgw_routes;
 mod tgw_table;
 mod vpc_lists;
+mod vpc_quota;
 mod vpc_table;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -62,7 +63,7 @@ pub use action::{
 pub use desired::{is_terminal, vpc_wait};
 pub use report::{
     Finding, FindingKind, PeeringReport, Plan, RouteMark, RouteQuota, RouteReport, TableReport,
-    VpcReport,
+    VpcReport, VpcTableQuota,
 };
 
 use blackholes::{plan_records, Peerings};
@@ -143,9 +144,9 @@ pub fn plan(observed: &Observed, config: &Config) -> Result<Plan, Error> {
         accounts: &accounts,
     };
     for gw in &gateways {
-        if let Some(why) = &gw.transition {
+        if let Some(why) = gw.waits() {
             let reason = format!(
-                "{why}: nothing is written in this Region, and its peerings' routes elsewhere stay as they are, until it is available"
+                "{why}: nothing is written in this Region, and its peerings' routes elsewhere stay as they are, until then"
             );
             let subject = format!("transit gateway {}", gw.transit_gateway_id);
             out.findings.push(Finding::at(FindingKind::Waiting, &gw.region, subject, reason));
@@ -194,7 +195,7 @@ fn plan_pairs(
     let mut ready = Ready::new();
     for (i, a) in gateways.iter().enumerate() {
         for b in &gateways[i + 1..] {
-            match a.transition.as_ref().or(b.transition.as_ref()) {
+            match a.waits().or(b.waits()) {
                 Some(why) => out.findings.push(Finding {
                     kind: FindingKind::Waiting,
                     region: None,
@@ -236,17 +237,18 @@ fn plan_region(
         accounts: ctx.accounts,
         vias: &view.vias,
         frozen: &view.frozen,
+        now: ctx.observed.read_at,
     };
     plan_ledger(&ledger, &needs, &writes, &mut region_plan);
     listed::plan_references(scope, &view, &needs, &mut region_plan);
     if let Some(v) = &vpc_view {
         vpc_lists::plan_list_routes(scope, &v.tables, &v.remote, &mut region_plan);
+        vpc_quota::limit_vpc_tables(scope, &v.tables, &mut region_plan);
     }
     quota::count_routes(scope, &mut region_plan);
     unrecorded_routes_wait(&ledger, &mut region_plan);
     if let Some(read) = state.route_table.as_ref().filter(|t| t.id == gw.route_table_id) {
-        let pair = |id: &AttachmentId| view.pair_peerings.contains(id);
-        let peerings = Peerings { pair: &pair, live: ctx.live };
+        let peerings = Peerings { pair: view.pair_peerings.iter().collect(), live: ctx.live };
         plan_records(&ledger, read, &peerings, &view.vias, &mut region_plan);
     }
     for list in &ledger.unmanaged {
@@ -279,6 +281,7 @@ fn plan_region(
     out.findings.append(&mut region_plan.findings);
     out.tables.append(&mut region_plan.tables);
     out.vpcs.append(&mut region_plan.vpcs);
+    out.vpc_tables.append(&mut region_plan.vpc_tables);
 }
 
 /// The lists of other deployments, once for the Region; the lists written

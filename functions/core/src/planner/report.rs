@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::domain::{
     AccountId, AttachmentId, Cidr, GatewayRef, PeeringState, Region, RouteTableId, RouteTarget,
-    VpcId,
+    VpcId, VpcRouteTableId,
 };
 
 use super::Planned;
@@ -110,6 +110,22 @@ pub struct RouteQuota {
     pub quota: usize,
 }
 
+/// A VPC route table the tool writes to (`MANAGE_VPC_ROUTES`), counted
+/// against its quota of routes (`VPC_ROUTE_QUOTA`): its routes but the
+/// propagated ones, a route toward one of the tool's lists at the list's
+/// maximum entries, toward any other list at one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VpcTableQuota {
+    pub region: Region,
+    pub route_table_id: VpcRouteTableId,
+    pub vpc_id: VpcId,
+    /// As read.
+    pub counted: usize,
+    /// Once the plan's writes in the table are made.
+    pub after_plan: usize,
+    pub quota: usize,
+}
+
 /// The peering of one Region pair.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PeeringReport {
@@ -149,6 +165,10 @@ pub struct Plan {
     pub peerings: Vec<PeeringReport>,
     pub tables: Vec<TableReport>,
     pub vpcs: Vec<VpcReport>,
+    /// The VPC route tables the tool writes to, counted against their
+    /// quota (`MANAGE_VPC_ROUTES`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vpc_tables: Vec<VpcTableQuota>,
 }
 
 impl Plan {

@@ -18,9 +18,9 @@
 //!   is left alone ([`pointed_elsewhere`]).
 
 use crate::config::RouteMode;
-use crate::domain::{AttachmentId, Cidr, RouteTarget, TgwRoute};
+use crate::domain::{Cidr, RouteTarget, TgwRoute};
 
-use super::blackholes::{left_by_deletion, Blackholed, Peerings};
+use super::blackholes::{left_by_deletion, Blackholed};
 use super::decision::{ConflictCause, Decided, RouteDecision};
 use super::ownership::{removal, Claim, KeepCause, WithdrawCause};
 use super::tgw_table::{Table, Want};
@@ -128,13 +128,12 @@ pub(super) fn moves_from(table: &Table<'_>, route: &TgwRoute) -> bool {
         RouteTarget::Attachment(id) => table.pair_peerings.contains(id),
         RouteTarget::Unknown => false,
         RouteTarget::Blackhole => {
-            let (list, what) = match &route.prefix_list {
-                Some(id) => (table.ledger.list(id), Blackholed::Reference),
-                None => (table.ledger.list_holding(&route.cidr), Blackholed::Route(&route.cidr)),
+            let (list, what): (_, Blackholed) = match &route.prefix_list {
+                Some(id) => (table.ledger.list(id), None),
+                None => (table.ledger.list_holding(&route.cidr), Some(route.cidr)),
             };
-            let pair = |id: &AttachmentId| table.pair_peerings.contains(id);
-            let peerings = Peerings { pair: &pair, live: table.ctx.live };
-            list.is_some_and(|l| left_by_deletion(l, what, route.former_target.as_ref(), &peerings))
+            let former = route.former_target.as_ref();
+            list.is_some_and(|l| left_by_deletion(l, &what, former, &table.proof))
         }
     }
 }

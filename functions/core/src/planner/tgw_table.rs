@@ -27,7 +27,7 @@ use crate::domain::{
 };
 use crate::observed::{Gateway, RouteTableState};
 
-use super::blackholes::{left_by_deletion, Blackholed, Peerings};
+use super::blackholes::{left_by_deletion, Peerings};
 use super::decision::{record, ConflictCause, Decided, Place, RouteDecision};
 use super::desired::{contained, local_cidrs, overlapping_local};
 use super::ledger::{LedgerNeeds, RegionLedger};
@@ -79,6 +79,8 @@ pub(super) struct Table<'a> {
     /// a blackhole, and where it points: no entry is added or released
     /// while it does (see [`frozen_lists`]).
     pub frozen: BTreeMap<PrefixListId, RouteTarget>,
+    /// What proves a blackhole left by a deletion (see `blackholes`).
+    pub proof: Peerings<'a>,
 }
 
 /// What the reference rules read of a planned table: the available
@@ -172,7 +174,8 @@ impl<'a> Table<'a> {
         let attachments = &ctx.observed.regions[&gw.region].attachments;
         let (vpc_space, foreign) = address_space(&read.routes, attachments, &pair_peerings, ledger);
         let listed = listed_routes(read, ledger, &pair_peerings);
-        let frozen = frozen_lists(read, ledger, &pair_peerings, ctx);
+        let proof = Peerings { pair: pair_peerings.clone(), live: ctx.live };
+        let frozen = frozen_lists(read, ledger, &proof);
         Table {
             gw,
             ctx,
@@ -188,6 +191,7 @@ impl<'a> Table<'a> {
             mode: ctx.config.route_mode,
             listed,
             frozen,
+            proof,
         }
     }
 
@@ -458,19 +462,21 @@ fn of_managed_pair(gw: &Gateway, ctx: &TableContext<'_>, p: &PeeringAttachment) 
 fn frozen_lists(
     read: &RouteTableState,
     ledger: &RegionLedger<'_>,
-    pair_peerings: &BTreeSet<&AttachmentId>,
-    ctx: &TableContext<'_>,
+    proof: &Peerings<'_>,
 ) -> BTreeMap<PrefixListId, RouteTarget> {
-    let pair = |id: &AttachmentId| pair_peerings.contains(id);
-    let peerings = Peerings { pair: &pair, live: ctx.live };
     read.references
         .iter()
         .filter(|r| r.state != "deleting")
         .filter_map(|r| Some((ledger.list(&r.prefix_list_id)?, r)))
         .filter(|(list, r)| match &r.target {
-            RouteTarget::Attachment(id) => !pair_peerings.contains(id),
+            // Its own recorded peering, gone and no longer listed, is no
+            // one else's.
+            RouteTarget::Attachment(id) => {
+                !proof.pair.contains(id)
+                    && (list.peering.as_ref() != Some(id) || proof.live.contains(id))
+            }
             RouteTarget::Blackhole => {
-                !left_by_deletion(list, Blackholed::Reference, r.former_target.as_ref(), &peerings)
+                !left_by_deletion(list, &None, r.former_target.as_ref(), proof)
             }
             RouteTarget::Unknown => false,
         })

@@ -129,7 +129,7 @@ fn a_ready_gateway_is_a_network_change_of_the_region_it_names() {
     assert!(i.from_tool);
     assert_eq!(i.region.as_ref().unwrap().as_str(), "eu-west-1");
     assert!(
-        matches!(&i.trigger, Trigger::Network { change } if change.contains("available after 40s"))
+        matches!(&i.trigger, Trigger::GatewayReady { change } if change.contains("available after 40s"))
     );
 }
 

@@ -65,6 +65,12 @@ impl Ec2Region for FakeEc2 {
     async fn attachments(&self, _: &TransitGatewayId) -> Result<Vec<TgwAttachment>, Error> {
         Ok(vec![])
     }
+    async fn ipv6_support(
+        &self,
+        _: &[AttachmentId],
+    ) -> Result<std::collections::BTreeMap<AttachmentId, bool>, Error> {
+        Ok(Default::default())
+    }
     async fn route_tables(&self, _: &TransitGatewayId) -> Result<Vec<TgwRouteTable>, Error> {
         Ok(vec![])
     }
@@ -345,6 +351,7 @@ fn record_peering() -> Planned {
             region: Region::parse("us-east-1").unwrap(),
             prefix_list_id: PrefixListId::parse("pl-1").unwrap(),
             peering: AttachmentId::parse("tgw-attach-2").unwrap(),
+            left: vec![],
         },
         reason: "test".into(),
     }

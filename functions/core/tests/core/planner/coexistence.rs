@@ -5,7 +5,9 @@
 
 use super::*;
 use crate::support::{cidr, region};
-use tgw_peering_core::domain::{EntryOwner, ListDeployment, TransitGatewayId, LEDGER_GATEWAY_TAG};
+use tgw_peering_core::domain::{
+    EntryOwner, ListDeployment, TransitGatewayId, LEDGER_GATEWAY_TAG, LEDGER_LEFT_PREFIX,
+};
 use tgw_peering_core::{FindingKind, RouteMark};
 
 /// A peering between E's managed gateway and a second gateway of W.
@@ -131,7 +133,7 @@ fn two_gateways_of_the_account_in_a_region_must_be_named_whatever_their_state() 
     for state in ["available", "modifying", "deleted"] {
         let mut w = converged().second_gateway(W, "tgw-w2", None);
         w.region_mut(W).transit_gateways[1].state =
-            tgw_peering_core::domain::GatewayState::parse(state);
+            tgw_peering_core::domain::TgwState::parse(state);
         let err = tgw_peering_core::plan(&w.recorded(), &w.config).unwrap_err().to_string();
         assert!(err.contains("TRANSIT_GATEWAY_IDS") && err.contains("tgw-w2"), "{state}: {err}");
     }
@@ -194,12 +196,45 @@ fn a_blackhole_that_still_names_the_deleted_peering_is_proof_without_a_record() 
 }
 
 #[test]
+fn a_blackhole_recorded_as_left_by_a_deletion_stays_proven_after_the_record_moved() {
+    // The record already names the live peering; the blackhole was
+    // recorded as left when it moved (it was protected then).
+    let mut w = converged()
+        .peering(OLD, E, W, "deleted", 50)
+        .route(E, "10.1.0.0/16", Some("blackhole"))
+        .recorded_peering(E, W, P);
+    w.region_mut(E).ledger[0].left.cidrs.insert(cidr("10.1.0.0/16"));
+    let plan = w.clone().plan();
+    assert_eq!(writes_of(&plan, E, "10.1.0.0/16"), ["replace_route"], "{:?}", plan.actions);
+    assert!(!has(&plan, FindingKind::Isolated, "10.1.0.0/16"), "{:?}", plan.findings);
+    // Without the left record, the same blackhole under a live recorded
+    // peering is someone's.
+    w.region_mut(E).ledger[0].left.cidrs.clear();
+    let plan = w.plan();
+    assert!(writes_of(&plan, E, "10.1.0.0/16").is_empty(), "{:?}", plan.actions);
+    assert!(has(&plan, FindingKind::Isolated, "10.1.0.0/16"), "{:?}", plan.findings);
+}
+
+#[test]
+fn the_left_record_of_a_blackhole_that_is_gone_is_untagged() {
+    let mut w = converged().peering(OLD, E, W, "deleted", 50).recorded_peering(E, W, P);
+    w.region_mut(E).ledger[0].left.cidrs.insert(cidr("10.1.0.0/16"));
+    let plan = w.plan();
+    let untagged = plan.actions.iter().any(|p| {
+        matches!(&p.action,
+        Action::UntagLedger { region, keys, .. }
+            if region.as_str() == E && keys == &[format!("{LEDGER_LEFT_PREFIX}10.1.0.0/16")])
+    });
+    assert!(untagged, "{:?}", plan.actions);
+}
+
+#[test]
 fn an_isolation_recorded_before_the_peering_was_replaced_stays_an_isolation() {
     let mut w = converged()
         .peering(OLD, E, W, "deleted", 50)
         .route(E, "10.1.0.0/16", Some("blackhole"))
         .recorded_peering(E, W, OLD);
-    w.region_mut(E).ledger[0].isolated.insert(cidr("10.1.0.0/16"));
+    w.region_mut(E).ledger[0].isolated.cidrs.insert(cidr("10.1.0.0/16"));
     let plan = w.plan();
     assert!(writes_of(&plan, E, "10.1.0.0/16").is_empty(), "{:?}", plan.actions);
     assert!(has(&plan, FindingKind::Isolated, "10.1.0.0/16"), "{:?}", plan.findings);
@@ -208,7 +243,7 @@ fn an_isolation_recorded_before_the_peering_was_replaced_stays_an_isolation() {
 }
 
 #[test]
-fn protected_cidrs_stop_moves_and_the_record_stays() {
+fn protected_cidrs_stop_moves_and_the_record_moves_noting_the_blackhole_left_by_the_deletion() {
     let plan = converged()
         .peering(OLD, E, W, "deleted", 50)
         .route(E, "10.1.0.0/16", Some("blackhole"))
@@ -217,9 +252,18 @@ fn protected_cidrs_stop_moves_and_the_record_stays() {
         .plan();
     assert!(writes_of(&plan, E, "10.1.0.0/16").is_empty(), "{:?}", plan.actions);
     assert!(has(&plan, FindingKind::Skip, "PROTECTED_CIDRS: not moved"), "{:?}", plan.findings);
-    let e_record =
-        actions_in(&plan, E).into_iter().any(|a| matches!(a, Action::RecordPeering { .. }));
-    assert!(!e_record, "{:?}", plan.actions);
+    // The record moves to the live peering and keeps the proof: the
+    // blackhole the deletion left is recorded as left, not as someone's.
+    let e_left = actions_in(&plan, E).into_iter().find_map(|a| match a {
+        Action::RecordPeering { left, .. } => Some(left.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        e_left,
+        Some(vec![format!("{LEDGER_LEFT_PREFIX}10.1.0.0/16")]),
+        "{:?}",
+        plan.actions
+    );
 }
 
 #[test]
@@ -375,14 +419,18 @@ fn with_two_gateways_a_legacy_list_is_adopted_only_on_proof_from_the_managed_tab
     assert!(has(&plan, FindingKind::Skip, "nothing proves it"), "{:?}", plan.findings);
     // It also holds a CIDR of a VPC of E not attached to E's managed
     // gateway (another deployment's network): not proven.
-    let other = w.vpc_unattached(E, "vpc-e8", Some("true"), &["10.8.0.0/16"]);
+    let other = w.clone().vpc_unattached(E, "vpc-e8", Some("true"), &["10.8.0.0/16"]);
     let plan = legacy(other, W, E, &["10.0.0.0/16", "10.8.0.0/16"]).plan();
     assert!(adoptions(&plan).is_empty(), "{:?}", plan.actions);
-    assert!(
-        has(&plan, FindingKind::Skip, "attached to another transit gateway"),
-        "{:?}",
-        plan.findings
-    );
+    assert!(has(&plan, FindingKind::Skip, "neither routed here"), "{:?}", plan.findings);
+    // An entry of no VPC read at all, beside a routed one: not proven.
+    let plan = legacy(w.clone(), W, E, &["10.0.0.0/16", "10.9.0.0/16"]).plan();
+    assert!(adoptions(&plan).is_empty(), "{:?}", plan.actions);
+    // An entry not routed yet but of a VPC attached to E's managed
+    // gateway, beside a routed one: adopted.
+    let more = w.vpc(E, "vpc-e2", Some("true"), &["10.2.0.0/16"]);
+    let plan = legacy(more, W, E, &["10.0.0.0/16", "10.2.0.0/16"]).plan();
+    assert_eq!(adoptions(&plan), [W], "{:?}", plan.actions);
 }
 
 // --- AWS in transition ----------------------------------------------------------

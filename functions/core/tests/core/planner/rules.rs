@@ -31,7 +31,7 @@ fn two_transit_gateways_in_a_region_without_configuration_is_an_error() {
     w.observed.regions.get_mut(&region(W)).unwrap().transit_gateways.push(TransitGateway {
         id: TransitGatewayId::parse("tgw-other").unwrap(),
         owner_id: None,
-        state: GatewayState::Available,
+        state: TgwState::Available,
         default_association_route_table: None,
         tags: Default::default(),
     });

@@ -398,6 +398,7 @@ fn a_peering_associated_with_another_table_is_a_finding_not_an_error() {
             route_table_id: RouteTableId::parse("tgw-rtb-other").unwrap(),
             state: "associated".into(),
         }),
+        ipv6_support: None,
     });
     let plan = w.plan();
     assert!(!kinds_of(&plan).contains(&"associate_route_table"), "{:?}", plan.actions);
@@ -425,6 +426,7 @@ fn the_tools_peering_in_the_default_table_moves_to_the_configured_one() {
             route_table_id: RouteTableId::parse("tgw-rtb-default").unwrap(),
             state: "associated".into(),
         }),
+        ipv6_support: None,
     });
     let plan = w.plan();
     assert!(plan.actions.iter().any(|p| matches!(&p.action,

@@ -58,6 +58,9 @@ pub(super) const INVALID_VALUES: &[(&str, &str, &str)] = &[
     ("TOOL_ROLE_ARNS", "arn:aws:iam::123456789012:user/bob", "arn:aws:iam::123456789012:user/bob"),
     ("MAX_WITHDRAWALS", "-1", "\"-1\""),
     ("MAX_WITHDRAWALS", "ten", "not a whole number"),
+    ("VPC_ROUTE_QUOTA", "0", "from 1 to 1000"),
+    ("VPC_ROUTE_QUOTA", "1001", "from 1 to 1000"),
+    ("VPC_ROUTE_QUOTA", "fifty", "\"fifty\""),
     // The message names the rule, not the value (an external id is a secret).
     ("ROLE_EXTERNAL_ID", "x", "2 to 1224 characters"),
     ("ROLE_EXTERNAL_ID", "has space", "2 to 1224 characters"),

@@ -5,11 +5,12 @@
 
 use async_trait::async_trait;
 use tgw_peering_core::domain::{
-    AccountId, Association, AttachmentId, AttachmentKind, Cidr, GatewayState, LedgerList,
-    ListDeployment, ListReference, PeeringAttachment, PeeringState, PrefixListId, RouteTableId,
-    RouteTarget, TgwAttachment, TgwRoute, TgwRouteTable, TransitGateway, TransitGatewayId, Vpc,
-    VpcListRoute, VpcRoute, VpcRouteTable, VpcRouteTableId, VpcRouteTarget, CREATE_ROUTE_ORIGIN,
-    ISOLATED_REFERENCE, LEDGER_GATEWAY_TAG, LEDGER_ISOLATED_PREFIX, LEDGER_PEERING_TAG,
+    AccountId, Association, AttachmentId, AttachmentKind, Cidr, LedgerList, ListDeployment,
+    ListReference, PeeringAttachment, PeeringState, PrefixListId, ResizeRecord, RouteTableId,
+    RouteTarget, TgwAttachment, TgwRoute, TgwRouteTable, TgwState, TransitGateway,
+    TransitGatewayId, Vpc, VpcListRoute, VpcRoute, VpcRouteTable, VpcRouteTableId, VpcRouteTarget,
+    CREATE_ROUTE_ORIGIN, ISOLATED_REFERENCE, LEDGER_GATEWAY_TAG, LEDGER_ISOLATED_PREFIX,
+    LEDGER_LEFT_PREFIX, LEDGER_PEERING_TAG, LEDGER_RESIZE_TAG,
 };
 use tgw_peering_core::planner::{Action, LedgerEntry, ListRef};
 use tgw_peering_core::ports::{Ec2Region, Outcome, WorkloadVpcs};
@@ -65,7 +66,12 @@ impl Ec2Region for RegionView {
         let region = self.region.clone();
         Ok(self.read(|s, rs| {
             let table = rs.route_table.as_ref();
-            let mut all = rs.attachments.clone();
+            // `DescribeTransitGatewayAttachments` carries no options.
+            let mut all: Vec<_> = rs
+                .attachments
+                .iter()
+                .map(|a| TgwAttachment { ipv6_support: None, ..a.clone() })
+                .collect();
             for p in s.peerings.iter().filter(|p| p.states.contains_key(&region)) {
                 let associated = table.is_some_and(|t| t.associations.contains(&p.id));
                 all.push(TgwAttachment {
@@ -78,9 +84,24 @@ impl Ec2Region for RegionView {
                         route_table_id: t.id.clone(),
                         state: "associated".into(),
                     }),
+                    ipv6_support: None,
                 });
             }
             all
+        }))
+    }
+
+    async fn ipv6_support(
+        &self,
+        attachments: &[AttachmentId],
+    ) -> Result<std::collections::BTreeMap<AttachmentId, bool>, Error> {
+        // `DescribeTransitGatewayVpcAttachments`: VPC attachments only.
+        Ok(self.read(|_, rs| {
+            rs.attachments
+                .iter()
+                .filter(|a| a.kind == AttachmentKind::Vpc && attachments.contains(&a.id))
+                .map(|a| (a.id.clone(), a.ipv6_support.unwrap_or(false)))
+                .collect()
         }))
     }
 
@@ -95,7 +116,7 @@ impl Ec2Region for RegionView {
                     .map(|(t, tgw)| TgwRouteTable {
                         id: t.id.clone(),
                         transit_gateway_id: tgw,
-                        state: GatewayState::Available,
+                        state: TgwState::Available,
                     })
                     .collect()
             })
@@ -463,7 +484,9 @@ fn ledger(
                 deployment: ListDeployment::Gateway(transit_gateway.clone()),
                 peering: peering.clone(),
                 isolated: Default::default(),
-                isolated_reference: false,
+                left: Default::default(),
+                state_message: None,
+                resize: None,
                 tag_count: 4 + usize::from(peering.is_some()),
             });
             Ok(Outcome::Created(id.to_string()))
@@ -482,9 +505,12 @@ fn ledger(
             }
             Ok(Outcome::Done)
         }
-        Action::RecordPeering { prefix_list_id, peering, .. } => {
+        Action::RecordPeering { prefix_list_id, peering, left, .. } => {
             let list = lists.iter_mut().find(|l| &l.id == prefix_list_id).unwrap();
             tag_list(list, LEDGER_PEERING_TAG, Some(peering.as_str()));
+            for k in left {
+                tag_list(list, k, Some("true"));
+            }
             Ok(Outcome::Done)
         }
         Action::ResizeLedger { prefix_list_id, max_entries, .. } => {
@@ -520,22 +546,33 @@ fn tag_list(list: &mut LedgerList, key: &str, value: Option<&str>) {
             list.peering = value.map(|v| AttachmentId::parse(v).unwrap());
             had
         }
-        k => match k.strip_prefix(LEDGER_ISOLATED_PREFIX) {
-            Some(ISOLATED_REFERENCE) => {
-                std::mem::replace(&mut list.isolated_reference, value.is_some())
-            }
-            Some(c) => {
-                let c = Cidr::parse(c).unwrap();
-                let had = list.isolated.contains(&c);
-                if value.is_some() {
-                    list.isolated.insert(c);
-                } else {
-                    list.isolated.remove(&c);
+        LEDGER_RESIZE_TAG => {
+            let had = list.resize.is_some();
+            list.resize = value.and_then(ResizeRecord::parse);
+            had
+        }
+        k => {
+            let (record, suffix) = match (
+                k.strip_prefix(LEDGER_ISOLATED_PREFIX),
+                k.strip_prefix(LEDGER_LEFT_PREFIX),
+            ) {
+                (Some(s), _) => (&mut list.isolated, s),
+                (_, Some(s)) => (&mut list.left, s),
+                _ => panic!("not a ledger record tag: {k}"),
+            };
+            let what = (suffix != ISOLATED_REFERENCE).then(|| Cidr::parse(suffix).unwrap());
+            let had = record.contains(&what);
+            match (what, value.is_some()) {
+                (Some(c), true) => {
+                    record.cidrs.insert(c);
                 }
-                had
+                (Some(c), false) => {
+                    record.cidrs.remove(&c);
+                }
+                (None, set) => record.reference = set,
             }
-            None => panic!("not a ledger record tag: {k}"),
-        },
+            had
+        }
     };
     match (had, value.is_some()) {
         (false, true) => list.tag_count += 1,

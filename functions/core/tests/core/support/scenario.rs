@@ -13,10 +13,10 @@ use std::collections::BTreeMap;
 use tgw_peering_core::config::Config;
 use tgw_peering_core::domain::{
     AccountId, Association, AttachmentId, AttachmentKind, Cidr, CidrState, EntryOwner, Family,
-    GatewayRef, GatewayState, LedgerList, ListDeployment, ListReference, PeeringAttachment,
-    PeeringState, PrefixListId, RouteKind, RouteTableId, RouteTarget, TgwAttachment, TgwRoute,
-    TgwRouteTable, TransitGateway, TransitGatewayId, Vpc, VpcId, VpcListRoute, VpcRoute,
-    VpcRouteTable, VpcRouteTableId, VpcRouteTarget, DEPLOYMENT_TAG, MANAGED_TAG_KEY,
+    GatewayRef, LedgerList, ListDeployment, ListReference, PeeringAttachment, PeeringState,
+    PrefixListId, RouteKind, RouteTableId, RouteTarget, TgwAttachment, TgwRoute, TgwRouteTable,
+    TgwState, TransitGateway, TransitGatewayId, Vpc, VpcId, VpcListRoute, VpcRoute, VpcRouteTable,
+    VpcRouteTableId, VpcRouteTarget, DEPLOYMENT_TAG, MANAGED_TAG_KEY,
 };
 use tgw_peering_core::observed::{Observed, RegionState, RouteTableState};
 use tgw_peering_core::{plan, Plan};
@@ -48,7 +48,7 @@ impl Scenario {
             state.transit_gateways.push(TransitGateway {
                 id: TransitGatewayId::parse(&format!("tgw-{n}")).unwrap(),
                 owner_id: Some(AccountId::parse(ACCOUNT).unwrap()),
-                state: GatewayState::Available,
+                state: TgwState::Available,
                 default_association_route_table: Some(table.clone()),
                 tags: BTreeMap::new(),
             });
@@ -185,8 +185,10 @@ impl Scenario {
                         deployment: deployment.clone(),
                         peering: None,
                         isolated: Default::default(),
-                        isolated_reference: false,
+                        left: Default::default(),
                         tag_count: 4,
+                        state_message: None,
+                        resize: None,
                     });
                     state.ledger.last_mut().unwrap()
                 }
@@ -297,6 +299,7 @@ impl Scenario {
                 owner: None,
                 state: "available".into(),
                 association: None,
+                ipv6_support: None,
             });
         }
         let mut route = TgwRoute::static_to(cidr(c), RouteTarget::Attachment(id));
@@ -408,7 +411,7 @@ impl Scenario {
         self.region_mut(r).transit_gateways.push(TransitGateway {
             id: TransitGatewayId::parse(id).unwrap(),
             owner_id: Some(AccountId::parse(ACCOUNT).unwrap()),
-            state: GatewayState::Available,
+            state: TgwState::Available,
             default_association_route_table: Some(
                 RouteTableId::parse(&format!("tgw-rtb-{number}9")).unwrap(),
             ),
@@ -457,7 +460,7 @@ impl Scenario {
 
     /// The Region's managed gateway is in `state` (`modifying`, `pending`…).
     pub fn gateway_state(mut self, r: &str, state: &str) -> Self {
-        self.region_mut(r).transit_gateways[0].state = GatewayState::parse(state);
+        self.region_mut(r).transit_gateways[0].state = TgwState::parse(state);
         self
     }
 
@@ -465,8 +468,7 @@ impl Scenario {
     /// it, is in `state`.
     pub fn table_state(mut self, r: &str, state: &str) -> Self {
         let (id, tgw) = (self.rtb(r), self.tgw(r));
-        let table =
-            TgwRouteTable { id, transit_gateway_id: tgw, state: GatewayState::parse(state) };
+        let table = TgwRouteTable { id, transit_gateway_id: tgw, state: TgwState::parse(state) };
         self.region_mut(r).route_tables = Some(vec![table]);
         self
     }
@@ -587,6 +589,9 @@ pub fn put_vpc(state: &mut RegionState, vpc: Vpc, attached: Option<&str>) {
                 route_table_id: table.id.clone(),
                 state: "associated".into(),
             }),
+            // Attached with `Ipv6Support` enabled; see
+            // `World::without_ipv6_support`.
+            ipv6_support: Some(true),
         });
         if attached == "available" {
             for c in vpc.associated_cidrs() {

@@ -122,7 +122,7 @@ impl World {
     pub fn set_gateway_state(&self, r: &str, state: &str) {
         let mut s = self.lock();
         World::region_mut(&mut s, r).transit_gateways[0].state =
-            tgw_peering_core::domain::GatewayState::parse(state);
+            tgw_peering_core::domain::TgwState::parse(state);
     }
 
     /// Sets the state of VPC `id`'s attachment (`deleted`, `pending`…).
@@ -133,6 +133,24 @@ impl World {
         {
             a.state = state.to_owned();
         }
+    }
+
+    /// VPC `id`'s attachment has `Ipv6Support` disabled (AWS's default):
+    /// its IPv6 blocks no longer propagate ("IPv6 routes do not
+    /// propagate", `TransitGatewayVpcAttachmentOptions`).
+    pub fn without_ipv6_support(&self, r: &str, id: &str) {
+        let attachment = super::scenario::vpc_attachment(&VpcId::parse(id).unwrap());
+        let mut s = self.lock();
+        let state = World::region_mut(&mut s, r);
+        for a in state.attachments.iter_mut().filter(|a| a.id == attachment) {
+            a.ipv6_support = Some(false);
+        }
+        let table = state.route_table.as_mut().unwrap();
+        table.routes.retain(|route| {
+            route.is_static()
+                || !route.cidr.is_ipv6()
+                || route.target != RouteTarget::Attachment(attachment.clone())
+        });
     }
 
     /// The managed table of `r` no longer has the propagated route of
