@@ -147,8 +147,8 @@ pub fn vpc_quota_line(v: &VpcTableQuota) -> String {
         format!(", {} after the pending actions", v.after_plan)
     };
     format!(
-        "quota: VPC route table {} ({}, {}) counts {} routes{after}, of {} (VPC_ROUTE_QUOTA; a route toward a list counts its maximum entries)",
-        v.route_table_id, v.vpc_id, v.region, v.counted, v.quota
+        "quota: VPC route table {} ({}, {}) counts {} {} routes{after}, of {} (VPC_ROUTE_QUOTA; a route toward a list counts its maximum entries)",
+        v.route_table_id, v.vpc_id, v.region, v.counted, v.family.as_str(), v.quota
     )
 }
 

@@ -10,7 +10,10 @@ use std::time::{Duration, Instant};
 
 use aws_config::{BehaviorVersion, Region as SdkRegion, SdkConfig};
 use aws_sdk_ec2::config::Credentials;
-use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
+use aws_sdk_ec2::types::{
+    CreateTransitGatewayVpcAttachmentRequestOptions, Filter, Ipv6SupportValue, ResourceType, Tag,
+    TagSpecification,
+};
 use aws_sdk_ec2::Client;
 
 /// The repository root.
@@ -369,8 +372,21 @@ impl RegionWorld {
         id
     }
 
-    /// Like [`RegionWorld::vpc`], with an Amazon-provided IPv6 /56 as well.
+    /// Like [`RegionWorld::vpc`], with an Amazon-provided IPv6 /56 as well,
+    /// attached with `Ipv6Support` enabled (its IPv6 block propagates).
     pub async fn vpc_with_ipv6(&self, cidr: &str, tag_value: Option<&str>) -> String {
+        let id = self.create_vpc(cidr, tag_value, &[], true).await;
+        self.attach_with(&id, cidr, true).await;
+        id
+    }
+
+    /// Like [`RegionWorld::vpc_with_ipv6`], attached with `Ipv6Support`
+    /// disabled (AWS's default): its IPv6 block does not propagate.
+    pub async fn vpc_with_ipv6_without_support(
+        &self,
+        cidr: &str,
+        tag_value: Option<&str>,
+    ) -> String {
         let id = self.create_vpc(cidr, tag_value, &[], true).await;
         self.attach(&id, cidr).await;
         id
@@ -385,6 +401,11 @@ impl RegionWorld {
     /// `cidr` (its primary block): its last /28, out of the way of other
     /// subnets a test makes.
     pub async fn attach(&self, vpc: &str, cidr: &str) -> Attached {
+        self.attach_with(vpc, cidr, false).await
+    }
+
+    /// [`RegionWorld::attach`], with `Ipv6Support` enabled or not.
+    pub async fn attach_with(&self, vpc: &str, cidr: &str, ipv6_support: bool) -> Attached {
         let block: ipnet::IpNet = cidr.parse().expect("a CIDR");
         let subnet = block
             .subnets(28.max(block.prefix_len()))
@@ -408,6 +429,15 @@ impl RegionWorld {
             .transit_gateway_id(&self.tgw)
             .vpc_id(vpc)
             .subnet_ids(&subnet)
+            .options(
+                CreateTransitGatewayVpcAttachmentRequestOptions::builder()
+                    .ipv6_support(if ipv6_support {
+                        Ipv6SupportValue::Enable
+                    } else {
+                        Ipv6SupportValue::Disable
+                    })
+                    .build(),
+            )
             .send()
             .await
             .expect("CreateTransitGatewayVpcAttachment")

@@ -16,7 +16,9 @@
 //! it, since every step is safe to repeat.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::time::Instant;
 
 use futures::stream::{self, StreamExt};
 
@@ -42,7 +44,8 @@ pub const DEADLINE_SLACK: Duration = Duration::from_secs(5);
 const FAR: Duration = Duration::from_secs(24 * 3600);
 
 /// When the invocation must have answered: writes start only while more
-/// than [`WRITE_TIMEOUT`] + [`DEADLINE_SLACK`] remains.
+/// than [`WRITE_TIMEOUT`] + [`DEADLINE_SLACK`] remains. Measured on
+/// tokio's clock (monotonic; paused in tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Deadline(Instant);
 
@@ -249,11 +252,19 @@ pub async fn execute_before(
                         | Action::CreateVpcListRoute { prefix_list: ListRef::New(_), .. }
                 )
         });
+    let deadline_came = out.handed_on() > 0;
     out.executed.extend(deferred.into_iter().map(|planned| Executed {
         planned,
-        result: Err(Error::Deferred {
-            reason:
-                "its ledger entry (or its new ledger list) could not be written first".to_owned(),
+        result: Err(if deadline_came {
+            Error::HandedOn {
+                reason: "the invocation's deadline came before its ledger entry was written"
+                    .to_owned(),
+            }
+        } else {
+            Error::Deferred {
+                reason: "its ledger entry (or its new ledger list) could not be written first"
+                    .to_owned(),
+            }
         }),
     }));
     // Owned items and an `async move` block keep the future `Send` for any

@@ -181,6 +181,14 @@ impl LedgerList {
         self.state.ends_with("in-progress")
     }
 
+    /// True when AWS reports the list's last change failed
+    /// (`create-failed`, `modify-failed`, `restore-failed`,
+    /// `delete-failed`; `ManagedPrefixList.State`), `StateMessage` saying
+    /// why.
+    pub fn has_failed(&self) -> bool {
+        self.state.ends_with("-failed")
+    }
+
     /// The resize to `size` failed at the list's current version less than
     /// [`RESIZE_RETRY_SECS`] before `now`: not asked again yet. The state
     /// message (`StateMessage`) says why.

@@ -280,6 +280,13 @@ impl Group<'_> {
             out.findings.push(Finding::at(FindingKind::Waiting, self.region, subject, reason));
             return Some(Skip::Busy);
         }
+        if list.has_failed() {
+            // A failed change leaves the list as it was (AWS names the
+            // resources that refused it); the list is still written to.
+            let message = list.state_message.as_deref().unwrap_or("AWS gives no state message");
+            let reason = format!("the list's last change failed ({}): {message}", list.state);
+            out.findings.push(Finding::at(FindingKind::Warning, self.region, subject, reason));
+        }
         None
     }
 

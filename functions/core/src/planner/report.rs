@@ -111,14 +111,17 @@ pub struct RouteQuota {
 }
 
 /// A VPC route table the tool writes to (`MANAGE_VPC_ROUTES`), counted
-/// against its quota of routes (`VPC_ROUTE_QUOTA`): its routes but the
-/// propagated ones, a route toward one of the tool's lists at the list's
-/// maximum entries, toward any other list at one.
+/// against its quota of routes (`VPC_ROUTE_QUOTA`) for one address family
+/// (AWS enforces the quota per family): its routes but the propagated ones,
+/// a route toward one of the tool's lists at the list's maximum entries,
+/// toward any other list at one. The IPv6 count is given only for a table
+/// that has IPv6 routes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VpcTableQuota {
     pub region: Region,
     pub route_table_id: VpcRouteTableId,
     pub vpc_id: VpcId,
+    pub family: crate::domain::Family,
     /// As read.
     pub counted: usize,
     /// Once the plan's writes in the table are made.

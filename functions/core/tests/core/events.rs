@@ -300,3 +300,57 @@ fn payloads_that_are_no_event_at_all_are_refused() {
         refused(&payload);
     }
 }
+
+/// Tag values that tag, and values that do not, on every path.
+const TAGGING: &[&str] = &["true", " true", "true ", "TRUE", "True\t", "\ttRuE "];
+const NOT_TAGGING: &[&str] = &["", "yes", "true1", "t rue", "false", "1"];
+
+fn tag_change_with(name: &str, value: &str) -> Value {
+    let mut event = fixture(name);
+    event["detail"]["tags"][TAG_KEY] = json!(value);
+    event
+}
+
+fn create_tags_with(value: &str) -> Value {
+    let mut event = fixture("cloudtrail-create-tags-web-identity.json");
+    event["detail"]["requestParameters"]["tagSet"]["items"][0]["value"] = json!(value);
+    event
+}
+
+fn tagged(payload: &Value) -> Option<bool> {
+    let mut parsed = parse(payload, TAG_KEY).unwrap();
+    match parsed.remove(0).trigger {
+        Trigger::Vpc { tagged, .. } => tagged,
+        other => panic!("expected a VPC trigger, got {other:?}"),
+    }
+}
+
+#[test]
+fn one_tag_rule_holds_for_padded_and_mixed_case_values_on_every_path() {
+    use crate::planner::{creates, peered, E, W};
+    use crate::support::scenario_vpc as vpc_of;
+    for (values, expected) in [(TAGGING, true), (NOT_TAGGING, false)] {
+        for value in values {
+            let why = format!("{value:?} should tag: {expected}");
+            let event = tag_change_with("tag-change-added.json", value);
+            assert_eq!(tagged(&event), Some(expected), "tag event: {why}");
+            let event = tag_change_with("tag-change-spoke-account.json", value);
+            assert_eq!(tagged(&event), Some(expected), "a workload account's tag event: {why}");
+            assert_eq!(tagged(&create_tags_with(value)), Some(expected), "CreateTags: {why}");
+            let vpc = vpc_of("vpc-0a1b2c3d4e5f60718", Some(value), &["10.9.0.0/16"]);
+            assert_eq!(vpc.is_tagged(TAG_KEY), expected, "the read: {why}");
+            // A workload account's VPC, as read through its role, planned.
+            let plan = peered()
+                .workload_vpc(
+                    E,
+                    "222222222222",
+                    "vpc-0workload000001",
+                    Some(value),
+                    &["10.9.0.0/16"],
+                )
+                .plan();
+            let advertised = creates(&plan).iter().any(|(r, c, _)| r == W && c == "10.9.0.0/16");
+            assert_eq!(advertised, expected, "the workload path: {why}");
+        }
+    }
+}

@@ -12,7 +12,9 @@ use tgw_peering_core::domain::{
     RouteTableId, RouteTarget, TgwAttachment, TgwRoute, TgwRouteTable, TransitGateway,
     TransitGatewayId, Vpc, VpcRouteTable,
 };
-use tgw_peering_core::execute::{execute, execute_with};
+use tgw_peering_core::execute::{
+    execute, execute_before, execute_with, Deadline, DEADLINE_SLACK, WRITE_TIMEOUT,
+};
 use tgw_peering_core::planner::LedgerEntry;
 use tgw_peering_core::ports::{Ec2Clients, Ec2Region, Outcome};
 use tgw_peering_core::{Action, Error, Plan, Planned};
@@ -26,6 +28,8 @@ struct FakeEc2 {
     log: Mutex<Vec<String>>,
     existing: BTreeSet<Cidr>,
     failing: BTreeSet<Cidr>,
+    /// Route writes that never answer.
+    hanging: BTreeSet<Cidr>,
 }
 
 impl FakeEc2 {
@@ -37,7 +41,14 @@ impl FakeEc2 {
             log: Mutex::new(Vec::new()),
             existing: existing.iter().map(|c| Cidr::parse(c).unwrap()).collect(),
             failing: failing.iter().map(|c| Cidr::parse(c).unwrap()).collect(),
+            hanging: BTreeSet::new(),
         })
+    }
+
+    fn hanging(hanging: &[&str]) -> Arc<Self> {
+        let mut fake = Arc::into_inner(Self::new(&[], &[])).unwrap();
+        fake.hanging = hanging.iter().map(|c| Cidr::parse(c).unwrap()).collect();
+        Arc::new(fake)
     }
 
     fn write(&self, what: String) {
@@ -109,6 +120,9 @@ impl Ec2Region for FakeEc2 {
             }
             return Ok(Outcome::Done);
         };
+        if self.hanging.contains(&cidr) {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.max_in_flight.fetch_max(now, Ordering::SeqCst);
         tokio::time::sleep(Duration::from_millis(5)).await;
@@ -377,4 +391,38 @@ async fn a_lists_peering_record_moves_only_after_every_move_of_its_region_succee
     let log = fake.log.lock().unwrap().clone();
     assert_eq!(log.last().map(String::as_str), Some("record_peering "), "{log:?}");
     assert_eq!(log.len(), 3, "{log:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_a_deadline_no_write_starts_once_it_is_near_and_the_rest_are_handed_on() {
+    let fake = FakeEc2::new(&[], &[]);
+    let clients = OneRegion(fake.clone());
+    let plan = plan_of((0..100).map(route).collect());
+    // Writes take 5 ms, one at a time: about 20 fit before the deadline.
+    let deadline = Deadline::after(WRITE_TIMEOUT + DEADLINE_SLACK + Duration::from_millis(100));
+    let done = execute_before(&clients, &plan, 1, Some(deadline)).await;
+    let written = fake.log.lock().unwrap().len();
+    assert_eq!(done.writes_done(), written);
+    assert!((15..=25).contains(&written), "{written} written");
+    assert_eq!(done.handed_on(), 100 - written);
+    assert!(done
+        .executed
+        .iter()
+        .all(|e| e.result.is_ok() || matches!(e.result, Err(Error::HandedOn { .. }))));
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_a_deadline_a_write_that_does_not_answer_is_given_up_after_the_write_timeout() {
+    let fake = FakeEc2::hanging(&["10.0.3.0/24"]);
+    let clients = OneRegion(fake.clone());
+    let plan = plan_of((0..6).map(route).collect());
+    let started = tokio::time::Instant::now();
+    let done =
+        execute_before(&clients, &plan, 8, Some(Deadline::after(Duration::from_secs(900)))).await;
+    assert_eq!(done.writes_done(), 5);
+    assert_eq!(done.handed_on(), 1);
+    assert!(started.elapsed() >= WRITE_TIMEOUT && started.elapsed() < WRITE_TIMEOUT * 2);
+    // Without a deadline, the executor waits as before (`apply`).
+    let done = execute(&clients, &plan_of(vec![route(1)])).await;
+    assert_eq!(done.writes_done(), 1);
 }

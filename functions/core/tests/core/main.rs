@@ -6,6 +6,7 @@ mod accounts;
 mod batches;
 mod chains;
 mod config;
+mod deadline;
 mod domain;
 mod events;
 mod executor;

@@ -3,6 +3,7 @@
 mod basics;
 mod coexistence;
 mod ledger_edges;
+mod limits;
 mod organizations;
 mod prefix_lists;
 mod rules;

@@ -470,3 +470,82 @@ fn a_cidr_the_transit_gateway_table_refuses_gets_no_vpc_route_and_an_untagged_ta
     let east: Vec<_> = vpc_writes(&plan).into_iter().filter(|w| w.1 == EAST).collect();
     assert_eq!(east, [w("delete", EAST, "rtb-e2", "10.50.0.0/16")], "{:?}", plan.actions);
 }
+
+// --- The quota of routes per VPC route table ---------------------------------
+
+fn quota_of<'a>(
+    p: &'a Plan,
+    table: &str,
+    family: Family,
+) -> &'a tgw_peering_core::planner::VpcTableQuota {
+    p.vpc_tables
+        .iter()
+        .find(|q| q.route_table_id.as_str() == table && q.family == family)
+        .unwrap_or_else(|| panic!("no {family:?} count of {table}: {:?}", p.vpc_tables))
+}
+
+#[test]
+fn a_vpc_table_at_its_quota_gets_no_write_that_passes_it_and_a_warning() {
+    let p = two_tagged(true)
+        .configure(|c| c.vpc_route_quota = 3)
+        .vpc_table(
+            EAST,
+            "vpc-e1",
+            "rtb-a",
+            &["10.1.0.0/16>local@CreateRouteTable", "0.0.0.0/0>tgw"],
+        )
+        .plan();
+    // The local route and the default count: one of the two additions fits.
+    assert_eq!(vpc_writes(&p), vec![w("create", EAST, "rtb-a", "10.2.0.0/16")]);
+    assert!(
+        p.findings.iter().any(|f| f.kind == FindingKind::Warning
+            && f.subject.contains("rtb-a")
+            && f.reason.contains("quota of 3")),
+        "{:?}",
+        p.findings
+    );
+    let q = quota_of(&p, "rtb-a", Family::Ipv4);
+    assert_eq!((q.counted, q.after_plan, q.quota), (2, 3, 3));
+}
+
+#[test]
+fn the_vpc_route_quota_counts_each_family_apart_and_propagated_routes_not_at_all() {
+    let p = world(true)
+        .configure(|c| c.vpc_route_quota = 2)
+        .vpc(EAST, "vpc-e1", Some("true"), &["10.1.0.0/16", "2600:1f18:9::/56"])
+        .vpc(WEST, "vpc-w1", Some("true"), &["10.2.0.0/16", "2600:1f18:1::/56"])
+        .vpc_table(
+            EAST,
+            "vpc-e1",
+            "rtb-a",
+            &[
+                "0.0.0.0/0>tgw",
+                "::/0>tgw",
+                "10.8.0.0/16>vgw-1",
+                "10.9.0.0/16>vgw-1@EnableVgwRoutePropagation",
+            ],
+        )
+        .plan();
+    // IPv4 is full (two routes; the propagated one is not counted); IPv6
+    // has room.
+    assert_eq!(vpc_writes(&p), vec![w("create", EAST, "rtb-a", "2600:1f18:1::/56")]);
+    let v4 = quota_of(&p, "rtb-a", Family::Ipv4);
+    assert_eq!((v4.counted, v4.after_plan), (2, 2));
+    let v6 = quota_of(&p, "rtb-a", Family::Ipv6);
+    assert_eq!((v6.counted, v6.after_plan), (1, 2));
+}
+
+#[test]
+fn a_route_toward_a_ledger_list_weighs_the_lists_maximum_entries() {
+    let p = world(true)
+        .prefix_list_mode()
+        .configure(|c| c.vpc_route_quota = 10)
+        .vpc(EAST, "vpc-e1", Some("true"), &["10.1.0.0/16"])
+        .vpc(WEST, "vpc-w1", Some("true"), &["10.2.0.0/16", "10.3.0.0/16"])
+        .ledger(EAST, WEST, &["10.2.0.0/16", "10.3.0.0/16"])
+        .vpc_table(EAST, "vpc-e1", "rtb-a", &["0.0.0.0/0>tgw"])
+        .vpc_list_route(EAST, "rtb-a", WEST)
+        .plan();
+    // The default route and the list's two entries.
+    assert_eq!(quota_of(&p, "rtb-a", Family::Ipv4).counted, 3);
+}

@@ -142,6 +142,10 @@ impl Ec2Region for RegionView {
     }
 
     async fn apply(&self, action: &Action) -> Result<Outcome, Error> {
+        let delay = self.with(|s, _| s.write_delay);
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
         self.with(|s, r| {
             s.writes.push(write_line(action, r));
             match action {

@@ -309,6 +309,13 @@ impl Scenario {
         self.table(r).routes.push(route);
     }
 
+    /// VPC `vpc`'s attachment has `Ipv6Support` disabled: its IPv6 blocks
+    /// do not propagate.
+    pub fn without_ipv6_support(mut self, r: &str, vpc: &str) -> Self {
+        no_ipv6_support(self.region_mut(r), &VpcId::parse(vpc).unwrap());
+        self
+    }
+
     /// `MANAGE_VPC_ROUTES=true`, with every Region's VPC route tables read
     /// (none yet).
     pub fn manage_vpc_routes(mut self) -> Self {
@@ -566,6 +573,21 @@ impl Scenario {
 /// The attachment id a scenario gives a VPC's attachment.
 pub fn vpc_attachment(vpc: &VpcId) -> AttachmentId {
     AttachmentId::parse(&format!("tgw-attach-v{}", &vpc.as_str()[4..])).unwrap()
+}
+
+/// VPC `id`'s attachment has `Ipv6Support` disabled (AWS's default): "IPv6
+/// routes do not propagate" (`TransitGatewayVpcAttachmentOptions`).
+pub fn no_ipv6_support(state: &mut RegionState, id: &VpcId) {
+    let attachment = vpc_attachment(id);
+    for a in state.attachments.iter_mut().filter(|a| a.id == attachment) {
+        a.ipv6_support = Some(false);
+    }
+    let table = state.route_table.as_mut().unwrap();
+    table.routes.retain(|route| {
+        route.is_static()
+            || !route.cidr.is_ipv6()
+            || route.target != RouteTarget::Attachment(attachment.clone())
+    });
 }
 
 /// Puts a VPC into a Region, replacing one of the same id, with an

@@ -29,6 +29,8 @@ pub(super) struct State {
     pub writes: Vec<String>,
     /// Route writes fail permanently (as for a route table that refuses them).
     pub refuse_routes: bool,
+    /// How long each write takes (on tokio's clock), as AWS's latency.
+    pub write_delay: std::time::Duration,
     /// Another invocation creates the same pair's peering alongside the
     /// next create: `Some(true)` just before it (the rival is older),
     /// `Some(false)` just after it (the rival is newer).
@@ -61,6 +63,7 @@ impl Scenario {
             reads: 0,
             writes: Vec::new(),
             refuse_routes: false,
+            write_delay: std::time::Duration::ZERO,
             rival: None,
             denied: std::collections::BTreeSet::new(),
             shared: std::collections::BTreeSet::new(),
@@ -139,18 +142,8 @@ impl World {
     /// its IPv6 blocks no longer propagate ("IPv6 routes do not
     /// propagate", `TransitGatewayVpcAttachmentOptions`).
     pub fn without_ipv6_support(&self, r: &str, id: &str) {
-        let attachment = super::scenario::vpc_attachment(&VpcId::parse(id).unwrap());
         let mut s = self.lock();
-        let state = World::region_mut(&mut s, r);
-        for a in state.attachments.iter_mut().filter(|a| a.id == attachment) {
-            a.ipv6_support = Some(false);
-        }
-        let table = state.route_table.as_mut().unwrap();
-        table.routes.retain(|route| {
-            route.is_static()
-                || !route.cidr.is_ipv6()
-                || route.target != RouteTarget::Attachment(attachment.clone())
-        });
+        super::scenario::no_ipv6_support(World::region_mut(&mut s, r), &VpcId::parse(id).unwrap());
     }
 
     /// The managed table of `r` no longer has the propagated route of
@@ -242,6 +235,12 @@ impl World {
     /// the same pair, which lands just before (`rival_is_older`) or just after it.
     pub fn race_next_create(&self, rival_is_older: bool) {
         self.lock().rival = Some(rival_is_older);
+    }
+
+    /// Each write takes `delay` from now on (on tokio's clock: a test with
+    /// paused time runs it at once).
+    pub fn slow_writes(&self, delay: std::time::Duration) {
+        self.lock().write_delay = delay;
     }
 
     /// Makes every route write fail permanently from now on.
