@@ -5,6 +5,7 @@ mod apply;
 mod coexistence;
 mod cross_account;
 mod events;
+mod limits;
 mod organizations;
 mod pipeline;
 mod prefix_lists;

@@ -448,3 +448,59 @@ async fn in_prefix_list_mode_each_vpc_table_routes_one_list_per_peer_and_switche
     }
     assert_eq!(run_apply(&statics).await.ec2_calls.writes, 0);
 }
+
+#[tokio::test]
+async fn a_vpc_table_at_its_quota_gets_a_warning_and_a_quota_set_too_high_meets_route_limit_exceeded_as_a_conflict(
+) {
+    use tgw_peering_core::execute::{execute, ResultLabel};
+    use tgw_peering_core::observe::observe;
+    // The account's quota: three routes a table (the emulator counts those
+    // made by CreateRoute, the anchor included).
+    let emulator = Emulator::start_with(
+        Flavour::Patched { phase_seconds: 0 },
+        &[("TGW_EMULATOR_VPC_ROUTE_QUOTA", "3")],
+    );
+    let east = RegionWorld::new(&emulator, EAST).await;
+    let west = RegionWorld::new(&emulator, WEST).await;
+    let e1 = attached_vpc(&east, "10.10.0.0/24", true).await;
+    for i in 0..3 {
+        west.vpc(&format!("10.20.{i}.0/24"), Some("true"), &[]).await;
+    }
+    let sdk = emulator.sdk_config().await;
+    let session = |quota: usize| {
+        let mut cfg = config(&[EAST, WEST]);
+        cfg.manage_vpc_routes = true;
+        cfg.vpc_route_quota = quota;
+        Session::new(cfg, &sdk)
+    };
+    let reconcile = |session: Session| async move {
+        let observed = observe(&session.clients, &session.config).await.expect("observe");
+        let planned = tgw_peering_core::plan(&observed, &session.config).expect("plan");
+        (planned.clone(), execute(&session.clients, &planned).await)
+    };
+    // VPC_ROUTE_QUOTA as the account's: the tool counts the local route
+    // and the anchor, and writes no route that passes three.
+    run_apply(&session(3)).await;
+    assert_eq!(toward_gateway(&east, &e1.table).await.len(), 1);
+    let (planned, _) = reconcile(session(3)).await;
+    assert!(
+        planned.findings.iter().any(|f| f.kind == FindingKind::Warning
+            && f.subject.contains(&e1.table)
+            && f.reason.contains("quota of 3")),
+        "{:?}",
+        planned.findings
+    );
+    let quota = planned.vpc_tables.iter().find(|q| q.route_table_id.as_str() == e1.table);
+    assert_eq!(quota.map(|q| (q.counted, q.quota)), Some((3, 3)), "{:?}", planned.vpc_tables);
+
+    // VPC_ROUTE_QUOTA set above the account's: the route that passes it
+    // meets RouteLimitExceeded, a conflict of that write, not a failure.
+    let (_, done) = reconcile(session(50)).await;
+    let labels: Vec<ResultLabel> = done.executed.iter().map(|e| e.label()).collect();
+    assert!(!labels.contains(&ResultLabel::Error), "{done:?}");
+    let conflict = done.executed.iter().find(|e| e.label() == ResultLabel::Conflict);
+    assert!(
+        conflict.is_some_and(|e| e.detail().is_some_and(|d| d.contains("RouteLimitExceeded"))),
+        "{done:?}"
+    );
+}
