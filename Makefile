@@ -11,7 +11,7 @@ INFRA_STAMP := $(INFRA_VENV)/.installed-$(shell cksum < tools/infra-requirements
 CARGO       ?= cargo
 FUNCTIONS   := reconciler attachment-watcher
 
-.PHONY: help venv lambda-tools infra-tools build fmt fmt-check clippy no-sleep test test-unit test-emulator test-integration test-infra lint-infra lambda-local package deploy demo clean-venv bench bench-planner bench-plan-instructions bench-emulator bench-storm bench-cadence bench-coldstart bench-modes bench-organizations
+.PHONY: help venv lambda-tools infra-tools build fmt fmt-check clippy no-sleep test test-unit test-emulator test-integration test-deadline test-infra lint-infra lambda-local package deploy demo clean-venv bench bench-planner bench-plan-instructions bench-emulator bench-storm bench-cadence bench-coldstart bench-modes bench-organizations bench-deadline
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -61,6 +61,10 @@ test-unit: ## Unit and planner tests (no emulator)
 test-emulator: venv ## The emulator's own tests: each patch behaves as the AWS page it cites
 	$(PYTHON) tests/emulator/test_emulator.py
 
+test-deadline: venv ## The reconciler's binary under a Runtime API stub with 20 s deadlines replaces a 2,000-route peering (EC2 slowed to 50 ms a call)
+	$(CARGO) build -p tgw-peering -p reconciler
+	$(PYTHON) tests/benches/deadline.py --binaries target/debug
+
 test-integration: venv ## Integration tests against the EC2 emulator
 	$(CARGO) test -p tgw-peering-tests
 
@@ -68,6 +72,7 @@ test: venv fmt-check clippy no-sleep ## Everything CI runs: format, lint, all te
 	$(MAKE) test-emulator
 	$(CARGO) test --workspace
 	$(MAKE) lambda-local
+	$(MAKE) test-deadline
 	$(MAKE) test-infra
 
 lint-infra: venv infra-tools ## cfn-lint, sam validate --lint and checkov on infra/ (offline)
@@ -95,7 +100,7 @@ demo: venv ## The whole flow on a local two-Region emulator
 	$(CARGO) build -p tgw-peering
 	PYTHON=$(PYTHON) bash scripts/demo.sh
 
-bench: bench-planner bench-plan-instructions bench-emulator bench-storm bench-modes bench-organizations bench-cadence bench-coldstart ## Every benchmark of BENCHMARKS.md (slow: release builds)
+bench: bench-planner bench-plan-instructions bench-emulator bench-storm bench-modes bench-organizations bench-cadence bench-coldstart bench-deadline ## Every benchmark of BENCHMARKS.md (slow: release builds)
 
 bench-planner: ## Criterion: plan() time, 2 and 5 Regions, 10 to 10,000 VPCs per Region
 	$(CARGO) bench -p tgw-peering-core --bench planner
@@ -121,6 +126,8 @@ bench-cadence: ## The watcher's cadence against AWS phases of 30 s to 10 min (ti
 bench-coldstart: venv ## Init time, peak RSS and zip size of the functions' release builds
 	$(CARGO) build --release $(addprefix -p ,$(FUNCTIONS))
 	$(PYTHON) tests/benches/coldstart.py --binaries target/release
+
+bench-deadline: test-deadline ## The 2,000-route peering replacement under 20 s deadlines: invocations, time, writes (the table of test-deadline)
 
 clean-venv: ## Remove .venv and .venv-infra
 	rm -rf $(VENV) $(INFRA_VENV)

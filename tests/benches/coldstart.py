@@ -21,101 +21,15 @@ Prints a Markdown table; BENCHMARKS.md records it.
 import argparse
 import json
 import os
-import queue
-import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import boto3
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-EAST, WEST = "us-east-1", "eu-west-1"
-ACCOUNT = "123456789012"
-PREFIX = "/2018-06-01/runtime"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, seconds=30):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    sys.exit(f"nothing listens on 127.0.0.1:{port}")
-
-
-class RuntimeApi:
-    """The Runtime API of one function process: hands out events one by one
-    and records when the process first asked for one, and every answer."""
-
-    def __init__(self):
-        self.events = queue.Queue()
-        self.answers = queue.Queue()
-        self.first_next = None
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def reply(self, status, body=b"", headers=()):
-                self.send_response(status)
-                for k, v in headers:
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_GET(self):
-                if self.path != f"{PREFIX}/invocation/next":
-                    return self.reply(404)
-                if api.first_next is None:
-                    api.first_next = time.perf_counter()
-                request_id, event = api.events.get()
-                deadline = int((time.time() + 180) * 1000)
-                self.reply(200, json.dumps(event).encode(), [
-                    ("Content-Type", "application/json"),
-                    ("Lambda-Runtime-Aws-Request-Id", request_id),
-                    ("Lambda-Runtime-Deadline-Ms", str(deadline)),
-                    ("Lambda-Runtime-Invoked-Function-Arn",
-                     f"arn:aws:lambda:{EAST}:{ACCOUNT}:function:bench"),
-                    ("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000"),
-                ])
-
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length)
-                kind = self.path.rsplit("/", 1)[-1]
-                self.reply(202)
-                api.answers.put((kind, body))
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def invoke(self, request_id, event, timeout=120):
-        self.events.put((request_id, event))
-        kind, body = self.answers.get(timeout=timeout)
-        if kind != "response":
-            sys.exit(f"invocation {request_id} answered {kind}: {body[:500]!r}")
-        return json.loads(body)
-
-    def close(self):
-        self.server.shutdown()
+from lambda_stub import (ACCOUNT, EAST, ROOT, WEST, RuntimeApi, free_port, spawn, sqs_batch,
+                         wait_port)
 
 
 def world(endpoint):
@@ -153,16 +67,6 @@ def tag_event(n, region, vpc):
     return event
 
 
-def sqs_batch(n, body, queue):
-    """One message as the Lambda SQS integration delivers it."""
-    return {"Records": [{
-        "messageId": f"bench-message-{n}", "receiptHandle": f"bench-{n}",
-        "body": json.dumps(body), "attributes": {"SentTimestamp": str(int(time.time() * 1000))},
-        "messageAttributes": {}, "eventSource": "aws:sqs",
-        "eventSourceARN": f"arn:aws:sqs:{EAST}:{ACCOUNT}:{queue}", "awsRegion": EAST,
-    }]}
-
-
 def recheck(n, endpoint):
     """A re-check of the peering, as the watcher's queue delivers it."""
     ec2 = boto3.client("ec2", region_name=EAST, endpoint_url=endpoint,
@@ -174,21 +78,6 @@ def recheck(n, endpoint):
         "last-requester-state": "available", "last-accepter-state": "available",
     }
     return sqs_batch(n, body, "tgw-peering-recheck")
-
-
-def spawn(binary, api, env):
-    full = dict(os.environ, **env,
-                AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{api.port}",
-                AWS_LAMBDA_FUNCTION_NAME=os.path.basename(binary),
-                AWS_LAMBDA_FUNCTION_VERSION="$LATEST",
-                AWS_LAMBDA_FUNCTION_MEMORY_SIZE="128",
-                AWS_LAMBDA_LOG_STREAM_NAME="bench",
-                AWS_LAMBDA_LOG_GROUP_NAME="bench",
-                AWS_LAMBDA_LOG_FORMAT="JSON")
-    start = time.perf_counter()
-    proc = subprocess.Popen([binary], env=full, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return proc, start
 
 
 def init_ms(binary, env):

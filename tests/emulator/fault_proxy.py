@@ -22,7 +22,10 @@ benchmark's setting for every action).
 
 Calls to other services (STS, EventBridge, SQS) pass through untouched. The
 faults are drawn from a seeded random generator. `GET /__faults` answers the
-counts as JSON: calls, throttled, errors, forwarded, by EC2 action.
+counts as JSON: calls, throttled, errors, forwarded, by EC2 action, and
+`repeated_route_writes`: each transit gateway route write (create, replace,
+delete) forwarded more than once for the same route table, CIDR and action,
+with its count (a duplicate write, unless a fault made the SDK retry it).
 
     python fault_proxy.py --port P --upstream http://127.0.0.1:Q \
         --throttle 0.3 --error 0.05 --seed 7 [--delay-ms 50]
@@ -39,6 +42,9 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 EC2_VERSION = "Version=2016-11-15"
+ROUTE_WRITES = {
+    "CreateTransitGatewayRoute", "ReplaceTransitGatewayRoute", "DeleteTransitGatewayRoute",
+}
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
 
 
@@ -93,6 +99,15 @@ class Faults:
         self.lock = threading.Lock()
         self.counts = {"calls": 0, "throttled": 0, "errors": 0, "forwarded": 0}
         self.by_action = {}
+        self.route_writes = {}
+
+    def forwarded_route_write(self, region, form):
+        """Counts a forwarded route write by what it writes."""
+        key = " ".join([region, form.get("Action", ["?"])[0],
+                        form.get("TransitGatewayRouteTableId", ["?"])[0],
+                        form.get("DestinationCidrBlock", ["?"])[0]])
+        with self.lock:
+            self.route_writes[key] = self.route_writes.get(key, 0) + 1
 
     def draw(self, action, region="?"):
         """'throttle', 'error' or None for one EC2 call."""
@@ -114,7 +129,9 @@ class Faults:
 
     def snapshot(self):
         with self.lock:
-            return {**self.counts, "by_action": self.by_action}
+            repeated = {k: n for k, n in self.route_writes.items() if n > 1}
+            return {**self.counts, "by_action": self.by_action,
+                    "repeated_route_writes": repeated}
 
 
 def make_handler(upstream, faults, delay):
@@ -154,6 +171,7 @@ def make_handler(upstream, faults, delay):
             body = self.rfile.read(length) if length else b""
             text = body.decode("utf-8", "replace")
             fault = None
+            form = {}
             if EC2_VERSION in text:
                 form = urllib.parse.parse_qs(text)
                 fault = faults.draw(form.get("Action", ["?"])[0], region_of(self.headers))
@@ -163,6 +181,8 @@ def make_handler(upstream, faults, delay):
                 return
             if EC2_VERSION in text and delay:
                 time.sleep(delay)
+            if form.get("Action", [""])[0] in ROUTE_WRITES:
+                faults.forwarded_route_write(region_of(self.headers), form)
             status, headers, payload = self.forward(body)
             if fault == "errors":
                 self.answer(500, xml, ec2_error(
