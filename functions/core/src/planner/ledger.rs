@@ -210,9 +210,11 @@ impl Group<'_> {
             let mut room = MAX_LEDGER_ENTRIES.saturating_sub(kept);
             // A resize that failed (a resource that references the list
             // cannot take the size) is not asked again yet: the list takes
-            // what fits, the rest waits.
+            // what fits, the rest waits (no list after it takes them).
             let wanted = (kept + adds.len().min(room)).max(list.max_entries);
-            if let Some(why) = list.failed_resize(wanted, writes.now) {
+            if cannot_grow.is_some() {
+                room = 0;
+            } else if let Some(why) = list.failed_resize(wanted, writes.now) {
                 room = list.max_entries.saturating_sub(kept);
                 cannot_grow = Some((list.id.clone(), wanted, why.to_owned()));
             }
@@ -224,33 +226,38 @@ impl Group<'_> {
             });
             modify(self.region, list, here, stale, released, out);
         }
-        if let (Some((id, size, why)), false) = (cannot_grow, adds.is_empty()) {
-            // Not spilled into another list, which a security group that
-            // references this one would miss.
-            let reason = format!(
-                "{} CIDR(s) of {} wait: the resize of {id} to {size} entries failed ({why}); raise the quota of the resource that references the list (a security group's rules, a route table's routes), or remove that reference. The resize is asked again when the list or the size it needs changes, or after an hour",
-                adds.len(),
-                self.peer
-            );
-            let subject = format!("ledger of {} ({})", self.peer, self.family);
-            out.findings.push(Finding::at(FindingKind::Warning, self.region, subject, reason));
-            return;
-        }
-        if busy && !adds.is_empty() {
-            // A busy list's room is not known until AWS has applied its
-            // change: its new entries wait (and so do their routes, see
-            // `unrecorded_routes_wait`) rather than spill into a new list.
-            let reason = format!(
-                "{} CIDR(s) of {} wait until the {} ledger list has applied its last change",
-                adds.len(),
-                self.peer,
-                self.family
-            );
-            let subject = format!("ledger of {} ({})", self.peer, self.family);
-            out.findings.push(Finding::at(FindingKind::Waiting, self.region, subject, reason));
+        if !adds.is_empty() && self.wait(adds.len(), cannot_grow, busy, out) {
             return;
         }
         self.create(adds, writes, out);
+    }
+
+    /// Whether the `count` CIDRs no list took wait (said in a finding)
+    /// rather than go to a new list: behind a resize that failed (a
+    /// security group that references the list would miss a new list), or
+    /// a busy list, whose room is not known until AWS has applied its
+    /// change (their routes wait too, see `unrecorded_routes_wait`).
+    fn wait(
+        &self,
+        count: usize,
+        cannot_grow: Option<(PrefixListId, usize, String)>,
+        busy: bool,
+        out: &mut Plan,
+    ) -> bool {
+        let subject = format!("ledger of {} ({})", self.peer, self.family);
+        let (kind, reason) = match (cannot_grow, busy) {
+            (Some((id, size, why)), _) => (FindingKind::Warning, format!(
+                "{count} CIDR(s) of {} wait: the resize of {id} to {size} entries failed ({why}); raise the quota of the resource that references the list (a security group's rules, a route table's routes), or remove that reference. The resize is asked again when the list or the size it needs changes, or after an hour",
+                self.peer
+            )),
+            (None, true) => (FindingKind::Waiting, format!(
+                "{count} CIDR(s) of {} wait until the {} ledger list has applied its last change",
+                self.peer, self.family
+            )),
+            (None, false) => return false,
+        };
+        out.findings.push(Finding::at(kind, self.region, subject, reason));
+        true
     }
 
     /// Why `list` takes no change this time, if it takes none (said in a
