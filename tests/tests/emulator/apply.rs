@@ -1,25 +1,16 @@
 //! `tgw-peering apply` (the CLI's own code path) against the EC2 emulator.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
-use tgw_peering::commands::{apply, ApplyOptions, ApplyReport, Session};
+use super::common::converge as run_apply;
+use tgw_peering::commands::Session;
 use tgw_peering_tests::{config, Emulator, Flavour, RegionWorld};
 
 const EAST: &str = "us-east-1";
 const WEST: &str = "eu-west-1";
 
-const OPTIONS: ApplyOptions =
-    ApplyOptions { timeout: Duration::from_secs(120), poll: Duration::from_millis(500) };
-
 async fn session(emulator: &Emulator, regions: &[&str]) -> Session {
     Session::new(config(regions), &emulator.sdk_config().await)
-}
-
-async fn run_apply(session: &Session) -> ApplyReport {
-    let report = apply(session, OPTIONS, |_| {}).await.expect("apply runs");
-    assert!(report.converged, "apply did not converge: {report:#?}");
-    report
 }
 
 /// The CIDRs that the tag rule selects in a Region, read back from EC2

@@ -11,7 +11,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use tgw_peering::commands::{apply, ApplyOptions, ApplyReport, Progress, Session};
+use super::common::converge;
+use tgw_peering::commands::{apply, ApplyOptions, Progress, Session};
 use tgw_peering_core::execute::execute;
 use tgw_peering_core::{FindingKind, Plan, RouteMark};
 use tgw_peering_tests::{
@@ -26,13 +27,19 @@ const GATEWAY_TAG: &str = "tgw-peering:transit-gateway";
 const PEERING_TAG: &str = "tgw-peering:peering";
 const DEPLOYMENT_TAG: &str = "tgw-peering:deployment";
 
-const OPTIONS: ApplyOptions =
-    ApplyOptions { timeout: Duration::from_secs(90), poll: Duration::from_millis(300) };
+const PREFIX_LIST_MODE: &[(&str, &str)] = &[("ROUTE_MODE", "prefix-list")];
 
-async fn converge(session: &Session) -> ApplyReport {
-    let report = apply(session, OPTIONS, |_| {}).await.expect("apply runs");
-    assert!(report.converged, "apply did not converge: {report:#?}");
-    report
+/// Two Regions of two tagged VPCs each, converged under the settings
+/// `vars`, and the peering between them.
+async fn peered(
+    emulator: &Emulator,
+    vars: &[(&str, &str)],
+) -> (RegionWorld, RegionWorld, Session, String) {
+    let (east, west, _) = tagged_world(emulator, 2).await;
+    let session = Session::new(config_with(&[EAST, WEST], vars), &emulator.sdk_config().await);
+    converge(&session).await;
+    let peering = peering_between(&east, &west).await;
+    (east, west, session, peering)
 }
 
 /// One reconcile: read, plan, execute; every write must succeed. Returns
@@ -247,10 +254,7 @@ fn assert_isolated(plan: &Plan, region: &str, cidr: &str) {
 #[tokio::test]
 async fn a_blackhole_set_by_hand_on_a_tool_route_stays_a_blackhole_and_status_shows_it_isolated() {
     let emulator = Emulator::start(Flavour::Patched { phase_seconds: 0 });
-    let (east, west, _) = tagged_world(&emulator, 2).await;
-    let session = Session::new(config(&[EAST, WEST]), &emulator.sdk_config().await);
-    converge(&session).await;
-    let peering = peering_between(&east, &west).await;
+    let (east, _, session, peering) = peered(&emulator, &[]).await;
 
     east.replace_route("10.2.0.0/24", None).await;
     for round in 0..2 {
@@ -278,11 +282,7 @@ async fn a_blackhole_set_by_hand_on_a_tool_route_stays_a_blackhole_and_status_sh
 async fn in_prefix_list_mode_a_blackhole_route_in_front_of_a_list_entry_stays_and_status_shows_it_isolated(
 ) {
     let emulator = Emulator::start(Flavour::Patched { phase_seconds: 0 });
-    let (east, west, _) = tagged_world(&emulator, 2).await;
-    let config = config_with(&[EAST, WEST], &[("ROUTE_MODE", "prefix-list")]);
-    let session = Session::new(config, &emulator.sdk_config().await);
-    converge(&session).await;
-    let peering = peering_between(&east, &west).await;
+    let (east, _, session, peering) = peered(&emulator, PREFIX_LIST_MODE).await;
     assert!(east.static_routes().await.is_empty());
 
     east.blackhole_route("10.2.0.0/24").await;
@@ -351,10 +351,7 @@ async fn a_deleted_peerings_blackholes_move_to_the_new_one(blackhole_attachment:
         Flavour::Patched { phase_seconds: 0 },
         &[("TGW_EMULATOR_BLACKHOLE_ATTACHMENT", blackhole_attachment)],
     );
-    let (east, west, _) = tagged_world(&emulator, 2).await;
-    let session = Session::new(config(&[EAST, WEST]), &emulator.sdk_config().await);
-    converge(&session).await;
-    let old = peering_between(&east, &west).await;
+    let (east, west, session, old) = peered(&emulator, &[]).await;
     assert_eq!(the_list(&east).await.tag(PEERING_TAG), Some(old.as_str()));
     east.ec2
         .delete_transit_gateway_peering_attachment()
@@ -405,11 +402,7 @@ async fn a_route_left_blackhole_by_the_deletion_of_the_managed_peering_and_still
 async fn in_prefix_list_mode_a_reference_left_blackhole_by_the_deletion_of_the_managed_peering_is_moved_to_the_new_peering(
 ) {
     let emulator = Emulator::start(Flavour::Patched { phase_seconds: 0 });
-    let (east, west, _) = tagged_world(&emulator, 2).await;
-    let config = config_with(&[EAST, WEST], &[("ROUTE_MODE", "prefix-list")]);
-    let session = Session::new(config, &emulator.sdk_config().await);
-    converge(&session).await;
-    let old = peering_between(&east, &west).await;
+    let (east, west, session, old) = peered(&emulator, PREFIX_LIST_MODE).await;
     east.ec2
         .delete_transit_gateway_peering_attachment()
         .transit_gateway_attachment_id(&old)
@@ -444,10 +437,7 @@ async fn in_prefix_list_mode_a_reference_left_blackhole_by_the_deletion_of_the_m
 async fn an_isolation_seen_before_the_managed_peering_is_deleted_stays_a_blackhole_after_the_replacement(
 ) {
     let emulator = Emulator::start(Flavour::Patched { phase_seconds: 0 });
-    let (east, west, _) = tagged_world(&emulator, 2).await;
-    let session = Session::new(config(&[EAST, WEST]), &emulator.sdk_config().await);
-    converge(&session).await;
-    let old = peering_between(&east, &west).await;
+    let (east, west, session, old) = peered(&emulator, &[]).await;
     east.replace_route("10.2.0.0/24", None).await;
     // The tool sees (and records) the isolation while the peering is live.
     reconcile(&session).await;

@@ -4,9 +4,9 @@
 //! switch behaves as the AWS page its patch cites.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
-use tgw_peering::commands::{apply, ApplyOptions, ApplyReport, Session};
+use super::common::converge;
+use tgw_peering::commands::Session;
 use tgw_peering_core::execute::{execute, Execution, ResultLabel};
 use tgw_peering_core::observe::observe;
 use tgw_peering_core::{plan, Action, FindingKind, Plan};
@@ -14,15 +14,6 @@ use tgw_peering_tests::{config, Emulator, Flavour, RegionWorld};
 
 const EAST: &str = "us-east-1";
 const WEST: &str = "eu-west-1";
-
-const OPTIONS: ApplyOptions =
-    ApplyOptions { timeout: Duration::from_secs(120), poll: Duration::from_millis(300) };
-
-async fn converge(session: &Session) -> ApplyReport {
-    let report = apply(session, OPTIONS, |_| {}).await.expect("apply runs");
-    assert!(report.converged, "apply did not converge: {report:#?}");
-    report
-}
 
 async fn reconcile(session: &Session) -> (Plan, Execution) {
     let observed = observe(&session.clients, &session.config).await.expect("observe");

@@ -3,6 +3,7 @@
 
 mod apply;
 mod coexistence;
+mod common;
 mod cross_account;
 mod events;
 mod limits;

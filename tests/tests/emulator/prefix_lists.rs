@@ -4,9 +4,9 @@
 //! table, behind a static route of the same CIDR.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
-use tgw_peering::commands::{apply, ApplyOptions, ApplyReport, Session};
+use super::common::converge;
+use tgw_peering::commands::Session;
 use tgw_peering_core::execute::{execute, ResultLabel};
 use tgw_peering_core::observe::observe;
 use tgw_peering_core::{plan, Plan, RouteMode};
@@ -14,15 +14,6 @@ use tgw_peering_tests::{config, Emulator, Flavour, RegionWorld};
 
 const EAST: &str = "us-east-1";
 const WEST: &str = "eu-west-1";
-
-const OPTIONS: ApplyOptions =
-    ApplyOptions { timeout: Duration::from_secs(120), poll: Duration::from_millis(300) };
-
-async fn converge(session: &Session) -> ApplyReport {
-    let report = apply(session, OPTIONS, |_| {}).await.expect("apply runs");
-    assert!(report.converged, "apply did not converge: {report:#?}");
-    report
-}
 
 fn session_in(emulator_config: &aws_config::SdkConfig, mode: RouteMode) -> Session {
     let mut c = config(&[EAST, WEST]);

@@ -3,24 +3,14 @@
 //! says it made, reads the whole route table, checks the local leg, and
 //! moves its routes onto a peering that replaced a deleted one.
 
-use std::time::Duration;
-
-use tgw_peering::commands::{apply, ApplyOptions, ApplyReport, Session};
+use super::common::converge;
+use tgw_peering::commands::Session;
 use tgw_peering_core::execute::ResultLabel;
 use tgw_peering_core::{FindingKind, RouteMark};
 use tgw_peering_tests::{config, Emulator, Flavour, RegionWorld};
 
 const EAST: &str = "us-east-1";
 const WEST: &str = "eu-west-1";
-
-const OPTIONS: ApplyOptions =
-    ApplyOptions { timeout: Duration::from_secs(120), poll: Duration::from_millis(300) };
-
-async fn converge(session: &Session) -> ApplyReport {
-    let report = apply(session, OPTIONS, |_| {}).await.expect("apply runs");
-    assert!(report.converged, "apply did not converge: {report:#?}");
-    report
-}
 
 async fn two_regions(emulator: &Emulator) -> (RegionWorld, RegionWorld, Session) {
     let east = RegionWorld::new(emulator, EAST).await;

@@ -15,10 +15,10 @@
 //! by the planner tests only.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
 
+use super::common::converge as run_apply;
 use aws_sdk_ec2::types::Filter;
-use tgw_peering::commands::{apply, ApplyOptions, ApplyReport, Session};
+use tgw_peering::commands::{ApplyReport, Session};
 use tgw_peering_core::aws::VPC_ROUTE_CALLS;
 use tgw_peering_core::events::ROUTES_CHANGED;
 use tgw_peering_core::FindingKind;
@@ -29,19 +29,10 @@ const WEST: &str = "eu-west-1";
 /// The route that opts a table in: the default route toward the transit gateway.
 const ANCHOR: &str = "0.0.0.0/0";
 
-const OPTIONS: ApplyOptions =
-    ApplyOptions { timeout: Duration::from_secs(120), poll: Duration::from_millis(300) };
-
 async fn session(emulator: &Emulator, manage_vpc_routes: bool) -> Session {
     let mut cfg = config(&[EAST, WEST]);
     cfg.manage_vpc_routes = manage_vpc_routes;
     Session::new(cfg, &emulator.sdk_config().await)
-}
-
-async fn run_apply(session: &Session) -> ApplyReport {
-    let report = apply(session, OPTIONS, |_| {}).await.expect("apply runs");
-    assert!(report.converged, "apply did not converge: {report:#?}");
-    report
 }
 
 /// A VPC with one subnet attached to the Region's transit gateway, and a
