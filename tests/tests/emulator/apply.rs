@@ -123,8 +123,10 @@ async fn apply_converges_and_a_second_apply_makes_no_write() {
     // 9 reads a Region (gateways, VPCs, peerings, route tables,
     // attachments, routes, prefix-list references, ledger lists, and the
     // entries of the first list), plus one for each Region's second (IPv6)
-    // list: 20.
-    assert_eq!(second.ec2_calls.reads, 20, "{:?}", second.ec2_calls);
+    // list, plus the IPv6 support of the attachments (a tagged VPC has an
+    // IPv6 block): 22.
+    assert_eq!(second.ec2_calls.reads, 22, "{:?}", second.ec2_calls);
+    assert_eq!(second.ec2_calls.by_operation["DescribeTransitGatewayVpcAttachments"], 2);
 }
 
 #[tokio::test]

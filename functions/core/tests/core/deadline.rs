@@ -4,7 +4,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::support::{delivered, fixture, settle, Rig, World};
+use crate::support::{delivered, fixture, settled_two_regions, Rig};
 use tgw_peering_core::events::RECONCILE_CONTINUED;
 use tgw_peering_core::execute::{Deadline, DEADLINE_SLACK, WRITE_TIMEOUT};
 
@@ -36,12 +36,7 @@ fn a_deadline_already_past_or_more_than_a_day_away_is_no_deadline() {
 /// Two Regions peered and converged, then `NEW_VPCS` more tagged VPCs in
 /// us-east-1: as many route writes in eu-west-1, each taking 10 ms.
 async fn many_new_routes() -> Rig {
-    let world = World::new(&[EAST, WEST]);
-    world.vpc(EAST, "vpc-0a1b2c3d4e5f60718", Some("true"), &["10.20.0.0/16"]);
-    world.vpc(WEST, "vpc-0eeeeeeeeeeeeeee1", Some("true"), &["10.30.0.0/16"]);
-    let rig = Rig::new(world);
-    rig.handler.handle(&fixture("tag-change-added.json")).await.unwrap();
-    settle(&rig).await;
+    let rig = settled_two_regions().await;
     for i in 0..NEW_VPCS {
         rig.world.vpc(EAST, &format!("vpc-0b{i:015}"), Some("true"), &[&format!("10.21.{i}.0/24")]);
     }
@@ -50,7 +45,8 @@ async fn many_new_routes() -> Rig {
 }
 
 fn route_creates(rig: &Rig) -> Vec<String> {
-    rig.world.writes().into_iter().filter(|w| w.starts_with("create_route eu-west-1")).collect()
+    let prefix = format!("create_route {WEST} ");
+    rig.world.writes().into_iter().filter(|w| w.starts_with(&prefix)).collect()
 }
 
 #[tokio::test(start_paused = true)]

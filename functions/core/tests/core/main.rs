@@ -13,6 +13,7 @@ mod executor;
 mod handler;
 mod intake;
 mod lag;
+mod limits;
 mod organizations;
 mod planner;
 mod reliability;

@@ -124,6 +124,13 @@ impl Ec2Region for RegionView {
     }
 
     async fn routes(&self, _: &RouteTableId) -> Result<Vec<TgwRoute>, Error> {
+        if self.with(|s, r| s.partial.contains(r)) {
+            return Err(Error::PartialRead {
+                region: self.region.clone(),
+                operation: "SearchTransitGatewayRoutes",
+                message: "1000 routes, and AdditionalRoutesAvailable without a NextToken".into(),
+            });
+        }
         Ok(self.read(|_, rs| rs.route_table.as_ref().map(|t| t.routes.clone()).unwrap_or_default()))
     }
 

@@ -169,6 +169,18 @@ impl Rig {
     }
 }
 
+/// The fixtures' tagged VPC in us-east-1 (10.20.0.0/16) and one in
+/// eu-west-1 (10.30.0.0/16), peered and routed by the events alone.
+pub async fn settled_two_regions() -> Rig {
+    let world = World::new(&["us-east-1", "eu-west-1"]);
+    world.vpc("us-east-1", "vpc-0a1b2c3d4e5f60718", Some("true"), &["10.20.0.0/16"]);
+    world.vpc("eu-west-1", "vpc-0eeeeeeeeeeeeeee1", Some("true"), &["10.30.0.0/16"]);
+    let rig = Rig::new(world);
+    rig.handler.handle(&fixture("tag-change-added.json")).await.unwrap();
+    settle(&rig).await;
+    rig
+}
+
 /// Delivers the tool's state changes (what its rule routes to the
 /// handler) and the queued re-checks until nothing is left, moving every
 /// peering on as AWS would in between. No state change is dropped.

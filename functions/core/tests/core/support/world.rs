@@ -40,6 +40,9 @@ pub(super) struct State {
     /// VPCs of other accounts shared into the Region's account (VPC
     /// sharing): its own `DescribeVpcs` lists them, without their tags.
     pub shared: std::collections::BTreeSet<VpcId>,
+    /// Regions whose route search flags more routes without a way to
+    /// read them (`AdditionalRoutesAvailable` and no `NextToken`).
+    pub partial: std::collections::BTreeSet<Region>,
 }
 
 /// The world; cheap to clone, every clone sees the same state.
@@ -67,6 +70,7 @@ impl Scenario {
             rival: None,
             denied: std::collections::BTreeSet::new(),
             shared: std::collections::BTreeSet::new(),
+            partial: std::collections::BTreeSet::new(),
         })))
     }
 }
@@ -241,6 +245,18 @@ impl World {
     /// paused time runs it at once).
     pub fn slow_writes(&self, delay: std::time::Duration) {
         self.lock().write_delay = delay;
+    }
+
+    /// Changes what Region `r` holds (its ledger lists, say) in place.
+    pub fn edit(&self, r: &str, f: impl FnOnce(&mut RegionState)) {
+        let mut s = self.lock();
+        f(World::region_mut(&mut s, r));
+    }
+
+    /// From now on, Region `r`'s route search answers in part (more routes
+    /// flagged, no `NextToken`).
+    pub fn partial_search(&self, r: &str) {
+        self.lock().partial.insert(super::region(r));
     }
 
     /// Makes every route write fail permanently from now on.
