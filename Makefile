@@ -10,8 +10,11 @@ INFRA_VENV  := .venv-infra
 INFRA_STAMP := $(INFRA_VENV)/.installed-$(shell cksum < tools/infra-requirements.txt | cut -d' ' -f1)
 CARGO       ?= cargo
 FUNCTIONS   := reconciler attachment-watcher
+# The CLI and both functions in one build (dev): one feature set, built once
+# for every target that runs them.
+BINARIES    := $(CARGO) build -p tgw-peering $(addprefix -p ,$(FUNCTIONS))
 
-.PHONY: help venv lambda-tools infra-tools build fmt fmt-check clippy no-sleep test test-unit test-emulator test-integration test-deadline test-infra lint-infra lambda-local package deploy demo clean-venv bench bench-planner bench-plan-instructions bench-emulator bench-storm bench-cadence bench-coldstart bench-modes bench-organizations bench-deadline
+.PHONY: help venv lambda-tools infra-tools build fmt fmt-check clippy check msrv test test-unit test-emulator test-integration test-deadline test-infra lint-infra lambda-local package deploy demo clean-venv bench bench-planner bench-plan-instructions bench-emulator bench-storm bench-cadence bench-coldstart bench-modes bench-organizations bench-deadline
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -51,9 +54,11 @@ fmt-check: ## Check formatting
 clippy: ## Lint, warnings are errors
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-no-sleep: ## Fail if any function code sleeps (the watcher schedules, never waits)
-	@if grep -rnE '(thread|time)::sleep|sleep\(' functions/*/src; then \
-		echo "error: a Lambda code path sleeps; schedule a re-check instead" >&2; exit 1; fi
+check: fmt-check clippy msrv ## The fast loop: format, lint (the functions never sleep: functions/clippy.toml), the MSRV, unit and planner tests
+	$(CARGO) test -p tgw-peering-core
+
+msrv: ## The workspace's rust-version is what its dependencies need (scripts/msrv.py)
+	python3 scripts/msrv.py
 
 test-unit: ## Unit and planner tests (no emulator)
 	$(CARGO) test --workspace --exclude tgw-peering-tests
@@ -62,13 +67,13 @@ test-emulator: venv ## The emulator's own tests: each patch behaves as the AWS p
 	$(PYTHON) tests/emulator/test_emulator.py
 
 test-deadline: venv ## The reconciler's binary under a Runtime API stub with 20 s deadlines replaces a 2,000-route peering (EC2 slowed to 50 ms a call)
-	$(CARGO) build -p tgw-peering -p reconciler
+	$(BINARIES)
 	$(PYTHON) tests/benches/deadline.py --binaries target/debug
 
 test-integration: venv ## Integration tests against the EC2 emulator
 	$(CARGO) test -p tgw-peering-tests
 
-test: venv fmt-check clippy no-sleep ## Everything CI runs: format, lint, all tests, the functions under cargo-lambda, the templates
+test: venv fmt-check clippy msrv ## Everything CI runs: format, lint, all tests, the functions under cargo-lambda, the templates
 	$(MAKE) test-emulator
 	$(CARGO) test --workspace
 	$(MAKE) lambda-local
@@ -81,11 +86,11 @@ lint-infra: venv infra-tools ## cfn-lint, sam validate --lint and checkov on inf
 	$(INFRA_VENV)/bin/checkov -d infra --framework cloudformation --quiet --compact --skip-download
 
 test-infra: lint-infra ## The template checks, then the rule-pattern and env/IAM consistency tests
-	$(CARGO) build -p tgw-peering
+	$(BINARIES)
 	$(PYTHON) infra/tests/test_templates.py
 
 lambda-local: venv lambda-tools ## Run the real function binaries under `cargo lambda watch` and invoke them
-	$(CARGO) build $(addprefix -p ,$(FUNCTIONS))
+	$(BINARIES)
 	PYTHON=$(PYTHON) bash scripts/lambda-local.sh
 
 package: lambda-tools ## Build both functions for Lambda (release, arm64) as zips in target/lambda/

@@ -82,7 +82,7 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 /// clients the functions build (EVENT_BUS_NAME and RECHECK_QUEUE_URL honoured).
 async fn handle(files: &[String], json: bool) -> Result<ExitCode, Error> {
     let config = Config::from_env()?;
-    let shared = load_sdk_config().await;
+    let shared = load_sdk_config(&config).await;
     let handler = tgw_peering_core::wiring::handler(config, &shared);
     let handled = commands::handle(&handler, files).await;
     if json {

@@ -18,7 +18,7 @@ impl Session {
     /// [`Error::Config`] naming the first invalid variable.
     pub async fn from_env() -> Result<Self, Error> {
         let config = Config::from_env()?;
-        let shared = load_sdk_config().await;
+        let shared = load_sdk_config(&config).await;
         Ok(Self::new(config, &shared))
     }
 

@@ -23,3 +23,31 @@ pub fn tgw_peering(endpoint: &str) -> Command {
         .env_remove("TAG_KEY");
     command
 }
+
+mod first_run {
+    use tgw_peering_tests::{Emulator, Flavour, RegionWorld};
+
+    #[tokio::test]
+    async fn a_first_run_without_a_region_of_its_own_answers_with_no_warning() {
+        let emulator = Emulator::start(Flavour::Patched { phase_seconds: 0 });
+        RegionWorld::new(&emulator, "us-east-1").await;
+        RegionWorld::new(&emulator, "eu-west-1").await;
+        // A home with no ~/.aws: no profile names a Region either.
+        let home =
+            std::env::temp_dir().join(format!("tgw-peering-first-run-{}", std::process::id()));
+        std::fs::create_dir_all(&home).expect("a fresh home");
+        let run = crate::tgw_peering(&emulator.endpoint)
+            .env_remove("AWS_REGION")
+            .env_remove("AWS_DEFAULT_REGION")
+            .env_remove("AWS_CONFIG_FILE")
+            .env_remove("AWS_SHARED_CREDENTIALS_FILE")
+            .env("HOME", &home)
+            .env_remove("RUST_LOG")
+            .arg("plan")
+            .output()
+            .expect("tgw-peering runs");
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(run.status.success(), "{stderr}");
+        assert!(stderr.trim().is_empty(), "nothing but the answer: {stderr}");
+    }
+}

@@ -57,7 +57,7 @@ pub fn handler_counted(config: Config, shared: &SdkConfig) -> (Handler, CallCoun
 pub async fn serve_lambda() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = Config::from_env()?;
-    let shared = aws::load_sdk_config().await;
+    let shared = aws::load_sdk_config(&config).await;
     let handler = Arc::new(handler(config, &shared));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let handler = handler.clone();

@@ -33,11 +33,15 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use aws_config::environment::region::EnvironmentVariableRegionProvider;
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::profile::ProfileFileRegionProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_ec2::Client;
 
+use crate::config::Config;
 use crate::domain::{AccountId, Region, RoleArn};
 use crate::error::Error;
 use crate::ports::{Ec2Clients, Ec2Region, WorkloadVpcs};
@@ -59,8 +63,18 @@ pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Loads the shared SDK configuration from the standard sources (`AWS_REGION`,
 /// `AWS_PROFILE`, `AWS_ENDPOINT_URL`, …) with the tool's retry and timeouts.
-pub async fn load_sdk_config() -> SdkConfig {
-    sdk_config_loader().load().await
+///
+/// The default Region (the one of the hub's own services: STS, EventBridge,
+/// SQS; every EC2 client names its own) comes from `AWS_REGION` /
+/// `AWS_DEFAULT_REGION`, else the profile, else the first managed Region:
+/// never from the instance metadata service, which a first run on a laptop
+/// does not have (the SDK's default chain would warn about it three times).
+pub async fn load_sdk_config(config: &Config) -> SdkConfig {
+    let first = config.regions.first().map(|r| aws_config::Region::new(r.as_str().to_owned()));
+    let region = RegionProviderChain::first_try(EnvironmentVariableRegionProvider::new())
+        .or_else(ProfileFileRegionProvider::new())
+        .or_else(first);
+    sdk_config_loader().region(region).load().await
 }
 
 /// The SDK configuration loader with the tool's retry and timeout policy, to

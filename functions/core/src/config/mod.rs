@@ -1,6 +1,6 @@
 //! The configuration contract, shared by the Lambda functions and the CLI.
 //!
-//! Read from environment variables (see the README's Configuration). Every
+//! Read from environment variables (see docs/configuration.md). Every
 //! invalid value is reported as one [`ConfigError`] naming the variable.
 
 mod parse;

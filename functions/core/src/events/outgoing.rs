@@ -29,6 +29,21 @@ pub const GATEWAY_READY: &str = "Transit Gateway Ready";
 /// again and continues.
 pub const RECONCILE_CONTINUED: &str = "Reconcile Continued";
 
+/// Every detail-type the tool publishes, one per [`OutEvent`] variant
+/// (see [`OutEvent::detail_type`]); `docs/events.md` lists exactly these.
+pub const EMITTED: &[&str] = &[
+    STATE_CHANGE,
+    PEERING_REQUESTED,
+    PEERING_ACCEPTED,
+    ROUTES_CHANGED,
+    ROUTE_CONFLICT,
+    PEERING_STUCK,
+    WITHDRAWAL_HELD,
+    VPC_READY,
+    GATEWAY_READY,
+    RECONCILE_CONTINUED,
+];
+
 /// An event to publish: its detail-type and its detail. Serialized as
 /// `{"detail_type": …, "detail": {…}}` in reports.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

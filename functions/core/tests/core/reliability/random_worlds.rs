@@ -392,7 +392,7 @@ pub(super) fn vpc_route_table(
     }
 }
 
-/// The rules, restated from the README on the observed state, to check the
+/// The rules, restated from docs/how-it-decides.md on the observed state, to check the
 /// planner against.
 pub(super) struct Oracle {
     pub(super) config: Config,
