@@ -14,7 +14,7 @@ FUNCTIONS   := reconciler attachment-watcher
 # for every target that runs them.
 BINARIES    := $(CARGO) build -p tgw-peering $(addprefix -p ,$(FUNCTIONS))
 
-.PHONY: help venv lambda-tools infra-tools build fmt fmt-check clippy check msrv test test-unit test-emulator test-integration test-deadline test-infra lint-infra lambda-local package deploy demo clean-venv bench bench-planner bench-plan-instructions bench-emulator bench-storm bench-cadence bench-coldstart bench-modes bench-organizations bench-deadline
+.PHONY: help venv lambda-tools infra-tools build fmt fmt-check clippy check msrv sizes test test-unit test-emulator test-integration test-deadline test-infra lint-infra lambda-local package deploy demo clean-venv bench bench-planner bench-plan-instructions bench-emulator bench-storm bench-cadence bench-coldstart bench-modes bench-organizations bench-deadline
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -54,11 +54,14 @@ fmt-check: ## Check formatting
 clippy: ## Lint, warnings are errors
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-check: fmt-check clippy msrv ## The fast loop: format, lint (the functions never sleep: functions/clippy.toml), the MSRV, unit and planner tests
+check: fmt-check clippy msrv sizes ## The fast loop: format, lint (the functions never sleep: functions/clippy.toml), the MSRV, the size guide, unit and planner tests
 	$(CARGO) test -p tgw-peering-core
 
 msrv: ## The workspace's rust-version is what its dependencies need (scripts/msrv.py)
 	python3 scripts/msrv.py
+
+sizes: ## No production function over 80 lines (but named exhaustive matches), no file over 600 (scripts/sizes.py)
+	python3 scripts/sizes.py
 
 test-unit: ## Unit and planner tests (no emulator)
 	$(CARGO) test --workspace --exclude tgw-peering-tests
@@ -73,7 +76,7 @@ test-deadline: venv ## The reconciler's binary under a Runtime API stub with 20 
 test-integration: venv ## Integration tests against the EC2 emulator
 	$(CARGO) test -p tgw-peering-tests
 
-test: venv fmt-check clippy msrv ## Everything CI runs: format, lint, all tests, the functions under cargo-lambda, the templates
+test: venv fmt-check clippy msrv sizes ## Everything CI runs: format, lint, all tests, the functions under cargo-lambda, the templates
 	$(MAKE) test-emulator
 	$(CARGO) test --workspace
 	$(MAKE) lambda-local

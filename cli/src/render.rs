@@ -14,7 +14,7 @@ pub fn json<T: serde::Serialize>(value: &T) -> String {
 }
 
 pub fn finding_line(f: &Finding) -> String {
-    let tag = match f.kind {
+    let tag = match f.kind() {
         FindingKind::Waiting => "waiting ",
         FindingKind::Skip => "skip    ",
         FindingKind::Conflict => "CONFLICT",
@@ -23,8 +23,8 @@ pub fn finding_line(f: &Finding) -> String {
         FindingKind::Isolated => "ISOLATED",
     };
     match &f.region {
-        Some(r) => format!("{tag} {r}: {}: {}", f.subject, f.reason),
-        None => format!("{tag} {}: {}", f.subject, f.reason),
+        Some(r) => format!("{tag} {r}: {}: {} [{}]", f.subject, f.reason, f.code),
+        None => format!("{tag} {}: {} [{}]", f.subject, f.reason, f.code),
     }
 }
 

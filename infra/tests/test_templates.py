@@ -421,7 +421,7 @@ class Wiring(unittest.TestCase):
 
 # The fields of the functions' audit lines (functions/core/src/handler.rs,
 # AuditRecord), under "fields" in the JSON log format.
-AUDIT_FIELDS = {"message", "event_id", "decision", "kind", "region", "subject", "reason", "result"}
+AUDIT_FIELDS = {"message", "event_id", "decision", "kind", "region", "subject", "reason", "result", "code"}
 
 
 class AuditQueries(unittest.TestCase):
@@ -1044,8 +1044,10 @@ class TaggingAndLedger(unittest.TestCase):
 
 def filter_matches(pattern, line):
     """Whether a metric filter pattern of the form used here,
-    `{ $.a.b = "value" }` (CloudWatch Logs JSON filter syntax, one equality),
-    matches the JSON log line `line`."""
+    `{ $.a.b = "value" }` (CloudWatch Logs JSON filter syntax, one equality;
+    `*` in the value matches any characters, and only a string field that is
+    present), matches the JSON log line `line`."""
+    import fnmatch
     import re
 
     found = re.fullmatch(r'\{ \$\.([a-z_.]+) = "([^"]*)" \}', pattern)
@@ -1056,10 +1058,10 @@ def filter_matches(pattern, line):
         if not isinstance(value, dict) or key not in value:
             return False
         value = value[key]
-    return value == wanted
+    return isinstance(value, str) and fnmatch.fnmatchcase(value, wanted)
 
 
-def audit_line(decision):
+def audit_line(decision, code=None):
     """An audit line as the functions write it (JSON log format, tracing's
     fields under "fields")."""
     return json.dumps(
@@ -1074,6 +1076,8 @@ def audit_line(decision):
                 "region": "us-east-1",
                 "subject": "tgw-rtb-0123456789abcdef0",
                 "reason": "12 withdrawals planned, budget 5",
+                # Present on findings only (None is not written by tracing).
+                **({"code": code} if code else {}),
             },
             "target": "tgw_peering_core",
         }
@@ -1122,6 +1126,24 @@ class Alarms(unittest.TestCase):
         self.assertTrue(
             {("tgw-peering", m) for m in ("PeeringStuck", "AuditErrors", "WithdrawalHeld")} <= produced
         )
+
+    def test_findings_are_counted_by_code_and_decision_and_nothing_else_is(self):
+        (counting,) = [
+            f
+            for f in self.metric_filters()
+            if any(t["MetricName"] == "Findings" for t in f["MetricTransformations"])
+        ]
+        self.assertEqual(counting["LogGroupName"]["Ref"], "ReconcilerLogs")
+        (t,) = counting["MetricTransformations"]
+        dimensions = {d["Key"]: d["Value"] for d in t["Dimensions"]}
+        self.assertEqual(dimensions, {"code": "$.fields.code", "decision": "$.fields.decision"})
+        # AWS: a transformation with dimensions takes no default value.
+        self.assertNotIn("DefaultValue", t)
+        pattern = counting["FilterPattern"]
+        self.assertTrue(filter_matches(pattern, audit_line("conflict", "overlap_between_regions")))
+        self.assertTrue(filter_matches(pattern, audit_line("waiting", "peering_pending")))
+        for decision in ("action", "error", "dropped", "recheck", "stuck"):
+            self.assertFalse(filter_matches(pattern, audit_line(decision)), decision)
 
     def test_every_alarm_notifies_the_topic(self):
         for name, alarm in self.alarms().items():

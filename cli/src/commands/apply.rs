@@ -205,7 +205,7 @@ fn settled(plan: &Plan, report: &mut ApplyReport) -> Next {
     let held: Vec<String> = plan
         .findings
         .iter()
-        .filter(|f| f.kind == FindingKind::Held)
+        .filter(|f| f.kind() == FindingKind::Held)
         .map(|f| format!("{}: {}", f.subject, f.reason))
         .collect();
     if held.is_empty() {
@@ -267,7 +267,7 @@ fn summary(plan: &Plan, held: usize) -> String {
 
 /// The findings that say something is between states.
 pub fn waiting(plan: &Plan) -> impl Iterator<Item = &Finding> {
-    plan.findings.iter().filter(|f| f.kind == FindingKind::Waiting)
+    plan.findings.iter().filter(|f| f.kind() == FindingKind::Waiting)
 }
 
 #[cfg(test)]

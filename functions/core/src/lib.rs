@@ -29,4 +29,6 @@ pub mod wiring;
 pub use config::{Config, ConfigError, RouteMode};
 pub use domain::{MANAGED_TAG_KEY, MANAGED_TAG_VALUE};
 pub use error::Error;
-pub use planner::{plan, Action, Finding, FindingKind, ListRef, Plan, Planned, RouteMark};
+pub use planner::{
+    plan, Action, Finding, FindingCode, FindingKind, ListRef, Plan, Planned, RouteMark,
+};

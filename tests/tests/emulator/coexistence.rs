@@ -14,7 +14,7 @@ use std::time::Duration;
 use super::common::converge;
 use tgw_peering::commands::{apply, ApplyOptions, Progress, Session};
 use tgw_peering_core::execute::execute;
-use tgw_peering_core::{FindingKind, Plan, RouteMark};
+use tgw_peering_core::{FindingCode, FindingKind, Plan, RouteMark};
 use tgw_peering_tests::{
     config, config_with, tagged_world, Emulator, Flavour, ListState, RegionWorld,
 };
@@ -113,16 +113,14 @@ fn mark(plan: &Plan, region: &str, cidr: &str) -> Option<RouteMark> {
         .map(|r| r.mark)
 }
 
-/// The findings of `kind` whose subject or reason says `text`.
+/// The findings of `code` whose subject names `id` (a CIDR, a list's or a
+/// gateway's id; `""`: any).
 fn findings_of<'a>(
     plan: &'a Plan,
-    kind: FindingKind,
-    text: &str,
+    code: FindingCode,
+    id: &str,
 ) -> Vec<&'a tgw_peering_core::Finding> {
-    plan.findings
-        .iter()
-        .filter(|f| f.kind == kind && (f.subject.contains(text) || f.reason.contains(text)))
-        .collect()
+    plan.findings.iter().filter(|f| f.code == code && f.subject.contains(id)).collect()
 }
 
 // --- 1. a cut-over to a peering with a second gateway ----------------------
@@ -156,11 +154,13 @@ async fn a_route_cut_over_to_a_peering_with_a_second_gateway_survives_reconciles
             plan.actions
         );
         // Said once, as the tool lets the route go; then it is someone
-        // else's route in the way of a wanted one.
-        let said = if round == 0 { format!("pointed at {cut}") } else { cut.clone() };
-        let conflicts = findings_of(&plan, FindingKind::Conflict, &said);
+        // else's route in the way of a wanted one. Either names the
+        // attachment it goes to.
+        let code =
+            if round == 0 { FindingCode::PointedElsewhere } else { FindingCode::RouteExists };
+        let conflicts = findings_of(&plan, code, "10.2.0.0/24");
         assert!(
-            conflicts.iter().any(|f| f.subject.contains("10.2.0.0/24")),
+            conflicts.iter().any(|f| f.reason.contains(&cut)),
             "reconcile {round}: {:#?}",
             plan.findings
         );
@@ -215,8 +215,7 @@ async fn a_reference_pointed_at_a_peering_with_a_second_gateway_stays_there_and_
         assert_eq!(east.references().await, pointed, "reconcile {round}: {:#?}", plan.actions);
         assert_eq!(the_list(&east).await, list, "reconcile {round}: {:#?}", plan.actions);
         assert!(
-            !findings_of(&plan, FindingKind::Skip, "its reference in the managed table goes to")
-                .is_empty(),
+            !findings_of(&plan, FindingCode::ListFrozen, &list.id).is_empty(),
             "reconcile {round}: {:#?}",
             plan.findings
         );
@@ -243,9 +242,9 @@ async fn a_reference_pointed_at_a_peering_with_a_second_gateway_stays_there_and_
 fn assert_isolated(plan: &Plan, region: &str, cidr: &str) {
     assert_eq!(mark(plan, region, cidr), Some(RouteMark::Isolated), "{:#?}", plan.tables);
     assert!(
-        plan.findings.iter().any(|f| f.kind == FindingKind::Isolated
+        plan.findings.iter().any(|f| f.code == FindingCode::Isolated
             && f.region.as_ref().is_some_and(|r| r.as_str() == region)
-            && (f.subject.contains(cidr) || f.reason.contains(cidr))),
+            && f.subject.contains(cidr)),
         "{:#?}",
         plan.findings
     );
@@ -334,8 +333,9 @@ async fn in_prefix_list_mode_a_reference_blackholed_by_hand_stays_a_blackhole_an
     assert_eq!(the_list(&east).await.cidrs(), list.cidrs(), "the entries stay");
     let status = session.plan().await.expect("a plan");
     assert!(
-        status.findings.iter().any(|f| f.kind == FindingKind::Isolated
-            && f.region.as_ref().is_some_and(|r| r.as_str() == EAST)),
+        status.findings.iter().any(|f| f.code == FindingCode::Isolated
+            && f.region.as_ref().is_some_and(|r| r.as_str() == EAST)
+            && f.subject.contains(&list.id)),
         "{:#?}",
         status.findings
     );
@@ -383,7 +383,7 @@ async fn a_deleted_peerings_blackholes_move_to_the_new_one(blackhole_attachment:
         assert_eq!(the_list(world).await.tag(PEERING_TAG), Some(new.as_str()), "{}", world.region);
     }
     let status = session.plan().await.expect("a plan");
-    assert!(!status.findings.iter().any(|f| f.kind == FindingKind::Isolated), "{status:#?}");
+    assert!(!status.findings.iter().any(|f| f.kind() == FindingKind::Isolated), "{status:#?}");
 }
 
 #[tokio::test]
@@ -606,8 +606,7 @@ async fn two_deployments_in_one_account_run_alternately_each_keep_exactly_their_
     // Each sees the other's lists, once per Region, and leaves them alone.
     for session in [&prod_session, &nonprod_session] {
         let status = session.plan().await.expect("a plan");
-        let foreign =
-            findings_of(&status, FindingKind::Skip, "ledger list(s) of other deployments");
+        let foreign = findings_of(&status, FindingCode::OtherDeploymentLists, "");
         let regions: BTreeSet<String> =
             foreign.iter().filter_map(|f| f.region.as_ref().map(|r| r.to_string())).collect();
         assert_eq!((foreign.len(), regions), (2, set(&[EAST, WEST])), "{:#?}", status.findings);
@@ -620,8 +619,8 @@ async fn two_deployments_in_one_account_run_alternately_each_keep_exactly_their_
     let (nonprod_before, prod_before) = (nonprod.snapshot().await, prod.snapshot().await);
     let plan = reconcile(&prod_session).await;
     assert_eq!(prod.west.gateway_state().await, "modifying", "the test ran too slowly");
-    let wait = format!("transit gateway {} is modifying", prod.west.tgw);
-    assert!(!findings_of(&plan, FindingKind::Waiting, &wait).is_empty(), "{:#?}", plan.findings);
+    let waits = findings_of(&plan, FindingCode::GatewayInTransition, &prod.west.tgw);
+    assert!(!waits.is_empty(), "{:#?}", plan.findings);
     assert!(plan.actions.is_empty(), "nothing is written while a pair waits: {:#?}", plan.actions);
     // The managed gateways and tables are prod's, never nonprod's.
     let text = format!("{:?}", (&plan.tables, &plan.peerings));
@@ -760,8 +759,7 @@ async fn an_upgrade_tags_each_deployments_old_ledger_lists_with_its_gateway_and_
                 assert_eq!(theirs[0].tag(GATEWAY_TAG), None);
             }
             let status = dep.session(&sdk).plan().await.expect("a plan");
-            let unproven =
-                findings_of(&status, FindingKind::Skip, "nothing proves it this deployment's");
+            let unproven = findings_of(&status, FindingCode::UnprovenLedgerList, "");
             assert_eq!(unproven.len(), 2, "{:#?}", status.findings);
         }
     }
@@ -808,11 +806,10 @@ async fn a_pair_converges_while_a_third_regions_gateway_is_modifying_and_that_re
     let last = last.expect("a plan");
     assert!(last.actions.is_empty(), "the pair did not converge: {:#?}", last.actions);
     assert_eq!(south.gateway_state().await, "modifying", "the test ran too slowly");
-    let wait = format!("transit gateway {} is modifying", south.tgw);
     assert!(
-        last.findings.iter().any(|f| f.kind == FindingKind::Waiting
+        last.findings.iter().any(|f| f.code == FindingCode::GatewayInTransition
             && f.region.as_ref().is_some_and(|r| r.as_str() == SOUTH)
-            && (f.subject.contains(&wait) || f.reason.contains(&wait))),
+            && f.subject.contains(&south.tgw)),
         "{:#?}",
         last.findings
     );

@@ -9,7 +9,7 @@ use super::common::converge;
 use tgw_peering::commands::Session;
 use tgw_peering_core::execute::{execute, Execution, ResultLabel};
 use tgw_peering_core::observe::observe;
-use tgw_peering_core::{plan, Action, FindingKind, Plan};
+use tgw_peering_core::{plan, Action, Finding, FindingCode, Plan};
 use tgw_peering_tests::{config, Emulator, Flavour, RegionWorld};
 
 const EAST: &str = "us-east-1";
@@ -26,11 +26,15 @@ fn in_region<'a>(plan: &'a Plan, r: &str) -> Vec<&'a Action> {
     plan.actions.iter().map(|p| &p.action).filter(|a| a.region().as_str() == r).collect()
 }
 
-fn has(plan: &Plan, kind: FindingKind, text: &str) -> bool {
-    plan.findings
-        .iter()
-        .any(|f| f.kind == kind && (f.reason.contains(text) || f.subject.contains(text)))
+/// The finding of `code` whose subject names `id` (a list's, a gateway's or
+/// a VPC's id, a Region).
+fn finding<'a>(plan: &'a Plan, code: FindingCode, id: &str) -> Option<&'a Finding> {
+    plan.findings.iter().find(|f| f.code == code && f.subject.contains(id))
 }
+
+/// What the emulator's `ModifyManagedPrefixList` leaves as the list's
+/// `StateMessage` when a resize is refused (AWS's words).
+const REFUSED: &str = "do not support the new maximum size";
 
 async fn world(emulator: &Emulator) -> (RegionWorld, RegionWorld) {
     let east = RegionWorld::new(emulator, EAST).await;
@@ -81,13 +85,13 @@ async fn a_ledger_list_whose_resize_fails_is_not_resized_again_and_new_cidrs_of_
         "{:?}",
         second.actions
     );
+    let failed = finding(&second, FindingCode::ListChangeFailed, &list.id);
+    assert!(failed.is_some_and(|f| f.reason.contains(REFUSED)), "{:?}", second.findings);
+    let waits = finding(&second, FindingCode::ResizeFailed, EAST);
     assert!(
-        has(&second, FindingKind::Warning, "do not support the new maximum size"),
-        "{:?}",
-        second.findings
-    );
-    assert!(
-        has(&second, FindingKind::Warning, "CIDR(s) of us-east-1 wait"),
+        waits.is_some_and(|f| f.region.as_ref().is_some_and(|r| r.as_str() == WEST)
+            && f.reason.contains(&list.id)
+            && f.reason.contains(REFUSED)),
         "{:?}",
         second.findings
     );
@@ -117,7 +121,13 @@ async fn a_search_that_flags_more_routes_without_a_token_leads_to_no_write_in_th
 
     let (planned, done) = reconcile(&session).await;
     assert!(in_region(&planned, WEST).is_empty(), "{:?}", planned.actions);
-    assert!(has(&planned, FindingKind::Waiting, "without a NextToken"), "{:?}", planned.findings);
+    // W's gateway is available: the wait is its table's, read in part.
+    let waits = finding(&planned, FindingCode::GatewayInTransition, &west.tgw);
+    assert!(
+        waits.is_some_and(|f| f.region.as_ref().is_some_and(|r| r.as_str() == WEST)),
+        "{:?}",
+        planned.findings
+    );
     assert!(!planned.is_converged());
     assert!(
         done.executed.iter().all(|e| e.planned.action.region().as_str() != WEST),
@@ -153,6 +163,6 @@ async fn a_dual_stack_vpc_has_its_ipv6_block_routed_only_when_attached_with_ipv6
     let skipped = report
         .findings
         .iter()
-        .any(|f| f.kind == FindingKind::Skip && f.reason.contains("Ipv6Support"));
+        .any(|f| f.code == FindingCode::Ipv6Unsupported && f.subject.contains(&without));
     assert!(skipped, "{:?}", report.findings);
 }

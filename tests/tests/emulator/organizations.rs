@@ -13,6 +13,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tgw_peering::commands::{apply, ApplyOptions, Session};
 use tgw_peering_core::handler::{Decision, HandleReport, Handler};
+use tgw_peering_core::FindingCode;
 use tgw_peering_tests::{
     delete_vpc_event, route_uninstalled_event, tag_event, Emulator, Flavour, RegionWorld,
     EMULATOR_ACCOUNT,
@@ -165,11 +166,18 @@ async fn a_workload_role_that_cannot_be_assumed_leaves_its_routes_and_the_others
     );
     assert_eq!(cidrs(&w.east).await, ["10.30.0.0/16", "10.40.0.0/16"], "and its untagged one");
     let held: Vec<_> = report.decisions(Decision::Held).collect();
-    // The refusal surfaces as a credentials error (permanent), naming STS.
-    let c_held: Vec<_> = held.iter().filter(|r| r.reason.contains(C)).collect();
+    // C's account cannot be read: the refusal names the role STS refused.
+    let c_held: Vec<_> = held
+        .iter()
+        .filter(|r| r.code == Some(FindingCode::AccountUnreadable) && r.subject.contains(C))
+        .collect();
     assert!(!c_held.is_empty(), "{:?}", report.audit);
-    assert!(c_held.iter().all(|r| r.reason.contains("sts:AssumeRole")), "{c_held:?}");
-    assert!(held.iter().all(|r| !r.reason.contains(B)), "B's role still works: {held:?}");
+    let refused = format!("arn:aws:iam::{C}:role/{ROLE_NAME}");
+    assert!(c_held.iter().all(|r| r.reason.contains(&refused)), "{c_held:?}");
+    assert!(
+        held.iter().all(|r| !r.subject.contains(B) && !r.reason.contains(B)),
+        "B's role still works: {held:?}"
+    );
 
     // Back on the id C's role trusts: the untag is seen, the route goes.
     let handler =

@@ -6,7 +6,7 @@
 use super::common::converge;
 use tgw_peering::commands::Session;
 use tgw_peering_core::execute::ResultLabel;
-use tgw_peering_core::{FindingKind, RouteMark};
+use tgw_peering_core::{FindingCode, RouteMark};
 use tgw_peering_tests::{config, Emulator, Flavour, RegionWorld};
 
 const EAST: &str = "us-east-1";
@@ -155,9 +155,13 @@ async fn a_table_of_1100_foreign_routes_converges_and_a_wanted_cidr_routed_elsew
     let east_table = status.tables.iter().find(|t| t.region.as_str() == EAST).expect("east");
     let mark = east_table.routes.iter().find(|r| r.cidr.to_string() == "10.200.0.0/24");
     assert_eq!(mark.map(|r| r.mark), Some(RouteMark::Conflict), "{:?}", east_table.routes);
-    assert!(status.findings.iter().any(|f| f.kind == FindingKind::Conflict
-        && f.subject.contains("10.200.0.0/24")
-        && f.reason.contains(&foreign)));
+    assert!(
+        status.findings.iter().any(|f| f.code == FindingCode::RouteExists
+            && f.subject.contains("10.200.0.0/24")
+            && f.reason.contains(&foreign)),
+        "{:#?}",
+        status.findings
+    );
 }
 
 #[tokio::test]

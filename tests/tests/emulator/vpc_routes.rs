@@ -21,7 +21,7 @@ use aws_sdk_ec2::types::Filter;
 use tgw_peering::commands::{ApplyReport, Session};
 use tgw_peering_core::aws::VPC_ROUTE_CALLS;
 use tgw_peering_core::events::ROUTES_CHANGED;
-use tgw_peering_core::FindingKind;
+use tgw_peering_core::FindingCode;
 use tgw_peering_tests::{config, Emulator, EventPlumbing, Flavour, RegionWorld, EMULATOR_ACCOUNT};
 
 const EAST: &str = "us-east-1";
@@ -273,13 +273,17 @@ async fn a_route_for_a_remote_cidr_to_an_internet_gateway_is_a_conflict_and_is_n
     let session = session(&emulator, true).await;
 
     let report = run_apply(&session).await;
-    let subject = format!("VPC route 10.20.0.0/24 in {} ({})", m.e1.table, m.e1.vpc);
     let conflict = report
         .findings
         .iter()
-        .find(|f| f.subject == subject)
-        .unwrap_or_else(|| panic!("no finding on {subject}: {:#?}", report.findings));
-    assert_eq!(conflict.kind, FindingKind::Conflict);
+        .find(|f| {
+            f.subject.contains("10.20.0.0/24")
+                && f.subject.contains(&m.e1.table)
+                && f.subject.contains(&m.e1.vpc)
+        })
+        .unwrap_or_else(|| panic!("no finding on 10.20.0.0/24 in e1: {:#?}", report.findings));
+    assert_eq!(conflict.code, FindingCode::RouteExists, "{conflict:?}");
+    // The route's present target (AWS's) is named.
     assert!(conflict.reason.contains(&igw), "{}", conflict.reason);
     let e1 = &tables(&m.east).await[&m.e1.table];
     assert_eq!(e1["10.20.0.0/24"], igw, "not overwritten");
@@ -475,9 +479,10 @@ async fn a_vpc_table_at_its_quota_gets_a_warning_and_a_quota_set_too_high_meets_
     assert_eq!(toward_gateway(&east, &e1.table).await.len(), 1);
     let (planned, _) = reconcile(session(3)).await;
     assert!(
-        planned.findings.iter().any(|f| f.kind == FindingKind::Warning
-            && f.subject.contains(&e1.table)
-            && f.reason.contains("quota of 3")),
+        planned
+            .findings
+            .iter()
+            .any(|f| f.code == FindingCode::VpcRouteQuota && f.subject.contains(&e1.table)),
         "{:?}",
         planned.findings
     );

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::domain::{AttachmentId, Cidr, GatewayRef, Region, TransitGatewayId};
+use crate::planner::FindingCode;
 
 /// The `source` of every event tgw-peering publishes.
 pub const SOURCE: &str = "tgw-peering";
@@ -200,6 +201,9 @@ pub struct RoutesChanged {
 #[serde(rename_all = "kebab-case")]
 pub struct RouteConflict {
     pub event_id: String,
+    /// What it is about (`overlap_between_regions`, `over_budget`…; see
+    /// [`FindingCode`]).
+    pub code: FindingCode,
     /// The Region of the table or list; absent for a conflict between
     /// Regions.
     pub region: Option<Region>,

@@ -7,7 +7,7 @@ use crate::domain::Region;
 use crate::error::Error;
 use crate::events::{OutEvent, Recheck, VpcRecheck};
 use crate::execute::Executed;
-use crate::planner::FindingKind;
+use crate::planner::{FindingCode, FindingKind};
 
 /// What an audit record says was decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -86,6 +86,9 @@ pub struct AuditRecord {
     pub reason: String,
     /// For actions: `done`, `already_done: …` or `error: …`.
     pub result: Option<String>,
+    /// For findings: what the finding is about (see [`FindingCode`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<FindingCode>,
 }
 
 impl AuditRecord {
@@ -105,7 +108,15 @@ impl AuditRecord {
             subject: subject.into(),
             reason: reason.into(),
             result: None,
+            code: None,
         }
+    }
+
+    /// The record of a finding of `code`.
+    #[must_use]
+    pub fn with_code(mut self, code: FindingCode) -> Self {
+        self.code = Some(code);
+        self
     }
 
     /// The record of an executed action: its kind, subject, reason and
@@ -162,6 +173,8 @@ impl HandleReport {
             subject = %r.subject,
             reason = %r.reason,
             result = r.result.as_deref().unwrap_or(""),
+            // Present on findings only (a metric filter counts them by it).
+            code = r.code.map(tracing::field::display),
             "audit"
         );
         self.audit.push(r);

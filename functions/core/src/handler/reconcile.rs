@@ -15,7 +15,7 @@ use crate::events::outgoing::{
 use crate::events::{Incoming, OutEvent, Recheck, Trigger, PEERING_CALLS};
 use crate::execute::{execute_before, Executed, MAX_ROUTE_WRITES_IN_FLIGHT};
 use crate::observe::observe;
-use crate::planner::{plan, Action, Direction, FindingKind, Plan};
+use crate::planner::{plan, Action, Direction, FindingCode, FindingKind, Plan};
 use crate::ports::Outcome;
 
 /// What a reconcile has to announce and watch once its actions ran.
@@ -135,6 +135,7 @@ impl Handler {
             (_, Ok(Outcome::Conflict(why))) => {
                 after.events.push(OutEvent::RouteConflict(RouteConflict {
                     event_id: inc.id.clone(),
+                    code: FindingCode::WriteRefused,
                     region: Some(action.region().clone()),
                     subject: action.to_string(),
                     reason: why,
@@ -305,16 +306,17 @@ fn listed_tables(plan: &Plan) -> BTreeMap<(Region, String), String> {
 /// Every finding is an audit line; a conflict is also announced.
 fn audit_findings(inc: &Incoming, plan: &Plan, report: &mut HandleReport, after: &mut Aftermath) {
     for f in &plan.findings {
-        let decision = Decision::from(f.kind);
+        let decision = Decision::from(f.kind());
         let record = AuditRecord::new(&inc.id, decision, decision.as_str(), &f.subject, &f.reason);
-        report.record(record.in_region(f.region.as_ref()));
+        report.record(record.in_region(f.region.as_ref()).with_code(f.code));
         let detail = || RouteConflict {
             event_id: inc.id.clone(),
+            code: f.code,
             region: f.region.clone(),
             subject: f.subject.clone(),
             reason: f.reason.clone(),
         };
-        match f.kind {
+        match f.kind() {
             FindingKind::Conflict => after.events.push(OutEvent::RouteConflict(detail())),
             FindingKind::Held => after.events.push(OutEvent::WithdrawalHeld(detail())),
             _ => {}

@@ -40,7 +40,7 @@ use crate::domain::{
 use crate::observed::RouteTableState;
 
 use super::ledger::RegionLedger;
-use super::{Action, Finding, FindingKind, Plan, Planned};
+use super::{Action, Finding, FindingCode, Plan, Planned};
 
 /// What a blackhole drops: a CIDR's static route, or (`None`) the list's
 /// reference.
@@ -164,7 +164,7 @@ fn record_tags(
             list.tag_count
         );
         let subject = format!("ledger list {}", list.id);
-        out.findings.push(Finding::at(FindingKind::Warning, region, subject, reason));
+        out.findings.push(Finding::at(FindingCode::IsolationsUnrecorded, region, subject, reason));
     }
     let tags: Vec<(String, String)> = new
         .iter()
@@ -233,7 +233,12 @@ fn record_peering(
             list.peering.as_ref().map_or_else(|| "its peering".to_owned(), ToString::to_string)
         );
         let subject = format!("ledger list {}", list.id);
-        out.findings.push(Finding::at(FindingKind::Warning, region, subject, reason));
+        out.findings.push(Finding::at(
+            FindingCode::LeftBlackholesUnrecorded,
+            region,
+            subject,
+            reason,
+        ));
         return;
     }
     out.actions.push(Planned {

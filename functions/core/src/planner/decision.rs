@@ -16,7 +16,7 @@ use super::desired::vpc_list;
 use super::ledger::LedgerNeeds;
 use super::ownership::{KeepCause, WithdrawCause};
 use super::peering::ReadyPeering;
-use super::{Action, Finding, FindingKind, Plan, Planned, RouteMark, RouteReport};
+use super::{Action, Finding, FindingCode, Plan, Planned, RouteMark, RouteReport};
 
 /// What the planner decided for one route: a wanted one, or one present
 /// in the table that nothing wants.
@@ -74,6 +74,20 @@ pub(super) enum ConflictCause {
     /// withdrawn, and no longer the tool's (its entry is released, unless
     /// its list is frozen).
     PointedElsewhere { target: RouteTarget },
+}
+
+impl ConflictCause {
+    /// The code of its finding.
+    fn code(&self) -> FindingCode {
+        match self {
+            ConflictCause::OverlapBetweenRegions => FindingCode::OverlapBetweenRegions,
+            ConflictCause::OverlapsLocal { .. } => FindingCode::OverlapsLocalVpc,
+            ConflictCause::OverlapsPropagated { .. } => FindingCode::OverlapsPropagatedRoute,
+            ConflictCause::ServedElsewhere { .. } => FindingCode::ServedElsewhere,
+            ConflictCause::RouteExists { .. } => FindingCode::RouteExists,
+            ConflictCause::PointedElsewhere { .. } => FindingCode::PointedElsewhere,
+        }
+    }
 }
 
 /// The route table a decision applies to, and the peer Region whose CIDR
@@ -258,7 +272,7 @@ pub(super) fn record(
         RouteDecision::Isolated => {
             keep_entry(&d, needs);
             out.findings.push(Finding {
-                kind: FindingKind::Isolated,
+                code: FindingCode::Isolated,
                 region: Some(d.place.region().clone()),
                 subject: d.place.subject(&d.cidr),
                 reason: format!(
@@ -287,14 +301,9 @@ pub(super) fn record(
         }
         RouteDecision::Keep { cause, wanted_gone } => {
             keep_entry(&d, needs);
-            let (kind, mark) = match cause {
-                KeepCause::Isolated => (FindingKind::Isolated, RouteMark::Isolated),
-                // Wanted, and left where it goes.
-                KeepCause::ProtectedMove { .. } => (FindingKind::Skip, RouteMark::Conflict),
-                _ => (FindingKind::Skip, RouteMark::Extra),
-            };
+            let mark = cause.mark();
             out.findings.push(Finding {
-                kind,
+                code: cause.code(),
                 region: Some(d.place.region().clone()),
                 subject: d.place.subject(&d.cidr),
                 reason: cause.reason(d.place.peer(), d.place.via(), wanted_gone.as_ref(), &d.cidr),
@@ -404,7 +413,7 @@ fn conflict(
         ),
     };
     out.findings.push(Finding {
-        kind: FindingKind::Conflict,
+        code: cause.code(),
         region: Some(region.clone()),
         subject: place.subject(&cidr),
         reason,

@@ -21,7 +21,7 @@ use crate::domain::{
 };
 use crate::observed::RegionState;
 
-use super::{Finding, FindingKind};
+use super::{Finding, FindingCode};
 
 /// The CIDRs of one Region's VPCs, split by what they ask for.
 #[derive(Default)]
@@ -127,12 +127,7 @@ pub(super) fn region_cidrs(region: &Region, state: &RegionState, tag_key: &str) 
     let attachments = vpc_attachments(state);
     for vpc in &state.vpcs {
         let subject = format!("VPC {}", vpc.id);
-        let finding = |kind, reason: String| Finding {
-            kind,
-            region: Some(region.clone()),
-            subject: subject.clone(),
-            reason,
-        };
+        let finding = |code, reason: String| Finding::at(code, region, &subject, reason);
         if !vpc.is_tagged(tag_key) {
             for (cidr, _) in &vpc.cidrs {
                 out.withdrawn.insert(*cidr, (vpc.id.clone(), "tag removed or not true on"));
@@ -146,7 +141,7 @@ pub(super) fn region_cidrs(region: &Region, state: &RegionState, tag_key: &str) 
                     "its attachment {} does not support IPv6 (Ipv6Support disabled: IPv6 routes do not propagate), so its IPv6 blocks are not advertised (traffic to them would be dropped on arrival); enable Ipv6Support on the attachment to route them",
                     a.id
                 );
-                out.findings.push(finding(FindingKind::Skip, reason));
+                out.findings.push(finding(FindingCode::Ipv6Unsupported, reason));
             }
             Leg::Available(_) => {}
             Leg::Pending(a) => {
@@ -154,11 +149,11 @@ pub(super) fn region_cidrs(region: &Region, state: &RegionState, tag_key: &str) 
                     "tagged, but its attachment {} is {}; its routes elsewhere stay as they are, and new ones wait until it is available",
                     a.id, a.state
                 );
-                out.findings.push(finding(FindingKind::Waiting, reason));
+                out.findings.push(finding(FindingCode::VpcAttachmentPending, reason));
             }
             Leg::Missing => {
                 let reason = "tagged, but it has no attachment to the Region's managed transit gateway; its CIDRs are not advertised (traffic to them would be dropped on arrival)".to_owned();
-                out.findings.push(finding(FindingKind::Skip, reason));
+                out.findings.push(finding(FindingCode::VpcNotAttached, reason));
             }
         }
         for (cidr, cidr_state) in &vpc.cidrs {
@@ -174,7 +169,7 @@ pub(super) fn region_cidrs(region: &Region, state: &RegionState, tag_key: &str) 
                 }
                 (_, CidrState::Associating) => {
                     let reason = format!("{cidr} is still associating; its routes wait for it");
-                    out.findings.push(finding(FindingKind::Waiting, reason));
+                    out.findings.push(finding(FindingCode::CidrAssociating, reason));
                     out.waiting.insert(*cidr);
                 }
                 (_, CidrState::Gone) => {
@@ -232,13 +227,13 @@ fn held_workloads(region: &Region, state: &RegionState, out: &mut RegionCidrs) {
         let subject = format!("VPC {vpc} (account {owner})");
         let finding = match why {
             None => Finding::at(
-                FindingKind::Skip,
+                FindingCode::AccountFrozen,
                 region,
                 subject,
                 format!("attached to the managed transit gateway by {}; account {owner} is in FROZEN_ACCOUNT_IDS: its VPCs are not read and their last known routes are served as they are", a.id),
             ),
             Some(why) => Finding::at(
-                FindingKind::Held,
+                FindingCode::AccountUnreadable,
                 region,
                 subject,
                 format!("attached to the managed transit gateway by {}, but account {owner}'s VPCs cannot be read through WORKLOAD_ROLE_NAME: {why}; the routes recorded for its VPCs are neither written nor withdrawn until its VPCs can be read", a.id),
@@ -400,7 +395,7 @@ pub(super) fn overlapping(
 /// An advertised CIDR that overlaps a held one of another Region.
 fn held_overlap(tagged: (&Cidr, &Region, &VpcId), held: (&Cidr, &Region)) -> Finding {
     Finding {
-        kind: FindingKind::Conflict,
+        code: FindingCode::OverlapWithHeld,
         region: None,
         subject: format!("{} ({}) and {} ({})", tagged.0, tagged.2, held.0, held.1),
         reason: format!(
@@ -413,14 +408,14 @@ fn held_overlap(tagged: (&Cidr, &Region, &VpcId), held: (&Cidr, &Region)) -> Fin
 fn overlap_finding(a: (&Cidr, &Region, &VpcId), b: (&Cidr, &Region, &VpcId)) -> Finding {
     if a.1 == b.1 {
         return Finding {
-            kind: FindingKind::Conflict,
+            code: FindingCode::OverlapInRegion,
             region: Some(a.1.clone()),
             subject: format!("{} ({}) and {} ({})", a.0, a.2, b.0, b.2),
             reason: "two tagged VPCs of the Region hold these CIDRs; the transit gateway reaches only one of them, so neither is advertised".to_owned(),
         };
     }
     Finding {
-        kind: FindingKind::Conflict,
+        code: FindingCode::OverlapBetweenRegions,
         region: None,
         subject: format!("{} ({}) and {} ({})", a.0, a.1, b.0, b.1),
         reason: "tagged CIDRs overlap between Regions; no route is written for either".to_owned(),

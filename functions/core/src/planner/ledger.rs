@@ -22,7 +22,7 @@ use crate::domain::{
 };
 
 use super::desired::vpc_list;
-use super::{Action, Finding, FindingKind, LedgerEntry, Plan, Planned};
+use super::{Action, Finding, FindingCode, LedgerEntry, Plan, Planned};
 
 /// One Region's ledger lists, as read: this deployment's lists (see
 /// `deployments`) of managed peer Regions.
@@ -245,18 +245,18 @@ impl Group<'_> {
         out: &mut Plan,
     ) -> bool {
         let subject = format!("ledger of {} ({})", self.peer, self.family);
-        let (kind, reason) = match (cannot_grow, busy) {
-            (Some((id, size, why)), _) => (FindingKind::Warning, format!(
+        let (code, reason) = match (cannot_grow, busy) {
+            (Some((id, size, why)), _) => (FindingCode::ResizeFailed, format!(
                 "{count} CIDR(s) of {} wait: the resize of {id} to {size} entries failed ({why}); raise the quota of the resource that references the list (a security group's rules, a route table's routes), or remove that reference. The resize is asked again when the list or the size it needs changes, or after an hour",
                 self.peer
             )),
-            (None, true) => (FindingKind::Waiting, format!(
+            (None, true) => (FindingCode::LedgerListBusy, format!(
                 "{count} CIDR(s) of {} wait until the {} ledger list has applied its last change",
                 self.peer, self.family
             )),
             (None, false) => return false,
         };
-        out.findings.push(Finding::at(kind, self.region, subject, reason));
+        out.findings.push(Finding::at(code, self.region, subject, reason));
         true
     }
 
@@ -272,11 +272,11 @@ impl Group<'_> {
     ) -> Option<Skip> {
         let subject = format!("ledger list {}", list.id);
         if let Some(target) = writes.frozen.get(&list.id) {
-            let (kind, reason) = match target {
-                RouteTarget::Blackhole => (FindingKind::Isolated, "its reference in the managed table is a blackhole that no deletion of the tool's peering explains (someone's isolation of every CIDR it holds): kept; no entry is added or released while it is".to_owned()),
-                other => (FindingKind::Skip, format!("its reference in the managed table goes to {other} (set by someone else): left alone; no entry is added or released while it does")),
+            let (code, reason) = match target {
+                RouteTarget::Blackhole => (FindingCode::Isolated, "its reference in the managed table is a blackhole that no deletion of the tool's peering explains (someone's isolation of every CIDR it holds): kept; no entry is added or released while it is".to_owned()),
+                other => (FindingCode::ListFrozen, format!("its reference in the managed table goes to {other} (set by someone else): left alone; no entry is added or released while it does")),
             };
-            out.findings.push(Finding::at(kind, self.region, subject, reason));
+            out.findings.push(Finding::at(code, self.region, subject, reason));
             return Some(Skip::Frozen);
         }
         if list.is_busy() {
@@ -284,7 +284,12 @@ impl Group<'_> {
                 "the list is {}; it is changed once AWS has applied the last change",
                 list.state
             );
-            out.findings.push(Finding::at(FindingKind::Waiting, self.region, subject, reason));
+            out.findings.push(Finding::at(
+                FindingCode::LedgerListBusy,
+                self.region,
+                subject,
+                reason,
+            ));
             return Some(Skip::Busy);
         }
         if list.has_failed() {
@@ -292,7 +297,12 @@ impl Group<'_> {
             // resources that refused it); the list is still written to.
             let message = list.state_message.as_deref().unwrap_or("AWS gives no state message");
             let reason = format!("the list's last change failed ({}): {message}", list.state);
-            out.findings.push(Finding::at(FindingKind::Warning, self.region, subject, reason));
+            out.findings.push(Finding::at(
+                FindingCode::ListChangeFailed,
+                self.region,
+                subject,
+                reason,
+            ));
         }
         None
     }
@@ -448,6 +458,11 @@ pub(super) fn unrecorded_routes_wait(ledger: &RegionLedger<'_>, plan: &mut Plan)
     for p in waiting {
         let reason = "its ledger entry cannot be written yet; the route waits for it".to_owned();
         let subject = p.action.to_string();
-        plan.findings.push(Finding::at(FindingKind::Waiting, ledger.region, subject, reason));
+        plan.findings.push(Finding::at(
+            FindingCode::RouteAwaitsLedgerEntry,
+            ledger.region,
+            subject,
+            reason,
+        ));
     }
 }

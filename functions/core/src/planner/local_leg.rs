@@ -9,7 +9,7 @@ use crate::domain::{AttachmentId, Cidr, Region, RouteTarget};
 use crate::observed::RegionState;
 
 use super::desired::{unread_attachments, vpc_attachments, RegionCidrs, Unread};
-use super::{Finding, FindingKind, Plan, VpcReport};
+use super::{Finding, FindingCode, Plan, VpcReport};
 
 /// A report per VPC of the Region, and a warning per advertised CIDR that
 /// the managed table does not route to its VPC's attachment.
@@ -53,7 +53,7 @@ pub(super) fn plan_local_leg(
             .collect();
         if let (Some(a), false) = (attachment, unreachable.is_empty()) {
             out.findings.push(Finding {
-                kind: FindingKind::Warning,
+                code: FindingCode::NoLocalRoute,
                 region: Some(region.clone()),
                 subject: format!("VPC {}", vpc.id),
                 reason: format!(

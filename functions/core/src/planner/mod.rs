@@ -34,6 +34,7 @@ mod blackholes;
 mod decision;
 mod deployments;
 mod desired;
+mod finding;
 mod ledger;
 mod listed;
 mod local_leg;
@@ -61,9 +62,9 @@ pub use action::{
     Action, Direction, LedgerEntry, ListRef, Phase, Planned, RouteChange, RouteTableRef,
 };
 pub use desired::{is_terminal, vpc_wait};
+pub use finding::{Finding, FindingCode, FindingKind};
 pub use report::{
-    Finding, FindingKind, PeeringReport, Plan, RouteMark, RouteQuota, RouteReport, TableReport,
-    VpcReport, VpcTableQuota,
+    PeeringReport, Plan, RouteMark, RouteQuota, RouteReport, TableReport, VpcReport, VpcTableQuota,
 };
 
 use blackholes::{plan_records, Peerings};
@@ -149,7 +150,12 @@ pub fn plan(observed: &Observed, config: &Config) -> Result<Plan, Error> {
                 "{why}: nothing is written in this Region, and its peerings' routes elsewhere stay as they are, until then"
             );
             let subject = format!("transit gateway {}", gw.transit_gateway_id);
-            out.findings.push(Finding::at(FindingKind::Waiting, &gw.region, subject, reason));
+            out.findings.push(Finding::at(
+                FindingCode::GatewayInTransition,
+                &gw.region,
+                subject,
+                reason,
+            ));
             continue;
         }
         let pairs = ready.remove(&gw.region).unwrap_or_default();
@@ -197,7 +203,7 @@ fn plan_pairs(
         for b in &gateways[i + 1..] {
             match a.waits().or(b.waits()) {
                 Some(why) => out.findings.push(Finding {
-                    kind: FindingKind::Waiting,
+                    code: FindingCode::PairInTransition,
                     region: None,
                     subject: format!("peering {} <-> {}", a.region, b.region),
                     reason: format!("{why}; the pair waits until it is available"),
@@ -251,14 +257,7 @@ fn plan_region(
         let peerings = Peerings { pair: view.pair_peerings.iter().collect(), live: ctx.live };
         plan_records(&ledger, read, &peerings, &view.vias, &mut region_plan);
     }
-    for list in &ledger.unmanaged {
-        let reason = format!(
-            "it records routes for {}, which is not in PEERING_REGIONS: they and the list are left as they are",
-            list.peer
-        );
-        let subject = format!("ledger list {}", list.id);
-        region_plan.findings.push(Finding::at(FindingKind::Skip, &gw.region, subject, reason));
-    }
+    report_unmanaged_lists(gw, &ledger, &mut region_plan);
     local_leg::plan_local_leg(
         &gw.region,
         state,
@@ -275,13 +274,36 @@ fn plan_region(
             list.tag_key, ctx.config.tag_key, list.tag_key, ctx.config.tag_key
         );
         let subject = format!("ledger list {}", list.id);
-        region_plan.findings.push(Finding::at(FindingKind::Held, &gw.region, subject, reason));
+        region_plan.findings.push(Finding::at(
+            FindingCode::OtherTagKey,
+            &gw.region,
+            subject,
+            reason,
+        ));
     }
     out.actions.append(&mut region_plan.actions);
     out.findings.append(&mut region_plan.findings);
     out.tables.append(&mut region_plan.tables);
     out.vpcs.append(&mut region_plan.vpcs);
     out.vpc_tables.append(&mut region_plan.vpc_tables);
+}
+
+/// The tool's lists of Regions outside `PEERING_REGIONS`: left as they are,
+/// each said so.
+fn report_unmanaged_lists(gw: &Gateway, ledger: &RegionLedger<'_>, out: &mut Plan) {
+    for list in &ledger.unmanaged {
+        let reason = format!(
+            "it records routes for {}, which is not in PEERING_REGIONS: they and the list are left as they are",
+            list.peer
+        );
+        let subject = format!("ledger list {}", list.id);
+        out.findings.push(Finding::at(
+            FindingCode::ListOfUnmanagedRegion,
+            &gw.region,
+            subject,
+            reason,
+        ));
+    }
 }
 
 /// The lists of other deployments, once for the Region; the lists written
@@ -297,7 +319,12 @@ fn report_deployments(gw: &Gateway, lists: &Lists<'_>, out: &mut Plan) {
             gw.transit_gateway_id
         );
         let subject = "ledger lists of other deployments";
-        out.findings.push(Finding::at(FindingKind::Skip, &gw.region, subject, reason));
+        out.findings.push(Finding::at(
+            FindingCode::OtherDeploymentLists,
+            &gw.region,
+            subject,
+            reason,
+        ));
     }
     for list in &lists.adopted {
         out.actions.push(Planned {
@@ -318,7 +345,12 @@ fn report_deployments(gw: &Gateway, lists: &Lists<'_>, out: &mut Plan) {
             gw.transit_gateway_id
         );
         let subject = format!("ledger list {}", list.id);
-        out.findings.push(Finding::at(FindingKind::Skip, &gw.region, subject, reason));
+        out.findings.push(Finding::at(
+            FindingCode::UnprovenLedgerList,
+            &gw.region,
+            subject,
+            reason,
+        ));
     }
 }
 

@@ -16,7 +16,7 @@ use crate::domain::{Cidr, PrefixListId, Region, VpcId};
 
 use super::decision::{Decided, RouteDecision};
 use super::peering::ReadyPeering;
-use super::{Finding, FindingKind, Plan};
+use super::{Finding, FindingCode, Plan, RouteMark};
 
 /// Why a route is the tool's to withdraw.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,6 +140,37 @@ impl KeepCause {
         }
     }
 
+    /// The code of its finding.
+    pub fn code(&self) -> FindingCode {
+        match self {
+            KeepCause::Protected => FindingCode::Protected,
+            KeepCause::InOverlap => FindingCode::InOverlap,
+            KeepCause::UnmanagedPeering => FindingCode::UnmanagedPeering,
+            KeepCause::NotProven => FindingCode::NotProven,
+            KeepCause::Held => FindingCode::KeptOverBudget,
+            KeepCause::TargetUnreported => FindingCode::TargetUnreported,
+            KeepCause::Isolated => FindingCode::Isolated,
+            KeepCause::Frozen { .. } => FindingCode::ListFrozen,
+            KeepCause::ProtectedMove { .. } => FindingCode::ProtectedNotMoved,
+        }
+    }
+
+    /// How `status` marks the route it keeps: wanted and left where it
+    /// goes (a protected move), isolated, or kept though nothing wants it.
+    pub fn mark(&self) -> RouteMark {
+        match self {
+            KeepCause::Isolated => RouteMark::Isolated,
+            KeepCause::ProtectedMove { .. } => RouteMark::Conflict,
+            KeepCause::Protected
+            | KeepCause::InOverlap
+            | KeepCause::UnmanagedPeering
+            | KeepCause::NotProven
+            | KeepCause::Held
+            | KeepCause::TargetUnreported
+            | KeepCause::Frozen { .. } => RouteMark::Extra,
+        }
+    }
+
     /// The short note of `status`.
     pub fn note(&self) -> String {
         match self {
@@ -223,7 +254,7 @@ pub(super) fn within_budget<'a>(
             retired.len()
         );
         let subject = format!("static routes in {table}");
-        out.findings.push(Finding::at(FindingKind::Held, region, subject, reason));
+        out.findings.push(Finding::at(FindingCode::OverBudget, region, subject, reason));
         return Vec::new();
     }
     if retired.len() > room {
@@ -233,7 +264,7 @@ pub(super) fn within_budget<'a>(
             later.len()
         );
         let subject = format!("static routes in {table}");
-        out.findings.push(Finding::at(FindingKind::Waiting, region, subject, reason));
+        out.findings.push(Finding::at(FindingCode::RetirementsPaced, region, subject, reason));
     }
     retired
 }
@@ -260,7 +291,7 @@ pub(super) fn hold_over_budget(
         }
     }
     out.findings.push(Finding {
-        kind: FindingKind::Held,
+        code: FindingCode::OverBudget,
         region: Some(region.clone()),
         subject: format!("route table {table}"),
         reason: format!(

@@ -14,7 +14,7 @@ use crate::domain::{AttachmentId, PeeringAttachment, PeeringPhase, PeeringState,
 use crate::observed::Gateway;
 
 use super::desired::RegionCidrs;
-use super::{Action, Finding, FindingKind, PeeringReport, Plan, Planned};
+use super::{Action, Finding, FindingCode, PeeringReport, Plan, Planned};
 
 /// An available peering as one of its Regions sees it.
 #[derive(Debug, Clone)]
@@ -81,7 +81,7 @@ fn no_live_peering(
     let pair = format!("{} <-> {}", a.region, b.region);
     if let Some(failed) = linking.iter().find(|p| p.phase() == PeeringPhase::Failed) {
         out.findings.push(Finding {
-            kind: FindingKind::Conflict,
+            code: FindingCode::PeeringFailed,
             region: Some(failed.requester.region.clone()),
             subject: format!("peering {} ({pair})", failed.id),
             reason: match failed.state() {
@@ -115,7 +115,7 @@ fn no_live_peering(
     } else if wanted_a || wanted_b {
         let empty = if wanted_a { &b.region } else { &a.region };
         out.findings.push(Finding {
-            kind: FindingKind::Skip,
+            code: FindingCode::PeeringNotNeeded,
             region: None,
             subject: format!("peering {pair}"),
             reason: format!("{empty} has no tagged VPC yet; no peering needed"),
@@ -145,7 +145,7 @@ fn duplicates(
             });
         } else {
             out.findings.push(Finding {
-                kind: FindingKind::Skip,
+                code: FindingCode::ForeignPeering,
                 region: Some(dup.requester.region.clone()),
                 subject: format!("peering {}", dup.id),
                 reason: format!(
@@ -171,7 +171,7 @@ fn next_step(
     let accepter_region = &primary.accepter.region;
     let accepter_view = primary.states.get(accepter_region);
     let waiting = |reason: String| Finding {
-        kind: FindingKind::Waiting,
+        code: FindingCode::PeeringPending,
         region: Some(accepter_region.clone()),
         subject: format!("peering {} ({pair})", primary.id),
         reason,

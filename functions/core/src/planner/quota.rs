@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use crate::domain::{PrefixListId, TGW_ROUTES_QUOTA};
 use crate::observed::RouteTableState;
 
-use super::{Action, Finding, FindingKind, ListRef, Plan, RegionScope, RouteQuota};
+use super::{Action, Finding, FindingCode, ListRef, Plan, RegionScope, RouteQuota};
 
 /// Sets the quota line of the Region's table report, and warns when the
 /// plan's writes would pass the quota.
@@ -82,7 +82,7 @@ pub(super) fn count_routes(scope: RegionScope<'_>, out: &mut Plan) {
             quota.after_plan, quota.quota
         );
         let subject = format!("route table {}", gw.route_table_id);
-        out.findings.push(Finding::at(FindingKind::Warning, &gw.region, subject, reason));
+        out.findings.push(Finding::at(FindingCode::RouteQuota, &gw.region, subject, reason));
     }
     if let Some(report) = out.tables.iter_mut().find(|t| t.route_table_id == gw.route_table_id) {
         report.quota = quota;

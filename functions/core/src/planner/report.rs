@@ -9,53 +9,8 @@ use crate::domain::{
     VpcId, VpcRouteTableId,
 };
 
+use super::finding::{Finding, FindingKind};
 use super::Planned;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FindingKind {
-    /// A peering is between states; the next state change or re-check moves on.
-    Waiting,
-    /// Something the tool could do but deliberately does not.
-    Skip,
-    /// Desired state that contradicts what exists; nothing is written.
-    Conflict,
-    /// Withdrawals held back by a safety rule (the withdrawal budget, or a
-    /// ledger written under another `TAG_KEY`): a person decides.
-    Held,
-    /// Written as asked, but traffic may not flow (a local leg without a
-    /// route): worth a look.
-    Warning,
-    /// A route of the tool's that someone made a blackhole (an isolation of
-    /// a network): kept as it is, never re-activated.
-    Isolated,
-}
-
-/// Something the planner did not do, and why.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct Finding {
-    pub kind: FindingKind,
-    pub region: Option<Region>,
-    pub subject: String,
-    pub reason: String,
-}
-
-impl Finding {
-    /// A finding about something of `region`.
-    pub fn at(
-        kind: FindingKind,
-        region: &Region,
-        subject: impl Into<String>,
-        reason: impl Into<String>,
-    ) -> Self {
-        Finding {
-            kind,
-            region: Some(region.clone()),
-            subject: subject.into(),
-            reason: reason.into(),
-        }
-    }
-}
 
 /// How a route of a managed route table compares with the desired state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -182,15 +137,15 @@ impl Plan {
 
     /// Something is between states (a peering, an attachment, a CIDR).
     pub fn is_waiting(&self) -> bool {
-        self.findings.iter().any(|f| f.kind == FindingKind::Waiting)
+        self.findings.iter().any(|f| f.kind() == FindingKind::Waiting)
     }
 
     /// Withdrawals are held back until a person decides.
     pub fn is_held(&self) -> bool {
-        self.findings.iter().any(|f| f.kind == FindingKind::Held)
+        self.findings.iter().any(|f| f.kind() == FindingKind::Held)
     }
 
     pub fn conflicts(&self) -> impl Iterator<Item = &Finding> {
-        self.findings.iter().filter(|f| f.kind == FindingKind::Conflict)
+        self.findings.iter().filter(|f| f.kind() == FindingKind::Conflict)
     }
 }

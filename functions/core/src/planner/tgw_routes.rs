@@ -24,7 +24,7 @@ use super::blackholes::{left_by_deletion, Blackholed};
 use super::decision::{ConflictCause, Decided, RouteDecision};
 use super::ownership::{removal, Claim, KeepCause, WithdrawCause};
 use super::tgw_table::{Table, Want};
-use super::{Finding, FindingKind, Plan};
+use super::{Finding, FindingCode, Plan};
 
 /// A wanted route against what the table holds for its CIDR; also the
 /// covering supernet, when one satisfies it.
@@ -215,7 +215,7 @@ fn owned_extra<'a>(
     }
     if !moves_from(table, route) {
         out.findings.push(Finding {
-            kind: FindingKind::Skip,
+            code: FindingCode::RouteTakenOver,
             region: Some(table.region().clone()),
             subject: format!("route {} in {}", route.cidr, table.gw.route_table_id),
             reason: format!(
@@ -262,7 +262,7 @@ fn unreported(table: &Table<'_>, route: &TgwRoute, out: &mut Plan) {
         .find_map(|(peer, rc)| rc.withdrawn.get(&route.cidr).map(|(vpc, _)| (peer, vpc)));
     if let Some((peer, vpc)) = withdrawn {
         out.findings.push(Finding {
-            kind: FindingKind::Skip,
+            code: FindingCode::TargetUnreported,
             region: Some(table.region().clone()),
             subject: format!("route {} in {}", route.cidr, table.gw.route_table_id),
             reason: format!(

@@ -36,7 +36,7 @@ use super::ownership::{budget, hold_over_budget, within_budget};
 use super::peering::ReadyPeering;
 use super::tgw_routes::{decide_extra, decide_wanted};
 use super::{
-    Action, Finding, FindingKind, Plan, Planned, RegionScope, RouteQuota, RouteReport,
+    Action, Finding, FindingCode, Plan, Planned, RegionScope, RouteQuota, RouteReport,
     TableContext, TableReport,
 };
 
@@ -281,7 +281,7 @@ fn table_peerings<'a>(
         let side = ctx.peerings.iter().find(|p| p.id == ready.id).map(|p| p.state_in(region));
         if let Some(s) = side.filter(|s| *s != PeeringState::Available) {
             out.findings.push(Finding {
-                kind: FindingKind::Waiting,
+                code: FindingCode::PeeringPending,
                 region: Some(region.clone()),
                 subject: format!("peering {}", ready.id),
                 reason: format!("state is {s} on this side; routes wait until it is available"),
@@ -308,8 +308,8 @@ fn associate(gw: &Gateway, ready: &ReadyPeering, ctx: &TableContext<'_>, out: &m
         .find(|a| a.id == ready.id)
         .and_then(|a| a.association.as_ref())
         .filter(|a| a.state != "disassociated");
-    let finding = |kind, reason: String| Finding {
-        kind,
+    let finding = |code, reason: String| Finding {
+        code,
         region: Some(region.clone()),
         subject: format!("peering {}", ready.id),
         reason,
@@ -335,7 +335,7 @@ fn associate(gw: &Gateway, ready: &ReadyPeering, ctx: &TableContext<'_>, out: &m
         && ctx.config.route_table_ids.contains_key(region);
     if other.state == "disassociating" {
         let reason = format!("leaving {}; then it is associated with {rt}", other.route_table_id);
-        out.findings.push(finding(FindingKind::Waiting, reason));
+        out.findings.push(finding(FindingCode::AssociationMoving, reason));
     } else if movable {
         out.actions.push(Planned {
             action: Action::DisassociateRouteTable {
@@ -353,7 +353,7 @@ fn associate(gw: &Gateway, ready: &ReadyPeering, ctx: &TableContext<'_>, out: &m
             "associated with {}, not with the managed table {rt}: routes still go into {rt}, but traffic arriving over the peering is routed by {}; not moved",
             other.route_table_id, other.route_table_id
         );
-        out.findings.push(finding(FindingKind::Skip, reason));
+        out.findings.push(finding(FindingCode::AssociatedElsewhere, reason));
     }
 }
 

@@ -24,7 +24,7 @@ use crate::domain::{Cidr, LedgerList, Region, VpcListRoute, VpcRouteTarget};
 
 use super::ownership::budget;
 use super::vpc_table::{ManagedVpcTable, Remote};
-use super::{Action, Finding, FindingKind, ListRef, Plan, Planned, RegionScope};
+use super::{Action, Finding, FindingCode, ListRef, Plan, Planned, RegionScope};
 
 /// The list routes of the Region's managed VPC route tables.
 pub(super) fn plan_list_routes(
@@ -124,7 +124,12 @@ impl ListRoutes<'_, '_> {
                 );
                 let subject = format!("VPC route {id} in {}", self.m.table.id);
                 let region = &self.scope.gw.region;
-                out.findings.push(Finding::at(FindingKind::Waiting, region, subject, reason));
+                out.findings.push(Finding::at(
+                    FindingCode::VpcListRouteAwaitsRoutes,
+                    region,
+                    subject,
+                    reason,
+                ));
                 return;
             }
         }
@@ -138,7 +143,7 @@ impl ListRoutes<'_, '_> {
             );
             let subject = format!("VPC route {id} in {}", self.m.table.id);
             out.findings.push(Finding::at(
-                FindingKind::Held,
+                FindingCode::OverBudget,
                 &self.scope.gw.region,
                 subject,
                 reason,

@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use crate::domain::{Family, VpcRouteTable, VpcRouteTableId};
 
 use super::vpc_table::ManagedVpcTable;
-use super::{Action, Finding, FindingKind, ListRef, Plan, RegionScope, VpcTableQuota};
+use super::{Action, Finding, FindingCode, ListRef, Plan, RegionScope, VpcTableQuota};
 
 /// The origin of a route propagated from a virtual private gateway: not
 /// counted ("non-propagated routes").
@@ -110,7 +110,7 @@ pub(super) fn limit_vpc_tables(
                 cut.len()
             );
             let subject = format!("VPC route table {} ({})", table.id, table.vpc_id);
-            out.findings.push(Finding::at(FindingKind::Warning, &gw.region, subject, reason));
+            out.findings.push(Finding::at(FindingCode::VpcRouteQuota, &gw.region, subject, reason));
             let kept = std::mem::take(&mut out.actions).into_iter().enumerate();
             out.actions = kept.filter(|(i, _)| !cut.contains(i)).map(|(_, p)| p).collect();
         }

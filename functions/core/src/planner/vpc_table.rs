@@ -32,7 +32,7 @@ use super::desired::{local_cidrs, overlapping_local, vpc_list};
 use super::ledger::{LedgerNeeds, RegionLedger};
 use super::ownership::{budget, hold_over_budget, removal, within_budget, Claim, WithdrawCause};
 use super::peering::ReadyPeering;
-use super::{Finding, FindingKind, Plan, RegionScope, TableContext};
+use super::{Finding, FindingCode, Plan, RegionScope, TableContext};
 
 /// The remote CIDRs the Region's VPC route tables are about.
 pub(super) struct Remote<'a> {
@@ -102,7 +102,7 @@ pub(super) fn plan_vpc_tables<'a>(
     let state = &ctx.observed.regions[&gw.region];
     let Some(tables) = &state.vpc_route_tables else {
         out.findings.push(Finding {
-            kind: FindingKind::Skip,
+            code: FindingCode::VpcTablesNotRead,
             region: Some(gw.region.clone()),
             subject: "VPC route tables".to_owned(),
             reason: "MANAGE_VPC_ROUTES is on, but the Region's VPC route tables were not read; no VPC route is planned".to_owned(),

@@ -1,6 +1,7 @@
 //! The topic pages of `docs/` against the code: the configuration page
 //! lists exactly the variables the configuration reads, the events page
-//! exactly the detail-types the tool emits.
+//! exactly the detail-types the tool emits and the finding codes (each with
+//! its decision).
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -8,6 +9,7 @@ use std::path::PathBuf;
 
 use tgw_peering_core::config::Config;
 use tgw_peering_core::events::EMITTED;
+use tgw_peering_core::{FindingCode, FindingKind};
 
 fn page(name: &str) -> String {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs").join(name);
@@ -52,4 +54,46 @@ fn the_events_page_lists_exactly_the_detail_types_the_tool_emits() {
     let listed = first_column(&page("events.md"), Some("## Emitted"));
     let emitted: BTreeSet<String> = EMITTED.iter().map(|t| (*t).to_owned()).collect();
     assert_eq!(listed, emitted, "docs/events.md, Emitted");
+}
+
+/// The variants of `FindingCode` as its source declares them, in serde's
+/// snake case.
+fn declared_codes() -> BTreeSet<String> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/planner/finding.rs");
+    let source = std::fs::read_to_string(&path).expect("the finding module");
+    let body = source.split("pub enum FindingCode {").nth(1).expect("the enum");
+    let body = body.split("\n}").next().expect("its end");
+    body.lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with("//") && l.ends_with(','))
+        .map(|variant| {
+            let mut snake = String::new();
+            for (i, ch) in variant.trim_end_matches(',').chars().enumerate() {
+                if ch.is_uppercase() && i > 0 {
+                    snake.push('_');
+                }
+                snake.push(ch.to_ascii_lowercase());
+            }
+            snake
+        })
+        .collect()
+}
+
+#[test]
+fn the_events_page_lists_every_finding_code_with_the_decision_it_has() {
+    let text = page("events.md");
+    let listed = first_column(&text, Some("## Finding codes"));
+    assert_eq!(listed, declared_codes(), "docs/events.md, Finding codes");
+    let section = text.split("## Finding codes").nth(1).expect("the section");
+    for row in section.lines().filter_map(|l| l.strip_prefix("| `")) {
+        let mut cells = row.split('|').map(str::trim);
+        let code = cells.next().unwrap_or_default().trim_end_matches('`');
+        let decision = cells.next().unwrap_or_default();
+        let parsed: FindingCode = serde_json::from_value(serde_json::json!(code))
+            .unwrap_or_else(|e| panic!("{code} is a code: {e}"));
+        let kind: FindingKind = serde_json::from_value(serde_json::json!(decision))
+            .unwrap_or_else(|e| panic!("{decision} is a decision: {e}"));
+        assert_eq!(parsed.kind(), kind, "{code}");
+        assert_eq!(parsed.to_string(), code, "the code is written as documented");
+    }
 }

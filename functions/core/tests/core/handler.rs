@@ -368,7 +368,8 @@ async fn a_peering_call_seen_in_cloudtrail_starts_watching_a_peering_between_sta
 }
 
 #[tokio::test]
-async fn a_rejected_peering_ends_the_chain_and_is_not_requested_again() {
+async fn a_rejected_peering_ends_the_chain_is_announced_as_a_conflict_with_its_code_and_is_not_requested_again(
+) {
     let rig = two_regions();
     let id = requested(&rig).await;
     rig.world.set_peering_state(PeeringState::Rejected);
@@ -379,7 +380,14 @@ async fn a_rejected_peering_ends_the_chain_and_is_not_requested_again() {
     assert_eq!(change[0].detail()["state"], "rejected");
     let report = rig.handler.handle(&delivered(&change[0], "evt-rejected")).await.unwrap();
     assert_eq!(report.decisions(Decision::Action).count(), 0);
-    assert_eq!(report.decisions(Decision::Conflict).count(), 1);
+    let conflicts: Vec<_> = report.decisions(Decision::Conflict).collect();
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(conflicts[0].code, Some(tgw_peering_core::FindingCode::PeeringFailed));
+    let announced = rig.bus.take();
+    let conflict: Vec<_> =
+        announced.iter().filter(|e| e.detail_type() == "Route Conflict").collect();
+    assert_eq!(conflict.len(), 1, "the conflict is announced once");
+    assert_eq!(conflict[0].detail()["code"], "peering_failed", "with its code");
     assert_eq!(rig.world.peerings().len(), 1);
 }
 

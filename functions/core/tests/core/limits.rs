@@ -5,6 +5,7 @@
 use crate::support::{fixture, settled_two_regions};
 use tgw_peering_core::domain::ResizeRecord;
 use tgw_peering_core::handler::{system_clock, Decision};
+use tgw_peering_core::FindingCode;
 
 const EAST: &str = "us-east-1";
 const WEST: &str = "eu-west-1";
@@ -42,8 +43,14 @@ async fn a_failed_resize_is_reported_with_aws_s_message_and_not_asked_again() {
     let report = rig.handler.handle(&fixture("scheduled-event.json")).await.unwrap();
     let west = written_in(&rig.world.writes()[before..], WEST);
     assert!(west.is_empty(), "no resize, no list, no route: {west:?}");
-    let warned: Vec<_> = report.decisions(Decision::Warning).map(|r| r.reason.clone()).collect();
-    assert!(warned.iter().any(|r| r.contains(REFUSED) && r.contains("wait")), "{warned:?}");
+    // The new CIDR waits, with AWS's message.
+    let warned: Vec<_> = report.decisions(Decision::Warning).collect();
+    assert!(
+        warned.iter().any(|r| r.code == Some(FindingCode::ResizeFailed)
+            && r.region.as_ref().is_some_and(|r| r.as_str() == WEST)
+            && r.reason.contains(REFUSED)),
+        "{warned:?}"
+    );
     assert!(!rig.world.routes(WEST).iter().any(|r| r.starts_with("10.21.0.0/24")));
 }
 
@@ -57,6 +64,11 @@ async fn a_dual_stack_vpc_attached_without_ipv6_support_has_only_its_ipv4_block_
     let routes = rig.world.routes(WEST);
     assert!(routes.iter().any(|r| r.starts_with("10.22.0.0/24 ")), "{routes:?}");
     assert!(!routes.iter().any(|r| r.starts_with("2600:1f18:22::/56")), "{routes:?}");
-    let skipped: Vec<_> = report.decisions(Decision::Skip).map(|r| r.reason.clone()).collect();
-    assert!(skipped.iter().any(|r| r.contains("Ipv6Support")), "{skipped:?}");
+    let skipped: Vec<_> = report.decisions(Decision::Skip).collect();
+    assert!(
+        skipped
+            .iter()
+            .any(|r| r.code == Some(FindingCode::Ipv6Unsupported) && r.subject.contains(vpc)),
+        "{skipped:?}"
+    );
 }

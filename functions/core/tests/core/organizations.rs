@@ -7,7 +7,7 @@ use crate::support::{fixture, settle, Rig, World};
 use serde_json::{json, Value};
 use tgw_peering_core::events::VPC_READY;
 use tgw_peering_core::handler::Decision;
-use tgw_peering_core::Config;
+use tgw_peering_core::{Config, FindingCode};
 
 const E: &str = "us-east-1";
 const W: &str = "eu-west-1";
@@ -122,7 +122,13 @@ async fn a_workload_role_that_cannot_be_assumed_leaves_its_routes_and_the_rest_c
     let report = rig.handler.handle(&fixture("scheduled-event.json")).await.unwrap();
     assert_eq!(routes_of(&rig, W), ["10.20.0.0/16", "10.30.0.0/16", "10.31.0.0/16"]);
     let held: Vec<_> = report.decisions(Decision::Held).collect();
-    assert!(held.iter().any(|r| r.reason.contains(WORKLOAD)), "{:?}", report.audit);
+    assert!(
+        held.iter().any(|r| r.code == Some(FindingCode::AccountUnreadable)
+            && r.subject.contains("vpc-0b1")
+            && r.subject.contains(WORKLOAD)),
+        "{:?}",
+        report.audit
+    );
     // The role works again: the untag is seen and withdrawn.
     rig.world.deny_role(WORKLOAD, false);
     rig.handler.handle(&fixture("scheduled-event.json")).await.unwrap();
@@ -136,7 +142,13 @@ async fn an_attached_vpc_its_owner_does_not_list_holds_the_account_instead_of_wi
     let report = rig.handler.handle(&fixture("scheduled-event.json")).await.unwrap();
     assert_eq!(routes_of(&rig, W), ["10.20.0.0/16", "10.30.0.0/16"]);
     let held: Vec<_> = report.decisions(Decision::Held).collect();
-    assert!(held.iter().any(|r| r.reason.contains("does not list vpc-0b1")), "{:?}", report.audit);
+    assert!(
+        held.iter().any(|r| r.code == Some(FindingCode::AccountUnreadable)
+            && r.subject.contains("vpc-0b1")
+            && r.subject.contains(WORKLOAD)),
+        "{:?}",
+        report.audit
+    );
 }
 
 #[tokio::test]

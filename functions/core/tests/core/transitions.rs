@@ -7,6 +7,7 @@ use crate::support::{delivered, fixture, Rig, World};
 use serde_json::Value;
 use tgw_peering_core::events::{GatewayRecheck, GATEWAY_READY, GATEWAY_RECHECK_GIVE_UP_SECS};
 use tgw_peering_core::handler::Decision;
+use tgw_peering_core::FindingCode;
 
 const EAST: &str = "us-east-1";
 const WEST: &str = "eu-west-1";
@@ -33,7 +34,13 @@ async fn a_modifying_gateway_is_watched_until_ready_and_then_the_mesh_converges(
     assert_eq!(sent.len(), 1, "{:?}", report.audit);
     let (recheck, delay) = &sent[0];
     assert_eq!((recheck.region.as_str(), *delay), (WEST, 10));
-    assert!(report.decisions(Decision::Waiting).any(|r| r.reason.contains("tgw-1 is modifying")));
+    assert!(
+        report.decisions(Decision::Waiting).any(|r| r.code
+            == Some(FindingCode::GatewayInTransition)
+            && r.subject.contains("tgw-1")),
+        "{:?}",
+        report.audit
+    );
 
     // A second reconcile while it lasts starts no second chain.
     rig.handler.handle(&fixture("scheduled-event.json")).await.unwrap();

@@ -3,7 +3,7 @@
 use super::*;
 use crate::support::{att, cidr, region, Scenario};
 use tgw_peering_core::domain::*;
-use tgw_peering_core::{Action, FindingKind, RouteMark};
+use tgw_peering_core::{Action, FindingCode, RouteMark};
 
 #[test]
 fn a_fresh_world_creates_one_peering_requested_by_the_first_region() {
@@ -36,10 +36,11 @@ fn no_peering_is_created_while_one_region_has_no_tagged_vpc() {
     );
     let plan = w.plan();
     assert!(plan.actions.is_empty(), "{:?}", plan.actions);
-    assert!(plan
-        .findings
-        .iter()
-        .any(|f| f.kind == FindingKind::Skip && f.reason.contains("no tagged VPC")));
+    assert!(
+        plan.findings.iter().any(|f| f.code == FindingCode::PeeringNotNeeded),
+        "{:?}",
+        plan.findings
+    );
 }
 
 #[test]
@@ -158,10 +159,13 @@ fn a_removed_tag_withdraws_the_vpcs_routes_and_nothing_else() {
     let kinds: Vec<&str> = plan.actions.iter().map(|p| p.action.kind()).collect();
     assert_eq!(kinds, ["release_ledger", "delete_route"]);
     // 10.9.0.0/16 matches no VPC: kept while PRUNE_ROUTES is off, and said so.
-    assert!(plan
-        .findings
-        .iter()
-        .any(|f| f.subject.contains("10.9.0.0/16") && f.reason.contains("PRUNE_ROUTES")));
+    assert!(
+        plan.findings
+            .iter()
+            .any(|f| f.code == FindingCode::NotProven && f.subject.contains("10.9.0.0/16")),
+        "{:?}",
+        plan.findings
+    );
 }
 
 #[test]
@@ -243,6 +247,7 @@ fn an_exact_route_to_another_attachment_is_a_conflict_with_no_write() {
     assert!(plan.actions.is_empty(), "{:?}", plan.actions);
     let conflicts: Vec<_> = plan.conflicts().collect();
     assert_eq!(conflicts.len(), 1);
+    assert_eq!(conflicts[0].code, FindingCode::RouteExists, "{conflicts:?}");
     assert!(conflicts[0].subject.contains("10.1.0.0/16"));
     assert!(conflicts[0].reason.contains("tgw-attach-0vpn"));
 }
@@ -260,10 +265,13 @@ fn a_route_whose_target_is_not_reported_is_never_rewritten() {
         .vpc(E, "vpc-e2", None, &["10.2.0.0/16"]);
     let plan = w.plan();
     assert!(plan.actions.is_empty(), "{:?}", plan.actions);
-    assert!(plan
-        .findings
-        .iter()
-        .any(|f| f.subject.contains("10.2.0.0/16") && f.kind == FindingKind::Skip));
+    assert!(
+        plan.findings
+            .iter()
+            .any(|f| f.code == FindingCode::TargetUnreported && f.subject.contains("10.2.0.0/16")),
+        "{:?}",
+        plan.findings
+    );
 }
 
 #[test]
@@ -280,6 +288,7 @@ fn overlapping_cidrs_across_regions_are_a_conflict_with_no_write() {
     assert_eq!(written.len(), 2, "the non-overlapping CIDRs are still routed");
     let conflicts: Vec<_> = plan.conflicts().collect();
     assert_eq!(conflicts.len(), 1);
+    assert_eq!(conflicts[0].code, FindingCode::OverlapBetweenRegions, "{conflicts:?}");
     assert!(
         conflicts[0].subject.contains("172.16.0.0/12")
             && conflicts[0].subject.contains("172.20.0.0/16")
@@ -291,7 +300,10 @@ fn identical_cidrs_in_two_regions_are_a_conflict() {
     let w = peered().vpc(W, "vpc-w2", Some("true"), &["10.0.0.0/16"]);
     let plan = w.plan();
     assert_eq!(creates(&plan), [(E.to_string(), "10.1.0.0/16".to_string(), P.to_string())]);
-    assert_eq!(plan.conflicts().count(), 1);
+    let conflicts: Vec<_> = plan.conflicts().collect();
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(conflicts[0].code, FindingCode::OverlapBetweenRegions, "{conflicts:?}");
+    assert!(conflicts[0].subject.contains("10.0.0.0/16"), "{conflicts:?}");
 }
 
 #[test]
@@ -304,6 +316,7 @@ fn a_remote_cidr_overlapping_an_untagged_local_vpc_is_a_conflict_and_not_routed(
     let conflicts: Vec<_> = plan.conflicts().collect();
     assert_eq!(conflicts.len(), 1, "{conflicts:?}");
     assert_eq!(conflicts[0].region, Some(region(E)));
+    assert_eq!(conflicts[0].code, FindingCode::OverlapsLocalVpc, "{conflicts:?}");
     assert!(conflicts[0].reason.contains("vpc-e9"), "{conflicts:?}");
     // A smaller local block inside the remote one is an overlap too.
     let w = peered().vpc(E, "vpc-e9", None, &["10.1.4.0/24"]);

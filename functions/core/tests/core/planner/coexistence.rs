@@ -8,7 +8,7 @@ use crate::support::{cidr, region};
 use tgw_peering_core::domain::{
     EntryOwner, ListDeployment, TransitGatewayId, LEDGER_GATEWAY_TAG, LEDGER_LEFT_PREFIX,
 };
-use tgw_peering_core::{FindingKind, RouteMark};
+use tgw_peering_core::{FindingCode, RouteMark};
 
 /// A peering between E's managed gateway and a second gateway of W.
 const NEW: &str = "tgw-attach-0new";
@@ -59,10 +59,10 @@ fn writes_of(plan: &Plan, r: &str, c: &str) -> Vec<&'static str> {
         .collect()
 }
 
-fn has(plan: &Plan, kind: FindingKind, text: &str) -> bool {
-    plan.findings
-        .iter()
-        .any(|f| f.kind == kind && (f.reason.contains(text) || f.subject.contains(text)))
+/// Whether the plan has a finding of `code` whose subject names `id` (a
+/// CIDR, a gateway's, a list's or an account's id).
+fn has(plan: &Plan, code: FindingCode, id: &str) -> bool {
+    plan.findings.iter().any(|f| f.code == code && f.subject.contains(id))
 }
 
 // --- Gateway and peering identity --------------------------------------------
@@ -77,7 +77,7 @@ fn a_cut_over_route_toward_another_gateways_peering_is_left_alone_and_released()
         "no longer the tool's: {:?}",
         plan.actions
     );
-    assert!(has(&plan, FindingKind::Conflict, &format!("pointed at {NEW}")), "{:?}", plan.findings);
+    assert!(has(&plan, FindingCode::PointedElsewhere, "10.1.0.0/16"), "{:?}", plan.findings);
 }
 
 #[test]
@@ -125,7 +125,7 @@ fn a_reference_pointed_at_another_gateways_peering_freezes_its_list() {
         "{e:?}"
     );
     assert!(removed_entries(&plan, E).is_empty(), "{e:?}");
-    assert!(has(&plan, FindingKind::Skip, &format!("goes to {NEW}")), "{:?}", plan.findings);
+    assert!(has(&plan, FindingCode::ListFrozen, "pl-useast10"), "{:?}", plan.findings);
 }
 
 #[test]
@@ -144,7 +144,7 @@ fn two_gateways_of_the_account_in_a_region_must_be_named_whatever_their_state() 
         .deployment_tag(W, "default")
         .gateway_state(W, "modifying")
         .plan();
-    assert!(has(&plan, FindingKind::Waiting, "tgw-1 is modifying"), "{:?}", plan.findings);
+    assert!(has(&plan, FindingCode::GatewayInTransition, "tgw-1"), "{:?}", plan.findings);
     assert!(plan.actions.is_empty(), "{:?}", plan.actions);
 }
 
@@ -155,7 +155,7 @@ fn a_blackhole_set_while_the_peering_is_live_is_an_isolation_kept_and_recorded()
     let plan = converged().route(E, "10.1.0.0/16", Some("blackhole")).plan();
     assert!(writes_of(&plan, E, "10.1.0.0/16").is_empty(), "{:?}", plan.actions);
     assert!(removed_entries(&plan, E).is_empty(), "its entry stays: {:?}", plan.actions);
-    assert!(has(&plan, FindingKind::Isolated, "10.1.0.0/16"), "{:?}", plan.findings);
+    assert!(has(&plan, FindingCode::Isolated, "10.1.0.0/16"), "{:?}", plan.findings);
     let recorded = plan.actions.iter().any(|p| matches!(&p.action,
         Action::TagLedger { tags, .. } if tags.iter().any(|(k, _)| k == "tgw-peering:isolated:10.1.0.0/16")));
     assert!(recorded, "{:?}", plan.actions);
@@ -206,13 +206,13 @@ fn a_blackhole_recorded_as_left_by_a_deletion_stays_proven_after_the_record_move
     w.region_mut(E).ledger[0].left.cidrs.insert(cidr("10.1.0.0/16"));
     let plan = w.clone().plan();
     assert_eq!(writes_of(&plan, E, "10.1.0.0/16"), ["replace_route"], "{:?}", plan.actions);
-    assert!(!has(&plan, FindingKind::Isolated, "10.1.0.0/16"), "{:?}", plan.findings);
+    assert!(!has(&plan, FindingCode::Isolated, "10.1.0.0/16"), "{:?}", plan.findings);
     // Without the left record, the same blackhole under a live recorded
     // peering is someone's.
     w.region_mut(E).ledger[0].left.cidrs.clear();
     let plan = w.plan();
     assert!(writes_of(&plan, E, "10.1.0.0/16").is_empty(), "{:?}", plan.actions);
-    assert!(has(&plan, FindingKind::Isolated, "10.1.0.0/16"), "{:?}", plan.findings);
+    assert!(has(&plan, FindingCode::Isolated, "10.1.0.0/16"), "{:?}", plan.findings);
 }
 
 #[test]
@@ -237,7 +237,7 @@ fn an_isolation_recorded_before_the_peering_was_replaced_stays_an_isolation() {
     w.region_mut(E).ledger[0].isolated.cidrs.insert(cidr("10.1.0.0/16"));
     let plan = w.plan();
     assert!(writes_of(&plan, E, "10.1.0.0/16").is_empty(), "{:?}", plan.actions);
-    assert!(has(&plan, FindingKind::Isolated, "10.1.0.0/16"), "{:?}", plan.findings);
+    assert!(has(&plan, FindingCode::Isolated, "10.1.0.0/16"), "{:?}", plan.findings);
     // Nothing else is left to move: the record moves to the live peering.
     assert!(plan.actions.iter().any(|p| matches!(p.action, Action::RecordPeering { .. })));
 }
@@ -251,7 +251,7 @@ fn protected_cidrs_stop_moves_and_the_record_moves_noting_the_blackhole_left_by_
         .configure(|c| c.protected_cidrs = vec![cidr("10.1.0.0/16")])
         .plan();
     assert!(writes_of(&plan, E, "10.1.0.0/16").is_empty(), "{:?}", plan.actions);
-    assert!(has(&plan, FindingKind::Skip, "PROTECTED_CIDRS: not moved"), "{:?}", plan.findings);
+    assert!(has(&plan, FindingCode::ProtectedNotMoved, "10.1.0.0/16"), "{:?}", plan.findings);
     // The record moves to the live peering and keeps the proof: the
     // blackhole the deletion left is recorded as left, not as someone's.
     let e_left = actions_in(&plan, E).into_iter().find_map(|a| match a {
@@ -276,7 +276,7 @@ fn in_prefix_list_mode_a_blackhole_in_front_of_an_entry_is_never_retired() {
         .route(E, "10.1.0.0/16", Some("blackhole"))
         .plan();
     assert!(writes_of(&plan, E, "10.1.0.0/16").is_empty(), "{:?}", plan.actions);
-    assert!(has(&plan, FindingKind::Isolated, "10.1.0.0/16"), "{:?}", plan.findings);
+    assert!(has(&plan, FindingCode::Isolated, "10.1.0.0/16"), "{:?}", plan.findings);
 }
 
 // --- One deployment, one ledger -----------------------------------------------
@@ -298,7 +298,7 @@ fn another_deployments_lists_are_reported_once_and_never_written() {
     let plan = two_deployments().plan();
     assert!(plan.actions.is_empty(), "{:?}", plan.actions);
     let reported: Vec<_> =
-        plan.findings.iter().filter(|f| f.subject == "ledger lists of other deployments").collect();
+        plan.findings.iter().filter(|f| f.code == FindingCode::OtherDeploymentLists).collect();
     assert_eq!(reported.len(), 1, "{:?}", plan.findings);
     assert!(reported[0].reason.contains("tgw-0"), "{:?}", reported[0]);
 }
@@ -342,7 +342,7 @@ fn another_deployments_referenced_list_is_a_foreign_route_never_adopted_nor_remo
         _ => false,
     });
     assert!(!touched, "{:?}", plan.actions);
-    assert!(has(&plan, FindingKind::Conflict, "10.9.0.0/16"), "{:?}", plan.findings);
+    assert!(has(&plan, FindingCode::ServedElsewhere, "10.9.0.0/16"), "{:?}", plan.findings);
 }
 
 #[test]
@@ -416,13 +416,13 @@ fn with_two_gateways_a_legacy_list_is_adopted_only_on_proof_from_the_managed_tab
     let plan = legacy(w.clone(), W, E, &["10.7.0.0/16"]).plan();
     assert!(adoptions(&plan).is_empty(), "{:?}", plan.actions);
     assert!(removed_entries(&plan, W).is_empty(), "{:?}", plan.actions);
-    assert!(has(&plan, FindingKind::Skip, "nothing proves it"), "{:?}", plan.findings);
+    assert!(has(&plan, FindingCode::UnprovenLedgerList, "pl-euwest10"), "{:?}", plan.findings);
     // It also holds a CIDR of a VPC of E not attached to E's managed
     // gateway (another deployment's network): not proven.
     let other = w.clone().vpc_unattached(E, "vpc-e8", Some("true"), &["10.8.0.0/16"]);
     let plan = legacy(other, W, E, &["10.0.0.0/16", "10.8.0.0/16"]).plan();
     assert!(adoptions(&plan).is_empty(), "{:?}", plan.actions);
-    assert!(has(&plan, FindingKind::Skip, "neither routed here"), "{:?}", plan.findings);
+    assert!(has(&plan, FindingCode::UnprovenLedgerList, "pl-euwest10"), "{:?}", plan.findings);
     // An entry of no VPC read at all, beside a routed one: not proven.
     let plan = legacy(w.clone(), W, E, &["10.0.0.0/16", "10.9.0.0/16"]).plan();
     assert!(adoptions(&plan).is_empty(), "{:?}", plan.actions);
@@ -450,11 +450,15 @@ fn a_gateway_modifying_is_a_wait_for_its_region_and_the_other_pair_goes_on() {
         Action::CreatePeering { requester, accepter } if requester.region.as_str() == E && accepter.region.as_str() == W)));
     assert!(!plan.actions.iter().any(|p| matches!(&p.action,
         Action::CreatePeering { accepter, .. } if accepter.region.as_str() == A)));
-    assert!(has(&plan, FindingKind::Waiting, "tgw-2 is modifying"), "{:?}", plan.findings);
-    assert!(plan
-        .findings
-        .iter()
-        .any(|f| f.kind == FindingKind::Waiting && f.subject == format!("peering {E} <-> {A}")));
+    assert!(has(&plan, FindingCode::GatewayInTransition, "tgw-2"), "{:?}", plan.findings);
+    assert!(
+        plan.findings.iter().any(|f| f.code == FindingCode::PairInTransition
+            && f.region.is_none()
+            && f.subject.contains(E)
+            && f.subject.contains(A)),
+        "{:?}",
+        plan.findings
+    );
 }
 
 #[test]
@@ -462,11 +466,15 @@ fn a_route_table_pending_is_a_wait_and_routes_elsewhere_stay() {
     let plan =
         converged().vpc(W, "vpc-w1", None, &["10.1.0.0/16"]).table_state(W, "pending").plan();
     assert!(plan.actions.is_empty(), "nothing withdrawn while W waits: {:?}", plan.actions);
-    assert!(
-        has(&plan, FindingKind::Waiting, "route table tgw-rtb-1 is pending"),
-        "{:?}",
-        plan.findings
-    );
+    // The gateway itself is available: its route table's id and state
+    // (AWS's) say which one waits.
+    let waits = plan.findings.iter().any(|f| {
+        f.code == FindingCode::GatewayInTransition
+            && f.region.as_ref().is_some_and(|r| r.as_str() == W)
+            && f.subject.contains("tgw-1")
+            && f.reason.contains("tgw-rtb-1")
+    });
+    assert!(waits, "{:?}", plan.findings);
 }
 
 // --- Holds per account ----------------------------------------------------------
@@ -495,7 +503,7 @@ fn two_workloads() -> Scenario {
 fn an_unreadable_account_holds_its_own_routes_not_those_of_a_readable_one() {
     let plan = two_workloads().plan();
     assert_eq!(deletes(&plan), [(E.to_owned(), "10.2.0.0/16".to_owned())], "{:?}", plan.actions);
-    assert!(has(&plan, FindingKind::Held, C), "{:?}", plan.findings);
+    assert!(has(&plan, FindingCode::AccountUnreadable, C), "{:?}", plan.findings);
 }
 
 #[test]
@@ -516,5 +524,5 @@ fn a_frozen_account_keeps_its_routes_with_no_alarm_and_others_converge() {
     let plan = w.plan();
     assert_eq!(deletes(&plan), [(E.to_owned(), "10.2.0.0/16".to_owned())], "{:?}", plan.actions);
     assert!(!plan.is_held(), "{:?}", plan.findings);
-    assert!(has(&plan, FindingKind::Skip, "FROZEN_ACCOUNT_IDS"), "{:?}", plan.findings);
+    assert!(has(&plan, FindingCode::AccountFrozen, C), "{:?}", plan.findings);
 }

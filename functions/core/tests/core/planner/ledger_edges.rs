@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::*;
 use crate::support::{att, cidr, region, Scenario};
 use tgw_peering_core::domain::*;
-use tgw_peering_core::{Action, FindingKind, Plan};
+use tgw_peering_core::{Action, FindingCode, Plan};
 
 const S: &str = "ap-south-1";
 
@@ -56,10 +56,13 @@ fn a_ledger_list_of_a_region_left_out_of_peering_regions_is_left_alone() {
     let plan = s.plan();
     assert!(route_writes_of(&plan, "10.30.0.0/16").is_empty(), "{:?}", plan.actions);
     assert!(removed_from(&plan, &s, W, S).is_empty(), "{:?}", plan.actions);
-    assert!(plan
-        .findings
-        .iter()
-        .any(|f| f.kind == FindingKind::Skip && f.reason.contains("not in PEERING_REGIONS")));
+    assert!(
+        plan.findings
+            .iter()
+            .any(|f| f.code == FindingCode::ListOfUnmanagedRegion && f.region == Some(region(W))),
+        "{:?}",
+        plan.findings
+    );
 }
 
 #[test]
@@ -82,10 +85,13 @@ fn a_route_of_the_tools_moved_onto_a_peering_to_an_unmanaged_region_is_not_moved
     // Someone pointed the tool's route for vpc-e1 at it.
     let plan = s.route(W, "10.0.0.0/16", Some(APS)).plan();
     assert!(route_writes_of(&plan, "10.0.0.0/16").is_empty(), "{:?}", plan.actions);
-    assert!(plan
-        .findings
-        .iter()
-        .any(|f| f.kind == FindingKind::Conflict && f.subject.contains("10.0.0.0/16")));
+    assert!(
+        plan.findings
+            .iter()
+            .any(|f| f.code == FindingCode::PointedElsewhere && f.subject.contains("10.0.0.0/16")),
+        "{:?}",
+        plan.findings
+    );
 }
 
 #[test]
@@ -138,9 +144,13 @@ fn new_entries_for_a_busy_list_wait_with_their_routes_instead_of_spilling() {
         plan.actions
     );
     assert!(route_writes_of(&plan, "10.5.0.0/16").is_empty(), "{:?}", plan.actions);
-    assert!(plan.findings.iter().any(|f| f.kind == FindingKind::Waiting
-        && f.region == Some(region(W))
-        && f.subject.contains("10.5.0.0/16")));
+    assert!(
+        plan.findings.iter().any(|f| f.code == FindingCode::RouteAwaitsLedgerEntry
+            && f.region == Some(region(W))
+            && f.subject.contains("10.5.0.0/16")),
+        "{:?}",
+        plan.findings
+    );
     assert!(!plan.is_converged(), "apply comes back for it");
 }
 
@@ -152,8 +162,11 @@ fn a_route_of_the_tools_whose_target_is_not_reported_keeps_its_entry() {
     let plan = s.plan();
     assert!(route_writes_of(&plan, "10.2.0.0/16").is_empty(), "{:?}", plan.actions);
     assert!(!removed_from(&plan, &s, W, E).contains(&cidr("10.2.0.0/16")), "{:?}", plan.actions);
-    assert!(plan
-        .findings
-        .iter()
-        .any(|f| f.kind == FindingKind::Skip && f.reason.contains("did not report")));
+    assert!(
+        plan.findings
+            .iter()
+            .any(|f| f.code == FindingCode::TargetUnreported && f.subject.contains("10.2.0.0/16")),
+        "{:?}",
+        plan.findings
+    );
 }

@@ -3,14 +3,16 @@
 
 use super::*;
 use tgw_peering_core::domain::{ResizeRecord, RESIZE_RETRY_SECS};
-use tgw_peering_core::FindingKind;
+use tgw_peering_core::{Finding, FindingCode};
 
 const REFUSED: &str = "The following resources do not support the new maximum size: sg-0123";
+/// Why a route search was read in part (as the reader says it).
+const PARTIAL: &str = "SearchTransitGatewayRoutes flagged more routes and gave no NextToken";
 
-fn has(plan: &Plan, kind: FindingKind, text: &str) -> bool {
-    plan.findings
-        .iter()
-        .any(|f| f.kind == kind && (f.reason.contains(text) || f.subject.contains(text)))
+/// The plan's finding of `code` whose subject names `id` (a list's id, a
+/// Region, a VPC's or a gateway's id).
+fn finding<'a>(plan: &'a Plan, code: FindingCode, id: &str) -> Option<&'a Finding> {
+    plan.findings.iter().find(|f| f.code == code && f.subject.contains(id))
 }
 
 fn in_region<'a>(plan: &'a Plan, r: &str) -> Vec<&'a Action> {
@@ -46,13 +48,20 @@ fn a_failed_resize_is_not_asked_again_and_the_new_cidrs_of_its_peer_wait_naming_
         "{west:?}"
     );
     // The list's state, with AWS's message, and the CIDR that waits.
+    let failed = finding(&plan, FindingCode::ListChangeFailed, "pl-euwest10");
     assert!(
-        has(&plan, FindingKind::Warning, &format!("modify-failed): {REFUSED}")),
+        failed.is_some_and(|f| f.reason.contains("modify-failed") && f.reason.contains(REFUSED)),
         "{:?}",
         plan.findings
     );
-    assert!(has(&plan, FindingKind::Warning, "1 CIDR(s) of us-east-1 wait"), "{:?}", plan.findings);
-    assert!(has(&plan, FindingKind::Warning, REFUSED), "{:?}", plan.findings);
+    let waits = finding(&plan, FindingCode::ResizeFailed, E);
+    assert!(
+        waits
+            .is_some_and(|f| f.region.as_ref().is_some_and(|r| r.as_str() == W)
+                && f.reason.contains(REFUSED)),
+        "{:?}",
+        plan.findings
+    );
     // What the list holds stays routed.
     assert!(!deletes(&plan).iter().any(|(r, _)| r == W), "{:?}", plan.actions);
 }
@@ -85,21 +94,19 @@ fn a_list_in_a_failed_state_is_reported_with_aws_s_message_even_with_nothing_to_
     let mut w = converged();
     w.region_mut(E).ledger[0].state = "create-failed".into();
     let plan = w.plan();
-    assert!(
-        has(&plan, FindingKind::Warning, "create-failed): AWS gives no state message"),
-        "{:?}",
-        plan.findings
-    );
+    let failed = finding(&plan, FindingCode::ListChangeFailed, "pl-useast10");
+    assert!(failed.is_some_and(|f| f.reason.contains("create-failed")), "{:?}", plan.findings);
 }
 
 #[test]
 fn a_route_table_read_in_part_is_not_planned_on_and_the_other_region_goes_on() {
     let mut w = peered().vpc(E, "vpc-e2", Some("true"), &["10.2.0.0/16"]);
-    w.table(W).partial =
-        Some("SearchTransitGatewayRoutes flagged more routes and gave no NextToken".to_owned());
+    w.table(W).partial = Some(PARTIAL.to_owned());
     let plan = w.plan();
     assert!(in_region(&plan, W).is_empty(), "{:?}", plan.actions);
-    assert!(has(&plan, FindingKind::Waiting, "gave no NextToken"), "{:?}", plan.findings);
+    // W's gateway is available: what the read said names the cause.
+    let waits = finding(&plan, FindingCode::GatewayInTransition, "tgw-1");
+    assert!(waits.is_some_and(|f| f.reason.contains(PARTIAL)), "{:?}", plan.findings);
     assert!(!plan.is_converged());
 }
 
@@ -116,7 +123,8 @@ fn an_ipv6_block_is_advertised_only_where_the_attachment_supports_ipv6() {
         creates(&plan).into_iter().filter(|(r, ..)| r == W).map(|(_, c, _)| c).collect();
     assert!(routed.contains(&"10.2.0.0/16".to_owned()), "{routed:?}");
     assert!(!routed.contains(&"2600:1f18:2::/56".to_owned()), "{routed:?}");
-    assert!(has(&plan, FindingKind::Skip, "Ipv6Support"), "{:?}", plan.findings);
+    let skipped = finding(&plan, FindingCode::Ipv6Unsupported, "vpc-e2");
+    assert!(skipped.is_some(), "{:?}", plan.findings);
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use super::*;
 use crate::support::{cidr, Scenario};
 use tgw_peering_core::domain::AccountId;
-use tgw_peering_core::{FindingKind, Plan};
+use tgw_peering_core::{Finding, FindingCode, FindingKind, Plan};
 
 const WORKLOAD: &str = "222222222222";
 const OTHER: &str = "333333333333";
@@ -33,12 +33,8 @@ fn with_workloads() -> Scenario {
     s
 }
 
-fn held(plan: &Plan) -> Vec<String> {
-    plan.findings
-        .iter()
-        .filter(|f| f.kind == FindingKind::Held)
-        .map(|f| format!("{}: {}", f.subject, f.reason))
-        .collect()
+fn held(plan: &Plan) -> Vec<&Finding> {
+    plan.findings.iter().filter(|f| f.kind() == FindingKind::Held).collect()
 }
 
 #[test]
@@ -74,7 +70,8 @@ fn a_workload_account_that_cannot_be_read_keeps_its_routes_and_the_rest_goes_on(
     assert_eq!(creates(&plan), [(W.to_string(), "10.31.0.0/16".to_string(), P.to_string())]);
     let held = held(&plan);
     assert_eq!(held.len(), 1, "{held:?}");
-    assert!(held[0].contains("vpc-0b1") && held[0].contains(WORKLOAD), "{held:?}");
+    assert_eq!(held[0].code, FindingCode::AccountUnreadable, "{held:?}");
+    assert!(held[0].subject.contains("vpc-0b1") && held[0].subject.contains(WORKLOAD), "{held:?}");
     let report = plan.vpcs.iter().find(|v| v.vpc_id.as_str() == "vpc-0b1").unwrap();
     assert!(report.note.contains("cannot be read (AssumeRole: AccessDenied)"), "{report:?}");
     assert_eq!(report.owner, Some(AccountId::parse(WORKLOAD).unwrap()));
@@ -124,7 +121,12 @@ fn while_an_account_cannot_be_read_its_deleted_attachments_route_waits_for_proof
     let plan = s.plan();
     assert!(deletes(&plan).is_empty(), "{:?}", plan.actions);
     let held = held(&plan);
-    assert!(held.iter().all(|h| !h.contains("vpc-0b1")) && held.len() == 1, "{held:?}");
+    assert!(
+        held.iter().all(|h| !h.subject.contains("vpc-0b1") && !h.reason.contains("vpc-0b1"))
+            && held.len() == 1
+            && held[0].code == FindingCode::AccountUnreadable,
+        "{held:?}"
+    );
     assert!(plan.vpcs.iter().all(|v| v.vpc_id.as_str() != "vpc-0b1"), "{:?}", plan.vpcs);
 }
 
@@ -186,7 +188,13 @@ fn a_cidr_of_another_region_overlapping_a_held_one_is_not_routed_and_takes_nothi
         .map(|p| format!("{:?}", p.action))
         .collect();
     assert!(in_west.iter().all(|a| !a.contains("10.20.")), "{in_west:?}");
-    assert!(plan.conflicts().any(|f| f.reason.contains("held")), "{:?}", plan.findings);
+    assert!(
+        plan.findings
+            .iter()
+            .any(|f| f.code == FindingCode::OverlapWithHeld && f.subject.contains("10.20.")),
+        "{:?}",
+        plan.findings
+    );
 }
 
 #[test]

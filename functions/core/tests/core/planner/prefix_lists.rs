@@ -4,12 +4,15 @@
 use super::*;
 use crate::support::cidr;
 use tgw_peering_core::domain::Cidr;
-use tgw_peering_core::{Action, FindingKind, ListRef};
+use tgw_peering_core::{Action, FindingCode, FindingKind, ListRef};
 
 const P2: &str = "tgw-attach-0002";
 
 /// Prefix-list mode, converged: each side's ledger list holds the other's
 /// VPC and is referenced toward P; no static route.
+/// The id of [`listed`]'s list in E (of W's CIDRs).
+const E_LIST: &str = "pl-useast10";
+
 fn listed() -> Scenario {
     peered()
         .prefix_list_mode()
@@ -138,10 +141,14 @@ fn an_entry_that_would_take_a_vpcs_propagated_traffic_is_never_added() {
         .foreign_route(E, "10.9.0.0/16", "tgw-attach-0vpc", "vpc", true)
         .plan();
     assert!(plan.actions.is_empty(), "{:?}", plan.actions);
-    assert!(plan
-        .findings
-        .iter()
-        .any(|f| f.kind == FindingKind::Conflict && f.subject.contains("10.9.0.0/16")));
+    assert!(
+        plan.findings
+            .iter()
+            .any(|f| f.code == FindingCode::OverlapsPropagatedRoute
+                && f.subject.contains("10.9.0.0/16")),
+        "{:?}",
+        plan.findings
+    );
 }
 
 #[test]
@@ -150,8 +157,11 @@ fn switching_to_prefix_lists_references_first_and_keeps_every_static_route() {
     assert_eq!(references(&plan).len(), 2, "{:?}", plan.actions);
     assert!(deletes(&plan).is_empty(), "{:?}", plan.actions);
     assert!(released(&plan).is_empty(), "{:?}", plan.actions);
-    assert!(plan.findings.iter().any(|f| f.kind == FindingKind::Waiting
-        && f.reason.contains("static route(s) of the tool's stay")));
+    assert!(
+        plan.findings.iter().any(|f| f.code == FindingCode::StaticRoutesAwaitReferences),
+        "{:?}",
+        plan.findings
+    );
 }
 
 #[test]
@@ -195,11 +205,10 @@ fn switch_withdrawals_stay_within_the_withdrawal_budget() {
     // others in the next reconciles (no route is lost, nothing is held).
     let east: Vec<_> = retires(&plan).into_iter().filter(|(r, _)| r == E).collect();
     assert_eq!(east.len(), 1, "{:?}", plan.actions);
-    assert!(!plan.findings.iter().any(|f| f.kind == FindingKind::Held), "{:?}", plan.findings);
+    assert!(!plan.findings.iter().any(|f| f.kind() == FindingKind::Held), "{:?}", plan.findings);
     assert!(
-        plan.findings
-            .iter()
-            .any(|f| f.kind == FindingKind::Waiting && f.reason.contains("3 more static route(s)")),
+        plan.findings.iter().any(|f| f.code == FindingCode::RetirementsPaced
+            && f.region.as_ref().is_some_and(|r| r.as_str() == E)),
         "{:?}",
         plan.findings
     );
@@ -270,7 +279,7 @@ fn a_reference_someone_made_a_blackhole_freezes_its_list_in_either_mode() {
         assert!(
             plan.findings
                 .iter()
-                .any(|f| f.kind == FindingKind::Isolated && f.subject.starts_with("ledger list")),
+                .any(|f| f.code == FindingCode::Isolated && f.subject.contains(E_LIST)),
             "{mode:?}: {:?}",
             plan.findings
         );
@@ -314,9 +323,8 @@ fn a_plan_that_would_pass_the_route_quota_is_warned_of_in_either_mode() {
     assert_eq!(quota_of(&plan, E).counted, 10_000);
     assert_eq!(quota_of(&plan, E).after_plan, 10_001);
     assert!(
-        plan.findings
-            .iter()
-            .any(|f| f.kind == FindingKind::Warning && f.reason.contains("quota of 10000")),
+        plan.findings.iter().any(|f| f.code == FindingCode::RouteQuota
+            && f.region.as_ref().is_some_and(|r| r.as_str() == E)),
         "{:?}",
         plan.findings
     );
@@ -325,10 +333,10 @@ fn a_plan_that_would_pass_the_route_quota_is_warned_of_in_either_mode() {
         with_vpn_routes(listed(), E, 9_998).vpc(W, "vpc-w2", Some("true"), &["10.2.0.0/16"]);
     let plan = lists.plan();
     assert_eq!(quota_of(&plan, E).after_plan, 10_001, "the list grows by one entry");
-    assert!(plan.findings.iter().any(|f| f.kind == FindingKind::Warning));
+    assert!(plan.findings.iter().any(|f| f.code == FindingCode::RouteQuota), "{:?}", plan.findings);
 
     let quiet = with_vpn_routes(listed(), E, 9_000).plan();
-    assert!(!quiet.findings.iter().any(|f| f.kind == FindingKind::Warning));
+    assert!(!quiet.findings.iter().any(|f| f.kind() == FindingKind::Warning));
 }
 
 // --- VPC route tables (MANAGE_VPC_ROUTES) -------------------------------------
@@ -473,10 +481,13 @@ fn in_static_mode_a_reference_of_the_tools_list_made_by_someone_else_is_left_alo
         .route(W, "10.0.0.0/16", Some(P))
         .plan();
     assert!(!references(&plan).iter().any(|(r, _)| r == E), "{:?}", plan.actions);
-    assert!(plan
-        .findings
-        .iter()
-        .any(|f| f.kind == FindingKind::Skip && f.reason.contains("set by someone else")));
+    assert!(
+        plan.findings
+            .iter()
+            .any(|f| f.code == FindingCode::ListFrozen && f.subject.contains(E_LIST)),
+        "{:?}",
+        plan.findings
+    );
 }
 
 #[test]
@@ -494,7 +505,7 @@ fn in_static_mode_a_reference_whose_entries_are_kept_but_unwanted_stays_and_is_n
         .plan();
     assert!(!references(&plan).iter().any(|(r, _)| r == E), "{:?}", plan.actions);
     assert!(
-        !plan.findings.iter().any(|f| f.kind == FindingKind::Waiting
+        !plan.findings.iter().any(|f| f.kind() == FindingKind::Waiting
             && f.region.as_ref().is_some_and(|r| r.as_str() == E)),
         "{:?}",
         plan.findings
@@ -531,7 +542,7 @@ fn someone_elses_static_route_in_front_of_an_entry_is_a_conflict_not_a_route() {
     assert!(
         plan.findings
             .iter()
-            .any(|f| f.kind == FindingKind::Conflict && f.subject.contains("10.1.0.0/16")),
+            .any(|f| f.code == FindingCode::RouteExists && f.subject.contains("10.1.0.0/16")),
         "{:?}",
         plan.findings
     );
@@ -559,5 +570,5 @@ fn entries_of_a_reference_not_available_yet_are_withdrawn_only_within_the_budget
     // Three entries nothing wants, over a budget of one: all held, none
     // dropped as stale.
     assert!(released(&plan).iter().all(|(r, _)| r != E), "{:?}", plan.actions);
-    assert!(plan.findings.iter().any(|f| f.kind == FindingKind::Held));
+    assert!(plan.findings.iter().any(|f| f.code == FindingCode::OverBudget), "{:?}", plan.findings);
 }

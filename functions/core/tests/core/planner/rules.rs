@@ -4,7 +4,7 @@
 use super::*;
 use crate::support::{att, cidr, region, Scenario};
 use tgw_peering_core::domain::*;
-use tgw_peering_core::{plan, Action, Plan, RouteMark};
+use tgw_peering_core::{plan, Action, FindingCode, Plan, RouteMark};
 
 #[test]
 fn a_route_for_a_cidr_in_an_overlap_conflict_is_never_pruned_on_any_peering() {
@@ -132,10 +132,13 @@ fn prune_routes_off_keeps_unjustified_routes_and_on_removes_them_except_protecte
         [(W.to_string(), "10.200.0.0/16".to_string())],
         "only the unprotected route to the managed peering"
     );
-    assert!(plan
-        .findings
-        .iter()
-        .any(|f| f.subject.contains("192.168.0.0/16") && f.reason.contains("PROTECTED_CIDRS")));
+    assert!(
+        plan.findings
+            .iter()
+            .any(|f| f.code == FindingCode::Protected && f.subject.contains("192.168.0.0/16")),
+        "{:?}",
+        plan.findings
+    );
 }
 
 #[test]
@@ -170,6 +173,8 @@ fn a_failed_or_rejected_peering_is_reported_and_not_replaced() {
         assert!(plan.actions.is_empty(), "{state}: {:?}", plan.actions);
         let c: Vec<_> = plan.conflicts().collect();
         assert_eq!(c.len(), 1, "{state}");
+        assert_eq!(c[0].code, FindingCode::PeeringFailed, "{state}: {c:?}");
+        // AWS's state of the peering is named.
         assert!(c[0].reason.contains(state), "{}", c[0].reason);
     }
 }
@@ -191,7 +196,13 @@ fn concurrent_duplicate_peerings_keep_the_oldest_and_delete_the_newer_managed_on
             Action::DeletePeering { region: region(E), attachment_id: att("tgw-attach-0new") },
         ]
     );
-    assert!(plan.findings.iter().any(|f| f.subject.contains("tgw-attach-0hand")));
+    assert!(
+        plan.findings.iter().any(
+            |f| f.code == FindingCode::ForeignPeering && f.subject.contains("tgw-attach-0hand")
+        ),
+        "{:?}",
+        plan.findings
+    );
 }
 
 #[test]
@@ -283,9 +294,14 @@ fn routes_on_a_peering_not_created_by_the_tool_are_never_removed() {
     w.config.prune_routes = true;
     let plan = w.plan();
     assert!(plan.actions.is_empty(), "{:?}", plan.actions);
-    let kept =
-        plan.findings.iter().filter(|f| f.reason.contains("not created by tgw-peering")).count();
-    assert_eq!(kept, 2);
+    let kept: Vec<_> =
+        plan.findings.iter().filter(|f| f.code == FindingCode::UnmanagedPeering).collect();
+    assert_eq!(kept.len(), 2, "{:?}", plan.findings);
+    assert!(
+        kept.iter().any(|f| f.subject.contains("10.2.0.0/16"))
+            && kept.iter().any(|f| f.subject.contains("10.99.0.0/16")),
+        "{kept:?}"
+    );
 }
 
 /// 10.5.0.0/16 was tagged in eu-west-1 (routed in us-east-1 toward the
@@ -356,9 +372,13 @@ fn a_route_outside_the_ledger_for_a_cidr_that_moved_is_a_conflict_not_moved() {
     let plan = moved_cidr().ledger(E, W, &["10.1.0.0/16"]).plan();
     assert!(!plan.actions.iter().any(|p| p.action.kind() == "replace_route"));
     assert!(deletes(&plan).is_empty());
-    assert!(plan
-        .conflicts()
-        .any(|f| f.subject.contains("10.5.0.0/16") && f.reason.contains("tgw-attach-0ew")));
+    assert!(
+        plan.findings.iter().any(|f| f.code == FindingCode::RouteExists
+            && f.subject.contains("10.5.0.0/16")
+            && f.reason.contains("tgw-attach-0ew")),
+        "{:?}",
+        plan.findings
+    );
 }
 
 /// The (requester, accepter) of the plan's only CreatePeering.

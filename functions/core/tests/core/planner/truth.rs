@@ -4,14 +4,10 @@
 use super::*;
 use crate::support::{att, cidr, region, Scenario};
 use tgw_peering_core::domain::*;
-use tgw_peering_core::{Action, FindingKind, Plan};
+use tgw_peering_core::{Action, Finding, FindingCode, Plan};
 
-fn findings(plan: &Plan, kind: FindingKind) -> Vec<String> {
-    plan.findings
-        .iter()
-        .filter(|f| f.kind == kind)
-        .map(|f| format!("{}: {}", f.subject, f.reason))
-        .collect()
+fn findings(plan: &Plan, code: FindingCode) -> Vec<&Finding> {
+    plan.findings.iter().filter(|f| f.code == code).collect()
 }
 
 fn kinds_of(plan: &Plan) -> Vec<&'static str> {
@@ -149,9 +145,13 @@ fn a_remote_cidr_overlapping_a_route_propagated_from_a_vpc_is_a_conflict() {
     // Another account's VPC, attached to the east gateway, propagates 10.1.0.0/20.
     let plan = peered().foreign_route(E, "10.1.0.0/20", "tgw-attach-0other", "vpc", true).plan();
     assert!(!creates(&plan).iter().any(|c| c.1 == "10.1.0.0/16"), "{:?}", plan.actions);
-    assert!(findings(&plan, FindingKind::Conflict)
-        .iter()
-        .any(|f| f.contains("10.1.0.0/16") && f.contains("propagated from tgw-attach-0other")));
+    assert!(
+        findings(&plan, FindingCode::OverlapsPropagatedRoute)
+            .iter()
+            .any(|f| f.subject.contains("10.1.0.0/16") && f.reason.contains("tgw-attach-0other")),
+        "{:?}",
+        plan.findings
+    );
 }
 
 #[test]
@@ -162,10 +162,16 @@ fn a_remote_cidr_equal_to_or_containing_a_vpn_route_is_a_conflict_but_a_wider_on
         let plan = peered().foreign_route(E, vpn, "tgw-attach-0vpn", "vpn", true).plan();
         let created = creates(&plan).iter().any(|c| c.0 == E && c.1 == "10.1.0.0/16");
         assert_eq!(created, !conflict, "a VPN route for {vpn}: {:?}", plan.findings);
-        let reported = findings(&plan, FindingKind::Conflict)
-            .iter()
-            .any(|f| f.contains("10.1.0.0/16") && f.contains("tgw-attach-0vpn"));
-        assert_eq!(reported, conflict, "{vpn}");
+        let reported: Vec<_> =
+            plan.conflicts().filter(|f| f.subject.contains("10.1.0.0/16")).collect();
+        assert_eq!(!reported.is_empty(), conflict, "{vpn}: {reported:?}");
+        assert!(
+            reported
+                .iter()
+                .all(|f| f.code == FindingCode::ServedElsewhere
+                    && f.reason.contains("tgw-attach-0vpn")),
+            "{vpn}: {reported:?}"
+        );
     }
 }
 
@@ -181,13 +187,13 @@ fn a_cidr_held_by_two_tagged_vpcs_of_one_region_is_advertised_by_neither() {
         creates(&plan).into_iter().filter(|c| c.0 == E).map(|c| c.1).collect();
     created.sort();
     assert_eq!(created, ["10.1.0.0/16"]);
-    let conflicts = findings(&plan, FindingKind::Conflict);
+    let conflicts = findings(&plan, FindingCode::OverlapInRegion);
     assert!(
-        conflicts.iter().any(|f| f.contains("vpc-w2") && f.contains("vpc-w3")),
+        conflicts.iter().any(|f| f.subject.contains("vpc-w2") && f.subject.contains("vpc-w3")),
         "{conflicts:?}"
     );
     assert!(
-        conflicts.iter().any(|f| f.contains("vpc-w4") && f.contains("vpc-w5")),
+        conflicts.iter().any(|f| f.subject.contains("vpc-w4") && f.subject.contains("vpc-w5")),
         "{conflicts:?}"
     );
 }
@@ -204,12 +210,18 @@ fn a_tagged_vpc_without_an_attachment_is_not_advertised_and_a_pending_one_is_wai
     let created: Vec<String> =
         creates(&plan).into_iter().filter(|c| c.0 == W).map(|c| c.1).collect();
     assert_eq!(created, ["10.0.0.0/16"]);
-    assert!(findings(&plan, FindingKind::Skip)
-        .iter()
-        .any(|f| f.starts_with("VPC vpc-e2") && f.contains("no attachment")));
-    assert!(findings(&plan, FindingKind::Waiting)
-        .iter()
-        .any(|f| f.starts_with("VPC vpc-e3") && f.contains("pending")));
+    assert!(
+        findings(&plan, FindingCode::VpcNotAttached).iter().any(|f| f.subject.contains("vpc-e2")),
+        "{:?}",
+        plan.findings
+    );
+    assert!(
+        findings(&plan, FindingCode::VpcAttachmentPending)
+            .iter()
+            .any(|f| f.subject.contains("vpc-e3") && f.reason.contains("pending")),
+        "{:?}",
+        plan.findings
+    );
     assert!(!plan.is_converged(), "apply waits for the pending attachment");
     let report = plan.vpcs.iter().find(|v| v.vpc_id.as_str() == "vpc-e2").unwrap();
     assert!(report.tagged == Some(true) && report.attachment.is_none() && !report.advertised);
@@ -228,9 +240,13 @@ fn routes_of_a_vpc_whose_attachment_is_being_modified_stay_in_place() {
             "{state}: {:?}",
             plan.actions
         );
-        assert!(findings(&plan, FindingKind::Waiting)
-            .iter()
-            .any(|f| f.starts_with("VPC vpc-e1") && f.contains(state)));
+        assert!(
+            findings(&plan, FindingCode::VpcAttachmentPending)
+                .iter()
+                .any(|f| f.subject.contains("vpc-e1") && f.reason.contains(state)),
+            "{state}: {:?}",
+            plan.findings
+        );
     }
 }
 
@@ -240,9 +256,9 @@ fn an_advertised_vpc_without_a_local_route_is_a_warning() {
     // vpc-e1's attachment propagates nothing into the managed table.
     w.table(E).routes.retain(|r| r.is_static());
     let plan = w.plan();
-    let warnings = findings(&plan, FindingKind::Warning);
+    let warnings = findings(&plan, FindingCode::NoLocalRoute);
     assert!(
-        warnings.iter().any(|f| f.contains("cannot reach vpc-e1") && f.contains("10.0.0.0/16")),
+        warnings.iter().any(|f| f.subject.contains("vpc-e1") && f.reason.contains("10.0.0.0/16")),
         "{warnings:?}"
     );
     let report = plan.vpcs.iter().find(|v| v.vpc_id.as_str() == "vpc-e1").unwrap();
@@ -294,16 +310,24 @@ fn the_tools_blackhole_routes_move_to_the_peering_that_replaced_a_deleted_one() 
 fn a_blackhole_that_is_not_the_tools_stays_a_conflict() {
     let plan = peered().route(E, "10.1.0.0/16", Some("blackhole")).plan();
     assert!(!kinds_of(&plan).contains(&"replace_route"));
-    assert!(plan.conflicts().any(|f| f.reason.contains("blackhole")));
+    assert!(
+        findings(&plan, FindingCode::RouteExists).iter().any(|f| f.subject.contains("10.1.0.0/16")),
+        "{:?}",
+        plan.findings
+    );
 }
 
 #[test]
 fn an_associating_cidr_is_waited_for_and_apply_does_not_converge() {
     let plan = converged().vpc(E, "vpc-e1", Some("true"), &["10.0.0.0/16", "10.4.0.0/16~"]).plan();
     assert!(plan.is_waiting());
-    assert!(findings(&plan, FindingKind::Waiting)
-        .iter()
-        .any(|f| f.contains("10.4.0.0/16 is still associating")));
+    assert!(
+        findings(&plan, FindingCode::CidrAssociating)
+            .iter()
+            .any(|f| f.subject.contains("vpc-e1") && f.reason.contains("10.4.0.0/16")),
+        "{:?}",
+        plan.findings
+    );
     assert!(!plan.is_converged());
 }
 
@@ -348,11 +372,16 @@ fn more_withdrawals_than_the_budget_hold_every_one_of_them() {
     let plan = many_withdrawn(6).plan();
     assert!(deletes(&plan).is_empty(), "{:?}", plan.actions);
     assert!(plan.is_held());
-    let held = findings(&plan, FindingKind::Held);
+    let held = findings(&plan, FindingCode::OverBudget);
     assert!(
-        held[0].contains("6 withdrawals planned") && held[0].contains("--allow-withdrawals 6"),
-        "{held:?}"
+        held.len() == 1 && held[0].subject.contains("tgw-rtb-1") && plan.is_held(),
+        "{:?}",
+        plan.findings
     );
+    // Each of the 6 is kept, over the budget.
+    let kept = findings(&plan, FindingCode::KeptOverBudget);
+    assert_eq!(kept.len(), 6, "{:?}", plan.findings);
+    assert!(kept.iter().all(|f| f.subject.contains("10.50.")), "{kept:?}");
     // No entry of a held route is released.
     assert!(!kinds_of(&plan).contains(&"release_ledger"));
     // MAX_WITHDRAWALS (or apply --allow-withdrawals) lets them through.
@@ -371,11 +400,12 @@ fn a_ledger_written_under_another_tag_key_holds_every_route_write_of_its_region(
         .vpc(E, "vpc-e2", Some("true"), &["10.3.0.0/16"]);
     let plan = w.plan();
     assert!(plan.actions.iter().all(|p| p.action.region().as_str() != W), "{:?}", plan.actions);
-    let held = findings(&plan, FindingKind::Held);
+    // The reason names both tag keys: the ledger's and this run's.
+    let held = findings(&plan, FindingCode::OtherTagKey);
     assert!(
-        held.iter().any(
-            |f| f.contains("TAG_KEY=team:transit") && f.contains("TAG_KEY=addToTransitGateway")
-        ),
+        held.iter().any(|f| f.subject.contains("pl-euwest10")
+            && f.reason.contains("team:transit")
+            && f.reason.contains("addToTransitGateway")),
         "{held:?}"
     );
     // The other Region goes on: nothing is wanted there that is missing.
@@ -402,9 +432,13 @@ fn a_peering_associated_with_another_table_is_a_finding_not_an_error() {
     });
     let plan = w.plan();
     assert!(!kinds_of(&plan).contains(&"associate_route_table"), "{:?}", plan.actions);
-    assert!(findings(&plan, FindingKind::Skip)
-        .iter()
-        .any(|f| f.contains("associated with tgw-rtb-other")));
+    assert!(
+        findings(&plan, FindingCode::AssociatedElsewhere)
+            .iter()
+            .any(|f| f.subject.contains(P) && f.reason.contains("tgw-rtb-other")),
+        "{:?}",
+        plan.findings
+    );
 }
 
 #[test]

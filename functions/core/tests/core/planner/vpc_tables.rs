@@ -4,7 +4,7 @@
 
 use crate::support::{cidr, region, Scenario};
 use tgw_peering_core::domain::*;
-use tgw_peering_core::{Action, FindingKind, Plan};
+use tgw_peering_core::{Action, FindingCode, Plan};
 
 const EAST: &str = "us-east-1";
 const WEST: &str = "eu-west-1";
@@ -51,13 +51,28 @@ fn w(
     (kind, r.into(), t.into(), c.into(), tgw_of(r).to_string())
 }
 
-/// Findings about VPC routes: (kind, subject).
-fn vpc_findings(plan: &Plan) -> Vec<(FindingKind, String)> {
+/// Findings about VPC route tables: those whose subject names one (an
+/// `rtb-…` id, not a transit gateway's `tgw-rtb-…`), and the tables not
+/// read. (code, subject), in the plan's order.
+fn vpc_findings(plan: &Plan) -> Vec<(FindingCode, &str)> {
     plan.findings
         .iter()
-        .filter(|f| f.subject.starts_with("VPC route"))
-        .map(|f| (f.kind, f.subject.clone()))
+        .filter(|f| {
+            f.code == FindingCode::VpcTablesNotRead
+                || f.subject.split([' ', '(', ')']).any(|id| id.starts_with("rtb-"))
+        })
+        .map(|f| (f.code, f.subject.as_str()))
         .collect()
+}
+
+/// Whether `found` are, in order, of these codes and about these routes
+/// (their subjects name the CIDR, the table and the VPC).
+fn are(found: &[(FindingCode, &str)], expected: &[(FindingCode, [&str; 3])]) -> bool {
+    found.len() == expected.len()
+        && found
+            .iter()
+            .zip(expected)
+            .all(|((c, s), (code, ids))| c == code && ids.iter().all(|id| s.contains(id)))
 }
 
 /// East: tagged vpc-e1 (10.1.0.0/16); west: tagged vpc-w1 (10.2.0.0/16 and
@@ -130,8 +145,9 @@ fn nothing_is_planned_for_vpc_tables_when_manage_vpc_routes_is_off() {
     w0.config.manage_vpc_routes = false;
     let p = w0.plan();
     assert_eq!(vpc_writes(&p), vec![]);
-    assert!(vpc_findings(&p).is_empty());
-    assert!(p.findings.iter().all(|f| !f.subject.contains("VPC")));
+    assert!(vpc_findings(&p).is_empty(), "{:?}", p.findings);
+    // Nor any other finding about a VPC.
+    assert!(p.findings.iter().all(|f| !f.subject.contains("vpc-")), "{:?}", p.findings);
 }
 
 #[test]
@@ -141,9 +157,9 @@ fn with_the_flag_on_but_no_tables_read_a_skip_is_reported() {
     let p = w0.plan();
     assert_eq!(vpc_writes(&p), vec![]);
     assert!(
-        p.findings.iter().any(|f| f.kind == FindingKind::Skip
-            && f.region == Some(region(EAST))
-            && f.subject == "VPC route tables"),
+        p.findings
+            .iter()
+            .any(|f| f.code == FindingCode::VpcTablesNotRead && f.region == Some(region(EAST))),
         "{:?}",
         p.findings
     );
@@ -167,26 +183,27 @@ fn a_route_for_a_remote_cidr_to_another_target_is_a_conflict_and_not_overwritten
         )
         .plan();
     assert_eq!(vpc_writes(&p), vec![]);
-    let conflicts: Vec<&str> = p
-        .conflicts()
-        .filter(|f| f.subject.starts_with("VPC route"))
-        .map(|f| f.subject.as_str())
-        .collect();
-    assert_eq!(
-        conflicts,
-        [
-            "VPC route 10.2.0.0/16 in rtb-a (vpc-e1)",
-            "VPC route 10.2.0.0/16 in rtb-b (vpc-e3)",
-            "VPC route 10.3.0.0/16 in rtb-a (vpc-e1)",
-            "VPC route 10.3.0.0/16 in rtb-b (vpc-e3)",
-        ]
+    let conflicts = vpc_findings(&p);
+    let exists = FindingCode::RouteExists;
+    assert!(
+        are(
+            &conflicts,
+            &[
+                (exists, ["10.2.0.0/16", "rtb-a", "vpc-e1"]),
+                (exists, ["10.2.0.0/16", "rtb-b", "vpc-e3"]),
+                (exists, ["10.3.0.0/16", "rtb-a", "vpc-e1"]),
+                (exists, ["10.3.0.0/16", "rtb-b", "vpc-e3"]),
+            ]
+        ),
+        "{:?}",
+        p.findings
     );
-    let reason = &p
-        .conflicts()
-        .find(|f| f.subject == "VPC route 10.3.0.0/16 in rtb-b (vpc-e3)")
-        .unwrap()
-        .reason;
-    assert!(reason.contains("tgw-9") && reason.contains("not overwritten"), "{reason}");
+    // The route's present target (AWS's) is named.
+    let to_tgw9 = p
+        .findings
+        .iter()
+        .find(|f| f.subject.contains("10.3.0.0/16") && f.subject.contains("rtb-b"));
+    assert!(to_tgw9.is_some_and(|f| f.reason.contains("tgw-9")), "{:?}", p.findings);
 }
 
 #[test]
@@ -340,15 +357,17 @@ fn a_protected_cidr_is_never_deleted() {
     w0.config.protected_cidrs = vec![cidr("10.9.0.0/16"), cidr("10.2.0.0/15")];
     let p = w0.plan();
     assert_eq!(vpc_writes(&p), vec![]);
-    let kept: Vec<(FindingKind, String)> = vpc_findings(&p);
-    assert_eq!(
-        kept,
-        vec![
-            (FindingKind::Skip, "VPC route 10.2.0.0/16 in rtb-u (vpc-e2)".to_owned()),
-            (FindingKind::Skip, "VPC route 10.9.0.0/16 in rtb-a (vpc-e1)".to_owned()),
-        ]
+    let kept = vpc_findings(&p);
+    assert!(
+        are(
+            &kept,
+            &[
+                (FindingCode::Protected, ["10.2.0.0/16", "rtb-u", "vpc-e2"]),
+                (FindingCode::Protected, ["10.9.0.0/16", "rtb-a", "vpc-e1"]),
+            ]
+        ),
+        "{kept:?}"
     );
-    assert!(p.findings.iter().any(|f| f.reason.contains("PROTECTED_CIDRS")));
 }
 
 #[test]
@@ -381,9 +400,10 @@ fn propagated_and_local_routes_are_never_touched() {
         )
         .plan();
     assert_eq!(vpc_writes(&p), vec![]);
-    assert_eq!(
-        vpc_findings(&p),
-        vec![(FindingKind::Conflict, "VPC route 10.2.0.0/16 in rtb-a (vpc-e1)".to_owned())]
+    let found = vpc_findings(&p);
+    assert!(
+        are(&found, &[(FindingCode::RouteExists, ["10.2.0.0/16", "rtb-a", "vpc-e1"])]),
+        "{found:?}"
     );
 }
 
@@ -498,9 +518,9 @@ fn a_vpc_table_at_its_quota_gets_no_write_that_passes_it_and_a_warning() {
     // The local route and the default count: one of the two additions fits.
     assert_eq!(vpc_writes(&p), vec![w("create", EAST, "rtb-a", "10.2.0.0/16")]);
     assert!(
-        p.findings.iter().any(|f| f.kind == FindingKind::Warning
-            && f.subject.contains("rtb-a")
-            && f.reason.contains("quota of 3")),
+        p.findings.iter().any(|f| f.code == FindingCode::VpcRouteQuota
+            && f.region == Some(region(EAST))
+            && f.subject.contains("rtb-a")),
         "{:?}",
         p.findings
     );

@@ -323,7 +323,10 @@ fn every_route_written_is_recorded_first_and_no_table_exceeds_its_budget() {
         }
         t.add(
             "held",
-            plan.findings.iter().filter(|f| f.kind == tgw_peering_core::FindingKind::Held).count(),
+            plan.findings
+                .iter()
+                .filter(|f| f.kind() == tgw_peering_core::FindingKind::Held)
+                .count(),
         );
         Ok(())
     });
