@@ -14,9 +14,12 @@ import sys
 FUNCTION_LINES = 80
 FILE_LINES = 600
 SOURCES = ["functions/core/src", "functions/reconciler/src", "functions/attachment-watcher/src", "cli/src"]
-# Functions allowed past FUNCTION_LINES: one exhaustive match each, whose
-# arms are one per variant (splitting them would take a catch-all arm).
-EXHAUSTIVE = set()
+# Functions allowed past FUNCTION_LINES, by file and name: one exhaustive
+# match each, an arm per variant (splitting it would take a catch-all arm).
+EXHAUSTIVE = {
+    "functions/core/src/planner/action_text.rs:fmt",  # an action's line, one arm per action
+    "functions/core/src/aws/ec2_write.rs:write",  # one AWS operation per action
+}
 
 FN = re.compile(r"^\s*(pub(\([^)]*\))?\s+)?(const\s+)?(async\s+)?(unsafe\s+)?fn\s+(\w+)")
 
@@ -61,7 +64,7 @@ def main():
                 if text.count("\n") > FILE_LINES:
                     excess.append(f"{path}: {text.count(chr(10))} lines (guide: {FILE_LINES})")
                 for size, line, fn in functions(text):
-                    if size > FUNCTION_LINES and fn not in EXHAUSTIVE:
+                    if size > FUNCTION_LINES and f"{path}:{fn}" not in EXHAUSTIVE:
                         excess.append(f"{path}:{line} {fn}: {size} lines (guide: {FUNCTION_LINES})")
     for e in excess:
         print(e)

@@ -224,10 +224,12 @@ fn hold_requested(
     requested: &BTreeSet<(TransitGatewayId, TransitGatewayId)>,
 ) -> usize {
     let before = plan.actions.len();
-    plan.actions.retain(|p| match &p.action {
-        Action::CreatePeering { requester, accepter } => !requested
-            .contains(&(requester.transit_gateway_id.clone(), accepter.transit_gateway_id.clone())),
-        _ => true,
+    plan.actions.retain(|p| {
+        let Action::CreatePeering { requester, accepter } = &p.action else {
+            return true;
+        };
+        let pair = (requester.transit_gateway_id.clone(), accepter.transit_gateway_id.clone());
+        !requested.contains(&pair)
     });
     before - plan.actions.len()
 }

@@ -48,7 +48,11 @@ pub fn read_events(path: &str) -> Result<Vec<(String, Value)>, Error> {
         Value::Array(items) => {
             items.into_iter().enumerate().map(|(i, v)| (format!("{path}[{i}]"), v)).collect()
         }
-        single => vec![(path.to_owned(), single)],
+        single @ (Value::Null
+        | Value::Bool(_)
+        | Value::Number(_)
+        | Value::String(_)
+        | Value::Object(_)) => vec![(path.to_owned(), single)],
     })
 }
 

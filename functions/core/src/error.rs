@@ -129,7 +129,14 @@ impl Error {
         match self {
             Error::Aws { code, .. } => code.as_deref(),
             Error::Action { source, .. } => source.aws_code(),
-            _ => None,
+            Error::Config(_)
+            | Error::Resolve { .. }
+            | Error::Decode { .. }
+            | Error::Input(_)
+            | Error::Internal { .. }
+            | Error::Deferred { .. }
+            | Error::PartialRead { .. }
+            | Error::HandedOn { .. } => None,
         }
     }
 

@@ -241,11 +241,12 @@ pub async fn execute_before(
         let result = attempt(clients, &planned.action, deadline).await;
         out.executed.push(Executed { planned: planned.clone(), result });
     }
-    let unrecorded = out.failed(ledger_additions);
+    let unrecorded = out.failed(|a| a.added_entries().iter().map(|e| e.cidr).collect());
     let created = out.created_lists();
     let (routes, deferred): (Vec<Planned>, Vec<Planned>) =
         phase(Phase::Routes).cloned().map(|p| with_list_ids(p, &created)).partition(|p| {
-            !needs_entry(&p.action).is_some_and(|c| unrecorded.contains(&c))
+            let region = p.action.region();
+            !p.action.needs_entry().is_some_and(|c| unrecorded.contains(&(region.clone(), c)))
                 && !matches!(
                     p.action,
                     Action::CreateReference { prefix_list: ListRef::New(_), .. }
@@ -278,20 +279,23 @@ pub async fn execute_before(
         .collect()
         .await;
     out.executed.extend(results);
-    let kept = out.failed(withdrawn);
+    let kept = out.failed(|a| a.withdrawn().into_iter().collect());
     let unmoved = out.failed_moves();
     for planned in phase(Phase::Release) {
         let Some(planned) = release_only(planned, &kept) else {
             continue;
         };
-        let result = match &planned.action {
-            Action::RecordPeering { region, .. } if unmoved.contains(region) => {
-                Err(Error::Deferred {
-                    reason: "a move of the Region's routes failed: the record that proves it stays"
-                        .to_owned(),
-                })
-            }
-            _ => attempt(clients, &planned.action, deadline).await,
+        let record_unproven = matches!(
+            &planned.action,
+            Action::RecordPeering { region, .. } if unmoved.contains(region)
+        );
+        let result = if record_unproven {
+            Err(Error::Deferred {
+                reason: "a move of the Region's routes failed: the record that proves it stays"
+                    .to_owned(),
+            })
+        } else {
+            attempt(clients, &planned.action, deadline).await
         };
         out.executed.push(Executed { planned, result });
     }
@@ -337,33 +341,6 @@ fn with_list_ids(
         }
     }
     planned
-}
-
-/// The CIDRs whose ledger entries an action adds.
-fn ledger_additions(action: &Action) -> Vec<Cidr> {
-    match action {
-        Action::CreateLedger { entries, .. } => entries.iter().map(|e| e.cidr).collect(),
-        Action::UpdateLedger { add, .. } => add.iter().map(|e| e.cidr).collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// The CIDR a route withdrawal removes.
-fn withdrawn(action: &Action) -> Vec<Cidr> {
-    match action {
-        Action::DeleteRoute { cidr, .. } | Action::DeleteVpcRoute { cidr, .. } => vec![*cidr],
-        _ => Vec::new(),
-    }
-}
-
-/// The (Region, CIDR) whose ledger entry a route write needs first.
-fn needs_entry(action: &Action) -> Option<(Region, Cidr)> {
-    match action {
-        Action::CreateRoute { region, cidr, .. }
-        | Action::ReplaceRoute { region, cidr, .. }
-        | Action::CreateVpcRoute { region, cidr, .. } => Some((region.clone(), *cidr)),
-        _ => None,
-    }
 }
 
 /// A release without the CIDRs whose withdrawal failed; `None` when none

@@ -260,6 +260,6 @@ pub trait Identity: Send + Sync {
 pub fn created_attachment(outcome: &Outcome) -> Option<AttachmentId> {
     match outcome {
         Outcome::Created(id) => AttachmentId::parse(id).ok(),
-        _ => None,
+        Outcome::Done | Outcome::AlreadyDone(_) | Outcome::Conflict(_) => None,
     }
 }

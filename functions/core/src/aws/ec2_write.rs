@@ -5,11 +5,13 @@
 use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
 
 use super::ec2::AwsEc2;
+use super::ledger_write::NewList;
+use crate::domain::PrefixListId;
 use crate::domain::{
     peering_tags, AttachmentId, Cidr, GatewayRef, RouteTableId, TransitGatewayId, VpcRouteTableId,
 };
 use crate::error::Error;
-use crate::planner::Action;
+use crate::planner::{Action, ListRef};
 use crate::ports::Outcome;
 
 /// A request on one transit gateway route table (the route writes, the
@@ -31,47 +33,72 @@ macro_rules! vpc_route {
 }
 
 impl AwsEc2 {
-    /// Carries out one action in this Region.
+    /// Carries out one action in this Region: one exhaustive match, one
+    /// adapter function per AWS operation (a new action does not compile
+    /// until it has its operation).
+    ///
+    /// # Errors
+    /// The operation's, classified retryable or permanent
+    /// ([`Error::is_retryable`]); a reference to a list this plan creates
+    /// whose ID the executor did not fill in is an [`Error::Internal`].
     pub(super) async fn write(&self, action: &Action) -> Result<Outcome, Error> {
         match action {
             Action::CreatePeering { requester, accepter } => {
                 self.create_peering(&requester.transit_gateway_id, accepter).await
             }
-            Action::AcceptPeering { attachment_id, .. } => {
-                self.answer_peering(attachment_id, true).await
+            Action::AcceptPeering { attachment_id, .. } => self.accept_peering(attachment_id).await,
+            Action::DeletePeering { attachment_id, .. } => self.delete_peering(attachment_id).await,
+            Action::AssociateRouteTable { route_table_id: t, attachment_id: a, .. } => {
+                self.associate(t, a).await
             }
-            Action::DeletePeering { attachment_id, .. } => {
-                self.answer_peering(attachment_id, false).await
+            Action::DisassociateRouteTable { route_table_id: t, attachment_id: a, .. } => {
+                self.disassociate(t, a).await
             }
-            Action::AssociateRouteTable { route_table_id, attachment_id, .. } => {
-                self.association(route_table_id, attachment_id, true).await
+            Action::CreateLedger {
+                peer,
+                family,
+                name,
+                tag_key,
+                transit_gateway,
+                peering,
+                max_entries,
+                entries,
+                ..
+            } => {
+                let list = NewList {
+                    peer,
+                    family: *family,
+                    name,
+                    tag_key,
+                    transit_gateway,
+                    peering: peering.as_ref(),
+                    max_entries: *max_entries,
+                };
+                self.create_ledger(list, entries).await
             }
-            Action::DisassociateRouteTable { route_table_id, attachment_id, .. } => {
-                self.association(route_table_id, attachment_id, false).await
+            Action::TagLedger { prefix_list_id, tags, .. } => {
+                self.tag_list(prefix_list_id, tags).await
             }
-            Action::TagLedger { .. }
-            | Action::UntagLedger { .. }
-            | Action::RecordPeering { .. }
-            | Action::CreateLedger { .. }
-            | Action::ResizeLedger { .. }
-            | Action::UpdateLedger { .. }
-            | Action::ReleaseLedger { .. } => self.write_ledger(action).await,
-            Action::CreateReference { .. }
-            | Action::ModifyReference { .. }
-            | Action::DeleteReference { .. }
-            | Action::CreateVpcListRoute { .. }
-            | Action::DeleteVpcListRoute { .. } => self.write_reference(action).await,
-            _ => self.write_route(action).await,
-        }
-    }
-
-    async fn write_route(&self, action: &Action) -> Result<Outcome, Error> {
-        match action {
+            Action::RecordPeering { prefix_list_id, peering, left, .. } => {
+                self.record_peering(prefix_list_id, peering, left).await
+            }
+            Action::UntagLedger { prefix_list_id, keys, .. } => {
+                self.untag_list(prefix_list_id, keys).await
+            }
+            Action::ResizeLedger { prefix_list_id, max_entries, version, .. } => {
+                self.resize_list(prefix_list_id, *max_entries, *version).await
+            }
+            Action::UpdateLedger { prefix_list_id, version, add, remove, .. } => {
+                self.modify_entries(prefix_list_id, *version, add, remove).await
+            }
+            Action::ReleaseLedger { prefix_list_id, version, remove, .. } => {
+                self.modify_entries(prefix_list_id, *version, &[], remove).await
+            }
             Action::CreateRoute { route_table_id: t, cidr, attachment_id: a, .. } => {
-                self.put_route(t, cidr, a, false).await
+                self.create_route(t, cidr, a).await
             }
             Action::ReplaceRoute { route_table_id: t, cidr, attachment_id: a, .. } => {
-                self.put_route(t, cidr, a, true).await
+                self.replace_route(t, cidr, a).await
             }
             Action::DeleteRoute { route_table_id: t, cidr, .. }
             | Action::RetireRoute { route_table_id: t, cidr, .. } => {
@@ -84,10 +111,24 @@ impl AwsEc2 {
             | Action::RetireVpcRoute { route_table_id: t, cidr, .. } => {
                 self.delete_vpc_route(t, cidr).await
             }
-            other => Err(Error::Internal {
-                message: format!("{} is not a route write", other.kind()),
-                source: None,
-            }),
+            Action::CreateReference {
+                route_table_id: t, prefix_list, attachment_id: a, ..
+            } => self.create_reference(t, known(prefix_list)?, a).await,
+            Action::ModifyReference {
+                route_table_id: t, prefix_list_id, attachment_id: a, ..
+            } => self.modify_reference(t, prefix_list_id, a).await,
+            Action::DeleteReference { route_table_id: t, prefix_list_id, .. } => {
+                self.delete_reference(t, prefix_list_id).await
+            }
+            Action::CreateVpcListRoute {
+                route_table_id: t,
+                prefix_list,
+                transit_gateway_id: g,
+                ..
+            } => self.create_vpc_list_route(t, known(prefix_list)?, g).await,
+            Action::DeleteVpcListRoute { route_table_id: t, prefix_list_id, .. } => {
+                self.delete_vpc_list_route(t, prefix_list_id).await
+            }
         }
     }
 
@@ -175,45 +216,45 @@ impl AwsEc2 {
         }
     }
 
-    /// Accepts the peering `attachment`, or (`accept` false) deletes it.
-    /// Accepting twice answers `IncorrectState`, deleting twice `NotFound`
-    /// or `IncorrectState`: repeats, and the next read decides.
-    async fn answer_peering(
-        &self,
-        attachment: &AttachmentId,
-        accept: bool,
-    ) -> Result<Outcome, Error> {
-        let id = attachment.as_str();
-        if accept {
-            let request = self.client.accept_transit_gateway_peering_attachment();
-            let call = request.transit_gateway_attachment_id(id).send();
-            return self
-                .sent("AcceptTransitGatewayPeeringAttachment", call, &["IncorrectState"])
-                .await;
-        }
+    /// Accepts the peering `attachment`. Accepting twice answers
+    /// `IncorrectState`: a repeat, and the next read decides.
+    async fn accept_peering(&self, attachment: &AttachmentId) -> Result<Outcome, Error> {
+        let request = self.client.accept_transit_gateway_peering_attachment();
+        let call = request.transit_gateway_attachment_id(attachment.as_str()).send();
+        self.sent("AcceptTransitGatewayPeeringAttachment", call, &["IncorrectState"]).await
+    }
+
+    /// Deletes the peering `attachment`. Deleting twice answers `NotFound`
+    /// or `IncorrectState`: a repeat, and the next read decides.
+    async fn delete_peering(&self, attachment: &AttachmentId) -> Result<Outcome, Error> {
         let request = self.client.delete_transit_gateway_peering_attachment();
-        let call = request.transit_gateway_attachment_id(id).send();
+        let call = request.transit_gateway_attachment_id(attachment.as_str()).send();
         let repeats = ["InvalidTransitGatewayAttachmentID.NotFound", "IncorrectState"];
         self.sent("DeleteTransitGatewayPeeringAttachment", call, &repeats).await
     }
 
-    /// Associates `attachment` with `table`, or (`associate` false) ends
-    /// that association.
-    async fn association(
+    /// Ends the association of `attachment` with `table`; an association
+    /// already gone or ending is a repeat.
+    async fn disassociate(
         &self,
         table: &RouteTableId,
         attachment: &AttachmentId,
-        associate: bool,
+    ) -> Result<Outcome, Error> {
+        let call = on_table!(self.disassociate_transit_gateway_route_table, table)
+            .transit_gateway_attachment_id(attachment.as_str())
+            .send();
+        let repeats =
+            ["InvalidAssociation.NotFound", "InvalidAssociationID.NotFound", "IncorrectState"];
+        self.sent("DisassociateTransitGatewayRouteTable", call, &repeats).await
+    }
+
+    /// Associates `attachment` with `table`.
+    async fn associate(
+        &self,
+        table: &RouteTableId,
+        attachment: &AttachmentId,
     ) -> Result<Outcome, Error> {
         let id = attachment.as_str();
-        if !associate {
-            let call = on_table!(self.disassociate_transit_gateway_route_table, table)
-                .transit_gateway_attachment_id(id)
-                .send();
-            let repeats =
-                ["InvalidAssociation.NotFound", "InvalidAssociationID.NotFound", "IncorrectState"];
-            return self.sent("DisassociateTransitGatewayRouteTable", call, &repeats).await;
-        }
         let call = on_table!(self.associate_transit_gateway_route_table, table)
             .transit_gateway_attachment_id(id)
             .send();
@@ -253,25 +294,31 @@ impl AwsEc2 {
         }))
     }
 
-    /// Creates a static route toward `attachment`, or (`replace`) points
-    /// the present static route there (a replaced peering). On create,
-    /// `RouteAlreadyExists` is a repeat only when a read shows the route
-    /// toward `attachment`; toward anything else it is a conflict.
-    async fn put_route(
+    /// Points the present static route of `cidr` at `attachment` (a
+    /// blackhole, or a replaced peering).
+    async fn replace_route(
         &self,
         table: &RouteTableId,
         cidr: &Cidr,
         attachment: &AttachmentId,
-        replace: bool,
+    ) -> Result<Outcome, Error> {
+        let call = on_table!(self.replace_transit_gateway_route, table)
+            .destination_cidr_block(cidr.to_string())
+            .transit_gateway_attachment_id(attachment.as_str())
+            .send();
+        self.sent("ReplaceTransitGatewayRoute", call, &[]).await
+    }
+
+    /// Creates a static route toward `attachment`. `RouteAlreadyExists` is
+    /// a repeat only when a read shows the route toward `attachment`;
+    /// toward anything else it is a conflict.
+    async fn create_route(
+        &self,
+        table: &RouteTableId,
+        cidr: &Cidr,
+        attachment: &AttachmentId,
     ) -> Result<Outcome, Error> {
         let (destination, id) = (cidr.to_string(), attachment.as_str());
-        if replace {
-            let call = on_table!(self.replace_transit_gateway_route, table)
-                .destination_cidr_block(destination)
-                .transit_gateway_attachment_id(id)
-                .send();
-            return self.sent("ReplaceTransitGatewayRoute", call, &[]).await;
-        }
         let call = on_table!(self.create_transit_gateway_route, table)
             .destination_cidr_block(destination)
             .transit_gateway_attachment_id(id)
@@ -280,7 +327,7 @@ impl AwsEc2 {
             Outcome::AlreadyDone(why) => {
                 self.route_already_there(table, cidr, attachment, why).await
             }
-            other => Ok(other),
+            other @ (Outcome::Done | Outcome::Created(_) | Outcome::Conflict(_)) => Ok(other),
         }
     }
 
@@ -366,5 +413,20 @@ fn destination(cidr: &Cidr) -> (Option<String>, Option<String>) {
         (None, Some(cidr.to_string()))
     } else {
         (Some(cidr.to_string()), None)
+    }
+}
+
+/// The ID of a list a write refers to. A list this plan creates is known
+/// by its name until the executor fills in its ID (after `CreateLedger`).
+///
+/// # Errors
+/// [`Error::Internal`] for a name the executor did not resolve.
+fn known(list: &ListRef) -> Result<&PrefixListId, Error> {
+    match list {
+        ListRef::Id(id) => Ok(id),
+        ListRef::New(name) => Err(Error::Internal {
+            message: format!("the new list {name} has no ID yet: a write before its CreateLedger"),
+            source: None,
+        }),
     }
 }

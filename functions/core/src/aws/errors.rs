@@ -25,6 +25,10 @@ const THROTTLING_CODES: &[&str] = &[
 /// Maps an SDK error of any service to the tool's error: timeouts, network
 /// failures, 5xx, 429 and throttling codes are retryable; the rest is
 /// permanent. The SDK error is kept as the source.
+#[expect(
+    clippy::wildcard_enum_match_arm,
+    reason = "SdkError is #[non_exhaustive]: a kind of failure the SDK adds later is not retried"
+)]
 pub(crate) fn aws_error<E>(
     region: &Region,
     operation: &'static str,
@@ -78,6 +82,10 @@ where
 /// (`AccessDenied`, an invalid token, …) and a configuration without
 /// credentials are permanent until someone fixes the role. A provider
 /// error that is not an STS answer is retryable (as any dispatch failure).
+#[expect(
+    clippy::wildcard_enum_match_arm,
+    reason = "CredentialsError and SdkError are #[non_exhaustive]: what the SDK adds later is retried"
+)]
 fn credentials_retryable(credentials: &CredentialsError) -> bool {
     match credentials {
         CredentialsError::ProviderTimedOut(_) => true,

@@ -26,18 +26,18 @@ use crate::domain::{
     MANAGED_TAG_VALUE,
 };
 use crate::error::Error;
-use crate::planner::{Action, LedgerEntry};
+use crate::planner::LedgerEntry;
 use crate::ports::Outcome;
 
 /// A new ledger list.
-struct NewList<'a> {
-    peer: &'a crate::domain::Region,
-    family: crate::domain::Family,
-    name: &'a str,
-    tag_key: &'a str,
-    transit_gateway: &'a TransitGatewayId,
-    peering: Option<&'a AttachmentId>,
-    max_entries: usize,
+pub(super) struct NewList<'a> {
+    pub peer: &'a crate::domain::Region,
+    pub family: crate::domain::Family,
+    pub name: &'a str,
+    pub tag_key: &'a str,
+    pub transit_gateway: &'a TransitGatewayId,
+    pub peering: Option<&'a AttachmentId>,
+    pub max_entries: usize,
 }
 
 /// Entries per `ModifyManagedPrefixList` request, each way.
@@ -46,82 +46,59 @@ const ENTRIES_PER_MODIFY: usize = 100;
 const RETRY_CODES: &[&str] = &["PrefixListVersionMismatch", "IncorrectState"];
 
 impl AwsEc2 {
-    pub(super) async fn write_ledger(&self, action: &Action) -> Result<Outcome, Error> {
-        match action {
-            Action::CreateLedger {
-                peer,
-                family,
-                name,
-                tag_key,
-                transit_gateway,
-                peering,
-                max_entries,
-                entries,
-                ..
-            } => {
-                let list = NewList {
-                    peer,
-                    family: *family,
-                    name,
-                    tag_key,
-                    transit_gateway,
-                    peering: peering.as_ref(),
-                    max_entries: *max_entries,
-                };
-                self.create_ledger(list, entries).await
-            }
-            Action::TagLedger { prefix_list_id, tags, .. } => {
-                self.tag_list(prefix_list_id, tags).await
-            }
-            Action::RecordPeering { prefix_list_id, peering, left, .. } => {
-                let mut tags = vec![(LEDGER_PEERING_TAG.to_owned(), peering.to_string())];
-                tags.extend(left.iter().map(|k| (k.clone(), "true".to_owned())));
-                self.tag_list(prefix_list_id, &tags).await
-            }
-            Action::UntagLedger { prefix_list_id, keys, .. } => {
-                let tags = keys.iter().map(|k| Tag::builder().key(k).build()).collect();
-                let call = self
-                    .client
-                    .delete_tags()
-                    .resources(prefix_list_id.as_str())
-                    .set_tags(Some(tags))
-                    .send();
-                self.sent("DeleteTags", call, &[]).await
-            }
-            Action::ResizeLedger { prefix_list_id, max_entries, version, .. } => {
-                let at = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-                    .unwrap_or(0);
-                let record = ResizeRecord { size: *max_entries, at, version: *version };
-                self.tag_list(prefix_list_id, &[(LEDGER_RESIZE_TAG.to_owned(), record.value())])
-                    .await?;
-                self.client
-                    .modify_managed_prefix_list()
-                    .prefix_list_id(prefix_list_id.as_str())
-                    .max_entries(i32::try_from(*max_entries).unwrap_or(i32::MAX))
-                    .send()
-                    .await
-                    .map_err(|e| self.ledger_err("ModifyManagedPrefixList", e))?;
-                Ok(Outcome::Done)
-            }
-            Action::UpdateLedger { prefix_list_id, version, add, remove, .. } => {
-                self.modify_entries(prefix_list_id, *version, add, remove).await
-            }
-            Action::ReleaseLedger { prefix_list_id, version, remove, .. } => {
-                self.modify_entries(prefix_list_id, *version, &[], remove).await
-            }
-            other => Err(Error::Internal {
-                message: format!("{} is not a ledger write", other.kind()),
-                source: None,
-            }),
-        }
+    /// Records the peering a list's routes go over, and the blackholes
+    /// left by the old peering's deletion (`left`: record keys).
+    pub(super) async fn record_peering(
+        &self,
+        list: &PrefixListId,
+        peering: &AttachmentId,
+        left: &[String],
+    ) -> Result<Outcome, Error> {
+        let mut tags = vec![(LEDGER_PEERING_TAG.to_owned(), peering.to_string())];
+        tags.extend(left.iter().map(|k| (k.clone(), "true".to_owned())));
+        self.tag_list(list, &tags).await
+    }
+
+    /// Removes records from a list (`DeleteTags`: a repeat is harmless).
+    pub(super) async fn untag_list(
+        &self,
+        list: &PrefixListId,
+        keys: &[String],
+    ) -> Result<Outcome, Error> {
+        let tags = keys.iter().map(|k| Tag::builder().key(k).build()).collect();
+        let call = self.client.delete_tags().resources(list.as_str()).set_tags(Some(tags)).send();
+        self.sent("DeleteTags", call, &[]).await
+    }
+
+    /// Grows a list to `max_entries`, recording the request on it first
+    /// (`tgw-peering:resize`: size, time, version), so that a resize that
+    /// fails after AWS accepted it is not asked again at once.
+    pub(super) async fn resize_list(
+        &self,
+        list: &PrefixListId,
+        max_entries: usize,
+        version: i64,
+    ) -> Result<Outcome, Error> {
+        let at = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+            .unwrap_or(0);
+        let record = ResizeRecord { size: max_entries, at, version };
+        self.tag_list(list, &[(LEDGER_RESIZE_TAG.to_owned(), record.value())]).await?;
+        self.client
+            .modify_managed_prefix_list()
+            .prefix_list_id(list.as_str())
+            .max_entries(i32::try_from(max_entries).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(|e| self.ledger_err("ModifyManagedPrefixList", e))?;
+        Ok(Outcome::Done)
     }
 
     /// Creates a ledger list, tagged as the tool's, with its first 100
     /// entries (a create takes at most 100 too); the rest follow as
     /// modifications of the new list.
-    async fn create_ledger(
+    pub(super) async fn create_ledger(
         &self,
         list: NewList<'_>,
         entries: &[LedgerEntry],
@@ -165,7 +142,7 @@ impl AwsEc2 {
     }
 
     /// Sets tags of a ledger list (`CreateTags` replaces a tag's value).
-    async fn tag_list(
+    pub(super) async fn tag_list(
         &self,
         list: &PrefixListId,
         tags: &[(String, String)],
@@ -177,7 +154,7 @@ impl AwsEc2 {
 
     /// Adds and removes entries, 100 each way per request, each request at
     /// the version the one before made.
-    async fn modify_entries(
+    pub(super) async fn modify_entries(
         &self,
         list: &PrefixListId,
         version: i64,
@@ -235,7 +212,16 @@ impl AwsEc2 {
                 retryable: true,
                 source,
             },
-            other => other,
+            other @ (Error::Aws { .. }
+            | Error::Config(_)
+            | Error::Resolve { .. }
+            | Error::Decode { .. }
+            | Error::Input(_)
+            | Error::Internal { .. }
+            | Error::Deferred { .. }
+            | Error::PartialRead { .. }
+            | Error::HandedOn { .. }
+            | Error::Action { .. }) => other,
         }
     }
 }

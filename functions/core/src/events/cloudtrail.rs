@@ -49,7 +49,7 @@ fn find_str<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
             }
         }),
         Value::Array(items) => items.iter().find_map(|v| find_str(v, key)),
-        _ => None,
+        Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => None,
     }
 }
 

@@ -15,6 +15,7 @@ use crate::events::outgoing::{
 use crate::events::{Incoming, OutEvent, Recheck, Trigger, PEERING_CALLS};
 use crate::execute::{execute_before, Executed, MAX_ROUTE_WRITES_IN_FLIGHT};
 use crate::observe::observe;
+use crate::planner::{peering_actions, reference_actions, route_actions, vpc_route_actions};
 use crate::planner::{plan, Action, Direction, FindingCode, FindingKind, Plan};
 use crate::ports::Outcome;
 
@@ -282,7 +283,16 @@ pub(super) fn restarts_watch(trigger: &Trigger) -> Restart {
         Trigger::Peering { change, .. } if PEERING_CALLS.contains(&change.as_str()) => {
             Restart::Always
         }
-        _ => Restart::No,
+        Trigger::Vpc { .. }
+        | Trigger::Peering { .. }
+        | Trigger::Network { .. }
+        | Trigger::GatewayReady { .. }
+        | Trigger::Continued { .. }
+        | Trigger::Recheck(_)
+        | Trigger::VpcRecheck(_)
+        | Trigger::GatewayRecheck(_)
+        | Trigger::Ignore { .. }
+        | Trigger::Invalid { .. } => Restart::No,
     }
 }
 
@@ -319,7 +329,10 @@ fn audit_findings(inc: &Incoming, plan: &Plan, report: &mut HandleReport, after:
         match f.kind() {
             FindingKind::Conflict => after.events.push(OutEvent::RouteConflict(detail())),
             FindingKind::Held => after.events.push(OutEvent::WithdrawalHeld(detail())),
-            _ => {}
+            FindingKind::Waiting
+            | FindingKind::Skip
+            | FindingKind::Warning
+            | FindingKind::Isolated => {}
         }
     }
 }
@@ -341,7 +354,14 @@ impl Aftermath {
             Action::ReleaseLedger { region, prefix_list_id, remove, .. } => {
                 (region, prefix_list_id.to_string(), Vec::new(), remove.clone())
             }
-            _ => return,
+            peering_actions!()
+            | route_actions!()
+            | reference_actions!()
+            | vpc_route_actions!()
+            | Action::TagLedger { .. }
+            | Action::UntagLedger { .. }
+            | Action::RecordPeering { .. }
+            | Action::ResizeLedger { .. } => return,
         };
         let Some(table) = self.listed.get(&(region.clone(), list)) else {
             return;

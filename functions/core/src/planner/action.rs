@@ -203,6 +203,67 @@ pub enum Action {
     },
 }
 
+/// The patterns of the action families (peering, ledger, route, reference,
+/// VPC route), for exhaustive matches that treat a whole family alike:
+/// `peering_actions!() | ledger_actions!() => {}`. A new action joins its
+/// family here, or no match that names the families compiles.
+macro_rules! peering_actions {
+    () => {
+        $crate::planner::Action::CreatePeering { .. }
+            | $crate::planner::Action::AcceptPeering { .. }
+            | $crate::planner::Action::DeletePeering { .. }
+            | $crate::planner::Action::AssociateRouteTable { .. }
+            | $crate::planner::Action::DisassociateRouteTable { .. }
+    };
+}
+
+/// The ledger writes: lists, their entries and their records.
+macro_rules! ledger_actions {
+    () => {
+        $crate::planner::Action::TagLedger { .. }
+            | $crate::planner::Action::UntagLedger { .. }
+            | $crate::planner::Action::RecordPeering { .. }
+            | $crate::planner::Action::CreateLedger { .. }
+            | $crate::planner::Action::ResizeLedger { .. }
+            | $crate::planner::Action::UpdateLedger { .. }
+            | $crate::planner::Action::ReleaseLedger { .. }
+    };
+}
+
+/// The static routes of a managed transit gateway route table.
+macro_rules! route_actions {
+    () => {
+        $crate::planner::Action::CreateRoute { .. }
+            | $crate::planner::Action::ReplaceRoute { .. }
+            | $crate::planner::Action::DeleteRoute { .. }
+            | $crate::planner::Action::RetireRoute { .. }
+    };
+}
+
+/// The prefix list references of a managed transit gateway route table.
+macro_rules! reference_actions {
+    () => {
+        $crate::planner::Action::CreateReference { .. }
+            | $crate::planner::Action::ModifyReference { .. }
+            | $crate::planner::Action::DeleteReference { .. }
+    };
+}
+
+/// The routes of VPC route tables, toward a CIDR or a list.
+macro_rules! vpc_route_actions {
+    () => {
+        $crate::planner::Action::CreateVpcRoute { .. }
+            | $crate::planner::Action::DeleteVpcRoute { .. }
+            | $crate::planner::Action::RetireVpcRoute { .. }
+            | $crate::planner::Action::CreateVpcListRoute { .. }
+            | $crate::planner::Action::DeleteVpcListRoute { .. }
+    };
+}
+
+pub(crate) use {
+    ledger_actions, peering_actions, reference_actions, route_actions, vpc_route_actions,
+};
+
 /// When an action runs within one execution. Each phase starts after the
 /// one before has ended, so that a route is created only once its ledger
 /// entry is in, and an entry comes out only after its route is gone.
@@ -283,18 +344,14 @@ impl Action {
     /// The phase the action runs in.
     pub fn phase(&self) -> Phase {
         match self {
-            Action::CreatePeering { .. }
-            | Action::AcceptPeering { .. }
-            | Action::DeletePeering { .. }
-            | Action::AssociateRouteTable { .. }
-            | Action::DisassociateRouteTable { .. } => Phase::Peering,
+            peering_actions!() => Phase::Peering,
             Action::TagLedger { .. }
             | Action::UntagLedger { .. }
             | Action::CreateLedger { .. }
             | Action::ResizeLedger { .. }
             | Action::UpdateLedger { .. } => Phase::Ledger,
             Action::ReleaseLedger { .. } | Action::RecordPeering { .. } => Phase::Release,
-            _ => Phase::Routes,
+            route_actions!() | reference_actions!() | vpc_route_actions!() => Phase::Routes,
         }
     }
 
@@ -315,7 +372,15 @@ impl Action {
             Action::DeleteVpcRoute { route_table_id, cidr, .. } => {
                 (RouteTableRef::Vpc(route_table_id.clone()), cidr, Direction::Removed)
             }
-            _ => return None,
+            // Where traffic goes does not change (a retirement), or not a
+            // route of its own (a reference: its entries are the routes).
+            peering_actions!()
+            | ledger_actions!()
+            | reference_actions!()
+            | Action::RetireRoute { .. }
+            | Action::RetireVpcRoute { .. }
+            | Action::CreateVpcListRoute { .. }
+            | Action::DeleteVpcListRoute { .. } => return None,
         };
         Some(RouteChange { region: self.region().clone(), table, cidr: *cidr, direction })
     }
@@ -327,157 +392,64 @@ impl Action {
 
     /// True for a write that withdraws a route (counted by the budget).
     pub fn is_withdrawal(&self) -> bool {
-        matches!(self, Action::DeleteRoute { .. } | Action::DeleteVpcRoute { .. })
+        self.withdrawn().is_some()
     }
-}
 
-impl fmt::Display for Action {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// The CIDR a route withdrawal removes (a retirement withdraws
+    /// nothing: the list's route stays).
+    pub fn withdrawn(&self) -> Option<Cidr> {
         match self {
-            Action::CreatePeering { requester, accepter } => write!(
-                f,
-                "{}: create peering {} -> {} ({})",
-                requester.region,
-                requester.transit_gateway_id,
-                accepter.transit_gateway_id,
-                accepter.region
-            ),
-            Action::AcceptPeering { region, attachment_id } => {
-                write!(f, "{region}: accept peering {attachment_id}")
-            }
-            Action::DeletePeering { region, attachment_id } => {
-                write!(f, "{region}: delete peering {attachment_id}")
-            }
-            Action::AssociateRouteTable { region, route_table_id, attachment_id } => {
-                write!(f, "{region}: associate {attachment_id} with {route_table_id}")
-            }
-            Action::DisassociateRouteTable { region, route_table_id, attachment_id } => {
-                write!(f, "{region}: disassociate {attachment_id} from {route_table_id}")
-            }
-            _ => self.fmt_ledger_or_route(f),
-        }
-    }
-}
-
-impl Action {
-    fn fmt_ledger_or_route(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Action::TagLedger { region, prefix_list_id, tags } => {
-                let tags: Vec<String> = tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                write!(f, "{region}: tag ledger list {prefix_list_id}: {}", tags.join(", "))
-            }
-            Action::UntagLedger { region, prefix_list_id, keys } => {
-                write!(f, "{region}: untag ledger list {prefix_list_id}: {}", keys.join(", "))
-            }
-            Action::RecordPeering { region, prefix_list_id, peering, .. } => {
-                write!(f, "{region}: ledger list {prefix_list_id}: its routes go over {peering}")
-            }
-            Action::CreateLedger { region, name, entries, max_entries, .. } => write!(
-                f,
-                "{region}: create ledger list {name} with {} entries (max {max_entries})",
-                entries.len()
-            ),
-            Action::ResizeLedger { region, prefix_list_id, max_entries, .. } => {
-                write!(f, "{region}: grow ledger list {prefix_list_id} to {max_entries} entries")
-            }
-            Action::UpdateLedger { region, prefix_list_id, add, remove, .. } => write!(
-                f,
-                "{region}: ledger list {prefix_list_id}: add {}, remove {}",
-                cidrs(add.iter().map(|e| &e.cidr)),
-                cidrs(remove.iter())
-            ),
-            Action::ReleaseLedger { region, prefix_list_id, remove, .. } => write!(
-                f,
-                "{region}: ledger list {prefix_list_id}: release {}",
-                cidrs(remove.iter())
-            ),
-            _ => self.fmt_route(f),
+            Action::DeleteRoute { cidr, .. } | Action::DeleteVpcRoute { cidr, .. } => Some(*cidr),
+            peering_actions!()
+            | ledger_actions!()
+            | reference_actions!()
+            | Action::CreateRoute { .. }
+            | Action::ReplaceRoute { .. }
+            | Action::RetireRoute { .. }
+            | Action::CreateVpcRoute { .. }
+            | Action::RetireVpcRoute { .. }
+            | Action::CreateVpcListRoute { .. }
+            | Action::DeleteVpcListRoute { .. } => None,
         }
     }
 
-    fn fmt_route(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// The CIDR whose ledger entry must be in before this write: a route
+    /// the tool adds toward a peering or its transit gateway. Defined here
+    /// only; the planner holds such a route back while its entry cannot be
+    /// written, the executor while its entry failed.
+    pub fn needs_entry(&self) -> Option<Cidr> {
         match self {
-            Action::CreateRoute { region, route_table_id: table, cidr, attachment_id: to } => {
-                write!(f, "{region}: add route {cidr} -> {to} in {table}")
-            }
-            Action::ReplaceRoute {
-                region,
-                route_table_id: table,
-                cidr,
-                attachment_id: to,
-                from,
-            } => write!(f, "{region}: move route {cidr} from {from} to {to} in {table}"),
-            Action::DeleteRoute { region, route_table_id: table, cidr, target: to } => {
-                write!(f, "{region}: remove route {cidr} -> {to} from {table}")
-            }
-            Action::RetireRoute { region, route_table_id: table, cidr, prefix_list_id } => {
-                write!(f, "{region}: remove route {cidr} from {table} (served by {prefix_list_id})")
-            }
-            Action::RetireVpcRoute {
-                region, route_table_id: table, cidr, prefix_list_id, ..
-            } => {
-                write!(
-                    f,
-                    "{region}: remove VPC route {cidr} from {table} (served by {prefix_list_id})"
-                )
-            }
-            Action::CreateReference {
-                region,
-                route_table_id: table,
-                prefix_list,
-                attachment_id,
-            } => {
-                write!(f, "{region}: reference {prefix_list} -> {attachment_id} in {table}")
-            }
-            Action::ModifyReference {
-                region,
-                route_table_id: table,
-                prefix_list_id,
-                attachment_id: to,
-                from,
-            } => write!(
-                f,
-                "{region}: move reference {prefix_list_id} from {from} to {to} in {table}"
-            ),
-            Action::DeleteReference { region, route_table_id: table, prefix_list_id, target } => {
-                write!(f, "{region}: remove reference {prefix_list_id} -> {target} from {table}")
-            }
-            Action::CreateVpcRoute {
-                region,
-                route_table_id: table,
-                cidr,
-                transit_gateway_id: to,
-            } => write!(f, "{region}: add VPC route {cidr} -> {to} in {table}"),
-            Action::DeleteVpcRoute {
-                region,
-                route_table_id: table,
-                cidr,
-                transit_gateway_id: to,
-            } => write!(f, "{region}: remove VPC route {cidr} -> {to} from {table}"),
-            Action::CreateVpcListRoute {
-                region,
-                route_table_id: table,
-                prefix_list,
-                transit_gateway_id: to,
-            } => write!(f, "{region}: add VPC route {prefix_list} -> {to} in {table}"),
-            Action::DeleteVpcListRoute {
-                region,
-                route_table_id: table,
-                prefix_list_id,
-                transit_gateway_id: to,
-            } => write!(f, "{region}: remove VPC route {prefix_list_id} -> {to} from {table}"),
-            _ => Ok(()),
+            Action::CreateRoute { cidr, .. }
+            | Action::ReplaceRoute { cidr, .. }
+            | Action::CreateVpcRoute { cidr, .. } => Some(*cidr),
+            peering_actions!()
+            | ledger_actions!()
+            | reference_actions!()
+            | Action::DeleteRoute { .. }
+            | Action::RetireRoute { .. }
+            | Action::DeleteVpcRoute { .. }
+            | Action::RetireVpcRoute { .. }
+            | Action::CreateVpcListRoute { .. }
+            | Action::DeleteVpcListRoute { .. } => None,
         }
     }
-}
 
-/// CIDRs as a comma list, `none` when there are none.
-fn cidrs<'a>(list: impl Iterator<Item = &'a Cidr>) -> String {
-    let all: Vec<String> = list.map(ToString::to_string).collect();
-    if all.is_empty() {
-        "none".to_owned()
-    } else {
-        all.join(", ")
+    /// The ledger entries this write adds (a new list's first entries, an
+    /// update's additions).
+    pub fn added_entries(&self) -> &[LedgerEntry] {
+        match self {
+            Action::CreateLedger { entries, .. } => entries,
+            Action::UpdateLedger { add, .. } => add,
+            peering_actions!()
+            | route_actions!()
+            | reference_actions!()
+            | vpc_route_actions!()
+            | Action::TagLedger { .. }
+            | Action::UntagLedger { .. }
+            | Action::RecordPeering { .. }
+            | Action::ResizeLedger { .. }
+            | Action::ReleaseLedger { .. } => &[],
+        }
     }
 }
 

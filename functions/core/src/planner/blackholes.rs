@@ -39,6 +39,7 @@ use crate::domain::{
 };
 use crate::observed::RouteTableState;
 
+use super::action::{ledger_actions, peering_actions, reference_actions, vpc_route_actions};
 use super::ledger::RegionLedger;
 use super::{Action, Finding, FindingCode, Plan, Planned};
 
@@ -218,7 +219,11 @@ fn record_peering(
             {
                 moved.insert(None);
             }
-            _ => {}
+            peering_actions!()
+            | ledger_actions!()
+            | reference_actions!()
+            | vpc_route_actions!()
+            | Action::CreateRoute { .. } => {}
         }
     }
     let left: Vec<Blackholed> = blackholes(list, read)

@@ -310,7 +310,10 @@ pub(super) fn record(
             });
             (mark, cause.note())
         }
-        _ => wanted(&d, owners, out, needs),
+        RouteDecision::Present { .. }
+        | RouteDecision::Covered { .. }
+        | RouteDecision::Missing
+        | RouteDecision::Moves { .. } => wanted(&d, owners, out, needs),
     };
     if let (Some(report), Place::Transit { .. }) = (report, &d.place) {
         report.push(RouteReport { cidr: d.cidr, target: d.target, mark, note });
@@ -362,7 +365,10 @@ fn wanted(
             (RouteMark::Missing, format!("moves from {from}; {wanted_by}"))
         }
         RouteDecision::Covered { by } => (RouteMark::Desired, format!("covered by {by}")),
-        _ => (RouteMark::Extra, String::new()),
+        RouteDecision::Conflict(_)
+        | RouteDecision::Isolated
+        | RouteDecision::Withdraw(_)
+        | RouteDecision::Keep { .. } => (RouteMark::Extra, String::new()),
     }
 }
 

@@ -274,7 +274,10 @@ impl Group<'_> {
         if let Some(target) = writes.frozen.get(&list.id) {
             let (code, reason) = match target {
                 RouteTarget::Blackhole => (FindingCode::Isolated, "its reference in the managed table is a blackhole that no deletion of the tool's peering explains (someone's isolation of every CIDR it holds): kept; no entry is added or released while it is".to_owned()),
-                other => (FindingCode::ListFrozen, format!("its reference in the managed table goes to {other} (set by someone else): left alone; no entry is added or released while it does")),
+                other @ (RouteTarget::Attachment(_) | RouteTarget::Unknown) => (
+                    FindingCode::ListFrozen,
+                    format!("its reference in the managed table goes to {other} (set by someone else): left alone; no entry is added or released while it does"),
+                ),
             };
             out.findings.push(Finding::at(code, self.region, subject, reason));
             return Some(Skip::Frozen);
@@ -436,24 +439,12 @@ fn truncate(description: &str) -> String {
 /// (its list is busy) are taken out of the plan and wait: a route is never
 /// written before its entry.
 pub(super) fn unrecorded_routes_wait(ledger: &RegionLedger<'_>, plan: &mut Plan) {
-    let added: BTreeSet<Cidr> = plan
-        .actions
-        .iter()
-        .flat_map(|p| match &p.action {
-            Action::CreateLedger { entries, .. } => entries.clone(),
-            Action::UpdateLedger { add, .. } => add.clone(),
-            _ => Vec::new(),
-        })
-        .map(|e| e.cidr)
-        .collect();
+    let added: BTreeSet<Cidr> =
+        plan.actions.iter().flat_map(|p| p.action.added_entries()).map(|e| e.cidr).collect();
     let recorded = |c: &Cidr| ledger.owner(c).is_some() || added.contains(c);
-    let (kept, waiting): (Vec<Planned>, Vec<Planned>) =
-        std::mem::take(&mut plan.actions).into_iter().partition(|p| match &p.action {
-            Action::CreateRoute { cidr, .. }
-            | Action::ReplaceRoute { cidr, .. }
-            | Action::CreateVpcRoute { cidr, .. } => recorded(cidr),
-            _ => true,
-        });
+    let (kept, waiting): (Vec<Planned>, Vec<Planned>) = std::mem::take(&mut plan.actions)
+        .into_iter()
+        .partition(|p| p.action.needs_entry().is_none_or(|c| recorded(&c)));
     plan.actions = kept;
     for p in waiting {
         let reason = "its ledger entry cannot be written yet; the route waits for it".to_owned();

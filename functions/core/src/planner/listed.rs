@@ -328,11 +328,11 @@ impl References<'_, '_> {
         let created: Vec<(String, Region, usize)> = out
             .actions
             .iter()
-            .filter_map(|p| match &p.action {
-                Action::CreateLedger { name, peer, entries, .. } => {
-                    Some((name.clone(), peer.clone(), entries.len()))
-                }
-                _ => None,
+            .filter_map(|p| {
+                let Action::CreateLedger { name, peer, entries, .. } = &p.action else {
+                    return None;
+                };
+                Some((name.clone(), peer.clone(), entries.len()))
             })
             .collect();
         for (name, peer, entries) in created {

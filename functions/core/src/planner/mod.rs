@@ -30,6 +30,7 @@
 //!   turns decisions into actions, findings, reports and ledger needs.
 
 mod action;
+mod action_text;
 mod blackholes;
 mod decision;
 mod deployments;
@@ -58,6 +59,7 @@ use crate::domain::{
 use crate::error::Error;
 use crate::observed::{resolve_gateway, Gateway, Observed};
 
+pub(crate) use action::{peering_actions, reference_actions, route_actions, vpc_route_actions};
 pub use action::{
     Action, Direction, LedgerEntry, ListRef, Phase, Planned, RouteChange, RouteTableRef,
 };

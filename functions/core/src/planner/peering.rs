@@ -89,7 +89,17 @@ fn no_live_peering(
                     "the peering was {}; tgw-peering does not request it again while it is listed (delete it to retry)",
                     failed.state()
                 ),
-                state => format!(
+                state @ (PeeringState::InitiatingRequest
+                | PeeringState::PendingAcceptance
+                | PeeringState::Pending
+                | PeeringState::Available
+                | PeeringState::Modifying
+                | PeeringState::Deleting
+                | PeeringState::Deleted
+                | PeeringState::Failing
+                | PeeringState::Failed
+                | PeeringState::RollingBack
+                | PeeringState::Unknown(_)) => format!(
                     "the peering is {state}; delete it to let tgw-peering create a new one"
                 ),
             },
@@ -200,7 +210,17 @@ fn next_step(
                 });
             }
         }
-        other => out
+        other @ (PeeringState::InitiatingRequest
+        | PeeringState::Pending
+        | PeeringState::Modifying
+        | PeeringState::Deleting
+        | PeeringState::Deleted
+        | PeeringState::Failing
+        | PeeringState::Failed
+        | PeeringState::Rejecting
+        | PeeringState::Rejected
+        | PeeringState::RollingBack
+        | PeeringState::Unknown(_)) => out
             .findings
             .push(waiting(format!("state is {other}; waiting for the next state change"))),
     }

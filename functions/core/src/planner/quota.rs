@@ -15,6 +15,9 @@ use std::collections::BTreeMap;
 use crate::domain::{PrefixListId, TGW_ROUTES_QUOTA};
 use crate::observed::RouteTableState;
 
+use super::action::{
+    ledger_actions, peering_actions, reference_actions, route_actions, vpc_route_actions,
+};
 use super::{Action, Finding, FindingCode, ListRef, Plan, RegionScope, RouteQuota};
 
 /// Sets the quota line of the Region's table report, and warns when the
@@ -48,29 +51,21 @@ pub(super) fn count_routes(scope: RegionScope<'_>, out: &mut Plan) {
                     after += *max_entries as i64 - old as i64;
                 }
             }
-            _ => {}
+            // Another table's route, a reference (counted below), no change
+            // of count (a move), or nothing of a route table.
+            peering_actions!()
+            | Action::TagLedger { .. }
+            | Action::UntagLedger { .. }
+            | Action::RecordPeering { .. }
+            | Action::CreateLedger { .. }
+            | Action::UpdateLedger { .. }
+            | Action::ReleaseLedger { .. }
+            | route_actions!()
+            | reference_actions!()
+            | vpc_route_actions!() => {}
         }
     }
-    for p in &out.actions {
-        match &p.action {
-            Action::CreateReference { prefix_list: ListRef::Id(id), route_table_id, .. }
-                if *route_table_id == gw.route_table_id =>
-            {
-                after += sizes.get(id).copied().unwrap_or_default() as i64;
-            }
-            Action::CreateReference { prefix_list: ListRef::New(name), route_table_id, .. }
-                if *route_table_id == gw.route_table_id =>
-            {
-                after += new_list_size(out, name) as i64;
-            }
-            Action::DeleteReference { prefix_list_id, route_table_id, .. }
-                if *route_table_id == gw.route_table_id =>
-            {
-                after -= sizes.get(prefix_list_id).copied().unwrap_or_default() as i64;
-            }
-            _ => {}
-        }
-    }
+    after += references_change(gw, &sizes, out);
     let quota = RouteQuota {
         counted,
         after_plan: usize::try_from(after).unwrap_or_default(),
@@ -102,13 +97,52 @@ fn as_read(read: &RouteTableState, sizes: &BTreeMap<&PrefixListId, usize>) -> us
     routes.count() + references
 }
 
+/// What the plan's reference writes in the managed table add to its count
+/// (each list at its maximum entries, as grown by this plan).
+fn references_change(
+    gw: &crate::observed::Gateway,
+    sizes: &BTreeMap<&PrefixListId, usize>,
+    out: &Plan,
+) -> i64 {
+    let mut after = 0;
+    for p in &out.actions {
+        match &p.action {
+            Action::CreateReference { prefix_list: ListRef::Id(id), route_table_id, .. }
+                if *route_table_id == gw.route_table_id =>
+            {
+                after += sizes.get(id).copied().unwrap_or_default() as i64;
+            }
+            Action::CreateReference { prefix_list: ListRef::New(name), route_table_id, .. }
+                if *route_table_id == gw.route_table_id =>
+            {
+                after += new_list_size(out, name) as i64;
+            }
+            Action::DeleteReference { prefix_list_id, route_table_id, .. }
+                if *route_table_id == gw.route_table_id =>
+            {
+                after -= sizes.get(prefix_list_id).copied().unwrap_or_default() as i64;
+            }
+            // Another table's reference, a move (no change of count), or
+            // not a reference (counted above).
+            peering_actions!()
+            | ledger_actions!()
+            | route_actions!()
+            | reference_actions!()
+            | vpc_route_actions!() => {}
+        }
+    }
+    after
+}
+
 /// The maximum entries of a list this plan creates.
 fn new_list_size(plan: &Plan, name: &str) -> usize {
     plan.actions
         .iter()
-        .find_map(|p| match &p.action {
-            Action::CreateLedger { name: n, max_entries, .. } if n == name => Some(*max_entries),
-            _ => None,
+        .find_map(|p| {
+            let Action::CreateLedger { name: n, max_entries, .. } = &p.action else {
+                return None;
+            };
+            (n == name).then_some(*max_entries)
         })
         .unwrap_or_default()
 }

@@ -102,10 +102,16 @@ pub(super) fn decide_wanted(
 /// made a blackhole freezes its list (see `listed::frozen_lists`).
 fn listed_decision(table: &Table<'_>, listed: &TgwRoute, target: &RouteTarget) -> RouteDecision {
     match &listed.target {
-        t if t == target => RouteDecision::Present { target_unreported: false, adopt: false },
+        t @ (RouteTarget::Attachment(_) | RouteTarget::Blackhole) if t == target => {
+            RouteDecision::Present { target_unreported: false, adopt: false }
+        }
         RouteTarget::Unknown => RouteDecision::Present { target_unreported: true, adopt: false },
-        other if moves_from(table, listed) => RouteDecision::Moves { from: other.clone() },
-        other => pointed_elsewhere(other),
+        other @ (RouteTarget::Attachment(_) | RouteTarget::Blackhole)
+            if moves_from(table, listed) =>
+        {
+            RouteDecision::Moves { from: other.clone() }
+        }
+        other @ (RouteTarget::Attachment(_) | RouteTarget::Blackhole) => pointed_elsewhere(other),
     }
 }
 
@@ -115,7 +121,9 @@ fn listed_decision(table: &Table<'_>, listed: &TgwRoute, target: &RouteTarget) -
 fn pointed_elsewhere(target: &RouteTarget) -> RouteDecision {
     match target {
         RouteTarget::Blackhole => RouteDecision::Isolated,
-        other => RouteDecision::Conflict(ConflictCause::PointedElsewhere { target: other.clone() }),
+        other @ (RouteTarget::Attachment(_) | RouteTarget::Unknown) => {
+            RouteDecision::Conflict(ConflictCause::PointedElsewhere { target: other.clone() })
+        }
     }
 }
 

@@ -36,11 +36,11 @@ pub(super) fn plan_list_routes(
     let created: Vec<(String, Region, crate::domain::Family)> = out
         .actions
         .iter()
-        .filter_map(|p| match &p.action {
-            Action::CreateLedger { name, peer, family, .. } => {
-                Some((name.clone(), peer.clone(), *family))
-            }
-            _ => None,
+        .filter_map(|p| {
+            let Action::CreateLedger { name, peer, family, .. } = &p.action else {
+                return None;
+            };
+            Some((name.clone(), peer.clone(), *family))
         })
         .collect();
     for m in managed {

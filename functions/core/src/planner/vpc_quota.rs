@@ -23,6 +23,9 @@ use std::collections::BTreeMap;
 
 use crate::domain::{Family, VpcRouteTable, VpcRouteTableId};
 
+use super::action::{
+    ledger_actions, peering_actions, reference_actions, route_actions, vpc_route_actions,
+};
 use super::vpc_table::ManagedVpcTable;
 use super::{Action, Finding, FindingCode, ListRef, Plan, RegionScope, VpcTableQuota};
 
@@ -148,7 +151,15 @@ fn weights(ledger: &super::ledger::RegionLedger<'_>, out: &Plan) -> Weights {
                     entry.0 = *max_entries;
                 }
             }
-            _ => {}
+            peering_actions!()
+            | route_actions!()
+            | reference_actions!()
+            | vpc_route_actions!()
+            | Action::TagLedger { .. }
+            | Action::UntagLedger { .. }
+            | Action::RecordPeering { .. }
+            | Action::UpdateLedger { .. }
+            | Action::ReleaseLedger { .. } => {}
         }
     }
     Weights(sizes)
@@ -193,6 +204,11 @@ fn change(action: &Action, table: &VpcRouteTableId, weights: &Weights) -> (Count
         {
             (none, weights.of(&ListRef::Id(prefix_list_id.clone())))
         }
-        _ => (none, none),
+        // Another table's route, or nothing of a VPC route table.
+        peering_actions!()
+        | ledger_actions!()
+        | route_actions!()
+        | reference_actions!()
+        | vpc_route_actions!() => (none, none),
     }
 }
