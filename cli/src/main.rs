@@ -105,14 +105,23 @@ fn manifest() -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// What `show` renders of a plan.
+#[derive(Clone, Copy)]
+enum View {
+    /// `plan`: the actions and their reasons, the findings.
+    Plan,
+    /// `status`: peerings, route tables, VPCs and findings as they are.
+    Status,
+}
+
 /// `plan` and `status`: one read, one plan, rendered.
-async fn show(status: bool, json: bool) -> Result<ExitCode, Error> {
+async fn show(view: View, json: bool) -> Result<ExitCode, Error> {
     let plan = Session::from_env().await?.plan().await?;
-    let text = match (status, json) {
-        (false, true) => render::json(&plan.actions),
-        (false, false) => render::plan_text(&plan),
-        (true, true) => render::json(&render::status_json(&plan)),
-        (true, false) => render::status_text(&plan),
+    let text = match (view, json) {
+        (View::Plan, true) => render::json(&plan.actions),
+        (View::Plan, false) => render::plan_text(&plan),
+        (View::Status, true) => render::json(&render::status_json(&plan)),
+        (View::Status, false) => render::status_text(&plan),
     };
     if json {
         println!("{text}");
@@ -157,8 +166,8 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
         Command::Handle { files } => handle(&files, json).await,
         Command::Manifest => Ok(manifest()),
-        Command::Plan => show(false, json).await,
-        Command::Status => show(true, json).await,
+        Command::Plan => show(View::Plan, json).await,
+        Command::Status => show(View::Status, json).await,
         Command::Apply { timeout, poll, allow_withdrawals } => {
             apply(ApplyOptions { timeout, poll }, allow_withdrawals, json).await
         }

@@ -196,33 +196,14 @@ impl AwsEc2 {
     where
         E: aws_sdk_ec2::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        match self.err(operation, e) {
-            Error::Aws {
-                region,
-                operation,
-                code: Some(code),
-                message,
-                source,
-                ..
-            } if RETRY_CODES.contains(&code.as_str()) => Error::Aws {
-                region,
-                operation,
-                message: format!("{message}: someone else changed the list, or it is still applying a change; read again and plan again"),
-                code: Some(code),
-                retryable: true,
-                source,
-            },
-            other @ (Error::Aws { .. }
-            | Error::Config(_)
-            | Error::Resolve { .. }
-            | Error::Decode { .. }
-            | Error::Input(_)
-            | Error::Internal { .. }
-            | Error::Deferred { .. }
-            | Error::PartialRead { .. }
-            | Error::HandedOn { .. }
-            | Error::Action { .. }) => other,
+        let mut err = self.err(operation, e);
+        if let Error::Aws { code: Some(code), message, retryable, .. } = &mut err {
+            if RETRY_CODES.contains(&code.as_str()) {
+                message.push_str(": someone else changed the list, or it is still applying a change; read again and plan again");
+                *retryable = true;
+            }
         }
+        err
     }
 }
 

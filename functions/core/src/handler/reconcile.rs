@@ -15,7 +15,7 @@ use crate::events::outgoing::{
 use crate::events::{Incoming, OutEvent, Recheck, Trigger, PEERING_CALLS};
 use crate::execute::{execute_before, Executed, MAX_ROUTE_WRITES_IN_FLIGHT};
 use crate::observe::observe;
-use crate::planner::{peering_actions, reference_actions, route_actions, vpc_route_actions};
+use crate::planner::beside_ledger_actions;
 use crate::planner::{plan, Action, Direction, FindingCode, FindingKind, Plan};
 use crate::ports::Outcome;
 
@@ -354,10 +354,7 @@ impl Aftermath {
             Action::ReleaseLedger { region, prefix_list_id, remove, .. } => {
                 (region, prefix_list_id.to_string(), Vec::new(), remove.clone())
             }
-            peering_actions!()
-            | route_actions!()
-            | reference_actions!()
-            | vpc_route_actions!()
+            beside_ledger_actions!()
             | Action::TagLedger { .. }
             | Action::UntagLedger { .. }
             | Action::RecordPeering { .. }

@@ -260,8 +260,19 @@ macro_rules! vpc_route_actions {
     };
 }
 
+/// Every family but the ledger's: for a match about ledger writes.
+macro_rules! beside_ledger_actions {
+    () => {
+        $crate::planner::peering_actions!()
+            | $crate::planner::route_actions!()
+            | $crate::planner::reference_actions!()
+            | $crate::planner::vpc_route_actions!()
+    };
+}
+
 pub(crate) use {
-    ledger_actions, peering_actions, reference_actions, route_actions, vpc_route_actions,
+    beside_ledger_actions, ledger_actions, peering_actions, reference_actions, route_actions,
+    vpc_route_actions,
 };
 
 /// When an action runs within one execution. Each phase starts after the
@@ -440,10 +451,7 @@ impl Action {
         match self {
             Action::CreateLedger { entries, .. } => entries,
             Action::UpdateLedger { add, .. } => add,
-            peering_actions!()
-            | route_actions!()
-            | reference_actions!()
-            | vpc_route_actions!()
+            beside_ledger_actions!()
             | Action::TagLedger { .. }
             | Action::UntagLedger { .. }
             | Action::RecordPeering { .. }

@@ -41,7 +41,7 @@ use crate::observed::RouteTableState;
 
 use super::action::{ledger_actions, peering_actions, reference_actions, vpc_route_actions};
 use super::ledger::RegionLedger;
-use super::{Action, Finding, FindingCode, Plan, Planned};
+use super::{Action, FindingCode, Plan, Planned};
 
 /// What a blackhole drops: a CIDR's static route, or (`None`) the list's
 /// reference.
@@ -165,7 +165,7 @@ fn record_tags(
             list.tag_count
         );
         let subject = format!("ledger list {}", list.id);
-        out.findings.push(Finding::at(FindingCode::IsolationsUnrecorded, region, subject, reason));
+        out.found(FindingCode::IsolationsUnrecorded, region, subject, reason);
     }
     let tags: Vec<(String, String)> = new
         .iter()
@@ -238,12 +238,7 @@ fn record_peering(
             list.peering.as_ref().map_or_else(|| "its peering".to_owned(), ToString::to_string)
         );
         let subject = format!("ledger list {}", list.id);
-        out.findings.push(Finding::at(
-            FindingCode::LeftBlackholesUnrecorded,
-            region,
-            subject,
-            reason,
-        ));
+        out.found(FindingCode::LeftBlackholesUnrecorded, region, subject, reason);
         return;
     }
     out.actions.push(Planned {

@@ -22,7 +22,7 @@ use crate::domain::{
 };
 
 use super::desired::vpc_list;
-use super::{Action, Finding, FindingCode, LedgerEntry, Plan, Planned};
+use super::{Action, FindingCode, LedgerEntry, Plan, Planned};
 
 /// One Region's ledger lists, as read: this deployment's lists (see
 /// `deployments`) of managed peer Regions.
@@ -256,7 +256,7 @@ impl Group<'_> {
             )),
             (None, false) => return false,
         };
-        out.findings.push(Finding::at(code, self.region, subject, reason));
+        out.found(code, self.region, subject, reason);
         true
     }
 
@@ -279,7 +279,7 @@ impl Group<'_> {
                     format!("its reference in the managed table goes to {other} (set by someone else): left alone; no entry is added or released while it does"),
                 ),
             };
-            out.findings.push(Finding::at(code, self.region, subject, reason));
+            out.found(code, self.region, subject, reason);
             return Some(Skip::Frozen);
         }
         if list.is_busy() {
@@ -287,12 +287,7 @@ impl Group<'_> {
                 "the list is {}; it is changed once AWS has applied the last change",
                 list.state
             );
-            out.findings.push(Finding::at(
-                FindingCode::LedgerListBusy,
-                self.region,
-                subject,
-                reason,
-            ));
+            out.found(FindingCode::LedgerListBusy, self.region, subject, reason);
             return Some(Skip::Busy);
         }
         if list.has_failed() {
@@ -300,12 +295,7 @@ impl Group<'_> {
             // resources that refused it); the list is still written to.
             let message = list.state_message.as_deref().unwrap_or("AWS gives no state message");
             let reason = format!("the list's last change failed ({}): {message}", list.state);
-            out.findings.push(Finding::at(
-                FindingCode::ListChangeFailed,
-                self.region,
-                subject,
-                reason,
-            ));
+            out.found(FindingCode::ListChangeFailed, self.region, subject, reason);
         }
         None
     }
@@ -449,11 +439,6 @@ pub(super) fn unrecorded_routes_wait(ledger: &RegionLedger<'_>, plan: &mut Plan)
     for p in waiting {
         let reason = "its ledger entry cannot be written yet; the route waits for it".to_owned();
         let subject = p.action.to_string();
-        plan.findings.push(Finding::at(
-            FindingCode::RouteAwaitsLedgerEntry,
-            ledger.region,
-            subject,
-            reason,
-        ));
+        plan.found(FindingCode::RouteAwaitsLedgerEntry, ledger.region, subject, reason);
     }
 }

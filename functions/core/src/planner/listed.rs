@@ -41,7 +41,7 @@ use super::ledger::{LedgerNeeds, RegionLedger};
 use super::ownership::WithdrawCause;
 use super::tgw_routes::moves_from;
 use super::tgw_table::{Table, TableView, Want};
-use super::{Action, Finding, FindingCode, ListRef, Plan, Planned, RegionScope};
+use super::{Action, FindingCode, ListRef, Plan, Planned, RegionScope};
 
 /// The routes the tool's references install in `read`, by CIDR: every entry
 /// of a ledger list that is referenced (in any state but `deleting`; the
@@ -135,7 +135,7 @@ pub(super) fn retired_statics<'a>(
         if table.ctx.config.is_protected(cidr) {
             let reason = "in PROTECTED_CIDRS: the tool's static route stays beside the list's";
             let subject = format!("route {cidr} in {}", table.gw.route_table_id);
-            out.findings.push(Finding::at(FindingCode::Protected, table.region(), subject, reason));
+            out.found(FindingCode::Protected, table.region(), subject, reason);
             continue;
         }
         let listed = table.listed.get(cidr);
@@ -165,12 +165,7 @@ pub(super) fn retired_statics<'a>(
             "ROUTE_MODE=prefix-list: {waiting} static route(s) of the tool's stay until the referenced lists route their CIDRs (as read)"
         );
         let subject = format!("static routes in {}", table.gw.route_table_id);
-        out.findings.push(Finding::at(
-            FindingCode::StaticRoutesAwaitReferences,
-            table.region(),
-            subject,
-            reason,
-        ));
+        out.found(FindingCode::StaticRoutesAwaitReferences, table.region(), subject, reason);
     }
     retired
 }
@@ -275,12 +270,7 @@ impl References<'_, '_> {
         if !r.is_available() {
             let reason =
                 format!("the reference is {}; its routes count once AWS has applied it", r.state);
-            out.findings.push(Finding::at(
-                FindingCode::ReferencePending,
-                self.out_region,
-                subject,
-                reason,
-            ));
+            out.found(FindingCode::ReferencePending, self.out_region, subject, reason);
         } else if r.target == target {
         } else if !self.movable(list, r) {
             // Someone pointed it elsewhere or made it a blackhole: the list
@@ -291,12 +281,7 @@ impl References<'_, '_> {
                 "the tool's reference goes to {}, but its list holds {c}, in PROTECTED_CIDRS: not moved onto {via}",
                 r.target
             );
-            out.findings.push(Finding::at(
-                FindingCode::ProtectedNotMoved,
-                self.out_region,
-                subject,
-                reason,
-            ));
+            out.found(FindingCode::ProtectedNotMoved, self.out_region, subject, reason);
         } else {
             out.actions.push(Planned {
                 reason: format!(
@@ -380,12 +365,7 @@ impl References<'_, '_> {
                 "ROUTE_MODE=static: the reference stays until the static routes of its {} remaining wanted entr(y/ies) are in (as read)",
                 wanted.len()
             );
-            out.findings.push(Finding::at(
-                FindingCode::ReferenceAwaitsStaticRoutes,
-                self.out_region,
-                subject,
-                reason,
-            ));
+            out.found(FindingCode::ReferenceAwaitsStaticRoutes, self.out_region, subject, reason);
             return;
         }
         if r.target != RouteTarget::Blackhole && !kept.is_empty() {
@@ -393,12 +373,7 @@ impl References<'_, '_> {
                 "ROUTE_MODE=static: the reference stays, since {} of its entries are kept (protected, in an overlap, or held) and have no static route: removing it would withdraw them",
                 kept.len()
             );
-            out.findings.push(Finding::at(
-                FindingCode::ReferenceKeepsEntries,
-                self.out_region,
-                subject,
-                reason,
-            ));
+            out.found(FindingCode::ReferenceKeepsEntries, self.out_region, subject, reason);
             return;
         }
         out.actions.push(Planned {

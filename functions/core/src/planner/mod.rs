@@ -59,7 +59,9 @@ use crate::domain::{
 use crate::error::Error;
 use crate::observed::{resolve_gateway, Gateway, Observed};
 
-pub(crate) use action::{peering_actions, reference_actions, route_actions, vpc_route_actions};
+pub(crate) use action::{
+    beside_ledger_actions, peering_actions, reference_actions, route_actions, vpc_route_actions,
+};
 pub use action::{
     Action, Direction, LedgerEntry, ListRef, Phase, Planned, RouteChange, RouteTableRef,
 };
@@ -152,12 +154,7 @@ pub fn plan(observed: &Observed, config: &Config) -> Result<Plan, Error> {
                 "{why}: nothing is written in this Region, and its peerings' routes elsewhere stay as they are, until then"
             );
             let subject = format!("transit gateway {}", gw.transit_gateway_id);
-            out.findings.push(Finding::at(
-                FindingCode::GatewayInTransition,
-                &gw.region,
-                subject,
-                reason,
-            ));
+            out.found(FindingCode::GatewayInTransition, &gw.region, subject, reason);
             continue;
         }
         let pairs = ready.remove(&gw.region).unwrap_or_default();
@@ -276,12 +273,7 @@ fn plan_region(
             list.tag_key, ctx.config.tag_key, list.tag_key, ctx.config.tag_key
         );
         let subject = format!("ledger list {}", list.id);
-        region_plan.findings.push(Finding::at(
-            FindingCode::OtherTagKey,
-            &gw.region,
-            subject,
-            reason,
-        ));
+        region_plan.found(FindingCode::OtherTagKey, &gw.region, subject, reason);
     }
     out.actions.append(&mut region_plan.actions);
     out.findings.append(&mut region_plan.findings);
@@ -299,12 +291,7 @@ fn report_unmanaged_lists(gw: &Gateway, ledger: &RegionLedger<'_>, out: &mut Pla
             list.peer
         );
         let subject = format!("ledger list {}", list.id);
-        out.findings.push(Finding::at(
-            FindingCode::ListOfUnmanagedRegion,
-            &gw.region,
-            subject,
-            reason,
-        ));
+        out.found(FindingCode::ListOfUnmanagedRegion, &gw.region, subject, reason);
     }
 }
 
@@ -321,12 +308,7 @@ fn report_deployments(gw: &Gateway, lists: &Lists<'_>, out: &mut Plan) {
             gw.transit_gateway_id
         );
         let subject = "ledger lists of other deployments";
-        out.findings.push(Finding::at(
-            FindingCode::OtherDeploymentLists,
-            &gw.region,
-            subject,
-            reason,
-        ));
+        out.found(FindingCode::OtherDeploymentLists, &gw.region, subject, reason);
     }
     for list in &lists.adopted {
         out.actions.push(Planned {
@@ -347,12 +329,7 @@ fn report_deployments(gw: &Gateway, lists: &Lists<'_>, out: &mut Plan) {
             gw.transit_gateway_id
         );
         let subject = format!("ledger list {}", list.id);
-        out.findings.push(Finding::at(
-            FindingCode::UnprovenLedgerList,
-            &gw.region,
-            subject,
-            reason,
-        ));
+        out.found(FindingCode::UnprovenLedgerList, &gw.region, subject, reason);
     }
 }
 

@@ -254,7 +254,7 @@ pub(super) fn within_budget<'a>(
             retired.len()
         );
         let subject = format!("static routes in {table}");
-        out.findings.push(Finding::at(FindingCode::OverBudget, region, subject, reason));
+        out.found(FindingCode::OverBudget, region, subject, reason);
         return Vec::new();
     }
     if retired.len() > room {
@@ -264,7 +264,7 @@ pub(super) fn within_budget<'a>(
             later.len()
         );
         let subject = format!("static routes in {table}");
-        out.findings.push(Finding::at(FindingCode::RetirementsPaced, region, subject, reason));
+        out.found(FindingCode::RetirementsPaced, region, subject, reason);
     }
     retired
 }

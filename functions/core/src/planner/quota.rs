@@ -18,7 +18,7 @@ use crate::observed::RouteTableState;
 use super::action::{
     ledger_actions, peering_actions, reference_actions, route_actions, vpc_route_actions,
 };
-use super::{Action, Finding, FindingCode, ListRef, Plan, RegionScope, RouteQuota};
+use super::{Action, FindingCode, ListRef, Plan, RegionScope, RouteQuota};
 
 /// Sets the quota line of the Region's table report, and warns when the
 /// plan's writes would pass the quota.
@@ -77,7 +77,7 @@ pub(super) fn count_routes(scope: RegionScope<'_>, out: &mut Plan) {
             quota.after_plan, quota.quota
         );
         let subject = format!("route table {}", gw.route_table_id);
-        out.findings.push(Finding::at(FindingCode::RouteQuota, &gw.region, subject, reason));
+        out.found(FindingCode::RouteQuota, &gw.region, subject, reason);
     }
     if let Some(report) = out.tables.iter_mut().find(|t| t.route_table_id == gw.route_table_id) {
         report.quota = quota;

@@ -9,7 +9,7 @@ use crate::domain::{
     VpcId, VpcRouteTableId,
 };
 
-use super::finding::{Finding, FindingKind};
+use super::finding::{Finding, FindingCode, FindingKind};
 use super::Planned;
 
 /// How a route of a managed route table compares with the desired state.
@@ -130,6 +130,17 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Adds a finding of `code` about `subject` of `region`.
+    pub fn found(
+        &mut self,
+        code: FindingCode,
+        region: &Region,
+        subject: impl Into<String>,
+        reason: impl Into<String>,
+    ) {
+        self.findings.push(Finding::at(code, region, subject, reason));
+    }
+
     /// Nothing to do and nothing to wait for.
     pub fn is_converged(&self) -> bool {
         self.actions.is_empty() && !self.is_waiting()

@@ -24,7 +24,7 @@ use crate::domain::{Cidr, LedgerList, Region, VpcListRoute, VpcRouteTarget};
 
 use super::ownership::budget;
 use super::vpc_table::{ManagedVpcTable, Remote};
-use super::{Action, Finding, FindingCode, ListRef, Plan, Planned, RegionScope};
+use super::{Action, FindingCode, ListRef, Plan, Planned, RegionScope};
 
 /// The list routes of the Region's managed VPC route tables.
 pub(super) fn plan_list_routes(
@@ -124,12 +124,7 @@ impl ListRoutes<'_, '_> {
                 );
                 let subject = format!("VPC route {id} in {}", self.m.table.id);
                 let region = &self.scope.gw.region;
-                out.findings.push(Finding::at(
-                    FindingCode::VpcListRouteAwaitsRoutes,
-                    region,
-                    subject,
-                    reason,
-                ));
+                out.found(FindingCode::VpcListRouteAwaitsRoutes, region, subject, reason);
                 return;
             }
         }
@@ -142,12 +137,7 @@ impl ListRoutes<'_, '_> {
                 list.entries.len()
             );
             let subject = format!("VPC route {id} in {}", self.m.table.id);
-            out.findings.push(Finding::at(
-                FindingCode::OverBudget,
-                &self.scope.gw.region,
-                subject,
-                reason,
-            ));
+            out.found(FindingCode::OverBudget, &self.scope.gw.region, subject, reason);
             return;
         }
         let why = if !self.m.tagged {

@@ -24,10 +24,11 @@ use std::collections::BTreeMap;
 use crate::domain::{Family, VpcRouteTable, VpcRouteTableId};
 
 use super::action::{
-    ledger_actions, peering_actions, reference_actions, route_actions, vpc_route_actions,
+    beside_ledger_actions, ledger_actions, peering_actions, reference_actions, route_actions,
+    vpc_route_actions,
 };
 use super::vpc_table::ManagedVpcTable;
-use super::{Action, Finding, FindingCode, ListRef, Plan, RegionScope, VpcTableQuota};
+use super::{Action, FindingCode, ListRef, Plan, RegionScope, VpcTableQuota};
 
 /// The origin of a route propagated from a virtual private gateway: not
 /// counted ("non-propagated routes").
@@ -113,7 +114,7 @@ pub(super) fn limit_vpc_tables(
                 cut.len()
             );
             let subject = format!("VPC route table {} ({})", table.id, table.vpc_id);
-            out.findings.push(Finding::at(FindingCode::VpcRouteQuota, &gw.region, subject, reason));
+            out.found(FindingCode::VpcRouteQuota, &gw.region, subject, reason);
             let kept = std::mem::take(&mut out.actions).into_iter().enumerate();
             out.actions = kept.filter(|(i, _)| !cut.contains(i)).map(|(_, p)| p).collect();
         }
@@ -151,10 +152,7 @@ fn weights(ledger: &super::ledger::RegionLedger<'_>, out: &Plan) -> Weights {
                     entry.0 = *max_entries;
                 }
             }
-            peering_actions!()
-            | route_actions!()
-            | reference_actions!()
-            | vpc_route_actions!()
+            beside_ledger_actions!()
             | Action::TagLedger { .. }
             | Action::UntagLedger { .. }
             | Action::RecordPeering { .. }
