@@ -274,10 +274,7 @@ fn associated_with(
     attachments
         .iter()
         .filter(|a| {
-            a.association.as_ref().is_some_and(|s| {
-                &s.route_table_id == table
-                    && matches!(s.state.as_str(), "associated" | "associating")
-            })
+            a.association.as_ref().is_some_and(|s| &s.route_table_id == table && s.state.is_live())
         })
         .map(|a| a.id.clone())
         .collect()

@@ -6,11 +6,11 @@ use aws_sdk_ec2::types as ec2;
 use super::ec2::{filter, tags_of, AwsEc2};
 use super::errors::decode;
 use crate::domain::{
-    AccountId, Association, AttachmentId, AttachmentKind, Cidr, CidrState, GatewayRef,
-    ListReference, PeeringAttachment, PeeringState, PrefixListId, Region, RouteKind, RouteTableId,
-    RouteTarget, TgwAttachment, TgwRoute, TgwRouteTable, TgwState, TransitGateway,
-    TransitGatewayId, Vpc, VpcId, VpcListRoute, VpcRoute, VpcRouteTable, VpcRouteTableId,
-    VpcRouteTarget,
+    AccountId, Association, AssociationState, AttachmentId, AttachmentKind, AttachmentState, Cidr,
+    CidrState, GatewayRef, ListReference, PeeringAttachment, PeeringState, PrefixListId, Region,
+    RouteKind, RouteTableId, RouteTarget, TgwAttachment, TgwRoute, TgwRouteTable, TgwState,
+    TransitGateway, TransitGatewayId, Vpc, VpcId, VpcListRoute, VpcRoute, VpcRouteTable,
+    VpcRouteTableId, VpcRouteTarget,
 };
 use crate::error::Error;
 
@@ -297,7 +297,9 @@ impl AwsEc2 {
                 .and_then(|t| RouteTableId::parse(t).ok())
                 .map(|route_table_id| Association {
                     route_table_id,
-                    state: s.state().map(|x| x.as_str().to_owned()).unwrap_or_default(),
+                    state: AssociationState::parse(
+                        s.state().map(|x| x.as_str()).unwrap_or_default(),
+                    ),
                 }),
             None => None,
         };
@@ -306,7 +308,7 @@ impl AwsEc2 {
             kind: AttachmentKind::parse(a.resource_type().map(|t| t.as_str()).unwrap_or_default()),
             resource_id: a.resource_id().unwrap_or_default().to_owned(),
             owner: a.resource_owner_id().and_then(|o| AccountId::parse(o).ok()),
-            state: a.state().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+            state: AttachmentState::parse(a.state().map(|s| s.as_str()).unwrap_or_default()),
             association,
             ipv6_support: None,
         })

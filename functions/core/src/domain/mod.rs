@@ -10,6 +10,7 @@ mod ids;
 mod ledger;
 mod peering;
 mod routes;
+mod states;
 mod vpc;
 
 pub use cidr::Cidr;
@@ -31,6 +32,7 @@ pub use routes::{
     Association, AttachmentKind, ListReference, RouteKind, RouteTarget, TgwAttachment, TgwRoute,
     TgwRouteTable, TGW_ROUTES_QUOTA,
 };
+pub use states::{AssociationState, AttachmentState};
 pub use vpc::{
     CidrState, TagRule, Vpc, VpcListRoute, VpcRoute, VpcRouteTable, VpcRouteTarget,
     CREATE_ROUTE_ORIGIN,

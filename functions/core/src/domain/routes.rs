@@ -4,6 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::states::{AssociationState, AttachmentState};
 use super::{AccountId, AttachmentId, Cidr, PrefixListId, RouteTableId, TransitGatewayId, VpcId};
 
 /// Where a route sends traffic.
@@ -163,8 +164,7 @@ impl AttachmentKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Association {
     pub route_table_id: RouteTableId,
-    /// `associating`, `associated`, `disassociating`, `disassociated`.
-    pub state: String,
+    pub state: AssociationState,
 }
 
 /// An attachment of a transit gateway, as `DescribeTransitGatewayAttachments`
@@ -177,8 +177,7 @@ pub struct TgwAttachment {
     pub resource_id: String,
     /// The account that owns the resource (`ResourceOwnerId`).
     pub owner: Option<AccountId>,
-    /// `pending`, `available`, `deleting`…
-    pub state: String,
+    pub state: AttachmentState,
     pub association: Option<Association>,
     /// For a VPC attachment, its `Options.Ipv6Support`
     /// (`DescribeTransitGatewayVpcAttachments`): read only for the
@@ -190,7 +189,7 @@ pub struct TgwAttachment {
 
 impl TgwAttachment {
     pub fn is_available(&self) -> bool {
-        self.state == "available"
+        self.state == AttachmentState::Available
     }
 
     /// The VPC of a VPC attachment.
@@ -201,8 +200,12 @@ impl TgwAttachment {
     /// On its way to `available`: waited for.
     pub fn is_pending(&self) -> bool {
         matches!(
-            self.state.as_str(),
-            "initiating" | "initiatingRequest" | "pendingAcceptance" | "pending" | "modifying"
+            self.state,
+            AttachmentState::Initiating
+                | AttachmentState::InitiatingRequest
+                | AttachmentState::PendingAcceptance
+                | AttachmentState::Pending
+                | AttachmentState::Modifying
         )
     }
 }

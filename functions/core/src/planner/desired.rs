@@ -16,8 +16,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::domain::{
-    AccountId, Cidr, CidrState, EntryOwner, LedgerList, Region, RouteTarget, TgwAttachment, Vpc,
-    VpcId,
+    AccountId, AttachmentState, Cidr, CidrState, EntryOwner, LedgerList, Region, RouteTarget,
+    TgwAttachment, Vpc, VpcId,
 };
 use crate::observed::RegionState;
 
@@ -200,7 +200,13 @@ fn vpc_has_ipv6(vpc: &Vpc) -> bool {
 /// An attachment in one of these states no longer carries traffic: the
 /// gateway's own read shows the VPC left (or never joined).
 pub fn is_terminal(attachment: &TgwAttachment) -> bool {
-    matches!(attachment.state.as_str(), "deleting" | "deleted" | "failed" | "rejected")
+    matches!(
+        attachment.state,
+        AttachmentState::Deleting
+            | AttachmentState::Deleted
+            | AttachmentState::Failed
+            | AttachmentState::Rejected
+    )
 }
 
 /// The rule for a workload account whose VPCs are not read

@@ -5,8 +5,8 @@
 use serde::Serialize;
 
 use crate::domain::{
-    AccountId, AttachmentId, Cidr, GatewayRef, PeeringState, Region, RouteTableId, RouteTarget,
-    VpcId, VpcRouteTableId,
+    AccountId, AttachmentId, AttachmentState, Cidr, GatewayRef, PeeringState, Region, RouteTableId,
+    RouteTarget, VpcId, VpcRouteTableId,
 };
 
 use super::finding::{Finding, FindingCode, FindingKind};
@@ -106,7 +106,7 @@ pub struct VpcReport {
     /// could not be read (a workload account's).
     pub tagged: Option<bool>,
     /// Its attachment to the Region's managed transit gateway and its state.
-    pub attachment: Option<(AttachmentId, String)>,
+    pub attachment: Option<(AttachmentId, AttachmentState)>,
     /// The managed route table routes its CIDRs to its attachment
     /// (propagated or static): traffic arriving over a peering reaches it.
     pub local_route: bool,

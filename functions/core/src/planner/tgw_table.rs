@@ -22,8 +22,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::RouteMode;
 use crate::domain::{
-    AttachmentId, Cidr, PeeringAttachment, PeeringState, PrefixListId, Region, RouteKind,
-    RouteTarget, TgwAttachment, TgwRoute, VpcId,
+    AssociationState, AttachmentId, Cidr, PeeringAttachment, PeeringState, PrefixListId, Region,
+    RouteKind, RouteTarget, TgwAttachment, TgwRoute, VpcId,
 };
 use crate::observed::{Gateway, RouteTableState};
 
@@ -307,7 +307,7 @@ fn associate(gw: &Gateway, ready: &ReadyPeering, ctx: &TableContext<'_>, out: &m
         .iter()
         .find(|a| a.id == ready.id)
         .and_then(|a| a.association.as_ref())
-        .filter(|a| a.state != "disassociated");
+        .filter(|a| a.state != AssociationState::Disassociated);
     let finding = |code, reason: String| Finding {
         code,
         region: Some(region.clone()),
@@ -333,7 +333,7 @@ fn associate(gw: &Gateway, ready: &ReadyPeering, ctx: &TableContext<'_>, out: &m
     let movable = ready.managed
         && Some(&other.route_table_id) == default
         && ctx.config.route_table_ids.contains_key(region);
-    if other.state == "disassociating" {
+    if other.state == AssociationState::Disassociating {
         let reason = format!("leaving {}; then it is associated with {rt}", other.route_table_id);
         out.findings.push(finding(FindingCode::AssociationMoving, reason));
     } else if movable {

@@ -79,7 +79,7 @@ impl Ec2Region for RegionView {
                     kind: AttachmentKind::Peering,
                     resource_id: p.accepter.transit_gateway_id.to_string(),
                     owner: p.accepter.account_id.clone(),
-                    state: p.states[&region].to_string(),
+                    state: p.states[&region].as_str().into(),
                     association: table.filter(|_| associated).map(|t| Association {
                         route_table_id: t.id.clone(),
                         state: "associated".into(),

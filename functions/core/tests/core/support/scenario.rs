@@ -136,7 +136,7 @@ impl Scenario {
     pub fn attachment_state(mut self, r: &str, vpc: &str, state: &str) -> Self {
         let id = vpc_attachment(&VpcId::parse(vpc).unwrap());
         for a in self.region_mut(r).attachments.iter_mut().filter(|a| a.id == id) {
-            a.state = state.to_owned();
+            a.state = state.into();
         }
         self
     }
@@ -606,7 +606,7 @@ pub fn put_vpc(state: &mut RegionState, vpc: Vpc, attached: Option<&str>) {
             kind: AttachmentKind::Vpc,
             resource_id: vpc.id.to_string(),
             owner: Some(AccountId::parse(ACCOUNT).unwrap()),
-            state: attached.to_owned(),
+            state: attached.into(),
             association: Some(Association {
                 route_table_id: table.id.clone(),
                 state: "associated".into(),

@@ -138,7 +138,7 @@ impl World {
         let mut s = self.lock();
         for a in World::region_mut(&mut s, r).attachments.iter_mut().filter(|a| a.id == attachment)
         {
-            a.state = state.to_owned();
+            a.state = state.into();
         }
     }
 
