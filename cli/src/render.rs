@@ -128,24 +128,25 @@ pub fn status_text(plan: &Plan) -> String {
 /// A managed table's routes against the transit gateway's route quota.
 pub fn quota_line(t: &TableReport) -> String {
     let q = &t.quota;
-    let after = if q.after_plan == q.counted {
-        String::new()
-    } else {
-        format!(", {} after the pending actions", q.after_plan)
-    };
+    let after = after_pending(q.counted, q.after_plan);
     format!(
         "quota: {} ({}) counts {} routes{after}, of the gateway's {} (a referenced list counts its maximum entries)",
         t.route_table_id, t.region, q.counted, q.quota
     )
 }
 
-/// A VPC route table the tool writes to, against its quota of routes.
-pub fn vpc_quota_line(v: &VpcTableQuota) -> String {
-    let after = if v.after_plan == v.counted {
+/// `, N after the pending actions` when the plan changes the count.
+fn after_pending(counted: usize, after_plan: usize) -> String {
+    if after_plan == counted {
         String::new()
     } else {
-        format!(", {} after the pending actions", v.after_plan)
-    };
+        format!(", {after_plan} after the pending actions")
+    }
+}
+
+/// A VPC route table the tool writes to, against its quota of routes.
+pub fn vpc_quota_line(v: &VpcTableQuota) -> String {
+    let after = after_pending(v.counted, v.after_plan);
     format!(
         "quota: VPC route table {} ({}, {}) counts {} {} routes{after}, of {} (VPC_ROUTE_QUOTA; a route toward a list counts its maximum entries)",
         v.route_table_id, v.vpc_id, v.region, v.counted, v.family.as_str(), v.quota

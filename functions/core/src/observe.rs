@@ -73,9 +73,11 @@ async fn read_region(
         unreadable: BTreeMap::new(),
         frozen: BTreeSet::new(),
         route_tables: None,
+        managed: None,
     };
     // When no gateway can be selected, the planner reports why.
     let Some((tgw, table)) = managed_table(ec2.region(), &state, config) else {
+        state.resolve(ec2.region(), config);
         return Ok(state);
     };
     let (route_tables, routes, attachments) =
@@ -108,6 +110,7 @@ async fn read_region(
         read_workloads(clients, ec2.region(), config, &mut state).await;
     }
     read_ipv6_support(ec2, config, &mut state).await?;
+    state.resolve(ec2.region(), config);
     Ok(state)
 }
 

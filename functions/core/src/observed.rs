@@ -69,6 +69,40 @@ pub struct RegionState {
     /// gateway could be selected).
     #[serde(default)]
     pub route_tables: Option<Vec<TgwRouteTable>>,
+    /// The managed transit gateway and route table, resolved once from
+    /// this read by [`resolve_gateway`], or why none could be (the message
+    /// of its [`Error::Resolve`]): the planner and the VPC watch take it
+    /// from here. `None` for a state the read did not make (built by hand
+    /// in a test or a benchmark): the planner resolves that one itself.
+    #[serde(default)]
+    pub managed: Option<Result<Gateway, String>>,
+}
+
+impl RegionState {
+    /// Records the managed gateway of this read (see [`RegionState::managed`]).
+    pub fn resolve(&mut self, region: &Region, config: &Config) {
+        self.managed = Some(resolve_gateway(region, self, config).map_err(|e| {
+            if let Error::Resolve { message, .. } = e {
+                message
+            } else {
+                e.to_string()
+            }
+        }));
+    }
+
+    /// The managed gateway: as recorded by the read, else resolved now.
+    ///
+    /// # Errors
+    /// [`Error::Resolve`] naming the Region and what to configure.
+    pub fn gateway(&self, region: &Region, config: &Config) -> Result<Gateway, Error> {
+        match &self.managed {
+            Some(Ok(gateway)) => Ok(gateway.clone()),
+            Some(Err(message)) => {
+                Err(Error::Resolve { region: region.clone(), message: message.clone() })
+            }
+            None => resolve_gateway(region, self, config),
+        }
+    }
 }
 
 /// One transit gateway route table: every route (every page, static and
@@ -105,7 +139,7 @@ impl RouteTableState {
 }
 
 /// The transit gateway and route table the tool manages in one Region.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Gateway {
     pub region: Region,
     pub transit_gateway_id: TransitGatewayId,
@@ -375,6 +409,22 @@ mod tests {
         let mut c = config();
         c.transit_gateway_ids.insert(east(), TransitGatewayId::parse("tgw-2").unwrap());
         assert_eq!(chosen(&gws, &c).unwrap(), "tgw-2");
+    }
+
+    #[test]
+    fn the_gateway_a_read_recorded_is_the_one_used_and_is_not_resolved_again() {
+        let mut s = state_of(&[tgw("tgw-1", "available", Some("tgw-rtb-1"))]);
+        assert!(s.managed.is_none());
+        s.resolve(&east(), &config());
+        let recorded = s.gateway(&east(), &config()).unwrap();
+        assert_eq!(recorded.transit_gateway_id.as_str(), "tgw-1");
+        // A later change of what was read does not change the choice: the
+        // record is the read's.
+        s.transit_gateways.clear();
+        assert_eq!(s.gateway(&east(), &config()).unwrap(), recorded);
+        s.managed = Some(Err("no gateway here".to_owned()));
+        let err = s.gateway(&east(), &config()).unwrap_err();
+        assert!(matches!(err, Error::Resolve { ref message, .. } if message == "no gateway here"));
     }
 
     #[test]

@@ -24,7 +24,7 @@ use crate::events::outgoing::VpcReady;
 use crate::events::{
     Incoming, OutEvent, VpcRecheck, VPC_RECHECK_GIVE_UP_SECS, VPC_RECHECK_MAX_ATTEMPTS,
 };
-use crate::observed::{choose_gateway, Observed};
+use crate::observed::Observed;
 use crate::planner::vpc_wait;
 use crate::ports::workload_vpcs;
 
@@ -85,12 +85,7 @@ impl Handler {
         let now = (self.clock)();
         let mut out = Vec::new();
         for (region, state) in &observed.regions {
-            let Ok(gateway) = choose_gateway(
-                region,
-                &state.transit_gateways,
-                state.account.as_ref(),
-                &self.config,
-            ) else {
+            let Ok(gateway) = state.gateway(region, &self.config) else {
                 continue;
             };
             let wanted = |vpc_id: &VpcId| {
@@ -107,7 +102,7 @@ impl Handler {
                     let recheck = VpcRecheck {
                         vpc_id,
                         region: region.clone(),
-                        transit_gateway_id: gateway.id.clone(),
+                        transit_gateway_id: gateway.transit_gateway_id.clone(),
                         tagged,
                         started_at: now,
                         attempt: 0,

@@ -57,7 +57,7 @@ use crate::domain::{
     TransitGatewayId, VpcId, LEDGER_GATEWAY_TAG,
 };
 use crate::error::Error;
-use crate::observed::{resolve_gateway, Gateway, Observed};
+use crate::observed::{Gateway, Observed};
 
 pub(crate) use action::{
     beside_ledger_actions, peering_actions, reference_actions, route_actions, vpc_route_actions,
@@ -356,7 +356,7 @@ fn resolve_all(observed: &Observed, config: &Config) -> Result<Vec<Gateway>, Err
                 region: region.clone(),
                 message: "the Region was not read".to_owned(),
             })?;
-            resolve_gateway(region, state, config)
+            state.gateway(region, config)
         })
         .collect()
 }
