@@ -67,7 +67,7 @@ impl Handler {
         for (i, inc) in incoming.iter().enumerate() {
             match self.handle_one(inc, &mut gateways, &mut report).await {
                 Ok(Next::Done) => {}
-                Ok(Next::Reconcile) => match self.covered(inc) {
+                Ok(Next::Reconcile) => match self.guards.covered(inc) {
                     Some(reason) => {
                         let record =
                             AuditRecord::new(&inc.id, Decision::Skip, "covered", "event", reason);
@@ -91,7 +91,7 @@ impl Handler {
         }
         let mut deferred = false;
         if let Some(&lead) = wanted.first() {
-            let wait = self.pace();
+            let wait = self.guards.pace((self.clock)(), RECONCILE_INTERVAL_SECS);
             if wait > 0 && self.defer(&incoming, &wanted, wait, &mut report).await {
                 failures.retry.extend_from_slice(&wanted);
                 deferred = true;
@@ -187,7 +187,7 @@ impl Handler {
             }
         }
         report.reconciles += 1;
-        self.reconcile_begins();
+        self.guards.reconcile_begins((self.clock)());
         self.reconcile(lead, restart, &announced, report).await
     }
 
@@ -262,11 +262,6 @@ impl Handler {
             | Trigger::GatewayReady { .. }
             | Trigger::Scheduled => Ok(Next::Reconcile),
         }
-    }
-
-    /// Why the last finished reconcile already covers `inc`, if it does.
-    fn covered(&self, inc: &Incoming) -> Option<String> {
-        self.coverage.lock().ok()?.as_ref()?.covers(inc)
     }
 
     /// The tool's own role that made the call the event records, if any.

@@ -20,7 +20,7 @@ use crate::events::outgoing::GatewayReady;
 use crate::events::{
     GatewayRecheck, Incoming, OutEvent, GATEWAY_RECHECK_GIVE_UP_SECS, GATEWAY_RECHECK_MAX_ATTEMPTS,
 };
-use crate::observed::{resolve_gateway, Observed};
+use crate::observed::Observed;
 
 impl Handler {
     /// After a reconcile: watches every Region in transition that no chain
@@ -39,7 +39,7 @@ impl Handler {
             .regions
             .iter()
             .filter_map(|(region, state)| {
-                let gw = resolve_gateway(region, state, &self.config).ok()?;
+                let gw = state.gateway(region, &self.config).ok()?;
                 let why = gw.transition?;
                 let recheck = GatewayRecheck {
                     region: region.clone(),
@@ -52,22 +52,7 @@ impl Handler {
                 Some((recheck, why))
             })
             .collect();
-        let new = {
-            let Ok(mut watched) = self.gateway_watches.lock() else {
-                return;
-            };
-            watched.retain(|region, since| {
-                now - *since < GATEWAY_RECHECK_GIVE_UP_SECS
-                    && !ended.contains(region)
-                    && waits.iter().any(|(r, _)| &r.region == region)
-            });
-            let new: Vec<(GatewayRecheck, String)> =
-                waits.into_iter().filter(|(r, _)| !watched.contains_key(&r.region)).collect();
-            for (r, _) in &new {
-                watched.insert(r.region.clone(), now);
-            }
-            new
-        };
+        let new = self.guards.claim_gateway_watches(waits, ended, now);
         for (recheck, why) in new {
             self.schedule_gateway(inc, recheck, &why, report).await;
         }

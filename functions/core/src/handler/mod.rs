@@ -35,11 +35,11 @@
 //!   failed retryably does not bring back the ones already handled.
 
 mod audit;
-mod chains;
 mod coverage;
 mod dispatch;
 mod duplicates;
 mod gateway_watch;
+mod guards;
 mod lambda;
 mod publish;
 mod reconcile;
@@ -53,7 +53,7 @@ use std::sync::Arc;
 use tokio::sync::OnceCell;
 
 use crate::config::Config;
-use crate::domain::{AccountId, AttachmentId};
+use crate::domain::AccountId;
 use crate::ports::{Ec2Clients, EventBus, Identity, RecheckQueue, Redelivery};
 
 pub use audit::{AuditRecord, Decision, HandleReport};
@@ -72,19 +72,9 @@ pub struct Handler {
     /// Seconds since the Unix epoch.
     pub clock: fn() -> i64,
     account: OnceCell<AccountId>,
-    /// What the last finished reconcile of this process saw.
-    coverage: std::sync::Mutex<Option<coverage::Coverage>>,
-    /// When this process's last reconcile began (seconds since the epoch).
-    last_reconcile: std::sync::Mutex<Option<i64>>,
-    /// The watcher: the chain it follows for each attachment.
-    peering_chains: std::sync::Mutex<std::collections::BTreeMap<AttachmentId, chains::ChainSeen>>,
-    /// The reconciler: the attachments a chain it started watches, since when.
-    peering_watches: std::sync::Mutex<std::collections::BTreeMap<AttachmentId, i64>>,
-    /// The VPCs a chain of this process watches, and since when.
-    vpc_watches: std::sync::Mutex<std::collections::BTreeMap<crate::domain::VpcId, i64>>,
-    /// The Regions in transition a chain of this process watches, and
-    /// since when.
-    gateway_watches: std::sync::Mutex<std::collections::BTreeMap<crate::domain::Region, i64>>,
+    /// What this process remembers between invocations (chains, claims,
+    /// coverage, pacing), behind one narrow interface.
+    guards: guards::Guards,
 }
 
 /// The system clock in seconds since the Unix epoch.
@@ -112,12 +102,7 @@ impl Handler {
             redelivery: None,
             clock: system_clock,
             account: OnceCell::new(),
-            coverage: std::sync::Mutex::new(None),
-            last_reconcile: std::sync::Mutex::new(None),
-            peering_chains: std::sync::Mutex::new(std::collections::BTreeMap::new()),
-            peering_watches: std::sync::Mutex::new(std::collections::BTreeMap::new()),
-            vpc_watches: std::sync::Mutex::new(std::collections::BTreeMap::new()),
-            gateway_watches: std::sync::Mutex::new(std::collections::BTreeMap::new()),
+            guards: guards::Guards::default(),
         }
     }
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::coverage::Coverage;
+use super::guards::Claim;
 use super::vpc_watch::Announced;
 use super::{AuditRecord, Decision, HandleReport, Handler};
 use crate::domain::{AttachmentId, Cidr, GatewayRef, PeeringPhase, PeeringState, Region};
@@ -93,9 +94,7 @@ impl Handler {
         self.watch_transitions(inc, &observed, &announced.gateways, report).await;
         if after.failure.is_none() {
             let seen = Coverage::of(&observed, &self.config.tag_key, read_at_ms, &inc.id);
-            if let Ok(mut coverage) = self.coverage.lock() {
-                *coverage = Some(seen);
-            }
+            self.guards.saw(seen);
         }
         after.failure.map_or(Ok(()), Err)
     }
@@ -177,7 +176,7 @@ impl Handler {
             reason,
         }));
         let seen = (Some(PeeringState::InitiatingRequest), None);
-        self.claim_peering_watch(id, true);
+        self.guards.claim_peering_watch(id, Claim::NewTransition, (self.clock)());
         let now = (self.clock)();
         after.rechecks.push(Recheck::first(id, &requester.region, seen, now, &inc.id));
     }
@@ -199,7 +198,7 @@ impl Handler {
             reason,
         }));
         let seen = (Some(PeeringState::Pending), Some(PeeringState::Pending));
-        self.claim_peering_watch(id, true);
+        self.guards.claim_peering_watch(id, Claim::NewTransition, (self.clock)());
         let now = (self.clock)();
         after.rechecks.push(Recheck::first(id, region, seen, now, &inc.id));
     }
@@ -235,7 +234,7 @@ impl Handler {
             .filter(|p| p.state.as_ref().is_some_and(watched))
             .filter_map(|p| p.attachment_id.clone())
             .collect();
-        self.release_peering_watches(&between);
+        self.guards.release_peering_watches(&between);
     }
 
     /// Starts watching every peering between states, in case no re-check
@@ -247,13 +246,17 @@ impl Handler {
         restart: Restart,
         rechecks: &mut Vec<Recheck>,
     ) {
+        let claim = match restart {
+            Restart::Always => Claim::NewTransition,
+            Restart::IfUnwatched | Restart::No => Claim::IfUnwatched,
+        };
         for p in &plan.peerings {
             let (Some(id), Some(state)) = (&p.attachment_id, &p.state) else {
                 continue;
             };
             if watched(state)
                 && !rechecks.iter().any(|r| &r.attachment_id == id)
-                && self.claim_peering_watch(id, restart == Restart::Always)
+                && self.guards.claim_peering_watch(id, claim, (self.clock)())
             {
                 // Nothing seen yet: the first look announces the state.
                 let now = (self.clock)();

@@ -35,21 +35,6 @@ pub fn retry_after_secs(receive_count: Option<u32>) -> i32 {
 }
 
 impl Handler {
-    /// Seconds until the next reconcile may start: 0 when none began in the
-    /// last [`RECONCILE_INTERVAL_SECS`].
-    pub(super) fn pace(&self) -> i64 {
-        let now = (self.clock)();
-        let last = self.last_reconcile.lock().ok().and_then(|l| *l);
-        last.map_or(0, |t| (t + RECONCILE_INTERVAL_SECS - now).clamp(0, RECONCILE_INTERVAL_SECS))
-    }
-
-    /// Notes that a reconcile begins now.
-    pub(super) fn reconcile_begins(&self) {
-        if let Ok(mut last) = self.last_reconcile.lock() {
-            *last = Some((self.clock)());
-        }
-    }
-
     /// The URL of the tool's queue a message came from: the configured URL
     /// whose last part is the queue's name.
     fn queue_url(&self, m: &Message) -> Option<&str> {

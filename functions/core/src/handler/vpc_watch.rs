@@ -54,7 +54,7 @@ impl Handler {
         report: &mut HandleReport,
     ) -> Result<(), Error> {
         let waits = self.waiting_vpcs(observed, &announced.tags);
-        let new = self.claim_watches(&waits, &announced.ready);
+        let new = self.guards.claim_vpc_watches(waits.clone(), &announced.ready, (self.clock)());
         let Some(first) = waits.first() else {
             return Ok(());
         };
@@ -113,34 +113,6 @@ impl Handler {
             }
         }
         out
-    }
-
-    /// The waits no chain of this process watches yet. A claim ends when
-    /// its VPC no longer waits, when its chain announced `VPC Ready`
-    /// (`ended`), or when the chain's give-up time has passed since it
-    /// started.
-    fn claim_watches(
-        &self,
-        waits: &[(VpcRecheck, String)],
-        ended: &BTreeSet<VpcId>,
-    ) -> Vec<(VpcRecheck, String)> {
-        let Ok(mut watched) = self.vpc_watches.lock() else {
-            return waits.to_vec();
-        };
-        let now = (self.clock)();
-        watched.retain(|vpc, since| {
-            now - *since < VPC_RECHECK_GIVE_UP_SECS
-                && !ended.contains(vpc)
-                && waits.iter().any(|(r, _)| &r.vpc_id == vpc)
-        });
-        let mut new = Vec::new();
-        for (recheck, reason) in waits {
-            if !watched.contains_key(&recheck.vpc_id) {
-                watched.insert(recheck.vpc_id.clone(), now);
-                new.push((recheck.clone(), reason.clone()));
-            }
-        }
-        new
     }
 
     /// Sends the next look of a chain; a failure to send is audited (the

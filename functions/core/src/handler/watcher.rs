@@ -78,7 +78,7 @@ impl Handler {
         recheck: &Recheck,
         report: &mut HandleReport,
     ) -> Result<(), Error> {
-        if let Some(why) = self.redundant(recheck) {
+        if let Some(why) = self.guards.redundant(recheck) {
             let record = AuditRecord::new(
                 &inc.id,
                 Decision::Skip,
@@ -117,12 +117,12 @@ impl Handler {
             let reason =
                 format!("{} needs no further watching; the re-check chain ends", view.overall());
             report.record(watch(inc, recheck, Decision::Recheck, reason));
-            self.chain_ends(&recheck.attachment_id);
+            self.guards.chain_ends(&recheck.attachment_id);
             return Ok(());
         }
         if elapsed >= RECHECK_GIVE_UP_SECS || attempt >= RECHECK_MAX_ATTEMPTS {
             self.give_up(inc, recheck, &view, elapsed, report).await;
-            self.chain_ends(&recheck.attachment_id);
+            self.guards.chain_ends(&recheck.attachment_id);
             return Ok(());
         }
         let next = Recheck {
@@ -145,7 +145,7 @@ impl Handler {
     ) -> Result<(), Error> {
         let noted = next.clone();
         self.schedule(inc, next, report).await?;
-        self.chain_goes_on(&noted);
+        self.guards.chain_goes_on(&noted, (self.clock)());
         Ok(())
     }
 
@@ -167,7 +167,7 @@ impl Handler {
         }
         let reason = "the attachment is no longer listed; the re-check chain ends";
         report.record(watch(inc, recheck, Decision::Skip, reason.into()));
-        self.chain_ends(&recheck.attachment_id);
+        self.guards.chain_ends(&recheck.attachment_id);
         Ok(())
     }
 
