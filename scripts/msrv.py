@@ -1,7 +1,9 @@
-"""Checks that the workspace's `rust-version` is the true minimum: no
-dependency resolved for this host (`cargo metadata --filter-platform`) asks
-for a newer Rust. Clippy's `incompatible_msrv` then holds the workspace's
-own code to the same version. Run by `make check` and `make test`."""
+"""Checks that the workspace's `rust-version` is the newest Rust that a
+dependency resolved for this host asks for (`cargo metadata
+--filter-platform`): not below it (the build would need more than it says),
+not above it (a minimum nobody checked). Clippy's `incompatible_msrv` holds
+the workspace's own code to the same version. Run by `make check` and
+`make test`."""
 
 import json
 import subprocess
@@ -31,6 +33,10 @@ def main():
     if version(needed[0]) > version(stated):
         sys.exit(f"rust-version {stated} is below what {needed[1]} needs ({needed[0]}): "
                  "raise the workspace's rust-version")
+    if version(needed[0]) < version(stated):
+        sys.exit(f"rust-version {stated} is above what any dependency needs (newest: "
+                 f"{needed[1]}, {needed[0]}): state {needed[0]}, or say in Cargo.toml what "
+                 "of the workspace's own code needs more")
     print(f"rust-version {stated}: the newest dependency need is {needed[0]} ({needed[1]})")
 
 

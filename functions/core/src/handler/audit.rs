@@ -120,7 +120,8 @@ impl AuditRecord {
     }
 
     /// The record of an executed action: its kind, subject, reason and
-    /// result, in the action's Region.
+    /// result, in the action's Region; a write AWS refused as a conflict
+    /// also has the code `write_refused` (counted with the findings).
     pub fn of_action(event_id: &str, executed: &Executed) -> Self {
         let action = &executed.planned.action;
         let reason = executed.planned.reason.clone();
@@ -128,6 +129,9 @@ impl AuditRecord {
             Self::new(event_id, Decision::Action, action.kind(), action.to_string(), reason)
                 .in_region(Some(action.region()));
         record.result = Some(executed.summary());
+        if matches!(executed.result, Ok(crate::ports::Outcome::Conflict(_))) {
+            record.code = Some(FindingCode::WriteRefused);
+        }
         record
     }
 
@@ -183,5 +187,32 @@ impl HandleReport {
     /// Audit records of one decision.
     pub fn decisions(&self, decision: Decision) -> impl Iterator<Item = &AuditRecord> {
         self.audit.iter().filter(move |r| r.decision == decision)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{AttachmentId, Cidr, RouteTableId};
+    use crate::planner::{Action, Planned};
+    use crate::ports::Outcome;
+
+    fn executed(result: Result<Outcome, Error>) -> Executed {
+        let action = Action::CreateRoute {
+            region: Region::parse("us-east-1").unwrap(),
+            route_table_id: RouteTableId::parse("tgw-rtb-0123456789abcdef0").unwrap(),
+            cidr: Cidr::parse("10.20.0.0/16").unwrap(),
+            attachment_id: AttachmentId::parse("tgw-attach-0123456789abcdef0").unwrap(),
+        };
+        Executed { planned: Planned { action, reason: "wanted".to_owned() }, result }
+    }
+
+    #[test]
+    fn a_write_aws_refused_as_a_conflict_is_counted_by_its_code_and_a_done_write_is_not() {
+        let refused = executed(Ok(Outcome::Conflict("RouteAlreadyExists".to_owned())));
+        assert_eq!(AuditRecord::of_action("evt", &refused).code, Some(FindingCode::WriteRefused));
+        let done = AuditRecord::of_action("evt", &executed(Ok(Outcome::Done)));
+        assert_eq!(done.code, None);
+        assert!(serde_json::to_value(&done).unwrap().get("code").is_none(), "no code, no field");
     }
 }

@@ -29,9 +29,9 @@ pub enum FindingKind {
 }
 
 /// What a finding is about: one code per rule that declines to act. Written
-/// in the audit line (`code`), in `plan --json`, and in the `Route
-/// Conflict` and `Withdrawal Held` events, in snake case
-/// (`overlap_between_regions`).
+/// in the audit line (`code`), in `status --output json`, at the end of the
+/// CLI's finding line, and in the `Route Conflict` and `Withdrawal Held`
+/// events, in snake case (`overlap_between_regions`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingCode {
