@@ -188,7 +188,7 @@ impl Handler {
         }
         report.reconciles += 1;
         self.guards.reconcile_begins((self.clock)());
-        self.reconcile(lead, restart, &announced, report).await
+        self.reconcile_and_follow_up(lead, restart, &announced, report).await
     }
 
     /// One parsed event: dropped when out of scope, else what its trigger

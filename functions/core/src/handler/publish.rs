@@ -28,7 +28,7 @@ impl Handler {
             }
             None => {
                 report.reconciles += 1;
-                self.reconcile(inc, Restart::No, &Announced::default(), report).await
+                self.reconcile_and_follow_up(inc, Restart::No, &Announced::default(), report).await
             }
         }
     }

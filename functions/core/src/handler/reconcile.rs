@@ -16,6 +16,7 @@ use crate::events::outgoing::{
 use crate::events::{Incoming, OutEvent, Recheck, Trigger, PEERING_CALLS};
 use crate::execute::{execute_before, Executed, MAX_ROUTE_WRITES_IN_FLIGHT};
 use crate::observe::observe;
+use crate::observed::Observed;
 use crate::planner::beside_ledger_actions;
 use crate::planner::{plan, Action, Direction, FindingCode, FindingKind, Plan};
 use crate::ports::Outcome;
@@ -36,35 +37,63 @@ struct Aftermath {
     listed: BTreeMap<(Region, String), String>,
 }
 
+/// What a reconcile did, for its follow-up: what it read and planned, and
+/// what the follow-up announces and schedules.
+pub(super) struct Reconciled {
+    observed: Observed,
+    plan: Plan,
+    after: Aftermath,
+    /// When the read began (ms since the epoch): what coverage counts from.
+    read_at_ms: i64,
+}
+
 impl Handler {
-    /// A full reconcile: read, plan, execute, audit, publish, schedule re-checks.
+    /// A reconcile and its follow-up (see [`Handler::reconcile`] and
+    /// [`Handler::follow_up`]).
     ///
     /// # Errors
-    /// A failed read or an unresolvable Region stops it before any write;
-    /// a failed action is returned after every other action ran (the
-    /// first retryable one, else the first permanent one).
-    pub(super) async fn reconcile(
+    /// As [`Handler::reconcile`], then the follow-up's.
+    pub(super) async fn reconcile_and_follow_up(
         &self,
         inc: &Incoming,
         restart: Restart,
         announced: &Announced,
         report: &mut HandleReport,
     ) -> Result<(), Error> {
+        let done = self.reconcile(&inc.id, report).await?;
+        self.follow_up(inc, done, restart, announced, report).await
+    }
+
+    /// A reconcile: read, plan, execute, audit. It knows nothing of what
+    /// triggered it but the event id its audit lines and events carry (a
+    /// correlation id, as kube-rs keeps the trigger's reason from its
+    /// reconciler): every trigger gets the same reconcile.
+    ///
+    /// # Errors
+    /// A failed read or an unresolvable Region stops it before any write;
+    /// a failed action is kept for the follow-up, which returns it after
+    /// everything else ran (the first retryable one, else the first
+    /// permanent one).
+    pub(super) async fn reconcile(
+        &self,
+        event_id: &str,
+        report: &mut HandleReport,
+    ) -> Result<Reconciled, Error> {
         let read_at_ms = (self.clock)().saturating_mul(1000);
         let observed = observe(self.ec2.as_ref(), &self.config).await?;
         let plan = plan(&observed, &self.config)?;
         self.release_settled(&plan);
         let mut after = Aftermath { listed: listed_tables(&plan), ..Aftermath::default() };
-        audit_findings(inc, &plan, report, &mut after);
+        audit_findings(event_id, &plan, report, &mut after);
         let deadline = report.deadline;
         let execution =
             execute_before(self.ec2.as_ref(), &plan, MAX_ROUTE_WRITES_IN_FLIGHT, deadline).await;
         let (writes, handed_on) = (execution.writes_done(), execution.handed_on());
         for executed in execution.executed {
-            self.audit_action(inc, executed, report, &mut after);
+            self.audit_action(event_id, executed, report, &mut after);
         }
         if handed_on > 0 {
-            self.hand_on(inc, writes, handed_on, &mut after);
+            self.hand_on(event_id, writes, handed_on, &mut after);
         }
         // A table not read whole was not planned on: the event comes back.
         let partial = observed.regions.iter().find_map(|(r, s)| {
@@ -74,7 +103,28 @@ impl Handler {
             let operation = "SearchTransitGatewayRoutes";
             after.failure.get_or_insert(Error::PartialRead { region, operation, message });
         }
-        after.routes_changed(inc);
+        after.routes_changed(event_id);
+        Ok(Reconciled { observed, plan, after, read_at_ms })
+    }
+
+    /// What follows a reconcile, where the trigger counts: the duplicate
+    /// guard after a peering was created, the peering watches the trigger
+    /// restarts, the re-checks, the events, the watches of waiting VPCs
+    /// and of Regions in transition (with what the events announced), and
+    /// the coverage of a reconcile that did not fail.
+    ///
+    /// # Errors
+    /// The reconcile's failed action, else a VPC that waits with no
+    /// re-check queue.
+    pub(super) async fn follow_up(
+        &self,
+        inc: &Incoming,
+        done: Reconciled,
+        restart: Restart,
+        announced: &Announced,
+        report: &mut HandleReport,
+    ) -> Result<(), Error> {
+        let Reconciled { observed, plan, mut after, read_at_ms } = done;
         if after.created {
             let deleted = self.delete_duplicates(inc, report).await;
             after.rechecks.retain(|r| !deleted.contains(&r.attachment_id));
@@ -104,13 +154,13 @@ impl Handler {
     /// gathered for its table's `Routes Changed`.
     fn audit_action(
         &self,
-        inc: &Incoming,
+        event_id: &str,
         e: Executed,
         report: &mut HandleReport,
         after: &mut Aftermath,
     ) {
         let action = &e.planned.action;
-        report.record(AuditRecord::of_action(&inc.id, &e));
+        report.record(AuditRecord::of_action(event_id, &e));
         if let (Some(change), Ok(Outcome::Done)) = (action.route_change(), &e.result) {
             let entry = after.routes.entry((change.region, change.table.to_string())).or_default();
             match change.direction {
@@ -126,15 +176,15 @@ impl Handler {
             (Action::CreatePeering { requester, accepter }, Ok(Outcome::Created(id))) => {
                 if let Ok(id) = AttachmentId::parse(&id) {
                     after.created = true;
-                    self.requested(inc, &id, requester, accepter, reason, after);
+                    self.requested(event_id, &id, requester, accepter, reason, after);
                 }
             }
             (Action::AcceptPeering { region, attachment_id }, Ok(Outcome::Done)) => {
-                self.accepted(inc, attachment_id, region, reason, after)
+                self.accepted(event_id, attachment_id, region, reason, after)
             }
             (_, Ok(Outcome::Conflict(why))) => {
                 after.events.push(OutEvent::RouteConflict(RouteConflict {
-                    event_id: inc.id.clone(),
+                    event_id: event_id.to_owned(),
                     code: FindingCode::WriteRefused,
                     region: Some(action.region().clone()),
                     subject: action.to_string(),
@@ -162,7 +212,7 @@ impl Handler {
     /// A peering requested: announced, and watched from `initiatingRequest`.
     fn requested(
         &self,
-        inc: &Incoming,
+        event_id: &str,
         id: &AttachmentId,
         requester: &GatewayRef,
         accepter: &GatewayRef,
@@ -170,7 +220,7 @@ impl Handler {
         after: &mut Aftermath,
     ) {
         after.events.push(OutEvent::PeeringRequested(PeeringRequested {
-            event_id: inc.id.clone(),
+            event_id: event_id.to_owned(),
             attachment_id: id.clone(),
             sides: PeeringSides::of(requester, accepter),
             reason,
@@ -178,21 +228,21 @@ impl Handler {
         let seen = (Some(PeeringState::InitiatingRequest), None);
         self.guards.claim_peering_watch(id, Claim::NewTransition, (self.clock)());
         let now = (self.clock)();
-        after.rechecks.push(Recheck::first(id, &requester.region, seen, now, &inc.id));
+        after.rechecks.push(Recheck::first(id, &requester.region, seen, now, event_id));
     }
 
     /// A peering accepted: announced, and watched from `pending` (an
     /// accepted peering is `pending` on both sides).
     fn accepted(
         &self,
-        inc: &Incoming,
+        event_id: &str,
         id: &AttachmentId,
         region: &Region,
         reason: String,
         after: &mut Aftermath,
     ) {
         after.events.push(OutEvent::PeeringAccepted(PeeringAccepted {
-            event_id: inc.id.clone(),
+            event_id: event_id.to_owned(),
             attachment_id: id.clone(),
             region: region.clone(),
             reason,
@@ -200,7 +250,7 @@ impl Handler {
         let seen = (Some(PeeringState::Pending), Some(PeeringState::Pending));
         self.guards.claim_peering_watch(id, Claim::NewTransition, (self.clock)());
         let now = (self.clock)();
-        after.rechecks.push(Recheck::first(id, region, seen, now, &inc.id));
+        after.rechecks.push(Recheck::first(id, region, seen, now, event_id));
     }
 
     /// A reconcile that reached its deadline with writes left hands them
@@ -210,7 +260,7 @@ impl Handler {
     /// fails retryably instead, and its message comes back later, so that
     /// a continuation chain always moves on. Without a bus, a retryable
     /// failure too.
-    fn hand_on(&self, inc: &Incoming, writes: usize, handed_on: usize, after: &mut Aftermath) {
+    fn hand_on(&self, event_id: &str, writes: usize, handed_on: usize, after: &mut Aftermath) {
         let reason = format!(
             "the invocation's deadline came with {handed_on} write(s) left ({writes} made)"
         );
@@ -222,7 +272,7 @@ impl Handler {
             writes,
             handed_on,
             at_ms: (self.clock)().saturating_mul(1000),
-            event_id: inc.id.clone(),
+            event_id: event_id.to_owned(),
         }));
     }
 
@@ -317,13 +367,13 @@ fn listed_tables(plan: &Plan) -> BTreeMap<(Region, String), String> {
 }
 
 /// Every finding is an audit line; a conflict is also announced.
-fn audit_findings(inc: &Incoming, plan: &Plan, report: &mut HandleReport, after: &mut Aftermath) {
+fn audit_findings(event_id: &str, plan: &Plan, report: &mut HandleReport, after: &mut Aftermath) {
     for f in &plan.findings {
         let decision = Decision::from(f.kind());
-        let record = AuditRecord::new(&inc.id, decision, decision.as_str(), &f.subject, &f.reason);
+        let record = AuditRecord::new(event_id, decision, decision.as_str(), &f.subject, &f.reason);
         report.record(record.in_region(f.region.as_ref()).with_code(f.code));
         let detail = || RouteConflict {
-            event_id: inc.id.clone(),
+            event_id: event_id.to_owned(),
             code: f.code,
             region: f.region.clone(),
             subject: f.subject.clone(),
@@ -373,14 +423,14 @@ impl Aftermath {
 
     /// One `Routes Changed` per route table that changed (a CIDR written
     /// both as an entry and as a static route is named once).
-    fn routes_changed(&mut self, inc: &Incoming) {
+    fn routes_changed(&mut self, event_id: &str) {
         for ((region, table), (mut added, mut removed)) in std::mem::take(&mut self.routes) {
             for list in [&mut added, &mut removed] {
                 list.sort();
                 list.dedup();
             }
             self.events.push(OutEvent::RoutesChanged(RoutesChanged {
-                event_id: inc.id.clone(),
+                event_id: event_id.to_owned(),
                 region,
                 route_table_id: table,
                 added,

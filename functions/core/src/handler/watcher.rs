@@ -233,7 +233,7 @@ impl Handler {
             // No bus configured: react here instead.
             None => {
                 report.reconciles += 1;
-                self.reconcile(inc, Restart::No, &Announced::default(), report).await
+                self.reconcile_and_follow_up(inc, Restart::No, &Announced::default(), report).await
             }
         }
     }
