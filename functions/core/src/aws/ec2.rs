@@ -20,6 +20,10 @@ use crate::error::Error;
 use crate::planner::Action;
 use crate::ports::{Ec2Region, Outcome, WorkloadVpcs};
 
+/// What a write adapter answers: its [`Outcome`], or the error of its
+/// AWS operation.
+pub(super) type Written = Result<Outcome, Error>;
+
 /// EC2 in one Region, and STS with the same credentials (for the account).
 pub struct AwsEc2 {
     pub(super) region: Region,

@@ -24,6 +24,17 @@ const ROUTE_TABLES: &str = "DescribeRouteTables";
 const TABLES: &str = "DescribeTransitGatewayRouteTables";
 const VPC_ATTACHMENTS: &str = "DescribeTransitGatewayVpcAttachments";
 
+/// Every item a read returns, decoded.
+type Read<T> = Result<Vec<T>, Error>;
+
+/// A describe request of one transit gateway's resources (the
+/// `transit-gateway-id` filter).
+macro_rules! of_gateway {
+    ($self:ident . $operation:ident, $tgw:expr) => {
+        $self.client.$operation().filters(filter("transit-gateway-id", $tgw.as_str()))
+    };
+}
+
 impl AwsEc2 {
     pub(super) async fn read_transit_gateways(&self) -> Result<Vec<TransitGateway>, Error> {
         let items = every_item!(self, TGWS, self.client.describe_transit_gateways())?;
@@ -45,34 +56,20 @@ impl AwsEc2 {
     }
 
     /// The route tables of `tgw`, every page, with their states.
-    pub(super) async fn read_route_tables(
-        &self,
-        tgw: &TransitGatewayId,
-    ) -> Result<Vec<TgwRouteTable>, Error> {
-        let items = every_item!(
-            self,
-            TABLES,
-            self.client
-                .describe_transit_gateway_route_tables()
-                .filters(filter("transit-gateway-id", tgw.as_str()))
-        )?;
-        items
-            .iter()
-            .map(|t| {
-                let id = t.transit_gateway_route_table_id().unwrap_or_default();
-                let gw = t.transit_gateway_id().unwrap_or_default();
-                Ok(TgwRouteTable {
-                    id: decode(&self.region, TABLES, "a route table ID", RouteTableId::parse(id))?,
-                    transit_gateway_id: decode(
-                        &self.region,
-                        TABLES,
-                        "a transit gateway ID",
-                        TransitGatewayId::parse(gw),
-                    )?,
-                    state: TgwState::parse(t.state().map(|s| s.as_str()).unwrap_or_default()),
-                })
-            })
-            .collect()
+    pub(super) async fn read_route_tables(&self, tgw: &TransitGatewayId) -> Read<TgwRouteTable> {
+        let request = of_gateway!(self.describe_transit_gateway_route_tables, tgw);
+        every_item!(self, TABLES, request)?.iter().map(|t| self.route_table(t)).collect()
+    }
+
+    fn route_table(&self, t: &ec2::TransitGatewayRouteTable) -> Result<TgwRouteTable, Error> {
+        let id = t.transit_gateway_route_table_id().unwrap_or_default();
+        let gw = t.transit_gateway_id().unwrap_or_default();
+        let gateway = TransitGatewayId::parse(gw);
+        Ok(TgwRouteTable {
+            id: decode(&self.region, TABLES, "a route table ID", RouteTableId::parse(id))?,
+            transit_gateway_id: decode(&self.region, TABLES, "a transit gateway ID", gateway)?,
+            state: TgwState::parse(t.state().map(|s| s.as_str()).unwrap_or_default()),
+        })
     }
 
     pub(super) async fn read_vpcs(&self) -> Result<Vec<Vpc>, Error> {
@@ -238,17 +235,10 @@ impl AwsEc2 {
     }
 
     /// The prefix-list references of `table`, every page.
-    pub(super) async fn read_references(
-        &self,
-        table: &RouteTableId,
-    ) -> Result<Vec<ListReference>, Error> {
-        let items = every_item!(
-            self,
-            REFERENCES,
-            self.client
-                .get_transit_gateway_prefix_list_references()
-                .transit_gateway_route_table_id(table.as_str())
-        )?;
+    pub(super) async fn read_references(&self, table: &RouteTableId) -> Read<ListReference> {
+        let request = self.client.get_transit_gateway_prefix_list_references();
+        let request = request.transit_gateway_route_table_id(table.as_str());
+        let items = every_item!(self, REFERENCES, request)?;
         items.iter().map(|r| self.reference(r)).collect()
     }
 
@@ -275,17 +265,9 @@ impl AwsEc2 {
         Ok(ListReference { prefix_list_id, target, state, former_target })
     }
 
-    pub(super) async fn read_attachments(
-        &self,
-        tgw: &TransitGatewayId,
-    ) -> Result<Vec<TgwAttachment>, Error> {
-        let items = every_item!(
-            self,
-            ATTACHMENTS,
-            self.client
-                .describe_transit_gateway_attachments()
-                .filters(filter("transit-gateway-id", tgw.as_str()))
-        )?;
+    pub(super) async fn read_attachments(&self, tgw: &TransitGatewayId) -> Read<TgwAttachment> {
+        let request = of_gateway!(self.describe_transit_gateway_attachments, tgw);
+        let items = every_item!(self, ATTACHMENTS, request)?;
         items.iter().map(|a| self.attachment(a)).collect()
     }
 

@@ -4,7 +4,7 @@
 
 use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
 
-use super::ec2::AwsEc2;
+use super::ec2::{AwsEc2, Written};
 use super::ledger_write::NewList;
 use crate::domain::PrefixListId;
 use crate::domain::{
@@ -41,7 +41,7 @@ impl AwsEc2 {
     /// The operation's, classified retryable or permanent
     /// ([`Error::is_retryable`]); a reference to a list this plan creates
     /// whose ID the executor did not fill in is an [`Error::Internal`].
-    pub(super) async fn write(&self, action: &Action) -> Result<Outcome, Error> {
+    pub(super) async fn write(&self, action: &Action) -> Written {
         match action {
             Action::CreatePeering { requester, accepter } => {
                 self.create_peering(&requester.transit_gateway_id, accepter).await
@@ -137,11 +137,7 @@ impl AwsEc2 {
     /// transit gateways, 1, not adjustable); the refusal's code is not
     /// documented, so any refusal is checked by reading again: a live
     /// peering of the pair means the request is already made.
-    async fn create_peering(
-        &self,
-        requester: &TransitGatewayId,
-        accepter: &GatewayRef,
-    ) -> Result<Outcome, Error> {
+    async fn create_peering(&self, requester: &TransitGatewayId, accepter: &GatewayRef) -> Written {
         // PeerAccountId is required by the API: the accepter gateway's owner.
         let account = accepter.account_id.as_ref().ok_or_else(|| Error::Resolve {
             region: accepter.region.clone(),
@@ -194,7 +190,7 @@ impl AwsEc2 {
             E,
             aws_smithy_runtime_api::client::orchestrator::HttpResponse,
         >,
-    ) -> Result<Outcome, Error>
+    ) -> Written
     where
         E: aws_sdk_ec2::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
@@ -218,7 +214,7 @@ impl AwsEc2 {
 
     /// Accepts the peering `attachment`. Accepting twice answers
     /// `IncorrectState`: a repeat, and the next read decides.
-    async fn accept_peering(&self, attachment: &AttachmentId) -> Result<Outcome, Error> {
+    async fn accept_peering(&self, attachment: &AttachmentId) -> Written {
         let request = self.client.accept_transit_gateway_peering_attachment();
         let call = request.transit_gateway_attachment_id(attachment.as_str()).send();
         self.sent("AcceptTransitGatewayPeeringAttachment", call, &["IncorrectState"]).await
@@ -226,7 +222,7 @@ impl AwsEc2 {
 
     /// Deletes the peering `attachment`. Deleting twice answers `NotFound`
     /// or `IncorrectState`: a repeat, and the next read decides.
-    async fn delete_peering(&self, attachment: &AttachmentId) -> Result<Outcome, Error> {
+    async fn delete_peering(&self, attachment: &AttachmentId) -> Written {
         let request = self.client.delete_transit_gateway_peering_attachment();
         let call = request.transit_gateway_attachment_id(attachment.as_str()).send();
         let repeats = ["InvalidTransitGatewayAttachmentID.NotFound", "IncorrectState"];
@@ -235,11 +231,7 @@ impl AwsEc2 {
 
     /// Ends the association of `attachment` with `table`; an association
     /// already gone or ending is a repeat.
-    async fn disassociate(
-        &self,
-        table: &RouteTableId,
-        attachment: &AttachmentId,
-    ) -> Result<Outcome, Error> {
+    async fn disassociate(&self, table: &RouteTableId, attachment: &AttachmentId) -> Written {
         let call = on_table!(self.disassociate_transit_gateway_route_table, table)
             .transit_gateway_attachment_id(attachment.as_str())
             .send();
@@ -249,11 +241,7 @@ impl AwsEc2 {
     }
 
     /// Associates `attachment` with `table`.
-    async fn associate(
-        &self,
-        table: &RouteTableId,
-        attachment: &AttachmentId,
-    ) -> Result<Outcome, Error> {
+    async fn associate(&self, table: &RouteTableId, attachment: &AttachmentId) -> Written {
         let id = attachment.as_str();
         let call = on_table!(self.associate_transit_gateway_route_table, table)
             .transit_gateway_attachment_id(id)
@@ -301,7 +289,7 @@ impl AwsEc2 {
         table: &RouteTableId,
         cidr: &Cidr,
         attachment: &AttachmentId,
-    ) -> Result<Outcome, Error> {
+    ) -> Written {
         let call = on_table!(self.replace_transit_gateway_route, table)
             .destination_cidr_block(cidr.to_string())
             .transit_gateway_attachment_id(attachment.as_str())
@@ -317,7 +305,7 @@ impl AwsEc2 {
         table: &RouteTableId,
         cidr: &Cidr,
         attachment: &AttachmentId,
-    ) -> Result<Outcome, Error> {
+    ) -> Written {
         let (destination, id) = (cidr.to_string(), attachment.as_str());
         let call = on_table!(self.create_transit_gateway_route, table)
             .destination_cidr_block(destination)
@@ -337,7 +325,7 @@ impl AwsEc2 {
         cidr: &Cidr,
         attachment: &AttachmentId,
         why: String,
-    ) -> Result<Outcome, Error> {
+    ) -> Written {
         let routes = self.read_routes(table, Some(cidr)).await?;
         let found = routes.iter().find(|r| r.cidr == *cidr && r.is_static());
         match found.map(|r| &r.target) {
@@ -351,7 +339,7 @@ impl AwsEc2 {
         }
     }
 
-    async fn delete_route(&self, table: &RouteTableId, cidr: &Cidr) -> Result<Outcome, Error> {
+    async fn delete_route(&self, table: &RouteTableId, cidr: &Cidr) -> Written {
         let call = on_table!(self.delete_transit_gateway_route, table)
             .destination_cidr_block(cidr.to_string())
             .send();
@@ -363,7 +351,7 @@ impl AwsEc2 {
         table: &VpcRouteTableId,
         cidr: &Cidr,
         tgw: &TransitGatewayId,
-    ) -> Result<Outcome, Error> {
+    ) -> Written {
         let call =
             vpc_route!(self.create_route, table, cidr).transit_gateway_id(tgw.as_str()).send();
         self.vpc_route_created(call).await
@@ -385,7 +373,7 @@ impl AwsEc2 {
                 >,
             >,
         >,
-    ) -> Result<Outcome, Error>
+    ) -> Written
     where
         E: aws_sdk_ec2::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
@@ -397,11 +385,7 @@ impl AwsEc2 {
         }
     }
 
-    async fn delete_vpc_route(
-        &self,
-        table: &VpcRouteTableId,
-        cidr: &Cidr,
-    ) -> Result<Outcome, Error> {
+    async fn delete_vpc_route(&self, table: &VpcRouteTableId, cidr: &Cidr) -> Written {
         let call = vpc_route!(self.delete_route, table, cidr).send();
         self.sent("DeleteRoute", call, &["InvalidRoute.NotFound"]).await
     }

@@ -18,7 +18,7 @@ use aws_sdk_ec2::types::{
     AddPrefixListEntry, RemovePrefixListEntry, ResourceType, Tag, TagSpecification,
 };
 
-use super::ec2::AwsEc2;
+use super::ec2::{AwsEc2, Written};
 use super::errors::decode;
 use crate::domain::{
     AttachmentId, Cidr, PrefixListId, ResizeRecord, TransitGatewayId, LEDGER_GATEWAY_TAG,
@@ -53,21 +53,18 @@ impl AwsEc2 {
         list: &PrefixListId,
         peering: &AttachmentId,
         left: &[String],
-    ) -> Result<Outcome, Error> {
+    ) -> Written {
         let mut tags = vec![(LEDGER_PEERING_TAG.to_owned(), peering.to_string())];
         tags.extend(left.iter().map(|k| (k.clone(), "true".to_owned())));
         self.tag_list(list, &tags).await
     }
 
     /// Removes records from a list (`DeleteTags`: a repeat is harmless).
-    pub(super) async fn untag_list(
-        &self,
-        list: &PrefixListId,
-        keys: &[String],
-    ) -> Result<Outcome, Error> {
-        let tags = keys.iter().map(|k| Tag::builder().key(k).build()).collect();
-        let call = self.client.delete_tags().resources(list.as_str()).set_tags(Some(tags)).send();
-        self.sent("DeleteTags", call, &[]).await
+    pub(super) async fn untag_list(&self, list: &PrefixListId, keys: &[String]) -> Written {
+        // A tag named by its key alone is deleted whatever its value.
+        let keys = keys.iter().map(|k| Tag::builder().key(k).build());
+        let request = self.client.delete_tags().resources(list.as_str());
+        self.sent("DeleteTags", request.set_tags(Some(keys.collect())).send(), &[]).await
     }
 
     /// Grows a list to `max_entries`, recording the request on it first
@@ -78,7 +75,7 @@ impl AwsEc2 {
         list: &PrefixListId,
         max_entries: usize,
         version: i64,
-    ) -> Result<Outcome, Error> {
+    ) -> Written {
         let at = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
@@ -102,7 +99,7 @@ impl AwsEc2 {
         &self,
         list: NewList<'_>,
         entries: &[LedgerEntry],
-    ) -> Result<Outcome, Error> {
+    ) -> Written {
         let mut tags = vec![
             (MANAGED_TAG_KEY, MANAGED_TAG_VALUE),
             (LEDGER_TAG_KEY_TAG, list.tag_key),
@@ -142,11 +139,7 @@ impl AwsEc2 {
     }
 
     /// Sets tags of a ledger list (`CreateTags` replaces a tag's value).
-    pub(super) async fn tag_list(
-        &self,
-        list: &PrefixListId,
-        tags: &[(String, String)],
-    ) -> Result<Outcome, Error> {
+    pub(super) async fn tag_list(&self, list: &PrefixListId, tags: &[(String, String)]) -> Written {
         let tags = tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
         let call = self.client.create_tags().resources(list.as_str()).set_tags(Some(tags)).send();
         self.sent("CreateTags", call, &[]).await
@@ -160,7 +153,7 @@ impl AwsEc2 {
         version: i64,
         add: &[LedgerEntry],
         remove: &[Cidr],
-    ) -> Result<Outcome, Error> {
+    ) -> Written {
         let mut version = version;
         let (mut add, mut remove) =
             (add.chunks(ENTRIES_PER_MODIFY), remove.chunks(ENTRIES_PER_MODIFY));

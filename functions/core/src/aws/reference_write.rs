@@ -13,43 +13,43 @@
 //! (`InvalidPrefixListID.NotFound`). Any other refusal is an error, and the
 //! next reconcile reads the table again.
 
-use super::ec2::AwsEc2;
+use super::ec2::{AwsEc2, Written};
 use crate::domain::{AttachmentId, PrefixListId, RouteTableId, TransitGatewayId, VpcRouteTableId};
-use crate::error::Error;
-use crate::ports::Outcome;
+
+/// A prefix list reference request with its route table and list set.
+macro_rules! on_reference {
+    ($self:ident . $operation:ident, $table:expr, $list:expr) => {
+        $self
+            .client
+            .$operation()
+            .transit_gateway_route_table_id($table.as_str())
+            .prefix_list_id($list.as_str())
+    };
+}
 
 impl AwsEc2 {
-    /// References `list` in `table` toward `attachment`.
+    /// References `list` in `table` toward `to`.
     pub(super) async fn create_reference(
         &self,
         table: &RouteTableId,
         list: &PrefixListId,
-        attachment: &AttachmentId,
-    ) -> Result<Outcome, Error> {
-        let call = self
-            .client
-            .create_transit_gateway_prefix_list_reference()
-            .transit_gateway_route_table_id(table.as_str())
-            .prefix_list_id(list.as_str())
-            .transit_gateway_attachment_id(attachment.as_str())
-            .send();
+        to: &AttachmentId,
+    ) -> Written {
+        let call = on_reference!(self.create_transit_gateway_prefix_list_reference, table, list);
+        let call = call.transit_gateway_attachment_id(to.as_str()).send();
         self.sent("CreateTransitGatewayPrefixListReference", call, &["RouteAlreadyExists"]).await
     }
 
-    /// Points the reference of `list` in `table` at `attachment` (no
-    /// longer a blackhole).
+    /// Points the reference of `list` in `table` at `to` (no longer a
+    /// blackhole).
     pub(super) async fn modify_reference(
         &self,
         table: &RouteTableId,
         list: &PrefixListId,
-        attachment: &AttachmentId,
-    ) -> Result<Outcome, Error> {
-        let call = self
-            .client
-            .modify_transit_gateway_prefix_list_reference()
-            .transit_gateway_route_table_id(table.as_str())
-            .prefix_list_id(list.as_str())
-            .transit_gateway_attachment_id(attachment.as_str())
+        to: &AttachmentId,
+    ) -> Written {
+        let call = on_reference!(self.modify_transit_gateway_prefix_list_reference, table, list)
+            .transit_gateway_attachment_id(to.as_str())
             .blackhole(false)
             .send();
         self.sent("ModifyTransitGatewayPrefixListReference", call, &[]).await
@@ -60,15 +60,10 @@ impl AwsEc2 {
         &self,
         table: &RouteTableId,
         list: &PrefixListId,
-    ) -> Result<Outcome, Error> {
-        let call = self
-            .client
-            .delete_transit_gateway_prefix_list_reference()
-            .transit_gateway_route_table_id(table.as_str())
-            .prefix_list_id(list.as_str())
-            .send();
+    ) -> Written {
+        let call = on_reference!(self.delete_transit_gateway_prefix_list_reference, table, list);
         let gone = ["InvalidRoute.NotFound", "InvalidPrefixListID.NotFound"];
-        self.sent("DeleteTransitGatewayPrefixListReference", call, &gone).await
+        self.sent("DeleteTransitGatewayPrefixListReference", call.send(), &gone).await
     }
 
     /// A route toward the Region's transit gateway for every entry of
@@ -78,15 +73,10 @@ impl AwsEc2 {
         table: &VpcRouteTableId,
         list: &PrefixListId,
         gateway: &TransitGatewayId,
-    ) -> Result<Outcome, Error> {
-        let call = self
-            .client
-            .create_route()
-            .route_table_id(table.as_str())
-            .destination_prefix_list_id(list.as_str())
-            .transit_gateway_id(gateway.as_str())
-            .send();
-        self.vpc_route_created(call).await
+    ) -> Written {
+        let request = self.client.create_route().route_table_id(table.as_str());
+        let request = request.destination_prefix_list_id(list.as_str());
+        self.vpc_route_created(request.transit_gateway_id(gateway.as_str()).send()).await
     }
 
     /// Removes the route toward `list` from a VPC route table.
@@ -94,13 +84,9 @@ impl AwsEc2 {
         &self,
         table: &VpcRouteTableId,
         list: &PrefixListId,
-    ) -> Result<Outcome, Error> {
-        let call = self
-            .client
-            .delete_route()
-            .route_table_id(table.as_str())
-            .destination_prefix_list_id(list.as_str())
-            .send();
+    ) -> Written {
+        let request = self.client.delete_route().route_table_id(table.as_str());
+        let call = request.destination_prefix_list_id(list.as_str()).send();
         self.sent("DeleteRoute", call, &["InvalidRoute.NotFound"]).await
     }
 }

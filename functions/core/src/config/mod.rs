@@ -12,9 +12,8 @@ use serde::Serialize;
 use crate::domain::{AccountId, Cidr, Region, RoleArn, RouteTableId, TransitGatewayId};
 
 use parse::{
-    parse_accounts, parse_bool, parse_cidrs, parse_count, parse_deployment_name, parse_external_id,
-    parse_queue_url, parse_region_map, parse_role_name, parse_roles, parse_tag_key,
-    parse_vpc_route_quota, peering_regions,
+    parse_bool, parse_count, parse_deployment_name, parse_external_id, parse_list, parse_queue_url,
+    parse_region_map, parse_role_name, parse_tag_key, parse_vpc_route_quota, peering_regions,
 };
 
 /// The default of `TAG_KEY`.
@@ -282,7 +281,7 @@ impl Config {
             route_mode: RouteMode::parse(get("ROUTE_MODE"))?,
             vpc_route_quota: parse_vpc_route_quota(get("VPC_ROUTE_QUOTA"))?,
             max_withdrawals: parse_count("MAX_WITHDRAWALS", get("MAX_WITHDRAWALS"))?,
-            protected_cidrs: parse_cidrs("PROTECTED_CIDRS", get("PROTECTED_CIDRS"))?,
+            protected_cidrs: parse_list("PROTECTED_CIDRS", get("PROTECTED_CIDRS"), Cidr::parse)?,
             recheck_queue_url: parse_queue_url("RECHECK_QUEUE_URL", get("RECHECK_QUEUE_URL"))?,
             reconcile_queue_url: parse_queue_url(
                 "RECONCILE_QUEUE_URL",
@@ -295,13 +294,18 @@ impl Config {
                 RoleArn::parse,
             )?,
             role_external_id: parse_external_id(get("ROLE_EXTERNAL_ID"))?.map(ExternalId),
-            tool_role_arns: parse_roles("TOOL_ROLE_ARNS", get("TOOL_ROLE_ARNS"))?,
+            tool_role_arns: parse_list("TOOL_ROLE_ARNS", get("TOOL_ROLE_ARNS"), RoleArn::parse)?,
             workload_role_name: parse_role_name("WORKLOAD_ROLE_NAME", get("WORKLOAD_ROLE_NAME"))?,
-            excluded_account_ids: parse_accounts(
+            excluded_account_ids: parse_list(
                 "EXCLUDED_ACCOUNT_IDS",
                 get("EXCLUDED_ACCOUNT_IDS"),
+                AccountId::parse,
             )?,
-            frozen_account_ids: parse_accounts("FROZEN_ACCOUNT_IDS", get("FROZEN_ACCOUNT_IDS"))?,
+            frozen_account_ids: parse_list(
+                "FROZEN_ACCOUNT_IDS",
+                get("FROZEN_ACCOUNT_IDS"),
+                AccountId::parse,
+            )?,
             regions,
         };
         if config.workload_role_name.is_some() && config.role_external_id.is_none() {

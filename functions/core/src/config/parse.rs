@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{ConfigError, DEFAULT_DEPLOYMENT_NAME, DEFAULT_TAG_KEY, DEFAULT_VPC_ROUTE_QUOTA};
-use crate::domain::{AccountId, Cidr, Region, RoleArn};
+use crate::domain::Region;
 
 /// `PEERING_REGIONS`, or the two-Region form `ACTIVE_REGION` +
 /// `PASSIVE_REGION` (not both forms).
@@ -156,19 +156,24 @@ pub(super) fn parse_count(
         .transpose()
 }
 
-/// A comma list of CIDR blocks.
-pub(super) fn parse_cidrs(
+/// A comma list (`PROTECTED_CIDRS`, `TOOL_ROLE_ARNS`,
+/// `EXCLUDED_ACCOUNT_IDS`, `FROZEN_ACCOUNT_IDS`): each non-empty item
+/// parsed by `parse`; unset is empty.
+///
+/// # Errors
+/// The first item `parse` refuses, named with `var`.
+pub(super) fn parse_list<T, C, E>(
     var: &'static str,
     value: Option<String>,
-) -> Result<Vec<Cidr>, ConfigError> {
-    let Some(list) = value else {
-        return Ok(Vec::new());
-    };
-    list.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| Cidr::parse(s).map_err(|e| ConfigError::new(var, e.to_string())))
-        .collect()
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> Result<C, ConfigError>
+where
+    C: FromIterator<T>,
+    E: std::fmt::Display,
+{
+    let items = value.unwrap_or_default();
+    let parts = items.split(',').map(str::trim).filter(|s| !s.is_empty());
+    parts.map(|s| parse(s).map_err(|e| ConfigError::new(var, e.to_string()))).collect()
 }
 
 /// `RECHECK_QUEUE_URL`, `RECONCILE_QUEUE_URL`: an SQS queue URL.
@@ -217,35 +222,4 @@ pub(super) fn parse_role_name(
         }
     }
     Ok(value)
-}
-
-/// A comma list of 12-digit account IDs (`EXCLUDED_ACCOUNT_IDS`,
-/// `FROZEN_ACCOUNT_IDS`).
-pub(super) fn parse_accounts(
-    var: &'static str,
-    value: Option<String>,
-) -> Result<BTreeSet<AccountId>, ConfigError> {
-    let Some(list) = value else {
-        return Ok(std::collections::BTreeSet::new());
-    };
-    list.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| AccountId::parse(s).map_err(|e| ConfigError::new(var, e.to_string())))
-        .collect()
-}
-
-/// A comma list of IAM role ARNs (`TOOL_ROLE_ARNS`).
-pub(super) fn parse_roles(
-    var: &'static str,
-    value: Option<String>,
-) -> Result<Vec<RoleArn>, ConfigError> {
-    let Some(list) = value else {
-        return Ok(Vec::new());
-    };
-    list.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| RoleArn::parse(s).map_err(|e| ConfigError::new(var, e.to_string())))
-        .collect()
 }

@@ -113,6 +113,9 @@ pub struct LedgerList {
     pub max_entries: usize,
     /// `create-complete`, `modify-in-progress`…
     pub state: String,
+    /// AWS's `StateMessage` (why a change failed), if any.
+    #[serde(default)]
+    pub state_message: Option<String>,
     /// CIDR to description (the VPC it belongs to, see [`EntryOwner`]).
     pub entries: BTreeMap<Cidr, String>,
     /// The deployment that wrote it ([`LEDGER_GATEWAY_TAG`]).
@@ -131,9 +134,6 @@ pub struct LedgerList {
     /// How many tags it has, all of them (at most [`MAX_TAGS`]).
     #[serde(default)]
     pub tag_count: usize,
-    /// AWS's `StateMessage` (why a change failed), if any.
-    #[serde(default)]
-    pub state_message: Option<String>,
     /// The last resize the tool asked ([`LEDGER_RESIZE_TAG`]).
     #[serde(default)]
     pub resize: Option<ResizeRecord>,

@@ -6,6 +6,24 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+/// `From<&str>` (AWS's spelling, through `parse`) and `Display` (as AWS
+/// spells it, through `as_str`) for a state enum.
+macro_rules! aws_state {
+    ($state:ty) => {
+        impl From<&str> for $state {
+            fn from(s: &str) -> Self {
+                Self::parse(s)
+            }
+        }
+
+        impl fmt::Display for $state {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
 /// A transit gateway attachment's state (`TransitGatewayAttachmentState`,
 /// EC2 API reference: `initiating | initiatingRequest | pendingAcceptance |
 /// rollingBack | pending | available | modifying | deleting | deleted |
@@ -74,17 +92,7 @@ impl AttachmentState {
     }
 }
 
-impl From<&str> for AttachmentState {
-    fn from(s: &str) -> Self {
-        Self::parse(s)
-    }
-}
-
-impl fmt::Display for AttachmentState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+aws_state!(AttachmentState);
 
 /// An attachment's association with a route table
 /// (`TransitGatewayAssociationState`, EC2 API reference: `associating |
@@ -134,17 +142,7 @@ impl AssociationState {
     }
 }
 
-impl From<&str> for AssociationState {
-    fn from(s: &str) -> Self {
-        Self::parse(s)
-    }
-}
-
-impl fmt::Display for AssociationState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+aws_state!(AssociationState);
 
 #[cfg(test)]
 mod tests {

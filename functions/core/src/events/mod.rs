@@ -29,7 +29,7 @@ pub use outgoing::{
     STATE_CHANGE, VPC_READY, WITHDRAWAL_HELD,
 };
 pub use recheck::{
-    GatewayRecheck, Recheck, VpcRecheck, GATEWAY_RECHECK_GIVE_UP_SECS,
+    Chain, GatewayRecheck, Recheck, VpcRecheck, GATEWAY_RECHECK_GIVE_UP_SECS,
     GATEWAY_RECHECK_MAX_ATTEMPTS, RECHECK_EVERY_SECS, RECHECK_GIVE_UP_SECS, RECHECK_MAX_ATTEMPTS,
     RECHECK_UNLISTED_GRACE_SECS, VPC_RECHECK_GIVE_UP_SECS, VPC_RECHECK_MAX_ATTEMPTS,
 };
@@ -110,14 +110,14 @@ pub struct Incoming {
 pub struct Message {
     /// The SQS `messageId`, named in `batchItemFailures`.
     pub id: String,
+    /// When SQS received it (its `SentTimestamp` attribute), in
+    /// milliseconds since the Unix epoch.
+    pub sent_at_ms: Option<i64>,
     /// True for a FIFO queue (its ARN ends in `.fifo`): a failed message and
     /// every later one of the batch are reported, so that none is handled
     /// out of order ("Handling errors for an SQS event source in Lambda",
     /// <https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html>).
     pub ordered: bool,
-    /// When SQS received it (its `SentTimestamp` attribute), in
-    /// milliseconds since the Unix epoch.
-    pub sent_at_ms: Option<i64>,
     /// Its receipt handle, to make it come back sooner.
     pub receipt_handle: Option<String>,
     /// The name of its queue (the last part of `eventSourceARN`).
@@ -137,16 +137,16 @@ fn recheck_request(value: Value) -> Result<(Region, String, Trigger), String> {
     if value.get("route-table-id").is_some() {
         let r: GatewayRecheck = serde_json::from_value(value)
             .map_err(|e| format!("not a gateway re-check request: {e}"))?;
-        return Ok((r.region.clone(), r.origin_event_id.clone(), Trigger::GatewayRecheck(r)));
+        return Ok((r.region.clone(), r.chain.origin_event_id.clone(), Trigger::GatewayRecheck(r)));
     }
     if value.get("vpc-id").is_some() {
         let r: VpcRecheck = serde_json::from_value(value)
             .map_err(|e| format!("not a VPC re-check request: {e}"))?;
-        return Ok((r.region.clone(), r.origin_event_id.clone(), Trigger::VpcRecheck(r)));
+        return Ok((r.region.clone(), r.chain.origin_event_id.clone(), Trigger::VpcRecheck(r)));
     }
     let r: Recheck = serde_json::from_value(value)
         .map_err(|e| format!("neither an EventBridge event nor a re-check request: {e}"))?;
-    Ok((r.region.clone(), r.origin_event_id.clone(), Trigger::Recheck(r)))
+    Ok((r.region.clone(), r.chain.origin_event_id.clone(), Trigger::Recheck(r)))
 }
 
 /// Parses a Lambda payload: one EventBridge event; an SQS batch whose

@@ -34,13 +34,10 @@ pub struct Recheck {
     /// The Region that started the watch (created or accepted the peering).
     /// Both sides are described: AWS updates them at different moments.
     pub region: Region,
-    /// When the chain started (seconds since the Unix epoch): it gives up
-    /// after [`RECHECK_GIVE_UP_SECS`].
-    pub started_at: i64,
-    /// Re-checks made so far in this chain.
-    pub attempt: u32,
-    /// The id of the event that started the chain, for the audit trail.
-    pub origin_event_id: String,
+    /// Where the chain is: it gives up [`RECHECK_GIVE_UP_SECS`] after it
+    /// started (its fields are the body's own: flattened).
+    #[serde(flatten)]
+    pub chain: Chain,
     /// Each side's state when the chain last looked (`None`, or absent:
     /// not listed, or not looked at yet): the requester's, then the
     /// accepter's.
@@ -63,9 +60,7 @@ impl Recheck {
             region: region.clone(),
             last_requester_state: seen.0,
             last_accepter_state: seen.1,
-            started_at: now,
-            attempt: 0,
-            origin_event_id: origin_event_id.to_owned(),
+            chain: Chain::start(now, origin_event_id),
         }
     }
 
@@ -73,6 +68,47 @@ impl Recheck {
     /// [`RECHECK_EVERY_SECS`], from the first look on.
     pub fn delay_secs(_attempt: u32) -> i32 {
         RECHECK_EVERY_SECS
+    }
+}
+
+/// Where a chain of VPC or gateway re-checks is: when it started, the
+/// looks made so far and the event that started it. Flattened into each
+/// message body (`started-at`, `attempt`, `origin-event-id`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Chain {
+    /// When the chain started (seconds since the Unix epoch).
+    pub started_at: i64,
+    /// Re-checks made so far in this chain.
+    pub attempt: u32,
+    /// The event that started the chain (empty until the first look is
+    /// sent, which names the reconcile's event).
+    pub origin_event_id: String,
+}
+
+impl Chain {
+    /// A chain that starts at `now` (seconds since the Unix epoch).
+    pub fn start(now: i64, origin_event_id: &str) -> Chain {
+        Chain { started_at: now, attempt: 0, origin_event_id: origin_event_id.to_owned() }
+    }
+
+    /// The chain's next look.
+    pub fn next(&self) -> Chain {
+        Chain { attempt: self.attempt.saturating_add(1), ..self.clone() }
+    }
+
+    /// Seconds since the chain started (0 for a start in the future).
+    pub fn elapsed(&self, now: i64) -> i64 {
+        now.saturating_sub(self.started_at).max(0)
+    }
+
+    /// Whether the chain is over: bounded by time (`give_up_secs`) and by
+    /// count (`max_attempts`); a start in the future (a bad clock, a
+    /// crafted message) ends it too.
+    pub fn over(&self, now: i64, give_up_secs: i64, max_attempts: u32) -> bool {
+        self.elapsed(now) >= give_up_secs
+            || self.attempt >= max_attempts
+            || self.started_at > now.saturating_add(60)
     }
 }
 
@@ -98,12 +134,9 @@ pub struct VpcRecheck {
     pub transit_gateway_id: TransitGatewayId,
     /// The tag state an event announced, when one did (`TAG_KEY=true`).
     pub tagged: Option<bool>,
-    /// When the chain started (seconds since the Unix epoch).
-    pub started_at: i64,
-    /// Re-checks made so far in this chain.
-    pub attempt: u32,
-    /// The event that started the chain.
-    pub origin_event_id: String,
+    /// Where the chain is (its fields are the body's own: flattened).
+    #[serde(flatten)]
+    pub chain: Chain,
 }
 
 impl VpcRecheck {
@@ -119,14 +152,6 @@ impl VpcRecheck {
     }
 }
 
-/// A chain of gateway re-checks gives up (with an audit line) after 30
-/// minutes: AWS documents no duration for `ModifyTransitGateway`, and the
-/// hourly sweep comes back after that.
-pub const GATEWAY_RECHECK_GIVE_UP_SECS: i64 = 30 * 60;
-/// ... or after this many looks, whatever its clock says (30 minutes is
-/// 64 looks on [`GatewayRecheck::delay_secs`]).
-pub const GATEWAY_RECHECK_MAX_ATTEMPTS: u32 = 70;
-
 /// A look at a Region whose managed transit gateway (`pending`, or
 /// `modifying` after `ModifyTransitGateway`) or route table (`pending`) a
 /// reconcile had to wait on, the body of a message on the re-check queue.
@@ -139,12 +164,9 @@ pub struct GatewayRecheck {
     pub region: Region,
     pub transit_gateway_id: TransitGatewayId,
     pub route_table_id: RouteTableId,
-    /// When the chain started (seconds since the Unix epoch).
-    pub started_at: i64,
-    /// Re-checks made so far in this chain.
-    pub attempt: u32,
-    /// The event that started the chain.
-    pub origin_event_id: String,
+    /// Where the chain is (its fields are the body's own: flattened).
+    #[serde(flatten)]
+    pub chain: Chain,
 }
 
 impl GatewayRecheck {
@@ -158,6 +180,14 @@ impl GatewayRecheck {
         }
     }
 }
+
+/// A chain of gateway re-checks gives up (with an audit line) after 30
+/// minutes: AWS documents no duration for `ModifyTransitGateway`, and the
+/// hourly sweep comes back after that.
+pub const GATEWAY_RECHECK_GIVE_UP_SECS: i64 = 30 * 60;
+/// ... or after this many looks, whatever its clock says (30 minutes is
+/// 64 looks on [`GatewayRecheck::delay_secs`]).
+pub const GATEWAY_RECHECK_MAX_ATTEMPTS: u32 = 70;
 
 #[cfg(test)]
 mod tests {

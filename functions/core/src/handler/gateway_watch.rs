@@ -13,12 +13,14 @@
 
 use std::collections::BTreeSet;
 
+use super::look::Look;
 use super::{AuditRecord, Decision, HandleReport, Handler};
 use crate::domain::{Region, TgwState};
 use crate::error::Error;
 use crate::events::outgoing::GatewayReady;
 use crate::events::{
-    GatewayRecheck, Incoming, OutEvent, GATEWAY_RECHECK_GIVE_UP_SECS, GATEWAY_RECHECK_MAX_ATTEMPTS,
+    Chain, GatewayRecheck, Incoming, OutEvent, GATEWAY_RECHECK_GIVE_UP_SECS,
+    GATEWAY_RECHECK_MAX_ATTEMPTS,
 };
 use crate::observed::Observed;
 
@@ -45,14 +47,12 @@ impl Handler {
                     region: region.clone(),
                     transit_gateway_id: gw.transit_gateway_id,
                     route_table_id: gw.route_table_id,
-                    started_at: now,
-                    attempt: 0,
-                    origin_event_id: inc.id.clone(),
+                    chain: Chain::start(now, &inc.id),
                 };
                 Some((recheck, why))
             })
             .collect();
-        let new = self.guards.claim_gateway_watches(waits, ended, now);
+        let new = self.guards.claim_watches(waits, ended, now);
         for (recheck, why) in new {
             self.schedule_gateway(inc, recheck, &why, report).await;
         }
@@ -67,7 +67,7 @@ impl Handler {
         reason: &str,
         report: &mut HandleReport,
     ) {
-        let delay = GatewayRecheck::delay_secs(recheck.attempt);
+        let delay = GatewayRecheck::delay_secs(recheck.chain.attempt);
         let subject = format!("transit gateway {}", recheck.transit_gateway_id);
         let (decision, why) = match &self.queue {
             None => (
@@ -96,13 +96,8 @@ impl Handler {
         recheck: &GatewayRecheck,
         report: &mut HandleReport,
     ) -> Result<(), Error> {
-        let now = (self.clock)();
-        let elapsed = now.saturating_sub(recheck.started_at).max(0);
-        // Bounded by time and by count; a start in the future ends it too.
-        let over = elapsed >= GATEWAY_RECHECK_GIVE_UP_SECS
-            || recheck.attempt >= GATEWAY_RECHECK_MAX_ATTEMPTS
-            || recheck.started_at > now + 60;
         let ec2 = self.ec2.ec2(&recheck.region)?;
+        let now = (self.clock)();
         let (gateways, tables) = futures::try_join!(
             ec2.transit_gateways(),
             ec2.route_tables(&recheck.transit_gateway_id)
@@ -130,45 +125,31 @@ impl Handler {
                 return Ok(());
             }
         };
-        match waiting {
-            None => {
-                let reason = format!("available after {elapsed}s");
-                report.record(record(Decision::Recheck, "gateway_ready", reason.clone()));
-                self.gateway_ready(inc, recheck, reason, report).await
-            }
-            Some(why) if over => {
-                let reason = format!(
-                    "{why} after {elapsed}s; the watch gives up (the hourly sweep comes back)"
-                );
-                report.record(record(Decision::Warning, "gateway_wait_given_up", reason));
-                Ok(())
-            }
-            Some(why) => {
-                let next = GatewayRecheck {
-                    attempt: recheck.attempt.saturating_add(1),
-                    ..recheck.clone()
-                };
-                self.schedule_gateway(inc, next, &why, report).await;
-                Ok(())
-            }
+        let chain = &recheck.chain;
+        let look = Look {
+            kind: "gateway",
+            subject,
+            region: &recheck.region,
+            ready: "available",
+            elapsed: chain.elapsed(now),
+            over: chain.over(now, GATEWAY_RECHECK_GIVE_UP_SECS, GATEWAY_RECHECK_MAX_ATTEMPTS),
+        };
+        let ready = |reason| gateway_ready(recheck, reason);
+        if let Some(why) = self.end_look(inc, look, waiting, ready, report).await? {
+            let next = GatewayRecheck { chain: chain.next(), ..recheck.clone() };
+            self.schedule_gateway(inc, next, &why, report).await;
         }
+        Ok(())
     }
+}
 
-    /// Announces a Region ready again; with no bus, reconciles here instead.
-    async fn gateway_ready(
-        &self,
-        inc: &Incoming,
-        recheck: &GatewayRecheck,
-        reason: String,
-        report: &mut HandleReport,
-    ) -> Result<(), Error> {
-        let event = OutEvent::GatewayReady(GatewayReady {
-            region: recheck.region.clone(),
-            transit_gateway_id: recheck.transit_gateway_id.clone(),
-            route_table_id: recheck.route_table_id.clone(),
-            reason,
-            event_id: recheck.origin_event_id.clone(),
-        });
-        self.announce_ready(inc, event, report).await
-    }
+/// `Transit Gateway Ready` for the Region `recheck` watched.
+fn gateway_ready(recheck: &GatewayRecheck, reason: String) -> OutEvent {
+    OutEvent::GatewayReady(GatewayReady {
+        region: recheck.region.clone(),
+        transit_gateway_id: recheck.transit_gateway_id.clone(),
+        route_table_id: recheck.route_table_id.clone(),
+        reason,
+        event_id: recheck.chain.origin_event_id.clone(),
+    })
 }

@@ -106,13 +106,13 @@ impl Guards {
     pub fn redundant(&self, r: &Recheck) -> Option<String> {
         let chains = self.peering_chains.lock().ok()?;
         let seen = chains.get(&r.attachment_id)?;
-        if seen.started_at == r.started_at && r.attempt < seen.next_attempt {
+        if seen.started_at == r.chain.started_at && r.chain.attempt < seen.next_attempt {
             return Some(format!(
                 "a repeat of re-check number {} of this chain, already made",
-                r.attempt + 1
+                r.chain.attempt + 1
             ));
         }
-        (r.started_at < seen.started_at).then(|| {
+        (r.chain.started_at < seen.started_at).then(|| {
             format!("a newer chain (started at {}) watches this attachment", seen.started_at)
         })
     }
@@ -124,10 +124,13 @@ impl Guards {
         };
         chains.retain(|_, c| now - c.seen_at < RECHECK_GIVE_UP_SECS);
         let newer_seen =
-            chains.get(&next.attachment_id).is_some_and(|c| c.started_at > next.started_at);
+            chains.get(&next.attachment_id).is_some_and(|c| c.started_at > next.chain.started_at);
         if !newer_seen {
-            let seen =
-                ChainSeen { started_at: next.started_at, next_attempt: next.attempt, seen_at: now };
+            let seen = ChainSeen {
+                started_at: next.chain.started_at,
+                next_attempt: next.chain.attempt,
+                seen_at: now,
+            };
             chains.insert(next.attachment_id.clone(), seen);
         }
     }
@@ -160,31 +163,51 @@ impl Guards {
         }
     }
 
-    /// The VPC waits no chain of this process watches yet, now claimed. A
-    /// claim ends when its VPC no longer waits, when its chain announced
-    /// `VPC Ready` (`ended`), or after the chain's give-up time.
-    pub fn claim_vpc_watches(
+    /// The waits (of VPCs, or of Regions in transition) no chain of this
+    /// process watches yet, now claimed. A claim ends when its subject no
+    /// longer waits, when its chain announced it ready (`ended`), or after
+    /// the chain's give-up time ([`Watched::GIVE_UP_SECS`]).
+    pub fn claim_watches<R: Watched>(
         &self,
-        waits: Vec<(VpcRecheck, String)>,
-        ended: &BTreeSet<VpcId>,
+        waits: Vec<(R, String)>,
+        ended: &BTreeSet<R::Key>,
         now: i64,
-    ) -> Vec<(VpcRecheck, String)> {
-        let watch = Watch { give_up: VPC_RECHECK_GIVE_UP_SECS, ended, now };
-        watch.claim(&self.vpc_watches, waits, |r| &r.vpc_id)
-    }
-
-    /// The Regions in transition no chain of this process watches yet, now
-    /// claimed; as [`Guards::claim_vpc_watches`].
-    pub fn claim_gateway_watches(
-        &self,
-        waits: Vec<(GatewayRecheck, String)>,
-        ended: &BTreeSet<Region>,
-        now: i64,
-    ) -> Vec<(GatewayRecheck, String)> {
-        let watch = Watch { give_up: GATEWAY_RECHECK_GIVE_UP_SECS, ended, now };
-        watch.claim(&self.gateway_watches, waits, |r| &r.region)
+    ) -> Vec<(R, String)> {
+        let watch = Watch { give_up: R::GIVE_UP_SECS, ended, now };
+        watch.claim(R::claims(self), waits, R::key)
     }
 }
+
+/// A wait a chain of this process watches: its subject, its give-up
+/// time and the claims it is kept in.
+pub(super) trait Watched {
+    /// What is watched: a VPC, or a Region.
+    type Key: Ord + Clone;
+    /// Seconds after which a claim ends though its chain never answered.
+    const GIVE_UP_SECS: i64;
+    fn key(&self) -> &Self::Key;
+    fn claims(guards: &Guards) -> &Mutex<BTreeMap<Self::Key, i64>>;
+}
+
+/// `Watched` for a re-check: (its type, its key field and type, its
+/// give-up time, the claims field of [`Guards`]).
+macro_rules! watched {
+    ($recheck:ty, $field:ident: $key:ty, $give_up:expr, $claims:ident) => {
+        impl Watched for $recheck {
+            type Key = $key;
+            const GIVE_UP_SECS: i64 = $give_up;
+            fn key(&self) -> &$key {
+                &self.$field
+            }
+            fn claims(guards: &Guards) -> &Mutex<BTreeMap<$key, i64>> {
+                &guards.$claims
+            }
+        }
+    };
+}
+
+watched!(VpcRecheck, vpc_id: VpcId, VPC_RECHECK_GIVE_UP_SECS, vpc_watches);
+watched!(GatewayRecheck, region: Region, GATEWAY_RECHECK_GIVE_UP_SECS, gateway_watches);
 
 /// One kind of watch claimed by subject (a VPC, a Region).
 struct Watch<'a, K> {

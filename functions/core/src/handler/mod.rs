@@ -41,6 +41,7 @@ mod duplicates;
 mod gateway_watch;
 mod guards;
 mod lambda;
+mod look;
 mod publish;
 mod reconcile;
 mod redeliver;

@@ -8,9 +8,10 @@ use crate::error::Error;
 use crate::events::{Incoming, OutEvent, Recheck};
 
 impl Handler {
-    /// Announces what a watch waited on is ready (`VPC Ready`, `Transit
-    /// Gateway Ready`): published, to bring a reconcile through the
-    /// reconcile queue; with no bus, reconciled here instead.
+    /// Announces what a watch waited on has changed (`VPC Ready`, `Transit
+    /// Gateway Ready`, a peering's `State Change`): published, to bring a
+    /// reconcile through the reconcile queue; with no bus, reconciled here
+    /// instead.
     ///
     /// # Errors
     /// The bus's error (the re-check is retried), or the reconcile's.
@@ -44,7 +45,7 @@ impl Handler {
         recheck: Recheck,
         report: &mut HandleReport,
     ) -> Result<(), Error> {
-        let delay = Recheck::delay_secs(recheck.attempt);
+        let delay = Recheck::delay_secs(recheck.chain.attempt);
         let subject = format!("peering {}", recheck.attachment_id);
         let record = |decision, reason: String| {
             AuditRecord::new(&inc.id, decision, "schedule_recheck", &subject, reason)
@@ -61,7 +62,7 @@ impl Handler {
         match queue.send(&recheck, delay).await {
             Ok(()) => {
                 let reason =
-                    format!("re-check number {} scheduled in {delay}s", recheck.attempt + 1);
+                    format!("re-check number {} scheduled in {delay}s", recheck.chain.attempt + 1);
                 report.record(record(Decision::Recheck, reason));
                 report.rechecks.push((recheck, delay));
                 Ok(())

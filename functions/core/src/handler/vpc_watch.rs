@@ -17,12 +17,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::look::Look;
 use super::{AuditRecord, Decision, HandleReport, Handler};
 use crate::domain::{Region, VpcId};
 use crate::error::Error;
 use crate::events::outgoing::VpcReady;
 use crate::events::{
-    Incoming, OutEvent, VpcRecheck, VPC_RECHECK_GIVE_UP_SECS, VPC_RECHECK_MAX_ATTEMPTS,
+    Chain, Incoming, OutEvent, VpcRecheck, VPC_RECHECK_GIVE_UP_SECS, VPC_RECHECK_MAX_ATTEMPTS,
 };
 use crate::observed::Observed;
 use crate::planner::vpc_wait;
@@ -54,7 +55,7 @@ impl Handler {
         report: &mut HandleReport,
     ) -> Result<(), Error> {
         let waits = self.waiting_vpcs(observed, &announced.tags);
-        let new = self.guards.claim_vpc_watches(waits.clone(), &announced.ready, (self.clock)());
+        let new = self.guards.claim_watches(waits.clone(), &announced.ready, (self.clock)());
         let Some(first) = waits.first() else {
             return Ok(());
         };
@@ -104,9 +105,7 @@ impl Handler {
                         region: region.clone(),
                         transit_gateway_id: gateway.transit_gateway_id.clone(),
                         tagged,
-                        started_at: now,
-                        attempt: 0,
-                        origin_event_id: String::new(),
+                        chain: Chain::start(now, ""),
                     };
                     out.push((recheck, reason));
                 }
@@ -124,13 +123,13 @@ impl Handler {
         reason: &str,
         report: &mut HandleReport,
     ) {
-        if recheck.origin_event_id.is_empty() {
-            recheck.origin_event_id = inc.id.clone();
+        if recheck.chain.origin_event_id.is_empty() {
+            recheck.chain.origin_event_id = inc.id.clone();
         }
         let Some(queue) = &self.queue else {
             return;
         };
-        let delay = VpcRecheck::delay_secs(recheck.attempt);
+        let delay = VpcRecheck::delay_secs(recheck.chain.attempt);
         let subject = recheck.vpc_id.to_string();
         let (decision, why) = match queue.send_vpc(&recheck, delay).await {
             Ok(()) => (Decision::Recheck, format!("{reason}; looked at again in {delay}s")),
@@ -156,12 +155,8 @@ impl Handler {
         report: &mut HandleReport,
     ) -> Result<(), Error> {
         let now = (self.clock)();
-        let elapsed = now.saturating_sub(recheck.started_at).max(0);
-        // Bounded by time and by count; a start in the future (a bad
-        // clock, a crafted message) ends the chain too.
-        let over = elapsed >= VPC_RECHECK_GIVE_UP_SECS
-            || recheck.attempt >= VPC_RECHECK_MAX_ATTEMPTS
-            || recheck.started_at > now + 60;
+        let chain = &recheck.chain;
+        let over = chain.over(now, VPC_RECHECK_GIVE_UP_SECS, VPC_RECHECK_MAX_ATTEMPTS);
         let ec2 = self.ec2.ec2(&recheck.region)?;
         let attachments = ec2.attachments(&recheck.transit_gateway_id).await?;
         let vpcs = match self.vpcs_of_owner(ec2.as_ref(), &recheck.vpc_id, &attachments).await? {
@@ -186,31 +181,17 @@ impl Handler {
         };
         let vpc = vpcs.iter().find(|v| v.id == recheck.vpc_id);
         let tag_key = &self.config.tag_key;
+        let waiting = vpc_wait(vpc, &recheck.vpc_id, &attachments, recheck.tagged, tag_key);
         let subject = recheck.vpc_id.to_string();
-        let record = |decision, kind: &str, reason: String| {
-            AuditRecord::new(&inc.id, decision, kind, subject.clone(), reason)
-                .in_region(Some(&recheck.region))
-        };
-        match vpc_wait(vpc, &recheck.vpc_id, &attachments, recheck.tagged, tag_key) {
-            None => {
-                let reason = format!("nothing waited for after {elapsed}s");
-                report.record(record(Decision::Recheck, "vpc_ready", reason.clone()));
-                self.vpc_ready(inc, recheck, reason, report).await
-            }
-            Some(reason) if over => {
-                let reason = format!(
-                    "{reason} after {elapsed}s; the watch gives up (the hourly sweep comes back)"
-                );
-                report.record(record(Decision::Warning, "vpc_wait_given_up", reason));
-                Ok(())
-            }
-            Some(reason) => {
-                let next =
-                    VpcRecheck { attempt: recheck.attempt.saturating_add(1), ..recheck.clone() };
-                self.schedule_vpc(inc, next, &reason, report).await;
-                Ok(())
-            }
+        let region = &recheck.region;
+        let ready = "nothing waited for";
+        let look = Look { kind: "vpc", subject, region, ready, elapsed: chain.elapsed(now), over };
+        let ready = |reason| vpc_ready(recheck, reason);
+        if let Some(why) = self.end_look(inc, look, waiting, ready, report).await? {
+            let next = VpcRecheck { chain: chain.next(), ..recheck.clone() };
+            self.schedule_vpc(inc, next, &why, report).await;
         }
+        Ok(())
     }
 
     /// The VPCs of the account that owns `vpc`: a workload account's
@@ -240,22 +221,15 @@ impl Handler {
         }
         ec2.vpcs().await.map(Ok)
     }
+}
 
-    /// Announces a ready VPC; with no bus, reconciles here instead.
-    async fn vpc_ready(
-        &self,
-        inc: &Incoming,
-        recheck: &VpcRecheck,
-        reason: String,
-        report: &mut HandleReport,
-    ) -> Result<(), Error> {
-        let event = OutEvent::VpcReady(VpcReady {
-            vpc_id: recheck.vpc_id.clone(),
-            region: recheck.region.clone(),
-            reason,
-            tagged: recheck.tagged,
-            event_id: recheck.origin_event_id.clone(),
-        });
-        self.announce_ready(inc, event, report).await
-    }
+/// `VPC Ready` for the VPC `recheck` watched.
+fn vpc_ready(recheck: &VpcRecheck, reason: String) -> OutEvent {
+    OutEvent::VpcReady(VpcReady {
+        vpc_id: recheck.vpc_id.clone(),
+        region: recheck.region.clone(),
+        reason,
+        tagged: recheck.tagged,
+        event_id: recheck.chain.origin_event_id.clone(),
+    })
 }

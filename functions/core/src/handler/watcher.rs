@@ -3,8 +3,6 @@
 //! change, and schedules the next look while it is between states. It
 //! never waits.
 
-use super::reconcile::Restart;
-use super::vpc_watch::Announced;
 use super::{AuditRecord, Decision, HandleReport, Handler};
 use crate::domain::{PeeringAttachment, PeeringPhase, PeeringState, Region};
 use crate::error::Error;
@@ -89,8 +87,8 @@ impl Handler {
             report.record(record.in_region(Some(&recheck.region)));
             return Ok(());
         }
-        let elapsed = (self.clock)().saturating_sub(recheck.started_at).max(0);
-        let attempt = recheck.attempt.saturating_add(1);
+        let elapsed = (self.clock)().saturating_sub(recheck.chain.started_at).max(0);
+        let attempt = recheck.chain.attempt.saturating_add(1);
         let found = self
             .ec2
             .ec2(&recheck.region)?
@@ -128,7 +126,7 @@ impl Handler {
         let next = Recheck {
             last_requester_state: view.requester,
             last_accepter_state: view.accepter,
-            attempt,
+            chain: recheck.chain.next(),
             ..recheck.clone()
         };
         // If the next look cannot be scheduled, this one fails and comes
@@ -162,7 +160,7 @@ impl Handler {
         if elapsed < RECHECK_UNLISTED_GRACE_SECS && attempt < RECHECK_MAX_ATTEMPTS {
             let reason = format!("not listed in {} yet", recheck.region);
             report.record(watch(inc, recheck, Decision::Recheck, reason));
-            let next = Recheck { attempt, ..recheck.clone() };
+            let next = Recheck { chain: recheck.chain.next(), ..recheck.clone() };
             return self.schedule_next(inc, next, report).await;
         }
         let reason = "the attachment is no longer listed; the re-check chain ends";
@@ -222,20 +220,9 @@ impl Handler {
             state: view.overall(),
             requester_state: Some(text(&view.requester)),
             accepter_state: Some(text(&view.accepter)),
-            event_id: Some(recheck.origin_event_id.clone()),
+            event_id: Some(recheck.chain.origin_event_id.clone()),
         });
-        match &self.bus {
-            Some(bus) => {
-                bus.publish(std::slice::from_ref(&change)).await?;
-                report.published.push(change);
-                Ok(())
-            }
-            // No bus configured: react here instead.
-            None => {
-                report.reconciles += 1;
-                self.reconcile_and_follow_up(inc, Restart::No, &Announced::default(), report).await
-            }
-        }
+        self.announce_ready(inc, change, report).await
     }
 
     /// The chain is over its time or count: `Peering Stuck`, and it ends.
@@ -250,11 +237,11 @@ impl Handler {
         let reason = format!(
             "still {} after {elapsed}s and {} re-checks; giving up (Peering Stuck)",
             view.shown(),
-            recheck.attempt
+            recheck.chain.attempt
         );
         report.record(watch(inc, recheck, Decision::Stuck, reason));
         let stuck = OutEvent::PeeringStuck(PeeringStuck {
-            event_id: recheck.origin_event_id.clone(),
+            event_id: recheck.chain.origin_event_id.clone(),
             attachment_id: recheck.attachment_id.clone(),
             region: recheck.region.clone(),
             state: view.overall(),

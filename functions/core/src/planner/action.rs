@@ -209,54 +209,63 @@ pub enum Action {
 /// family here, or no match that names the families compiles.
 macro_rules! peering_actions {
     () => {
-        $crate::planner::Action::CreatePeering { .. }
-            | $crate::planner::Action::AcceptPeering { .. }
-            | $crate::planner::Action::DeletePeering { .. }
-            | $crate::planner::Action::AssociateRouteTable { .. }
-            | $crate::planner::Action::DisassociateRouteTable { .. }
+        $crate::planner::any_action!(
+            CreatePeering,
+            AcceptPeering,
+            DeletePeering,
+            AssociateRouteTable,
+            DisassociateRouteTable
+        )
     };
 }
 
 /// The ledger writes: lists, their entries and their records.
 macro_rules! ledger_actions {
     () => {
-        $crate::planner::Action::TagLedger { .. }
-            | $crate::planner::Action::UntagLedger { .. }
-            | $crate::planner::Action::RecordPeering { .. }
-            | $crate::planner::Action::CreateLedger { .. }
-            | $crate::planner::Action::ResizeLedger { .. }
-            | $crate::planner::Action::UpdateLedger { .. }
-            | $crate::planner::Action::ReleaseLedger { .. }
+        $crate::planner::any_action!(
+            TagLedger,
+            UntagLedger,
+            RecordPeering,
+            CreateLedger,
+            ResizeLedger,
+            UpdateLedger,
+            ReleaseLedger
+        )
     };
 }
 
 /// The static routes of a managed transit gateway route table.
 macro_rules! route_actions {
     () => {
-        $crate::planner::Action::CreateRoute { .. }
-            | $crate::planner::Action::ReplaceRoute { .. }
-            | $crate::planner::Action::DeleteRoute { .. }
-            | $crate::planner::Action::RetireRoute { .. }
+        $crate::planner::any_action!(CreateRoute, ReplaceRoute, DeleteRoute, RetireRoute)
     };
 }
 
 /// The prefix list references of a managed transit gateway route table.
 macro_rules! reference_actions {
     () => {
-        $crate::planner::Action::CreateReference { .. }
-            | $crate::planner::Action::ModifyReference { .. }
-            | $crate::planner::Action::DeleteReference { .. }
+        $crate::planner::any_action!(CreateReference, ModifyReference, DeleteReference)
     };
 }
 
 /// The routes of VPC route tables, toward a CIDR or a list.
 macro_rules! vpc_route_actions {
     () => {
-        $crate::planner::Action::CreateVpcRoute { .. }
-            | $crate::planner::Action::DeleteVpcRoute { .. }
-            | $crate::planner::Action::RetireVpcRoute { .. }
-            | $crate::planner::Action::CreateVpcListRoute { .. }
-            | $crate::planner::Action::DeleteVpcListRoute { .. }
+        $crate::planner::any_action!(
+            CreateVpcRoute,
+            DeleteVpcRoute,
+            RetireVpcRoute,
+            CreateVpcListRoute,
+            DeleteVpcListRoute
+        )
+    };
+}
+
+/// The pattern of the named actions, whatever their fields:
+/// `any_action!(CreateRoute, DeleteRoute)`.
+macro_rules! any_action {
+    ($($variant:ident),+ $(,)?) => {
+        $($crate::planner::Action::$variant { .. })|+
     };
 }
 
@@ -271,8 +280,8 @@ macro_rules! beside_ledger_actions {
 }
 
 pub(crate) use {
-    beside_ledger_actions, ledger_actions, peering_actions, reference_actions, route_actions,
-    vpc_route_actions,
+    any_action, beside_ledger_actions, ledger_actions, peering_actions, reference_actions,
+    route_actions, vpc_route_actions,
 };
 
 /// When an action runs within one execution. Each phase starts after the
@@ -409,19 +418,8 @@ impl Action {
     /// The CIDR a route withdrawal removes (a retirement withdraws
     /// nothing: the list's route stays).
     pub fn withdrawn(&self) -> Option<Cidr> {
-        match self {
-            Action::DeleteRoute { cidr, .. } | Action::DeleteVpcRoute { cidr, .. } => Some(*cidr),
-            peering_actions!()
-            | ledger_actions!()
-            | reference_actions!()
-            | Action::CreateRoute { .. }
-            | Action::ReplaceRoute { .. }
-            | Action::RetireRoute { .. }
-            | Action::CreateVpcRoute { .. }
-            | Action::RetireVpcRoute { .. }
-            | Action::CreateVpcListRoute { .. }
-            | Action::DeleteVpcListRoute { .. } => None,
-        }
+        let change = self.route_change()?;
+        (change.direction == Direction::Removed).then_some(change.cidr)
     }
 
     /// The CIDR whose ledger entry must be in before this write: a route
@@ -436,12 +434,8 @@ impl Action {
             peering_actions!()
             | ledger_actions!()
             | reference_actions!()
-            | Action::DeleteRoute { .. }
-            | Action::RetireRoute { .. }
-            | Action::DeleteVpcRoute { .. }
-            | Action::RetireVpcRoute { .. }
-            | Action::CreateVpcListRoute { .. }
-            | Action::DeleteVpcListRoute { .. } => None,
+            | any_action!(DeleteRoute, RetireRoute, DeleteVpcRoute, RetireVpcRoute)
+            | any_action!(CreateVpcListRoute, DeleteVpcListRoute) => None,
         }
     }
 

@@ -360,20 +360,23 @@ impl References<'_, '_> {
         // never do, and would lose their route with the reference.
         let (wanted, kept): (Vec<&Cidr>, Vec<&Cidr>) =
             bare.into_iter().partition(|c| self.view.wanted.contains(c));
-        if r.target != RouteTarget::Blackhole && !wanted.is_empty() {
-            let reason = format!(
+        let held = if r.target == RouteTarget::Blackhole {
+            None
+        } else if !wanted.is_empty() {
+            Some((FindingCode::ReferenceAwaitsStaticRoutes, format!(
                 "ROUTE_MODE=static: the reference stays until the static routes of its {} remaining wanted entr(y/ies) are in (as read)",
                 wanted.len()
-            );
-            out.found(FindingCode::ReferenceAwaitsStaticRoutes, self.out_region, subject, reason);
-            return;
-        }
-        if r.target != RouteTarget::Blackhole && !kept.is_empty() {
-            let reason = format!(
+            )))
+        } else if !kept.is_empty() {
+            Some((FindingCode::ReferenceKeepsEntries, format!(
                 "ROUTE_MODE=static: the reference stays, since {} of its entries are kept (protected, in an overlap, or held) and have no static route: removing it would withdraw them",
                 kept.len()
-            );
-            out.found(FindingCode::ReferenceKeepsEntries, self.out_region, subject, reason);
+            )))
+        } else {
+            None
+        };
+        if let Some((code, reason)) = held {
+            out.found(code, self.out_region, subject, reason);
             return;
         }
         out.actions.push(Planned {

@@ -60,7 +60,8 @@ use crate::error::Error;
 use crate::observed::{Gateway, Observed};
 
 pub(crate) use action::{
-    beside_ledger_actions, peering_actions, reference_actions, route_actions, vpc_route_actions,
+    any_action, beside_ledger_actions, peering_actions, reference_actions, route_actions,
+    vpc_route_actions,
 };
 pub use action::{
     Action, Direction, LedgerEntry, ListRef, Phase, Planned, RouteChange, RouteTableRef,

@@ -87,10 +87,12 @@ pub struct VpcTableQuota {
 /// The peering of one Region pair.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PeeringReport {
-    pub requester: GatewayRef,
-    pub accepter: GatewayRef,
+    /// The peering attachment and its state, when there is one.
     pub attachment_id: Option<AttachmentId>,
     pub state: Option<PeeringState>,
+    pub requester: GatewayRef,
+    pub accepter: GatewayRef,
+    /// Whether the peering is the tool's (between the two managed gateways).
     pub managed: bool,
 }
 

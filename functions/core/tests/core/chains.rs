@@ -59,7 +59,7 @@ async fn the_newest_chain_goes_on_and_an_older_one_is_dropped() {
 
     // A newer chain (a new transition) is never dropped, even while the
     // first is live: no attachment is ever left unwatched.
-    let newer = recheck(&id, first.started_at + 1, 0);
+    let newer = recheck(&id, first.chain.started_at + 1, 0);
     let report = rig.handler.handle(&sqs_batch(&[newer])).await.unwrap();
     assert_eq!(redundant(&report), 0);
     assert_eq!(rig.queue.take().len(), 1);

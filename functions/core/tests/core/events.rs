@@ -144,7 +144,7 @@ fn a_bare_gateway_recheck_request_is_a_gateway_recheck() {
     let Trigger::GatewayRecheck(r) = &parsed[0].trigger else {
         panic!("expected a gateway re-check, got {:?}", parsed[0].trigger);
     };
-    assert_eq!((r.attempt, r.route_table_id.as_str()), (2, "tgw-rtb-0c1d2e3f4a5b6c7d8"));
+    assert_eq!((r.chain.attempt, r.route_table_id.as_str()), (2, "tgw-rtb-0c1d2e3f4a5b6c7d8"));
     assert_eq!(parsed[0].id, "e-1");
 }
 
@@ -156,7 +156,7 @@ fn an_sqs_batch_yields_one_recheck_per_message() {
     };
     assert_eq!(r.attachment_id.as_str(), ATTACHMENT);
     assert_eq!(r.last_requester_state.as_ref().map(|s| s.as_str()), Some("initiatingRequest"));
-    assert_eq!(r.attempt, 0);
+    assert_eq!(r.chain.attempt, 0);
     assert_eq!(i.id, fixture("sqs-recheck.json")["Records"][0]["messageId"]);
 }
 

@@ -46,7 +46,7 @@ async fn a_tag_event_requests_the_peering_and_schedules_a_recheck_in_four_second
         Some("initiatingRequest")
     );
     assert_eq!(recheck.last_accepter_state, None);
-    assert_eq!(recheck.origin_event_id, fixture_id("tag-change-added.json"));
+    assert_eq!(recheck.chain.origin_event_id, fixture_id("tag-change-added.json"));
     // Every audit line carries the triggering event's id.
     let id = fixture_id("tag-change-added.json");
     assert!(!report.audit.is_empty());
@@ -256,7 +256,7 @@ async fn an_unchanged_state_schedules_the_next_recheck_four_seconds_later() {
         rig.handler.handle(&sqs_batch(&[r])).await.unwrap();
         let next = rig.queue.take();
         assert_eq!(next.len(), 1);
-        assert_eq!(next[0].0.attempt, attempt + 1);
+        assert_eq!(next[0].0.chain.attempt, attempt + 1);
         assert_eq!(next[0].1, expected_delay, "after attempt {attempt}");
         assert!(rig.bus.take().is_empty(), "no change, no event");
     }
@@ -293,7 +293,7 @@ async fn a_new_attachment_not_listed_yet_is_looked_for_again() {
     rig.handler.handle(&sqs_batch(&[r])).await.unwrap();
     let next = rig.queue.take();
     assert_eq!(next.len(), 1, "describe calls are eventually consistent");
-    assert_eq!(next[0].0.attempt, 1);
+    assert_eq!(next[0].0.chain.attempt, 1);
 }
 
 #[tokio::test]

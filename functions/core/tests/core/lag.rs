@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::support::{delivered, fixture, Caller, Rig, World};
 use serde_json::{json, Value};
 use tgw_peering_core::domain::CidrState;
-use tgw_peering_core::events::{VpcRecheck, VPC_READY, VPC_RECHECK_GIVE_UP_SECS};
+use tgw_peering_core::events::{Chain, VpcRecheck, VPC_READY, VPC_RECHECK_GIVE_UP_SECS};
 use tgw_peering_core::handler::{system_clock, Decision, Handler};
 
 const EAST: &str = "us-east-1";
@@ -36,13 +36,13 @@ async fn a_tag_the_read_does_not_show_yet_is_looked_at_again_in_five_seconds() {
     assert_eq!(sent.len(), 1, "{:?}", report.audit);
     let (recheck, delay) = &sent[0];
     assert_eq!((recheck.vpc_id.as_str(), recheck.tagged, *delay), (VPC, Some(true), 5));
-    assert_eq!(recheck.origin_event_id, fixture("tag-change-added.json")["id"]);
+    assert_eq!(recheck.chain.origin_event_id, fixture("tag-change-added.json")["id"]);
 
     // Still not shown: the next look.
     let report = rig.handler.handle(&bare(recheck)).await.unwrap();
     assert!(report.published.is_empty());
     let (next, _) = rig.queue.take_vpc().pop().expect("the next look");
-    assert_eq!(next.attempt, 1);
+    assert_eq!(next.chain.attempt, 1);
 
     // Shown: VPC Ready, whose delivery reconciles.
     rig.world.tag(EAST, VPC);
@@ -84,7 +84,7 @@ async fn a_watch_gives_up_after_ten_minutes_with_an_audit_line() {
     let rig = Rig::new(world(None));
     rig.handler.handle(&fixture("tag-change-added.json")).await.unwrap();
     let (mut recheck, _) = rig.queue.take_vpc().pop().unwrap();
-    recheck.started_at = system_clock() - VPC_RECHECK_GIVE_UP_SECS - 1;
+    recheck.chain.started_at = system_clock() - VPC_RECHECK_GIVE_UP_SECS - 1;
     let report = rig.handler.handle(&bare(&recheck)).await.unwrap();
     assert!(rig.queue.take_vpc().is_empty());
     let given_up: Vec<_> = report.decisions(Decision::Warning).collect();
@@ -123,7 +123,7 @@ fn the_vpc_fixtures_parse_into_a_watch_and_a_vpc_trigger() {
     let parsed = parse(&fixture("sqs-vpc-recheck.json"), "addToTransitGateway").unwrap();
     match &parsed[0].trigger {
         Trigger::VpcRecheck(r) => {
-            assert_eq!((r.vpc_id.as_str(), r.tagged, r.attempt), (VPC, Some(true), 2));
+            assert_eq!((r.vpc_id.as_str(), r.tagged, r.chain.attempt), (VPC, Some(true), 2));
             assert_eq!(r.transit_gateway_id.as_str(), "tgw-0aaaaaaaaaaaaaaa1");
         }
         other => panic!("expected a VPC re-check, got {other:?}"),
@@ -156,7 +156,7 @@ async fn a_vpc_ready_whose_reconcile_still_lags_starts_a_new_watch() {
     let (again, _) =
         rig.queue.take_vpc().pop().expect("a new watch: the claim ended with VPC Ready");
     assert_eq!(again.tagged, Some(true));
-    assert_eq!(again.attempt, 0);
+    assert_eq!(again.chain.attempt, 0);
 }
 
 #[tokio::test]
@@ -166,8 +166,14 @@ async fn a_vpc_watch_ends_after_its_last_look_or_when_it_starts_in_the_future() 
     rig.handler.handle(&fixture("tag-change-added.json")).await.unwrap();
     let (recheck, _) = rig.queue.take_vpc().pop().unwrap();
     for bad in [
-        VpcRecheck { attempt: VPC_RECHECK_MAX_ATTEMPTS, ..recheck.clone() },
-        VpcRecheck { started_at: system_clock() + 3_600, ..recheck.clone() },
+        VpcRecheck {
+            chain: Chain { attempt: VPC_RECHECK_MAX_ATTEMPTS, ..recheck.chain.clone() },
+            ..recheck.clone()
+        },
+        VpcRecheck {
+            chain: Chain { started_at: system_clock() + 3_600, ..recheck.chain.clone() },
+            ..recheck.clone()
+        },
     ] {
         let report = rig.handler.handle(&bare(&bad)).await.unwrap();
         assert!(rig.queue.take_vpc().is_empty(), "{bad:?}");

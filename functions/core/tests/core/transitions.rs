@@ -50,7 +50,7 @@ async fn a_modifying_gateway_is_watched_until_ready_and_then_the_mesh_converges(
     let report = rig.handler.handle(&bare(recheck)).await.unwrap();
     assert!(report.published.is_empty());
     let (next, _) = rig.queue.take_gateway().pop().expect("the next look");
-    assert_eq!(next.attempt, 1);
+    assert_eq!(next.chain.attempt, 1);
 
     // Available: Transit Gateway Ready, whose delivery reconciles.
     rig.world.set_gateway_state(WEST, "available");
@@ -69,7 +69,7 @@ async fn a_gateway_watch_gives_up_after_its_time_with_an_audit_line() {
     rig.world.set_gateway_state(WEST, "modifying");
     rig.handler.handle(&fixture("scheduled-event.json")).await.unwrap();
     let (mut recheck, _) = rig.queue.take_gateway().pop().expect("a watch");
-    recheck.started_at -= GATEWAY_RECHECK_GIVE_UP_SECS;
+    recheck.chain.started_at -= GATEWAY_RECHECK_GIVE_UP_SECS;
     let report = rig.handler.handle(&bare(&recheck)).await.unwrap();
     assert!(rig.queue.take_gateway().is_empty(), "no next look");
     assert!(report.decisions(Decision::Warning).any(|r| r.kind == "gateway_wait_given_up"));

@@ -1,6 +1,7 @@
 //! Crafted re-check requests and named bad inputs.
 
 use super::*;
+use tgw_peering_core::events::Chain;
 
 // --- Crafted re-check requests ---------------------------------------------
 
@@ -80,9 +81,11 @@ fn a_crafted_recheck_never_writes_and_its_chain_ends_within_forty_rechecks() {
                 region: crate::support::region(c.region),
                 last_requester_state: c.last.0.map(PeeringState::parse),
                 last_accepter_state: c.last.1.map(PeeringState::parse),
-                started_at: c.started_at,
-                attempt: c.attempt,
-                origin_event_id: "evt-crafted".into(),
+                chain: Chain {
+                    started_at: c.started_at,
+                    attempt: c.attempt,
+                    origin_event_id: "evt-crafted".into(),
+                },
             });
             let mut chain = 0;
             while let Some(recheck) = next.take() {
@@ -93,8 +96,11 @@ fn a_crafted_recheck_never_writes_and_its_chain_ends_within_forty_rechecks() {
                 let queued = rig.queue.take();
                 prop_assert!(queued.len() <= 1, "{} follow-ups", queued.len());
                 if let Some((follow_up, _)) = queued.into_iter().next() {
-                    prop_assert_eq!(follow_up.attempt, recheck.attempt.saturating_add(1));
-                    prop_assert!(follow_up.attempt < RECHECK_MAX_ATTEMPTS);
+                    prop_assert_eq!(
+                        follow_up.chain.attempt,
+                        recheck.chain.attempt.saturating_add(1)
+                    );
+                    prop_assert!(follow_up.chain.attempt < RECHECK_MAX_ATTEMPTS);
                     next = Some(follow_up);
                 }
                 NOW.with(|now| now.set(now.get() + 60));

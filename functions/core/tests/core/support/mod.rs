@@ -228,7 +228,7 @@ pub fn sqs_batch(rechecks: &[Recheck]) -> Value {
         .enumerate()
         .map(|(i, r)| {
             json!({
-                "messageId": format!("msg-{i}-{}", r.attempt),
+                "messageId": format!("msg-{i}-{}", r.chain.attempt),
                 "receiptHandle": "handle",
                 "body": serde_json::to_string(r).unwrap(),
                 "attributes": {},
