@@ -1,14 +1,10 @@
-//! From a payload to its handling: parse, check the scope, then one
-//! `match` on what the event asks for.
+//! From a payload to its handling: parse, admit (see `admission`), then
+//! the looks of watch chains and the payload's one reconcile.
 
 use serde_json::Value;
 
-use super::reconcile::{restarts_watch, Restart};
-use super::redeliver::RECONCILE_INTERVAL_SECS;
-use super::scope::{Scope, ScopeReads};
-use super::vpc_watch::Announced;
+use super::admission::Admitted;
 use super::{AuditRecord, Decision, HandleReport, Handler};
-use crate::domain::RoleArn;
 use crate::error::Error;
 use crate::events::{self, Incoming, Trigger};
 use crate::execute::Deadline;
@@ -59,49 +55,24 @@ impl Handler {
                 return report;
             }
         };
-        let mut failures = Failures::default();
-        let mut wanted: Vec<usize> = Vec::new();
-        // The managed gateways' attachments, read once per payload for the
-        // workload accounts' events.
-        let mut gateways = ScopeReads::default();
-        for (i, inc) in incoming.iter().enumerate() {
-            match self.handle_one(inc, &mut gateways, &mut report).await {
-                Ok(Next::Done) => {}
-                Ok(Next::Reconcile) => match self.guards.covered(inc) {
-                    Some(reason) => {
-                        let record =
-                            AuditRecord::new(&inc.id, Decision::Skip, "covered", "event", reason);
-                        report.record(record.in_region(inc.region.as_ref()));
-                    }
-                    None => wanted.push(i),
-                },
-                Err(Stop::Identity(e)) => {
-                    // Nothing of the batch can be scoped: every message comes back.
-                    let all: Vec<usize> = (0..incoming.len()).collect();
-                    failures.retry.extend_from_slice(&all);
-                    failures.first = Some(e);
-                    wanted.clear();
-                    break;
-                }
-                Err(Stop::Failed(e)) => {
-                    self.audit_failure(inc, &e, &mut report);
-                    failures.add(&[i], e);
-                }
+        let mut admission = self.admit(&incoming, &mut report).await;
+        for &i in &admission.looks {
+            let inc = &incoming[i];
+            if let Err(e) = self.look(inc, &mut report).await {
+                self.audit_failure(inc, &e, &mut report);
+                admission.failures.add(&[i], e);
             }
         }
-        let mut deferred = false;
-        if let Some(&lead) = wanted.first() {
-            let wait = self.guards.pace((self.clock)(), RECONCILE_INTERVAL_SECS);
-            if wait > 0 && self.defer(&incoming, &wanted, wait, &mut report).await {
-                failures.retry.extend_from_slice(&wanted);
-                deferred = true;
-            } else if let Err(e) = self.coalesced_reconcile(&incoming, &wanted, &mut report).await {
-                self.audit_failure(&incoming[lead], &e, &mut report);
-                failures.add(&wanted, e);
+        if let Some(batch) = admission.reconcile.take() {
+            let (lead, positions) = (batch.lead, batch.positions.clone());
+            if let Err(e) = self.reconcile_admitted(batch, &mut report).await {
+                self.audit_failure(lead, &e, &mut report);
+                admission.failures.add(&positions, e);
             }
         }
+        let failures = admission.failures;
         report.failed_messages = failures.messages(&incoming);
-        if !deferred && !report.failed_messages.is_empty() {
+        if !admission.deferred && !report.failed_messages.is_empty() {
             let ids = report.failed_messages.clone();
             self.redeliver_failed(&incoming, &ids, &mut report).await;
         }
@@ -109,195 +80,63 @@ impl Handler {
         report
     }
 
-    /// Defers a FIFO batch to the next reconcile: every message from the
-    /// first wanted one on is made to come back in `wait` seconds. True when
-    /// all were; otherwise nothing is deferred and the batch is reconciled
-    /// now (a message left at the queue's visibility timeout would hold the
-    /// message group for 18 minutes).
-    async fn defer(
-        &self,
-        incoming: &[Incoming],
-        wanted: &[usize],
-        wait: i64,
-        report: &mut HandleReport,
-    ) -> bool {
-        let lead = wanted[0];
-        let Ok(seconds) = i32::try_from(wait) else {
-            return false;
-        };
-        if !self.can_defer(incoming, lead) {
-            return false;
-        }
-        let ids: Vec<String> = incoming[lead..]
-            .iter()
-            .filter_map(|inc| inc.message.as_ref())
-            .map(|m| m.id.clone())
-            .collect();
-        if !self.redeliver(incoming, &ids, |_| seconds, report).await {
-            return false;
-        }
-        for &i in wanted {
-            let inc = &incoming[i];
-            let reason = format!(
-                "a reconcile began less than {RECONCILE_INTERVAL_SECS}s ago; this event comes back in {wait}s for the next one"
-            );
-            let record = AuditRecord::new(&inc.id, Decision::Waiting, "deferred", "event", reason);
-            report.record(record.in_region(inc.region.as_ref()));
-        }
-        true
-    }
-
-    /// One reconcile for every event of `wanted` (positions in `incoming`),
-    /// led by the first: its id is on the reconcile's audit lines, and each
-    /// other event gets a line saying which reconcile handled it.
-    async fn coalesced_reconcile(
-        &self,
-        incoming: &[Incoming],
-        wanted: &[usize],
-        report: &mut HandleReport,
-    ) -> Result<(), Error> {
-        let lead = &incoming[wanted[0]];
-        for &i in &wanted[1..] {
-            let inc = &incoming[i];
-            let reason = format!("handled by the reconcile of event {}", lead.id);
-            let record = AuditRecord::new(&inc.id, Decision::Skip, "coalesced", "event", reason);
-            report.record(record.in_region(inc.region.as_ref()));
-        }
-        let restart = wanted
-            .iter()
-            .map(|&i| restarts_watch(&incoming[i].trigger))
-            .max()
-            .unwrap_or(Restart::No);
-        let mut announced = Announced::default();
-        for inc in wanted.iter().map(|&i| &incoming[i]) {
-            // The tool's own gateway event is the watcher's `Transit Gateway
-            // Ready`: that chain has ended.
-            if let (Trigger::GatewayReady { .. }, Some(region)) = (&inc.trigger, &inc.region) {
-                announced.gateways.insert(region.clone());
-            }
-            let Trigger::Vpc { vpc_id: Some(vpc), tagged, .. } = &inc.trigger else {
-                continue;
-            };
-            if let (Some(t), Some(region)) = (tagged, &inc.region) {
-                announced.tags.insert(vpc.clone(), (region.clone(), *t));
-            }
-            // The tool's own VPC event is the watcher's `VPC Ready`.
-            if inc.from_tool {
-                announced.ready.insert(vpc.clone());
-            }
-        }
-        report.reconciles += 1;
-        self.guards.reconcile_begins((self.clock)());
-        self.reconcile_and_follow_up(lead, restart, &announced, report).await
-    }
-
-    /// One parsed event: dropped when out of scope, else what its trigger
-    /// asks; a reconcile is left to the caller, which runs one per payload.
-    async fn handle_one(
-        &self,
-        inc: &Incoming,
-        gateways: &mut ScopeReads,
-        report: &mut HandleReport,
-    ) -> Result<Next, Stop> {
-        let scope = match self.out_of_scope(inc).await {
-            Ok(scope) => scope,
-            Err(e) => {
-                let record = AuditRecord::new(
-                    &inc.id,
-                    Decision::Error,
-                    "identity",
-                    "event",
-                    format!("the caller's account is unknown: {e}"),
-                );
-                report.record(record.in_region(inc.region.as_ref()));
-                return Err(Stop::Identity(e));
-            }
-        };
-        let dropped = match scope {
-            Scope::In => None,
-            Scope::Out(reason) => Some(reason),
-            Scope::Workload { account, region, vpc, expected } => self
-                .workload_scope(&account, &region, &vpc, gateways)
-                .await
-                .map_err(Stop::Failed)?
-                .map(|why| format!("{expected}; {why}")),
-        };
-        if let Some(reason) = dropped {
-            let record =
-                AuditRecord::new(&inc.id, Decision::Dropped, "out_of_scope", "event", reason);
-            report.record(record.in_region(inc.region.as_ref()));
-            return Ok(Next::Done);
-        }
-        if let Some(role) = self.own_call(inc) {
-            let reason = format!("a call of the tool's own role {role}: it starts no reconcile");
-            let record = AuditRecord::new(&inc.id, Decision::Skip, "own_call", "event", reason);
-            report.record(record.in_region(inc.region.as_ref()));
-            return Ok(Next::Done);
-        }
+    /// One look of a watch chain (a peering's, a VPC's, a Region's): the
+    /// watcher's work, reads and an announcement on the bus (with no bus,
+    /// the announcement is a reconcile here).
+    ///
+    /// # Errors
+    /// The look's: a failed read, or an announcement that cannot be sent
+    /// (the re-check then comes back).
+    async fn look(&self, inc: &Incoming, report: &mut HandleReport) -> Result<(), Error> {
         match &inc.trigger {
-            Trigger::Ignore { reason } => {
-                let record =
-                    AuditRecord::new(&inc.id, Decision::Skip, "ignored_event", "event", reason);
-                report.record(record.in_region(inc.region.as_ref()));
-                Ok(Next::Done)
-            }
-            Trigger::Invalid { reason } => Err(Stop::Failed(Error::Input(reason.clone()))),
-            Trigger::Recheck(recheck) => {
-                self.recheck(inc, recheck, report).await.map(|()| Next::Done).map_err(Stop::Failed)
-            }
-            Trigger::VpcRecheck(recheck) => self
-                .vpc_recheck(inc, recheck, report)
-                .await
-                .map(|()| Next::Done)
-                .map_err(Stop::Failed),
-            Trigger::GatewayRecheck(recheck) => self
-                .gateway_recheck(inc, recheck, report)
-                .await
-                .map(|()| Next::Done)
-                .map_err(Stop::Failed),
+            Trigger::Recheck(recheck) => self.recheck(inc, recheck, report).await,
+            Trigger::VpcRecheck(recheck) => self.vpc_recheck(inc, recheck, report).await,
+            Trigger::GatewayRecheck(recheck) => self.gateway_recheck(inc, recheck, report).await,
             Trigger::Vpc { .. }
             | Trigger::Peering { .. }
             | Trigger::Network { .. }
             | Trigger::Continued { .. }
             | Trigger::GatewayReady { .. }
-            | Trigger::Scheduled => Ok(Next::Reconcile),
+            | Trigger::Scheduled
+            | Trigger::Ignore { .. }
+            | Trigger::Invalid { .. } => Ok(()),
         }
     }
 
-    /// The tool's own role that made the call the event records, if any.
-    fn own_call(&self, inc: &Incoming) -> Option<&RoleArn> {
-        let caller = inc.caller.as_ref()?;
-        self.config.own_roles().find(|role| caller.is_role(role))
+    /// The reconcile admission let through, led by its first event.
+    ///
+    /// # Errors
+    /// As [`Handler::reconcile_and_follow_up`].
+    async fn reconcile_admitted(
+        &self,
+        batch: Admitted<'_>,
+        report: &mut HandleReport,
+    ) -> Result<(), Error> {
+        report.reconciles += 1;
+        self.guards.reconcile_begins((self.clock)());
+        self.reconcile_and_follow_up(batch.lead, batch.restart, &batch.announced, report).await
     }
 
     /// The audit line of a failed event.
-    fn audit_failure(&self, inc: &Incoming, e: &Error, report: &mut HandleReport) {
+    pub(super) fn audit_failure(&self, inc: &Incoming, e: &Error, report: &mut HandleReport) {
         let kind = if e.is_retryable() { "retryable" } else { "permanent" };
         let record = AuditRecord::new(&inc.id, Decision::Error, kind, "event", e.to_string());
         report.record(record.in_region(inc.region.as_ref()));
     }
 }
 
-/// What an event asks for once it passed the checks.
-enum Next {
-    /// Handled (dropped, skipped, or a re-check made).
-    Done,
-    /// A reconcile, shared with the other events of the payload.
-    Reconcile,
-}
-
 /// The failures of a payload: the one to answer with, and the events whose
 /// messages are worth delivering again.
 #[derive(Default)]
-struct Failures {
+pub(super) struct Failures {
     /// The first retryable failure, else the first permanent one.
-    first: Option<Error>,
+    pub(super) first: Option<Error>,
     /// Positions of the events that failed retryably.
-    retry: Vec<usize>,
+    pub(super) retry: Vec<usize>,
 }
 
 impl Failures {
-    fn add(&mut self, positions: &[usize], e: Error) {
+    pub(super) fn add(&mut self, positions: &[usize], e: Error) {
         if e.is_retryable() {
             self.retry.extend_from_slice(positions);
         }
@@ -323,13 +162,4 @@ impl Failures {
             })
             .collect()
     }
-}
-
-/// Why one event stopped.
-enum Stop {
-    /// The hub's own account could not be learned: nothing can be scoped,
-    /// so the whole payload stops here.
-    Identity(Error),
-    /// The event failed; the others of the payload go on.
-    Failed(Error),
 }

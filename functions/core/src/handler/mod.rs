@@ -34,6 +34,7 @@
 //! - SQS batches are answered with `batchItemFailures`, so one message that
 //!   failed retryably does not bring back the ones already handled.
 
+mod admission;
 mod audit;
 mod coverage;
 mod dispatch;
