@@ -1,5 +1,6 @@
-//! `apply`: plan, execute and re-plan until nothing is left to do, waiting
-//! on peering state changes up to a timeout.
+//! `apply`: the functions' reconcile ([`reconcile`]: read, plan, execute),
+//! round after round until nothing is left to do, waiting on peering state
+//! changes up to a timeout.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -7,8 +8,9 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use tgw_peering_core::aws::CallCounts;
 use tgw_peering_core::domain::TransitGatewayId;
-use tgw_peering_core::execute::{execute, Executed, ResultLabel};
+use tgw_peering_core::execute::{Executed, ResultLabel};
 use tgw_peering_core::ports::Outcome;
+use tgw_peering_core::reconcile::reconcile;
 use tgw_peering_core::{Action, Error, Finding, FindingKind, Plan};
 
 use super::Session;
@@ -150,32 +152,43 @@ async fn round(
     report: &mut ApplyReport,
     progress: &mut impl FnMut(Progress<'_>),
 ) -> Result<Next, Error> {
-    let mut plan = match session.plan().await {
-        Ok(plan) => plan,
+    // The plan between its read and its execution: what this apply
+    // requested and a read does not show yet is held back; nothing to do,
+    // or the last round's plan again, is a wait (its writes not visible).
+    let mut next = None;
+    let gate = |plan: &mut Plan| {
+        let held = hold_requested(plan, &rounds.requested);
+        report.findings = plan.findings.clone();
+        rounds.pending = summary(plan, held);
+        if plan.actions.is_empty() {
+            next = Some(if !plan.is_waiting() && held == 0 {
+                settled(plan, report)
+            } else {
+                progress(Progress::Waiting(plan));
+                Next::Wait
+            });
+            return false;
+        }
+        let actions: Vec<Action> = plan.actions.iter().map(|p| p.action.clone()).collect();
+        if rounds.previous.as_ref() == Some(&actions) {
+            rounds.previous = None;
+            next = Some(Next::Wait);
+            return false;
+        }
+        rounds.previous = Some(actions);
+        true
+    };
+    let pass = match reconcile(&session.clients, &session.config, None, gate).await {
+        Ok(pass) => pass,
         Err(e) if e.is_retryable() => {
             rounds.pending = format!("the last read failed: {e}");
             return Ok(Next::Wait);
         }
         Err(e) => return Err(e),
     };
-    let held = hold_requested(&mut plan, &rounds.requested);
-    report.findings = plan.findings.clone();
-    rounds.pending = summary(&plan, held);
-    if plan.actions.is_empty() {
-        if !plan.is_waiting() && held == 0 {
-            return Ok(settled(&plan, report));
-        }
-        progress(Progress::Waiting(&plan));
-        return Ok(Next::Wait);
-    }
-    let actions: Vec<Action> = plan.actions.iter().map(|p| p.action.clone()).collect();
-    if rounds.previous.as_ref() == Some(&actions) {
-        // The last round's writes are not visible yet: wait, then re-read
-        // before repeating anything.
-        rounds.previous = None;
-        return Ok(Next::Wait);
-    }
-    let execution = execute(&session.clients, &plan).await;
+    let Some(execution) = pass.execution else {
+        return Ok(next.unwrap_or(Next::Wait));
+    };
     let mut permanent = Vec::new();
     for e in execution.executed {
         if let Some(err) = e.result.as_ref().err().filter(|err| !err.is_retryable()) {
@@ -195,7 +208,6 @@ async fn round(
         report.permanent = true;
         return Ok(Next::Done);
     }
-    rounds.previous = Some(actions);
     Ok(Next::Again)
 }
 

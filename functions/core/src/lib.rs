@@ -3,14 +3,15 @@
 //! thin layers over this crate.
 //!
 //! The flow of every entry point is the same, level-triggered like a
-//! Kubernetes controller: [`observe::observe`] reads the current state,
-//! [`planner::plan`] diffs it against the desired state without I/O, and
-//! [`execute::execute`] applies the difference. Every step is safe to repeat.
+//! Kubernetes controller: [`reconcile::reconcile`] reads the current state
+//! ([`observe::observe`]), diffs it against the desired state without I/O
+//! ([`planner::plan`]) and applies the difference ([`execute::execute`]).
+//! Every step is safe to repeat.
 //!
 //! Layers point down only: `domain` (types) ← `config`, `error`, `events`
 //! (payload shapes), `observed` ← `planner` (pure: no port, no AWS type) ←
 //! `ports` (traits; they carry the planner's `Action`) ← `observe`,
-//! `execute` ← `handler`; `aws` implements the ports; `wiring` plugs the
+//! `execute` ← `reconcile` ← `handler`; `aws` implements the ports; `wiring` plugs the
 //! adapters into the handler. ARCHITECTURE.md has the map.
 
 pub mod aws;
@@ -24,6 +25,7 @@ pub mod observe;
 pub mod observed;
 pub mod planner;
 pub mod ports;
+pub mod reconcile;
 pub mod wiring;
 
 pub use config::{Config, ConfigError, RouteMode};

@@ -1,5 +1,6 @@
-//! A full reconcile: read, plan, execute; then audit every finding and
-//! action, announce them on the bus, and start watching what moves.
+//! A full reconcile: read, plan, execute ([`crate::reconcile`], the same
+//! as the CLI's `apply`); then audit every finding and action, announce
+//! them on the bus, and start watching what moves.
 
 use std::collections::BTreeMap;
 
@@ -14,12 +15,12 @@ use crate::events::outgoing::{
     RoutesChanged,
 };
 use crate::events::{Incoming, OutEvent, Recheck, Trigger, PEERING_CALLS};
-use crate::execute::{execute_before, Executed, MAX_ROUTE_WRITES_IN_FLIGHT};
-use crate::observe::observe;
+use crate::execute::Executed;
 use crate::observed::Observed;
 use crate::planner::beside_ledger_actions;
-use crate::planner::{plan, Action, Direction, FindingCode, FindingKind, Plan};
+use crate::planner::{Action, Direction, FindingCode, FindingKind, Plan};
 use crate::ports::Outcome;
+use crate::reconcile::{reconcile, Pass};
 
 /// What a reconcile has to announce and watch once its actions ran.
 #[derive(Default)]
@@ -80,14 +81,12 @@ impl Handler {
         report: &mut HandleReport,
     ) -> Result<Reconciled, Error> {
         let read_at_ms = (self.clock)().saturating_mul(1000);
-        let observed = observe(self.ec2.as_ref(), &self.config).await?;
-        let plan = plan(&observed, &self.config)?;
+        let pass = reconcile(self.ec2.as_ref(), &self.config, report.deadline, |_| true).await?;
+        let Pass { observed, plan, execution } = pass;
+        let execution = execution.unwrap_or_default();
         self.release_settled(&plan);
         let mut after = Aftermath { listed: listed_tables(&plan), ..Aftermath::default() };
         audit_findings(event_id, &plan, report, &mut after);
-        let deadline = report.deadline;
-        let execution =
-            execute_before(self.ec2.as_ref(), &plan, MAX_ROUTE_WRITES_IN_FLIGHT, deadline).await;
         let (writes, handed_on) = (execution.writes_done(), execution.handed_on());
         for executed in execution.executed {
             self.audit_action(event_id, executed, report, &mut after);
