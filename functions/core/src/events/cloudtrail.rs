@@ -15,7 +15,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{input, Caller, Incoming, Trigger, PEERING_CALLS, TAG_CALLS, VPC_CALLS};
+use super::{input, Call, CallFamily, Caller, Change, Incoming, Trigger};
 use crate::domain::{AccountId, AttachmentId, Region, TagRule, VpcId};
 use crate::error::Error;
 
@@ -101,20 +101,23 @@ pub(super) fn trigger(
             reason: format!("{name} failed with {code}: nothing changed"),
         });
     }
+    let Some(known) = Call::parse(name) else {
+        return Err(input(format!("event {id}: unsupported CloudTrail call {name}")));
+    };
     let request = call.request_parameters.unwrap_or(Value::Null);
     let both = Value::Array(vec![request, call.response_elements.unwrap_or(Value::Null)]);
-    if VPC_CALLS.contains(&name) {
-        let vpc_id = find_str(&both, "vpcId").and_then(|v| VpcId::parse(v).ok());
-        Ok(Trigger::Vpc { vpc_id, change: name.to_owned(), tagged: None })
-    } else if PEERING_CALLS.contains(&name) {
-        let attachment_id =
-            find_str(&both, "transitGatewayAttachmentId").and_then(|v| AttachmentId::parse(v).ok());
-        Ok(Trigger::Peering { attachment_id, change: name.to_owned() })
-    } else if TAG_CALLS.contains(&name) {
-        Ok(tag_call(name, &both[0], tag_key))
-    } else {
-        Err(input(format!("event {id}: unsupported CloudTrail call {name}")))
-    }
+    Ok(match known.family() {
+        CallFamily::Vpc => {
+            let vpc_id = find_str(&both, "vpcId").and_then(|v| VpcId::parse(v).ok());
+            Trigger::Vpc { vpc_id, change: known.into(), tagged: None }
+        }
+        CallFamily::Peering => {
+            let attachment = find_str(&both, "transitGatewayAttachmentId");
+            let attachment_id = attachment.and_then(|v| AttachmentId::parse(v).ok());
+            Trigger::Peering { attachment_id, change: known.into() }
+        }
+        CallFamily::Tags => tag_call(known, &both[0], tag_key),
+    })
 }
 
 /// `CreateTags` / `DeleteTags`: flat `requestParameters` with
@@ -122,7 +125,7 @@ pub(super) fn trigger(
 /// and `tagSet.items[] {key, value}` ("CreateTags", "DeleteTags", EC2 API
 /// Reference). A reconcile when a VPC is among the resources and the tag
 /// set holds the tag key; otherwise nothing to do.
-fn tag_call(name: &str, request: &Value, tag_key: &str) -> Trigger {
+fn tag_call(call: Call, request: &Value, tag_key: &str) -> Trigger {
     let items = |set: &str| -> Vec<&Value> {
         request
             .pointer(&format!("/{set}/items"))
@@ -138,22 +141,23 @@ fn tag_call(name: &str, request: &Value, tag_key: &str) -> Trigger {
     let tag =
         items("tagSet").into_iter().find(|t| t.get("key").and_then(Value::as_str) == Some(tag_key));
     let (Some(first), Some(tag)) = (vpcs.first(), tag) else {
-        return Trigger::Ignore { reason: format!("{name} touches no VPC's {tag_key} tag") };
+        return Trigger::Ignore { reason: format!("{call} touches no VPC's {tag_key} tag") };
     };
     let value = tag.get("value").and_then(Value::as_str);
-    let change = match (name, value) {
-        ("CreateTags", Some(value)) => format!("{name} {tag_key}={value}"),
-        _ => format!("{name} {tag_key}"),
+    let detail = match (call, value) {
+        (Call::CreateTags, Some(value)) => format!("{tag_key}={value}"),
+        _ => tag_key.to_owned(),
     };
     // DeleteTags with a value removes the tag only where the value matches:
     // either way the tag is not `true` afterwards unless it was kept.
-    let tagged = name == "CreateTags" && TagRule::new(tag_key).tags(value);
-    let change = match vpcs.len() {
-        1 => change,
-        n => format!("{change} on {n} VPCs"),
+    let tagged = call == Call::CreateTags && TagRule::new(tag_key).tags(value);
+    let detail = match vpcs.len() {
+        1 => detail,
+        n => format!("{detail} on {n} VPCs"),
     };
     // One call on several VPCs announces no single tag state; the tagging
     // service's own `Tag Change on Resource` event of each VPC does.
     let tagged = (vpcs.len() == 1).then_some(tagged);
+    let change = Change::Call { call, detail: Some(detail) };
     Trigger::Vpc { vpc_id: Some(first.clone()), change, tagged }
 }

@@ -10,8 +10,8 @@ use super::outgoing::{
     GatewayReady, ReconcileContinued, VpcReady, GATEWAY_READY, RECONCILE_CONTINUED,
 };
 use super::{
-    cloudtrail, input, networkmanager, Incoming, StateChangeDetail, Trigger, SOURCE, STATE_CHANGE,
-    VPC_READY,
+    cloudtrail, input, networkmanager, Change, Incoming, StateChangeDetail, Trigger, SOURCE,
+    STATE_CHANGE, VPC_READY,
 };
 use crate::domain::{AccountId, Region, TagRule, VpcId};
 use crate::error::Error;
@@ -99,7 +99,7 @@ fn tool_event(incoming: &mut Incoming, detail_type: &str, detail: Value) -> Resu
         let d: VpcReady = serde_json::from_value(detail)
             .map_err(|e| input(format!("event {id}: invalid VPC Ready detail: {e}")))?;
         incoming.region = Some(d.region.clone());
-        let change = format!("ready: {}", d.reason);
+        let change = Change::Described(format!("ready: {}", d.reason));
         return Ok(Trigger::Vpc { vpc_id: Some(d.vpc_id), change, tagged: d.tagged });
     }
     let d: StateChangeDetail = serde_json::from_value(detail)
@@ -107,7 +107,7 @@ fn tool_event(incoming: &mut Incoming, detail_type: &str, detail: Value) -> Resu
     incoming.region = Some(d.sides.requester_region.clone());
     incoming.peer_region = Some(d.sides.accepter_region.clone());
     Ok(Trigger::Peering {
-        change: format!("{} -> {}", d.previous_state, d.state),
+        change: Change::Described(format!("{} -> {}", d.previous_state, d.state)),
         attachment_id: Some(d.attachment_id),
     })
 }
@@ -161,6 +161,7 @@ fn tag_change(
     };
     // The full tag set after the change, under the one tag rule.
     let tagged = TagRule::new(tag_key).tagged_by(&d.tags);
+    let change = Change::Described(change);
     Ok(Trigger::Vpc { vpc_id: Some(vpc), change, tagged: Some(tagged) })
 }
 

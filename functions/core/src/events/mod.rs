@@ -8,6 +8,7 @@
 //! retried and never leads to an AWS write.
 
 mod caller;
+mod change;
 mod cloudtrail;
 mod eventbridge;
 mod networkmanager;
@@ -22,6 +23,7 @@ use crate::domain::{AccountId, AttachmentId, Region, VpcId};
 use crate::error::Error;
 
 pub use caller::Caller;
+pub use change::{Call, CallFamily, Change};
 pub use networkmanager::{ROUTING_UPDATE, TOPOLOGY_CHANGE};
 pub use outgoing::{
     OutEvent, PeeringSides, StateChangeDetail, EMITTED, GATEWAY_READY, PEERING_ACCEPTED,
@@ -37,27 +39,15 @@ pub use recheck::{
 /// EventBridge events are at most 256 KB; anything larger is not one.
 pub const MAX_EVENT_BYTES: usize = 256 * 1024;
 
-/// The CloudTrail calls that change a VPC's CIDRs or existence.
-pub const VPC_CALLS: &[&str] =
-    &["CreateVpc", "DeleteVpc", "AssociateVpcCidrBlock", "DisassociateVpcCidrBlock"];
-/// The CloudTrail calls that change tags (a VPC's among them, maybe).
-pub const TAG_CALLS: &[&str] = &["CreateTags", "DeleteTags"];
-/// The CloudTrail calls that change a peering attachment.
-pub const PEERING_CALLS: &[&str] = &[
-    "CreateTransitGatewayPeeringAttachment",
-    "AcceptTransitGatewayPeeringAttachment",
-    "DeleteTransitGatewayPeeringAttachment",
-];
-
 /// What an event asks the tool to look at.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "trigger", rename_all = "snake_case")]
 pub enum Trigger {
     /// A VPC's tags, CIDRs or existence changed. `tagged`: whether the
     /// event says the VPC now carries `TAG_KEY=true` (tag events only).
-    Vpc { vpc_id: Option<VpcId>, change: String, tagged: Option<bool> },
+    Vpc { vpc_id: Option<VpcId>, change: Change, tagged: Option<bool> },
     /// A peering attachment changed (the watcher's event or CloudTrail).
-    Peering { attachment_id: Option<AttachmentId>, change: String },
+    Peering { attachment_id: Option<AttachmentId>, change: Change },
     /// A transit gateway's topology or routes changed (Network Manager).
     Network { change: String },
     /// The scheduled safety net: a full reconcile.

@@ -11,7 +11,7 @@
 
 use serde_json::Value;
 
-use super::{input, Incoming, Trigger};
+use super::{input, Change, Incoming, Trigger};
 use crate::domain::{AccountId, AttachmentId, Region};
 use crate::error::Error;
 
@@ -86,7 +86,7 @@ pub(super) fn trigger(
         .and_then(|(_, id)| AttachmentId::parse(id).ok());
     let change = format!("Network Manager {change}");
     Ok(if change.contains("PEERING") {
-        Trigger::Peering { attachment_id, change }
+        Trigger::Peering { attachment_id, change: Change::Described(change) }
     } else {
         Trigger::Network { change }
     })

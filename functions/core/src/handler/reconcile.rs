@@ -14,7 +14,7 @@ use crate::events::outgoing::{
     PeeringAccepted, PeeringRequested, PeeringSides, ReconcileContinued, RouteConflict,
     RoutesChanged,
 };
-use crate::events::{Incoming, OutEvent, Recheck, Trigger, PEERING_CALLS};
+use crate::events::{CallFamily, Incoming, OutEvent, Recheck, Trigger};
 use crate::execute::Executed;
 use crate::observed::Observed;
 use crate::planner::beside_ledger_actions;
@@ -332,7 +332,9 @@ pub(super) enum Restart {
 pub(super) fn restarts_watch(trigger: &Trigger) -> Restart {
     match trigger {
         Trigger::Scheduled => Restart::IfUnwatched,
-        Trigger::Peering { change, .. } if PEERING_CALLS.contains(&change.as_str()) => {
+        Trigger::Peering { change, .. }
+            if change.call().is_some_and(|c| c.family() == CallFamily::Peering) =>
+        {
             Restart::Always
         }
         Trigger::Vpc { .. }

@@ -2,7 +2,7 @@
 
 use crate::support::fixture;
 use serde_json::{json, Value};
-use tgw_peering_core::events::{parse, Incoming, Trigger};
+use tgw_peering_core::events::{parse, Call, CallFamily, Incoming, Trigger};
 use tgw_peering_core::Error;
 
 const TAG_KEY: &str = "addToTransitGateway";
@@ -22,17 +22,19 @@ fn refused(payload: &Value) -> String {
     }
 }
 
-fn vpc_change(i: &Incoming) -> (Option<&str>, &str) {
+fn vpc_change(i: &Incoming) -> (Option<&str>, String) {
     match &i.trigger {
-        Trigger::Vpc { vpc_id, change, .. } => (vpc_id.as_ref().map(|v| v.as_str()), change),
+        Trigger::Vpc { vpc_id, change, .. } => {
+            (vpc_id.as_ref().map(|v| v.as_str()), change.to_string())
+        }
         other => panic!("expected a VPC trigger, got {other:?}"),
     }
 }
 
-fn peering_change(i: &Incoming) -> (Option<&str>, &str) {
+fn peering_change(i: &Incoming) -> (Option<&str>, String) {
     match &i.trigger {
         Trigger::Peering { attachment_id, change } => {
-            (attachment_id.as_ref().map(|a| a.as_str()), change)
+            (attachment_id.as_ref().map(|a| a.as_str()), change.to_string())
         }
         other => panic!("expected a peering trigger, got {other:?}"),
     }
@@ -44,13 +46,13 @@ fn a_tag_added_to_a_vpc_points_at_that_vpc_in_its_region_and_account() {
     assert_eq!(i.id, fixture("tag-change-added.json")["id"]);
     assert_eq!(i.region.as_ref().unwrap().as_str(), "us-east-1");
     assert_eq!(i.account.as_ref().unwrap().as_str(), "123456789012");
-    assert_eq!(vpc_change(&i), (Some(VPC), "addToTransitGateway=true"));
+    assert_eq!(vpc_change(&i), (Some(VPC), "addToTransitGateway=true".to_owned()));
 }
 
 #[test]
 fn a_removed_tag_is_a_vpc_change_that_says_removed() {
     let i = one("tag-change-removed.json");
-    assert_eq!(vpc_change(&i), (Some(VPC), "addToTransitGateway removed"));
+    assert_eq!(vpc_change(&i), (Some(VPC), "addToTransitGateway removed".to_owned()));
 }
 
 #[test]
@@ -79,7 +81,7 @@ fn every_vpc_cloudtrail_call_finds_its_vpc() {
         ("cloudtrail-disassociate-vpc-cidr-block.json", "DisassociateVpcCidrBlock"),
     ] {
         let i = one(file);
-        assert_eq!(vpc_change(&i), (Some(VPC), call), "{file}");
+        assert_eq!(vpc_change(&i), (Some(VPC), call.to_owned()), "{file}");
         assert_eq!(i.region.as_ref().unwrap().as_str(), "us-east-1", "{file}");
     }
 }
@@ -104,8 +106,10 @@ fn every_peering_cloudtrail_call_finds_its_attachment_and_region() {
         ),
     ] {
         let i = one(file);
-        assert_eq!(peering_change(&i), (Some(ATTACHMENT), call), "{file}");
+        assert_eq!(peering_change(&i), (Some(ATTACHMENT), call.to_owned()), "{file}");
         assert_eq!(i.region.as_ref().unwrap().as_str(), region, "{file}");
+        let Trigger::Peering { change, .. } = &i.trigger else { unreachable!() };
+        assert_eq!(change.call().map(Call::family), Some(CallFamily::Peering), "{file}");
     }
 }
 
@@ -119,7 +123,10 @@ fn the_scheduled_event_is_a_full_reconcile_of_no_particular_region() {
 #[test]
 fn the_state_change_event_is_scoped_to_the_requesters_region() {
     let i = one("state-change.json");
-    assert_eq!(peering_change(&i), (Some(ATTACHMENT), "initiatingRequest -> pendingAcceptance"));
+    assert_eq!(
+        peering_change(&i),
+        (Some(ATTACHMENT), "initiatingRequest -> pendingAcceptance".to_owned())
+    );
     assert_eq!(i.region.as_ref().unwrap().as_str(), "us-east-1");
 }
 

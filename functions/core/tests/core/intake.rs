@@ -21,7 +21,7 @@ fn one(payload: &Value) -> Incoming {
 fn vpc_change(i: &Incoming) -> (Option<String>, String) {
     match &i.trigger {
         Trigger::Vpc { vpc_id, change, .. } => {
-            (vpc_id.as_ref().map(|v| v.to_string()), change.clone())
+            (vpc_id.as_ref().map(|v| v.to_string()), change.to_string())
         }
         other => panic!("expected a VPC trigger, got {other:?}"),
     }
@@ -140,7 +140,7 @@ fn a_topology_change_takes_its_region_from_the_detail_not_the_envelope() {
     match &i.trigger {
         Trigger::Peering { attachment_id, change } => {
             assert_eq!(attachment_id.as_ref().unwrap().as_str(), ATTACHMENT);
-            assert_eq!(change, "Network Manager TGW-PEERING-DELETED");
+            assert_eq!(change.to_string(), "Network Manager TGW-PEERING-DELETED");
         }
         other => panic!("expected a peering trigger, got {other:?}"),
     }

@@ -135,7 +135,7 @@ fn the_vpc_fixtures_parse_into_a_watch_and_a_vpc_trigger() {
         Trigger::Vpc { vpc_id, tagged, change } => {
             assert_eq!(vpc_id.as_ref().unwrap().as_str(), VPC);
             assert_eq!(*tagged, None, "never covered: it asks for a reconcile");
-            assert!(change.starts_with("ready"), "{change}");
+            assert!(change.to_string().starts_with("ready"), "{change}");
         }
         other => panic!("expected a VPC trigger, got {other:?}"),
     }
