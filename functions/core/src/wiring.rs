@@ -6,10 +6,10 @@ use std::time::SystemTime;
 
 use aws_config::SdkConfig;
 use lambda_runtime::{service_fn, LambdaEvent};
-use serde_json::Value;
 
 use crate::aws::{self, AwsBus, AwsClients, AwsIdentity, AwsQueue, AwsRedelivery, CallCounter};
 use crate::config::Config;
+use crate::events::Payload;
 use crate::execute::Deadline;
 use crate::handler::Handler;
 use crate::ports::{EventBus, RecheckQueue, Redelivery};
@@ -59,7 +59,7 @@ pub async fn serve_lambda() -> Result<(), lambda_runtime::Error> {
     let config = Config::from_env()?;
     let shared = aws::load_sdk_config(&config).await;
     let handler = Arc::new(handler(config, &shared));
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Payload>| {
         let handler = handler.clone();
         let deadline = Deadline::from_epoch_ms(event.context.deadline, SystemTime::now());
         async move { handler.lambda_before(&event.payload, deadline).await }

@@ -16,7 +16,8 @@ pub mod outgoing;
 pub mod recheck;
 mod sqs;
 
-use serde::Serialize;
+use aws_lambda_events::event::sqs::SqsEvent;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::domain::{AccountId, AttachmentId, Region, VpcId};
@@ -35,9 +36,35 @@ pub use recheck::{
     GATEWAY_RECHECK_MAX_ATTEMPTS, RECHECK_EVERY_SECS, RECHECK_GIVE_UP_SECS, RECHECK_MAX_ATTEMPTS,
     RECHECK_UNLISTED_GRACE_SECS, VPC_RECHECK_GIVE_UP_SECS, VPC_RECHECK_MAX_ATTEMPTS,
 };
+pub use sqs::parse_batch;
 
 /// EventBridge events are at most 256 KB; anything larger is not one.
 pub const MAX_EVENT_BYTES: usize = 256 * 1024;
+
+/// A function's payload, typed at the edge: both functions read an SQS
+/// queue (the reconcile queue, the re-check queue), so a batch is an
+/// [`SqsEvent`] (`aws_lambda_events`); anything else (an EventBridge event
+/// or a re-check request sent directly, or malformed input) stays JSON and
+/// is parsed by [`parse`], which gives a malformed payload its permanent
+/// answer. A batch that does not decode as an [`SqsEvent`] is `Other` too,
+/// and gets the same answer as before typing.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Payload {
+    Sqs(SqsEvent),
+    Other(Value),
+}
+
+impl Payload {
+    /// True for an SQS batch (answered with `batchItemFailures`), typed or
+    /// not.
+    pub fn is_batch(&self) -> bool {
+        match self {
+            Payload::Sqs(_) => true,
+            Payload::Other(value) => value.get("Records").is_some(),
+        }
+    }
+}
 
 /// What an event asks the tool to look at.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

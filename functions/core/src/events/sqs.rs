@@ -15,9 +15,14 @@ use crate::error::Error;
 pub(super) fn parse(payload: &Value, tag_key: &str) -> Result<Vec<Incoming>, Error> {
     let batch: SqsEvent = serde_json::from_value(payload.clone())
         .map_err(|e| input(format!("invalid SQS batch: {e}")))?;
-    // One bad message must not cost the good ones of its batch: it becomes
-    // an `Invalid` trigger, reported on its own.
-    Ok(batch.records.iter().map(|m| message(m, tag_key)).collect())
+    Ok(parse_batch(&batch, tag_key))
+}
+
+/// The events of an SQS batch, typed at the functions' edge. One bad
+/// message must not cost the good ones of its batch: it becomes an
+/// `Invalid` trigger, reported on its own.
+pub fn parse_batch(batch: &SqsEvent, tag_key: &str) -> Vec<Incoming> {
+    batch.records.iter().map(|m| message(m, tag_key)).collect()
 }
 
 fn message(m: &SqsMessage, tag_key: &str) -> Incoming {

@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::admission::Admitted;
 use super::{AuditRecord, Decision, HandleReport, Handler};
 use crate::error::Error;
-use crate::events::{self, Incoming, Trigger};
+use crate::events::{self, Incoming, Payload, Trigger};
 use crate::execute::Deadline;
 
 impl Handler {
@@ -40,8 +40,8 @@ impl Handler {
     /// writing before it and hands the rest on (see `reconcile`).
     pub async fn run_before(&self, payload: &Value, deadline: Option<Deadline>) -> HandleReport {
         let mut report = HandleReport { deadline, ..HandleReport::default() };
-        let incoming = match events::parse(payload, &self.config.tag_key) {
-            Ok(incoming) => incoming,
+        match events::parse(payload, &self.config.tag_key) {
+            Ok(incoming) => self.run_events(&incoming, report).await,
             Err(e) => {
                 let id = payload.get("id").and_then(Value::as_str).unwrap_or("-");
                 report.record(AuditRecord::new(
@@ -52,10 +52,29 @@ impl Handler {
                     e.to_string(),
                 ));
                 report.failure = Some(e);
-                return report;
+                report
             }
-        };
-        let mut admission = self.admit(&incoming, &mut report).await;
+        }
+    }
+
+    /// [`Handler::run_before`] for a payload typed at the functions' edge:
+    /// an SQS batch is parsed from its typed records, anything else as
+    /// JSON.
+    pub async fn run_payload(&self, payload: &Payload, deadline: Option<Deadline>) -> HandleReport {
+        match payload {
+            Payload::Sqs(batch) => {
+                let report = HandleReport { deadline, ..HandleReport::default() };
+                let incoming = events::parse_batch(batch, &self.config.tag_key);
+                self.run_events(&incoming, report).await
+            }
+            Payload::Other(value) => self.run_before(value, deadline).await,
+        }
+    }
+
+    /// The parsed events of one payload: admitted, then the looks and the
+    /// one reconcile admission let through.
+    async fn run_events(&self, incoming: &[Incoming], mut report: HandleReport) -> HandleReport {
+        let mut admission = self.admit(incoming, &mut report).await;
         for &i in &admission.looks {
             let inc = &incoming[i];
             if let Err(e) = self.look(inc, &mut report).await {
@@ -71,10 +90,10 @@ impl Handler {
             }
         }
         let failures = admission.failures;
-        report.failed_messages = failures.messages(&incoming);
+        report.failed_messages = failures.messages(incoming);
         if !admission.deferred && !report.failed_messages.is_empty() {
             let ids = report.failed_messages.clone();
-            self.redeliver_failed(&incoming, &ids, &mut report).await;
+            self.redeliver_failed(incoming, &ids, &mut report).await;
         }
         report.failure = failures.first;
         report

@@ -19,6 +19,7 @@ use serde_json::Value;
 
 use super::{Decision, HandleReport, Handler};
 use crate::error::Error;
+use crate::events::Payload;
 use crate::execute::Deadline;
 
 /// What one invocation did, in counts.
@@ -58,7 +59,10 @@ impl Handler {
     /// can be named). A permanent failure is an `Ok` answer carrying its
     /// `Permanent` diagnostic.
     pub async fn lambda(&self, payload: &Value) -> Result<LambdaAnswer, Diagnostic> {
-        self.lambda_before(payload, None).await
+        // Infallible: `Payload::Other` takes any JSON.
+        let typed = serde_json::from_value(payload.clone())
+            .unwrap_or_else(|_| Payload::Other(payload.clone()));
+        self.lambda_before(&typed, None).await
     }
 
     /// [`Handler::lambda`] within the invocation's deadline, if it has a
@@ -69,11 +73,11 @@ impl Handler {
     /// As [`Handler::lambda`].
     pub async fn lambda_before(
         &self,
-        payload: &Value,
+        payload: &Payload,
         deadline: Option<Deadline>,
     ) -> Result<LambdaAnswer, Diagnostic> {
-        let is_batch = payload.get("Records").is_some();
-        let mut report = self.run_before(payload, deadline).await;
+        let is_batch = payload.is_batch();
+        let mut report = self.run_payload(payload, deadline).await;
         let failure = report.failure.take();
         if let Some(e) = &failure {
             if e.is_retryable() && (!is_batch || report.failed_messages.is_empty()) {

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::support::{delivered, fixture, settled_two_regions, Rig};
+use crate::support::{delivered, fixture, settled_two_regions, typed, Rig};
 use tgw_peering_core::events::RECONCILE_CONTINUED;
 use tgw_peering_core::execute::{Deadline, DEADLINE_SLACK, WRITE_TIMEOUT};
 
@@ -55,7 +55,8 @@ async fn a_reconcile_that_meets_its_deadline_hands_on_and_the_next_one_finishes_
     let before = route_creates(&rig).len();
     // Time for the ledger's writes and a few rounds of route writes.
     let deadline = Deadline::after(WRITE_TIMEOUT + DEADLINE_SLACK + Duration::from_millis(50));
-    let answer = rig.handler.lambda_before(&fixture("scheduled-event.json"), Some(deadline)).await;
+    let answer =
+        rig.handler.lambda_before(&typed(&fixture("scheduled-event.json")), Some(deadline)).await;
     assert!(answer.as_ref().is_ok_and(|a| a.failure.is_none()), "{answer:?}");
     let first = route_creates(&rig).len() - before;
     assert!(first > 0 && first < NEW_VPCS, "{first} of {NEW_VPCS} written before the deadline");
@@ -71,7 +72,7 @@ async fn a_reconcile_that_meets_its_deadline_hands_on_and_the_next_one_finishes_
     // The continuation, delivered as the state-change rule does: the rest,
     // each route written once.
     let next = delivered(continued[0], "evt-continued");
-    let answer = rig.handler.lambda_before(&next, None).await;
+    let answer = rig.handler.lambda_before(&typed(&next), None).await;
     assert!(answer.as_ref().is_ok_and(|a| a.failure.is_none()), "{answer:?}");
     let creates = route_creates(&rig)[before..].to_vec();
     let unique: std::collections::BTreeSet<_> = creates.iter().collect();
@@ -86,7 +87,8 @@ async fn a_reconcile_that_can_write_nothing_before_its_deadline_fails_retryably_
     let rig = many_new_routes().await;
     let writes = rig.world.writes().len();
     let deadline = Deadline::after(WRITE_TIMEOUT + DEADLINE_SLACK);
-    let answer = rig.handler.lambda_before(&fixture("scheduled-event.json"), Some(deadline)).await;
+    let answer =
+        rig.handler.lambda_before(&typed(&fixture("scheduled-event.json")), Some(deadline)).await;
     let diagnostic = answer.expect_err("a retryable error answer");
     assert_eq!(diagnostic.error_type, "Retryable");
     assert!(diagnostic.error_message.contains("deadline"), "{diagnostic:?}");
@@ -99,7 +101,7 @@ async fn without_a_deadline_a_reconcile_writes_everything_however_long_it_takes(
     let rig = many_new_routes().await;
     let before = route_creates(&rig).len();
     rig.world.slow_writes(Duration::from_secs(30));
-    let answer = rig.handler.lambda_before(&fixture("scheduled-event.json"), None).await;
+    let answer = rig.handler.lambda_before(&typed(&fixture("scheduled-event.json")), None).await;
     assert!(answer.as_ref().is_ok_and(|a| a.failure.is_none()), "{answer:?}");
     assert_eq!(route_creates(&rig).len() - before, NEW_VPCS);
 }

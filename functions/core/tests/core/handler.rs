@@ -187,6 +187,25 @@ async fn a_malformed_event_is_a_permanent_error_and_touches_nothing() {
 }
 
 #[tokio::test]
+async fn a_batch_typed_at_the_edge_is_handled_and_a_malformed_one_stays_permanent() {
+    use tgw_peering_core::events::Payload;
+    let rig = two_regions();
+    let batch = fixture("sqs-recheck.json");
+    assert!(matches!(crate::support::typed(&batch), Payload::Sqs(_)));
+    let typed = rig.handler.run_payload(&crate::support::typed(&batch), None).await;
+    let untyped = rig.handler.run(&batch).await;
+    assert_eq!(typed.audit.len(), untyped.audit.len());
+    assert!(!typed.audit.is_empty());
+    assert!(typed.failure.is_none() && untyped.failure.is_none());
+    for payload in [json!({"Records": "none"}), json!({"Records": [{"body": 3}]})] {
+        assert!(matches!(crate::support::typed(&payload), Payload::Other(_)), "{payload}");
+        let answer = serde_json::to_value(rig.handler.lambda(&payload).await.unwrap()).unwrap();
+        assert_eq!(answer["errorType"], json!("Permanent"), "{payload}");
+    }
+    assert!(rig.world.writes().is_empty());
+}
+
+#[tokio::test]
 async fn an_event_from_a_foreign_account_is_dropped_without_a_write() {
     let world = two_regions().world;
     let handler = Handler::new(

@@ -40,6 +40,12 @@ pub fn att(id: &str) -> AttachmentId {
 }
 
 /// The repository's event fixtures.
+/// A payload as the Lambda runtime hands it to the functions: typed at
+/// the edge (an SQS batch), or JSON.
+pub fn typed(payload: &Value) -> tgw_peering_core::events::Payload {
+    serde_json::from_value(payload.clone()).expect("any JSON is a payload")
+}
+
 pub fn fixture(name: &str) -> Value {
     let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
