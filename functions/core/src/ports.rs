@@ -31,14 +31,13 @@ pub enum Outcome {
     Conflict(String),
 }
 
-/// The EC2 API of one Region.
-///
-/// Reads are one call per resource type (and its pages). Every method
-/// fails with an [`Error::Aws`] (retryable or not) when AWS refuses or
-/// cannot be reached, and with an [`Error::Decode`] when its answer does
-/// not decode.
+/// The EC2 reads of one Region: one call per resource type (and its
+/// pages). Every method fails with an [`Error::Aws`] (retryable or not)
+/// when AWS refuses or cannot be reached, and with an [`Error::Decode`]
+/// when its answer does not decode. The watcher function holds only these:
+/// it has no path to a write.
 #[async_trait]
-pub trait Ec2Region: Send + Sync {
+pub trait Ec2Reads: Send + Sync {
     fn region(&self) -> &Region;
 
     /// The account the Region's clients act in (STS `GetCallerIdentity`
@@ -124,13 +123,17 @@ pub trait Ec2Region: Send + Sync {
     /// # Errors
     /// As the trait says.
     async fn vpc_route_tables(&self) -> Result<Vec<VpcRouteTable>, Error>;
+}
 
+/// The EC2 API of one Region: its reads, and its writes.
+#[async_trait]
+pub trait Ec2Region: Ec2Reads {
     /// Carries out one planned action in this Region. A change already in
     /// place is an [`Outcome::AlreadyDone`]; a route AWS holds for another
     /// target is an [`Outcome::Conflict`].
     ///
     /// # Errors
-    /// As the trait says.
+    /// As [`Ec2Reads`] says.
     async fn apply(&self, action: &Action) -> Result<Outcome, Error>;
 }
 
@@ -151,27 +154,28 @@ pub trait WorkloadVpcs: Send + Sync {
 }
 
 /// Workload account `account`'s VPCs in `region`, through
-/// [`Ec2Clients::workload`].
+/// [`Ec2ReadClients::workload`].
 ///
 /// # Errors
-/// As [`Ec2Clients::workload`] and [`WorkloadVpcs::vpcs`] say.
+/// As [`Ec2ReadClients::workload`] and [`WorkloadVpcs::vpcs`] say.
 pub async fn workload_vpcs(
-    clients: &dyn Ec2Clients,
+    clients: &dyn Ec2ReadClients,
     region: &Region,
     account: &AccountId,
 ) -> Result<Vec<Vpc>, Error> {
     clients.workload(region, account)?.vpcs().await
 }
 
-/// Hands out the EC2 API of each managed Region. One factory builds every
-/// Region's clients, so a Region may use different credentials (an assumed
-/// role in another account) without the callers knowing.
-pub trait Ec2Clients: Send + Sync {
-    /// The EC2 API of `region`.
+/// Hands out the EC2 reads of each managed Region, and of the workload
+/// accounts. One factory builds every Region's clients, so a Region may use
+/// different credentials (an assumed role in another account) without the
+/// callers knowing. The watcher function holds only this.
+pub trait Ec2ReadClients: Send + Sync {
+    /// The EC2 reads of `region`.
     ///
     /// # Errors
     /// [`Error::Internal`] when no client was built for the Region.
-    fn ec2(&self, region: &Region) -> Result<Arc<dyn Ec2Region>, Error>;
+    fn reads(&self, region: &Region) -> Result<Arc<dyn Ec2Reads>, Error>;
 
     /// The VPC reads of workload account `account` in `region`, through its
     /// `WORKLOAD_ROLE_NAME` role.
@@ -191,6 +195,16 @@ pub trait Ec2Clients: Send + Sync {
             source: None,
         })
     }
+}
+
+/// Hands out the EC2 API, reads and writes, of each managed Region: the
+/// reconciler's and the CLI's.
+pub trait Ec2Clients: Ec2ReadClients {
+    /// The EC2 API of `region`.
+    ///
+    /// # Errors
+    /// [`Error::Internal`] when no client was built for the Region.
+    fn ec2(&self, region: &Region) -> Result<Arc<dyn Ec2Region>, Error>;
 }
 
 /// The event bus the tool publishes on (`EVENT_BUS_NAME`).

@@ -26,7 +26,7 @@ use tgw_peering_core::domain::{
 };
 use tgw_peering_core::handler::Handler;
 use tgw_peering_core::planner::Action;
-use tgw_peering_core::ports::{Ec2Clients, Ec2Region, Outcome};
+use tgw_peering_core::ports::{Ec2Clients, Ec2ReadClients, Ec2Reads, Ec2Region, Outcome};
 use tgw_peering_core::{plan, Error};
 use tgw_peering_tests::{
     config, end_state, tag_event, tagged_world as world, Emulator, EndState, EventPlumbing,
@@ -168,6 +168,13 @@ struct CrashingRegion {
     budget: Arc<AtomicUsize>,
 }
 
+impl Ec2ReadClients for Crashing {
+    fn reads(&self, region: &Region) -> Result<Arc<dyn Ec2Reads>, Error> {
+        let ec2: Arc<dyn Ec2Reads> = self.ec2(region)?;
+        Ok(ec2)
+    }
+}
+
 impl Ec2Clients for Crashing {
     fn ec2(&self, region: &Region) -> Result<Arc<dyn Ec2Region>, Error> {
         Ok(Arc::new(CrashingRegion { inner: self.inner.ec2(region)?, budget: self.budget.clone() }))
@@ -200,7 +207,7 @@ impl CrashingRegion {
 }
 
 #[async_trait]
-impl Ec2Region for CrashingRegion {
+impl Ec2Reads for CrashingRegion {
     fn region(&self) -> &Region {
         self.inner.region()
     }
@@ -243,6 +250,10 @@ impl Ec2Region for CrashingRegion {
     async fn vpc_route_tables(&self) -> Result<Vec<VpcRouteTable>, Error> {
         self.inner.vpc_route_tables().await
     }
+}
+
+#[async_trait]
+impl Ec2Region for CrashingRegion {
     async fn apply(&self, action: &Action) -> Result<Outcome, Error> {
         self.write();
         self.inner.apply(action).await

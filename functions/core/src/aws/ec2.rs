@@ -18,7 +18,7 @@ use crate::domain::{
 };
 use crate::error::Error;
 use crate::planner::Action;
-use crate::ports::{Ec2Region, Outcome, WorkloadVpcs};
+use crate::ports::{Ec2Reads, Ec2Region, Outcome, WorkloadVpcs};
 
 /// What a write adapter answers: its [`Outcome`], or the error of its
 /// AWS operation.
@@ -83,7 +83,7 @@ pub(super) fn filter(name: &str, value: &str) -> Filter {
 }
 
 #[async_trait]
-impl Ec2Region for AwsEc2 {
+impl Ec2Reads for AwsEc2 {
     fn region(&self) -> &Region {
         &self.region
     }
@@ -137,7 +137,10 @@ impl Ec2Region for AwsEc2 {
     async fn vpc_route_tables(&self) -> Result<Vec<VpcRouteTable>, Error> {
         self.read_vpc_route_tables().await
     }
+}
 
+#[async_trait]
+impl Ec2Region for AwsEc2 {
     async fn apply(&self, action: &Action) -> Result<Outcome, Error> {
         self.write(action).await
     }

@@ -44,7 +44,7 @@ use aws_sdk_ec2::Client;
 use crate::config::Config;
 use crate::domain::{AccountId, Region, RoleArn};
 use crate::error::Error;
-use crate::ports::{Ec2Clients, Ec2Region, WorkloadVpcs};
+use crate::ports::{Ec2Clients, Ec2ReadClients, Ec2Reads, Ec2Region, WorkloadVpcs};
 
 pub use counter::{is_read_operation, CallCounter, CallCounts};
 pub use ec2::AwsEc2;
@@ -261,12 +261,10 @@ fn role_credentials(
     })
 }
 
-impl Ec2Clients for AwsClients {
-    fn ec2(&self, region: &Region) -> Result<Arc<dyn Ec2Region>, Error> {
-        self.clients.get(region).cloned().ok_or_else(|| Error::Internal {
-            message: format!("{region} is not a managed Region; no EC2 client was built for it"),
-            source: None,
-        })
+impl Ec2ReadClients for AwsClients {
+    fn reads(&self, region: &Region) -> Result<Arc<dyn Ec2Reads>, Error> {
+        let ec2: Arc<dyn Ec2Reads> = self.ec2(region)?;
+        Ok(ec2)
     }
 
     fn workload(
@@ -294,5 +292,14 @@ impl Ec2Clients for AwsClients {
             Arc::new(ec2_client(&w.shared, region, Some(credentials), &self.counter))
         });
         Ok(client.clone())
+    }
+}
+
+impl Ec2Clients for AwsClients {
+    fn ec2(&self, region: &Region) -> Result<Arc<dyn Ec2Region>, Error> {
+        self.clients.get(region).cloned().ok_or_else(|| Error::Internal {
+            message: format!("{region} is not a managed Region; no EC2 client was built for it"),
+            source: None,
+        })
     }
 }

@@ -16,7 +16,7 @@ use tgw_peering_core::execute::{
     execute, execute_before, execute_with, Deadline, DEADLINE_SLACK, WRITE_TIMEOUT,
 };
 use tgw_peering_core::planner::LedgerEntry;
-use tgw_peering_core::ports::{Ec2Clients, Ec2Region, Outcome};
+use tgw_peering_core::ports::{Ec2Clients, Ec2ReadClients, Ec2Reads, Ec2Region, Outcome};
 use tgw_peering_core::{Action, Error, Plan, Planned};
 
 /// Records every write, how many run at once, and answers like AWS for
@@ -57,7 +57,7 @@ impl FakeEc2 {
 }
 
 #[async_trait]
-impl Ec2Region for FakeEc2 {
+impl Ec2Reads for FakeEc2 {
     fn region(&self) -> &Region {
         &self.region
     }
@@ -100,6 +100,10 @@ impl Ec2Region for FakeEc2 {
     async fn vpc_route_tables(&self) -> Result<Vec<VpcRouteTable>, Error> {
         Ok(vec![])
     }
+}
+
+#[async_trait]
+impl Ec2Region for FakeEc2 {
     async fn apply(&self, action: &Action) -> Result<Outcome, Error> {
         let cidr = match action {
             Action::CreateRoute { cidr, .. }
@@ -168,6 +172,13 @@ fn ledger_cidrs(action: &Action) -> String {
 }
 
 struct OneRegion(Arc<FakeEc2>);
+
+impl Ec2ReadClients for OneRegion {
+    fn reads(&self, region: &Region) -> Result<Arc<dyn Ec2Reads>, Error> {
+        let ec2: Arc<dyn Ec2Reads> = self.ec2(region)?;
+        Ok(ec2)
+    }
+}
 
 impl Ec2Clients for OneRegion {
     fn ec2(&self, _: &Region) -> Result<Arc<dyn Ec2Region>, Error> {

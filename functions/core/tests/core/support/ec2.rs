@@ -13,14 +13,14 @@ use tgw_peering_core::domain::{
     LEDGER_LEFT_PREFIX, LEDGER_PEERING_TAG, LEDGER_RESIZE_TAG,
 };
 use tgw_peering_core::planner::{Action, LedgerEntry, ListRef};
-use tgw_peering_core::ports::{Ec2Region, Outcome, WorkloadVpcs};
+use tgw_peering_core::ports::{Ec2Reads, Ec2Region, Outcome, WorkloadVpcs};
 use tgw_peering_core::Error;
 
 use super::world::{blackhole, RegionView, State, WorkloadView};
 use super::ACCOUNT;
 
 #[async_trait]
-impl Ec2Region for RegionView {
+impl Ec2Reads for RegionView {
     fn region(&self) -> &tgw_peering_core::domain::Region {
         &self.region
     }
@@ -147,7 +147,10 @@ impl Ec2Region for RegionView {
     async fn vpc_route_tables(&self) -> Result<Vec<VpcRouteTable>, Error> {
         Ok(self.read(|_, rs| rs.vpc_route_tables.clone().unwrap_or_default()))
     }
+}
 
+#[async_trait]
+impl Ec2Region for RegionView {
     async fn apply(&self, action: &Action) -> Result<Outcome, Error> {
         let delay = self.with(|s, _| s.write_delay);
         if !delay.is_zero() {

@@ -13,7 +13,7 @@ use tgw_peering_core::domain::{
     TransitGatewayId, VpcId,
 };
 use tgw_peering_core::observed::RegionState;
-use tgw_peering_core::ports::{Ec2Clients, Ec2Region, WorkloadVpcs};
+use tgw_peering_core::ports::{Ec2Clients, Ec2ReadClients, Ec2Reads, Ec2Region, WorkloadVpcs};
 use tgw_peering_core::Error;
 
 use super::{region, Scenario};
@@ -397,6 +397,21 @@ impl World {
     }
 }
 
+impl Ec2ReadClients for World {
+    fn reads(&self, region: &Region) -> Result<Arc<dyn Ec2Reads>, Error> {
+        let ec2: Arc<dyn Ec2Reads> = self.ec2(region)?;
+        Ok(ec2)
+    }
+
+    fn workload(&self, r: &Region, account: &AccountId) -> Result<Arc<dyn WorkloadVpcs>, Error> {
+        self.ec2(r)?;
+        Ok(Arc::new(WorkloadView {
+            view: RegionView { region: r.clone(), world: self.clone() },
+            account: account.clone(),
+        }))
+    }
+}
+
 impl Ec2Clients for World {
     fn ec2(&self, r: &Region) -> Result<Arc<dyn Ec2Region>, Error> {
         if !self.lock().regions.contains_key(r) {
@@ -406,14 +421,6 @@ impl Ec2Clients for World {
             });
         }
         Ok(Arc::new(RegionView { region: r.clone(), world: self.clone() }))
-    }
-
-    fn workload(&self, r: &Region, account: &AccountId) -> Result<Arc<dyn WorkloadVpcs>, Error> {
-        self.ec2(r)?;
-        Ok(Arc::new(WorkloadView {
-            view: RegionView { region: r.clone(), world: self.clone() },
-            account: account.clone(),
-        }))
     }
 }
 
