@@ -9,5 +9,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    tgw_peering_core::wiring::serve_lambda().await
+    tgw_peering_core::wiring::serve_watcher().await
 }

@@ -11,8 +11,9 @@ use crate::aws::{self, AwsBus, AwsClients, AwsIdentity, AwsQueue, AwsRedelivery,
 use crate::config::Config;
 use crate::events::Payload;
 use crate::execute::Deadline;
-use crate::handler::Handler;
+use crate::handler::{Handler, LambdaAnswer, Watcher};
 use crate::ports::{EventBus, RecheckQueue, Redelivery};
+use lambda_runtime::Diagnostic;
 
 /// Builds the event handler with every client, once per process: EC2 per
 /// managed Region (with the Region's role of `ACCOUNT_ROLE_ARNS`, if any),
@@ -47,22 +48,56 @@ pub fn handler_counted(config: Config, shared: &SdkConfig) -> (Handler, CallCoun
     (handler, ec2_counter, other)
 }
 
-/// The body of every Lambda function's `main`: tracing (JSON when
+/// Builds the watcher function's [`Watcher`]: the EC2 reads of every
+/// managed Region (and of the workload accounts), the bus, the re-check
+/// queue, STS and SQS redelivery. The EC2 clients are handed over as
+/// [`Ec2ReadClients`] only: nothing it holds can write to EC2.
+pub fn watcher(config: Config, shared: &SdkConfig) -> Watcher {
+    let (handler, _, _) = handler_counted(config, shared);
+    handler.into_watcher()
+}
+
+/// The body of the reconciler's `main`: tracing (JSON when
 /// `AWS_LAMBDA_LOG_FORMAT=JSON`), the configuration, the SDK clients built
-/// once at init, then the runtime loop over [`Handler::lambda`].
+/// once at init, then the runtime loop over [`Handler::lambda_before`].
 ///
 /// # Errors
 /// An invalid configuration (one message naming the variable), or the
 /// runtime's own failure.
 pub async fn serve_lambda() -> Result<(), lambda_runtime::Error> {
+    serve(handler, |h, payload, deadline| async move { h.lambda_before(&payload, deadline).await })
+        .await
+}
+
+/// The body of the `attachment-watcher`'s `main`: as [`serve_lambda`],
+/// over [`Watcher::lambda_before`]; it holds no EC2 write client.
+///
+/// # Errors
+/// As [`serve_lambda`].
+pub async fn serve_watcher() -> Result<(), lambda_runtime::Error> {
+    serve(watcher, |w, payload, deadline| async move { w.lambda_before(&payload, deadline).await })
+        .await
+}
+
+/// Tracing, the configuration and `build`'s clients once at init, then
+/// the runtime loop over `answer`, each payload typed at the edge with the
+/// invocation's deadline.
+async fn serve<S, A, F>(
+    build: impl FnOnce(Config, &SdkConfig) -> S,
+    answer: A,
+) -> Result<(), lambda_runtime::Error>
+where
+    S: Send + Sync + 'static,
+    A: Fn(Arc<S>, Payload, Option<Deadline>) -> F,
+    F: std::future::Future<Output = Result<LambdaAnswer, Diagnostic>>,
+{
     lambda_runtime::tracing::init_default_subscriber();
     let config = Config::from_env()?;
     let shared = aws::load_sdk_config(&config).await;
-    let handler = Arc::new(handler(config, &shared));
+    let served = Arc::new(build(config, &shared));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Payload>| {
-        let handler = handler.clone();
         let deadline = Deadline::from_epoch_ms(event.context.deadline, SystemTime::now());
-        async move { handler.lambda_before(&event.payload, deadline).await }
+        answer(served.clone(), event.payload, deadline)
     }))
     .await
 }

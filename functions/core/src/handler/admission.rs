@@ -12,7 +12,7 @@ use super::reconcile::{restarts_watch, Restart};
 use super::redeliver::RECONCILE_INTERVAL_SECS;
 use super::scope::{Scope, ScopeReads};
 use super::vpc_watch::Announced;
-use super::{AuditRecord, Decision, HandleReport, Handler};
+use super::{AuditRecord, Decision, HandleReport, Watcher};
 use crate::domain::RoleArn;
 use crate::error::Error;
 use crate::events::{Incoming, Trigger};
@@ -42,7 +42,7 @@ pub(super) struct Admitted<'a> {
     pub announced: Announced,
 }
 
-impl Handler {
+impl Watcher {
     /// Admits the events of one payload (see the module's docs).
     pub(super) async fn admit<'a>(
         &self,

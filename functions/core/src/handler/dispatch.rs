@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use super::admission::Admitted;
-use super::{AuditRecord, Decision, HandleReport, Handler};
+use super::publish::Acts;
+use super::{AuditRecord, Decision, HandleReport, Handler, Watcher};
 use crate::error::Error;
 use crate::events::{self, Incoming, Payload, Trigger};
 use crate::execute::Deadline;
@@ -39,9 +39,35 @@ impl Handler {
     /// [`Handler::run`] within an invocation's deadline: a reconcile stops
     /// writing before it and hands the rest on (see `reconcile`).
     pub async fn run_before(&self, payload: &Value, deadline: Option<Deadline>) -> HandleReport {
+        self.watcher.run_value(payload, deadline, self).await
+    }
+
+    /// [`Handler::run_before`] for a payload typed at the functions' edge:
+    /// an SQS batch is parsed from its typed records, anything else as
+    /// JSON.
+    pub async fn run_payload(&self, payload: &Payload, deadline: Option<Deadline>) -> HandleReport {
+        self.watcher.dispatch(payload, deadline, self).await
+    }
+}
+
+impl Watcher {
+    /// The watcher function's [`Handler::run_payload`]: the looks of the
+    /// re-checks of `payload`; an event that asks for a reconcile is
+    /// refused (permanent).
+    pub async fn run_payload(&self, payload: &Payload, deadline: Option<Deadline>) -> HandleReport {
+        self.dispatch(payload, deadline, self).await
+    }
+
+    /// A payload as JSON, for `acts`.
+    pub(super) async fn run_value(
+        &self,
+        payload: &Value,
+        deadline: Option<Deadline>,
+        acts: &dyn Acts,
+    ) -> HandleReport {
         let mut report = HandleReport { deadline, ..HandleReport::default() };
         match events::parse(payload, &self.config.tag_key) {
-            Ok(incoming) => self.run_events(&incoming, report).await,
+            Ok(incoming) => self.run_events(&incoming, report, acts).await,
             Err(e) => {
                 let id = payload.get("id").and_then(Value::as_str).unwrap_or("-");
                 report.record(AuditRecord::new(
@@ -57,34 +83,43 @@ impl Handler {
         }
     }
 
-    /// [`Handler::run_before`] for a payload typed at the functions' edge:
-    /// an SQS batch is parsed from its typed records, anything else as
-    /// JSON.
-    pub async fn run_payload(&self, payload: &Payload, deadline: Option<Deadline>) -> HandleReport {
+    /// A payload typed at the functions' edge, for `acts`: an SQS batch is
+    /// parsed from its typed records, anything else as JSON.
+    pub(super) async fn dispatch(
+        &self,
+        payload: &Payload,
+        deadline: Option<Deadline>,
+        acts: &dyn Acts,
+    ) -> HandleReport {
         match payload {
             Payload::Sqs(batch) => {
                 let report = HandleReport { deadline, ..HandleReport::default() };
                 let incoming = events::parse_batch(batch, &self.config.tag_key);
-                self.run_events(&incoming, report).await
+                self.run_events(&incoming, report, acts).await
             }
-            Payload::Other(value) => self.run_before(value, deadline).await,
+            Payload::Other(value) => self.run_value(value, deadline, acts).await,
         }
     }
 
     /// The parsed events of one payload: admitted, then the looks and the
     /// one reconcile admission let through.
-    async fn run_events(&self, incoming: &[Incoming], mut report: HandleReport) -> HandleReport {
+    async fn run_events(
+        &self,
+        incoming: &[Incoming],
+        mut report: HandleReport,
+        acts: &dyn Acts,
+    ) -> HandleReport {
         let mut admission = self.admit(incoming, &mut report).await;
         for &i in &admission.looks {
             let inc = &incoming[i];
-            if let Err(e) = self.look(inc, &mut report).await {
+            if let Err(e) = self.look(inc, acts, &mut report).await {
                 self.audit_failure(inc, &e, &mut report);
                 admission.failures.add(&[i], e);
             }
         }
         if let Some(batch) = admission.reconcile.take() {
             let (lead, positions) = (batch.lead, batch.positions.clone());
-            if let Err(e) = self.reconcile_admitted(batch, &mut report).await {
+            if let Err(e) = acts.reconcile(batch, &mut report).await {
                 self.audit_failure(lead, &e, &mut report);
                 admission.failures.add(&positions, e);
             }
@@ -106,11 +141,16 @@ impl Handler {
     /// # Errors
     /// The look's: a failed read, or an announcement that cannot be sent
     /// (the re-check then comes back).
-    async fn look(&self, inc: &Incoming, report: &mut HandleReport) -> Result<(), Error> {
+    async fn look(
+        &self,
+        inc: &Incoming,
+        acts: &dyn Acts,
+        report: &mut HandleReport,
+    ) -> Result<(), Error> {
         match &inc.trigger {
-            Trigger::Recheck(recheck) => self.recheck(inc, recheck, report).await,
-            Trigger::VpcRecheck(recheck) => self.vpc_recheck(inc, recheck, report).await,
-            Trigger::GatewayRecheck(recheck) => self.gateway_recheck(inc, recheck, report).await,
+            Trigger::Recheck(recheck) => self.recheck(inc, recheck, acts, report).await,
+            Trigger::VpcRecheck(recheck) => self.vpc_recheck(inc, recheck, acts, report).await,
+            Trigger::GatewayRecheck(r) => self.gateway_recheck(inc, r, acts, report).await,
             Trigger::Vpc { .. }
             | Trigger::Peering { .. }
             | Trigger::Network { .. }
@@ -120,20 +160,6 @@ impl Handler {
             | Trigger::Ignore { .. }
             | Trigger::Invalid { .. } => Ok(()),
         }
-    }
-
-    /// The reconcile admission let through, led by its first event.
-    ///
-    /// # Errors
-    /// As [`Handler::reconcile_and_follow_up`].
-    async fn reconcile_admitted(
-        &self,
-        batch: Admitted<'_>,
-        report: &mut HandleReport,
-    ) -> Result<(), Error> {
-        report.reconciles += 1;
-        self.guards.reconcile_begins((self.clock)());
-        self.reconcile_and_follow_up(batch.lead, batch.restart, &batch.announced, report).await
     }
 
     /// The audit line of a failed event.

@@ -14,7 +14,8 @@
 use std::collections::BTreeSet;
 
 use super::look::Look;
-use super::{AuditRecord, Decision, HandleReport, Handler};
+use super::publish::Acts;
+use super::{AuditRecord, Decision, HandleReport, Handler, Watcher};
 use crate::domain::{Region, TgwState};
 use crate::error::Error;
 use crate::events::outgoing::GatewayReady;
@@ -57,10 +58,12 @@ impl Handler {
             self.schedule_gateway(inc, recheck, &why, report).await;
         }
     }
+}
 
+impl Watcher {
     /// Sends the next look of a chain; a failure to send, or no queue, is
     /// audited (the sweep comes back for the Region).
-    async fn schedule_gateway(
+    pub(super) async fn schedule_gateway(
         &self,
         inc: &Incoming,
         recheck: GatewayRecheck,
@@ -94,9 +97,10 @@ impl Handler {
         &self,
         inc: &Incoming,
         recheck: &GatewayRecheck,
+        acts: &dyn Acts,
         report: &mut HandleReport,
     ) -> Result<(), Error> {
-        let ec2 = self.ec2.ec2(&recheck.region)?;
+        let ec2 = self.reads.reads(&recheck.region)?;
         let now = (self.clock)();
         let (gateways, tables) = futures::try_join!(
             ec2.transit_gateways(),
@@ -135,7 +139,7 @@ impl Handler {
             over: chain.over(now, GATEWAY_RECHECK_GIVE_UP_SECS, GATEWAY_RECHECK_MAX_ATTEMPTS),
         };
         let ready = |reason| gateway_ready(recheck, reason);
-        if let Some(why) = self.end_look(inc, look, waiting, ready, report).await? {
+        if let Some(why) = self.end_look(inc, look, waiting, ready, acts, report).await? {
             let next = GatewayRecheck { chain: chain.next(), ..recheck.clone() };
             self.schedule_gateway(inc, next, &why, report).await;
         }

@@ -17,7 +17,8 @@ use lambda_runtime::Diagnostic;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Decision, HandleReport, Handler};
+use super::publish::Acts;
+use super::{Decision, HandleReport, Handler, Watcher};
 use crate::error::Error;
 use crate::events::Payload;
 use crate::execute::Deadline;
@@ -76,8 +77,33 @@ impl Handler {
         payload: &Payload,
         deadline: Option<Deadline>,
     ) -> Result<LambdaAnswer, Diagnostic> {
+        self.watcher.answer(payload, deadline, self).await
+    }
+}
+
+impl Watcher {
+    /// The watcher function's answer to the Lambda runtime: as
+    /// [`Handler::lambda_before`], for [`Watcher::run_payload`].
+    ///
+    /// # Errors
+    /// As [`Handler::lambda`].
+    pub async fn lambda_before(
+        &self,
+        payload: &Payload,
+        deadline: Option<Deadline>,
+    ) -> Result<LambdaAnswer, Diagnostic> {
+        self.answer(payload, deadline, self).await
+    }
+
+    /// The answer to the runtime for what `payload` led to, for `acts`.
+    async fn answer(
+        &self,
+        payload: &Payload,
+        deadline: Option<Deadline>,
+        acts: &dyn Acts,
+    ) -> Result<LambdaAnswer, Diagnostic> {
+        let mut report = self.dispatch(payload, deadline, acts).await;
         let is_batch = payload.is_batch();
-        let mut report = self.run_payload(payload, deadline).await;
         let failure = report.failure.take();
         if let Some(e) = &failure {
             if e.is_retryable() && (!is_batch || report.failed_messages.is_empty()) {

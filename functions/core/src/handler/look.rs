@@ -2,7 +2,8 @@
 //! shared by both watches: ready (announced), over (given up, audited), or
 //! still waiting (the caller schedules the next look).
 
-use super::{AuditRecord, Decision, HandleReport, Handler};
+use super::publish::Acts;
+use super::{AuditRecord, Decision, HandleReport, Watcher};
 use crate::domain::Region;
 use crate::error::Error;
 use crate::events::{Incoming, OutEvent};
@@ -23,7 +24,7 @@ pub(super) struct Look<'a> {
     pub over: bool,
 }
 
-impl Handler {
+impl Watcher {
     /// Ends one look: `waiting` is what is still waited for (`None`:
     /// ready, and `ready` builds the event that announces it).
     ///
@@ -31,13 +32,14 @@ impl Handler {
     /// schedules the next look), `None` when it ended.
     ///
     /// # Errors
-    /// The announcement's: the bus's, or the reconcile's without a bus.
+    /// The announcement's ([`Acts::announce`]).
     pub(super) async fn end_look(
         &self,
         inc: &Incoming,
         look: Look<'_>,
         waiting: Option<String>,
         ready: impl FnOnce(String) -> OutEvent,
+        acts: &dyn Acts,
         report: &mut HandleReport,
     ) -> Result<Option<String>, Error> {
         let elapsed = look.elapsed;
@@ -53,7 +55,7 @@ impl Handler {
                     format!("{}_ready", look.kind),
                     reason.clone(),
                 ));
-                self.announce_ready(inc, ready(reason), report).await?;
+                acts.announce(inc, ready(reason), report).await?;
                 Ok(None)
             }
             Some(why) if look.over => {

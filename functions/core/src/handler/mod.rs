@@ -56,16 +56,24 @@ use tokio::sync::OnceCell;
 
 use crate::config::Config;
 use crate::domain::AccountId;
-use crate::ports::{Ec2Clients, EventBus, Identity, RecheckQueue, Redelivery};
+use crate::ports::{Ec2Clients, Ec2ReadClients, EventBus, Identity, RecheckQueue, Redelivery};
 
 pub use audit::{AuditRecord, Decision, HandleReport};
 pub use lambda::{LambdaAnswer, Summary};
 pub use redeliver::{retry_after_secs, RECONCILE_INTERVAL_SECS};
 
-/// The handler: configuration and the clients, built once per process.
-pub struct Handler {
+/// What both functions share, with no path to a write: the
+/// configuration, the EC2 reads, the bus, the re-check queue and the
+/// process's guards. It parses and admits payloads and makes the looks of
+/// watch chains. The `attachment-watcher` function serves it alone: its
+/// clients are [`Ec2ReadClients`] (no EC2 write method exists on them) and
+/// it announces on the bus, nothing else, so it cannot write by
+/// construction (as well as by its IAM role). A payload that asks it for a
+/// reconcile is refused.
+pub struct Watcher {
     pub config: Config,
-    pub ec2: Arc<dyn Ec2Clients>,
+    /// The EC2 reads of each managed Region and of the workload accounts.
+    pub reads: Arc<dyn Ec2ReadClients>,
     pub bus: Option<Arc<dyn EventBus>>,
     pub queue: Option<Arc<dyn RecheckQueue>>,
     pub identity: Arc<dyn Identity>,
@@ -79,12 +87,61 @@ pub struct Handler {
     guards: guards::Guards,
 }
 
+/// The reconciler's handler (and `tgw-peering handle`'s): a [`Watcher`]
+/// (its fields and methods are the handler's, through `Deref`) and the EC2
+/// clients that write.
+pub struct Handler {
+    watcher: Watcher,
+    pub ec2: Arc<dyn Ec2Clients>,
+}
+
+impl std::ops::Deref for Handler {
+    type Target = Watcher;
+    fn deref(&self) -> &Watcher {
+        &self.watcher
+    }
+}
+
+impl std::ops::DerefMut for Handler {
+    fn deref_mut(&mut self) -> &mut Watcher {
+        &mut self.watcher
+    }
+}
+
 /// The system clock in seconds since the Unix epoch.
 pub fn system_clock() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
+}
+
+impl Watcher {
+    /// A watcher with no bus and no re-check queue (set `bus` and `queue`).
+    pub fn new(
+        config: Config,
+        reads: Arc<dyn Ec2ReadClients>,
+        identity: Arc<dyn Identity>,
+    ) -> Self {
+        Self {
+            config,
+            reads,
+            bus: None,
+            queue: None,
+            identity,
+            redelivery: None,
+            clock: system_clock,
+            account: OnceCell::new(),
+            guards: guards::Guards::default(),
+        }
+    }
+
+    /// The same watcher, able to make queued messages come back sooner.
+    #[must_use]
+    pub fn with_redelivery(mut self, redelivery: Arc<dyn Redelivery>) -> Self {
+        self.redelivery = Some(redelivery);
+        self
+    }
 }
 
 impl Handler {
@@ -95,23 +152,20 @@ impl Handler {
         queue: Option<Arc<dyn RecheckQueue>>,
         identity: Arc<dyn Identity>,
     ) -> Self {
-        Self {
-            config,
-            ec2,
-            bus,
-            queue,
-            identity,
-            redelivery: None,
-            clock: system_clock,
-            account: OnceCell::new(),
-            guards: guards::Guards::default(),
-        }
+        let mut watcher = Watcher::new(config, ec2.clone(), identity);
+        (watcher.bus, watcher.queue) = (bus, queue);
+        Self { watcher, ec2 }
     }
 
     /// The same handler, able to make queued messages come back sooner.
     #[must_use]
     pub fn with_redelivery(mut self, redelivery: Arc<dyn Redelivery>) -> Self {
-        self.redelivery = Some(redelivery);
+        self.watcher.redelivery = Some(redelivery);
         self
+    }
+
+    /// Its [`Watcher`] alone: the EC2 write clients are dropped.
+    pub fn into_watcher(self) -> Watcher {
+        self.watcher
     }
 }

@@ -1,39 +1,103 @@
-//! What the handler sends out: audit events on the bus, and re-checks on
-//! the watcher's queue.
+//! What the handler sends out: announcements and audit events on the bus,
+//! and re-checks on the watcher's queue; what each owner of the shared
+//! dispatch does with an announcement and a reconcile ([`Acts`]).
 
+use async_trait::async_trait;
+
+use super::admission::Admitted;
 use super::reconcile::Restart;
 use super::vpc_watch::Announced;
-use super::{AuditRecord, Decision, HandleReport, Handler};
+use super::{AuditRecord, Decision, HandleReport, Handler, Watcher};
+use crate::config::ConfigError;
 use crate::error::Error;
 use crate::events::{Incoming, OutEvent, Recheck};
 
-impl Handler {
+/// What the shared dispatch asks of its owner beyond reads: to announce
+/// what a watch waited on, and to run the reconcile admission let through.
+/// The reconciler's [`Handler`] does both; the watcher function's
+/// [`Watcher`] announces on the bus and refuses a reconcile.
+#[async_trait]
+pub(super) trait Acts: Send + Sync {
     /// Announces what a watch waited on has changed (`VPC Ready`, `Transit
-    /// Gateway Ready`, a peering's `State Change`): published, to bring a
-    /// reconcile through the reconcile queue; with no bus, reconciled here
-    /// instead.
+    /// Gateway Ready`, a peering's `State Change`): it must not be lost.
     ///
     /// # Errors
-    /// The bus's error (the re-check is retried), or the reconcile's.
-    pub(super) async fn announce_ready(
+    /// The bus's (the re-check is retried), or what stands in for it.
+    async fn announce(
+        &self,
+        inc: &Incoming,
+        event: OutEvent,
+        report: &mut HandleReport,
+    ) -> Result<(), Error>;
+
+    /// The one reconcile of a payload, led by its first event.
+    ///
+    /// # Errors
+    /// The reconcile's, or a refusal.
+    async fn reconcile(&self, batch: Admitted<'_>, report: &mut HandleReport) -> Result<(), Error>;
+}
+
+#[async_trait]
+impl Acts for Handler {
+    /// Published, to bring a reconcile through the reconcile queue; with no
+    /// bus, reconciled here instead.
+    async fn announce(
         &self,
         inc: &Incoming,
         event: OutEvent,
         report: &mut HandleReport,
     ) -> Result<(), Error> {
-        match &self.bus {
-            Some(bus) => {
-                bus.publish(std::slice::from_ref(&event)).await?;
-                report.published.push(event);
-                Ok(())
-            }
-            None => {
-                report.reconciles += 1;
-                self.reconcile_and_follow_up(inc, Restart::No, &Announced::default(), report).await
-            }
+        if self.bus.is_some() {
+            return Acts::announce(&self.watcher, inc, event, report).await;
         }
+        report.reconciles += 1;
+        self.reconcile_and_follow_up(inc, Restart::No, &Announced::default(), report).await
     }
 
+    async fn reconcile(&self, batch: Admitted<'_>, report: &mut HandleReport) -> Result<(), Error> {
+        report.reconciles += 1;
+        self.guards.reconcile_begins((self.clock)());
+        self.reconcile_and_follow_up(batch.lead, batch.restart, &batch.announced, report).await
+    }
+}
+
+#[async_trait]
+impl Acts for Watcher {
+    /// Published on the bus; the state-change rule brings it to the
+    /// reconcile queue.
+    async fn announce(
+        &self,
+        _inc: &Incoming,
+        event: OutEvent,
+        report: &mut HandleReport,
+    ) -> Result<(), Error> {
+        let Some(bus) = &self.bus else {
+            let message = format!(
+                "the watcher function announces on the bus, and none is set: {} is not sent",
+                event.detail_type()
+            );
+            return Err(ConfigError::new("EVENT_BUS_NAME", message).into());
+        };
+        bus.publish(std::slice::from_ref(&event)).await?;
+        report.published.push(event);
+        Ok(())
+    }
+
+    /// Refused: the watcher function looks, and reconciles nothing (its
+    /// queue carries re-checks only).
+    async fn reconcile(
+        &self,
+        batch: Admitted<'_>,
+        _report: &mut HandleReport,
+    ) -> Result<(), Error> {
+        Err(Error::Input(format!(
+            "event {}: the watcher function makes looks of watch chains and reconciles nothing; send this event to the reconcile queue",
+            batch.lead.id
+        )))
+    }
+}
+
+impl Watcher {
     /// Sends `recheck` to the queue with the delay of its attempt.
     ///
     /// # Errors

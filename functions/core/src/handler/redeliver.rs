@@ -21,7 +21,7 @@
 //! configured, the call refused), the queue's own timeout applies and the
 //! refusal is audited.
 
-use super::{AuditRecord, Decision, HandleReport, Handler};
+use super::{AuditRecord, Decision, HandleReport, Watcher};
 use crate::events::{Incoming, Message};
 
 /// The least time between the starts of two event-led reconciles of one
@@ -34,7 +34,7 @@ pub fn retry_after_secs(receive_count: Option<u32>) -> i32 {
     (30_i32 << doublings).min(900)
 }
 
-impl Handler {
+impl Watcher {
     /// The URL of the tool's queue a message came from: the configured URL
     /// whose last part is the queue's name.
     fn queue_url(&self, m: &Message) -> Option<&str> {

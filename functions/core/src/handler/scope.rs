@@ -3,7 +3,7 @@
 //! `WORKLOAD_ROLE_NAME`, the VPC events of workload accounts about the VPCs
 //! they attached to a managed transit gateway.
 
-use super::Handler;
+use super::Watcher;
 use std::collections::BTreeMap;
 
 use crate::domain::{AccountId, Region, TgwAttachment, TransitGatewayId, VpcId};
@@ -30,7 +30,7 @@ pub(super) enum Scope {
     Workload { account: AccountId, region: Region, vpc: VpcId, expected: String },
 }
 
-impl Handler {
+impl Watcher {
     /// Where `inc` stands.
     ///
     /// An event of a Region whose clients assume a role must come from that
@@ -146,7 +146,7 @@ impl Handler {
         &self,
         region: &Region,
     ) -> Result<Result<(TransitGatewayId, Vec<TgwAttachment>), String>, Error> {
-        let ec2 = self.ec2.ec2(region)?;
+        let ec2 = self.reads.reads(region)?;
         let (gateways, own) = futures::try_join!(ec2.transit_gateways(), ec2.account())?;
         let tgw = match choose_gateway(region, &gateways, Some(&own), &self.config) {
             Ok(gw) => gw.id.clone(),

@@ -18,7 +18,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::look::Look;
-use super::{AuditRecord, Decision, HandleReport, Handler};
+use super::publish::Acts;
+use super::{AuditRecord, Decision, HandleReport, Handler, Watcher};
 use crate::domain::{Region, VpcId};
 use crate::error::Error;
 use crate::events::outgoing::VpcReady;
@@ -113,10 +114,12 @@ impl Handler {
         }
         out
     }
+}
 
+impl Watcher {
     /// Sends the next look of a chain; a failure to send is audited (the
     /// sweep comes back for the VPC).
-    async fn schedule_vpc(
+    pub(super) async fn schedule_vpc(
         &self,
         inc: &Incoming,
         mut recheck: VpcRecheck,
@@ -152,12 +155,13 @@ impl Handler {
         &self,
         inc: &Incoming,
         recheck: &VpcRecheck,
+        acts: &dyn Acts,
         report: &mut HandleReport,
     ) -> Result<(), Error> {
         let now = (self.clock)();
         let chain = &recheck.chain;
         let over = chain.over(now, VPC_RECHECK_GIVE_UP_SECS, VPC_RECHECK_MAX_ATTEMPTS);
-        let ec2 = self.ec2.ec2(&recheck.region)?;
+        let ec2 = self.reads.reads(&recheck.region)?;
         let attachments = ec2.attachments(&recheck.transit_gateway_id).await?;
         let vpcs = match self.vpcs_of_owner(ec2.as_ref(), &recheck.vpc_id, &attachments).await? {
             Ok(vpcs) => vpcs,
@@ -187,7 +191,7 @@ impl Handler {
         let ready = "nothing waited for";
         let look = Look { kind: "vpc", subject, region, ready, elapsed: chain.elapsed(now), over };
         let ready = |reason| vpc_ready(recheck, reason);
-        if let Some(why) = self.end_look(inc, look, waiting, ready, report).await? {
+        if let Some(why) = self.end_look(inc, look, waiting, ready, acts, report).await? {
             let next = VpcRecheck { chain: chain.next(), ..recheck.clone() };
             self.schedule_vpc(inc, next, &why, report).await;
         }
@@ -206,7 +210,7 @@ impl Handler {
     /// A read of the Region's own account that fails.
     async fn vpcs_of_owner(
         &self,
-        ec2: &dyn crate::ports::Ec2Region,
+        ec2: &dyn crate::ports::Ec2Reads,
         vpc: &crate::domain::VpcId,
         attachments: &[crate::domain::TgwAttachment],
     ) -> Result<Result<Vec<crate::domain::Vpc>, Error>, Error> {
@@ -216,7 +220,7 @@ impl Handler {
             .and_then(|a| a.owner.clone());
         if let Some(owner) = owner.filter(|o| self.config.serves_workload(o)) {
             if owner != ec2.account().await? {
-                return Ok(workload_vpcs(self.ec2.as_ref(), ec2.region(), &owner).await);
+                return Ok(workload_vpcs(self.reads.as_ref(), ec2.region(), &owner).await);
             }
         }
         ec2.vpcs().await.map(Ok)

@@ -3,7 +3,8 @@
 //! change, and schedules the next look while it is between states. It
 //! never waits.
 
-use super::{AuditRecord, Decision, HandleReport, Handler};
+use super::publish::Acts;
+use super::{AuditRecord, Decision, HandleReport, Watcher};
 use crate::domain::{PeeringAttachment, PeeringPhase, PeeringState, Region};
 use crate::error::Error;
 use crate::events::outgoing::PeeringStuck;
@@ -61,7 +62,7 @@ fn text(state: &Option<PeeringState>) -> String {
     state.as_ref().map_or_else(|| "unlisted".to_owned(), ToString::to_string)
 }
 
-impl Handler {
+impl Watcher {
     /// One watcher re-check: describe the attachment on both sides, publish
     /// a state change if either moved, and schedule the next look while the
     /// peering is between states.
@@ -74,6 +75,7 @@ impl Handler {
         &self,
         inc: &Incoming,
         recheck: &Recheck,
+        acts: &dyn Acts,
         report: &mut HandleReport,
     ) -> Result<(), Error> {
         if let Some(why) = self.guards.redundant(recheck) {
@@ -90,8 +92,8 @@ impl Handler {
         let elapsed = (self.clock)().saturating_sub(recheck.chain.started_at).max(0);
         let attempt = recheck.chain.attempt.saturating_add(1);
         let found = self
-            .ec2
-            .ec2(&recheck.region)?
+            .reads
+            .reads(&recheck.region)?
             .peering_attachments()
             .await?
             .into_iter()
@@ -102,7 +104,7 @@ impl Handler {
         let (view, both_read) = self.describe_both(recheck, &peering).await?;
         let last = View::of(recheck);
         if view != last {
-            self.announce(inc, recheck, &peering, &last, &view, report).await?;
+            self.announce(inc, recheck, &peering, (&last, &view), acts, report).await?;
         } else {
             report.record(watch(
                 inc,
@@ -182,8 +184,8 @@ impl Handler {
         let home = peering.states.get(&recheck.region).cloned();
         let both_read = self.config.regions.contains(other);
         let there = if both_read {
-            self.ec2
-                .ec2(other)?
+            self.reads
+                .reads(other)?
                 .peering_attachments()
                 .await?
                 .into_iter()
@@ -196,7 +198,7 @@ impl Handler {
         Ok((View { requester, accepter }, both_read))
     }
 
-    /// A state change: published, or reconciled at once without a bus.
+    /// A state change, announced (see [`Acts::announce`]).
     ///
     /// # Errors
     /// The bus's: the state change must not be lost, so the re-check
@@ -206,8 +208,8 @@ impl Handler {
         inc: &Incoming,
         recheck: &Recheck,
         peering: &PeeringAttachment,
-        last: &View,
-        view: &View,
+        (last, view): (&View, &View),
+        acts: &dyn Acts,
         report: &mut HandleReport,
     ) -> Result<(), Error> {
         let reason =
@@ -222,7 +224,7 @@ impl Handler {
             accepter_state: Some(text(&view.accepter)),
             event_id: Some(recheck.chain.origin_event_id.clone()),
         });
-        self.announce_ready(inc, change, report).await
+        acts.announce(inc, change, report).await
     }
 
     /// The chain is over its time or count: `Peering Stuck`, and it ends.

@@ -27,3 +27,4 @@ mod planner;
 mod reliability;
 mod support;
 mod transitions;
+mod watcher_function;
