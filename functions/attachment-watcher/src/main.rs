@@ -4,8 +4,10 @@
 //! never writes to EC2 (the state change reaches the reconciler through its
 //! rule and the FIFO queue).
 //!
-//! Wiring only: everything else is the core's `serve_lambda`, shared with
-//! the reconciler; the dispatch is shared with `tgw-peering handle`.
+//! It cannot: it serves the core's `Watcher` (`serve_watcher`), which holds
+//! EC2 read clients only and announces on the bus; a payload that asks for a
+//! reconcile is refused. Wiring only: the dispatch is shared with the
+//! reconciler and `tgw-peering handle`.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
