@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::support::{fixture, sqs_batch, typed, Caller, Rig, World, ACCOUNT};
 use tgw_peering_core::domain::PeeringState;
 use tgw_peering_core::events::{Recheck, STATE_CHANGE};
-use tgw_peering_core::handler::Watcher;
+use tgw_peering_core::handler::{HandleReport, Watcher};
 use tgw_peering_core::ports::{Ec2ReadClients, EventBus, RecheckQueue};
 use tgw_peering_core::Error;
 
@@ -27,21 +27,23 @@ fn watcher(rig: &Rig, with_bus: bool) -> Watcher {
     watcher
 }
 
-/// The re-checks of a peering the reconciler requested, once AWS moved it
-/// on to `pendingAcceptance`.
-async fn moved_on(rig: &Rig) -> Vec<Recheck> {
+/// What the watcher function (with or without its bus) did with the
+/// re-checks of a peering the reconciler requested, once AWS moved it on to
+/// `pendingAcceptance`; and the writes made before its look.
+async fn look_after_a_move(rig: &Rig, with_bus: bool) -> (HandleReport, usize) {
     rig.handler.handle(&fixture("tag-change-added.json")).await.unwrap();
     rig.bus.take();
     rig.world.set_peering_state(PeeringState::PendingAcceptance);
-    rig.queue.take().into_iter().map(|(r, _)| r).collect()
+    let rechecks: Vec<Recheck> = rig.queue.take().into_iter().map(|(r, _)| r).collect();
+    let writes = rig.world.writes().len();
+    let batch = typed(&sqs_batch(&rechecks));
+    (watcher(rig, with_bus).run_payload(&batch, None).await, writes)
 }
 
 #[tokio::test]
 async fn the_watcher_function_announces_a_state_change_and_writes_nothing() {
     let rig = two_regions();
-    let rechecks = moved_on(&rig).await;
-    let writes = rig.world.writes().len();
-    let report = watcher(&rig, true).run_payload(&typed(&sqs_batch(&rechecks)), None).await;
+    let (report, writes) = look_after_a_move(&rig, true).await;
     assert!(report.failure.is_none(), "{:?}", report.failure);
     let changes = rig.bus.take();
     assert_eq!(changes.len(), 1);
@@ -63,9 +65,8 @@ async fn the_watcher_function_refuses_an_event_that_asks_for_a_reconcile_for_goo
 #[tokio::test]
 async fn without_a_bus_the_watcher_function_cannot_announce_and_fails_for_good() {
     let rig = two_regions();
-    let rechecks = moved_on(&rig).await;
-    let writes = rig.world.writes().len();
-    let report = watcher(&rig, false).run_payload(&typed(&sqs_batch(&rechecks)), None).await;
+    let (report, writes) = look_after_a_move(&rig, false).await;
+    assert!(rig.bus.take().is_empty());
     assert!(matches!(report.failure, Some(Error::Config(_))), "{:?}", report.failure);
     assert_eq!((rig.world.writes().len(), report.reconciles), (writes, 0));
 }
