@@ -3,8 +3,9 @@
 # (`cargo lambda watch`) against the emulator, and invokes them with
 # `cargo lambda invoke --data-file`: a scheduled reconcile requests the
 # peering, a malformed event is answered as a permanent error, an event
-# from another account is dropped, and a batch of the FIFO reconcile queue
-# is answered with batchItemFailures. Called by `make lambda-local`.
+# from another account is dropped, a batch of the FIFO reconcile queue is
+# answered with batchItemFailures, and the watcher function refuses a
+# reconcile and announces on the bus only. Called by `make lambda-local`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-.venv/bin/python}
@@ -106,5 +107,28 @@ PY
 answer=$(invoke reconciler "$WORK/batch.json")
 echo "reconciler, a FIFO batch of two events: $answer"
 check "$answer" 'a["batchItemFailures"] == [] and a["dropped"] == 1' "a FIFO batch is answered with batchItemFailures (the foreign event dropped, the other reconciled)"
+# The watcher function makes looks and cannot write: a scheduled event is
+# refused for good, and a look at the peering the scheduled reconcile
+# requested reads both sides and, with no bus to announce on, fails for good
+# (the hub always sets EVENT_BUS_NAME).
+answer=$(invoke attachment-watcher "$WORK/scheduled.json")
+echo "attachment-watcher, a Scheduled Event: $answer"
+check "$answer" 'a.get("errorType") == "Permanent" and "reconciles nothing" in a["errorMessage"] and a["actions"] == 0' "the watcher function refuses an event that asks for a reconcile"
+"$PYTHON" - >"$WORK/recheck.json" <<'PY'
+import json, time
+import boto3
+peering = boto3.client("ec2", region_name="us-east-1").describe_transit_gateway_peering_attachments()
+attachment = peering["TransitGatewayPeeringAttachments"][0]["TransitGatewayAttachmentId"]
+body = {"attachment-id": attachment, "region": "us-east-1", "started-at": int(time.time()),
+        "attempt": 0, "origin-event-id": "local", "last-requester-state": "initiating",
+        "last-accepter-state": "initiating"}
+print(json.dumps({"Records": [{"messageId": "r-0", "receiptHandle": "h", "body": json.dumps(body),
+                  "attributes": {}, "messageAttributes": {}, "eventSource": "aws:sqs",
+                  "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:tgw-peering-recheck",
+                  "awsRegion": "us-east-1"}]}))
+PY
+answer=$(invoke attachment-watcher "$WORK/recheck.json")
+echo "attachment-watcher, a re-check of the peering: $answer"
+check "$answer" 'a.get("errorType") == "Permanent" and "EVENT_BUS_NAME" in a["errorMessage"] and a["batchItemFailures"] == [] and a["actions"] == 0' "the watcher function looks at both sides and announces on the bus only"
 grep -q "\"message\":\"audit\",\"event_id\"" "$WORK/watch.log" || { echo "FAILED: no JSON audit line in the function's log" >&2; tail -20 "$WORK/watch.log" >&2; exit 1; }
 echo "ok: the functions wrote JSON audit lines"

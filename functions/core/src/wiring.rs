@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::events::Payload;
 use crate::execute::Deadline;
 use crate::handler::{Handler, LambdaAnswer, Watcher};
-use crate::ports::{EventBus, RecheckQueue, Redelivery};
+use crate::ports::{Ec2ReadClients, EventBus, RecheckQueue, Redelivery};
 use lambda_runtime::Diagnostic;
 
 /// Builds the event handler with every client, once per process: EC2 per
@@ -28,33 +28,53 @@ pub fn handler_counted(config: Config, shared: &SdkConfig) -> (Handler, CallCoun
     let clients = AwsClients::for_config(shared, &config);
     let ec2_counter = clients.counter().clone();
     let other = CallCounter::default();
-    let bus_conf = aws_sdk_eventbridge::config::Builder::from(shared).interceptor(other.clone());
+    let Services { bus, queue, redelivery, identity } = services(&config, shared, &other);
+    let handler =
+        Handler::new(config, Arc::new(clients), bus, queue, identity).with_redelivery(redelivery);
+    (handler, ec2_counter, other)
+}
+
+/// The clients besides EC2: the bus (`EVENT_BUS_NAME`), the re-check queue
+/// (`RECHECK_QUEUE_URL`), SQS redelivery and STS.
+struct Services {
+    bus: Option<Arc<dyn EventBus>>,
+    queue: Option<Arc<dyn RecheckQueue>>,
+    redelivery: Arc<dyn Redelivery>,
+    identity: Arc<AwsIdentity>,
+}
+
+/// [`Services`], their calls counted in `counter`.
+fn services(config: &Config, shared: &SdkConfig, counter: &CallCounter) -> Services {
+    let bus_conf = aws_sdk_eventbridge::config::Builder::from(shared).interceptor(counter.clone());
     let bus = config.event_bus_name.clone().map(|bus_name| {
         let client = aws_sdk_eventbridge::Client::from_conf(bus_conf.build());
         Arc::new(AwsBus { client, bus_name }) as Arc<dyn EventBus>
     });
-    let sqs_conf = aws_sdk_sqs::config::Builder::from(shared).interceptor(other.clone());
+    let sqs_conf = aws_sdk_sqs::config::Builder::from(shared).interceptor(counter.clone());
     let sqs = aws_sdk_sqs::Client::from_conf(sqs_conf.build());
     let queue = config
         .recheck_queue_url
         .clone()
         .map(|url| Arc::new(AwsQueue { client: sqs.clone(), url }) as Arc<dyn RecheckQueue>);
     let redelivery = Arc::new(AwsRedelivery { client: sqs });
-    let sts_conf = aws_sdk_sts::config::Builder::from(shared).interceptor(other.clone());
+    let sts_conf = aws_sdk_sts::config::Builder::from(shared).interceptor(counter.clone());
     let identity =
         Arc::new(AwsIdentity { client: aws_sdk_sts::Client::from_conf(sts_conf.build()) });
-    let handler = Handler::new(config, Arc::new(clients), bus, queue, identity)
-        .with_redelivery(redelivery as Arc<dyn Redelivery>);
-    (handler, ec2_counter, other)
+    Services { bus, queue, redelivery, identity }
 }
 
 /// Builds the watcher function's [`Watcher`]: the EC2 reads of every
 /// managed Region (and of the workload accounts), the bus, the re-check
 /// queue, STS and SQS redelivery. The EC2 clients are handed over as
-/// [`Ec2ReadClients`] only: nothing it holds can write to EC2.
+/// [`Ec2ReadClients`] only: no write method is reachable through what it
+/// holds.
 pub fn watcher(config: Config, shared: &SdkConfig) -> Watcher {
-    let (handler, _, _) = handler_counted(config, shared);
-    handler.into_watcher()
+    let reads: Arc<dyn Ec2ReadClients> = Arc::new(AwsClients::for_config(shared, &config));
+    let Services { bus, queue, redelivery, identity } =
+        services(&config, shared, &CallCounter::default());
+    let mut watcher = Watcher::new(config, reads, identity).with_redelivery(redelivery);
+    (watcher.bus, watcher.queue) = (bus, queue);
+    watcher
 }
 
 /// The body of the reconciler's `main`: tracing (JSON when

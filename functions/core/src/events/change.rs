@@ -6,6 +6,12 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
+use crate::domain::PeeringState;
+
+/// How the watcher names the state of a side that does not list the
+/// attachment.
+pub const UNLISTED: &str = "unlisted";
+
 /// The CloudTrail calls the tool reacts to, by their EC2 API names (the
 /// `eventName` of the record; the hub's, the forwarder's and the workload
 /// template's CloudTrail rules list the same names).
@@ -94,8 +100,11 @@ pub enum Change {
     /// A CloudTrail call, with what it did when the record says more
     /// (`addToTransitGateway=true on 2 VPCs` for a `CreateTags`).
     Call { call: Call, detail: Option<String> },
-    /// Anything else, described (`pendingAcceptance -> available`,
-    /// `Network Manager TGW-PEERING-DELETED`, `ready: …`).
+    /// The watcher's `State Change` of a peering: its state before and
+    /// now (`None`: not listed).
+    Moved { from: Option<PeeringState>, to: Option<PeeringState> },
+    /// Anything else, described (`Network Manager TGW-PEERING-DELETED`,
+    /// `ready: …`).
     Described(String),
 }
 
@@ -104,8 +113,15 @@ impl Change {
     pub fn call(&self) -> Option<Call> {
         match self {
             Change::Call { call, .. } => Some(*call),
-            Change::Described(_) => None,
+            Change::Moved { .. } | Change::Described(_) => None,
         }
+    }
+
+    /// A `State Change` between the states the watcher names `from` and
+    /// `to` (`unlisted`: the side does not list the attachment).
+    pub fn moved(from: &str, to: &str) -> Change {
+        let state = |s: &str| (s != UNLISTED).then(|| PeeringState::parse(s));
+        Change::Moved { from: state(from), to: state(to) }
     }
 }
 
@@ -120,9 +136,17 @@ impl fmt::Display for Change {
         match self {
             Change::Call { call, detail: None } => call.fmt(f),
             Change::Call { call, detail: Some(detail) } => write!(f, "{call} {detail}"),
+            Change::Moved { from, to } => {
+                write!(f, "{} -> {}", side(from.as_ref()), side(to.as_ref()))
+            }
             Change::Described(text) => f.write_str(text),
         }
     }
+}
+
+/// A side's state as the watcher names it.
+fn side(state: Option<&PeeringState>) -> &str {
+    state.map_or(UNLISTED, PeeringState::as_str)
 }
 
 /// Serialized as its audit text.
@@ -150,5 +174,9 @@ mod tests {
         assert_eq!(tags.to_string(), "CreateTags k=true");
         assert_eq!(Change::from(Call::DeleteVpc).to_string(), "DeleteVpc");
         assert_eq!(serde_json::to_value(&tags).unwrap(), "CreateTags k=true");
+        let moved = Change::moved("unlisted", "pendingAcceptance");
+        let to = Some(PeeringState::PendingAcceptance);
+        assert_eq!(moved, Change::Moved { from: None, to });
+        assert_eq!(moved.to_string(), "unlisted -> pendingAcceptance");
     }
 }

@@ -107,7 +107,7 @@ fn tool_event(incoming: &mut Incoming, detail_type: &str, detail: Value) -> Resu
     incoming.region = Some(d.sides.requester_region.clone());
     incoming.peer_region = Some(d.sides.accepter_region.clone());
     Ok(Trigger::Peering {
-        change: Change::Described(format!("{} -> {}", d.previous_state, d.state)),
+        change: Change::moved(&d.previous_state, &d.state),
         attachment_id: Some(d.attachment_id),
     })
 }

@@ -24,7 +24,7 @@ use crate::domain::{AccountId, AttachmentId, Region, VpcId};
 use crate::error::Error;
 
 pub use caller::Caller;
-pub use change::{Call, CallFamily, Change};
+pub use change::{Call, CallFamily, Change, UNLISTED};
 pub use networkmanager::{ROUTING_UPDATE, TOPOLOGY_CHANGE};
 pub use outgoing::{
     OutEvent, PeeringSides, StateChangeDetail, EMITTED, GATEWAY_READY, PEERING_ACCEPTED,
@@ -48,11 +48,21 @@ pub const MAX_EVENT_BYTES: usize = 256 * 1024;
 /// is parsed by [`parse`], which gives a malformed payload its permanent
 /// answer. A batch that does not decode as an [`SqsEvent`] is `Other` too,
 /// and gets the same answer as before typing.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone)]
 pub enum Payload {
     Sqs(SqsEvent),
     Other(Value),
+}
+
+/// An object with `Records` that decodes as an [`SqsEvent`] is a batch;
+/// anything else, an array among them (serde would read `[[]]` as a
+/// struct of one field), stays JSON.
+impl<'de> Deserialize<'de> for Payload {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(d)?;
+        let batch = value.get("Records").and_then(|_| SqsEvent::deserialize(&value).ok());
+        Ok(batch.map_or(Payload::Other(value), Payload::Sqs))
+    }
 }
 
 impl Payload {

@@ -71,8 +71,8 @@ impl Recheck {
     }
 }
 
-/// Where a chain of VPC or gateway re-checks is: when it started, the
-/// looks made so far and the event that started it. Flattened into each
+/// Where a chain of re-checks (a peering's, a VPC's, a Region's) is: when
+/// it started, the looks made so far and the event that started it. Flattened into each
 /// message body (`started-at`, `attempt`, `origin-event-id`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -3,11 +3,16 @@
 //! served), the tool's own calls, ignored and invalid events, the events the
 //! last reconcile already covered, pacing (a FIFO batch too soon after a
 //! reconcile comes back for the next one) and coalescing (every event that
-//! asks for a reconcile shares one, led by the first). It returns what to
-//! do: the looks of watch chains, and at most one reconcile; it writes
-//! nothing but audit lines and, to defer a batch, message visibility.
+//! asks for a reconcile shares one, led by the first; the watcher function,
+//! which reconciles nothing, refuses them instead). It returns what to do:
+//! the looks of watch chains, and at most one reconcile; it writes nothing
+//! but audit lines and, to defer a batch, message visibility. The looks
+//! run after admission, in the order of their events, then the reconcile:
+//! an event's admission lines come before any look's (the queues never mix
+//! re-checks with other events).
 
 use super::dispatch::Failures;
+use super::publish::not_reconciled;
 use super::reconcile::{restarts_watch, Restart};
 use super::redeliver::RECONCILE_INTERVAL_SECS;
 use super::scope::{Scope, ScopeReads};
@@ -47,6 +52,7 @@ impl Watcher {
     pub(super) async fn admit<'a>(
         &self,
         incoming: &'a [Incoming],
+        reconciles: bool,
         report: &mut HandleReport,
     ) -> Admission<'a> {
         let mut admission = Admission {
@@ -85,6 +91,15 @@ impl Watcher {
             }
         }
         if wanted.is_empty() {
+            return admission;
+        }
+        if !reconciles {
+            // The watcher function: each such event is refused for good.
+            for i in wanted {
+                let e = not_reconciled(&incoming[i]);
+                self.audit_failure(&incoming[i], &e, report);
+                admission.failures.add(&[i], e);
+            }
             return admission;
         }
         let wait = self.guards.pace((self.clock)(), RECONCILE_INTERVAL_SECS);

@@ -109,7 +109,7 @@ impl Watcher {
         mut report: HandleReport,
         acts: &dyn Acts,
     ) -> HandleReport {
-        let mut admission = self.admit(incoming, &mut report).await;
+        let mut admission = self.admit(incoming, acts.reconciles(), &mut report).await;
         for &i in &admission.looks {
             let inc = &incoming[i];
             if let Err(e) = self.look(inc, acts, &mut report).await {

@@ -6,16 +6,21 @@
 //! one structured audit line carrying the triggering event's id, and the
 //! actions are also published on the event bus.
 //!
-//! One module per job: `dispatch` (parse, scope, one `match` on the
-//! trigger, one reconcile per payload), `scope` (which events are the
+//! One module per job: `dispatch` (parse, then the looks and the one
+//! reconcile), `admission` (scope, the tool's own calls, coverage, pacing,
+//! coalescing: what to do with each event), `scope` (which events are the
 //! tool's to handle), `coverage` (events the last read already saw),
-//! `redeliver` (pacing the FIFO queue, failed messages back soon),
-//! `vpc_watch` (VPCs that wait on AWS, until ready), `gateway_watch`
-//! (Regions whose gateway or route table is in transition), `reconcile`
-//! (read, plan, execute, then audit and announce), `duplicates` (the guard
-//! after a create), `watcher` (re-checks), `publish` (the bus and the
-//! re-check queue), `audit` (the records) and `lambda` (the answer to the
-//! Lambda runtime). The ports it uses are in [`crate::ports`].
+//! `redeliver` (pacing the FIFO queue, failed messages back soon), `guards`
+//! (what a process remembers between invocations), `watcher` (peering
+//! re-checks), `vpc_watch` (VPCs that wait on AWS, until ready),
+//! `gateway_watch` (Regions whose gateway or route table is in transition),
+//! `look` (the end of a VPC or gateway look), `reconcile` (read, plan,
+//! execute, then audit and announce), `duplicates` (the guard after a
+//! create), `publish` (the bus, the re-check queue, and [`publish::Acts`]:
+//! what the reconciler and the watcher function each do with an
+//! announcement and a reconcile), `audit` (the records) and `lambda` (the
+//! answer to the Lambda runtime). The ports it uses are in
+//! [`crate::ports`].
 //!
 //! Where this goes beyond the design's outline of the watcher:
 //! - a re-check describes *both* sides of the peering. AWS moves them at

@@ -30,6 +30,10 @@ pub(super) trait Acts: Send + Sync {
         report: &mut HandleReport,
     ) -> Result<(), Error>;
 
+    /// Whether it reconciles: admission refuses the events that ask for a
+    /// reconcile when it does not.
+    fn reconciles(&self) -> bool;
+
     /// The one reconcile of a payload, led by its first event.
     ///
     /// # Errors
@@ -52,6 +56,10 @@ impl Acts for Handler {
         }
         report.reconciles += 1;
         self.reconcile_and_follow_up(inc, Restart::No, &Announced::default(), report).await
+    }
+
+    fn reconciles(&self) -> bool {
+        true
     }
 
     async fn reconcile(&self, batch: Admitted<'_>, report: &mut HandleReport) -> Result<(), Error> {
@@ -83,18 +91,28 @@ impl Acts for Watcher {
         Ok(())
     }
 
-    /// Refused: the watcher function looks, and reconciles nothing (its
-    /// queue carries re-checks only).
+    fn reconciles(&self) -> bool {
+        false
+    }
+
+    /// Refused (admission refuses such events first: see
+    /// [`Acts::reconciles`]).
     async fn reconcile(
         &self,
         batch: Admitted<'_>,
         _report: &mut HandleReport,
     ) -> Result<(), Error> {
-        Err(Error::Input(format!(
-            "event {}: the watcher function makes looks of watch chains and reconciles nothing; send this event to the reconcile queue",
-            batch.lead.id
-        )))
+        Err(not_reconciled(batch.lead))
     }
+}
+
+/// Why the watcher function refuses an event that asks for a reconcile: it
+/// makes looks, and its queue carries re-checks only.
+pub(super) fn not_reconciled(inc: &Incoming) -> Error {
+    Error::Input(format!(
+        "event {}: the watcher function makes the looks of watch chains and reconciles nothing; this event belongs on the reconcile queue",
+        inc.id
+    ))
 }
 
 impl Watcher {

@@ -81,12 +81,17 @@ impl Handler {
         report: &mut HandleReport,
     ) -> Result<Reconciled, Error> {
         let read_at_ms = (self.clock)().saturating_mul(1000);
-        let pass = reconcile(self.ec2.as_ref(), &self.config, report.deadline, |_| true).await?;
+        let (deadline, mut after) = (report.deadline, Aftermath::default());
+        // The findings are audited before the first write, as planned.
+        let gate = |plan: &mut Plan| {
+            self.release_settled(plan);
+            after.listed = listed_tables(plan);
+            audit_findings(event_id, plan, report, &mut after);
+            true
+        };
+        let pass = reconcile(self.ec2.as_ref(), &self.config, deadline, gate).await?;
         let Pass { observed, plan, execution } = pass;
         let execution = execution.unwrap_or_default();
-        self.release_settled(&plan);
-        let mut after = Aftermath { listed: listed_tables(&plan), ..Aftermath::default() };
-        audit_findings(event_id, &plan, report, &mut after);
         let (writes, handed_on) = (execution.writes_done(), execution.handed_on());
         for executed in execution.executed {
             self.audit_action(event_id, executed, report, &mut after);

@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::events::outgoing::PeeringStuck;
 use crate::events::{
     Incoming, OutEvent, PeeringSides, Recheck, StateChangeDetail, RECHECK_GIVE_UP_SECS,
-    RECHECK_MAX_ATTEMPTS, RECHECK_UNLISTED_GRACE_SECS,
+    RECHECK_MAX_ATTEMPTS, RECHECK_UNLISTED_GRACE_SECS, UNLISTED,
 };
 
 /// The watcher's view of a peering: each side's own state (`None`: the
@@ -59,7 +59,7 @@ impl View {
 }
 
 fn text(state: &Option<PeeringState>) -> String {
-    state.as_ref().map_or_else(|| "unlisted".to_owned(), ToString::to_string)
+    state.as_ref().map_or_else(|| UNLISTED.to_owned(), ToString::to_string)
 }
 
 impl Watcher {

@@ -197,7 +197,8 @@ async fn a_batch_typed_at_the_edge_is_handled_and_a_malformed_one_stays_permanen
     assert_eq!(typed.audit.len(), untyped.audit.len());
     assert!(!typed.audit.is_empty());
     assert!(typed.failure.is_none() && untyped.failure.is_none());
-    for payload in [json!({"Records": "none"}), json!({"Records": [{"body": 3}]})] {
+    let odd = [json!({"Records": "none"}), json!({"Records": [{"body": 3}]}), json!([[]])];
+    for payload in odd.into_iter().chain([json!([[[]]])]) {
         assert!(matches!(crate::support::typed(&payload), Payload::Other(_)), "{payload}");
         let answer = serde_json::to_value(rig.handler.lambda(&payload).await.unwrap()).unwrap();
         assert_eq!(answer["errorType"], json!("Permanent"), "{payload}");

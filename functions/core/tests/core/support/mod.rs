@@ -39,13 +39,13 @@ pub fn att(id: &str) -> AttachmentId {
     AttachmentId::parse(id).unwrap()
 }
 
-/// The repository's event fixtures.
 /// A payload as the Lambda runtime hands it to the functions: typed at
 /// the edge (an SQS batch), or JSON.
 pub fn typed(payload: &Value) -> tgw_peering_core::events::Payload {
     serde_json::from_value(payload.clone()).expect("any JSON is a payload")
 }
 
+/// The repository's event fixtures.
 pub fn fixture(name: &str) -> Value {
     let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
