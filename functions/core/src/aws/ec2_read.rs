@@ -14,15 +14,18 @@ use crate::domain::{
 };
 use crate::error::Error;
 
-const TGWS: &str = "DescribeTransitGateways";
-const VPCS: &str = "DescribeVpcs";
-const PEERINGS: &str = "DescribeTransitGatewayPeeringAttachments";
-const SEARCH: &str = "SearchTransitGatewayRoutes";
-const ATTACHMENTS: &str = "DescribeTransitGatewayAttachments";
-const REFERENCES: &str = "GetTransitGatewayPrefixListReferences";
-const ROUTE_TABLES: &str = "DescribeRouteTables";
-const TABLES: &str = "DescribeTransitGatewayRouteTables";
-const VPC_ATTACHMENTS: &str = "DescribeTransitGatewayVpcAttachments";
+/// An EC2 API operation, as its errors name it.
+type Operation = &'static str;
+
+const TGWS: Operation = "DescribeTransitGateways";
+const VPCS: Operation = "DescribeVpcs";
+const PEERINGS: Operation = "DescribeTransitGatewayPeeringAttachments";
+const SEARCH: Operation = "SearchTransitGatewayRoutes";
+const ATTACHMENTS: Operation = "DescribeTransitGatewayAttachments";
+const REFERENCES: Operation = "GetTransitGatewayPrefixListReferences";
+const ROUTE_TABLES: Operation = "DescribeRouteTables";
+const TABLES: Operation = "DescribeTransitGatewayRouteTables";
+const VPC_ATTACHMENTS: Operation = "DescribeTransitGatewayVpcAttachments";
 
 /// Every item a read returns, decoded.
 type Read<T> = Result<Vec<T>, Error>;

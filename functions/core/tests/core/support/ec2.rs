@@ -474,14 +474,14 @@ fn ledger(
     let lists = &mut s.regions.get_mut(r).unwrap().ledger;
     match action {
         Action::CreateLedger {
+            name,
+            entries,
+            max_entries,
             peer,
             family,
-            name,
             tag_key,
-            transit_gateway,
             peering,
-            max_entries,
-            entries,
+            transit_gateway,
             ..
         } => {
             let id = PrefixListId::parse(&format!("pl-{:08x}", lists.len() + 0xa0)).unwrap();
