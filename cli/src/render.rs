@@ -129,8 +129,15 @@ pub fn status_text(plan: &Plan) -> String {
 pub fn quota_line(t: &TableReport) -> String {
     let q = &t.quota;
     let after = after_pending(q.counted, q.after_plan);
+    let others = match q.not_counted.as_slice() {
+        [] => String::new(),
+        ids => {
+            let ids: Vec<&str> = ids.iter().map(|id| id.as_str()).collect();
+            format!("; not counted, the gateway's other tables: {}", ids.join(", "))
+        }
+    };
     format!(
-        "quota: {} ({}) counts {} routes{after}, of the gateway's {} (a referenced list counts its maximum entries)",
+        "quota: {} ({}) counts {} routes{after}, of the gateway's {} (a referenced list counts its maximum entries){others}",
         t.route_table_id, t.region, q.counted, q.quota
     )
 }
@@ -249,4 +256,38 @@ pub fn handled_text(handled: &[Handled]) -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tgw_peering_core::domain::{Region, RouteTableId};
+    use tgw_peering_core::planner::RouteQuota;
+
+    fn table(not_counted: &[&str]) -> TableReport {
+        TableReport {
+            region: Region::parse("us-east-1").unwrap(),
+            route_table_id: RouteTableId::parse("tgw-rtb-0123456789abcdef0").unwrap(),
+            routes: Vec::new(),
+            quota: RouteQuota {
+                counted: 3,
+                after_plan: 4,
+                quota: 10_000,
+                not_counted: not_counted
+                    .iter()
+                    .map(|id| RouteTableId::parse(id).unwrap())
+                    .collect(),
+            },
+            lists: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_quota_line_names_the_gateway_s_other_tables_only_when_it_has_some() {
+        let alone = quota_line(&table(&[]));
+        assert!(alone.ends_with("(a referenced list counts its maximum entries)"), "{alone}");
+        let beside = quota_line(&table(&["tgw-rtb-0000000000000e0e1"]));
+        assert!(beside.ends_with("other tables: tgw-rtb-0000000000000e0e1"), "{beside}");
+        assert!(beside.contains("counts 3 routes, 4 after the pending actions"), "{beside}");
+    }
 }

@@ -8,12 +8,13 @@
 //! [`count_routes`] counts the table as read and after the plan's writes,
 //! and warns when the plan would take the table past the quota. The quota
 //! covers every route table of the gateway together; only the managed one
-//! is read, so the count is a floor of what AWS counts.
+//! is read, so the count is a floor of what AWS counts, and the report
+//! names the gateway's other tables, not counted.
 
 use std::collections::BTreeMap;
 
-use crate::domain::{PrefixListId, TGW_ROUTES_QUOTA};
-use crate::observed::RouteTableState;
+use crate::domain::{PrefixListId, RouteTableId, TgwState, TGW_ROUTES_QUOTA};
+use crate::observed::{RegionState, RouteTableState};
 
 use super::action::{
     ledger_actions, peering_actions, reference_actions, route_actions, vpc_route_actions,
@@ -70,11 +71,14 @@ pub(super) fn count_routes(scope: RegionScope<'_>, out: &mut Plan) {
         counted,
         after_plan: usize::try_from(after).unwrap_or_default(),
         quota: TGW_ROUTES_QUOTA,
+        not_counted: other_tables(state, &gw.route_table_id),
     };
     if quota.after_plan > quota.quota && quota.after_plan > quota.counted {
         let reason = format!(
-            "after this plan the table counts {} routes against the transit gateway's quota of {} (static and propagated routes, plus each referenced list's maximum entries; the quota covers all of the gateway's route tables and is adjustable in Service Quotas): AWS may refuse the writes that pass it",
-            quota.after_plan, quota.quota
+            "after this plan the table counts {} routes against the transit gateway's quota of {} (static and propagated routes, plus each referenced list's maximum entries; the quota covers all of the gateway's route tables, {} other not counted here, and is adjustable in Service Quotas): AWS may refuse the writes that pass it",
+            quota.after_plan,
+            quota.quota,
+            quota.not_counted.len()
         );
         let subject = format!("route table {}", gw.route_table_id);
         out.found(FindingCode::RouteQuota, &gw.region, subject, reason);
@@ -145,4 +149,15 @@ fn new_list_size(plan: &Plan, name: &str) -> usize {
             (n == name).then_some(*max_entries)
         })
         .unwrap_or_default()
+}
+
+/// The gateway's route tables other than the managed one, as the Region's
+/// read lists them (`DescribeTransitGatewayRouteTables`), but the deleted:
+/// AWS's quota counts their routes too ("Transit Gateway quotas", routes:
+/// "total combined routes (dynamic and static) across all route tables for a
+/// single transit gateway"), and the tool does not read them.
+fn other_tables(state: &RegionState, managed: &RouteTableId) -> Vec<RouteTableId> {
+    let tables = state.route_tables.iter().flatten();
+    let others = tables.filter(|t| &t.id != managed && t.state != TgwState::Deleted);
+    others.map(|t| t.id.clone()).collect()
 }

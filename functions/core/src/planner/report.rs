@@ -54,7 +54,7 @@ pub struct TableReport {
 /// Routes of one managed table counted against the transit gateway's route
 /// quota: every static and propagated route, and each referenced prefix
 /// list's maximum entries (see [`crate::domain::TGW_ROUTES_QUOTA`]).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RouteQuota {
     /// As read.
     pub counted: usize,
@@ -63,6 +63,11 @@ pub struct RouteQuota {
     /// The default quota (for all the route tables of the gateway together;
     /// only the managed table is read).
     pub quota: usize,
+    /// The gateway's other route tables (`DescribeTransitGatewayRouteTables`,
+    /// all but the deleted): their routes count against the same quota and
+    /// are not read, so not in `counted`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_counted: Vec<RouteTableId>,
 }
 
 /// A VPC route table the tool writes to (`MANAGE_VPC_ROUTES`), counted

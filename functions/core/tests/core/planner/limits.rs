@@ -141,3 +141,16 @@ fn an_ipv6_route_already_advertised_is_withdrawn_once_the_attachment_drops_ipv6_
         .plan();
     assert!(deletes(&plan).contains(&(W.to_owned(), v6.to_owned())), "{:?}", plan.actions);
 }
+
+#[test]
+fn the_route_quota_names_the_gateway_s_other_tables_it_does_not_count() {
+    let plan = converged()
+        .other_table(E, "tgw-rtb-0000000000000e0e1", "available")
+        .other_table(E, "tgw-rtb-0000000000000e0e2", "deleted")
+        .plan();
+    let quota = &plan.tables.iter().find(|t| t.region.as_str() == E).unwrap().quota;
+    let ids: Vec<&str> = quota.not_counted.iter().map(|id| id.as_str()).collect();
+    assert_eq!(ids, ["tgw-rtb-0000000000000e0e1"], "the deleted table's routes are gone");
+    let west = &plan.tables.iter().find(|t| t.region.as_str() == W).unwrap().quota;
+    assert!(west.not_counted.is_empty(), "a gateway with one table counts it whole");
+}

@@ -298,7 +298,7 @@ fn with_vpn_routes(mut w: Scenario, r: &str, n: usize) -> Scenario {
 }
 
 fn quota_of(plan: &Plan, r: &str) -> tgw_peering_core::planner::RouteQuota {
-    plan.tables.iter().find(|t| t.region.as_str() == r).unwrap().quota
+    plan.tables.iter().find(|t| t.region.as_str() == r).unwrap().quota.clone()
 }
 
 #[test]

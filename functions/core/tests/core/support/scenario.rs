@@ -471,6 +471,19 @@ impl Scenario {
         self
     }
 
+    /// Another route table `id` of the Region's gateway, in `state`, beside
+    /// the managed one (listed `available` unless `table_state` says
+    /// otherwise).
+    pub fn other_table(mut self, r: &str, id: &str, state: &str) -> Self {
+        let (rtb, tgw) = (self.rtb(r), self.tgw(r));
+        let managed =
+            TgwRouteTable { id: rtb, transit_gateway_id: tgw.clone(), state: TgwState::Available };
+        let tables = self.region_mut(r).route_tables.get_or_insert_with(|| vec![managed]);
+        let id = RouteTableId::parse(id).unwrap();
+        tables.push(TgwRouteTable { id, transit_gateway_id: tgw, state: TgwState::parse(state) });
+        self
+    }
+
     /// The Region's managed route table, as its gateway's route tables list
     /// it, is in `state`.
     pub fn table_state(mut self, r: &str, state: &str) -> Self {
