@@ -279,6 +279,7 @@ mod tests {
                     .collect(),
             },
             lists: Vec::new(),
+            segment: None,
         }
     }
 

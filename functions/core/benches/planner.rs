@@ -131,6 +131,7 @@ fn world(regions: usize, vpcs: usize) -> (Observed, Config) {
                     left: Default::default(),
                     state_message: None,
                     resize: None,
+                    segment: None,
                     tag_count: 5,
                 });
             }

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::{Config, RouteMode};
 use crate::domain::{
-    AccountId, AttachmentId, LedgerList, Region, RouteTableId, TgwAttachment, TgwState,
-    TransitGatewayId, Vpc, VpcId,
+    AccountId, AttachmentId, LedgerList, Region, RouteTableId, SegmentTables, TgwAttachment,
+    TgwState, TransitGatewayId, Vpc, VpcId,
 };
 use crate::error::Error;
 use crate::observed::{choose_gateway, Observed, RegionState, RouteTableState};
@@ -74,15 +74,49 @@ async fn read_region(
         frozen: BTreeSet::new(),
         route_tables: None,
         managed: None,
+        segment_tables: Vec::new(),
+        held_vpcs: BTreeMap::new(),
     };
     // When no gateway can be selected, the planner reports why.
     let Some((tgw, table)) = managed_table(ec2.region(), &state, config) else {
         state.resolve(ec2.region(), config);
         return Ok(state);
     };
+    let routes = async {
+        match &table {
+            Some(t) => Some(ec2.routes(t).await),
+            None => None,
+        }
+    };
     let (route_tables, routes, attachments) =
-        futures::join!(ec2.route_tables(&tgw), ec2.routes(&table), ec2.attachments(&tgw));
+        futures::join!(ec2.route_tables(&tgw), routes, ec2.attachments(&tgw));
     let (route_tables, attachments) = (route_tables?, attachments?);
+    state.route_tables = Some(route_tables);
+    state.attachments = attachments;
+    if let (Some(table), Some(routes)) = (table, routes) {
+        state.route_table = Some(read_table(ec2, config, &state, table, routes).await?);
+    }
+    state.segment_tables = read_segment_tables(ec2, config, &state, &tgw).await?;
+    if config.workload_role_name.is_some() {
+        read_workloads(clients, ec2.region(), config, &mut state).await;
+    }
+    read_ipv6_support(ec2, config, &mut state).await?;
+    state.resolve(ec2.region(), config);
+    Ok(state)
+}
+
+/// A table of the gateway as the plan reads it: its routes (`routes`,
+/// the answer of its route search), its associations, and its references
+/// where they are read.
+async fn read_table(
+    ec2: &dyn Ec2Region,
+    config: &Config,
+    state: &RegionState,
+    table: RouteTableId,
+    routes: Result<Vec<crate::domain::TgwRoute>, Error>,
+) -> Result<RouteTableState, Error> {
+    let route_tables = state.route_tables.as_deref().unwrap_or_default();
+    let attachments = &state.attachments;
     // A table still `pending` may refuse the search (AWS documents
     // nothing there); its routes are not planned on until it is available.
     let ready = route_tables.iter().any(|t| t.id == table && t.state == TgwState::Available);
@@ -96,22 +130,13 @@ async fn read_region(
         Err(_) if !ready => (Vec::new(), None),
         Err(e) => return Err(e),
     };
-    let associations = associated_with(&attachments, &table);
+    let associations = associated_with(attachments, &table);
     let references = if ready && reads_references(config, &state.ledger) {
         ec2.prefix_list_references(&table).await?
     } else {
         Vec::new()
     };
-    state.route_table =
-        Some(RouteTableState { id: table, routes, associations, references, partial });
-    state.route_tables = Some(route_tables);
-    state.attachments = attachments;
-    if config.workload_role_name.is_some() {
-        read_workloads(clients, ec2.region(), config, &mut state).await;
-    }
-    read_ipv6_support(ec2, config, &mut state).await?;
-    state.resolve(ec2.region(), config);
-    Ok(state)
+    Ok(RouteTableState { id: table, routes, associations, references, partial })
 }
 
 /// The `Ipv6Support` of the attachments of tagged VPCs that have an IPv6
@@ -149,20 +174,53 @@ async fn read_ipv6_support(
 
 /// The Region's managed transit gateway and route table as configured and
 /// listed (see [`choose_gateway`]), before their states are read; `None`
-/// when none can be selected.
+/// when none can be selected. A gateway with neither `ROUTE_TABLE_IDS` nor
+/// a default association table is read with no managed table: its tables'
+/// tags may declare segments ([`read_segment_tables`]).
 fn managed_table(
     region: &Region,
     state: &RegionState,
     config: &Config,
-) -> Option<(TransitGatewayId, RouteTableId)> {
+) -> Option<(TransitGatewayId, Option<RouteTableId>)> {
     let tgw =
         choose_gateway(region, &state.transit_gateways, state.account.as_ref(), config).ok()?;
     let table = config
         .route_table_ids
         .get(region)
-        .or(tgw.default_association_route_table.as_ref())?
-        .clone();
+        .or(tgw.default_association_route_table.as_ref())
+        .cloned();
     Some((tgw.id.clone(), table))
+}
+
+/// The segments' tables and the peering table of `tgw` other than the
+/// managed one (already read), from the tables' tags
+/// ([`SegmentTables`]): each read as the managed table is (its routes, its
+/// associations, and its references where the managed table's are read),
+/// concurrently. None where no table is tagged: no extra read.
+async fn read_segment_tables(
+    ec2: &dyn Ec2Region,
+    config: &Config,
+    state: &RegionState,
+    tgw: &TransitGatewayId,
+) -> Result<Vec<RouteTableState>, Error> {
+    let Some(listed) = &state.route_tables else {
+        return Ok(Vec::new());
+    };
+    let gateway = state.transit_gateways.iter().find(|g| &g.id == tgw);
+    let named = config.route_table_ids.get(ec2.region());
+    let default = gateway.and_then(|g| g.default_association_route_table.as_ref());
+    let tables = SegmentTables::of(listed, named, default);
+    if !tables.declared {
+        return Ok(Vec::new());
+    }
+    let managed = state.route_table.as_ref().map(|t| &t.id);
+    let ids: BTreeSet<&RouteTableId> =
+        tables.segments.values().chain(&tables.peering).filter(|id| Some(*id) != managed).collect();
+    let reads = ids.into_iter().map(|id| async move {
+        let routes = ec2.routes(id).await;
+        read_table(ec2, config, state, id.clone(), routes).await
+    });
+    futures::future::try_join_all(reads).await
 }
 
 /// Workload accounts read at once, at most: each is one `DescribeVpcs`

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::domain::{
     AccountId, AttachmentId, GatewayRef, LedgerList, ListReference, PeeringAttachment, Region,
-    RouteTableId, TgwAttachment, TgwRoute, TgwRouteTable, TgwState, TransitGateway,
+    RouteTableId, SegmentTables, TgwAttachment, TgwRoute, TgwRouteTable, TgwState, TransitGateway,
     TransitGatewayId, Vpc, VpcRouteTable, DEPLOYMENT_TAG,
 };
 use crate::error::Error;
@@ -76,6 +76,24 @@ pub struct RegionState {
     /// in a test or a benchmark): the planner resolves that one itself.
     #[serde(default)]
     pub managed: Option<Result<Gateway, String>>,
+    /// The other route tables the tool routes in or checks, read as the
+    /// managed one: each segment's and the peering table (see
+    /// [`SegmentTables`]); empty where no segment is declared.
+    #[serde(default)]
+    pub segment_tables: Vec<RouteTableState>,
+    /// VPCs whose routes are held, and why (set by the planner's segment
+    /// rules, never read): a tag value that names no segment of the
+    /// Region, an attachment associated with another segment's table. Their
+    /// CIDRs' routes stay as they are; nothing new is written.
+    #[serde(default)]
+    pub held_vpcs: BTreeMap<crate::domain::VpcId, String>,
+}
+
+impl RegionState {
+    /// The read of route table `id`: the managed one, or a segment's.
+    pub fn table(&self, id: &RouteTableId) -> Option<&RouteTableState> {
+        self.route_table.iter().chain(&self.segment_tables).find(|t| &t.id == id)
+    }
 }
 
 impl RegionState {
@@ -151,6 +169,14 @@ pub struct Gateway {
     /// Why its route table was not read whole (see
     /// [`RouteTableState::partial`]): the Region is not planned on.
     pub partial: Option<String>,
+    /// The segments' tables and the peering table, from the tables' tags.
+    #[serde(default)]
+    pub tables: SegmentTables,
+    /// In the plan of one segment, the Region has no table of that
+    /// segment: its VPCs count for the other Regions' tables, and nothing
+    /// is planned in its own.
+    #[serde(default)]
+    pub no_segment_table: bool,
 }
 
 impl Gateway {
@@ -172,6 +198,17 @@ impl Gateway {
     /// transition of AWS's, or a table not read whole.
     pub fn waits(&self) -> Option<&str> {
         self.transition.as_deref().or(self.partial.as_deref())
+    }
+
+    /// The table the Region's peerings are associated with: the managed
+    /// one; where segments are declared, the peering table, else the
+    /// default segment's, else none.
+    pub fn peering_table(&self) -> Option<&RouteTableId> {
+        if self.tables.declared {
+            self.tables.peering_table()
+        } else {
+            Some(&self.route_table_id)
+        }
     }
 }
 
@@ -272,9 +309,21 @@ pub fn resolve_gateway(
     // A gateway with no default association table needs ROUTE_TABLE_IDS,
     // in any state (AWS reports the default table's id from the gateway's
     // creation when DefaultRouteTableAssociation is enabled).
-    let route_table_id = match config.route_table_ids.get(region) {
+    let named = config.route_table_ids.get(region);
+    let default_association = tgw.default_association_route_table.as_ref();
+    let tables = state
+        .route_tables
+        .as_deref()
+        .map(|t| SegmentTables::of(t, named, default_association))
+        .unwrap_or_default();
+    // Where segments are declared, a Region may have no default segment:
+    // the managed table is then the peering table (or a segment's), and
+    // the plan routes in each segment's table.
+    let declared = tables.default_table().or(tables.peering.as_ref());
+    let first = tables.segments.values().next();
+    let route_table_id = match named.or(if tables.declared { declared.or(first) } else { None }) {
         Some(id) => id.clone(),
-        None => tgw.default_association_route_table.clone().ok_or_else(|| {
+        None => default_association.cloned().ok_or_else(|| {
             err(format!(
                 "transit gateway {} has no default association route table; set ROUTE_TABLE_IDS",
                 tgw.id
@@ -310,6 +359,8 @@ pub fn resolve_gateway(
         route_table_id,
         transition,
         partial,
+        tables,
+        no_segment_table: false,
     })
 }
 
@@ -469,6 +520,7 @@ mod tests {
             id: RouteTableId::parse("tgw-rtb-1").unwrap(),
             transit_gateway_id: TransitGatewayId::parse("tgw-1").unwrap(),
             state: TgwState::parse(state),
+            tags: BTreeMap::new(),
         };
         s.route_tables = Some(vec![table("pending")]);
         let g = resolve_gateway(&east(), &s, &config()).unwrap();

@@ -72,6 +72,7 @@ impl AwsEc2 {
             id: decode(&self.region, TABLES, "a route table ID", RouteTableId::parse(id))?,
             transit_gateway_id: decode(&self.region, TABLES, "a transit gateway ID", gateway)?,
             state: TgwState::parse(t.state().map(|s| s.as_str()).unwrap_or_default()),
+            tags: tags_of(t.tags()),
         })
     }
 

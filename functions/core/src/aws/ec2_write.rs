@@ -61,11 +61,13 @@ impl AwsEc2 {
                 tag_key,
                 transit_gateway,
                 peering,
+                segment,
                 max_entries,
                 entries,
                 ..
             } => {
                 let list = NewList {
+                    segment: segment.as_ref(),
                     peer,
                     family: *family,
                     name,

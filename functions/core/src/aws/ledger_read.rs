@@ -73,6 +73,7 @@ impl AwsEc2 {
             tag_count: tags.len(),
             state_message: l.state_message().map(str::to_owned),
             resize: tags.get(LEDGER_RESIZE_TAG).and_then(|v| ResizeRecord::parse(v)),
+            segment: tags.get(crate::domain::SEGMENT_TAG).cloned(),
             id: decode(&self.region, LISTS, "a prefix list ID", PrefixListId::parse(id))?,
             name: l.prefix_list_name().unwrap_or_default().to_owned(),
             peer: decode(&self.region, LISTS, "a peer Region tag", Region::parse(peer))?,

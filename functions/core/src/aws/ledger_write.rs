@@ -37,6 +37,7 @@ pub(super) struct NewList<'a> {
     pub tag_key: &'a str,
     pub transit_gateway: &'a TransitGatewayId,
     pub peering: Option<&'a AttachmentId>,
+    pub segment: Option<&'a crate::domain::Segment>,
     pub max_entries: usize,
 }
 
@@ -107,6 +108,7 @@ impl AwsEc2 {
             (LEDGER_GATEWAY_TAG, list.transit_gateway.as_str()),
         ];
         tags.extend(list.peering.map(|p| (LEDGER_PEERING_TAG, p.as_str())));
+        tags.extend(list.segment.map(|s| (crate::domain::SEGMENT_TAG, s.as_str())));
         let spec = TagSpecification::builder()
             .resource_type(ResourceType::PrefixList)
             .set_tags(Some(

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::domain::{AccountId, Cidr, Region, RoleArn, RouteTableId, TransitGatewayId};
+use crate::domain::{AccountId, Cidr, Region, RoleArn, RouteTableId, Segment, TransitGatewayId};
 
 use parse::{
     parse_bool, parse_count, parse_deployment_name, parse_external_id, parse_list, parse_queue_url,
@@ -189,6 +189,11 @@ pub struct Config {
     /// attached VPCs are neither written nor withdrawn, and their events
     /// are dropped (unlike `EXCLUDED_ACCOUNT_IDS`, which withdraws them).
     pub frozen_account_ids: std::collections::BTreeSet<AccountId>,
+    /// `SHARED_SEGMENTS` (comma list of segment names, default none): a
+    /// shared segment's CIDRs are routed in every segment's table of the
+    /// other Regions, and a shared segment's table routes every segment's
+    /// remote CIDRs. Other segments never reach each other.
+    pub shared_segments: std::collections::BTreeSet<Segment>,
 }
 
 impl Config {
@@ -215,6 +220,7 @@ impl Config {
             workload_role_name: None,
             excluded_account_ids: std::collections::BTreeSet::new(),
             frozen_account_ids: std::collections::BTreeSet::new(),
+            shared_segments: std::collections::BTreeSet::new(),
         }
     }
 
@@ -243,6 +249,7 @@ impl Config {
         "WORKLOAD_ROLE_NAME",
         "EXCLUDED_ACCOUNT_IDS",
         "FROZEN_ACCOUNT_IDS",
+        "SHARED_SEGMENTS",
     ];
 
     /// Reads the configuration from the process environment.
@@ -306,6 +313,7 @@ impl Config {
                 get("FROZEN_ACCOUNT_IDS"),
                 AccountId::parse,
             )?,
+            shared_segments: parse_list("SHARED_SEGMENTS", get("SHARED_SEGMENTS"), Segment::parse)?,
             regions,
         };
         if config.workload_role_name.is_some() && config.role_external_id.is_none() {

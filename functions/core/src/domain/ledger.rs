@@ -137,6 +137,12 @@ pub struct LedgerList {
     /// The last resize the tool asked ([`LEDGER_RESIZE_TAG`]).
     #[serde(default)]
     pub resize: Option<ResizeRecord>,
+    /// The segment whose table its routes are in ([`super::SEGMENT_TAG`],
+    /// as written): `None` for the default segment's table (every list
+    /// written before segments). A value that names no declared segment
+    /// makes the list no segment's ledger: its routes are foreign.
+    #[serde(default)]
+    pub segment: Option<String>,
 }
 
 /// A resize the tool asked of a list: the size, when (seconds since the
@@ -173,6 +179,26 @@ impl LedgerList {
     /// The name of part `part` of the list of `peer`'s CIDRs of `family`.
     pub fn name_for(peer: &Region, family: Family, part: usize) -> String {
         format!("tgw-peering-{peer}-{}-{part}", family.short())
+    }
+
+    /// The name of part `part` of the list of `peer`'s CIDRs of `family`
+    /// routed in `segment`'s table: [`LedgerList::name_for`] for the
+    /// default segment, the segment's name inserted for the others (names
+    /// stay apart: the executor finds a new list by its name).
+    pub fn name_in(segment: &super::Segment, peer: &Region, family: Family, part: usize) -> String {
+        if segment.is_default() {
+            Self::name_for(peer, family, part)
+        } else {
+            format!("tgw-peering-{segment}-{peer}-{}-{part}", family.short())
+        }
+    }
+
+    /// Whether the list is the ledger of `segment`'s table.
+    pub fn is_of(&self, segment: &super::Segment) -> bool {
+        match self.segment.as_deref() {
+            None => segment.is_default(),
+            Some(s) => s.trim() == segment.as_str(),
+        }
     }
 
     /// True while AWS applies an earlier change (a modification now would be

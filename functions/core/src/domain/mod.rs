@@ -10,6 +10,7 @@ mod ids;
 mod ledger;
 mod peering;
 mod routes;
+mod segment;
 mod states;
 mod vpc;
 
@@ -31,6 +32,9 @@ pub use peering::{
 pub use routes::{
     Association, AttachmentKind, ListReference, RouteKind, RouteTarget, TgwAttachment, TgwRoute,
     TgwRouteTable, TGW_ROUTES_QUOTA,
+};
+pub use segment::{
+    Segment, SegmentTables, SegmentTag, MAX_SEGMENT_LEN, PEERING_ROLE, ROLE_TAG, SEGMENT_TAG,
 };
 pub use states::{AssociationState, AttachmentState};
 pub use vpc::{

@@ -123,6 +123,10 @@ pub struct TgwRouteTable {
     pub transit_gateway_id: TransitGatewayId,
     /// `pending | available | deleting | deleted`.
     pub state: super::TgwState,
+    /// Its tags (`tagSet`), key to value: [`super::SEGMENT_TAG`] and
+    /// [`super::ROLE_TAG`] give it a segment or a role.
+    #[serde(default)]
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 /// What a transit gateway attachment connects to (`ResourceType`).

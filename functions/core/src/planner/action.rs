@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::domain::{
     AttachmentId, Cidr, Family, GatewayRef, PrefixListId, Region, RouteTableId, RouteTarget,
-    TransitGatewayId, VpcRouteTableId,
+    Segment, TransitGatewayId, VpcRouteTableId,
 };
 
 /// One entry of a ledger list: a peer Region's CIDR and the VPC it
@@ -80,6 +80,10 @@ pub enum Action {
         tag_key: String,
         transit_gateway: TransitGatewayId,
         peering: Option<AttachmentId>,
+        /// The segment whose table its routes are in, tagged
+        /// `tgw-peering:segment` (`None`: the default segment's table, no
+        /// tag, as before segments).
+        segment: Option<Segment>,
         max_entries: usize,
         entries: Vec<LedgerEntry>,
     },

@@ -128,6 +128,10 @@ pub(super) fn region_cidrs(region: &Region, state: &RegionState, tag_key: &str) 
     for vpc in &state.vpcs {
         let subject = format!("VPC {}", vpc.id);
         let finding = |code, reason: String| Finding::at(code, region, &subject, reason);
+        if state.held_vpcs.contains_key(&vpc.id) {
+            out.waiting.extend(vpc.cidrs.iter().map(|(c, _)| *c));
+            continue;
+        }
         if !vpc.is_tagged(tag_key) {
             for (cidr, _) in &vpc.cidrs {
                 out.withdrawn.insert(*cidr, (vpc.id.clone(), "tag removed or not true on"));

@@ -133,6 +133,9 @@ pub enum FindingCode {
     /// AWS refused a planned write as a conflict (the route exists, the
     /// route table's quota): found on writing, not by the planner.
     WriteRefused,
+    /// VPCs of two segments of one Region hold overlapping CIDRs (the
+    /// peering table would have to route both): both held.
+    SegmentOverlap,
     // held
     /// More withdrawals than the budget (`MAX_WITHDRAWALS`).
     OverBudget,
@@ -140,6 +143,13 @@ pub enum FindingCode {
     AccountUnreadable,
     /// The ledger was written under another `TAG_KEY`.
     OtherTagKey,
+    /// A VPC's tag value names no segment of its Region (a typo, or
+    /// `true` where the Region has no default segment): its routes stay,
+    /// nothing new is written.
+    SegmentUnknown,
+    /// A VPC's attachment is associated with another table than its
+    /// segment's: its routes stay, nothing new is written.
+    SegmentMismatch,
     // warning
     /// A ledger list's resize failed; the peer's new CIDRs wait.
     ResizeFailed,
@@ -155,6 +165,11 @@ pub enum FindingCode {
     LeftBlackholesUnrecorded,
     /// A tagged VPC whose CIDRs have no route toward its attachment.
     NoLocalRoute,
+    /// A route table's segment or role tag that gives it none.
+    SegmentTagInvalid,
+    /// Segments are declared, and the Region has neither a peering table
+    /// nor a default segment's: its peerings are associated with no table.
+    NoPeeringTable,
     // isolated
     /// The tool's route (or list reference) is a blackhole set by someone.
     Isolated,
@@ -207,15 +222,22 @@ impl FindingCode {
             | C::ServedElsewhere
             | C::RouteExists
             | C::PointedElsewhere
-            | C::WriteRefused => FindingKind::Conflict,
-            C::OverBudget | C::AccountUnreadable | C::OtherTagKey => FindingKind::Held,
+            | C::WriteRefused
+            | C::SegmentOverlap => FindingKind::Conflict,
+            C::OverBudget
+            | C::AccountUnreadable
+            | C::OtherTagKey
+            | C::SegmentUnknown
+            | C::SegmentMismatch => FindingKind::Held,
             C::ResizeFailed
             | C::ListChangeFailed
             | C::RouteQuota
             | C::VpcRouteQuota
             | C::IsolationsUnrecorded
             | C::LeftBlackholesUnrecorded
-            | C::NoLocalRoute => FindingKind::Warning,
+            | C::NoLocalRoute
+            | C::SegmentTagInvalid
+            | C::NoPeeringTable => FindingKind::Warning,
             C::Isolated => FindingKind::Isolated,
         }
     }

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::config::Config;
 use crate::domain::{
     AccountId, AttachmentId, Cidr, EntryOwner, Family, LedgerList, PrefixListId, Region,
-    RouteTarget, TransitGatewayId, VpcId, MAX_DESCRIPTION, MAX_LEDGER_ENTRIES,
+    RouteTarget, Segment, TransitGatewayId, VpcId, MAX_DESCRIPTION, MAX_LEDGER_ENTRIES,
 };
 
 use super::desired::vpc_list;
@@ -111,6 +111,9 @@ pub(super) struct LedgerWrites<'a> {
     /// When the state was read (seconds since the Unix epoch): a failed
     /// resize is not asked again within the hour.
     pub now: i64,
+    /// The segment whose table the lists serve (`None`: the default's,
+    /// named and tagged as before segments).
+    pub segment: Option<&'a Segment>,
 }
 
 /// The description of an entry owned by `owners`: the fixed form of
@@ -332,7 +335,10 @@ impl Group<'_> {
         while !adds.is_empty() {
             let entries: Vec<LedgerEntry> =
                 adds.drain(..adds.len().min(MAX_LEDGER_ENTRIES)).collect();
-            let name = LedgerList::name_for(self.peer, self.family, part);
+            let name = match writes.segment {
+                Some(s) => LedgerList::name_in(s, self.peer, self.family, part),
+                None => LedgerList::name_for(self.peer, self.family, part),
+            };
             out.actions.push(Planned {
                 reason: format!(
                     "{} {} CIDR(s) of {} are routed here and need a ledger list to record them",
@@ -348,6 +354,7 @@ impl Group<'_> {
                     tag_key: writes.config.tag_key.clone(),
                     transit_gateway: writes.transit_gateway.clone(),
                     peering: writes.vias.get(self.peer).cloned(),
+                    segment: writes.segment.cloned(),
                     max_entries: entries.len(),
                     entries,
                 },

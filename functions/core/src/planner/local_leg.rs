@@ -75,6 +75,7 @@ pub(super) fn plan_local_leg(
             local_route: !advertised.is_empty() && unreachable.is_empty(),
             advertised: !advertised.is_empty(),
             note: note(tagged, attachment.is_some(), &advertised, cidrs, &vpc.id),
+            segment: None,
         });
     }
     unread_vpcs(region, state, out);
@@ -100,6 +101,7 @@ fn unread_vpcs(region: &Region, state: &RegionState, out: &mut Plan) {
                     "not read (tag unknown): account {owner} is in FROZEN_ACCOUNT_IDS; its last known routes are served"
                 ),
             },
+            segment: None,
         });
     }
 }

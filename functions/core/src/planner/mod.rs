@@ -43,6 +43,7 @@ mod ownership;
 mod peering;
 mod quota;
 mod report;
+mod segments;
 mod tgw_routes;
 mod tgw_table;
 mod vpc_lists;
@@ -53,7 +54,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::Config;
 use crate::domain::{
-    AccountId, AttachmentId, Cidr, LedgerList, PeeringAttachment, PeeringPhase, Region,
+    AccountId, AttachmentId, Cidr, LedgerList, PeeringAttachment, PeeringPhase, Region, Segment,
     TransitGatewayId, VpcId, LEDGER_GATEWAY_TAG,
 };
 use crate::error::Error;
@@ -93,6 +94,9 @@ struct TableContext<'a> {
     live: &'a BTreeSet<AttachmentId>,
     /// The account of every VPC read, for the ledger entries' descriptions.
     accounts: &'a BTreeMap<VpcId, AccountId>,
+    /// The segment planned, where segments are declared (`None`: a flat
+    /// plan, whose lists are named and tagged as before segments).
+    segment: Option<&'a Segment>,
 }
 
 /// One Region's part of a plan: its gateway, its pairs whose peering is
@@ -112,6 +116,26 @@ struct RegionScope<'a> {
 /// one transit gateway and route table: a configuration problem to fix,
 /// never a guess.
 pub fn plan(observed: &Observed, config: &Config) -> Result<Plan, Error> {
+    let gateways = resolve_all(observed, config)?;
+    let mut out = if gateways.iter().any(|g| g.tables.declared) {
+        segments::plan_segments(observed, config, &gateways)?
+    } else {
+        plan_view(observed, config, None)?
+    };
+    out.actions.sort_by(|a, b| a.action.cmp(&b.action));
+    out.findings.sort();
+    out.vpcs.sort_by(|a, b| (&a.region, &a.vpc_id).cmp(&(&b.region, &b.vpc_id)));
+    Ok(out)
+}
+
+/// The plan of one view: the whole deployment where no segment is
+/// declared, else one segment's (`segment`: see `segments`), where the
+/// local leg is checked apart, in the peering table.
+fn plan_view(
+    observed: &Observed,
+    config: &Config,
+    segment: Option<&Segment>,
+) -> Result<Plan, Error> {
     let mut out = Plan::default();
     let gateways = resolve_all(observed, config)?;
     let managed: BTreeMap<Region, TransitGatewayId> =
@@ -148,6 +172,7 @@ pub fn plan(observed: &Observed, config: &Config) -> Result<Plan, Error> {
         managed: &managed,
         live: &live,
         accounts: &accounts,
+        segment,
     };
     for gw in &gateways {
         if let Some(why) = gw.waits() {
@@ -159,12 +184,10 @@ pub fn plan(observed: &Observed, config: &Config) -> Result<Plan, Error> {
             continue;
         }
         let pairs = ready.remove(&gw.region).unwrap_or_default();
-        plan_region(gw, &pairs, &ctx, &lists[&gw.region], &mut out);
+        if !gw.no_segment_table {
+            plan_region(gw, &pairs, &ctx, &lists[&gw.region], &mut out);
+        }
     }
-
-    out.actions.sort_by(|a, b| a.action.cmp(&b.action));
-    out.findings.sort();
-    out.vpcs.sort_by(|a, b| (&a.region, &a.vpc_id).cmp(&(&b.region, &b.vpc_id)));
     Ok(out)
 }
 
@@ -244,6 +267,7 @@ fn plan_region(
         vias: &view.vias,
         frozen: &view.frozen,
         now: ctx.observed.read_at,
+        segment: ctx.segment.filter(|s| !s.is_default()),
     };
     plan_ledger(&ledger, &needs, &writes, &mut region_plan);
     listed::plan_references(scope, &view, &needs, &mut region_plan);
@@ -258,13 +282,15 @@ fn plan_region(
         plan_records(&ledger, read, &peerings, &view.vias, &mut region_plan);
     }
     report_unmanaged_lists(gw, &ledger, &mut region_plan);
-    local_leg::plan_local_leg(
-        &gw.region,
-        state,
-        &ctx.cidrs[&gw.region],
-        &ctx.config.tag_key,
-        &mut region_plan,
-    );
+    if ctx.segment.is_none() {
+        local_leg::plan_local_leg(
+            &gw.region,
+            state,
+            &ctx.cidrs[&gw.region],
+            &ctx.config.tag_key,
+            &mut region_plan,
+        );
+    }
     if let Some(list) = ledger.other_tag_key(ctx.config) {
         let held =
             region_plan.actions.iter().filter(|p| p.action.phase() != Phase::Peering).count();

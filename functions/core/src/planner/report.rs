@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::domain::{
     AccountId, AttachmentId, AttachmentState, Cidr, GatewayRef, PeeringState, Region, RouteTableId,
-    RouteTarget, VpcId, VpcRouteTableId,
+    RouteTarget, Segment, VpcId, VpcRouteTableId,
 };
 
 use super::finding::{Finding, FindingCode, FindingKind};
@@ -49,6 +49,9 @@ pub struct TableReport {
     /// creates.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub lists: Vec<String>,
+    /// The segment whose table it is, where segments are declared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segment: Option<Segment>,
 }
 
 /// Routes of one managed table counted against the transit gateway's route
@@ -120,6 +123,10 @@ pub struct VpcReport {
     /// Its CIDRs are advertised to the other Regions.
     pub advertised: bool,
     pub note: String,
+    /// The segment its tag names, where segments are declared (`None`
+    /// otherwise, or when it names none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segment: Option<Segment>,
 }
 
 /// The difference between the observed and the desired state.

@@ -152,6 +152,7 @@ pub(super) fn plan_table(
         routes: report,
         quota: RouteQuota::default(),
         lists: Vec::new(),
+        segment: None,
     });
     TableView {
         vias: table.ours.values().map(|v| (v.peer.clone(), v.id.clone())).collect(),
@@ -294,12 +295,16 @@ fn table_peerings<'a>(
     ours
 }
 
-/// The association of an available peering with the managed table.
+/// The association of an available peering with the managed table, or,
+/// where segments are declared, with the peering table (none: the
+/// Region's `no_peering_table` finding says so).
 fn associate(gw: &Gateway, ready: &ReadyPeering, ctx: &TableContext<'_>, out: &mut Plan) {
-    let (region, rt) = (&gw.region, &gw.route_table_id);
+    let region = &gw.region;
+    let Some(rt) = gw.peering_table() else {
+        return;
+    };
     let state = &ctx.observed.regions[region];
-    let associated = state.route_table.as_ref().is_some_and(|t| t.associations.contains(&ready.id));
-    if associated {
+    if state.table(rt).is_some_and(|t| t.associations.contains(&ready.id)) {
         return;
     }
     let elsewhere = state
@@ -330,9 +335,15 @@ fn associate(gw: &Gateway, ready: &ReadyPeering, ctx: &TableContext<'_>, out: &m
         .iter()
         .find(|g| g.id == gw.transit_gateway_id)
         .and_then(|g| g.default_association_route_table.as_ref());
+    // Where segments are declared, the tool moves its peering to the
+    // peering table only while no route of any table read goes over it
+    // (a new peering): AWS has no call that moves an association in one
+    // step, and the traffic between the two calls would be dropped.
+    let unused = gw.tables.declared && !routes_over(state, &ready.id);
     let movable = ready.managed
-        && Some(&other.route_table_id) == default
-        && ctx.config.route_table_ids.contains_key(region);
+        && ((Some(&other.route_table_id) == default
+            && ctx.config.route_table_ids.contains_key(region))
+            || unused);
     if other.state == AssociationState::Disassociating {
         let reason = format!("leaving {}; then it is associated with {rt}", other.route_table_id);
         out.findings.push(finding(FindingCode::AssociationMoving, reason));
@@ -343,11 +354,24 @@ fn associate(gw: &Gateway, ready: &ReadyPeering, ctx: &TableContext<'_>, out: &m
                 route_table_id: other.route_table_id.clone(),
                 attachment_id: ready.id.clone(),
             },
-            reason: format!(
-                "the tool's peering sits in the default association table {}, but ROUTE_TABLE_IDS names {rt}; it moves there",
-                other.route_table_id
-            ),
+            reason: if unused {
+                format!(
+                    "the tool's peering sits in {}, not in the peering table {rt}, and no route goes over it yet; it moves there",
+                    other.route_table_id
+                )
+            } else {
+                format!(
+                    "the tool's peering sits in the default association table {}, but ROUTE_TABLE_IDS names {rt}; it moves there",
+                    other.route_table_id
+                )
+            },
         });
+    } else if gw.tables.declared {
+        let reason = format!(
+            "associated with {}, not with the peering table {rt}: traffic arriving over the peering is routed by {}. Routes go over it, and moving it (disassociate, then associate) drops the traffic between the two calls, so the tool does not: move it when you choose",
+            other.route_table_id, other.route_table_id
+        );
+        out.findings.push(finding(FindingCode::AssociatedElsewhere, reason));
     } else {
         let reason = format!(
             "associated with {}, not with the managed table {rt}: routes still go into {rt}, but traffic arriving over the peering is routed by {}; not moved",
@@ -355,6 +379,16 @@ fn associate(gw: &Gateway, ready: &ReadyPeering, ctx: &TableContext<'_>, out: &m
         );
         out.findings.push(finding(FindingCode::AssociatedElsewhere, reason));
     }
+}
+
+/// Whether a route of any table read in the Region goes over `peering`.
+fn routes_over(state: &crate::observed::RegionState, peering: &AttachmentId) -> bool {
+    state
+        .route_table
+        .iter()
+        .chain(&state.segment_tables)
+        .flat_map(|t| &t.routes)
+        .any(|r| matches!(&r.target, RouteTarget::Attachment(id) if id == peering))
 }
 
 /// Every advertised CIDR of every peer Region whose peering is available

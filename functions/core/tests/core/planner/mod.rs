@@ -7,6 +7,7 @@ mod limits;
 mod organizations;
 mod prefix_lists;
 mod rules;
+mod segments;
 mod truth;
 mod vpc_tables;
 

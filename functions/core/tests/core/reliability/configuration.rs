@@ -68,6 +68,7 @@ pub(super) const INVALID_VALUES: &[(&str, &str, &str)] = &[
     ("EXCLUDED_ACCOUNT_IDS", "222222222222,12345", "12345"),
     ("DEPLOYMENT_NAME", "prod plane", "1 to 64 letters"),
     ("FROZEN_ACCOUNT_IDS", "222222222222,12345", "12345"),
+    ("SHARED_SEGMENTS", "shared,Shared_Services", "Shared_Services"),
     (
         "WORKLOAD_ROLE_NAME",
         "an-iam-role-name-that-is-longer-than-the-sixty-four-characters-iam-allows",

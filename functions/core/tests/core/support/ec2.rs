@@ -65,7 +65,7 @@ impl Ec2Reads for RegionView {
     async fn attachments(&self, _: &TransitGatewayId) -> Result<Vec<TgwAttachment>, Error> {
         let region = self.region.clone();
         Ok(self.read(|s, rs| {
-            let table = rs.route_table.as_ref();
+            let tables: Vec<_> = rs.route_table.iter().chain(&rs.segment_tables).collect();
             // `DescribeTransitGatewayAttachments` carries no options.
             let mut all: Vec<_> = rs
                 .attachments
@@ -73,14 +73,14 @@ impl Ec2Reads for RegionView {
                 .map(|a| TgwAttachment { ipv6_support: None, ..a.clone() })
                 .collect();
             for p in s.peerings.iter().filter(|p| p.states.contains_key(&region)) {
-                let associated = table.is_some_and(|t| t.associations.contains(&p.id));
+                let table = tables.iter().find(|t| t.associations.contains(&p.id));
                 all.push(TgwAttachment {
                     id: p.id.clone(),
                     kind: AttachmentKind::Peering,
                     resource_id: p.accepter.transit_gateway_id.to_string(),
                     owner: p.accepter.account_id.clone(),
                     state: p.states[&region].as_str().into(),
-                    association: table.filter(|_| associated).map(|t| Association {
+                    association: table.map(|t| Association {
                         route_table_id: t.id.clone(),
                         state: "associated".into(),
                     }),
@@ -117,13 +117,14 @@ impl Ec2Reads for RegionView {
                         id: t.id.clone(),
                         transit_gateway_id: tgw,
                         state: TgwState::Available,
+                        tags: std::collections::BTreeMap::new(),
                     })
                     .collect()
             })
         }))
     }
 
-    async fn routes(&self, _: &RouteTableId) -> Result<Vec<TgwRoute>, Error> {
+    async fn routes(&self, table: &RouteTableId) -> Result<Vec<TgwRoute>, Error> {
         if self.with(|s, r| s.partial.contains(r)) {
             return Err(Error::PartialRead {
                 region: self.region.clone(),
@@ -131,17 +132,18 @@ impl Ec2Reads for RegionView {
                 message: "1000 routes, and AdditionalRoutesAvailable without a NextToken".into(),
             });
         }
-        Ok(self.read(|_, rs| rs.route_table.as_ref().map(|t| t.routes.clone()).unwrap_or_default()))
+        Ok(self.read(|_, rs| rs.table(table).map(|t| t.routes.clone()).unwrap_or_default()))
     }
 
     async fn ledger(&self) -> Result<Vec<LedgerList>, Error> {
         Ok(self.read(|_, rs| rs.ledger.clone()))
     }
 
-    async fn prefix_list_references(&self, _: &RouteTableId) -> Result<Vec<ListReference>, Error> {
-        Ok(self.read(|_, rs| {
-            rs.route_table.as_ref().map(|t| t.references.clone()).unwrap_or_default()
-        }))
+    async fn prefix_list_references(
+        &self,
+        table: &RouteTableId,
+    ) -> Result<Vec<ListReference>, Error> {
+        Ok(self.read(|_, rs| rs.table(table).map(|t| t.references.clone()).unwrap_or_default()))
     }
 
     async fn vpc_route_tables(&self) -> Result<Vec<VpcRouteTable>, Error> {
@@ -286,26 +288,26 @@ fn route_or_ledger(
         )
     };
     match action {
-        Action::AssociateRouteTable { attachment_id, .. } => {
-            let t = s.regions.get_mut(r).unwrap().route_table.as_mut().unwrap();
+        Action::AssociateRouteTable { attachment_id, route_table_id, .. } => {
+            let t = tgw_table_mut(s, r, route_table_id);
             Ok(if t.associations.insert(attachment_id.clone()) {
                 Outcome::Done
             } else {
                 Outcome::AlreadyDone("already associated".into())
             })
         }
-        Action::DisassociateRouteTable { attachment_id, .. } => {
-            let t = s.regions.get_mut(r).unwrap().route_table.as_mut().unwrap();
+        Action::DisassociateRouteTable { attachment_id, route_table_id, .. } => {
+            let t = tgw_table_mut(s, r, route_table_id);
             t.associations.remove(attachment_id);
             Ok(Outcome::Done)
         }
-        Action::CreateRoute { cidr, attachment_id, .. }
-        | Action::ReplaceRoute { cidr, attachment_id, .. } => {
+        Action::CreateRoute { cidr, attachment_id, route_table_id, .. }
+        | Action::ReplaceRoute { cidr, attachment_id, route_table_id, .. } => {
             if s.refuse_routes {
                 return Err(refused());
             }
             let replace = matches!(action, Action::ReplaceRoute { .. });
-            let t = s.regions.get_mut(r).unwrap().route_table.as_mut().unwrap();
+            let t = tgw_table_mut(s, r, route_table_id);
             let existing = t.routes.iter().position(|x| x.cidr == *cidr && x.is_static());
             match (existing, replace) {
                 (Some(_), false) => Ok(Outcome::AlreadyDone("RouteAlreadyExists".into())),
@@ -328,8 +330,9 @@ fn route_or_ledger(
                 }
             }
         }
-        Action::DeleteRoute { cidr, .. } | Action::RetireRoute { cidr, .. } => {
-            let t = s.regions.get_mut(r).unwrap().route_table.as_mut().unwrap();
+        Action::DeleteRoute { cidr, route_table_id, .. }
+        | Action::RetireRoute { cidr, route_table_id, .. } => {
+            let t = tgw_table_mut(s, r, route_table_id);
             let before = t.routes.len();
             t.routes.retain(|x| !(x.cidr == *cidr && x.is_static()));
             Ok(if t.routes.len() < before {
@@ -351,6 +354,16 @@ fn route_or_ledger(
     }
 }
 
+/// Route table `id` of Region `r`: the managed one or a segment's.
+fn tgw_table_mut<'a>(
+    s: &'a mut State,
+    r: &tgw_peering_core::domain::Region,
+    id: &RouteTableId,
+) -> &'a mut tgw_peering_core::observed::RouteTableState {
+    let state = s.regions.get_mut(r).unwrap();
+    state.route_table.iter_mut().chain(&mut state.segment_tables).find(|t| &t.id == id).unwrap()
+}
+
 /// A prefix-list reference written as AWS does: available at once here,
 /// a repeat is `AlreadyDone`.
 fn reference(
@@ -358,7 +371,13 @@ fn reference(
     r: &tgw_peering_core::domain::Region,
     action: &Action,
 ) -> Result<Outcome, Error> {
-    let t = s.regions.get_mut(r).unwrap().route_table.as_mut().unwrap();
+    let table = match action {
+        Action::CreateReference { route_table_id, .. }
+        | Action::ModifyReference { route_table_id, .. }
+        | Action::DeleteReference { route_table_id, .. } => route_table_id,
+        other => panic!("not a reference write: {other:?}"),
+    };
+    let t = tgw_table_mut(s, r, table);
     match action {
         Action::CreateReference { prefix_list: ListRef::Id(id), attachment_id, .. } => {
             if t.references.iter().any(|x| &x.prefix_list_id == id) {
@@ -482,6 +501,7 @@ fn ledger(
             tag_key,
             peering,
             transit_gateway,
+            segment,
             ..
         } => {
             let id = PrefixListId::parse(&format!("pl-{:08x}", lists.len() + 0xa0)).unwrap();
@@ -501,7 +521,8 @@ fn ledger(
                 left: Default::default(),
                 state_message: None,
                 resize: None,
-                tag_count: 4 + usize::from(peering.is_some()),
+                segment: segment.as_ref().map(ToString::to_string),
+                tag_count: 4 + usize::from(peering.is_some()) + usize::from(segment.is_some()),
             });
             Ok(Outcome::Created(id.to_string()))
         }

@@ -189,6 +189,7 @@ impl Scenario {
                         tag_count: 4,
                         state_message: None,
                         resize: None,
+                        segment: None,
                     });
                     state.ledger.last_mut().unwrap()
                 }
@@ -476,11 +477,20 @@ impl Scenario {
     /// otherwise).
     pub fn other_table(mut self, r: &str, id: &str, state: &str) -> Self {
         let (rtb, tgw) = (self.rtb(r), self.tgw(r));
-        let managed =
-            TgwRouteTable { id: rtb, transit_gateway_id: tgw.clone(), state: TgwState::Available };
+        let managed = TgwRouteTable {
+            id: rtb,
+            transit_gateway_id: tgw.clone(),
+            state: TgwState::Available,
+            tags: BTreeMap::new(),
+        };
         let tables = self.region_mut(r).route_tables.get_or_insert_with(|| vec![managed]);
         let id = RouteTableId::parse(id).unwrap();
-        tables.push(TgwRouteTable { id, transit_gateway_id: tgw, state: TgwState::parse(state) });
+        tables.push(TgwRouteTable {
+            id,
+            transit_gateway_id: tgw,
+            state: TgwState::parse(state),
+            tags: BTreeMap::new(),
+        });
         self
     }
 
@@ -488,7 +498,12 @@ impl Scenario {
     /// it, is in `state`.
     pub fn table_state(mut self, r: &str, state: &str) -> Self {
         let (id, tgw) = (self.rtb(r), self.tgw(r));
-        let table = TgwRouteTable { id, transit_gateway_id: tgw, state: TgwState::parse(state) };
+        let table = TgwRouteTable {
+            id,
+            transit_gateway_id: tgw,
+            state: TgwState::parse(state),
+            tags: BTreeMap::new(),
+        };
         self.region_mut(r).route_tables = Some(vec![table]);
         self
     }
