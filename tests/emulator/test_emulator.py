@@ -1598,6 +1598,36 @@ class DescribeRouteTablesTest(EmulatorTest):
         self.assert_error("InvalidParameterValue", unchecked.describe_transit_gateway_route_tables,
                           MaxResults=4)
 
+    def test_a_gateway_with_both_defaults_disabled_has_no_default_table(self):
+        tgw = self.ec2.create_transit_gateway(Options={
+            "DefaultRouteTableAssociation": "disable",
+            "DefaultRouteTablePropagation": "disable"})["TransitGateway"]
+        self.assertNotIn("AssociationDefaultRouteTableId", tgw["Options"])
+        self.assertNotIn("PropagationDefaultRouteTableId", tgw["Options"])
+        listed = self.ec2.describe_transit_gateway_route_tables(Filters=[
+            {"Name": "transit-gateway-id", "Values": [tgw["TransitGatewayId"]]}])
+        self.assertEqual(listed["TransitGatewayRouteTables"], [])
+        # A VPC attaches to it, associated with no table.
+        attachment = self.attach(tgw["TransitGatewayId"], self.vpc())
+        found = self.ec2.describe_transit_gateway_attachments(
+            TransitGatewayAttachmentIds=[attachment])["TransitGatewayAttachments"]
+        self.assertNotIn("Association", found[0])
+        # One of the two enabled: the default table is made.
+        _, default = self.gateway(DefaultRouteTableAssociation="disable")
+        self.assertTrue(default.startswith("tgw-rtb-"))
+
+    def test_a_tables_tags_are_listed_and_filter_it(self):
+        tgw, _ = self.gateway()
+        made = self.ec2.create_transit_gateway_route_table(
+            TransitGatewayId=tgw, TagSpecifications=[{
+                "ResourceType": "transit-gateway-route-table",
+                "Tags": [{"Key": "tgw-peering:segment", "Value": "prod"}]}])[
+            "TransitGatewayRouteTable"]["TransitGatewayRouteTableId"]
+        found = self.ec2.describe_transit_gateway_route_tables(Filters=[
+            {"Name": "tag:tgw-peering:segment", "Values": ["prod"]}])["TransitGatewayRouteTables"]
+        self.assertEqual([t["TransitGatewayRouteTableId"] for t in found], [made])
+        self.assertEqual(found[0]["Tags"], [{"Key": "tgw-peering:segment", "Value": "prod"}])
+
     def test_unknown_filters_ids_and_gateways_are_refused(self):
         self.assert_error("InvalidParameterValue", self.ec2.describe_transit_gateway_route_tables,
                           Filters=[{"Name": "bogus", "Values": ["x"]}])

@@ -1,6 +1,17 @@
 """Transit gateways and route tables: ModifyTransitGateway's `modifying`
 state, a new route table's `pending` state, DescribeTransitGatewayRouteTables.
 
+* CreateTransitGateway with both `DefaultRouteTableAssociation` and
+  `DefaultRouteTablePropagation` `disable` makes no default route table, and
+  the gateway reports no `AssociationDefaultRouteTableId` nor
+  `PropagationDefaultRouteTableId` ("Either DefaultRouteTableAssociation or
+  DefaultRouteTablePropagation must be set to enable for Amazon Web Services
+  Transit Gateway to create the default transit gateway route table", API
+  reference TransitGatewayOptions,
+  https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_TransitGatewayOptions.html).
+  moto always makes one, and associates every new VPC attachment with it:
+  where the table is gone, that association is not made.
+
 * ModifyTransitGateway ("Modifies the specified transit gateway. When you
   modify a transit gateway, the modified options are applied to new transit
   gateway attachments only", API reference ModifyTransitGateway,
@@ -51,6 +62,7 @@ state, a new route table's `pending` state, DescribeTransitGatewayRouteTables.
 from moto.core.responses import ActionResult
 from moto.ec2.exceptions import InvalidTransitGatewayID
 from moto.ec2.models.transit_gateway import TransitGatewayBackend
+from moto.ec2.models.transit_gateway_route_tables import TransitGatewayRouteTableBackend
 from moto.ec2.responses.transit_gateway_route_tables import TransitGatewayRouteTable
 
 from . import common, config
@@ -82,8 +94,20 @@ def refresh_default_flags(backend, gateway):
 
 def apply_gateways():
     backend = TransitGatewayBackend
+    orig_create = backend.create_transit_gateway
     orig_modify = backend.modify_transit_gateway
     orig_describe = backend.describe_transit_gateways
+
+    @common.locked
+    def create_transit_gateway(self, description, options=None, tags=None):
+        gateway = orig_create(self, description, options, tags)
+        opts = gateway.options
+        if (opts.get("DefaultRouteTableAssociation") == "disable"
+                and opts.get("DefaultRouteTablePropagation") == "disable"):
+            self.transit_gateways_route_tables.pop(gateway.default_route_table.id, None)
+            opts.pop("AssociationDefaultRouteTableId", None)
+            opts.pop("PropagationDefaultRouteTableId", None)
+        return gateway
 
     @common.locked
     def modify_transit_gateway(self, transit_gateway_id, description=None, options=None):
@@ -121,6 +145,18 @@ def apply_gateways():
             common.advance(gateway)
         return orig_describe(self, *args, **kwargs)
 
+    backend.create_transit_gateway = create_transit_gateway
+    tables = TransitGatewayRouteTableBackend
+    orig_set_association = tables.set_route_table_association
+
+    def set_route_table_association(self, transit_gateway_attachment_id,
+                                    transit_gateway_route_table_id):
+        if transit_gateway_route_table_id not in self.transit_gateways_route_tables:
+            return None
+        return orig_set_association(self, transit_gateway_attachment_id,
+                                    transit_gateway_route_table_id)
+
+    tables.set_route_table_association = set_route_table_association
     backend.modify_transit_gateway = modify_transit_gateway
     backend.describe_transit_gateways = describe_transit_gateways
 

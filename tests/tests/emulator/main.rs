@@ -16,4 +16,5 @@ mod pipeline;
 mod prefix_lists;
 mod reliability;
 mod routing_truth;
+mod segments;
 mod vpc_routes;

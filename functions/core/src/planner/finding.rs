@@ -136,13 +136,6 @@ pub enum FindingCode {
     /// VPCs of two segments of one Region hold overlapping CIDRs (the
     /// peering table would have to route both): both held.
     SegmentOverlap,
-    // held
-    /// More withdrawals than the budget (`MAX_WITHDRAWALS`).
-    OverBudget,
-    /// A workload account's VPCs cannot be read.
-    AccountUnreadable,
-    /// The ledger was written under another `TAG_KEY`.
-    OtherTagKey,
     /// A VPC's tag value names no segment of its Region (a typo, or
     /// `true` where the Region has no default segment): its routes stay,
     /// nothing new is written.
@@ -150,6 +143,13 @@ pub enum FindingCode {
     /// A VPC's attachment is associated with another table than its
     /// segment's: its routes stay, nothing new is written.
     SegmentMismatch,
+    // held
+    /// More withdrawals than the budget (`MAX_WITHDRAWALS`).
+    OverBudget,
+    /// A workload account's VPCs cannot be read.
+    AccountUnreadable,
+    /// The ledger was written under another `TAG_KEY`.
+    OtherTagKey,
     // warning
     /// A ledger list's resize failed; the peer's new CIDRs wait.
     ResizeFailed,
@@ -223,12 +223,10 @@ impl FindingCode {
             | C::RouteExists
             | C::PointedElsewhere
             | C::WriteRefused
-            | C::SegmentOverlap => FindingKind::Conflict,
-            C::OverBudget
-            | C::AccountUnreadable
-            | C::OtherTagKey
+            | C::SegmentOverlap
             | C::SegmentUnknown
-            | C::SegmentMismatch => FindingKind::Held,
+            | C::SegmentMismatch => FindingKind::Conflict,
+            C::OverBudget | C::AccountUnreadable | C::OtherTagKey => FindingKind::Held,
             C::ResizeFailed
             | C::ListChangeFailed
             | C::RouteQuota

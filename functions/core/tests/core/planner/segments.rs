@@ -303,7 +303,8 @@ fn a_typo_holds_the_vpcs_routes_and_a_finding_names_the_value() {
     let held = found(&plan, FindingCode::SegmentUnknown);
     assert_eq!(held.len(), 1, "{held:#?}");
     assert!(held[0].subject.contains("vpc-a3") && held[0].reason.contains("\"prdo\""), "{held:?}");
-    assert_eq!(held[0].kind(), FindingKind::Held);
+    // A conflict of the tag with the tables: visible, and nothing cut.
+    assert_eq!(held[0].kind(), FindingKind::Conflict);
     // The rest of the mesh is planned as before.
     assert!(created(&plan).contains(&(
         E.into(),
