@@ -136,8 +136,16 @@ pub fn quota_line(t: &TableReport) -> String {
             format!("; not counted, the gateway's other tables: {}", ids.join(", "))
         }
     };
+    let gateway = q.gateway.as_ref().map_or_else(String::new, |g| {
+        format!(
+            "; with the gateway's other tables read, {} routes{} in {} tables",
+            g.counted,
+            after_pending(g.counted, g.after_plan),
+            g.tables
+        )
+    });
     format!(
-        "quota: {} ({}) counts {} routes{after}, of the gateway's {} (a referenced list counts its maximum entries){others}",
+        "quota: {} ({}) counts {} routes{after}, of the gateway's {} (a referenced list counts its maximum entries){gateway}{others}",
         t.route_table_id, t.region, q.counted, q.quota
     )
 }
@@ -277,6 +285,7 @@ mod tests {
                     .iter()
                     .map(|id| RouteTableId::parse(id).unwrap())
                     .collect(),
+                gateway: None,
             },
             lists: Vec::new(),
             segment: None,

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::{Config, RouteMode};
 use crate::domain::{
-    AccountId, AttachmentId, LedgerList, Region, RouteTableId, SegmentTables, TgwAttachment,
-    TgwState, TransitGatewayId, Vpc, VpcId,
+    AccountId, AttachmentId, LedgerList, Region, RouteTableId, SegmentTables, SegmentTag,
+    TgwAttachment, TgwState, TransitGatewayId, Vpc, VpcId,
 };
 use crate::error::Error;
 use crate::observed::{choose_gateway, Observed, RegionState, RouteTableState};
@@ -151,7 +151,13 @@ async fn read_ipv6_support(
     let dual_stack: BTreeSet<&VpcId> = state
         .vpcs
         .iter()
-        .filter(|v| v.is_tagged(&config.tag_key) && v.associated_cidrs().any(|c| c.is_ipv6()))
+        .filter(|v| {
+            // Tagged `true` or with a segment name (read the same way
+            // whether or not segments are declared: one read at most).
+            let tag = v.tags.get(&config.tag_key).map(String::as_str);
+            SegmentTag::of(tag) != SegmentTag::NotTagged
+                && v.associated_cidrs().any(|c| c.is_ipv6())
+        })
         .map(|v| &v.id)
         .collect();
     let ids: Vec<AttachmentId> = state

@@ -67,8 +67,12 @@ impl Segmented {
                 .expect("a table");
             tables.insert(name, id);
         }
-        let world =
-            RegionWorld { region: region.to_owned(), ec2, tgw, route_table: tables["peer"].clone() };
+        let world = RegionWorld {
+            region: region.to_owned(),
+            ec2,
+            tgw,
+            route_table: tables["peer"].clone(),
+        };
         Segmented { world, tables }
     }
 
@@ -211,12 +215,21 @@ async fn segments_route_only_within_themselves_and_shared_both_ways_and_a_move_k
     assert_eq!(east.statics().await, expected("10.10.0.0/16", "10.11.0.0/16", "10.12.0.0/16"));
     assert_eq!(west.statics().await, expected("10.0.0.0/16", "10.1.0.0/16", "10.2.0.0/16"));
     for side in [&east, &west] {
-        assert_eq!(side.peering_tables().await, set(&[&side.tables["peer"]]), "{}", side.world.region);
+        assert_eq!(
+            side.peering_tables().await,
+            set(&[&side.tables["peer"]]),
+            "{}",
+            side.world.region
+        );
     }
     // The wrong association and the typo: not advertised, named by plan.
     let plan = session.plan().await.expect("a plan");
     let named = |code: FindingCode| {
-        plan.findings.iter().filter(|f| f.code == code).map(|f| f.reason.clone()).collect::<Vec<_>>()
+        plan.findings
+            .iter()
+            .filter(|f| f.code == code)
+            .map(|f| f.reason.clone())
+            .collect::<Vec<_>>()
     };
     let mismatch = named(FindingCode::SegmentMismatch);
     assert!(mismatch.len() == 1 && mismatch[0].contains(&east.tables["dev"]), "{mismatch:?}");

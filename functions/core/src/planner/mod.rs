@@ -31,6 +31,7 @@
 
 mod action;
 mod action_text;
+mod association;
 mod blackholes;
 mod decision;
 mod deployments;
@@ -70,7 +71,8 @@ pub use action::{
 pub use desired::{is_terminal, vpc_wait};
 pub use finding::{Finding, FindingCode, FindingKind};
 pub use report::{
-    PeeringReport, Plan, RouteMark, RouteQuota, RouteReport, TableReport, VpcReport, VpcTableQuota,
+    GatewayRoutes, PeeringReport, Plan, RouteMark, RouteQuota, RouteReport, TableReport, VpcReport,
+    VpcTableQuota,
 };
 
 use blackholes::{plan_records, Peerings};

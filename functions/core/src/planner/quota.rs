@@ -72,6 +72,7 @@ pub(super) fn count_routes(scope: RegionScope<'_>, out: &mut Plan) {
         after_plan: usize::try_from(after).unwrap_or_default(),
         quota: TGW_ROUTES_QUOTA,
         not_counted: other_tables(state, &gw.route_table_id),
+        gateway: None,
     };
     if quota.after_plan > quota.quota && quota.after_plan > quota.counted {
         let reason = format!(
@@ -91,7 +92,7 @@ pub(super) fn count_routes(scope: RegionScope<'_>, out: &mut Plan) {
 /// The table as read: every route that is no entry of a referenced list,
 /// each reference of the tool's lists at its list's maximum entries, and
 /// the listed routes of anyone else's references (their size is not read).
-fn as_read(read: &RouteTableState, sizes: &BTreeMap<&PrefixListId, usize>) -> usize {
+pub(super) fn as_read(read: &RouteTableState, sizes: &BTreeMap<&PrefixListId, usize>) -> usize {
     let ours = |id: &PrefixListId| {
         sizes.contains_key(id) && read.references.iter().any(|r| &r.prefix_list_id == id)
     };
@@ -156,7 +157,7 @@ fn new_list_size(plan: &Plan, name: &str) -> usize {
 /// AWS's quota counts their routes too ("Transit Gateway quotas", routes:
 /// "total combined routes (dynamic and static) across all route tables for a
 /// single transit gateway"), and the tool does not read them.
-fn other_tables(state: &RegionState, managed: &RouteTableId) -> Vec<RouteTableId> {
+pub(super) fn other_tables(state: &RegionState, managed: &RouteTableId) -> Vec<RouteTableId> {
     let tables = state.route_tables.iter().flatten();
     let others = tables.filter(|t| &t.id != managed && t.state != TgwState::Deleted);
     others.map(|t| t.id.clone()).collect()

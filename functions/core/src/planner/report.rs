@@ -71,6 +71,22 @@ pub struct RouteQuota {
     /// are not read, so not in `counted`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_counted: Vec<RouteTableId>,
+    /// Where segments are declared: the routes of every table of the
+    /// gateway the tool reads (its segments' tables and its peering
+    /// table), together, as AWS's quota counts them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<GatewayRoutes>,
+}
+
+/// The routes of the gateway's tables the tool reads, together.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct GatewayRoutes {
+    /// As read.
+    pub counted: usize,
+    /// Once the plan's writes are made.
+    pub after_plan: usize,
+    /// The tables counted.
+    pub tables: usize,
 }
 
 /// A VPC route table the tool writes to (`MANAGE_VPC_ROUTES`), counted

@@ -38,13 +38,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::Config;
-use crate::domain::{AssociationState, Region, Segment, SegmentTag, Vpc, VpcId};
+use crate::domain::{
+    AssociationState, PrefixListId, Region, RouteTableId, Segment, SegmentTag, Vpc, VpcId,
+    TGW_ROUTES_QUOTA,
+};
 use crate::error::Error;
 use crate::observed::{Gateway, Observed, RegionState};
 
 use super::desired::{region_cidrs, vpc_attachments};
 use super::local_leg::plan_local_leg;
-use super::{FindingCode, Plan};
+use super::quota::{as_read, other_tables};
+use super::{FindingCode, GatewayRoutes, Plan};
 
 /// Where a VPC stands in its Region's segments.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +93,7 @@ pub(super) fn plan_segments(
         merge(&mut out, part);
     }
     local_legs(observed, config, gateways, &standings, &mut out);
+    gateway_quota(observed, gateways, &mut out);
     report_held(&standings, &mut out);
     unneeded_peerings(&mut out);
     Ok(out)
@@ -312,6 +317,50 @@ fn local_legs(
         }
         out.findings.append(&mut leg.findings);
         out.vpcs.append(&mut leg.vpcs);
+    }
+}
+
+/// AWS's route quota is per transit gateway, across all its tables
+/// ("Transit Gateway quotas": "total combined routes (dynamic and static)
+/// across all route tables for a single transit gateway", 10,000): each
+/// table report of a Region carries the sum over the tables the tool reads
+/// (its segments' tables, as planned, and its peering table, as read), and
+/// names the tables it does not read, which are not counted.
+fn gateway_quota(observed: &Observed, gateways: &[Gateway], out: &mut Plan) {
+    for gw in gateways {
+        let state = &observed.regions[&gw.region];
+        let read: BTreeSet<&RouteTableId> =
+            gw.tables.segments.values().chain(&gw.tables.peering).collect();
+        let planned: Vec<&super::TableReport> =
+            out.tables.iter().filter(|t| t.region == gw.region).collect();
+        let mut counted: usize = planned.iter().map(|t| t.quota.counted).sum();
+        let mut after: usize = planned.iter().map(|t| t.quota.after_plan).sum();
+        let sizes: BTreeMap<&PrefixListId, usize> =
+            state.ledger.iter().map(|l| (&l.id, l.max_entries)).collect();
+        for id in read.iter().filter(|id| !planned.iter().any(|t| &&t.route_table_id == *id)) {
+            let n = state.table(id).map(|t| as_read(t, &sizes)).unwrap_or_default();
+            counted += n;
+            after += n;
+        }
+        let not_counted: Vec<RouteTableId> = other_tables(state, &gw.route_table_id)
+            .into_iter()
+            .chain(std::iter::once(gw.route_table_id.clone()))
+            .filter(|id| !read.contains(id))
+            .collect();
+        let total = GatewayRoutes { counted, after_plan: after, tables: read.len() };
+        for report in out.tables.iter_mut().filter(|t| t.region == gw.region) {
+            report.quota.gateway = Some(total.clone());
+            report.quota.not_counted = not_counted.clone();
+        }
+        if after > TGW_ROUTES_QUOTA && after > counted {
+            let reason = format!(
+                "after this plan the {} tables the tool reads count {after} routes together against the transit gateway's quota of {TGW_ROUTES_QUOTA} ({} other tables not counted; the quota is adjustable in Service Quotas): AWS may refuse the writes that pass it",
+                read.len(),
+                not_counted.len()
+            );
+            let subject = format!("transit gateway {}", gw.transit_gateway_id);
+            out.found(FindingCode::RouteQuota, &gw.region, subject, reason);
+        }
     }
 }
 

@@ -22,8 +22,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::RouteMode;
 use crate::domain::{
-    AssociationState, AttachmentId, Cidr, PeeringAttachment, PeeringState, PrefixListId, Region,
-    RouteKind, RouteTarget, TgwAttachment, TgwRoute, VpcId,
+    AttachmentId, Cidr, PeeringAttachment, PeeringState, PrefixListId, Region, RouteKind,
+    RouteTarget, TgwAttachment, TgwRoute, VpcId,
 };
 use crate::observed::{Gateway, RouteTableState};
 
@@ -36,8 +36,7 @@ use super::ownership::{budget, hold_over_budget, within_budget};
 use super::peering::ReadyPeering;
 use super::tgw_routes::{decide_extra, decide_wanted};
 use super::{
-    Action, Finding, FindingCode, Plan, Planned, RegionScope, RouteQuota, RouteReport,
-    TableContext, TableReport,
+    Finding, FindingCode, Plan, RegionScope, RouteQuota, RouteReport, TableContext, TableReport,
 };
 
 /// A wanted route: the peering it goes over and the VPCs that want it.
@@ -290,105 +289,9 @@ fn table_peerings<'a>(
             continue;
         }
         ours.insert(&ready.id, ready);
-        associate(gw, ready, ctx, out);
+        super::association::associate(gw, ready, ctx, out);
     }
     ours
-}
-
-/// The association of an available peering with the managed table, or,
-/// where segments are declared, with the peering table (none: the
-/// Region's `no_peering_table` finding says so).
-fn associate(gw: &Gateway, ready: &ReadyPeering, ctx: &TableContext<'_>, out: &mut Plan) {
-    let region = &gw.region;
-    let Some(rt) = gw.peering_table() else {
-        return;
-    };
-    let state = &ctx.observed.regions[region];
-    if state.table(rt).is_some_and(|t| t.associations.contains(&ready.id)) {
-        return;
-    }
-    let elsewhere = state
-        .attachments
-        .iter()
-        .find(|a| a.id == ready.id)
-        .and_then(|a| a.association.as_ref())
-        .filter(|a| a.state != AssociationState::Disassociated);
-    let finding = |code, reason: String| Finding {
-        code,
-        region: Some(region.clone()),
-        subject: format!("peering {}", ready.id),
-        reason,
-    };
-    let Some(other) = elsewhere else {
-        out.actions.push(Planned {
-            action: Action::AssociateRouteTable {
-                region: region.clone(),
-                route_table_id: rt.clone(),
-                attachment_id: ready.id.clone(),
-            },
-            reason: format!("the peering with {} is not associated with {rt}", ready.peer),
-        });
-        return;
-    };
-    let default = state
-        .transit_gateways
-        .iter()
-        .find(|g| g.id == gw.transit_gateway_id)
-        .and_then(|g| g.default_association_route_table.as_ref());
-    // Where segments are declared, the tool moves its peering to the
-    // peering table only while no route of any table read goes over it
-    // (a new peering): AWS has no call that moves an association in one
-    // step, and the traffic between the two calls would be dropped.
-    let unused = gw.tables.declared && !routes_over(state, &ready.id);
-    let movable = ready.managed
-        && ((Some(&other.route_table_id) == default
-            && ctx.config.route_table_ids.contains_key(region))
-            || unused);
-    if other.state == AssociationState::Disassociating {
-        let reason = format!("leaving {}; then it is associated with {rt}", other.route_table_id);
-        out.findings.push(finding(FindingCode::AssociationMoving, reason));
-    } else if movable {
-        out.actions.push(Planned {
-            action: Action::DisassociateRouteTable {
-                region: region.clone(),
-                route_table_id: other.route_table_id.clone(),
-                attachment_id: ready.id.clone(),
-            },
-            reason: if unused {
-                format!(
-                    "the tool's peering sits in {}, not in the peering table {rt}, and no route goes over it yet; it moves there",
-                    other.route_table_id
-                )
-            } else {
-                format!(
-                    "the tool's peering sits in the default association table {}, but ROUTE_TABLE_IDS names {rt}; it moves there",
-                    other.route_table_id
-                )
-            },
-        });
-    } else if gw.tables.declared {
-        let reason = format!(
-            "associated with {}, not with the peering table {rt}: traffic arriving over the peering is routed by {}. Routes go over it, and moving it (disassociate, then associate) drops the traffic between the two calls, so the tool does not: move it when you choose",
-            other.route_table_id, other.route_table_id
-        );
-        out.findings.push(finding(FindingCode::AssociatedElsewhere, reason));
-    } else {
-        let reason = format!(
-            "associated with {}, not with the managed table {rt}: routes still go into {rt}, but traffic arriving over the peering is routed by {}; not moved",
-            other.route_table_id, other.route_table_id
-        );
-        out.findings.push(finding(FindingCode::AssociatedElsewhere, reason));
-    }
-}
-
-/// Whether a route of any table read in the Region goes over `peering`.
-fn routes_over(state: &crate::observed::RegionState, peering: &AttachmentId) -> bool {
-    state
-        .route_table
-        .iter()
-        .chain(&state.segment_tables)
-        .flat_map(|t| &t.routes)
-        .any(|r| matches!(&r.target, RouteTarget::Attachment(id) if id == peering))
 }
 
 /// Every advertised CIDR of every peer Region whose peering is available

@@ -470,3 +470,26 @@ fn a_local_cidr_the_peering_table_does_not_route_is_a_warning() {
     assert_eq!(f.len(), 1, "{f:#?}");
     assert!(f[0].subject.contains("vpc-e1") && f[0].reason.contains(rtb(E, "peer").as_str()));
 }
+
+#[test]
+fn the_quota_line_counts_every_table_the_tool_reads_and_names_the_others() {
+    let mut s = populated();
+    let tgw = s.tgw(E);
+    let other = RouteTableId::parse("tgw-rtb-0other").unwrap();
+    s.region_mut(E).route_tables.as_mut().unwrap().push(TgwRouteTable {
+        id: other.clone(),
+        transit_gateway_id: tgw,
+        state: TgwState::Available,
+        tags: BTreeMap::new(),
+    });
+    let plan = s.plan();
+    let east: Vec<_> = plan.tables.iter().filter(|t| t.region.as_str() == E).collect();
+    assert_eq!(east.len(), 3, "a report per segment table");
+    for t in east {
+        // The peering table's three propagated routes as read; the seven
+        // routes this plan writes into the three segment tables after it.
+        let g = t.quota.gateway.as_ref().expect("the gateway's count");
+        assert_eq!((g.counted, g.after_plan, g.tables), (3, 10, 4), "{}", t.route_table_id);
+        assert_eq!(t.quota.not_counted, vec![other.clone()]);
+    }
+}
