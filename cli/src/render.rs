@@ -38,6 +38,7 @@ pub fn plan_text(plan: &Plan) -> String {
         conflicts,
         plan.findings.len() - conflicts
     );
+    segments_text(plan, &mut s);
     for p in &plan.actions {
         let _ = writeln!(s, "  + {}\n      because {}", p.action, p.reason);
     }
@@ -66,6 +67,7 @@ fn target(t: &RouteTarget) -> String {
 
 pub fn status_text(plan: &Plan) -> String {
     let mut s = String::new();
+    segments_text(plan, &mut s);
     let _ = writeln!(s, "Peerings:");
     for p in &plan.peerings {
         let _ = writeln!(
@@ -169,11 +171,40 @@ pub fn vpc_quota_line(v: &VpcTableQuota) -> String {
 }
 
 /// Each VPC of each Region: tagged, attachment, local route, advertised.
+/// Where segments are declared: a line per segment, a cell per Region
+/// (its table, its VPCs advertised, its routes present and missing).
+pub fn segments_text(plan: &Plan, s: &mut String) {
+    if plan.segments.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "Segments (per Region: table, VPCs advertised, routes present / missing):");
+    let mut names: Vec<&str> = plan.segments.iter().map(|c| c.segment.as_str()).collect();
+    names.dedup();
+    for name in names {
+        let cells: Vec<String> = plan
+            .segments
+            .iter()
+            .filter(|c| c.segment.as_str() == name)
+            .map(|c| match &c.route_table_id {
+                None => format!("{}: no table", c.region),
+                Some(t) => format!(
+                    "{}: {t}, {} VPC(s), {} / {} route(s)",
+                    c.region, c.vpcs_advertised, c.routes, c.missing
+                ),
+            })
+            .collect();
+        let _ = writeln!(s, "  {name:<16} {}", cells.join(" | "));
+    }
+}
+
 fn vpcs_text(plan: &Plan, s: &mut String) {
     if plan.vpcs.is_empty() {
         return;
     }
-    let _ = writeln!(s, "VPCs (owner account / tagged / attachment / local route / advertised):");
+    let _ = writeln!(
+        s,
+        "VPCs (owner account / tagged / attachment / local route / advertised; segment):"
+    );
     let yes = |b: bool| if b { "yes" } else { "no" };
     for v in &plan.vpcs {
         let attachment = v
@@ -191,7 +222,7 @@ fn vpcs_text(plan: &Plan, s: &mut String) {
             attachment,
             yes(v.local_route),
             yes(v.advertised),
-            v.note
+            v.segment.as_ref().map_or_else(|| v.note.clone(), |seg| format!("[{seg}] {}", v.note))
         );
     }
 }
@@ -201,6 +232,7 @@ pub fn status_json(plan: &Plan) -> serde_json::Value {
         "peerings": plan.peerings,
         "tables": plan.tables,
         "vpcs": plan.vpcs,
+        "segments": plan.segments,
         "findings": plan.findings,
         "pending_actions": plan.actions,
     })
@@ -290,6 +322,39 @@ mod tests {
             lists: Vec::new(),
             segment: None,
         }
+    }
+
+    #[test]
+    fn the_segment_matrix_is_a_line_per_segment_with_a_cell_per_region() {
+        use tgw_peering_core::domain::Segment;
+        use tgw_peering_core::planner::SegmentCell;
+        let cell = |seg: &str, r: &str, table: Option<&str>, vpcs, routes, missing| SegmentCell {
+            segment: Segment::parse(seg).unwrap(),
+            region: Region::parse(r).unwrap(),
+            route_table_id: table.map(|t| RouteTableId::parse(t).unwrap()),
+            vpcs_advertised: vpcs,
+            routes,
+            missing,
+        };
+        let plan = Plan {
+            segments: vec![
+                cell("dev", "us-east-1", Some("tgw-rtb-1"), 2, 3, 1),
+                cell("dev", "eu-west-1", None, 0, 0, 0),
+                cell("prod", "us-east-1", Some("tgw-rtb-2"), 1, 0, 0),
+            ],
+            ..Plan::default()
+        };
+        let mut s = String::new();
+        segments_text(&plan, &mut s);
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines.len(), 3, "{s}");
+        assert!(lines[1].trim_start().starts_with("dev"), "{s}");
+        assert!(lines[1].contains("us-east-1: tgw-rtb-1, 2 VPC(s), 3 / 1 route(s)"), "{s}");
+        assert!(lines[1].contains("eu-west-1: no table"), "{s}");
+        assert!(lines[2].trim_start().starts_with("prod"), "{s}");
+        let mut none = String::new();
+        segments_text(&Plan::default(), &mut none);
+        assert!(none.is_empty());
     }
 
     #[test]

@@ -71,8 +71,8 @@ pub use action::{
 pub use desired::{is_terminal, vpc_wait};
 pub use finding::{Finding, FindingCode, FindingKind};
 pub use report::{
-    GatewayRoutes, PeeringReport, Plan, RouteMark, RouteQuota, RouteReport, TableReport, VpcReport,
-    VpcTableQuota,
+    GatewayRoutes, PeeringReport, Plan, RouteMark, RouteQuota, RouteReport, SegmentCell,
+    TableReport, VpcReport, VpcTableQuota,
 };
 
 use blackholes::{plan_records, Peerings};

@@ -157,6 +157,25 @@ pub struct Plan {
     /// quota (`MANAGE_VPC_ROUTES`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub vpc_tables: Vec<VpcTableQuota>,
+    /// Where segments are declared: a cell per segment and Region.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<SegmentCell>,
+}
+
+/// One segment in one Region: its table, its VPCs advertised, the routes
+/// its table holds toward the Region's peerings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SegmentCell {
+    pub segment: Segment,
+    pub region: Region,
+    /// `None`: the Region has no table of the segment.
+    pub route_table_id: Option<RouteTableId>,
+    /// VPCs of the segment whose CIDRs are advertised.
+    pub vpcs_advertised: usize,
+    /// Routes of the tool's kind in the table: present (desired), and
+    /// missing (this plan writes them).
+    pub routes: usize,
+    pub missing: usize,
 }
 
 impl Plan {

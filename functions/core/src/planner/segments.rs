@@ -48,7 +48,7 @@ use crate::observed::{Gateway, Observed, RegionState};
 use super::desired::{region_cidrs, vpc_attachments};
 use super::local_leg::plan_local_leg;
 use super::quota::{as_read, other_tables};
-use super::{FindingCode, GatewayRoutes, Plan};
+use super::{FindingCode, GatewayRoutes, Plan, SegmentCell};
 
 /// Where a VPC stands in its Region's segments.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +94,7 @@ pub(super) fn plan_segments(
     }
     local_legs(observed, config, gateways, &standings, &mut out);
     gateway_quota(observed, gateways, &mut out);
+    out.segments = matrix(gateways, &out);
     report_held(&standings, &mut out);
     unneeded_peerings(&mut out);
     Ok(out)
@@ -362,6 +363,37 @@ fn gateway_quota(observed: &Observed, gateways: &[Gateway], out: &mut Plan) {
             out.found(FindingCode::RouteQuota, &gw.region, subject, reason);
         }
     }
+}
+
+/// A cell per segment and Region, from the plan's reports.
+fn matrix(gateways: &[Gateway], plan: &Plan) -> Vec<SegmentCell> {
+    let segments: BTreeSet<&Segment> =
+        gateways.iter().flat_map(|g| g.tables.segments.keys()).collect();
+    let mut cells = Vec::new();
+    for segment in segments {
+        for gw in gateways {
+            let table = gw.tables.segments.get(segment);
+            let report = plan.tables.iter().find(|t| Some(&t.route_table_id) == table);
+            let marked = |mark: super::RouteMark| {
+                report.map_or(0, |t| t.routes.iter().filter(|r| r.mark == mark).count())
+            };
+            let vpcs_advertised = plan
+                .vpcs
+                .iter()
+                .filter(|v| v.region == gw.region && v.advertised)
+                .filter(|v| v.segment.as_ref() == Some(segment))
+                .count();
+            cells.push(SegmentCell {
+                segment: segment.clone(),
+                region: gw.region.clone(),
+                route_table_id: table.cloned(),
+                vpcs_advertised,
+                routes: marked(super::RouteMark::Desired),
+                missing: marked(super::RouteMark::Missing),
+            });
+        }
+    }
+    cells
 }
 
 /// One finding per held VPC.

@@ -493,3 +493,29 @@ fn the_quota_line_counts_every_table_the_tool_reads_and_names_the_others() {
         assert_eq!(t.quota.not_counted, vec![other.clone()]);
     }
 }
+
+#[test]
+fn the_plan_carries_a_segment_by_region_matrix_of_tables_vpcs_and_routes() {
+    let cell = |plan: &Plan, seg: &str, r: &str| {
+        let c = plan
+            .segments
+            .iter()
+            .find(|c| c.segment.as_str() == seg && c.region.as_str() == r)
+            .expect("a cell");
+        (c.route_table_id.clone(), c.vpcs_advertised, c.routes, c.missing)
+    };
+    let plan = populated().plan();
+    assert_eq!(plan.segments.len(), 6);
+    assert_eq!(cell(&plan, "prod", E), (Some(rtb(E, "prod")), 1, 0, 2));
+    assert_eq!(cell(&plan, "shared", W), (Some(rtb(W, "shared")), 1, 0, 3));
+    let mut s = populated();
+    for (r, seg, cidrs) in CONVERGED {
+        for c in cidrs {
+            s = owned(s, r, seg, c, Some(seg));
+        }
+    }
+    let plan = s.plan();
+    assert_eq!(cell(&plan, "dev", W), (Some(rtb(W, "dev")), 1, 2, 0));
+    // A deployment without segments has no matrix.
+    assert!(converged().plan().segments.is_empty());
+}
