@@ -13,7 +13,6 @@
 
 use std::time::Duration;
 
-use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
 use tgw_peering::commands::{apply, ApplyOptions, ApplyReport, Session};
 use tgw_peering_tests::{Emulator, Flavour, RegionWorld};
 
@@ -25,24 +24,6 @@ async fn run_apply(session: &Session) -> ApplyReport {
     let report = apply(session, OPTIONS, |_| {}).await.expect("apply runs");
     assert!(report.converged, "apply did not converge: {:?}", report.error);
     report
-}
-
-/// A table of `w`'s gateway tagged `key` = `value`.
-async fn table(w: &RegionWorld, key: &str, value: &str) -> String {
-    let spec = TagSpecification::builder()
-        .resource_type(ResourceType::TransitGatewayRouteTable)
-        .tags(Tag::builder().key(key).value(value).build())
-        .build();
-    w.ec2
-        .create_transit_gateway_route_table()
-        .transit_gateway_id(&w.tgw)
-        .tag_specifications(spec)
-        .send()
-        .await
-        .expect("CreateTransitGatewayRouteTable")
-        .transit_gateway_route_table
-        .and_then(|t| t.transit_gateway_route_table_id)
-        .expect("a table")
 }
 
 /// A VPC of segment `name`, associated with `table` (moved off the
@@ -77,10 +58,10 @@ async fn measure(segments: Option<usize>) -> (usize, usize) {
             w.vpc(&format!("10.{}.{i}.0/24", 10 + r), Some("true"), &[]).await;
         }
         let Some(k) = segments else { continue };
-        table(&w, "tgw-peering:role", "peering").await;
+        w.tagged_table("tgw-peering:role", "peering").await;
         for s in 0..k {
             let name = format!("seg{s}");
-            let id = table(&w, "tgw-peering:segment", &name).await;
+            let id = w.tagged_table("tgw-peering:segment", &name).await;
             segment_vpc(&w, &format!("10.{}.{}.0/24", 10 + r, 100 + s), &name, &id).await;
         }
     }

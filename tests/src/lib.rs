@@ -727,6 +727,25 @@ impl RegionWorld {
         id
     }
 
+    /// A new route table of the Region's gateway, tagged `key` = `value`
+    /// (a segment's table, or the peering table).
+    pub async fn tagged_table(&self, key: &str, value: &str) -> String {
+        let spec = TagSpecification::builder()
+            .resource_type(ResourceType::TransitGatewayRouteTable)
+            .tags(tag(key, value))
+            .build();
+        self.ec2
+            .create_transit_gateway_route_table()
+            .transit_gateway_id(&self.tgw)
+            .tag_specifications(spec)
+            .send()
+            .await
+            .expect("CreateTransitGatewayRouteTable")
+            .transit_gateway_route_table
+            .and_then(|t| t.transit_gateway_route_table_id)
+            .expect("a table")
+    }
+
     /// Associates an attachment with the Region's route table.
     pub async fn associate(&self, attachment: &str) {
         self.ec2

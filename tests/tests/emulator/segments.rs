@@ -9,8 +9,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_ec2::types::{
-    DefaultRouteTableAssociationValue, DefaultRouteTablePropagationValue, Filter, ResourceType,
-    Tag, TagSpecification, TransitGatewayRequestOptions,
+    DefaultRouteTableAssociationValue, DefaultRouteTablePropagationValue, Filter,
+    TransitGatewayRequestOptions,
 };
 
 use super::common::converge;
@@ -45,34 +45,16 @@ impl Segmented {
             .transit_gateway
             .and_then(|g| g.transit_gateway_id)
             .expect("a gateway");
+        let world = RegionWorld { region: region.to_owned(), ec2, tgw, route_table: String::new() };
         let mut tables = BTreeMap::new();
         for name in TABLES {
-            let tag = match name {
-                "peer" => Tag::builder().key("tgw-peering:role").value("peering").build(),
-                _ => Tag::builder().key("tgw-peering:segment").value(name).build(),
+            let id = match name {
+                "peer" => world.tagged_table("tgw-peering:role", "peering").await,
+                _ => world.tagged_table("tgw-peering:segment", name).await,
             };
-            let spec = TagSpecification::builder()
-                .resource_type(ResourceType::TransitGatewayRouteTable)
-                .tags(tag)
-                .build();
-            let id = ec2
-                .create_transit_gateway_route_table()
-                .transit_gateway_id(&tgw)
-                .tag_specifications(spec)
-                .send()
-                .await
-                .expect("CreateTransitGatewayRouteTable")
-                .transit_gateway_route_table
-                .and_then(|t| t.transit_gateway_route_table_id)
-                .expect("a table");
             tables.insert(name, id);
         }
-        let world = RegionWorld {
-            region: region.to_owned(),
-            ec2,
-            tgw,
-            route_table: tables["peer"].clone(),
-        };
+        let world = RegionWorld { route_table: tables["peer"].clone(), ..world };
         Segmented { world, tables }
     }
 
