@@ -873,6 +873,21 @@ class Organizations(unittest.TestCase):
             {"Fn::Not": [{"Fn::Equals": [{"Ref": "WorkloadRoleName"}, ""]}]},
         )
 
+    def test_shared_segments_reaches_the_functions_and_allows_the_segment_names_the_code_does(self):
+        import re
+
+        env = plain(HUB["Globals"]["Function"]["Environment"]["Variables"])
+        self.assertEqual(env["SHARED_SEGMENTS"], {"Ref": "SharedSegments"})
+        parameter = HUB["Parameters"]["SharedSegments"]
+        self.assertEqual(parameter["Default"], "")
+        pattern = re.compile(parameter["AllowedPattern"])
+        # Segment::parse: 1 to 32 lower-case letters, digits and '-',
+        # starting with a letter.
+        for value in ["", "shared", "shared,prod-1", "a" * 32]:
+            self.assertIsNotNone(pattern.fullmatch(value), value)
+        for value in ["Shared", "9lives", "prod_1", "a" * 33, "shared,", ",shared", "pröd"]:
+            self.assertIsNone(pattern.fullmatch(value), value)
+
     def test_workload_role_name_reaches_both_functions_as_WORKLOAD_ROLE_NAME(self):
         import re
 

@@ -47,6 +47,10 @@ pub struct RegionState {
     /// `tgw-peering:managed=true`), with their entries.
     #[serde(default)]
     pub ledger: Vec<LedgerList>,
+    /// The customer-managed prefix lists the Region lists, the tool's
+    /// included (see [`crate::domain::LedgerRead`]); `None` when not read.
+    #[serde(default)]
+    pub customer_lists: Option<usize>,
     /// Every route table of every VPC of the Region (one paginated
     /// `DescribeRouteTables`), read only when `MANAGE_VPC_ROUTES` is on;
     /// `None` when not read.

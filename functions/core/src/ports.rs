@@ -8,7 +8,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::domain::{
-    AccountId, AttachmentId, LedgerList, ListReference, PeeringAttachment, Region, RouteTableId,
+    AccountId, AttachmentId, LedgerRead, ListReference, PeeringAttachment, Region, RouteTableId,
     TgwAttachment, TgwRoute, TgwRouteTable, TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
 };
 use crate::error::Error;
@@ -101,11 +101,11 @@ pub trait Ec2Reads: Send + Sync {
 
     /// `DescribeManagedPrefixLists` and `GetManagedPrefixListEntries`: the
     /// tool's ledger lists (tagged `tgw-peering:managed=true`) with their
-    /// entries.
+    /// entries, and the count of customer-managed lists listed.
     ///
     /// # Errors
     /// As the trait says.
-    async fn ledger(&self) -> Result<Vec<LedgerList>, Error>;
+    async fn ledger(&self) -> Result<LedgerRead, Error>;
 
     /// `GetTransitGatewayPrefixListReferences`, every page: the prefix-list
     /// references of a transit gateway route table.

@@ -21,7 +21,7 @@ use futures::FutureExt;
 use serde_json::Value;
 use tgw_peering::commands::{apply, ApplyOptions, Session};
 use tgw_peering_core::domain::{
-    AccountId, AttachmentId, LedgerList, PeeringAttachment, Region, RouteTableId, TgwAttachment,
+    AccountId, AttachmentId, LedgerRead, PeeringAttachment, Region, RouteTableId, TgwAttachment,
     TgwRoute, TgwRouteTable, TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
 };
 use tgw_peering_core::handler::Handler;
@@ -238,7 +238,7 @@ impl Ec2Reads for CrashingRegion {
     async fn routes(&self, rt: &RouteTableId) -> Result<Vec<TgwRoute>, Error> {
         self.inner.routes(rt).await
     }
-    async fn ledger(&self) -> Result<Vec<LedgerList>, Error> {
+    async fn ledger(&self) -> Result<LedgerRead, Error> {
         self.inner.ledger().await
     }
     async fn prefix_list_references(

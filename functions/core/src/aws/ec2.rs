@@ -13,7 +13,7 @@ use tokio::sync::OnceCell;
 
 use super::errors::{aws_error, decode, idempotent};
 use crate::domain::{
-    AccountId, AttachmentId, LedgerList, ListReference, PeeringAttachment, Region, RouteTableId,
+    AccountId, AttachmentId, LedgerRead, ListReference, PeeringAttachment, Region, RouteTableId,
     TgwAttachment, TgwRoute, TgwRouteTable, TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
 };
 use crate::error::Error;
@@ -130,7 +130,7 @@ impl Ec2Reads for AwsEc2 {
         self.read_references(table).await
     }
 
-    async fn ledger(&self) -> Result<Vec<LedgerList>, Error> {
+    async fn ledger(&self) -> Result<LedgerRead, Error> {
         self.read_ledger().await
     }
 

@@ -12,10 +12,10 @@ use aws_sdk_ec2::types as ec2;
 use super::ec2::{tags_of, AwsEc2};
 use super::errors::decode;
 use crate::domain::{
-    AttachmentId, Blackholes, Cidr, Family, LedgerList, ListDeployment, PrefixListId, Region,
-    ResizeRecord, TransitGatewayId, LEDGER_GATEWAY_TAG, LEDGER_ISOLATED_PREFIX, LEDGER_LEFT_PREFIX,
-    LEDGER_PEERING_TAG, LEDGER_PEER_TAG, LEDGER_RESIZE_TAG, LEDGER_TAG_KEY_TAG, MANAGED_TAG_KEY,
-    MANAGED_TAG_VALUE,
+    AttachmentId, Blackholes, Cidr, Family, LedgerList, LedgerRead, ListDeployment, PrefixListId,
+    Region, ResizeRecord, TransitGatewayId, LEDGER_GATEWAY_TAG, LEDGER_ISOLATED_PREFIX,
+    LEDGER_LEFT_PREFIX, LEDGER_PEERING_TAG, LEDGER_PEER_TAG, LEDGER_RESIZE_TAG, LEDGER_TAG_KEY_TAG,
+    MANAGED_TAG_KEY, MANAGED_TAG_VALUE,
 };
 use crate::error::Error;
 
@@ -23,9 +23,10 @@ const LISTS: &str = "DescribeManagedPrefixLists";
 const ENTRIES: &str = "GetManagedPrefixListEntries";
 
 impl AwsEc2 {
-    pub(super) async fn read_ledger(&self) -> Result<Vec<LedgerList>, Error> {
+    pub(super) async fn read_ledger(&self) -> Result<LedgerRead, Error> {
         let items =
             every_item!(self, LISTS, self.client.describe_managed_prefix_lists().max_results(100))?;
+        let customer_lists = items.iter().filter(|l| l.owner_id() != Some("AWS")).count();
         let mut lists = Vec::new();
         for list in items.iter().filter_map(|l| self.ledger_list(l).transpose()) {
             let mut list = list?;
@@ -40,7 +41,7 @@ impl AwsEc2 {
             };
             lists.push(list);
         }
-        Ok(lists)
+        Ok(LedgerRead { lists, customer_lists })
     }
 
     /// A list the tool made (tagged managed, with a peer Region), without

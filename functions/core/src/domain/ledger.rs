@@ -175,6 +175,27 @@ impl ResizeRecord {
     }
 }
 
+/// Customer-managed prefix lists per Region, AWS's default quota,
+/// adjustable ("Amazon VPC quotas", managed prefix lists: "Prefix lists per
+/// Region: 100"). Segments multiply the tool's lists (one per segment,
+/// peer Region and address family).
+pub const PREFIX_LISTS_QUOTA: usize = 100;
+/// The share of [`PREFIX_LISTS_QUOTA`] at which a plan warns, in percent.
+pub const PREFIX_LISTS_WARN_PERCENT: usize = 80;
+
+/// What one `DescribeManagedPrefixLists` read (every page) gives: the
+/// tool's ledger lists, and how many customer-managed prefix lists the
+/// Region lists, the tool's and everyone else's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LedgerRead {
+    pub lists: Vec<LedgerList>,
+    /// Customer-managed prefix lists listed (`OwnerId` other than `AWS`),
+    /// lists shared into the account by others included: a count at least
+    /// what AWS's per-Region quota counts for the account ("Amazon VPC
+    /// quotas", prefix lists per Region: 100 by default).
+    pub customer_lists: usize,
+}
+
 impl LedgerList {
     /// The name of part `part` of the list of `peer`'s CIDRs of `family`.
     pub fn name_for(peer: &Region, family: Family, part: usize) -> String {

@@ -20,10 +20,10 @@ pub use ids::{
     TransitGatewayId, VpcId, VpcRouteTableId,
 };
 pub use ledger::{
-    Blackholes, EntryOwner, Family, LedgerList, ListDeployment, ResizeRecord, ISOLATED_REFERENCE,
-    LEDGER_GATEWAY_TAG, LEDGER_ISOLATED_PREFIX, LEDGER_LEFT_PREFIX, LEDGER_PEERING_TAG,
-    LEDGER_PEER_TAG, LEDGER_RESIZE_TAG, LEDGER_TAG_KEY_TAG, MAX_DESCRIPTION, MAX_LEDGER_ENTRIES,
-    MAX_TAGS, RESIZE_RETRY_SECS,
+    Blackholes, EntryOwner, Family, LedgerList, LedgerRead, ListDeployment, ResizeRecord,
+    ISOLATED_REFERENCE, LEDGER_GATEWAY_TAG, LEDGER_ISOLATED_PREFIX, LEDGER_LEFT_PREFIX,
+    LEDGER_PEERING_TAG, LEDGER_PEER_TAG, LEDGER_RESIZE_TAG, LEDGER_TAG_KEY_TAG, MAX_DESCRIPTION,
+    MAX_LEDGER_ENTRIES, MAX_TAGS, PREFIX_LISTS_QUOTA, PREFIX_LISTS_WARN_PERCENT, RESIZE_RETRY_SECS,
 };
 pub use peering::{
     peering_tags, GatewayRef, PeeringAttachment, PeeringPhase, PeeringState, TgwState,

@@ -218,6 +218,17 @@ impl SegmentTables {
     ) {
         let default = Segment::default_segment();
         if let Some(id) = named {
+            let other = self.segments.iter().find(|(s, t)| *t == id && **s != default);
+            let claimed = other.map(|(s, _)| format!("segment {s}'s")).or_else(|| {
+                (self.peering.as_ref() == Some(id)).then(|| "the peering table".to_owned())
+            });
+            if let Some(what) = claimed {
+                // One table, one role: never two segments' plans on it.
+                let why = format!("ROUTE_TABLE_IDS names it as the default segment's table, but its tags make it {what}: the default segment has no table here until one of the two changes");
+                self.invalid.push((id.clone(), why));
+                self.segments.remove(&default);
+                return;
+            }
             if let Some(tagged) = self.segments.get(&default).filter(|t| *t != id) {
                 let why = format!("tagged {SEGMENT_TAG}=default, but ROUTE_TABLE_IDS names {id}, which is the default segment's table");
                 self.invalid.push((tagged.clone(), why));

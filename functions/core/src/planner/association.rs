@@ -103,8 +103,10 @@ fn move_reason(
         .iter()
         .find(|g| g.id == gw.transit_gateway_id)
         .and_then(|g| g.default_association_route_table.as_ref());
-    if gw.tables.declared && !routes_over(state, &ready.id) {
-        Some(format!(
+    if gw.tables.declared {
+        // Never while routes go over it: the traffic between the two
+        // calls would be dropped.
+        (!routes_over(state, &ready.id)).then(|| format!(
             "the tool's peering sits in {now}, not in the peering table {rt}, and no route goes over it yet; it moves there"
         ))
     } else if Some(now) == default && ctx.config.route_table_ids.contains_key(&gw.region) {

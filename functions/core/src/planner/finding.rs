@@ -157,6 +157,8 @@ pub enum FindingCode {
     ListChangeFailed,
     /// A table passes the transit gateway's route quota.
     RouteQuota,
+    /// The Region's customer-managed prefix lists near AWS's quota.
+    PrefixListQuota,
     /// A VPC route table would pass `VPC_ROUTE_QUOTA`.
     VpcRouteQuota,
     /// Isolations that do not fit in the list's tags as records.
@@ -230,6 +232,7 @@ impl FindingCode {
             C::ResizeFailed
             | C::ListChangeFailed
             | C::RouteQuota
+            | C::PrefixListQuota
             | C::VpcRouteQuota
             | C::IsolationsUnrecorded
             | C::LeftBlackholesUnrecorded

@@ -124,6 +124,7 @@ pub fn plan(observed: &Observed, config: &Config) -> Result<Plan, Error> {
     } else {
         plan_view(observed, config, None)?
     };
+    quota::count_lists(observed, &mut out);
     out.actions.sort_by(|a, b| a.action.cmp(&b.action));
     out.findings.sort();
     out.vpcs.sort_by(|a, b| (&a.region, &a.vpc_id).cmp(&(&b.region, &b.vpc_id)));

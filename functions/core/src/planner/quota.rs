@@ -13,7 +13,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::domain::{PrefixListId, RouteTableId, TgwState, TGW_ROUTES_QUOTA};
+use crate::domain::{
+    PrefixListId, RouteTableId, TgwState, PREFIX_LISTS_QUOTA, PREFIX_LISTS_WARN_PERCENT,
+    TGW_ROUTES_QUOTA,
+};
 use crate::observed::{RegionState, RouteTableState};
 
 use super::action::{
@@ -161,4 +164,31 @@ pub(super) fn other_tables(state: &RegionState, managed: &RouteTableId) -> Vec<R
     let tables = state.route_tables.iter().flatten();
     let others = tables.filter(|t| &t.id != managed && t.state != TgwState::Deleted);
     others.map(|t| t.id.clone()).collect()
+}
+
+/// The Region's customer-managed prefix lists against AWS's per-Region
+/// quota ([`PREFIX_LISTS_QUOTA`]): as read, plus the lists this plan
+/// creates; a warning from [`PREFIX_LISTS_WARN_PERCENT`] of it on, before
+/// AWS refuses a `CreateManagedPrefixList` (and with it the routes of a
+/// new segment or peer Region).
+pub(super) fn count_lists(observed: &crate::observed::Observed, out: &mut Plan) {
+    for (region, state) in &observed.regions {
+        let Some(listed) = state.customer_lists else {
+            continue;
+        };
+        let created = out
+            .actions
+            .iter()
+            .filter(|p| matches!(&p.action, Action::CreateLedger { region: r, .. } if r == region))
+            .count();
+        let after = listed + created;
+        if after * 100 < PREFIX_LISTS_QUOTA * PREFIX_LISTS_WARN_PERCENT {
+            continue;
+        }
+        let reason = format!(
+            "the Region lists {listed} customer-managed prefix lists, {after} after this plan ({} of the tool's), of AWS's default quota of {PREFIX_LISTS_QUOTA} per Region (adjustable in Service Quotas; the tool needs one list per segment, peer Region and address family): past it, AWS refuses the lists a new segment or peer Region needs, and their routes wait",
+            state.ledger.len() + created
+        );
+        out.found(FindingCode::PrefixListQuota, region, "customer-managed prefix lists", reason);
+    }
 }

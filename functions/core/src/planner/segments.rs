@@ -39,16 +39,17 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::Config;
 use crate::domain::{
-    AssociationState, PrefixListId, Region, RouteTableId, Segment, SegmentTag, Vpc, VpcId,
-    TGW_ROUTES_QUOTA,
+    AssociationState, PrefixListId, Region, RouteTableId, Segment, SegmentTag, TgwState, Vpc,
+    VpcId, VpcRouteTableId, TGW_ROUTES_QUOTA,
 };
 use crate::error::Error;
 use crate::observed::{Gateway, Observed, RegionState};
 
+use super::action::{ledger_actions, peering_actions, reference_actions, route_actions};
 use super::desired::{region_cidrs, vpc_attachments};
 use super::local_leg::plan_local_leg;
 use super::quota::{as_read, other_tables};
-use super::{FindingCode, GatewayRoutes, Plan, SegmentCell};
+use super::{Action, FindingCode, GatewayRoutes, Plan, SegmentCell};
 
 /// Where a VPC stands in its Region's segments.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +91,7 @@ pub(super) fn plan_segments(
         for t in &mut part.tables {
             t.segment = Some(segment.clone());
         }
+        own_vpc_routes(observed, config, &standings, segment, &mut part);
         merge(&mut out, part);
     }
     local_legs(observed, config, gateways, &standings, &mut out);
@@ -169,32 +171,44 @@ fn standing(gw: &Gateway, state: &RegionState, vpc: &Vpc, config: &Config) -> St
     }
 }
 
-/// VPCs of two segments of one Region whose CIDRs overlap: both held.
+/// VPCs of two segments of one Region whose CIDRs overlap: both held. A
+/// held VPC's routes stay where they are, so a member VPC that overlaps
+/// one is held too (its segment's routes would meet the held VPC's in the
+/// peering table, which can route only one of them).
 fn hold_overlaps(vpcs: &[Vpc], of: &mut BTreeMap<VpcId, Standing>) {
-    let members: Vec<(&Vpc, Segment)> = vpcs
+    // (VPC, its segment if a member; `None`: held)
+    let candidates: Vec<(&Vpc, Option<Segment>)> = vpcs
         .iter()
         .filter_map(|v| match of.get(&v.id) {
-            Some(Standing::Member(s)) => Some((v, s.clone())),
-            Some(Standing::NotTagged | Standing::Held(..)) | None => None,
+            Some(Standing::Member(s)) => Some((v, Some(s.clone()))),
+            Some(Standing::Held(..)) => Some((v, None)),
+            Some(Standing::NotTagged) | None => None,
         })
         .collect();
     let mut held: BTreeMap<VpcId, String> = BTreeMap::new();
-    for (i, (a, sa)) in members.iter().enumerate() {
-        for (b, sb) in &members[i + 1..] {
+    for (i, (a, sa)) in candidates.iter().enumerate() {
+        for (b, sb) in &candidates[i + 1..] {
+            // Within one segment the flat rule applies (`overlap_in_region`);
+            // two held VPCs change nothing.
             if sa == sb {
                 continue;
             }
             let clash = a
                 .associated_cidrs()
                 .find_map(|x| b.associated_cidrs().find(|y| x.overlaps(y)).map(|y| (x, y)));
-            if let Some((x, y)) = clash {
-                let why = |other: &Vpc, s: &Segment| {
-                    format!(
-                    "{x} and {y} overlap between segments: {} of segment {s} holds one; the peering table cannot route both, so neither is written and the routes that exist stay",
+            let Some((x, y)) = clash else { continue };
+            let why = |other: &Vpc, s: &Option<Segment>| {
+                let whose =
+                    s.as_ref().map_or_else(|| "a held VPC".to_owned(), |s| format!("segment {s}"));
+                format!(
+                    "{x} and {y} overlap between segments: {} ({whose}) holds one; the peering table cannot route both, so neither is written and the routes that exist stay",
                     other.id
                 )
-                };
+            };
+            if sa.is_some() {
                 held.insert(a.id.clone(), why(b, sb));
+            }
+            if sb.is_some() {
                 held.insert(b.id.clone(), why(a, sa));
             }
         }
@@ -202,6 +216,61 @@ fn hold_overlaps(vpcs: &[Vpc], of: &mut BTreeMap<VpcId, Standing>) {
     for (id, why) in held {
         of.insert(id, Standing::Held(FindingCode::SegmentOverlap, why));
     }
+}
+
+/// In segment `segment`'s plan, the VPC route tables of another segment's
+/// member VPC only lose what that VPC's segment does not reach (what a
+/// move between segments left there, recorded in `segment`'s ledger):
+/// nothing is written there, and no route its own segment's plan wants
+/// (or a held VPC's) is withdrawn.
+fn own_vpc_routes(
+    observed: &Observed,
+    config: &Config,
+    standings: &BTreeMap<Region, BTreeMap<VpcId, Standing>>,
+    segment: &Segment,
+    part: &mut Plan,
+) {
+    let mut owner: BTreeMap<&VpcRouteTableId, (&Region, &Segment)> = BTreeMap::new();
+    for (region, state) in &observed.regions {
+        for t in state.vpc_route_tables.iter().flatten() {
+            if let Some(Standing::Member(s)) = standings.get(region).and_then(|o| o.get(&t.vpc_id))
+            {
+                owner.insert(&t.id, (region, s));
+            }
+        }
+    }
+    // The remote CIDRs a segment reaches, and the held VPCs' (kept).
+    let kept = |home: &Region, seg: &Segment, cidr: &crate::domain::Cidr| {
+        observed.regions.iter().filter(|(r, _)| *r != home).any(|(r, state)| {
+            state.vpcs.iter().any(|v| {
+                let reached = match standings[r].get(&v.id) {
+                    Some(Standing::Member(s)) => reaches(seg, s, config),
+                    Some(Standing::Held(..)) => true,
+                    Some(Standing::NotTagged) | None => false,
+                };
+                reached && v.cidrs.iter().any(|(c, _)| c == cidr)
+            })
+        })
+    };
+    part.actions.retain(|p| {
+        let (table, cidr, withdrawal) = match &p.action {
+            Action::DeleteVpcRoute { route_table_id, cidr, .. } => {
+                (route_table_id, Some(cidr), true)
+            }
+            Action::DeleteVpcListRoute { route_table_id, .. } => (route_table_id, None, true),
+            Action::CreateVpcRoute { route_table_id, .. }
+            | Action::RetireVpcRoute { route_table_id, .. }
+            | Action::CreateVpcListRoute { route_table_id, .. } => (route_table_id, None, false),
+            peering_actions!() | ledger_actions!() | route_actions!() | reference_actions!() => {
+                return true
+            }
+        };
+        match owner.get(table) {
+            Some((_, s)) if *s == segment => true,
+            None => true,
+            Some((home, s)) => withdrawal && cidr.is_none_or(|c| !kept(home, s, c)),
+        }
+    });
 }
 
 /// What segment `segment`'s plan reads: each Region's `segment` table as
@@ -221,6 +290,12 @@ fn view_of(
         };
         let of = &standings[&gw.region];
         let mut managed = gw.clone();
+        // The gateway's own transition, not the managed table's: that
+        // table is one segment's, or the peering table.
+        let own = state.transit_gateways.iter().find(|g| g.id == gw.transit_gateway_id);
+        managed.transition = own
+            .filter(|g| g.state != TgwState::Available)
+            .map(|g| format!("transit gateway {} is {}", g.id, g.state));
         match gw.tables.segments.get(segment) {
             Some(table) => {
                 // The managed table of the read is one of the others here.
@@ -232,6 +307,13 @@ fn view_of(
                 let read = state.table(table).cloned();
                 managed.partial = read.as_ref().and_then(|t| t.partial.clone());
                 managed.route_table_id = table.clone();
+                // A segment's table `pending` is waited for, as the
+                // managed table is (`resolve_gateway`).
+                let listed = state.route_tables.iter().flatten().find(|t| &t.id == table);
+                if let Some(t) = listed.filter(|t| t.state != TgwState::Available) {
+                    let why = format!("route table {table} ({segment}) is {}", t.state);
+                    managed.transition = managed.transition.or(Some(why));
+                }
                 state.route_table = read;
             }
             None => {
@@ -241,12 +323,11 @@ fn view_of(
         }
         state.managed = Some(Ok(managed));
         state.ledger.retain(|l| l.is_of(segment));
+        // A member's VPC route tables are in every view (another
+        // segment's withdraws what it left there, `own_vpc_routes`); a held
+        // VPC's in none: its routes stay.
         if let Some(tables) = state.vpc_route_tables.as_mut() {
-            tables.retain(|t| match of.get(&t.vpc_id) {
-                Some(Standing::Member(s)) => s == segment,
-                Some(Standing::NotTagged) | None => true,
-                Some(Standing::Held(..)) => false,
-            });
+            tables.retain(|t| !matches!(of.get(&t.vpc_id), Some(Standing::Held(..))));
         }
         for vpc in &mut state.vpcs {
             let (tagged, held) = match of.get(&vpc.id) {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use tgw_peering_core::domain::{
-    AccountId, AttachmentId, Cidr, GatewayRef, LedgerList, PeeringAttachment, PrefixListId, Region,
+    AccountId, AttachmentId, Cidr, GatewayRef, LedgerRead, PeeringAttachment, PrefixListId, Region,
     RouteTableId, RouteTarget, TgwAttachment, TgwRoute, TgwRouteTable, TransitGateway,
     TransitGatewayId, Vpc, VpcRouteTable,
 };
@@ -88,8 +88,8 @@ impl Ec2Reads for FakeEc2 {
     async fn routes(&self, _: &RouteTableId) -> Result<Vec<TgwRoute>, Error> {
         Ok(vec![])
     }
-    async fn ledger(&self) -> Result<Vec<LedgerList>, Error> {
-        Ok(vec![])
+    async fn ledger(&self) -> Result<LedgerRead, Error> {
+        Ok(Default::default())
     }
     async fn prefix_list_references(
         &self,

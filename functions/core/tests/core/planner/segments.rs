@@ -519,3 +519,136 @@ fn the_plan_carries_a_segment_by_region_matrix_of_tables_vpcs_and_routes() {
     // A deployment without segments has no matrix.
     assert!(converged().plan().segments.is_empty());
 }
+
+#[test]
+fn the_regions_prefix_lists_are_counted_against_the_quota_with_those_the_plan_creates() {
+    let warned = |listed: usize| {
+        let mut s = populated();
+        s.region_mut(E).customer_lists = Some(listed);
+        let plan = s.plan();
+        found(&plan, FindingCode::PrefixListQuota)
+            .iter()
+            .map(|f| (f.region.as_ref().unwrap().to_string(), f.reason.clone()))
+            .collect::<Vec<_>>()
+    };
+    // 76 listed, and the plan creates 3 lists in E (one per segment): 79.
+    assert!(warned(76).is_empty());
+    let at = warned(77);
+    assert_eq!(at.len(), 1, "{at:?}");
+    assert_eq!(at[0].0, E);
+    assert!(at[0].1.contains("77 customer-managed") && at[0].1.contains("80 after"), "{}", at[0].1);
+    // Not read: nothing said.
+    assert!(converged().plan().findings.iter().all(|f| f.code != FindingCode::PrefixListQuota));
+}
+
+#[test]
+fn a_segment_table_still_pending_is_waited_for_in_its_segment_only() {
+    let mut s = populated();
+    let listed = s.region_mut(E).route_tables.as_mut().unwrap();
+    listed.iter_mut().find(|t| t.id == rtb(E, "dev")).unwrap().state = TgwState::Pending;
+    let plan = s.plan();
+    let waits = found(&plan, FindingCode::GatewayInTransition);
+    assert!(waits.iter().any(|f| f.reason.contains(rtb(E, "dev").as_str())), "{waits:#?}");
+    let made = created(&plan);
+    assert!(!made.iter().any(|(_, t, _)| t == rtb(E, "dev").as_str()), "nothing written there");
+    assert!(made.contains(&(E.into(), rtb(E, "prod").to_string(), "10.10.0.0/16".into())));
+}
+
+#[test]
+fn a_member_overlapping_a_held_vpc_is_held_too() {
+    // vpc-a3 (typo, held) keeps 10.13.0.0/16 in E's prod table; a new dev
+    // VPC with the same block must not be routed in E's dev table.
+    let s = vpc(populated(), W, "vpc-a3", "prdo", "prod", &["10.13.0.0/16"]);
+    let s = owned(s, E, "prod", "10.13.0.0/16", Some("prod"));
+    let plan = vpc(s, W, "vpc-a7", "dev", "dev", &["10.13.0.0/16"]).plan();
+    assert!(!created(&plan).iter().any(|(_, _, c)| c == "10.13.0.0/16"), "{:?}", created(&plan));
+    let held = found(&plan, FindingCode::SegmentOverlap);
+    assert!(held.iter().any(|f| f.subject == "VPC vpc-a7" && f.reason.contains("vpc-a3")));
+    assert!(!deleted(&plan).iter().any(|(_, c)| c == "10.13.0.0/16"));
+}
+
+#[test]
+fn route_table_ids_naming_another_segments_table_gives_the_default_segment_none() {
+    let plan = populated()
+        .configure(|c| {
+            c.route_table_ids.insert(region(E), rtb(E, "prod"));
+        })
+        .plan();
+    let f = found(&plan, FindingCode::SegmentTagInvalid);
+    assert!(f.iter().any(|f| f.subject.contains(rtb(E, "prod").as_str())), "{f:#?}");
+    // The prod table is planned once, as prod's.
+    let reports = plan.tables.iter().filter(|t| t.route_table_id == rtb(E, "prod")).count();
+    assert_eq!(reports, 1);
+}
+
+#[test]
+fn a_peering_that_carries_routes_is_never_moved_even_with_route_table_ids() {
+    let mut s = populated();
+    table(&mut s, E, "peer").associations.clear();
+    s.region_mut(E).attachments.push(TgwAttachment {
+        id: att(P),
+        kind: AttachmentKind::Peering,
+        resource_id: "tgw-1".into(),
+        owner: None,
+        state: "available".into(),
+        association: Some(Association {
+            route_table_id: rtb(E, "dev"),
+            state: "associated".into(),
+        }),
+        ipv6_support: None,
+    });
+    s.region_mut(E).transit_gateways[0].default_association_route_table = Some(rtb(E, "dev"));
+    let s = owned(s, E, "prod", "10.10.0.0/16", Some("prod")).configure(|c| {
+        c.route_table_ids.insert(region(E), rtb(E, "shared"));
+    });
+    let plan = s.plan();
+    assert!(
+        !plan.actions.iter().any(|p| matches!(p.action, Action::DisassociateRouteTable { .. })),
+        "{:#?}",
+        plan.actions
+    );
+}
+
+/// Which VPC route actions of table `rtb` a plan makes: (kind, CIDR).
+fn vpc_writes(plan: &Plan, rtb: &str) -> BTreeSet<(&'static str, String)> {
+    plan.actions
+        .iter()
+        .filter_map(|p| match &p.action {
+            Action::CreateVpcRoute { route_table_id, cidr, .. }
+            | Action::DeleteVpcRoute { route_table_id, cidr, .. }
+                if route_table_id.as_str() == rtb =>
+            {
+                Some((p.action.kind(), cidr.to_string()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_moved_vpcs_route_tables_lose_what_its_old_segment_left_and_keep_the_shared() {
+    // vpc-a1 moved from dev to prod; its route table still routes E's dev
+    // CIDR (recorded in W's dev ledger) and E's shared one.
+    let mut s = populated().manage_vpc_routes();
+    let old = att("tgw-attach-va1");
+    s.region_mut(W).vpcs.retain(|v| v.id.as_str() != "vpc-a1");
+    s.region_mut(W).attachments.retain(|a| a.id != old);
+    table(&mut s, W, "dev").associations.remove(&old);
+    table(&mut s, W, "peer").routes.retain(|r| r.target != RouteTarget::Attachment(old.clone()));
+    let s = vpc(s, W, "vpc-a1", "prod", "prod", &["10.11.0.0/16"]);
+    let s = owned(s, W, "dev", "10.1.0.0/16", Some("dev"));
+    let s = owned(s, W, "dev", "10.2.0.0/16", Some("dev"));
+    let s = owned(s, W, "prod", "10.2.0.0/16", Some("prod"));
+    let plan = s.vpc_table(W, "vpc-a1", "rtb-a1", &["10.1.0.0/16>tgw", "10.2.0.0/16>tgw"]).plan();
+    assert_eq!(
+        vpc_writes(&plan, "rtb-a1"),
+        [
+            ("delete_vpc_route", "10.1.0.0/16".to_owned()),
+            ("create_vpc_route", "10.0.0.0/16".to_owned())
+        ]
+        .into_iter()
+        .collect(),
+        "{:#?}",
+        plan.actions
+    );
+}

@@ -135,8 +135,12 @@ impl Ec2Reads for RegionView {
         Ok(self.read(|_, rs| rs.table(table).map(|t| t.routes.clone()).unwrap_or_default()))
     }
 
-    async fn ledger(&self) -> Result<Vec<LedgerList>, Error> {
-        Ok(self.read(|_, rs| rs.ledger.clone()))
+    async fn ledger(&self) -> Result<tgw_peering_core::domain::LedgerRead, Error> {
+        // The tool's lists; the count as the world says, else theirs.
+        Ok(self.read(|_, rs| tgw_peering_core::domain::LedgerRead {
+            lists: rs.ledger.clone(),
+            customer_lists: rs.customer_lists.unwrap_or(rs.ledger.len()),
+        }))
     }
 
     async fn prefix_list_references(
