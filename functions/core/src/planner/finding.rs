@@ -136,6 +136,10 @@ pub enum FindingCode {
     /// VPCs of two segments of one Region hold overlapping CIDRs (the
     /// peering table would have to route both): both held.
     SegmentOverlap,
+    /// A route toward a peering in a segment's table for a CIDR of a VPC
+    /// whose segment it may not reach: withdrawn when the segment's ledger
+    /// records it, else left as it is.
+    Leak,
     /// A VPC's tag value names no segment of its Region (a typo, or
     /// `true` where the Region has no default segment): its routes stay,
     /// nothing new is written.
@@ -226,6 +230,7 @@ impl FindingCode {
             | C::PointedElsewhere
             | C::WriteRefused
             | C::SegmentOverlap
+            | C::Leak
             | C::SegmentUnknown
             | C::SegmentMismatch => FindingKind::Conflict,
             C::OverBudget | C::AccountUnreadable | C::OtherTagKey => FindingKind::Held,

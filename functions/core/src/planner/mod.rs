@@ -26,6 +26,10 @@
 //! - `quota`: the managed table's routes as the transit gateway's route
 //!   quota counts them, before and after the plan;
 //! - `local_leg`: each VPC's attachment and local route;
+//! - `segments` and `segment_reports`: where route tables declare
+//!   segments, one plan per segment over a view of the read, merged, and
+//!   what is reported beside it; `association`: the peerings' association
+//!   with the managed or the peering table;
 //! - `decision`: the typed decision for each route, and the one place that
 //!   turns decisions into actions, findings, reports and ledger needs.
 
@@ -44,6 +48,7 @@ mod ownership;
 mod peering;
 mod quota;
 mod report;
+mod segment_reports;
 mod segments;
 mod tgw_routes;
 mod tgw_table;

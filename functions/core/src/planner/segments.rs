@@ -39,8 +39,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::Config;
 use crate::domain::{
-    AssociationState, PrefixListId, Region, RouteTableId, Segment, SegmentTag, TgwState, Vpc,
-    VpcId, VpcRouteTableId, TGW_ROUTES_QUOTA,
+    AssociationState, Region, Segment, SegmentTag, TgwState, Vpc, VpcId, VpcRouteTableId,
 };
 use crate::error::Error;
 use crate::observed::{Gateway, Observed, RegionState};
@@ -48,12 +47,12 @@ use crate::observed::{Gateway, Observed, RegionState};
 use super::action::{ledger_actions, peering_actions, reference_actions, route_actions};
 use super::desired::{region_cidrs, vpc_attachments};
 use super::local_leg::plan_local_leg;
-use super::quota::{as_read, other_tables};
-use super::{Action, FindingCode, GatewayRoutes, Plan, SegmentCell};
+use super::segment_reports::{gateway_quota, matrix, report_held, report_leaks, report_tables};
+use super::{Action, FindingCode, Plan};
 
 /// Where a VPC stands in its Region's segments.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Standing {
+pub(super) enum Standing {
     /// Not tagged (no tag, `false`): withdrawn as in a flat plan.
     NotTagged,
     /// In this segment, its attachment (if any) associated with the
@@ -66,7 +65,7 @@ enum Standing {
 /// The segments a table of segment `s` routes the remote CIDRs of: its
 /// own and the shared ones, or every segment when `s` is shared
 /// (`SHARED_SEGMENTS`).
-fn reaches(s: &Segment, other: &Segment, config: &Config) -> bool {
+pub(super) fn reaches(s: &Segment, other: &Segment, config: &Config) -> bool {
     s == other || config.shared_segments.contains(s) || config.shared_segments.contains(other)
 }
 
@@ -95,6 +94,7 @@ pub(super) fn plan_segments(
         merge(&mut out, part);
     }
     local_legs(observed, config, gateways, &standings, &mut out);
+    report_leaks(observed, config, gateways, &standings, &mut out);
     gateway_quota(observed, gateways, &mut out);
     out.segments = matrix(gateways, &out);
     report_held(&standings, &mut out);
@@ -399,107 +399,6 @@ fn local_legs(
         }
         out.findings.append(&mut leg.findings);
         out.vpcs.append(&mut leg.vpcs);
-    }
-}
-
-/// AWS's route quota is per transit gateway, across all its tables
-/// ("Transit Gateway quotas": "total combined routes (dynamic and static)
-/// across all route tables for a single transit gateway", 10,000): each
-/// table report of a Region carries the sum over the tables the tool reads
-/// (its segments' tables, as planned, and its peering table, as read), and
-/// names the tables it does not read, which are not counted.
-fn gateway_quota(observed: &Observed, gateways: &[Gateway], out: &mut Plan) {
-    for gw in gateways {
-        let state = &observed.regions[&gw.region];
-        let read: BTreeSet<&RouteTableId> =
-            gw.tables.segments.values().chain(&gw.tables.peering).collect();
-        let planned: Vec<&super::TableReport> =
-            out.tables.iter().filter(|t| t.region == gw.region).collect();
-        let mut counted: usize = planned.iter().map(|t| t.quota.counted).sum();
-        let mut after: usize = planned.iter().map(|t| t.quota.after_plan).sum();
-        let sizes: BTreeMap<&PrefixListId, usize> =
-            state.ledger.iter().map(|l| (&l.id, l.max_entries)).collect();
-        for id in read.iter().filter(|id| !planned.iter().any(|t| &&t.route_table_id == *id)) {
-            let n = state.table(id).map(|t| as_read(t, &sizes)).unwrap_or_default();
-            counted += n;
-            after += n;
-        }
-        let not_counted: Vec<RouteTableId> = other_tables(state, &gw.route_table_id)
-            .into_iter()
-            .chain(std::iter::once(gw.route_table_id.clone()))
-            .filter(|id| !read.contains(id))
-            .collect();
-        let total = GatewayRoutes { counted, after_plan: after, tables: read.len() };
-        for report in out.tables.iter_mut().filter(|t| t.region == gw.region) {
-            report.quota.gateway = Some(total.clone());
-            report.quota.not_counted = not_counted.clone();
-        }
-        if after > TGW_ROUTES_QUOTA && after > counted {
-            let reason = format!(
-                "after this plan the {} tables the tool reads count {after} routes together against the transit gateway's quota of {TGW_ROUTES_QUOTA} ({} other tables not counted; the quota is adjustable in Service Quotas): AWS may refuse the writes that pass it",
-                read.len(),
-                not_counted.len()
-            );
-            let subject = format!("transit gateway {}", gw.transit_gateway_id);
-            out.found(FindingCode::RouteQuota, &gw.region, subject, reason);
-        }
-    }
-}
-
-/// A cell per segment and Region, from the plan's reports.
-fn matrix(gateways: &[Gateway], plan: &Plan) -> Vec<SegmentCell> {
-    let segments: BTreeSet<&Segment> =
-        gateways.iter().flat_map(|g| g.tables.segments.keys()).collect();
-    let mut cells = Vec::new();
-    for segment in segments {
-        for gw in gateways {
-            let table = gw.tables.segments.get(segment);
-            let report = plan.tables.iter().find(|t| Some(&t.route_table_id) == table);
-            let marked = |mark: super::RouteMark| {
-                report.map_or(0, |t| t.routes.iter().filter(|r| r.mark == mark).count())
-            };
-            let vpcs_advertised = plan
-                .vpcs
-                .iter()
-                .filter(|v| v.region == gw.region && v.advertised)
-                .filter(|v| v.segment.as_ref() == Some(segment))
-                .count();
-            cells.push(SegmentCell {
-                segment: segment.clone(),
-                region: gw.region.clone(),
-                route_table_id: table.cloned(),
-                vpcs_advertised,
-                routes: marked(super::RouteMark::Desired),
-                missing: marked(super::RouteMark::Missing),
-            });
-        }
-    }
-    cells
-}
-
-/// One finding per held VPC.
-fn report_held(standings: &BTreeMap<Region, BTreeMap<VpcId, Standing>>, out: &mut Plan) {
-    for (region, of) in standings {
-        for (vpc, standing) in of {
-            if let Standing::Held(code, why) = standing {
-                out.found(*code, region, format!("VPC {vpc}"), why.clone());
-            }
-        }
-    }
-}
-
-/// A finding per table tag that gives no segment or role.
-fn report_tables(gateways: &[Gateway], out: &mut Plan) {
-    for gw in gateways {
-        for (table, why) in &gw.tables.invalid {
-            let reason = format!("{why}; the table is not managed as a segment's");
-            out.found(
-                FindingCode::SegmentTagInvalid,
-                &gw.region,
-                format!("route table {table}"),
-                reason,
-            );
-        }
     }
 }
 

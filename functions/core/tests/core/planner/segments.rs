@@ -8,7 +8,7 @@ use super::*;
 use crate::support::{cidr, region, scenario_vpc, Scenario};
 use tgw_peering_core::domain::*;
 use tgw_peering_core::observed::RouteTableState;
-use tgw_peering_core::{Action, Finding, FindingCode, FindingKind, Plan};
+use tgw_peering_core::{Action, Finding, FindingCode, FindingKind, ListRef, Plan};
 
 /// Route table `name` (`prod`, `dev`, `shared`, `peer`) of Region `r`.
 fn rtb(r: &str, name: &str) -> RouteTableId {
@@ -342,11 +342,16 @@ fn a_route_toward_the_peering_for_a_cidr_the_segment_may_not_reach_is_withdrawn_
     // prod's ledger (left from an old segment): withdrawn.
     let plan = owned(populated(), E, "prod", "10.11.0.0/16", Some("prod")).plan();
     assert!(deleted(&plan).contains(&(rtb(E, "prod").to_string(), "10.11.0.0/16".into())));
+    let leak = found(&plan, FindingCode::Leak);
+    assert_eq!(leak.len(), 1, "{leak:#?}");
+    assert!(leak[0].reason.contains("vpc-a1") && leak[0].reason.contains("withdrawn"));
     // Made by hand (not in prod's ledger, even though dev's holds it):
     // reported, never removed.
     let s = owned(populated(), E, "dev", "10.11.0.0/16", Some("dev"));
     let plan = owned(s, E, "prod", "10.11.0.0/16", None).plan();
     assert!(deleted(&plan).is_empty(), "{:?}", plan.actions);
+    let leak = found(&plan, FindingCode::Leak);
+    assert!(leak.len() == 1 && leak[0].reason.contains("left as it is"), "{leak:#?}");
     let report = plan
         .tables
         .iter()
@@ -651,4 +656,29 @@ fn a_moved_vpcs_route_tables_lose_what_its_old_segment_left_and_keep_the_shared(
         "{:#?}",
         plan.actions
     );
+}
+
+#[test]
+fn in_prefix_list_mode_each_segment_table_references_its_own_list() {
+    let plan = populated().prefix_list_mode().plan();
+    let references: BTreeSet<(String, String)> = plan
+        .actions
+        .iter()
+        .filter_map(|p| match &p.action {
+            Action::CreateReference { route_table_id, prefix_list: ListRef::New(name), .. } => {
+                Some((route_table_id.to_string(), name.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    let row = |r: &str, seg: &str, peer: &str| {
+        (rtb(r, seg).to_string(), format!("tgw-peering-{seg}-{peer}-ipv4-0"))
+    };
+    let mut expected = BTreeSet::new();
+    for seg in ["prod", "dev", "shared"] {
+        expected.insert(row(E, seg, W));
+        expected.insert(row(W, seg, E));
+    }
+    assert_eq!(references, expected);
+    assert!(created(&plan).is_empty(), "no static route in prefix-list mode");
 }
