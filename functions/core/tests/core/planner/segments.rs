@@ -360,17 +360,22 @@ fn a_route_toward_the_peering_for_a_cidr_the_segment_may_not_reach_is_withdrawn_
     assert!(report.is_some(), "the prod table reports the route it leaves alone");
 }
 
-#[test]
-fn a_vpc_moved_from_dev_to_prod_gets_prods_routes_and_leaves_devs() {
-    // vpc-a1 (10.11.0.0/16) was dev, routed in E's dev table; it is now
-    // tagged prod and associated with W's prod table.
-    let mut s = populated();
+/// `s` with W's vpc-a1 (10.11.0.0/16, dev) tagged prod and its attachment
+/// associated with W's prod table.
+fn moved_to_prod(mut s: Scenario) -> Scenario {
     let old = att("tgw-attach-va1");
     s.region_mut(W).vpcs.retain(|v| v.id.as_str() != "vpc-a1");
     s.region_mut(W).attachments.retain(|a| a.id != old);
     table(&mut s, W, "dev").associations.remove(&old);
     table(&mut s, W, "peer").routes.retain(|r| r.target != RouteTarget::Attachment(old.clone()));
-    let s = vpc(s, W, "vpc-a1", "prod", "prod", &["10.11.0.0/16"]);
+    vpc(s, W, "vpc-a1", "prod", "prod", &["10.11.0.0/16"])
+}
+
+#[test]
+fn a_vpc_moved_from_dev_to_prod_gets_prods_routes_and_leaves_devs() {
+    // vpc-a1 (10.11.0.0/16) was dev, routed in E's dev table; it is now
+    // tagged prod and associated with W's prod table.
+    let s = moved_to_prod(populated());
     let s = owned(s, E, "dev", "10.11.0.0/16", Some("dev"));
     let plan = owned(s, E, "shared", "10.11.0.0/16", Some("shared")).plan();
     assert!(created(&plan).contains(&(
@@ -634,13 +639,7 @@ fn vpc_writes(plan: &Plan, rtb: &str) -> BTreeSet<(&'static str, String)> {
 fn a_moved_vpcs_route_tables_lose_what_its_old_segment_left_and_keep_the_shared() {
     // vpc-a1 moved from dev to prod; its route table still routes E's dev
     // CIDR (recorded in W's dev ledger) and E's shared one.
-    let mut s = populated().manage_vpc_routes();
-    let old = att("tgw-attach-va1");
-    s.region_mut(W).vpcs.retain(|v| v.id.as_str() != "vpc-a1");
-    s.region_mut(W).attachments.retain(|a| a.id != old);
-    table(&mut s, W, "dev").associations.remove(&old);
-    table(&mut s, W, "peer").routes.retain(|r| r.target != RouteTarget::Attachment(old.clone()));
-    let s = vpc(s, W, "vpc-a1", "prod", "prod", &["10.11.0.0/16"]);
+    let s = moved_to_prod(populated().manage_vpc_routes());
     let s = owned(s, W, "dev", "10.1.0.0/16", Some("dev"));
     let s = owned(s, W, "dev", "10.2.0.0/16", Some("dev"));
     let s = owned(s, W, "prod", "10.2.0.0/16", Some("prod"));
