@@ -22,10 +22,12 @@ pub mod events;
 pub mod execute;
 pub mod handler;
 pub mod observe;
+mod observe_verify;
 pub mod observed;
 pub mod planner;
 pub mod ports;
 pub mod reconcile;
+pub mod verify;
 pub mod wiring;
 
 pub use config::{Config, ConfigError, RouteMode};

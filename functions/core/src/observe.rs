@@ -25,9 +25,25 @@ use crate::ports::{workload_vpcs, Ec2Clients, Ec2Region};
 /// The first read that fails (an [`Error::Aws`], retryable or not), or
 /// [`Error::Decode`] for an answer that does not decode.
 pub async fn observe(clients: &dyn Ec2Clients, config: &Config) -> Result<Observed, Error> {
+    observe_for(clients, config, false).await
+}
+
+/// [`observe`], and where `verify` is true what path verification reads
+/// too (see [`crate::observe_verify::read_verify`]).
+///
+/// # Errors
+/// As [`observe`].
+pub async fn observe_for(
+    clients: &dyn Ec2Clients,
+    config: &Config,
+    verify: bool,
+) -> Result<Observed, Error> {
     let reads = config.regions.iter().map(|region| async move {
         let ec2 = clients.ec2(region)?;
-        let state = read_region(clients, ec2.as_ref(), config).await?;
+        let mut state = read_region(clients, ec2.as_ref(), config).await?;
+        if verify {
+            crate::observe_verify::read_verify(clients, ec2.as_ref(), config, &mut state).await?;
+        }
         Ok::<_, Error>((region.clone(), state))
     });
     let read_at = std::time::SystemTime::now()
@@ -77,6 +93,7 @@ async fn read_region(
         managed: None,
         segment_tables: Vec::new(),
         held_vpcs: BTreeMap::new(),
+        verify: None,
     };
     // When no gateway can be selected, the planner reports why.
     let Some((tgw, table)) = managed_table(ec2.region(), &state, config) else {
@@ -109,7 +126,7 @@ async fn read_region(
 /// A table of the gateway as the plan reads it: its routes (`routes`,
 /// the answer of its route search), its associations, and its references
 /// where they are read.
-async fn read_table(
+pub(crate) async fn read_table(
     ec2: &dyn Ec2Region,
     config: &Config,
     state: &RegionState,

@@ -91,12 +91,40 @@ pub struct RegionState {
     /// CIDRs' routes stay as they are; nothing new is written.
     #[serde(default)]
     pub held_vpcs: BTreeMap<crate::domain::VpcId, String>,
+    /// What only path verification reads; `None` where it does not run.
+    #[serde(default)]
+    pub verify: Option<VerifyRead>,
+}
+
+/// What path verification reads beyond the plan's read (see
+/// `crate::verify`), in one Region.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyRead {
+    /// The route tables of the Region's tagged VPCs in its own account
+    /// (`DescribeRouteTables` filtered by `vpc-id`, 100 VPCs a request,
+    /// every page); `None` where [`RegionState::vpc_route_tables`] already
+    /// holds every VPC's.
+    #[serde(default)]
+    pub vpc_tables: Option<Vec<VpcRouteTable>>,
+    /// The route tables of tagged VPCs in workload accounts, read through
+    /// their `WORKLOAD_ROLE_NAME` role, or why they could not be.
+    #[serde(default)]
+    pub workload_tables: BTreeMap<AccountId, Result<Vec<VpcRouteTable>, String>>,
+    /// The transit gateway route tables associated with the tagged VPCs'
+    /// attachments and with the peerings that the plan's read did not read.
+    #[serde(default)]
+    pub tables: Vec<RouteTableState>,
 }
 
 impl RegionState {
     /// The read of route table `id`: the managed one, or a segment's.
     pub fn table(&self, id: &RouteTableId) -> Option<&RouteTableState> {
         self.route_table.iter().chain(&self.segment_tables).find(|t| &t.id == id)
+    }
+
+    /// The read of route table `id`, by the plan or by path verification.
+    pub fn any_table(&self, id: &RouteTableId) -> Option<&RouteTableState> {
+        self.table(id).or_else(|| self.verify.as_ref()?.tables.iter().find(|t| &t.id == id))
     }
 }
 

@@ -9,7 +9,8 @@ use async_trait::async_trait;
 
 use crate::domain::{
     AccountId, AttachmentId, LedgerRead, ListReference, PeeringAttachment, Region, RouteTableId,
-    TgwAttachment, TgwRoute, TgwRouteTable, TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
+    TgwAttachment, TgwRoute, TgwRouteTable, TransitGateway, TransitGatewayId, Vpc, VpcId,
+    VpcRouteTable,
 };
 use crate::error::Error;
 use crate::events::{GatewayRecheck, OutEvent, Recheck, VpcRecheck};
@@ -123,6 +124,18 @@ pub trait Ec2Reads: Send + Sync {
     /// # Errors
     /// As the trait says.
     async fn vpc_route_tables(&self) -> Result<Vec<VpcRouteTable>, Error>;
+
+    /// `DescribeRouteTables` filtered by `vpc-id`, 100 VPCs a request (the
+    /// API reference's `Filter` documents no maximum of values), every
+    /// page: the route tables of these VPCs, for path verification. The
+    /// default filters [`Ec2Reads::vpc_route_tables`].
+    ///
+    /// # Errors
+    /// As the trait says.
+    async fn vpc_route_tables_of(&self, vpcs: &[VpcId]) -> Result<Vec<VpcRouteTable>, Error> {
+        let all = self.vpc_route_tables().await?;
+        Ok(all.into_iter().filter(|t| vpcs.contains(&t.vpc_id)).collect())
+    }
 }
 
 /// The EC2 API of one Region: its reads, and its writes.
@@ -151,6 +164,23 @@ pub trait WorkloadVpcs: Send + Sync {
     /// `AccessDenied`) or EC2 refuses or cannot be reached; an
     /// [`Error::Decode`] for an answer that does not decode.
     async fn vpcs(&self) -> Result<Vec<Vpc>, Error>;
+
+    /// `DescribeRouteTables` filtered by `vpc-id` (as
+    /// [`Ec2Reads::vpc_route_tables_of`]): the route tables of these VPCs
+    /// of the account, for path verification. The workload template grants
+    /// `ec2:DescribeRouteTables` beside `ec2:DescribeVpcs`; a role that
+    /// does not leaves the VPCs' first hop not verified.
+    ///
+    /// # Errors
+    /// As [`WorkloadVpcs::vpcs`]; the default (a reader that has no route
+    /// tables to offer) is an [`Error::Internal`].
+    async fn route_tables(&self, vpcs: &[VpcId]) -> Result<Vec<VpcRouteTable>, Error> {
+        let _ = vpcs;
+        Err(Error::Internal {
+            message: "this reader does not read route tables".to_owned(),
+            source: None,
+        })
+    }
 }
 
 /// Workload account `account`'s VPCs in `region`, through

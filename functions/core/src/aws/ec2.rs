@@ -14,7 +14,8 @@ use tokio::sync::OnceCell;
 use super::errors::{aws_error, decode, idempotent};
 use crate::domain::{
     AccountId, AttachmentId, LedgerRead, ListReference, PeeringAttachment, Region, RouteTableId,
-    TgwAttachment, TgwRoute, TgwRouteTable, TransitGateway, TransitGatewayId, Vpc, VpcRouteTable,
+    TgwAttachment, TgwRoute, TgwRouteTable, TransitGateway, TransitGatewayId, Vpc, VpcId,
+    VpcRouteTable,
 };
 use crate::error::Error;
 use crate::planner::Action;
@@ -137,6 +138,10 @@ impl Ec2Reads for AwsEc2 {
     async fn vpc_route_tables(&self) -> Result<Vec<VpcRouteTable>, Error> {
         self.read_vpc_route_tables().await
     }
+
+    async fn vpc_route_tables_of(&self, vpcs: &[VpcId]) -> Result<Vec<VpcRouteTable>, Error> {
+        self.read_vpc_route_tables_of(vpcs).await
+    }
 }
 
 #[async_trait]
@@ -150,5 +155,9 @@ impl Ec2Region for AwsEc2 {
 impl WorkloadVpcs for AwsEc2 {
     async fn vpcs(&self) -> Result<Vec<Vpc>, Error> {
         self.read_vpcs().await
+    }
+
+    async fn route_tables(&self, vpcs: &[VpcId]) -> Result<Vec<VpcRouteTable>, Error> {
+        self.read_vpc_route_tables_of(vpcs).await
     }
 }

@@ -337,6 +337,25 @@ impl AwsEc2 {
         items.iter().map(|t| self.vpc_route_table(t)).collect()
     }
 
+    /// The route tables of `vpcs`: 100 VPC IDs a request, every page.
+    pub(super) async fn read_vpc_route_tables_of(
+        &self,
+        vpcs: &[VpcId],
+    ) -> Result<Vec<VpcRouteTable>, Error> {
+        let mut out = Vec::new();
+        for chunk in vpcs.chunks(100) {
+            let ids = ec2::Filter::builder()
+                .name("vpc-id")
+                .set_values(Some(chunk.iter().map(ToString::to_string).collect()))
+                .build();
+            let request = self.client.describe_route_tables().filters(ids).max_results(100);
+            for t in every_item!(self, ROUTE_TABLES, request)? {
+                out.push(self.vpc_route_table(&t)?);
+            }
+        }
+        Ok(out)
+    }
+
     fn vpc_route_table(&self, t: &ec2::RouteTable) -> Result<VpcRouteTable, Error> {
         let id = t.route_table_id().unwrap_or_default();
         let vpc = t.vpc_id().unwrap_or_default();

@@ -79,6 +79,7 @@ pub use report::{
     GatewayRoutes, PeeringReport, Plan, RouteMark, RouteQuota, RouteReport, SegmentCell,
     TableReport, VpcReport, VpcTableQuota,
 };
+pub(crate) use segments::reaches;
 
 use blackholes::{plan_records, Peerings};
 use deployments::{classify, Lists};

@@ -65,7 +65,7 @@ pub(super) enum Standing {
 /// The segments a table of segment `s` routes the remote CIDRs of: its
 /// own and the shared ones, or every segment when `s` is shared
 /// (`SHARED_SEGMENTS`).
-pub(super) fn reaches(s: &Segment, other: &Segment, config: &Config) -> bool {
+pub(crate) fn reaches(s: &Segment, other: &Segment, config: &Config) -> bool {
     s == other || config.shared_segments.contains(s) || config.shared_segments.contains(other)
 }
 

@@ -5,6 +5,7 @@ mod coexistence;
 mod ledger_edges;
 mod limits;
 mod organizations;
+mod paths;
 mod prefix_lists;
 mod rules;
 mod segments;

@@ -16,7 +16,7 @@ fn rtb(r: &str, name: &str) -> RouteTableId {
     RouteTableId::parse(&format!("tgw-rtb-{n}{name}")).unwrap()
 }
 
-fn table<'a>(s: &'a mut Scenario, r: &str, name: &str) -> &'a mut RouteTableState {
+pub(super) fn table<'a>(s: &'a mut Scenario, r: &str, name: &str) -> &'a mut RouteTableState {
     let id = rtb(r, name);
     s.region_mut(r).segment_tables.iter_mut().find(|t| t.id == id).unwrap()
 }
@@ -25,7 +25,7 @@ fn table<'a>(s: &'a mut Scenario, r: &str, name: &str) -> &'a mut RouteTableStat
 /// propagation (no default table), each with a `prod`, `dev` and `shared`
 /// table and a peering table; `shared` is in `SHARED_SEGMENTS`; peering P
 /// is available and associated with both peering tables.
-fn segmented() -> Scenario {
+pub(super) fn segmented() -> Scenario {
     let mut s = Scenario::new(&[E, W]).configure(|c| {
         c.shared_segments.insert(Segment::parse("shared").unwrap());
     });
@@ -63,7 +63,14 @@ fn att(id: &str) -> AttachmentId {
 
 /// A VPC tagged `tag`, its attachment associated with table `assoc` and
 /// propagating into the peering table.
-fn vpc(mut s: Scenario, r: &str, id: &str, tag: &str, assoc: &str, cidrs: &[&str]) -> Scenario {
+pub(super) fn vpc(
+    mut s: Scenario,
+    r: &str,
+    id: &str,
+    tag: &str,
+    assoc: &str,
+    cidrs: &[&str],
+) -> Scenario {
     let vpc = scenario_vpc(id, Some(tag), cidrs);
     let attachment = att(&format!("tgw-attach-v{}", &id[4..]));
     let state = s.region_mut(r);

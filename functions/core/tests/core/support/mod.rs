@@ -19,7 +19,7 @@ use tgw_peering_core::handler::{Decision, Handler};
 use tgw_peering_core::ports::{EventBus, Identity, RecheckQueue};
 use tgw_peering_core::Error;
 
-pub use scenario::{put_vpc, vpc_of as scenario_vpc, Scenario};
+pub use scenario::{owned_by, put_vpc, vpc_of as scenario_vpc, Scenario};
 pub use world::World;
 
 /// The account of the fixtures, and of every world's gateways by default.
