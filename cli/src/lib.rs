@@ -2,6 +2,7 @@
 //! code the `tgw-peering` binary runs.
 
 pub mod commands;
+pub mod paths;
 pub mod render;
 
 /// Output format of every command.

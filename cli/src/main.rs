@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use tgw_peering::commands::{self, ApplyOptions, Progress, Session};
 use tgw_peering::{render, Output};
 use tgw_peering_core::aws::load_sdk_config;
+use tgw_peering_core::verify::Keep;
 use tgw_peering_core::{Config, Error};
 
 /// Peer the transit gateways of every managed Region and route the CIDRs of
@@ -47,6 +48,15 @@ enum Command {
     /// Show the peerings and each managed route table's routes, marked
     /// desired, missing, extra or conflict.
     Status,
+    /// Walk every path between tagged VPCs of different Regions hop by hop
+    /// (VPC route tables, attachments, the peering, both sides' transit
+    /// gateway route tables) and print each broken hop with the paths it
+    /// breaks. Exit status 3 if any path is broken.
+    Verify {
+        /// List only the paths that are not whole (JSON).
+        #[arg(long)]
+        broken_only: bool,
+    },
     /// Run events through exactly the dispatch of the Lambda functions, in
     /// order: EventBridge events, SQS batches of re-check requests, or
     /// re-check requests, one per file or a JSON array per file (`-` reads
@@ -114,14 +124,23 @@ enum View {
     Status,
 }
 
-/// `plan` and `status`: one read, one plan, rendered.
+/// `plan` and `status`: one read, one plan, rendered; `status` verifies
+/// the paths too.
 async fn show(view: View, json: bool) -> Result<ExitCode, Error> {
-    let plan = Session::from_env().await?.plan().await?;
+    let session = Session::from_env().await?;
     let text = match (view, json) {
-        (View::Plan, true) => render::json(&plan.actions),
-        (View::Plan, false) => render::plan_text(&plan),
-        (View::Status, true) => render::json(&render::status_json(&plan)),
-        (View::Status, false) => render::status_text(&plan),
+        (View::Plan, true) => render::json(&session.plan().await?.actions),
+        (View::Plan, false) => render::plan_text(&session.plan().await?),
+        (View::Status, _) => {
+            let (plan, paths) = session.plan_and_verify(Keep::None).await?;
+            if json {
+                render::json(&render::status_json(&plan, &paths))
+            } else {
+                let mut s = render::status_text(&plan);
+                tgw_peering::paths::status_paths_text(&paths, &mut s);
+                s
+            }
+        }
     };
     if json {
         println!("{text}");
@@ -161,6 +180,18 @@ async fn apply(options: ApplyOptions, allow: Option<usize>, json: bool) -> Resul
     Ok(ExitCode::from(report.exit_status()))
 }
 
+/// `verify`: every path, the broken hops; exit status 3 if any is broken.
+async fn verify(broken_only: bool, json: bool) -> Result<ExitCode, Error> {
+    let keep = if broken_only { Keep::NotWhole } else { Keep::All };
+    let (_, v) = Session::from_env().await?.plan_and_verify(keep).await?;
+    if json {
+        println!("{}", render::json(&tgw_peering::paths::verify_json(&v)));
+    } else {
+        print!("{}", tgw_peering::paths::verify_text(&v));
+    }
+    Ok(ExitCode::from(tgw_peering::paths::exit_status(&v)))
+}
+
 async fn run(cli: Cli) -> Result<ExitCode, Error> {
     let json = cli.output == Output::Json;
     match cli.command {
@@ -168,6 +199,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Manifest => Ok(manifest()),
         Command::Plan => show(View::Plan, json).await,
         Command::Status => show(View::Status, json).await,
+        Command::Verify { broken_only } => verify(broken_only, json).await,
         Command::Apply { timeout, poll, allow_withdrawals } => {
             apply(ApplyOptions { timeout, poll }, allow_withdrawals, json).await
         }

@@ -5,6 +5,7 @@ use std::fmt::Write;
 use tgw_peering_core::domain::RouteTarget;
 use tgw_peering_core::execute::ResultLabel;
 use tgw_peering_core::planner::{TableReport, VpcTableQuota};
+use tgw_peering_core::verify::Verification;
 use tgw_peering_core::{Finding, FindingKind, Plan, RouteMark};
 
 use crate::commands::{Applied, ApplyReport, Handled};
@@ -227,8 +228,9 @@ fn vpcs_text(plan: &Plan, s: &mut String) {
     }
 }
 
-pub fn status_json(plan: &Plan) -> serde_json::Value {
+pub fn status_json(plan: &Plan, paths: &Verification) -> serde_json::Value {
     serde_json::json!({
+        "paths": paths.pairs,
         "peerings": plan.peerings,
         "tables": plan.tables,
         "vpcs": plan.vpcs,

@@ -2,7 +2,8 @@
 
 use aws_config::SdkConfig;
 use tgw_peering_core::aws::{load_sdk_config, AwsClients, CallCounts};
-use tgw_peering_core::observe::observe;
+use tgw_peering_core::observe::{observe, observe_for};
+use tgw_peering_core::verify::{verify, Keep, Verification};
 use tgw_peering_core::{plan as make_plan, Config, Error, Plan};
 
 /// A configuration and the clients of its Regions.
@@ -35,6 +36,17 @@ impl Session {
     pub async fn plan(&self) -> Result<Plan, Error> {
         let observed = observe(&self.clients, &self.config).await?;
         make_plan(&observed, &self.config)
+    }
+
+    /// Reads every Region with what path verification needs, plans and
+    /// verifies every path (keeping the paths `keep` says).
+    ///
+    /// # Errors
+    /// As [`Session::plan`].
+    pub async fn plan_and_verify(&self, keep: Keep) -> Result<(Plan, Verification), Error> {
+        let observed = observe_for(&self.clients, &self.config, true).await?;
+        let plan = make_plan(&observed, &self.config)?;
+        Ok((plan, verify(&observed, &self.config, keep)))
     }
 
     /// The EC2 calls made so far through this session.

@@ -12,6 +12,7 @@ mod cross_account;
 mod events;
 mod limits;
 mod organizations;
+mod paths;
 mod pipeline;
 mod prefix_lists;
 mod reliability;

@@ -129,6 +129,9 @@ pub struct PathReport {
     pub hop_region: Option<Region>,
     pub subject: Option<String>,
     pub reason: Option<String>,
+    /// The key ([`HopReport::key`]) of every hop that breaks it or could
+    /// not verify it, in walk order.
+    pub hops: Vec<String>,
 }
 
 /// The paths from one Region to another, counted.

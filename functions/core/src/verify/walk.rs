@@ -28,6 +28,12 @@ struct Mark {
 }
 
 impl Mark {
+    /// As [`HopReport::key`].
+    fn key(&self) -> String {
+        let to = self.to.map_or_else(|| "*".to_owned(), |c| c.to_string());
+        format!("{} {} {} {to}", self.region, self.hop, self.subject)
+    }
+
     fn broken(
         region: &Region,
         hop: Hop,
@@ -466,6 +472,7 @@ impl Tally {
                 hop_region: first.map(|m| m.region.clone()),
                 subject: first.map(|m| m.subject.clone()),
                 reason: first.map(|m| m.reason.clone()),
+                hops: marks.iter().map(|m| m.key()).collect(),
             });
         }
     }
