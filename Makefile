@@ -14,7 +14,7 @@ FUNCTIONS   := reconciler attachment-watcher
 # for every target that runs them.
 BINARIES    := $(CARGO) build -p tgw-peering $(addprefix -p ,$(FUNCTIONS))
 
-.PHONY: help venv lambda-tools infra-tools build fmt fmt-check clippy check msrv sizes test test-unit test-emulator test-integration test-deadline test-infra lint-infra lambda-local package deploy demo clean-venv bench bench-planner bench-plan-instructions bench-emulator bench-storm bench-cadence bench-coldstart bench-modes bench-organizations bench-segments bench-deadline
+.PHONY: help venv lambda-tools infra-tools build fmt fmt-check clippy check msrv sizes test test-unit test-emulator test-integration test-deadline test-infra lint-infra lambda-local package deploy demo clean-venv bench bench-planner bench-plan-instructions bench-emulator bench-storm bench-cadence bench-coldstart bench-modes bench-organizations bench-segments bench-verify bench-deadline
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -108,7 +108,7 @@ demo: venv ## The whole flow on a local two-Region emulator
 	$(CARGO) build -p tgw-peering
 	PYTHON=$(PYTHON) bash scripts/demo.sh
 
-bench: bench-planner bench-plan-instructions bench-emulator bench-storm bench-modes bench-organizations bench-segments bench-cadence bench-coldstart bench-deadline ## Every benchmark of BENCHMARKS.md (slow: release builds)
+bench: bench-planner bench-plan-instructions bench-emulator bench-storm bench-modes bench-organizations bench-segments bench-verify bench-cadence bench-coldstart bench-deadline ## Every benchmark of BENCHMARKS.md (slow: release builds)
 
 bench-planner: ## Criterion: plan() time, 2 and 5 Regions, 10 to 10,000 VPCs per Region
 	$(CARGO) bench -p tgw-peering-core --bench planner
@@ -130,6 +130,9 @@ bench-organizations: venv ## Workload accounts: reads of a no-op reconcile with 
 
 bench-segments: venv ## Segments: reads of a no-op reconcile with a peering table and 0 to 3 more segment tables per Region
 	$(CARGO) bench -p tgw-peering-tests --bench segments --profile dev
+
+bench-verify: venv ## Path verification: extra reads and time with 100 and 1,000 VPCs per Region
+	$(CARGO) bench -p tgw-peering-tests --bench verify --profile dev
 
 bench-cadence: ## The watcher's cadence against AWS phases of 30 s to 10 min (time added, messages)
 	$(CARGO) bench -p tgw-peering-core --bench cadence

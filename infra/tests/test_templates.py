@@ -23,7 +23,7 @@
   Held); every alarm on the tool's own metrics has a metric filter behind it
   and notifies the SNS topic.
 - Organizations (workload.yaml, a service-managed StackSet): the workload
-  role allows only ec2:DescribeVpcs, trusts only the hub's function roles
+  role allows only ec2:DescribeVpcs and ec2:DescribeRouteTables, trusts only the hub's function roles
   with the external id, and is created in one Region only; the workload
   forwarder's rules are the forwarder's VPC rules and target the hub
   account's bus; the hub admits the organization on that bus by
@@ -718,13 +718,13 @@ class Organizations(unittest.TestCase):
             external_id["Assert"], {"Fn::Not": [{"Fn::Equals": [{"Ref": "RoleExternalId"}, ""]}]}
         )
 
-    def test_the_workload_role_allows_only_ec2_describe_vpcs(self):
+    def test_the_workload_role_allows_only_ec2_describe_vpcs_and_route_tables(self):
         role = self.workload_role()
         (policy,) = role["Properties"]["Policies"]
         (statement,) = policy["PolicyDocument"]["Statement"]
         self.assertEqual(statement["Effect"], "Allow")
-        self.assertEqual(statement["Action"], ["ec2:DescribeVpcs"])
-        # DescribeVpcs has no resource type (Service Authorization Reference, Amazon EC2).
+        self.assertEqual(statement["Action"], ["ec2:DescribeVpcs", "ec2:DescribeRouteTables"])
+        # Neither has a resource type (Service Authorization Reference, Amazon EC2).
         self.assertEqual(statement["Resource"], "*")
         self.assertNotIn("Condition", statement)
         self.assertNotIn("ManagedPolicyArns", role["Properties"])
@@ -733,6 +733,7 @@ class Organizations(unittest.TestCase):
         self.assertIn("ec2:DescribeVpcs", self.manifest["calls"])
         self.assertIn("ec2:DescribeVpcs", self.manifest["watcher_calls"])
         self.assertIn("ec2:DescribeVpcs", self.manifest["read_calls"])
+        self.assertIn("ec2:DescribeRouteTables", self.manifest["calls"])
         iam = {n for n, r in WORKLOAD["Resources"].items() if r["Type"].startswith("AWS::IAM::")}
         self.assertEqual(iam, {"WorkloadReadRole", "ForwardRole"})
 
@@ -953,6 +954,9 @@ MANAGED_ONLY = {"StringEquals": {"aws:ResourceTag/tgw-peering:managed": "true"}}
 # and adopt a list that records no deployment.
 RECORDS = "RecordOnManagedLedgerLists"
 ADOPTION = "AdoptUnrecordedLedgerLists"
+# The statement that lets the reconciler record the broken hops it
+# announced on the managed route tables.
+BROKEN_HOPS = "RecordBrokenHopsOnRouteTables"
 
 
 class TaggingAndLedger(unittest.TestCase):
@@ -961,7 +965,9 @@ class TaggingAndLedger(unittest.TestCase):
     def test_create_tags_only_on_create_and_only_on_what_that_action_creates(self):
         for name, role in roles().items():
             # Besides the records on the tool's own lists (see below).
-            tagging = [s for s in granting(role, "ec2:CreateTags") if s.get("Sid") not in (RECORDS, ADOPTION)]
+            tagging = [
+                s for s in granting(role, "ec2:CreateTags") if s.get("Sid") not in (RECORDS, ADOPTION, BROKEN_HOPS)
+            ]
             with self.subTest(role=name):
                 by_action = {}
                 for statement in tagging:
@@ -993,7 +999,7 @@ class TaggingAndLedger(unittest.TestCase):
             with self.subTest(role=name):
                 (create,) = [s for s in granting(role, "ec2:CreateTags") if s.get("Sid") == RECORDS]
                 (adopt,) = [s for s in granting(role, "ec2:CreateTags") if s.get("Sid") == ADOPTION]
-                (delete,) = granting(role, "ec2:DeleteTags")
+                (delete,) = [s for s in granting(role, "ec2:DeleteTags") if s.get("Sid") != BROKEN_HOPS]
                 record_keys = [
                     "tgw-peering:peering",
                     "tgw-peering:resize",
@@ -1017,6 +1023,22 @@ class TaggingAndLedger(unittest.TestCase):
                         **MANAGED_ONLY,
                         "Null": {"aws:ResourceTag/tgw-peering:transit-gateway": "true"},
                         "ForAllValues:StringLike": {"aws:TagKeys": ["tgw-peering:transit-gateway"]},
+                    },
+                )
+
+    def test_broken_hops_are_recorded_on_route_tables_under_their_own_keys_only(self):
+        for name, role in roles().items():
+            with self.subTest(role=name):
+                (statement,) = [s for s in granting(role, "ec2:CreateTags") if s.get("Sid") == BROKEN_HOPS]
+                self.assertEqual(statement["Action"], ["ec2:CreateTags", "ec2:DeleteTags"])
+                self.assertEqual(resources(statement), [arn("transit-gateway-route-table")])
+                # The keys are the whole limit, and a request must name them
+                # (a DeleteTags that names no tag removes every tag).
+                self.assertEqual(
+                    statement["Condition"],
+                    {
+                        "Null": {"aws:TagKeys": "false"},
+                        "ForAllValues:StringLike": {"aws:TagKeys": ["tgw-peering:broken:*"]},
                     },
                 )
 

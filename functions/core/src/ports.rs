@@ -148,6 +148,27 @@ pub trait Ec2Region: Ec2Reads {
     /// # Errors
     /// As [`Ec2Reads`] says.
     async fn apply(&self, action: &Action) -> Result<Outcome, Error>;
+
+    /// Sets (`CreateTags`, which replaces a tag's value) and removes
+    /// (`DeleteTags`, by key) the tool's records of broken hops on a route
+    /// table ([`crate::verify::records`]). Nothing to set or remove is no
+    /// call.
+    ///
+    /// # Errors
+    /// As [`Ec2Reads`] says; the default (a client that keeps no records)
+    /// is an [`Error::Internal`].
+    async fn record_paths(
+        &self,
+        table: &RouteTableId,
+        set: &std::collections::BTreeMap<String, String>,
+        unset: &[String],
+    ) -> Result<(), Error> {
+        let _ = (set, unset);
+        Err(Error::Internal {
+            message: format!("this client keeps no records on {table}"),
+            source: None,
+        })
+    }
 }
 
 /// What the tool reads in a workload account: an account that owns VPCs

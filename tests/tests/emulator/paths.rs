@@ -57,7 +57,10 @@ async fn attachment_of(world: &RegionWorld, vpc: &str) -> String {
         .send()
         .await
         .expect("DescribeTransitGatewayAttachments");
-    out.transit_gateway_attachments()[0].transit_gateway_attachment_id().unwrap().to_owned()
+    out.transit_gateway_attachments()[0]
+        .transit_gateway_attachment_id()
+        .expect("an attachment id")
+        .to_owned()
 }
 
 #[tokio::test]
@@ -139,11 +142,17 @@ async fn a_converged_world_verifies_whole_and_each_break_is_named_at_its_hop() {
     let silent = hop(Hop::VpcRouteTable, None);
     assert_eq!((silent.subject.as_str(), silent.paths), (e2.as_str(), 2));
     // Each path names its first broken hop.
-    let e1_to_w1 =
-        v.paths.iter().find(|p| p.from_vpc.as_str() == e1 && p.to_vpc.as_str() == w1).unwrap();
+    let e1_to_w1 = v
+        .paths
+        .iter()
+        .find(|p| p.from_vpc.as_str() == e1 && p.to_vpc.as_str() == w1)
+        .expect("the path e1 → w1");
     assert_eq!(e1_to_w1.hop, Some(Hop::PeeringRouteTable), "{text}");
-    let e2_to_w1 =
-        v.paths.iter().find(|p| p.from_vpc.as_str() == e2 && p.to_vpc.as_str() == w1).unwrap();
+    let e2_to_w1 = v
+        .paths
+        .iter()
+        .find(|p| p.from_vpc.as_str() == e2 && p.to_vpc.as_str() == w1)
+        .expect("the path e2 → w1");
     assert_eq!(e2_to_w1.hop, Some(Hop::VpcRouteTable), "{text}");
     assert!(text.starts_with("Paths: 4 whole, 4 broken"), "{text}");
     assert!(

@@ -149,6 +149,27 @@ impl Ec2Region for AwsEc2 {
     async fn apply(&self, action: &Action) -> Result<Outcome, Error> {
         self.write(action).await
     }
+
+    async fn record_paths(
+        &self,
+        table: &RouteTableId,
+        set: &BTreeMap<String, String>,
+        unset: &[String],
+    ) -> Result<(), Error> {
+        use aws_sdk_ec2::types::Tag;
+        if !set.is_empty() {
+            let tags = set.iter().map(|(k, v)| Tag::builder().key(k).value(v).build());
+            let call = self.client.create_tags().resources(table.as_str());
+            self.sent("CreateTags", call.set_tags(Some(tags.collect())).send(), &[]).await?;
+        }
+        if !unset.is_empty() {
+            // A tag named by its key alone is deleted whatever its value.
+            let keys = unset.iter().map(|k| Tag::builder().key(k).build());
+            let call = self.client.delete_tags().resources(table.as_str());
+            self.sent("DeleteTags", call.set_tags(Some(keys.collect())).send(), &[]).await?;
+        }
+        Ok(())
+    }
 }
 
 #[async_trait]

@@ -17,6 +17,10 @@ pub const ROUTES_CHANGED: &str = "Routes Changed";
 pub const ROUTE_CONFLICT: &str = "Route Conflict";
 pub const PEERING_STUCK: &str = "Peering Stuck";
 pub const WITHDRAWAL_HELD: &str = "Withdrawal Held";
+/// A hop that breaks paths, newly (see [`crate::verify`]).
+pub const PATH_BROKEN: &str = "Path Broken";
+/// A hop announced broken that breaks no path any more.
+pub const PATH_RESTORED: &str = "Path Restored";
 /// The watcher's event when a VPC a reconcile waited on is ready: its tag
 /// shows what an event announced, its attachment is available, no block of
 /// it is associating. It brings a reconcile.
@@ -43,6 +47,8 @@ pub const EMITTED: &[&str] = &[
     VPC_READY,
     GATEWAY_READY,
     RECONCILE_CONTINUED,
+    PATH_BROKEN,
+    PATH_RESTORED,
 ];
 
 /// An event to publish: its detail-type and its detail. Serialized as
@@ -70,6 +76,10 @@ pub enum OutEvent {
     GatewayReady(GatewayReady),
     #[serde(rename = "Reconcile Continued")]
     ReconcileContinued(ReconcileContinued),
+    #[serde(rename = "Path Broken")]
+    PathBroken(PathBroken),
+    #[serde(rename = "Path Restored")]
+    PathRestored(PathRestored),
 }
 
 impl OutEvent {
@@ -86,6 +96,8 @@ impl OutEvent {
             OutEvent::VpcReady(_) => VPC_READY,
             OutEvent::GatewayReady(_) => GATEWAY_READY,
             OutEvent::ReconcileContinued(_) => RECONCILE_CONTINUED,
+            OutEvent::PathBroken(_) => PATH_BROKEN,
+            OutEvent::PathRestored(_) => PATH_RESTORED,
         }
     }
 
@@ -105,6 +117,8 @@ impl OutEvent {
             OutEvent::VpcReady(d) => serde_json::to_value(d),
             OutEvent::GatewayReady(d) => serde_json::to_value(d),
             OutEvent::ReconcileContinued(d) => serde_json::to_value(d),
+            OutEvent::PathBroken(d) => serde_json::to_value(d),
+            OutEvent::PathRestored(d) => serde_json::to_value(d),
         }
     }
 
@@ -179,6 +193,38 @@ pub struct PeeringAccepted {
     pub attachment_id: AttachmentId,
     pub region: Region,
     pub reason: String,
+}
+
+/// The detail of a [`PATH_BROKEN`] event: one hop that breaks paths (see
+/// [`crate::verify::HopReport`]), announced once until it heals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct PathBroken {
+    pub event_id: String,
+    pub region: Region,
+    /// `vpc_route_table`, `attachment`, `peering`, `attachment_route_table`
+    /// or `peering_route_table`.
+    pub hop: crate::verify::Hop,
+    /// The route table, VPC, attachment or pair of gateways.
+    pub subject: String,
+    /// The destination lost; absent when every destination through the
+    /// hop is.
+    pub to: Option<Cidr>,
+    pub reason: String,
+    /// The number of paths it breaks.
+    pub paths: usize,
+}
+
+/// The detail of a [`PATH_RESTORED`] event: a hop announced broken that
+/// breaks no path any more.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct PathRestored {
+    pub event_id: String,
+    pub region: Region,
+    pub hop: crate::verify::Hop,
+    pub subject: String,
+    pub to: Option<Cidr>,
 }
 
 /// The detail of a [`ROUTES_CHANGED`] event: one per route table

@@ -35,6 +35,9 @@ pub enum Decision {
     Warning,
     /// A route of the tool's that someone made a blackhole: kept.
     Isolated,
+    /// A hop of the paths between Regions broke or healed (`Path Broken`,
+    /// `Path Restored`), or the paths could not be verified.
+    Path,
 }
 
 impl Decision {
@@ -51,6 +54,7 @@ impl Decision {
             Decision::Held => "held",
             Decision::Warning => "warning",
             Decision::Isolated => "isolated",
+            Decision::Path => "path",
         }
     }
 }

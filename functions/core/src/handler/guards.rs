@@ -72,9 +72,27 @@ pub(super) struct Guards {
     vpc_watches: Mutex<BTreeMap<VpcId, i64>>,
     /// The Regions in transition a chain of this process watches, and since when.
     gateway_watches: Mutex<BTreeMap<Region, i64>>,
+    /// The broken hops this process announced (`Path Broken`) that could
+    /// not be recorded on their Region's route table (past
+    /// `RECORDS_PER_TABLE`, or a write that failed).
+    broken_hops: Mutex<BTreeSet<String>>,
 }
 
 impl Guards {
+    /// The broken hops this process announced and could not record (keys,
+    /// see `crate::verify::HopReport::key`).
+    pub fn broken_hops(&self) -> BTreeSet<String> {
+        self.broken_hops.lock().map(|h| h.clone()).unwrap_or_default()
+    }
+
+    /// Notes the broken hops announced and not recorded now (replacing the
+    /// last set).
+    pub fn announced_broken_hops(&self, hops: BTreeSet<String>) {
+        if let Ok(mut h) = self.broken_hops.lock() {
+            *h = hops;
+        }
+    }
+
     /// Why the last finished reconcile already covers `inc`, if it does.
     pub fn covered(&self, inc: &Incoming) -> Option<String> {
         self.coverage.lock().ok()?.as_ref()?.covers(inc)

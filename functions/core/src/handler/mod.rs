@@ -48,6 +48,7 @@ mod gateway_watch;
 mod guards;
 mod lambda;
 mod look;
+mod paths;
 mod publish;
 mod reconcile;
 mod redeliver;

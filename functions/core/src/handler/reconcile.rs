@@ -20,7 +20,7 @@ use crate::observed::Observed;
 use crate::planner::beside_ledger_actions;
 use crate::planner::{Action, Direction, FindingCode, FindingKind, Plan};
 use crate::ports::Outcome;
-use crate::reconcile::{reconcile, Pass};
+use crate::reconcile::{reconcile_reading, Pass};
 
 /// What a reconcile has to announce and watch once its actions ran.
 #[derive(Default)]
@@ -46,6 +46,9 @@ pub(super) struct Reconciled {
     after: Aftermath,
     /// When the read began (ms since the epoch): what coverage counts from.
     read_at_ms: i64,
+    /// Whether the follow-up verifies the paths (the scheduled reconcile,
+    /// or one that changed routes: `Some(true)`, whose read is stale).
+    verify: Option<bool>,
 }
 
 impl Handler {
@@ -61,7 +64,8 @@ impl Handler {
         announced: &Announced,
         report: &mut HandleReport,
     ) -> Result<(), Error> {
-        let done = self.reconcile(&inc.id, report).await?;
+        let verify = matches!(inc.trigger, Trigger::Scheduled);
+        let done = self.reconcile(&inc.id, verify, report).await?;
         self.follow_up(inc, done, restart, announced, report).await
     }
 
@@ -78,6 +82,7 @@ impl Handler {
     pub(super) async fn reconcile(
         &self,
         event_id: &str,
+        verify: bool,
         report: &mut HandleReport,
     ) -> Result<Reconciled, Error> {
         let read_at_ms = (self.clock)().saturating_mul(1000);
@@ -89,7 +94,8 @@ impl Handler {
             audit_findings(event_id, plan, report, &mut after);
             true
         };
-        let pass = reconcile(self.ec2.as_ref(), &self.config, deadline, gate).await?;
+        let pass =
+            reconcile_reading(self.ec2.as_ref(), &self.config, deadline, verify, gate).await?;
         let Pass { observed, plan, execution } = pass;
         let execution = execution.unwrap_or_default();
         let (writes, handed_on) = (execution.writes_done(), execution.handed_on());
@@ -107,8 +113,16 @@ impl Handler {
             let operation = "SearchTransitGatewayRoutes";
             after.failure.get_or_insert(Error::PartialRead { region, operation, message });
         }
+        let routes_changed = !after.routes.is_empty();
         after.routes_changed(event_id);
-        Ok(Reconciled { observed, plan, after, read_at_ms })
+        let verify = verify || routes_changed;
+        Ok(Reconciled {
+            observed,
+            plan,
+            after,
+            read_at_ms,
+            verify: verify.then_some(routes_changed),
+        })
     }
 
     /// What follows a reconcile, where the trigger counts: the duplicate
@@ -128,7 +142,7 @@ impl Handler {
         announced: &Announced,
         report: &mut HandleReport,
     ) -> Result<(), Error> {
-        let Reconciled { observed, plan, mut after, read_at_ms } = done;
+        let Reconciled { observed, plan, mut after, read_at_ms, verify } = done;
         if after.created {
             let deleted = self.delete_duplicates(inc, report).await;
             after.rechecks.retain(|r| !deleted.contains(&r.attachment_id));
@@ -140,6 +154,9 @@ impl Handler {
             // A re-check that cannot be sent is audited; the scheduled
             // reconcile starts watching again. The actions stand.
             let _ = self.schedule(inc, r, report).await;
+        }
+        if let Some(changed) = verify {
+            self.verify_paths(&inc.id, &observed, changed, report, &mut after.events).await;
         }
         self.publish(inc, after.events, report).await;
         if let Err(e) = self.watch_waiting_vpcs(inc, &observed, announced, report).await {

@@ -15,7 +15,7 @@
 //! `blackhole`) counts like any route: it takes its part and drops it.
 
 use crate::domain::{
-    AttachmentId, Cidr, LedgerList, PrefixListId, RouteKind, RouteTarget, TgwRoute,
+    AttachmentId, Cidr, LedgerList, ListReference, PrefixListId, RouteKind, RouteTarget, TgwRoute,
     TransitGatewayId, VpcListRoute, VpcRoute, VpcRouteTable, VpcRouteTarget,
 };
 
@@ -80,9 +80,8 @@ pub(super) fn lost_parts<'c, T>(
 
 /// A transit gateway table's routes, ranked: static, then prefix-list
 /// references' entries, then propagated.
-pub(super) fn tgw_candidates(routes: &[TgwRoute]) -> Vec<Candidate<&TgwRoute>> {
+pub(super) fn tgw_candidates(routes: impl Iterator<Item = TgwRoute>) -> Vec<Candidate<TgwRoute>> {
     routes
-        .iter()
         .map(|r| {
             let rank = match (r.kind, &r.prefix_list) {
                 (_, Some(_)) => 1,
@@ -92,6 +91,34 @@ pub(super) fn tgw_candidates(routes: &[TgwRoute]) -> Vec<Candidate<&TgwRoute>> {
             Candidate { prefix: r.cidr, rank, route: r }
         })
         .collect()
+}
+
+/// The routes a table's references to the tool's ledger lists install, as
+/// `SearchTransitGatewayRoutes` lists them (an entry each, with its list),
+/// for the references whose entries the search did not list.
+pub(super) fn reference_routes(
+    routes: &[TgwRoute],
+    references: &[ListReference],
+    lists: &[LedgerList],
+) -> Vec<TgwRoute> {
+    let mut out = Vec::new();
+    for r in references {
+        let listed = routes.iter().any(|x| x.prefix_list.as_ref() == Some(&r.prefix_list_id));
+        let Some(list) = lists.iter().find(|l| l.id == r.prefix_list_id) else { continue };
+        if listed {
+            continue;
+        }
+        let state = if r.target == RouteTarget::Blackhole { "blackhole" } else { "active" };
+        out.extend(list.entries.keys().map(|c| TgwRoute {
+            cidr: *c,
+            kind: RouteKind::Propagated,
+            target: r.target.clone(),
+            state: state.to_owned(),
+            prefix_list: Some(r.prefix_list_id.clone()),
+            former_target: None,
+        }));
+    }
+    out
 }
 
 /// True when the transit gateway route sends its traffic to `expected`.

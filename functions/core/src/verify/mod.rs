@@ -32,6 +32,7 @@
 //! needs them).
 
 mod lookup;
+pub mod records;
 mod walk;
 
 use std::collections::BTreeMap;
@@ -54,6 +55,19 @@ pub enum Hop {
 }
 
 impl Hop {
+    /// The hop named as [`Hop::as_str`] writes it.
+    pub fn parse(s: &str) -> Option<Hop> {
+        [
+            Hop::VpcRouteTable,
+            Hop::Attachment,
+            Hop::Peering,
+            Hop::AttachmentRouteTable,
+            Hop::PeeringRouteTable,
+        ]
+        .into_iter()
+        .find(|h| h.as_str() == s)
+    }
+
     pub fn as_str(&self) -> &'static str {
         match self {
             Hop::VpcRouteTable => "vpc_route_table",
@@ -91,7 +105,7 @@ pub struct HopReport {
     pub region: Region,
     pub hop: Hop,
     /// The route table (`rtb-…`, `tgw-rtb-…`), the VPC, the attachment or
-    /// the pair of gateways the hop is about.
+    /// the pair of gateways the hop is about (`tgw-…/tgw-…`).
     pub subject: String,
     /// The destination it loses; `None` when it loses every destination
     /// that goes through it (a VPC that sends nothing to the gateway, an
@@ -167,6 +181,8 @@ pub struct Verification {
     pub unverified: Vec<HopReport>,
     /// The paths kept (see [`Keep`]).
     pub paths: Vec<PathReport>,
+    /// The Regions walked (those whose transit gateway was resolved).
+    pub regions: Vec<Region>,
 }
 
 impl Verification {

@@ -12,7 +12,8 @@ use crate::domain::{
 use crate::observed::{Gateway, Observed, RegionState};
 
 use super::lookup::{
-    lost_parts, tgw_candidates, tgw_describe, tgw_sends, vpc_candidates, Candidate, VpcHop,
+    lost_parts, reference_routes, tgw_candidates, tgw_describe, tgw_sends, vpc_candidates,
+    Candidate, VpcHop,
 };
 use super::{Hop, HopReport, Keep, PairCount, PathReport, PathStatus, Verification};
 
@@ -78,7 +79,7 @@ struct Side<'a> {
     /// destination.
     vpc_tables: BTreeMap<&'a VpcId, Result<Vec<WeighedVpcTable<'a>>, Rc<Mark>>>,
     /// The routes of every transit gateway table read, weighed.
-    tables: BTreeMap<&'a RouteTableId, Vec<Candidate<&'a TgwRoute>>>,
+    tables: BTreeMap<&'a RouteTableId, Vec<Candidate<TgwRoute>>>,
 }
 
 /// Walks every path of `observed`.
@@ -93,6 +94,7 @@ pub(super) fn walk(observed: &Observed, config: &Config, keep: Keep) -> Verifica
         gateways.into_iter().map(|(r, s, gw)| side(r, s, gw, config, declared)).collect();
     let peerings = observed.peerings();
     let mut tally = Tally { keep: Some(keep), ..Tally::default() };
+    tally.regions = sides.iter().map(|s| s.region.clone()).collect();
     for a in &sides {
         for b in sides.iter().filter(|b| b.region != a.region) {
             walk_pair(a, b, pair_peering(&peerings, a, b), config, &mut tally);
@@ -138,7 +140,10 @@ fn side<'a>(
         .chain(&state.segment_tables)
         .chain(state.verify.iter().flat_map(|v| &v.tables))
         .filter(|t| t.partial.is_none())
-        .map(|t| (&t.id, tgw_candidates(&t.routes)))
+        .map(|t| {
+            let listed = reference_routes(&t.routes, &t.references, &state.ledger);
+            (&t.id, tgw_candidates(t.routes.iter().cloned().chain(listed)))
+        })
         .collect();
     Side { region, state, gw, members, attachments, vpc_tables, tables }
 }
@@ -212,15 +217,15 @@ fn pair_peering<'p>(
     } else {
         format!("no peering between {x} and {y} is available: {}", seen.join(", "))
     };
-    Err(Mark::broken(a.region, Hop::Peering, format!("{x} {y}"), None, reason))
+    Err(Mark::broken(a.region, Hop::Peering, format!("{x}/{y}"), None, reason))
 }
 
 /// A VPC's attachment and the table it is associated with, or the mark of
 /// its [`Hop::Attachment`].
-fn attachment<'a>(
-    side: &Side<'a>,
-    vpc: &VpcId,
-) -> Result<(&'a TgwAttachment, &'a RouteTableId), Rc<Mark>> {
+type Attached<'a> = Result<(&'a TgwAttachment, &'a RouteTableId), Rc<Mark>>;
+
+/// The [`Attached`] of `vpc` on `side`.
+fn attachment<'a>(side: &Side<'a>, vpc: &VpcId) -> Attached<'a> {
     let hop = Hop::Attachment;
     let Some(att) = side.attachments.get(vpc) else {
         let reason = format!("the VPC has no attachment to {}", side.gw.transit_gateway_id);
@@ -260,7 +265,7 @@ fn table_hop(
         return Vec::new();
     }
     let parts: Vec<(Cidr, Option<String>)> =
-        lost.into_iter().map(|(p, r)| (p, r.map(|r| tgw_describe(r)))).collect();
+        lost.into_iter().map(|(p, r)| (p, r.map(tgw_describe))).collect();
     let reason = format!("{} instead of {toward}", lost_text(dest, &parts));
     vec![Mark::broken(side.region, hop, table, Some(*dest), reason)]
 }
@@ -325,7 +330,14 @@ fn walk_pair(
     tally: &mut Tally,
 ) {
     let far_table = peering.as_ref().ok().map(|p| peering_table(b, p));
-    let sources: Vec<(&Vpc, &Segment, Result<(&TgwAttachment, &RouteTableId), Rc<Mark>>)> =
+    let mut pair = PairCount {
+        from_region: a.region.clone(),
+        to_region: b.region.clone(),
+        ok: 0,
+        broken: 0,
+        unverified: 0,
+    };
+    let sources: Vec<(&Vpc, &Segment, Attached<'_>)> =
         a.members.iter().map(|(v, s)| (*v, s, attachment(a, &v.id))).collect();
     for (w, t) in &b.members {
         let dest_attachment = attachment(b, &w.id);
@@ -364,9 +376,12 @@ fn walk_pair(
                 }
                 marks.extend(far.iter().cloned());
                 let ends = Ends { a: a.region, v: &v.id, from, b: b.region, w: &w.id, dest };
-                tally.path(&ends, &marks);
+                tally.path(&mut pair, &ends, &marks);
             }
         }
+    }
+    if pair.ok + pair.broken + pair.unverified > 0 {
+        tally.pairs.insert((a.region.clone(), b.region.clone()), pair);
     }
 }
 
@@ -417,10 +432,17 @@ struct Tally {
     pairs: BTreeMap<(Region, Region), PairCount>,
     hops: BTreeMap<(bool, Region, Hop, String, Option<Cidr>), HopReport>,
     paths: Vec<PathReport>,
+    regions: Vec<Region>,
 }
 
 impl Tally {
-    fn path(&mut self, ends: &Ends<'_>, marks: &[Rc<Mark>]) {
+    /// Counts one path in `pair`, each of its marks in its hop, and keeps
+    /// it where [`Keep`] says.
+    fn path(&mut self, pair: &mut PairCount, ends: &Ends<'_>, marks: &[Rc<Mark>]) {
+        if marks.is_empty() && self.keep != Some(Keep::All) {
+            pair.ok += 1;
+            return;
+        }
         let first = marks.iter().find(|m| m.broken).or_else(|| marks.first());
         let status = match first {
             None => PathStatus::Ok,
@@ -491,6 +513,7 @@ impl Tally {
             broken,
             unverified,
             paths: self.paths,
+            regions: self.regions,
         }
     }
 }

@@ -23,6 +23,7 @@ mod intake;
 mod lag;
 mod limits;
 mod organizations;
+mod path_events;
 mod planner;
 mod reliability;
 mod support;

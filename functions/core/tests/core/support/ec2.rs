@@ -157,6 +157,28 @@ impl Ec2Reads for RegionView {
 
 #[async_trait]
 impl Ec2Region for RegionView {
+    async fn record_paths(
+        &self,
+        table: &RouteTableId,
+        set: &std::collections::BTreeMap<String, String>,
+        unset: &[String],
+    ) -> Result<(), Error> {
+        // CreateTags and DeleteTags on the table, as AWS keeps them: read
+        // back by DescribeTransitGatewayRouteTables.
+        let listed = self.route_tables(&TransitGatewayId::parse("tgw-0").unwrap()).await?;
+        self.with(|s, r| {
+            let rs = s.regions.get_mut(r).expect("the Region");
+            let tables = rs.route_tables.get_or_insert(listed);
+            let Some(t) = tables.iter_mut().find(|t| &t.id == table) else {
+                return Err(Error::Internal { message: format!("no table {table}"), source: None });
+            };
+            t.tags.extend(set.iter().map(|(k, v)| (k.clone(), v.clone())));
+            t.tags.retain(|k, _| !unset.contains(k));
+            s.path_records += 1;
+            Ok(())
+        })
+    }
+
     async fn apply(&self, action: &Action) -> Result<Outcome, Error> {
         let delay = self.with(|s, _| s.write_delay);
         if !delay.is_zero() {

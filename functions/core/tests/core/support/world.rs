@@ -43,6 +43,8 @@ pub(super) struct State {
     /// Regions whose route search flags more routes without a way to
     /// read them (`AdditionalRoutesAvailable` and no `NextToken`).
     pub partial: std::collections::BTreeSet<Region>,
+    /// Calls that wrote the records of broken hops on a route table.
+    pub path_records: usize,
 }
 
 /// The world; cheap to clone, every clone sees the same state.
@@ -71,6 +73,7 @@ impl Scenario {
             denied: std::collections::BTreeSet::new(),
             shared: std::collections::BTreeSet::new(),
             partial: std::collections::BTreeSet::new(),
+            path_records: 0,
         })))
     }
 }
