@@ -37,6 +37,28 @@ step "tgw-peering status"
 step "tgw-peering apply again (nothing to do)"
 "$BIN" apply
 
+step "tgw-peering verify: every path between the Regions, hop by hop"
+"$BIN" verify
+
+step "A security team blackholes half of a remote CIDR by hand: verify names the hop (exit status 3)"
+blackhole() {
+  "$PYTHON" -c "
+import boto3
+ec2 = boto3.client('ec2', region_name='us-east-1')
+table = ec2.describe_transit_gateway_route_tables()['TransitGatewayRouteTables'][0]['TransitGatewayRouteTableId']
+if '$1' == 'add':
+    ec2.create_transit_gateway_route(TransitGatewayRouteTableId=table, DestinationCidrBlock='10.20.0.128/25', Blackhole=True)
+else:
+    ec2.delete_transit_gateway_route(TransitGatewayRouteTableId=table, DestinationCidrBlock='10.20.0.128/25')
+"
+}
+blackhole add
+STATUS=0
+"$BIN" verify --broken-only || STATUS=$?
+echo "(exit status $STATUS)"
+[ "$STATUS" -eq 3 ] || { echo "FAILED: verify should exit 3 with a broken path" >&2; exit 1; }
+blackhole remove
+
 # The event path: what the functions do, run through `tgw-peering handle`,
 # which uses exactly their dispatch.
 EVENTS=$(mktemp -d)

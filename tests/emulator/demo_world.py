@@ -2,7 +2,8 @@
 a transit gateway per Region, three tagged VPCs in each (one with a
 secondary CIDR, one tagged `True`), an untagged VPC and one tagged `false`,
 each attached to its Region's transit gateway (a tagged VPC is advertised
-only with an available attachment). `python demo_world.py attach REGION
+only with an available attachment), its main route table sending 10.0.0.0/8
+and 100.64.0.0/10 to the gateway (what `tgw-peering verify` checks). `python demo_world.py attach REGION
 CIDR [TAG]` makes one more attached VPC and prints its id."""
 
 import os
@@ -28,6 +29,9 @@ def attached_vpc(ec2, tgw, cidr, tag=None):
     vpc = ec2.create_vpc(CidrBlock=cidr, **spec)["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=cidr)["Subnet"]["SubnetId"]
     ec2.create_transit_gateway_vpc_attachment(TransitGatewayId=tgw, VpcId=vpc, SubnetIds=[subnet])
+    tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["RouteTables"]
+    for block in ("10.0.0.0/8", "100.64.0.0/10"):
+        ec2.create_route(RouteTableId=tables[0]["RouteTableId"], DestinationCidrBlock=block, TransitGatewayId=tgw)
     return vpc
 
 

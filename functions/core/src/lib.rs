@@ -22,7 +22,7 @@ pub mod events;
 pub mod execute;
 pub mod handler;
 pub mod observe;
-mod observe_verify;
+pub(crate) mod observe_verify;
 pub mod observed;
 pub mod planner;
 pub mod ports;

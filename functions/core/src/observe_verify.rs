@@ -88,3 +88,43 @@ async fn read_other_tables(
     });
     futures::future::try_join_all(reads).await
 }
+
+/// Brings a read made before a reconcile's writes up to date for path
+/// verification, at the cost of what changed: the routes of each transit
+/// gateway table in `changed` (one `SearchTransitGatewayRoutes` each, and
+/// its pages); every VPC's route tables again where one of them changed
+/// (`MANAGE_VPC_ROUTES`); and what [`read_verify`] reads. Peering states
+/// and associations are not read again: a reconcile that changed them is
+/// not verified this time (see `handler::paths`).
+///
+/// # Errors
+/// The first read that fails.
+pub(crate) async fn refresh_for_verify(
+    clients: &dyn Ec2Clients,
+    config: &Config,
+    observed: &mut crate::observed::Observed,
+    changed: &BTreeSet<(crate::domain::Region, String)>,
+) -> Result<(), Error> {
+    for (region, state) in &mut observed.regions {
+        let ec2 = clients.ec2(region)?;
+        let ours = changed.iter().filter(|(r, _)| r == region).map(|(_, t)| t.as_str());
+        let mut vpc_tables_changed = false;
+        for id in ours {
+            let Ok(id) = RouteTableId::parse(id) else {
+                vpc_tables_changed = true;
+                continue;
+            };
+            let routes = ec2.routes(&id).await?;
+            let tables = state.route_table.iter_mut().chain(state.segment_tables.iter_mut());
+            for t in tables.filter(|t| t.id == id) {
+                t.routes.clone_from(&routes);
+            }
+        }
+        if vpc_tables_changed && state.vpc_route_tables.is_some() {
+            state.vpc_route_tables = Some(ec2.vpc_route_tables().await?);
+        }
+        state.verify = None;
+        read_verify(clients, ec2.as_ref(), config, state).await?;
+    }
+    Ok(())
+}

@@ -97,7 +97,8 @@ where
 }
 
 #[tokio::test]
-async fn a_batch_of_ten_tag_events_for_ten_new_vpcs_is_one_reconcile_within_eighteen_reads() {
+async fn a_batch_of_ten_tag_events_for_ten_new_vpcs_is_one_reconcile_within_eighteen_reads_and_three_to_verify(
+) {
     let rig = converged().await;
     let mut vpcs = Vec::new();
     for i in 0..10 {
@@ -118,7 +119,12 @@ async fn a_batch_of_ten_tag_events_for_ten_new_vpcs_is_one_reconcile_within_eigh
     rig.plumbing.delete_events(&handles, &report.failed_messages).await;
 
     assert_eq!(report.reconciles, 1);
-    assert!(calls.reads <= 18, "{} reads: {:?}", calls.reads, calls.by_operation);
+    // Then path verification over what changed: each Region's tagged VPCs'
+    // route tables, and the routes of the one table written, again.
+    let of = |op: &str| calls.by_operation.get(op).copied().unwrap_or_default();
+    assert_eq!(of("DescribeRouteTables"), 2, "{:?}", calls.by_operation);
+    let verification = of("DescribeRouteTables") + 1;
+    assert!(calls.reads - verification <= 18, "{} reads: {:?}", calls.reads, calls.by_operation);
     for i in 0..10 {
         let cidr = format!("10.3.{i}.0/24");
         assert!(routed(&rig.west, &cidr).await, "{cidr} is not routed in {WEST}");

@@ -87,6 +87,8 @@ pub const PREFIX_LIST_CALLS: &[&str] = &[
     "ec2:DeleteTransitGatewayPrefixListReference",
 ];
 
-/// The calls of [`SDK_CALLS`] made only with `MANAGE_VPC_ROUTES=true`.
+/// The calls of [`SDK_CALLS`] that write VPC routes, made only with
+/// `MANAGE_VPC_ROUTES=true`, and the read they need (`DescribeRouteTables`,
+/// which path verification makes too).
 pub const VPC_ROUTE_CALLS: &[&str] =
     &["ec2:DescribeRouteTables", "ec2:CreateRoute", "ec2:DeleteRoute"];

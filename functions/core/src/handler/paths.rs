@@ -14,14 +14,15 @@ use super::{AuditRecord, Decision, HandleReport, Handler};
 use crate::domain::Region;
 use crate::events::outgoing::{PathBroken, PathRestored};
 use crate::events::OutEvent;
-use crate::observe::observe_for;
+use crate::observe_verify::refresh_for_verify;
 use crate::observed::Observed;
 use crate::verify::records::{changes, parse_key, record_tags, recorded, TableRecords};
 use crate::verify::{verify, Keep, Verification};
 
 impl Handler {
-    /// Verifies every path over `observed` when it was read for
-    /// verification and nothing changed since (else over a new read),
+    /// Verifies every path over `observed`: as read when it was read for
+    /// verification and nothing changed since; else brought up to date
+    /// (`changed`: the route tables this reconcile wrote in, by Region);
     /// announces what changed in `events`, and records it.
     ///
     /// A read that fails leaves the announcements as they are: one audit
@@ -29,34 +30,29 @@ impl Handler {
     pub(super) async fn verify_paths(
         &self,
         event_id: &str,
-        observed: &Observed,
-        changed: bool,
+        observed: Observed,
+        changed: &BTreeSet<(Region, String)>,
         report: &mut HandleReport,
         events: &mut Vec<OutEvent>,
     ) {
+        let mut observed = observed;
         let read_for_it = observed.regions.values().all(|s| s.verify.is_some());
-        let fresh;
-        let observed = if read_for_it && !changed {
-            observed
-        } else {
-            match observe_for(self.ec2.as_ref(), &self.config, true).await {
-                Ok(o) => {
-                    fresh = o;
-                    &fresh
-                }
-                Err(e) => {
-                    let why = format!("paths not verified: the read failed: {e}");
-                    report.record(AuditRecord::new(
-                        event_id,
-                        Decision::Path,
-                        "not_verified",
-                        "paths",
-                        why,
-                    ));
-                    return;
-                }
+        if !read_for_it || !changed.is_empty() {
+            let refreshed =
+                refresh_for_verify(self.ec2.as_ref(), &self.config, &mut observed, changed).await;
+            if let Err(e) = refreshed {
+                let why = format!("paths not verified: the read failed: {e}");
+                report.record(AuditRecord::new(
+                    event_id,
+                    Decision::Path,
+                    "not_verified",
+                    "paths",
+                    why,
+                ));
+                return;
             }
-        };
+        }
+        let observed = &observed;
         let v = verify(observed, &self.config, Keep::None);
         let records = recorded(observed, &self.config);
         let mut known: BTreeSet<String> =

@@ -2,7 +2,7 @@
 //! as the CLI's `apply`); then audit every finding and action, announce
 //! them on the bus, and start watching what moves.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::coverage::Coverage;
 use super::guards::Claim;
@@ -18,7 +18,7 @@ use crate::events::{CallFamily, Incoming, OutEvent, Recheck, Trigger};
 use crate::execute::Executed;
 use crate::observed::Observed;
 use crate::planner::beside_ledger_actions;
-use crate::planner::{Action, Direction, FindingCode, FindingKind, Plan};
+use crate::planner::{Action, Direction, FindingCode, FindingKind, Phase, Plan};
 use crate::ports::Outcome;
 use crate::reconcile::{reconcile_reading, Pass};
 
@@ -47,8 +47,8 @@ pub(super) struct Reconciled {
     /// When the read began (ms since the epoch): what coverage counts from.
     read_at_ms: i64,
     /// Whether the follow-up verifies the paths (the scheduled reconcile,
-    /// or one that changed routes: `Some(true)`, whose read is stale).
-    verify: Option<bool>,
+    /// or one that changed routes), and the route tables it wrote in.
+    verify: Option<BTreeSet<(Region, String)>>,
 }
 
 impl Handler {
@@ -99,6 +99,10 @@ impl Handler {
         let Pass { observed, plan, execution } = pass;
         let execution = execution.unwrap_or_default();
         let (writes, handed_on) = (execution.writes_done(), execution.handed_on());
+        let peerings_changed = execution.executed.iter().any(|e| {
+            e.planned.action.phase() == Phase::Peering
+                && matches!(e.result, Ok(Outcome::Done | Outcome::Created(_)))
+        });
         for executed in execution.executed {
             self.audit_action(event_id, executed, report, &mut after);
         }
@@ -113,16 +117,12 @@ impl Handler {
             let operation = "SearchTransitGatewayRoutes";
             after.failure.get_or_insert(Error::PartialRead { region, operation, message });
         }
-        let routes_changed = !after.routes.is_empty();
+        let changed: BTreeSet<(Region, String)> = after.routes.keys().cloned().collect();
         after.routes_changed(event_id);
-        let verify = verify || routes_changed;
-        Ok(Reconciled {
-            observed,
-            plan,
-            after,
-            read_at_ms,
-            verify: verify.then_some(routes_changed),
-        })
+        // A reconcile that changed a peering or an association is verified
+        // by the next scheduled one: its read of them is stale.
+        let verify = (verify || !changed.is_empty()) && !peerings_changed;
+        Ok(Reconciled { observed, plan, after, read_at_ms, verify: verify.then_some(changed) })
     }
 
     /// What follows a reconcile, where the trigger counts: the duplicate
@@ -156,7 +156,8 @@ impl Handler {
             let _ = self.schedule(inc, r, report).await;
         }
         if let Some(changed) = verify {
-            self.verify_paths(&inc.id, &observed, changed, report, &mut after.events).await;
+            let read = observed.clone();
+            self.verify_paths(&inc.id, read, &changed, report, &mut after.events).await;
         }
         self.publish(inc, after.events, report).await;
         if let Err(e) = self.watch_waiting_vpcs(inc, &observed, announced, report).await {

@@ -120,9 +120,15 @@ impl HopReport {
     /// The hop's identity, the same from one run to the next: its Region,
     /// kind, subject and destination.
     pub fn key(&self) -> String {
-        let to = self.to.map_or_else(|| "*".to_owned(), |c| c.to_string());
-        format!("{} {} {} {to}", self.region, self.hop, self.subject)
+        hop_key(&self.region, self.hop, &self.subject, self.to.as_ref())
     }
+}
+
+/// `REGION HOP SUBJECT TO` (`*` for every destination): see
+/// [`HopReport::key`].
+fn hop_key(region: &Region, hop: Hop, subject: &str, to: Option<&Cidr>) -> String {
+    let to = to.map_or_else(|| "*".to_owned(), ToString::to_string);
+    format!("{region} {hop} {subject} {to}")
 }
 
 /// One path and how it stands.

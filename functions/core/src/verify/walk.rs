@@ -31,8 +31,18 @@ struct Mark {
 impl Mark {
     /// As [`HopReport::key`].
     fn key(&self) -> String {
-        let to = self.to.map_or_else(|| "*".to_owned(), |c| c.to_string());
-        format!("{} {} {} {to}", self.region, self.hop, self.subject)
+        super::hop_key(&self.region, self.hop, &self.subject, self.to.as_ref())
+    }
+
+    fn new(
+        broken: bool,
+        at: (&Region, Hop),
+        subject: impl ToString,
+        to: Option<Cidr>,
+        reason: String,
+    ) -> Rc<Mark> {
+        let (region, hop) = (at.0.clone(), at.1);
+        Rc::new(Mark { broken, region, hop, subject: subject.to_string(), to, reason })
     }
 
     fn broken(
@@ -42,8 +52,7 @@ impl Mark {
         to: Option<Cidr>,
         reason: String,
     ) -> Rc<Mark> {
-        let subject = subject.to_string();
-        Rc::new(Mark { broken: true, region: region.clone(), hop, subject, to, reason })
+        Mark::new(true, (region, hop), subject, to, reason)
     }
 
     fn unverified(
@@ -53,8 +62,7 @@ impl Mark {
         to: Option<Cidr>,
         reason: String,
     ) -> Rc<Mark> {
-        let subject = subject.to_string();
-        Rc::new(Mark { broken: false, region: region.clone(), hop, subject, to, reason })
+        Mark::new(false, (region, hop), subject, to, reason)
     }
 }
 
@@ -112,6 +120,7 @@ fn segment_of(vpc: &Vpc, config: &Config, declared: bool) -> Option<Segment> {
     }
 }
 
+/// Region `region` as the walk sees it (see [`Side`]).
 fn side<'a>(
     region: &'a Region,
     state: &'a RegionState,
@@ -121,10 +130,10 @@ fn side<'a>(
 ) -> Side<'a> {
     let members: Vec<(&Vpc, Segment)> =
         state.vpcs.iter().filter_map(|v| Some((v, segment_of(v, config, declared)?))).collect();
+    let ids: BTreeMap<&VpcId, &VpcId> = members.iter().map(|(v, _)| (&v.id, &v.id)).collect();
     let mut attachments: BTreeMap<&VpcId, &TgwAttachment> = BTreeMap::new();
     for a in state.attachments.iter().filter(|a| !crate::planner::is_terminal(a)) {
-        let Some(vpc) = members.iter().map(|(v, _)| &v.id).find(|id| a.vpc().as_ref() == Some(*id))
-        else {
+        let Some(vpc) = a.vpc().and_then(|id| ids.get(&id).copied()) else {
             continue;
         };
         let better = attachments.get(vpc).is_none_or(|b| !b.is_available() && a.is_available());

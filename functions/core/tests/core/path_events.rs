@@ -85,14 +85,7 @@ fn records(rig: &Rig) -> Vec<(String, String)> {
 #[tokio::test]
 async fn a_broken_hop_is_announced_once_and_its_healing_once_also_across_a_cold_start() {
     let rig = whole_world().await;
-    // While the world settled, the VPCs had no route table: their first
-    // hops were announced broken; the tables added, they heal, once.
-    let healed = sweep(&rig, "sweep-0").await;
-    assert_eq!(healed.len(), 2, "{healed:?}");
-    assert!(healed
-        .iter()
-        .all(|(k, d)| *k == PATH_RESTORED && d["hop"] == json!("vpc_route_table")));
-    assert_eq!(sweep(&rig, "sweep-0b").await, [], "every path is whole");
+    assert_eq!(sweep(&rig, "sweep-0").await, [], "every path is whole");
     let mut peering = RouteTarget::Unknown;
     rig.world.edit(EAST, |s| {
         let route =

@@ -165,8 +165,11 @@ impl Ec2Region for RegionView {
     ) -> Result<(), Error> {
         // CreateTags and DeleteTags on the table, as AWS keeps them: read
         // back by DescribeTransitGatewayRouteTables.
+        // (Listed as the read lists them, without counting a read.)
+        let reads = self.with(|s, _| s.reads);
         let listed = self.route_tables(&TransitGatewayId::parse("tgw-0").unwrap()).await?;
         self.with(|s, r| {
+            s.reads = reads;
             let rs = s.regions.get_mut(r).expect("the Region");
             let tables = rs.route_tables.get_or_insert(listed);
             let Some(t) = tables.iter_mut().find(|t| &t.id == table) else {
