@@ -90,12 +90,15 @@ async fn read_other_tables(
 }
 
 /// Brings a read made before a reconcile's writes up to date for path
-/// verification, at the cost of what changed: the routes of each transit
-/// gateway table in `changed` (one `SearchTransitGatewayRoutes` each, and
-/// its pages); every VPC's route tables again where one of them changed
-/// (`MANAGE_VPC_ROUTES`); and what [`read_verify`] reads. Peering states
-/// and associations are not read again: a reconcile that changed them is
-/// not verified this time (see `handler::paths`).
+/// verification, at the cost of what changed, and reads what verification
+/// needs ([`read_verify`]). In each Region with a change (`changed`: the
+/// route tables written in, by Region): the routes of each transit gateway
+/// table written (one `SearchTransitGatewayRoutes` each, and its pages);
+/// with `MANAGE_VPC_ROUTES`, every VPC's route tables again; in
+/// `ROUTE_MODE=prefix-list`, the ledger lists and the changed tables'
+/// references again (their entries are routes). Peering states and
+/// associations are not read again: a reconcile that changed them is not
+/// verified (see `handler::paths`).
 ///
 /// # Errors
 /// The first read that fails.
@@ -107,20 +110,25 @@ pub(crate) async fn refresh_for_verify(
 ) -> Result<(), Error> {
     for (region, state) in &mut observed.regions {
         let ec2 = clients.ec2(region)?;
-        let ours = changed.iter().filter(|(r, _)| r == region).map(|(_, t)| t.as_str());
-        let mut vpc_tables_changed = false;
-        for id in ours {
-            let Ok(id) = RouteTableId::parse(id) else {
-                vpc_tables_changed = true;
-                continue;
-            };
+        let ours: Vec<&str> =
+            changed.iter().filter(|(r, _)| r == region).map(|(_, t)| t.as_str()).collect();
+        let listed = config.route_mode == crate::config::RouteMode::PrefixList;
+        if listed && !ours.is_empty() {
+            state.ledger = ec2.ledger().await?.lists;
+        }
+        for id in ours.iter().filter_map(|t| RouteTableId::parse(t).ok()) {
             let routes = ec2.routes(&id).await?;
+            let references =
+                if listed { Some(ec2.prefix_list_references(&id).await?) } else { None };
             let tables = state.route_table.iter_mut().chain(state.segment_tables.iter_mut());
             for t in tables.filter(|t| t.id == id) {
                 t.routes.clone_from(&routes);
+                if let Some(r) = &references {
+                    t.references.clone_from(r);
+                }
             }
         }
-        if vpc_tables_changed && state.vpc_route_tables.is_some() {
+        if config.manage_vpc_routes && !ours.is_empty() {
             state.vpc_route_tables = Some(ec2.vpc_route_tables().await?);
         }
         state.verify = None;

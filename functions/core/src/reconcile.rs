@@ -10,7 +10,7 @@
 use crate::config::Config;
 use crate::error::Error;
 use crate::execute::{execute_before, Deadline, Execution, MAX_ROUTE_WRITES_IN_FLIGHT};
-use crate::observe::observe_for;
+use crate::observe::observe;
 use crate::observed::Observed;
 use crate::planner::{plan, Plan};
 use crate::ports::Ec2Clients;
@@ -39,22 +39,7 @@ pub async fn reconcile(
     deadline: Option<Deadline>,
     gate: impl FnOnce(&mut Plan) -> bool,
 ) -> Result<Pass, Error> {
-    reconcile_reading(clients, config, deadline, false, gate).await
-}
-
-/// [`reconcile`], whose read is made for path verification too where
-/// `verify` is true (see [`crate::observe::observe_for`]).
-///
-/// # Errors
-/// As [`reconcile`].
-pub async fn reconcile_reading(
-    clients: &dyn Ec2Clients,
-    config: &Config,
-    deadline: Option<Deadline>,
-    verify: bool,
-    gate: impl FnOnce(&mut Plan) -> bool,
-) -> Result<Pass, Error> {
-    let observed = observe_for(clients, config, verify).await?;
+    let observed = observe(clients, config).await?;
     let mut plan = plan(&observed, config)?;
     let execution = if gate(&mut plan) {
         Some(execute_before(clients, &plan, MAX_ROUTE_WRITES_IN_FLIGHT, deadline).await)

@@ -207,7 +207,7 @@ pub struct PathBroken {
     pub hop: crate::verify::Hop,
     /// The route table, VPC, attachment or pair of gateways.
     pub subject: String,
-    /// The destination lost; absent when every destination through the
+    /// The destination lost; `null` when every destination through the
     /// hop is.
     pub to: Option<Cidr>,
     pub reason: String,

@@ -73,23 +73,24 @@ pub(super) struct Guards {
     /// The Regions in transition a chain of this process watches, and since when.
     gateway_watches: Mutex<BTreeMap<Region, i64>>,
     /// The broken hops this process announced (`Path Broken`) that could
-    /// not be recorded on their Region's route table (past
-    /// `RECORDS_PER_TABLE`, or a write that failed).
-    broken_hops: Mutex<BTreeSet<String>>,
+    /// not be recorded on their Region's route table (past its room, or a
+    /// write that failed), and the restored ones whose record it could not
+    /// remove.
+    broken_hops: Mutex<(BTreeSet<String>, BTreeSet<String>)>,
 }
 
 impl Guards {
-    /// The broken hops this process announced and could not record (keys,
-    /// see `crate::verify::HopReport::key`).
-    pub fn broken_hops(&self) -> BTreeSet<String> {
+    /// The broken hops this process announced and could not record, and
+    /// the restored ones whose record it could not remove (keys, see
+    /// `crate::verify::HopReport::key`).
+    pub fn broken_hops(&self) -> (BTreeSet<String>, BTreeSet<String>) {
         self.broken_hops.lock().map(|h| h.clone()).unwrap_or_default()
     }
 
-    /// Notes the broken hops announced and not recorded now (replacing the
-    /// last set).
-    pub fn announced_broken_hops(&self, hops: BTreeSet<String>) {
+    /// Notes both (replacing the last).
+    pub fn announced_broken_hops(&self, unrecorded: BTreeSet<String>, undeleted: BTreeSet<String>) {
         if let Ok(mut h) = self.broken_hops.lock() {
-            *h = hops;
+            *h = (unrecorded, undeleted);
         }
     }
 

@@ -17,16 +17,16 @@ use crate::events::OutEvent;
 use crate::observe_verify::refresh_for_verify;
 use crate::observed::Observed;
 use crate::verify::records::{changes, parse_key, record_tags, recorded, TableRecords};
-use crate::verify::{verify, Keep, Verification};
+use crate::verify::{verify_watching, Keep};
 
 impl Handler {
-    /// Verifies every path over `observed`: as read when it was read for
-    /// verification and nothing changed since; else brought up to date
-    /// (`changed`: the route tables this reconcile wrote in, by Region);
-    /// announces what changed in `events`, and records it.
+    /// Verifies every path over `observed`, the reconcile's read, brought
+    /// up to date for it (what verification reads, and the routes of the
+    /// tables this reconcile wrote in: `changed`, by Region); announces
+    /// what changed in `events`, and records it.
     ///
     /// A read that fails leaves the announcements as they are: one audit
-    /// line, and the next verification tells.
+    /// line, and the next verification tells. The reconcile is not failed.
     pub(super) async fn verify_paths(
         &self,
         event_id: &str,
@@ -36,29 +36,23 @@ impl Handler {
         events: &mut Vec<OutEvent>,
     ) {
         let mut observed = observed;
-        let read_for_it = observed.regions.values().all(|s| s.verify.is_some());
-        if !read_for_it || !changed.is_empty() {
-            let refreshed =
-                refresh_for_verify(self.ec2.as_ref(), &self.config, &mut observed, changed).await;
-            if let Err(e) = refreshed {
-                let why = format!("paths not verified: the read failed: {e}");
-                report.record(AuditRecord::new(
-                    event_id,
-                    Decision::Path,
-                    "not_verified",
-                    "paths",
-                    why,
-                ));
-                return;
-            }
+        let refreshed =
+            refresh_for_verify(self.ec2.as_ref(), &self.config, &mut observed, changed).await;
+        if let Err(e) = refreshed {
+            let why = format!("paths not verified: the read failed: {e}");
+            report.record(AuditRecord::new(event_id, Decision::Path, "not_verified", "paths", why));
+            return;
         }
         let observed = &observed;
-        let v = verify(observed, &self.config, Keep::None);
         let records = recorded(observed, &self.config);
+        let (unrecorded, undeleted) = self.guards.broken_hops();
         let mut known: BTreeSet<String> =
             records.values().flat_map(|r| r.tags.values().cloned()).collect();
-        known.extend(self.guards.broken_hops());
-        let (broken, restored) = changes(&v, &known);
+        known.extend(unrecorded);
+        known.retain(|k| !undeleted.contains(k));
+        let v = verify_watching(observed, &self.config, Keep::None, &known);
+        let complete = self.config.regions.iter().all(|r| v.regions.contains(r));
+        let (broken, restored) = changes(&v, &known, complete);
         for hop in broken {
             let record =
                 AuditRecord::new(event_id, Decision::Path, "path_broken", hop.key(), &hop.reason)
@@ -88,23 +82,36 @@ impl Handler {
                 to,
             }));
         }
-        let unrecorded = self.record_hops(event_id, &v, &records, report).await;
-        self.guards.announced_broken_hops(unrecorded);
+        // The hops announced and not restored stay recorded (one hidden
+        // behind an earlier broken hop included).
+        let standing: BTreeSet<String> = v
+            .broken
+            .iter()
+            .map(|h| h.key())
+            .chain(known.into_iter().filter(|k| !restored.contains(k)))
+            .collect();
+        let (unrecorded, undeleted) =
+            self.record_hops(event_id, (&standing, &restored), &v.regions, &records, report).await;
+        self.guards.announced_broken_hops(unrecorded, undeleted);
     }
 
-    /// Brings each walked Region's records to its broken hops, and returns
-    /// the broken hops not recorded (past a table's share, or whose record
-    /// could not be written): the process remembers those.
+    /// Brings each walked Region's records to the hops `standing` (as many
+    /// as its table has room for), and returns the standing hops not
+    /// recorded (past the room, or a write that failed) and the `restored`
+    /// ones whose record could not be removed: the process remembers both.
     async fn record_hops(
         &self,
         event_id: &str,
-        v: &Verification,
+        (standing, restored): (&BTreeSet<String>, &[String]),
+        walked: &[Region],
         records: &BTreeMap<Region, TableRecords>,
         report: &mut HandleReport,
-    ) -> BTreeSet<String> {
-        let mut unrecorded: BTreeSet<String> = v.broken.iter().map(|h| h.key()).collect();
-        for (region, table) in records.iter().filter(|(r, _)| v.regions.contains(r)) {
-            let wanted = record_tags(v.broken.iter().filter(|h| &h.region == region));
+    ) -> (BTreeSet<String>, BTreeSet<String>) {
+        let mut unrecorded = standing.clone();
+        let mut undeleted = BTreeSet::new();
+        for (region, table) in records.iter().filter(|(r, _)| walked.contains(r)) {
+            let of_region = standing.iter().filter(|k| in_region(k, region));
+            let wanted = record_tags(of_region, table.room());
             let set: BTreeMap<String, String> = wanted
                 .iter()
                 .filter(|(k, val)| table.tags.get(*k) != Some(*val))
@@ -120,26 +127,36 @@ impl Handler {
                     Err(e) => Err(e),
                 }
             };
-            if written.is_ok() {
-                for key in wanted.values() {
-                    unrecorded.remove(key);
+            match written {
+                Ok(()) => {
+                    for key in wanted.values() {
+                        unrecorded.remove(key);
+                    }
+                }
+                Err(e) => {
+                    // Announced all the same: the process remembers.
+                    let gone = table.tags.values().filter(|k| restored.contains(*k));
+                    undeleted.extend(gone.cloned());
+                    let subject = table.table.to_string();
+                    let why =
+                        format!("the record of broken hops on {subject} was not written: {e}");
+                    let record = AuditRecord::new(
+                        event_id,
+                        Decision::Path,
+                        "record_not_written",
+                        subject,
+                        why,
+                    )
+                    .in_region(Some(region));
+                    report.record(record);
                 }
             }
-            if let Err(e) = written {
-                // Announced all the same; a cold start may announce them again.
-                let why =
-                    format!("the record of broken hops on {} was not written: {e}", table.table);
-                let record = AuditRecord::new(
-                    event_id,
-                    Decision::Path,
-                    "record_not_written",
-                    table.table.to_string(),
-                    why,
-                )
-                .in_region(Some(region));
-                report.record(record);
-            }
         }
-        unrecorded
+        (unrecorded, undeleted)
     }
+}
+
+/// Whether hop `key` is in `region`.
+fn in_region(key: &str, region: &Region) -> bool {
+    parse_key(key).is_some_and(|(r, ..)| &r == region)
 }

@@ -20,7 +20,7 @@ use crate::observed::Observed;
 use crate::planner::beside_ledger_actions;
 use crate::planner::{Action, Direction, FindingCode, FindingKind, Phase, Plan};
 use crate::ports::Outcome;
-use crate::reconcile::{reconcile_reading, Pass};
+use crate::reconcile::{reconcile, Pass};
 
 /// What a reconcile has to announce and watch once its actions ran.
 #[derive(Default)]
@@ -64,8 +64,8 @@ impl Handler {
         announced: &Announced,
         report: &mut HandleReport,
     ) -> Result<(), Error> {
-        let verify = matches!(inc.trigger, Trigger::Scheduled);
-        let done = self.reconcile(&inc.id, verify, report).await?;
+        let scheduled = matches!(inc.trigger, Trigger::Scheduled);
+        let done = self.reconcile(&inc.id, scheduled, report).await?;
         self.follow_up(inc, done, restart, announced, report).await
     }
 
@@ -82,7 +82,7 @@ impl Handler {
     pub(super) async fn reconcile(
         &self,
         event_id: &str,
-        verify: bool,
+        scheduled: bool,
         report: &mut HandleReport,
     ) -> Result<Reconciled, Error> {
         let read_at_ms = (self.clock)().saturating_mul(1000);
@@ -94,8 +94,7 @@ impl Handler {
             audit_findings(event_id, plan, report, &mut after);
             true
         };
-        let pass =
-            reconcile_reading(self.ec2.as_ref(), &self.config, deadline, verify, gate).await?;
+        let pass = reconcile(self.ec2.as_ref(), &self.config, deadline, gate).await?;
         let Pass { observed, plan, execution } = pass;
         let execution = execution.unwrap_or_default();
         let (writes, handed_on) = (execution.writes_done(), execution.handed_on());
@@ -119,9 +118,10 @@ impl Handler {
         }
         let changed: BTreeSet<(Region, String)> = after.routes.keys().cloned().collect();
         after.routes_changed(event_id);
-        // A reconcile that changed a peering or an association is verified
-        // by the next scheduled one: its read of them is stale.
-        let verify = (verify || !changed.is_empty()) && !peerings_changed;
+        // A reconcile that changed a peering or an association, or handed
+        // writes on, is verified by a later one: its read of the peerings is
+        // stale, or its routes are half written.
+        let verify = (scheduled || !changed.is_empty()) && !peerings_changed && handed_on == 0;
         Ok(Reconciled { observed, plan, after, read_at_ms, verify: verify.then_some(changed) })
     }
 

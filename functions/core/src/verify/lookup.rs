@@ -56,18 +56,20 @@ pub(super) fn lost_parts<'c, T>(
         }))
     }
     let mut lost = Vec::new();
+    let mut inner: Vec<&Cidr> =
+        routes.iter().map(|c| &c.prefix).filter(|p| *p != dest && dest.contains(p)).collect();
+    inner.sort_by_key(|p| (p.net().prefix_len(), **p));
+    inner.dedup();
     match best(routes.iter().filter(|c| c.prefix.contains(dest))) {
-        None => lost.push((*dest, None)),
+        // No route covers the whole: the parts no more specific route
+        // covers either go nowhere.
+        None => lost.extend(gaps(*dest, &inner).into_iter().map(|g| (g, None))),
         Some(c) if !sends(&c.route) => lost.push((*dest, Some(&c.route))),
         Some(_) => {}
     }
-    let mut inner: Vec<&Cidr> =
-        routes.iter().map(|c| &c.prefix).filter(|p| *p != dest && dest.contains(p)).collect();
     if inner.is_empty() {
         return lost;
     }
-    inner.sort_by_key(|p| (p.net().prefix_len(), **p));
-    inner.dedup();
     for part in inner {
         if let Some(c) = best(routes.iter().filter(|c| &c.prefix == part)) {
             if !sends(&c.route) {
@@ -76,6 +78,22 @@ pub(super) fn lost_parts<'c, T>(
         }
     }
     lost
+}
+
+/// The parts of `block` that none of `covering` (blocks inside it) covers,
+/// as few blocks as halving finds them.
+fn gaps(block: Cidr, covering: &[&Cidr]) -> Vec<Cidr> {
+    if covering.iter().any(|c| c.contains(&block)) {
+        return Vec::new();
+    }
+    if !covering.iter().any(|c| block.contains(c)) {
+        return vec![block];
+    }
+    let net = block.net();
+    let Ok(halves) = net.subnets(net.prefix_len() + 1) else {
+        return vec![block];
+    };
+    halves.flat_map(|h| gaps(Cidr::from(h), covering)).collect()
 }
 
 /// A transit gateway table's routes, ranked: static, then prefix-list
@@ -123,8 +141,9 @@ pub(super) fn reference_routes(
 
 /// True when the transit gateway route sends its traffic to `expected`.
 pub(super) fn tgw_sends(route: &TgwRoute, expected: &AttachmentId) -> bool {
-    matches!(&route.target, RouteTarget::Attachment(a) if a == expected)
-        && route.state != "blackhole"
+    // `pending`, `deleting` and `blackhole` routes carry nothing yet or any
+    // more (API reference, `TransitGatewayRoute`: State).
+    matches!(&route.target, RouteTarget::Attachment(a) if a == expected) && route.state == "active"
 }
 
 /// Where a transit gateway route sends its traffic, in words.
@@ -168,6 +187,8 @@ impl VpcHop<'_> {
 
     /// True when the route sends its traffic to transit gateway `tgw`.
     pub fn sends(&self, tgw: &TransitGatewayId) -> bool {
+        // `active` or `blackhole` (API reference, `Route`: State); a state
+        // not given is taken as `active`.
         matches!(self.target(), VpcRouteTarget::TransitGateway(t) if t == tgw)
             && self.state() != "blackhole"
     }
@@ -243,6 +264,14 @@ mod tests {
         assert!(lost(&routes, "10.1.0.0/16").is_empty());
         assert_eq!(lost(&routes, "10.2.0.0/16"), ["10.2.128.0/17 10.2.128.0/17/0"]);
         assert_eq!(lost(&[], "10.2.0.0/16"), ["10.2.0.0/16 none"]);
+    }
+
+    #[test]
+    fn with_no_route_over_the_whole_only_the_parts_no_route_covers_are_lost() {
+        let halves = [c("10.2.0.0/17", 0, true), c("10.2.128.0/17", 0, true)];
+        assert!(lost(&halves, "10.2.0.0/16").is_empty());
+        let quarter = [c("10.2.0.0/17", 0, true), c("10.2.128.0/18", 0, true)];
+        assert_eq!(lost(&quarter, "10.2.0.0/16"), ["10.2.192.0/18 none"]);
     }
 
     #[test]

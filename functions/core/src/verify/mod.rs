@@ -35,7 +35,7 @@ mod lookup;
 pub mod records;
 mod walk;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -189,6 +189,23 @@ pub struct Verification {
     pub paths: Vec<PathReport>,
     /// The Regions walked (those whose transit gateway was resolved).
     pub regions: Vec<Region>,
+    /// The hops watched ([`verify_watching`]) with a destination that were
+    /// evaluated, whole or not.
+    #[serde(skip)]
+    pub evaluated: BTreeSet<String>,
+    /// What the hops of this read can be about.
+    #[serde(skip)]
+    pub present: Presence,
+}
+
+/// What the hops of a read can be about: the tagged VPCs, their route
+/// tables and attachments, the transit gateway tables read, the peerings
+/// (by id and by gateway pair), and the tagged VPCs' CIDRs. A hop whose
+/// subject or destination is none of them breaks no path any more.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Presence {
+    pub subjects: BTreeSet<String>,
+    pub cidrs: BTreeSet<Cidr>,
 }
 
 impl Verification {
@@ -210,5 +227,17 @@ impl Verification {
 /// Walks every path of `observed` (see the module's docs). Regions whose
 /// transit gateway cannot be resolved have no paths.
 pub fn verify(observed: &Observed, config: &Config, keep: Keep) -> Verification {
-    walk::walk(observed, config, keep)
+    walk::walk(observed, config, keep, &BTreeSet::new())
+}
+
+/// [`verify`], noting which of the hops `watched` (keys, see
+/// [`HopReport::key`]) with a destination were evaluated: a hop behind an
+/// earlier broken one is not, and is not proven whole.
+pub fn verify_watching(
+    observed: &Observed,
+    config: &Config,
+    keep: Keep,
+    watched: &BTreeSet<String>,
+) -> Verification {
+    walk::walk(observed, config, keep, watched)
 }

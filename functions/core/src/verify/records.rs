@@ -36,6 +36,20 @@ pub const RECORDS_PER_TABLE: usize = 40;
 pub struct TableRecords {
     pub table: RouteTableId,
     pub tags: BTreeMap<String, String>,
+    /// The table's other tags (its own), which share AWS's 50.
+    pub others: usize,
+}
+
+/// The tags a resource may carry ("Tag restrictions", Amazon EC2 user
+/// guide).
+pub const TAGS_PER_RESOURCE: usize = 50;
+
+impl TableRecords {
+    /// The records the table has room for: [`RECORDS_PER_TABLE`], or
+    /// fewer where its own tags leave less of AWS's 50.
+    pub fn room(&self) -> usize {
+        RECORDS_PER_TABLE.min(TAGS_PER_RESOURCE.saturating_sub(self.others))
+    }
 }
 
 /// The records of every Region whose managed table was read.
@@ -47,25 +61,29 @@ pub fn recorded(observed: &Observed, config: &Config) -> BTreeMap<Region, TableR
         else {
             continue;
         };
-        let tags = table
+        let tags: BTreeMap<String, String> = table
             .tags
             .iter()
             .filter(|(k, _)| k.starts_with(BROKEN_TAG_PREFIX))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        out.insert(region.clone(), TableRecords { table: table.id.clone(), tags });
+        let others = table.tags.len() - tags.len();
+        out.insert(region.clone(), TableRecords { table: table.id.clone(), tags, others });
     }
     out
 }
 
-/// The record tags a table should carry for `hops` (the broken hops of its
-/// Region), the first [`RECORDS_PER_TABLE`] in key order.
-pub fn record_tags<'a>(hops: impl Iterator<Item = &'a HopReport>) -> BTreeMap<String, String> {
-    let keys: BTreeSet<String> = hops.map(HopReport::key).collect();
+/// The record tags a table should carry for hops `keys` (its Region's),
+/// the first `room` in key order.
+pub fn record_tags<'a>(
+    keys: impl Iterator<Item = &'a String>,
+    room: usize,
+) -> BTreeMap<String, String> {
+    let keys: BTreeSet<&String> = keys.collect();
     keys.into_iter()
-        .take(RECORDS_PER_TABLE)
+        .take(room)
         .enumerate()
-        .map(|(n, key)| (format!("{BROKEN_TAG_PREFIX}{n}"), key))
+        .map(|(n, key)| (format!("{BROKEN_TAG_PREFIX}{n}"), key.clone()))
         .collect()
 }
 
@@ -84,26 +102,48 @@ pub fn parse_key(key: &str) -> Option<(Region, Hop, String, Option<Cidr>)> {
 }
 
 /// What changed since the hops `known` were announced: the hops broken now
-/// and not known, and the known ones no longer broken, in a Region that
-/// was verified this time (a Region not walked proves nothing healed).
+/// and not known, and the known ones healed. A known hop is healed only
+/// when every Region was walked (`complete`: a Region not walked proves
+/// nothing) and it is not broken now, and either it was evaluated whole
+/// (one with a destination: not hidden behind an earlier broken hop) or
+/// what it is about is gone from the read (its subject, or its
+/// destination: it breaks no path any more).
 pub fn changes<'v>(
     v: &'v Verification,
     known: &BTreeSet<String>,
+    complete: bool,
 ) -> (Vec<&'v HopReport>, Vec<String>) {
     let now: BTreeSet<String> = v.broken.iter().map(HopReport::key).collect();
     let broken = v.broken.iter().filter(|h| !known.contains(&h.key())).collect();
-    let restored = known
-        .iter()
-        .filter(|k| !now.contains(*k))
-        .filter(|k| parse_key(k).is_some_and(|(r, ..)| v.regions.contains(&r)))
-        .cloned()
-        .collect();
+    if !complete {
+        return (broken, Vec::new());
+    }
+    let healed = |k: &&String| {
+        let Some((_, hop, subject, to)) = parse_key(k) else { return false };
+        let gone = !v.present.subjects.contains(&subject)
+            || to.is_some_and(|c| !v.present.cidrs.contains(&c));
+        let evaluated = match (hop, to) {
+            (_, Some(_)) => v.evaluated.contains(*k),
+            // Found only through an available peering.
+            (Hop::PeeringRouteTable, None) => false,
+            (
+                Hop::VpcRouteTable | Hop::Attachment | Hop::Peering | Hop::AttachmentRouteTable,
+                None,
+            ) => true,
+        };
+        gone || evaluated
+    };
+    let restored = known.iter().filter(|k| !now.contains(*k)).filter(healed).cloned().collect();
     (broken, restored)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn cidr(c: &str) -> Cidr {
+        Cidr::parse(c).unwrap()
+    }
 
     fn hop(region: &str, to: Option<&str>) -> HopReport {
         HopReport {
@@ -131,19 +171,30 @@ mod tests {
     fn only_new_hops_are_broken_and_only_walked_regions_restore() {
         let east = hop("us-east-1", Some("10.1.0.0/16"));
         let west = hop("eu-west-1", Some("10.2.0.0/16"));
-        let v = Verification {
+        let healed = hop("us-east-1", Some("10.9.0.0/16"));
+        let hidden = hop("us-east-1", Some("10.8.0.0/16"));
+        let mut v = Verification {
             broken: vec![east.clone()],
             regions: vec![east.region.clone()],
             ..Verification::default()
         };
-        let gone = hop("us-east-1", Some("10.9.0.0/16")).key();
-        let known: BTreeSet<String> = [west.key(), gone.clone()].into_iter().collect();
-        let (broken, restored) = changes(&v, &known);
-        assert_eq!(broken, [&east]);
-        // West was not walked: its hop is not restored.
-        assert_eq!(restored, [gone]);
+        v.present.subjects.insert("tgw-rtb-1".to_owned());
+        v.present.cidrs.extend([cidr("10.1.0.0/16"), cidr("10.8.0.0/16"), cidr("10.9.0.0/16")]);
+        v.evaluated.insert(healed.key());
+        let known: BTreeSet<String> =
+            [west.key(), healed.key(), hidden.key()].into_iter().collect();
+        // A Region not walked: nothing is restored.
+        let (broken, restored) = changes(&v, &known, false);
+        assert_eq!((broken, restored), (vec![&east], vec![]));
+        // Every Region walked: the hop evaluated whole heals; the one not
+        // evaluated (behind a broken hop) does not; the one whose
+        // destination is gone (10.2.0.0/16) breaks no path any more.
+        let (_, restored) = changes(&v, &known, true);
+        let mut expected = vec![healed.key(), west.key()];
+        expected.sort();
+        assert_eq!(restored, expected);
         let known: BTreeSet<String> = [east.key()].into_iter().collect();
-        assert!(changes(&v, &known).0.is_empty());
+        assert!(changes(&v, &known, true).0.is_empty());
     }
 
     #[test]
@@ -161,8 +212,16 @@ mod tests {
     fn a_table_keeps_at_most_its_share_of_records() {
         let hops: Vec<HopReport> =
             (0..50).map(|n| hop("us-east-1", Some(&format!("10.{n}.0.0/16")))).collect();
-        let tags = record_tags(hops.iter());
+        let keys: Vec<String> = hops.iter().map(HopReport::key).collect();
+        let tags = record_tags(keys.iter(), RECORDS_PER_TABLE);
         assert_eq!(tags.len(), RECORDS_PER_TABLE);
+        let crowded = TableRecords {
+            table: RouteTableId::parse("tgw-rtb-1").unwrap(),
+            tags: BTreeMap::new(),
+            others: 45,
+        };
+        assert_eq!(crowded.room(), 5, "the table's own tags come first");
+        assert_eq!(record_tags(keys.iter(), crowded.room()).len(), 5);
         assert!(tags.keys().all(|k| k.starts_with(BROKEN_TAG_PREFIX) && k.len() <= 128));
         assert!(tags.values().all(|v| v.len() <= 256));
     }

@@ -1,7 +1,8 @@
 //! The walk of every path, hop by hop, with each hop computed once per
 //! table and destination (see the module's docs).
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use crate::config::Config;
@@ -15,7 +16,7 @@ use super::lookup::{
     lost_parts, reference_routes, tgw_candidates, tgw_describe, tgw_sends, vpc_candidates,
     Candidate, VpcHop,
 };
-use super::{Hop, HopReport, Keep, PairCount, PathReport, PathStatus, Verification};
+use super::{Hop, HopReport, Keep, PairCount, PathReport, PathStatus, Presence, Verification};
 
 /// What a hop found wrong: broken, or not verified.
 #[derive(Debug)]
@@ -34,35 +35,57 @@ impl Mark {
         super::hop_key(&self.region, self.hop, &self.subject, self.to.as_ref())
     }
 
+    /// A mark of `hop` in `region`: [`BROKEN`] or [`UNVERIFIED`].
     fn new(
         broken: bool,
-        at: (&Region, Hop),
-        subject: impl ToString,
-        to: Option<Cidr>,
-        reason: String,
-    ) -> Rc<Mark> {
-        let (region, hop) = (at.0.clone(), at.1);
-        Rc::new(Mark { broken, region, hop, subject: subject.to_string(), to, reason })
-    }
-
-    fn broken(
         region: &Region,
         hop: Hop,
         subject: impl ToString,
         to: Option<Cidr>,
         reason: String,
     ) -> Rc<Mark> {
-        Mark::new(true, (region, hop), subject, to, reason)
+        let (region, subject) = (region.clone(), subject.to_string());
+        Rc::new(Mark { broken, region, hop, subject, to, reason })
+    }
+}
+
+/// A [`Mark`] that breaks paths.
+const BROKEN: bool = true;
+/// A [`Mark`] of a hop that could not be verified.
+const UNVERIFIED: bool = false;
+
+/// The hops a caller watches (keys of hops announced broken): which of
+/// them with a destination were evaluated, whole or not (a hop not
+/// evaluated, behind an earlier broken hop, is not proven whole).
+#[derive(Default)]
+struct Watch {
+    keys: BTreeSet<String>,
+    /// The subjects of `keys` with a destination: the only ones whose
+    /// evaluations are noted (no key is built for the others).
+    subjects: BTreeSet<String>,
+    seen: RefCell<BTreeSet<String>>,
+}
+
+impl Watch {
+    fn of(keys: &BTreeSet<String>) -> Watch {
+        let subjects = keys
+            .iter()
+            .filter_map(|k| super::records::parse_key(k))
+            .filter(|(.., to)| to.is_some())
+            .map(|(_, _, subject, _)| subject)
+            .collect();
+        Watch { keys: keys.clone(), subjects, seen: RefCell::default() }
     }
 
-    fn unverified(
-        region: &Region,
-        hop: Hop,
-        subject: impl ToString,
-        to: Option<Cidr>,
-        reason: String,
-    ) -> Rc<Mark> {
-        Mark::new(false, (region, hop), subject, to, reason)
+    /// Notes that hop (`region`, `hop`, `subject`, `dest`) was evaluated.
+    fn evaluated(&self, region: &Region, hop: Hop, subject: &str, dest: &Cidr) {
+        if !self.subjects.contains(subject) {
+            return;
+        }
+        let key = super::hop_key(region, hop, subject, Some(dest));
+        if self.keys.contains(&key) {
+            self.seen.borrow_mut().insert(key);
+        }
     }
 }
 
@@ -91,7 +114,12 @@ struct Side<'a> {
 }
 
 /// Walks every path of `observed`.
-pub(super) fn walk(observed: &Observed, config: &Config, keep: Keep) -> Verification {
+pub(super) fn walk(
+    observed: &Observed,
+    config: &Config,
+    keep: Keep,
+    watched: &BTreeSet<String>,
+) -> Verification {
     let gateways: Vec<(&Region, &RegionState, Gateway)> = observed
         .regions
         .iter()
@@ -101,14 +129,39 @@ pub(super) fn walk(observed: &Observed, config: &Config, keep: Keep) -> Verifica
     let sides: Vec<Side<'_>> =
         gateways.into_iter().map(|(r, s, gw)| side(r, s, gw, config, declared)).collect();
     let peerings = observed.peerings();
-    let mut tally = Tally { keep: Some(keep), ..Tally::default() };
+    let mut tally = Tally { keep: Some(keep), watch: Watch::of(watched), ..Tally::default() };
     tally.regions = sides.iter().map(|s| s.region.clone()).collect();
+    tally.present = presence(&sides, &peerings);
     for a in &sides {
         for b in sides.iter().filter(|b| b.region != a.region) {
             walk_pair(a, b, pair_peering(&peerings, a, b), config, &mut tally);
         }
     }
     tally.finish()
+}
+
+/// What the walk's hops can be about: the members, their route tables and
+/// attachments, the transit gateway tables read, the peerings and their
+/// gateway pairs, and the members' CIDRs.
+fn presence(sides: &[Side<'_>], peerings: &[PeeringAttachment]) -> Presence {
+    let mut present = Presence::default();
+    for side in sides {
+        for (v, _) in &side.members {
+            present.subjects.insert(v.id.to_string());
+            present.cidrs.extend(v.associated_cidrs());
+        }
+        let tables = side.vpc_tables.values().flat_map(|t| t.iter().flatten());
+        present.subjects.extend(tables.map(|(t, ..)| t.id.to_string()));
+        present.subjects.extend(side.attachments.values().map(|a| a.id.to_string()));
+        present.subjects.extend(side.tables.keys().map(ToString::to_string));
+    }
+    for p in peerings {
+        present.subjects.insert(p.id.to_string());
+        let (x, y) = (&p.requester.transit_gateway_id, &p.accepter.transit_gateway_id);
+        let (first, second) = if x <= y { (x, y) } else { (y, x) };
+        present.subjects.insert(format!("{first}/{second}"));
+    }
+    present
 }
 
 /// The VPC's segment, if it is a member of one: `true` is the default
@@ -177,14 +230,14 @@ fn sending_tables<'a>(
             Some(Err(why)) => {
                 let reason =
                     format!("the route tables of account {owner} could not be read: {why}");
-                return Err(Mark::unverified(region, hop, &vpc.id, None, reason));
+                return Err(Mark::new(UNVERIFIED, region, hop, &vpc.id, None, reason));
             }
             None => None,
         }
     };
     let Some(read) = read else {
         let reason = "the VPC's route tables were not read".to_owned();
-        return Err(Mark::unverified(region, hop, &vpc.id, None, reason));
+        return Err(Mark::new(UNVERIFIED, region, hop, &vpc.id, None, reason));
     };
     let sending: Vec<WeighedVpcTable<'a>> = read
         .iter()
@@ -199,7 +252,7 @@ fn sending_tables<'a>(
             "no route table that serves the VPC's subnets has a route toward {}",
             gw.transit_gateway_id
         );
-        return Err(Mark::broken(region, hop, &vpc.id, None, reason));
+        return Err(Mark::new(BROKEN, region, hop, &vpc.id, None, reason));
     }
     Ok(sending)
 }
@@ -226,7 +279,11 @@ fn pair_peering<'p>(
     } else {
         format!("no peering between {x} and {y} is available: {}", seen.join(", "))
     };
-    Err(Mark::broken(a.region, Hop::Peering, format!("{x}/{y}"), None, reason))
+    // One hop for both directions: the gateways in order, in the first
+    // Region by name.
+    let (first, second) = if x <= y { (x, y) } else { (y, x) };
+    let region = a.region.min(b.region);
+    Err(Mark::new(BROKEN, region, Hop::Peering, format!("{first}/{second}"), None, reason))
 }
 
 /// A VPC's attachment and the table it is associated with, or the mark of
@@ -238,17 +295,17 @@ fn attachment<'a>(side: &Side<'a>, vpc: &VpcId) -> Attached<'a> {
     let hop = Hop::Attachment;
     let Some(att) = side.attachments.get(vpc) else {
         let reason = format!("the VPC has no attachment to {}", side.gw.transit_gateway_id);
-        return Err(Mark::broken(side.region, hop, vpc, None, reason));
+        return Err(Mark::new(BROKEN, side.region, hop, vpc, None, reason));
     };
     if !att.is_available() {
         let reason = format!("the VPC's attachment is {}", att.state.as_str());
-        return Err(Mark::broken(side.region, hop, &att.id, None, reason));
+        return Err(Mark::new(BROKEN, side.region, hop, &att.id, None, reason));
     }
     match &att.association {
         Some(a) if a.state.is_live() => Ok((att, &a.route_table_id)),
         _ => {
             let reason = "the VPC's attachment is associated with no route table".to_owned();
-            Err(Mark::broken(side.region, hop, &att.id, None, reason))
+            Err(Mark::new(BROKEN, side.region, hop, &att.id, None, reason))
         }
     }
 }
@@ -257,18 +314,19 @@ fn attachment<'a>(side: &Side<'a>, vpc: &VpcId) -> Attached<'a> {
 /// the mark of `hop` naming what it loses.
 fn table_hop(
     side: &Side<'_>,
-    hop: Hop,
-    table: &RouteTableId,
+    (hop, table): (Hop, &RouteTableId),
     dest: &Cidr,
     toward: &AttachmentId,
+    watch: &Watch,
 ) -> Checked {
     let Some(candidates) = side.tables.get(table) else {
         let reason = match side.state.any_table(table).and_then(|t| t.partial.as_deref()) {
             Some(why) => format!("the route table was not read whole: {why}"),
             None => "the route table was not read".to_owned(),
         };
-        return vec![Mark::unverified(side.region, hop, table, None, reason)];
+        return vec![Mark::new(UNVERIFIED, side.region, hop, table, None, reason)];
     };
+    watch.evaluated(side.region, hop, table.as_str(), dest);
     let lost = lost_parts(candidates, dest, |r| tgw_sends(r, toward));
     if lost.is_empty() {
         return Vec::new();
@@ -276,11 +334,11 @@ fn table_hop(
     let parts: Vec<(Cidr, Option<String>)> =
         lost.into_iter().map(|(p, r)| (p, r.map(tgw_describe))).collect();
     let reason = format!("{} instead of {toward}", lost_text(dest, &parts));
-    vec![Mark::broken(side.region, hop, table, Some(*dest), reason)]
+    vec![Mark::new(BROKEN, side.region, hop, table, Some(*dest), reason)]
 }
 
 /// Hop 1 for `vpc` toward `dest`.
-fn vpc_hop(side: &Side<'_>, vpc: &VpcId, dest: &Cidr) -> Checked {
+fn vpc_hop(side: &Side<'_>, vpc: &VpcId, dest: &Cidr, watch: &Watch) -> Checked {
     let tables = match &side.vpc_tables[vpc] {
         Ok(tables) => tables,
         Err(mark) => return vec![Rc::clone(mark)],
@@ -288,6 +346,7 @@ fn vpc_hop(side: &Side<'_>, vpc: &VpcId, dest: &Cidr) -> Checked {
     let tgw = &side.gw.transit_gateway_id;
     let mut out = Vec::new();
     for (table, candidates, unread) in tables {
+        watch.evaluated(side.region, Hop::VpcRouteTable, table.id.as_str(), dest);
         let lost = lost_parts(candidates, dest, |h| h.sends(tgw));
         if lost.is_empty() {
             continue;
@@ -297,12 +356,20 @@ fn vpc_hop(side: &Side<'_>, vpc: &VpcId, dest: &Cidr) -> Checked {
         let text = lost_text(dest, &parts);
         if unread.is_empty() {
             let reason = format!("{text} instead of {tgw}");
-            out.push(Mark::broken(side.region, Hop::VpcRouteTable, &table.id, Some(*dest), reason));
+            out.push(Mark::new(
+                BROKEN,
+                side.region,
+                Hop::VpcRouteTable,
+                &table.id,
+                Some(*dest),
+                reason,
+            ));
         } else {
             let lists: Vec<String> = unread.iter().map(ToString::to_string).collect();
             let reason =
                 format!("{text}, unless prefix list {} (not read) holds it", lists.join(", "));
-            out.push(Mark::unverified(
+            out.push(Mark::new(
+                UNVERIFIED,
                 side.region,
                 Hop::VpcRouteTable,
                 &table.id,
@@ -353,7 +420,7 @@ fn walk_pair(
         for dest in w.associated_cidrs() {
             let mut far: Checked = match (&far_table, &dest_attachment) {
                 (Some(Ok(table)), Ok((att, _))) => {
-                    table_hop(b, Hop::PeeringRouteTable, table, &dest, &att.id)
+                    table_hop(b, (Hop::PeeringRouteTable, table), &dest, &att.id, &tally.watch)
                 }
                 (Some(Err(mark)), _) => vec![Rc::clone(mark)],
                 (Some(Ok(_)) | None, _) => Vec::new(),
@@ -370,14 +437,15 @@ fn walk_pair(
                 else {
                     continue;
                 };
-                let mut marks = vpc_hop(a, &v.id, &dest);
+                let mut marks = vpc_hop(a, &v.id, &dest, &tally.watch);
                 match (source, &peering) {
                     (Err(mark), _) => marks.push(Rc::clone(mark)),
                     (Ok(_), Err(mark)) => marks.push(Rc::clone(mark)),
                     (Ok((_, table)), Ok(p)) => marks.extend(
                         memo.entry(table)
                             .or_insert_with(|| {
-                                table_hop(a, Hop::AttachmentRouteTable, table, &dest, &p.id)
+                                let hop = (Hop::AttachmentRouteTable, *table);
+                                table_hop(a, hop, &dest, &p.id, &tally.watch)
                             })
                             .iter()
                             .cloned(),
@@ -420,7 +488,7 @@ fn peering_table<'a>(
     };
     by_attachment.or_else(by_table).ok_or_else(|| {
         let reason = format!("the peering is associated with no route table in {}", b.region);
-        Mark::broken(b.region, Hop::PeeringRouteTable, &peering.id, None, reason)
+        Mark::new(BROKEN, b.region, Hop::PeeringRouteTable, &peering.id, None, reason)
     })
 }
 
@@ -442,6 +510,8 @@ struct Tally {
     hops: BTreeMap<(bool, Region, Hop, String, Option<Cidr>), HopReport>,
     paths: Vec<PathReport>,
     regions: Vec<Region>,
+    watch: Watch,
+    present: Presence,
 }
 
 impl Tally {
@@ -458,14 +528,6 @@ impl Tally {
             Some(m) if m.broken => PathStatus::Broken,
             Some(_) => PathStatus::Unverified,
         };
-        let pair =
-            self.pairs.entry((ends.a.clone(), ends.b.clone())).or_insert_with(|| PairCount {
-                from_region: ends.a.clone(),
-                to_region: ends.b.clone(),
-                ok: 0,
-                broken: 0,
-                unverified: 0,
-            });
         match status {
             PathStatus::Ok => pair.ok += 1,
             PathStatus::Broken => pair.broken += 1,
@@ -523,6 +585,8 @@ impl Tally {
             unverified,
             paths: self.paths,
             regions: self.regions,
+            evaluated: self.watch.seen.into_inner(),
+            present: self.present,
         }
     }
 }

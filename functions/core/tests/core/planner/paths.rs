@@ -189,7 +189,9 @@ fn a_pair_without_an_available_peering_is_broken_at_the_peering() {
     }
     let v = verified(&s);
     assert_eq!(v.totals(), (0, 2, 0));
-    assert!(v.broken.iter().all(|h| h.hop == Hop::Peering && h.paths == 1), "{v:#?}");
+    // One hop for both directions.
+    let hop = only_broken(&v);
+    assert_eq!((hop.hop, hop.subject.as_str(), hop.paths), (Hop::Peering, "tgw-0/tgw-1", 2));
 }
 
 #[test]
@@ -269,4 +271,21 @@ fn a_pair_in_different_segments_is_not_a_path_but_a_shared_segment_reaches_both(
     assert!(ends.contains(&("vpc-e1".into(), "vpc-w2".into())), "{ends:?}");
     assert!(ends.contains(&("vpc-w2".into(), "vpc-e1".into())), "{ends:?}");
     assert_eq!(path_status(&v, E, "10.3.0.0/16"), PathStatus::Ok, "{v:#?}");
+}
+
+#[test]
+fn the_counts_are_the_same_whatever_paths_are_kept() {
+    let s = converged()
+        .vpc(E, "vpc-e2", Some("true"), &["10.4.0.0/16"])
+        .vpc_table(E, "vpc-e2", "rtb-e2", &["10.0.0.0/8>tgw"])
+        .route(W, "10.4.0.0/16", Some(P))
+        .route(E, "10.2.128.0/17", Some("blackhole"));
+    let all = verify(&s.recorded(), &s.config, Keep::All);
+    assert_eq!(all.totals(), (2, 2, 0), "{all:#?}");
+    for keep in [Keep::NotWhole, Keep::None] {
+        let v = verify(&s.recorded(), &s.config, keep);
+        assert_eq!((v.pairs.clone(), v.broken.clone()), (all.pairs.clone(), all.broken.clone()));
+    }
+    assert_eq!(verify(&s.recorded(), &s.config, Keep::NotWhole).paths.len(), 2);
+    assert!(verify(&s.recorded(), &s.config, Keep::None).paths.is_empty());
 }
