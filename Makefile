@@ -14,7 +14,7 @@ FUNCTIONS   := reconciler attachment-watcher
 # for every target that runs them.
 BINARIES    := $(CARGO) build -p tgw-peering $(addprefix -p ,$(FUNCTIONS))
 
-.PHONY: help venv lambda-tools infra-tools build fmt fmt-check clippy check msrv sizes test test-unit test-emulator test-integration test-deadline test-infra lint-infra lambda-local package deploy demo clean-venv bench bench-planner bench-plan-instructions bench-emulator bench-storm bench-cadence bench-coldstart bench-modes bench-organizations bench-segments bench-verify bench-deadline
+.PHONY: help venv lambda-tools infra-tools graphviz picture build fmt fmt-check clippy check msrv sizes test test-unit test-emulator test-integration test-deadline test-infra lint-infra lambda-local package deploy demo clean-venv bench bench-planner bench-plan-instructions bench-emulator bench-storm bench-cadence bench-coldstart bench-modes bench-organizations bench-segments bench-verify bench-deadline
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -41,6 +41,22 @@ $(INFRA_STAMP): tools/infra-requirements.txt
 	touch $@
 
 infra-tools: $(INFRA_STAMP) ## Create .venv-infra with the pinned checkov and SAM CLI from PyPI
+
+graphviz: ## Graphviz's `dot` (the mesh picture and its test), from the system's packages where it is missing
+	@command -v dot >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    $$SUDO apt-get install -y -q graphviz >/dev/null 2>&1 || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q graphviz; }; \
+	  elif command -v brew >/dev/null 2>&1; then brew install graphviz; \
+	  else echo "error: install Graphviz (the dot command) with your system's packages" >&2; exit 1; fi; }
+	@dot -V
+
+picture: venv graphviz ## The README's picture: the demo world's mesh from `tgw-peering status --output dot`, drawn by Graphviz (docs/mesh.svg)
+	$(CARGO) build -p tgw-peering
+	PYTHON=$(PYTHON) DEMO_DOT=docs/mesh.dot bash scripts/demo.sh >/dev/null
+	dot -Tsvg docs/mesh.dot -o docs/mesh.svg
+	@echo "docs/mesh.svg: drawn from docs/mesh.dot"
 
 build: ## Build the CLI and every crate (dev profile)
 	$(CARGO) build --workspace
@@ -73,10 +89,10 @@ test-deadline: venv ## The reconciler's binary under a Runtime API stub with 20 
 	$(BINARIES)
 	$(PYTHON) tests/benches/deadline.py --binaries target/debug
 
-test-integration: venv ## Integration tests against the EC2 emulator
+test-integration: venv graphviz ## Integration tests against the EC2 emulator
 	$(CARGO) test -p tgw-peering-tests
 
-test: venv fmt-check clippy msrv sizes ## Everything CI runs: format, lint, all tests, the functions under cargo-lambda, the templates
+test: venv graphviz fmt-check clippy msrv sizes ## Everything CI runs: format, lint, all tests, the functions under cargo-lambda, the templates
 	$(MAKE) test-emulator
 	$(CARGO) test --workspace
 	$(MAKE) lambda-local

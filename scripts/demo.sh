@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole flow on a local emulator: start it, build a two-Region world,
-# then tgw-peering plan, apply and status. Called by `make demo`.
+# then tgw-peering plan, apply, status and verify, the functions' event path
+# through `tgw-peering handle`, and the mesh as a Mermaid flowchart. Called by
+# `make demo` (and by `make picture`, with DEMO_DOT naming the DOT file).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-.venv/bin/python}
@@ -39,6 +41,8 @@ step "tgw-peering apply again (nothing to do)"
 
 step "tgw-peering verify: every path between the Regions, hop by hop"
 "$BIN" verify
+# `make picture`: the converged mesh in Graphviz's DOT (README's picture).
+if [ -n "${DEMO_DOT:-}" ]; then "$BIN" status --output dot >"$DEMO_DOT"; fi
 
 step "A security team blackholes half of a remote CIDR by hand: verify names the hop (exit status 3)"
 blackhole() {
@@ -78,3 +82,6 @@ step "The tag is removed: tgw-peering handle the tag-removed event"
 step "An event from another account is dropped"
 "$PYTHON" tests/emulator/event.py tag eu-west-1 999999999999 "$VPC" true >"$EVENTS/foreign.json"
 "$BIN" handle "$EVENTS/foreign.json"
+
+step "The mesh: tgw-peering status --output mermaid (a Mermaid flowchart; GitHub and GitLab render it in markdown)"
+"$BIN" status --output mermaid

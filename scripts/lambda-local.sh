@@ -73,6 +73,30 @@ check() { # ANSWER PYTHON-EXPRESSION-ON-a DESCRIPTION
 answer=$(invoke reconciler "$WORK/scheduled.json")
 echo "reconciler, Scheduled Event: $answer"
 check "$answer" 'a["actions"] >= 1' "the scheduled reconcile requested the peering"
+# Its metrics: embedded metric format documents, each a line of its own on
+# the function's standard output (cargo lambda watch passes it through).
+"$PYTHON" - "$WORK/watch.log" <<'PY' || { tail -50 "$WORK/watch.log" >&2; exit 1; }
+import json, sys
+docs = []
+for line in open(sys.argv[1], errors="replace"):
+    at = line.find('{"_aws":')
+    if at >= 0:
+        docs.append(json.loads(line[at:]))  # the whole rest of the line is the document
+assert docs, "no EMF line on the reconciler's standard output"
+for d in docs:
+    (directive,) = d["_aws"]["CloudWatchMetrics"]
+    assert isinstance(d["_aws"]["Timestamp"], int) and directive["Namespace"] == "TgwPeering", d
+    for name in directive["Dimensions"][0]:
+        assert isinstance(d[name], str), (name, d)
+    for m in directive["Metrics"]:
+        assert isinstance(d[m["Name"]], (int, float)), (m, d)
+runs = [d for d in docs if d["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [[]]]
+assert len(runs) == 1 and runs[0]["Reads"] > 0 and runs[0]["Writes"] >= 1, runs
+gateways = [d for d in docs if "TransitGateway" in d]
+assert sorted(d["Region"] for d in gateways) == ["eu-west-1", "us-east-1"], gateways
+print(f"ok: the scheduled reconcile wrote {len(docs)} EMF lines to standard output "
+      f"(Reads {runs[0]['Reads']}, Writes {runs[0]['Writes']}, MaxQuotaUsedPercent {runs[0]['MaxQuotaUsedPercent']})")
+PY
 
 "$PYTHON" tests/emulator/event.py malformed >"$WORK/malformed.json"
 answer=$(invoke attachment-watcher "$WORK/malformed.json")

@@ -2,6 +2,7 @@
 //! code the `tgw-peering` binary runs.
 
 pub mod commands;
+pub mod mesh;
 pub mod paths;
 pub mod render;
 
@@ -10,4 +11,8 @@ pub mod render;
 pub enum Output {
     Text,
     Json,
+    /// Graphviz DOT: the mesh (`status` only).
+    Dot,
+    /// A Mermaid flowchart: the mesh (`status` only).
+    Mermaid,
 }

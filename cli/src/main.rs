@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use tgw_peering::commands::{self, ApplyOptions, Progress, Session};
+use tgw_peering::mesh::{self, Mesh};
 use tgw_peering::{render, Output};
 use tgw_peering_core::aws::load_sdk_config;
 use tgw_peering_core::verify::Keep;
@@ -67,9 +68,9 @@ enum Command {
         #[arg(required = true, value_name = "EVENT.json")]
         files: Vec<String>,
     },
-    /// Print, as JSON, the environment variables the functions read and the
-    /// AWS operations they call: the contract the deployment templates are
-    /// checked against.
+    /// Print, as JSON, the environment variables the functions read, the
+    /// AWS operations they call and the metrics they write: the contract
+    /// the deployment templates are checked against.
     #[command(hide = true)]
     Manifest,
 }
@@ -110,6 +111,7 @@ fn manifest() -> ExitCode {
         "calls": tgw_peering_core::aws::SDK_CALLS,
         "watcher_calls": tgw_peering_core::aws::WATCHER_CALLS,
         "read_calls": tgw_peering_core::aws::read_calls().collect::<Vec<_>>(),
+        "metrics": tgw_peering_core::metrics::catalog::manifest(),
     });
     println!("{}", render::json(&manifest));
     ExitCode::SUCCESS
@@ -125,24 +127,28 @@ enum View {
 }
 
 /// `plan` and `status`: one read, one plan, rendered; `status` verifies
-/// the paths too.
-async fn show(view: View, json: bool) -> Result<ExitCode, Error> {
+/// the paths too, and draws the mesh with `--output dot` or `mermaid`.
+async fn show(view: View, output: Output) -> Result<ExitCode, Error> {
     let session = Session::from_env().await?;
-    let text = match (view, json) {
-        (View::Plan, true) => render::json(&session.plan().await?.actions),
-        (View::Plan, false) => render::plan_text(&session.plan().await?),
-        (View::Status, _) => {
+    let text = match view {
+        View::Plan if output == Output::Json => render::json(&session.plan().await?.actions),
+        View::Plan => render::plan_text(&session.plan().await?),
+        View::Status => {
             let (plan, paths) = session.plan_and_verify(Keep::None).await?;
-            if json {
-                render::json(&render::status_json(&plan, &paths))
-            } else {
-                let mut s = render::status_text(&plan);
-                tgw_peering::paths::status_paths_text(&paths, &mut s);
-                s
+            let mesh = || Mesh::of(&plan, &paths, &session.config.regions);
+            match output {
+                Output::Json => render::json(&render::status_json(&plan, &paths)),
+                Output::Dot => mesh::dot(&mesh()),
+                Output::Mermaid => mesh::mermaid(&mesh()),
+                Output::Text => {
+                    let mut s = render::status_text(&plan);
+                    tgw_peering::paths::status_paths_text(&paths, &mut s);
+                    s
+                }
             }
         }
     };
-    if json {
+    if output == Output::Json {
         println!("{text}");
     } else {
         print!("{text}");
@@ -192,13 +198,34 @@ async fn verify(broken_only: bool, json: bool) -> Result<ExitCode, Error> {
     Ok(ExitCode::from(tgw_peering::paths::exit_status(&v)))
 }
 
+/// The usage error of `--output dot` or `mermaid` given to a command that
+/// draws no mesh (all but `status`).
+fn mesh_misused(cli: &Cli) -> Option<String> {
+    let drawn = match cli.output {
+        Output::Dot => "dot",
+        Output::Mermaid => "mermaid",
+        Output::Text | Output::Json => return None,
+    };
+    let command = match cli.command {
+        Command::Status => return None,
+        Command::Plan => "plan",
+        Command::Apply { .. } => "apply",
+        Command::Verify { .. } => "verify",
+        Command::Handle { .. } => "handle",
+        Command::Manifest => "manifest",
+    };
+    Some(format!(
+        "`--output {drawn}` draws the mesh and only `status` takes it; `{command}` takes `--output text` or `--output json`"
+    ))
+}
+
 async fn run(cli: Cli) -> Result<ExitCode, Error> {
     let json = cli.output == Output::Json;
     match cli.command {
         Command::Handle { files } => handle(&files, json).await,
         Command::Manifest => Ok(manifest()),
-        Command::Plan => show(View::Plan, json).await,
-        Command::Status => show(View::Status, json).await,
+        Command::Plan => show(View::Plan, cli.output).await,
+        Command::Status => show(View::Status, cli.output).await,
         Command::Verify { broken_only } => verify(broken_only, json).await,
         Command::Apply { timeout, poll, allow_withdrawals } => {
             apply(ApplyOptions { timeout, poll }, allow_withdrawals, json).await
@@ -215,7 +242,12 @@ async fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    match run(Cli::parse()).await {
+    let cli = Cli::parse();
+    if let Some(message) = mesh_misused(&cli) {
+        use clap::CommandFactory;
+        Cli::command().error(clap::error::ErrorKind::ArgumentConflict, message).exit();
+    }
+    match run(cli).await {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
@@ -237,6 +269,21 @@ mod tests {
         assert_eq!(parse_duration("42"), Ok(Duration::from_secs(42)));
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("5d").is_err());
+    }
+
+    #[test]
+    fn only_status_takes_the_mesh_outputs() {
+        let parse = |args: &[&str]| Cli::try_parse_from(args).unwrap();
+        assert_eq!(mesh_misused(&parse(&["tgw-peering", "status", "--output", "dot"])), None);
+        assert_eq!(mesh_misused(&parse(&["tgw-peering", "-o", "mermaid", "status"])), None);
+        for command in ["plan", "verify", "apply"] {
+            for drawn in ["dot", "mermaid"] {
+                let message = mesh_misused(&parse(&["tgw-peering", command, "--output", drawn]));
+                let message = message.expect("a usage error");
+                assert!(message.contains(command) && message.contains(drawn), "{message}");
+            }
+        }
+        assert_eq!(mesh_misused(&parse(&["tgw-peering", "plan", "--output", "json"])), None);
     }
 
     #[test]

@@ -29,6 +29,20 @@
   account's bus; the hub admits the organization on that bus by
   aws:PrincipalOrgID, and its functions may assume only the workload role
   name, only when WorkloadRoleName is set (and only in the organization).
+- The operations picture (docs/operations.md): both functions log JSON at
+  level INFO (the embedded-metric-format lines and the audit lines reach
+  CloudWatch); the dashboard's body, its intrinsic functions evaluated for
+  2, 10 and 11 Regions, is valid JSON whose widgets do not overlap; each
+  managed Region (the first ten) has one widget of its transit gateways'
+  drops, searched in that Region; the tool's widgets read the namespace
+  TgwPeering in the hub's Region and show exactly the metrics the functions
+  write (the manifest's "metrics"), each with its dimensions; the log
+  widgets are the saved queries (route changes, conflicts, held
+  withdrawals) and the path verification's lines, over the reconciler's
+  log group; the alarm widget shows every alarm. Each alarm on the
+  namespace TgwPeering watches a metric the functions write with exactly
+  its dimensions; the route quota, broken paths and peering alarms have
+  their thresholds and ignore missing data.
 
 Run: .venv/bin/python infra/tests/test_templates.py (make test-infra).
 """
@@ -406,6 +420,16 @@ class Wiring(unittest.TestCase):
         for name in ("Reconciler", "AttachmentWatcher"):
             with self.subTest(function=name):
                 self.assertEqual(HUB["Resources"][name]["Properties"].get("RecursiveLoop"), "Allow")
+
+    def test_both_functions_log_json_at_info_so_metric_and_audit_lines_reach_cloudwatch(self):
+        # A JSON line with no "level" (an embedded metric format document)
+        # is INFO to Lambda's log-level filtering; the audit lines are INFO.
+        for name in ("Reconciler", "AttachmentWatcher"):
+            with self.subTest(function=name):
+                logging = plain(HUB["Resources"][name]["Properties"]["LoggingConfig"])
+                self.assertEqual(logging["LogFormat"], "JSON")
+                self.assertEqual(logging["ApplicationLogLevel"], "INFO")
+                self.assertEqual(logging["LogGroup"], {"Ref": f"{name}Logs"})
 
     def test_every_forwarder_rule_targets_the_hub_bus_its_role_may_put_to(self):
         role = plain(FORWARDER["Resources"]["ForwardRole"])
@@ -1122,6 +1146,9 @@ def audit_line(decision, code=None):
 
 
 NOTIFY = {"Fn::If": ["Notify", [{"Ref": "AlarmTopic"}], {"Ref": "AWS::NoValue"}]}
+# The namespace of the metrics the reconciler writes (embedded metric
+# format); "tgw-peering" is the metric filters'.
+OWN_NAMESPACE = "TgwPeering"
 
 
 class Alarms(unittest.TestCase):
@@ -1182,6 +1209,28 @@ class Alarms(unittest.TestCase):
         for decision in ("action", "error", "dropped", "recheck", "stuck"):
             self.assertFalse(filter_matches(pattern, audit_line(decision)), decision)
 
+    def test_the_quota_broken_paths_and_peering_alarms_watch_the_reconciles_aggregates(self):
+        alarms = self.alarms()
+        expected = {
+            "RouteQuotaAlarm": ("MaxQuotaUsedPercent", "Maximum", 80, 300),
+            "BrokenPathsAlarm": ("BrokenPathsTotal", "Maximum", 0, 300),
+            # Every reconcile of an hour saw a pair unavailable: a new
+            # peering, available within minutes, does not fire it.
+            "PeeringUnavailableAlarm": ("PeeringsUnavailable", "Minimum", 0, 3600),
+        }
+        for name, (metric, statistic, threshold, period) in expected.items():
+            alarm = alarms[name]
+            with self.subTest(alarm=name):
+                self.assertEqual((alarm["Namespace"], alarm["MetricName"]), (OWN_NAMESPACE, metric))
+                self.assertNotIn("Dimensions", alarm, "the aggregates have no dimension")
+                self.assertEqual((alarm["Statistic"], alarm["Threshold"]), (statistic, threshold))
+                self.assertEqual(alarm["ComparisonOperator"], "GreaterThanThreshold")
+                self.assertEqual((alarm["Period"], alarm["EvaluationPeriods"]), (period, 1))
+                # Written only when a reconcile runs: the last state is kept.
+                self.assertEqual(alarm["TreatMissingData"], "ignore")
+        on_own = {n for n, a in alarms.items() if a["Namespace"] == OWN_NAMESPACE}
+        self.assertEqual(on_own, set(expected))
+
     def test_every_alarm_notifies_the_topic(self):
         for name, alarm in self.alarms().items():
             with self.subTest(alarm=name):
@@ -1218,6 +1267,351 @@ class WithdrawalBudget(unittest.TestCase):
             own = function["Properties"].get("Environment", {}).get("Variables", {})
             with self.subTest(function=name):
                 self.assertNotIn("MAX_WITHDRAWALS", own, "the Globals value reaches it unchanged")
+
+
+# The pseudo parameters, as a stack in the hub Region would see them.
+HUB_REGION = "us-east-1"
+PSEUDO = {
+    "AWS::Region": HUB_REGION,
+    "AWS::StackName": "tgw-peering",
+    "AWS::AccountId": "123456789012",
+    "AWS::Partition": "aws",
+    "AWS::URLSuffix": "amazonaws.com",
+}
+
+
+class Intrinsics:
+    """Evaluates the intrinsic functions of a template's values (those the
+    dashboard's body uses: Ref, Fn::Sub with and without a variable map,
+    Fn::Join, Fn::If with the template's conditions, Fn::Select, Fn::Split,
+    Fn::GetAtt) for the given parameters. A resource's Ref is
+    `ref-<name>`, an attribute `arn:aws:test:<name>.<attribute>`."""
+
+    def __init__(self, template, parameters):
+        self.template = plain(template)
+        self.parameters = {n: p.get("Default") for n, p in self.template["Parameters"].items()}
+        self.parameters.update(parameters)
+
+    def ref(self, name):
+        if name in PSEUDO:
+            return PSEUDO[name]
+        if name in self.parameters:
+            value = self.parameters[name]
+            if self.template["Parameters"][name]["Type"] == "CommaDelimitedList":
+                return value.split(",") if value else []
+            return value
+        assert name in self.template["Resources"], f"Ref to nothing: {name}"
+        return f"ref-{name}"
+
+    def get_att(self, name, attribute):
+        assert name in self.template["Resources"], f"GetAtt of nothing: {name}"
+        return f"arn:aws:test:{name}.{attribute}"
+
+    def condition(self, name):
+        return self.truth(self.template["Conditions"][name])
+
+    def truth(self, node):
+        ((function, args),) = node.items()
+        if function == "Fn::Not":
+            return not self.truth(args[0])
+        if function == "Fn::And":
+            return all(self.truth(a) for a in args)
+        if function == "Fn::Or":
+            return any(self.truth(a) for a in args)
+        if function == "Fn::Equals":
+            return self.value(args[0]) == self.value(args[1])
+        if function == "Condition":
+            return self.condition(args)
+        raise AssertionError(f"not a condition function: {function}")
+
+    def sub(self, text, variables):
+        import re
+
+        def one(found):
+            name = found.group(1)
+            if name.startswith("!"):
+                return "${" + name[1:] + "}"
+            if name in variables:
+                return self.value(variables[name])
+            if "." in name and name not in PSEUDO:
+                return self.get_att(*name.split(".", 1))
+            value = self.ref(name)
+            assert isinstance(value, str), f"${{{name}}} is not a string"
+            return value
+
+        return re.sub(r"\$\{([^}]*)\}", one, text)
+
+    def value(self, node):
+        if isinstance(node, list):
+            return [self.value(v) for v in node]
+        if not isinstance(node, dict):
+            return node
+        if len(node) != 1:
+            return {k: self.value(v) for k, v in node.items()}
+        ((function, args),) = node.items()
+        if function == "Ref":
+            return self.ref(args)
+        if function == "Fn::GetAtt":
+            return self.get_att(*(args.split(".", 1) if isinstance(args, str) else args))
+        if function == "Fn::Sub":
+            text, variables = (args, {}) if isinstance(args, str) else args
+            return self.sub(text, variables)
+        if function == "Fn::Join":
+            separator, items = args
+            return separator.join(self.value(items))
+        if function == "Fn::Select":
+            index, items = args
+            return self.value(items)[int(self.value(index))]
+        if function == "Fn::Split":
+            separator, text = args
+            return self.value(text).split(separator)
+        if function == "Fn::If":
+            name, when, otherwise = args
+            return self.value(when if self.condition(name) else otherwise)
+        if function.startswith("Fn::") or function == "Condition":
+            raise AssertionError(f"not evaluated here: {function}")
+        return {function: self.value(args)}
+
+
+TEN_REGIONS = [
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-central-1",
+    "eu-north-1",
+    "ap-southeast-1",
+]
+ELEVEN_REGIONS = TEN_REGIONS + ["ap-northeast-1"]
+DROPS = {"PacketDropCountBlackhole", "PacketDropCountNoRoute"}
+
+
+def dashboard(regions):
+    """The hub dashboard's body, parsed, for PeeringRegions = `regions`."""
+    import re
+
+    value = ",".join(regions)
+    assert re.fullmatch(HUB["Parameters"]["PeeringRegions"]["AllowedPattern"], value), value
+    body = Intrinsics(HUB, {"PeeringRegions": value}).value(
+        plain(HUB["Resources"]["Dashboard"]["Properties"]["DashboardBody"])
+    )
+    return body, json.loads(body)
+
+
+def searches(widget):
+    """The SEARCH expressions of a metric widget: (namespace, dimension
+    names, metric name, statistic, period) each."""
+    import re
+
+    found = []
+    for metric in widget["properties"].get("metrics", []):
+        for item in metric:
+            if isinstance(item, dict) and "expression" in item:
+                parsed = re.fullmatch(
+                    r"SEARCH\('\{([^}]*)\} MetricName=\"([A-Za-z]+)\"', '([A-Za-z]+)', ([0-9]+)\)",
+                    item["expression"],
+                )
+                assert parsed, item["expression"]
+                schema, name, statistic, period = parsed.groups()
+                namespace, *dimensions = schema.split(",")
+                found.append((namespace, frozenset(dimensions), name, statistic, int(period)))
+    return found
+
+
+def metric_arrays(widget):
+    """The metrics of a widget given as arrays: (namespace, dimension names,
+    metric name) each."""
+    found = []
+    for metric in widget["properties"].get("metrics", []):
+        items = [i for i in metric if not isinstance(i, dict)]
+        if items:
+            namespace, name, *dimensions = items
+            found.append((namespace, frozenset(dimensions[0::2]), name))
+    return found
+
+
+def shown(widgets, namespace):
+    """Every (metric name, dimension names) of `namespace` on the widgets."""
+    metrics = set()
+    for widget in widgets:
+        metrics |= {(n, d) for ns, d, n, _, _ in searches(widget) if ns == namespace}
+        metrics |= {(n, d) for ns, d, n in metric_arrays(widget) if ns == namespace}
+    return metrics
+
+
+def drops_widgets(widgets):
+    return [w for w in widgets if any(s[0] == "AWS/TransitGateway" for s in searches(w))]
+
+
+def log_query(widget):
+    """A log widget's query: its log groups (SOURCE) and the rest."""
+    import re
+
+    parts = [p.strip() for p in widget["properties"]["query"].split(" | ")]
+    sources = [re.fullmatch(r"SOURCE '([^']+)'", p) for p in parts]
+    groups = [s.group(1) for s in sources if s]
+    return groups, " | ".join(p for p, s in zip(parts, sources) if not s)
+
+
+def saved_query(name):
+    """A saved query of the hub as a log widget holds it: its log groups
+    (their Refs evaluated) and its commands on one line."""
+    query = plain(HUB["Resources"][name]["Properties"])
+    commands = [line.strip().removeprefix("| ") for line in query["QueryString"].strip().splitlines()]
+    return Intrinsics(HUB, {}).value(query["LogGroupNames"]), " | ".join(commands)
+
+
+class Dashboard(unittest.TestCase):
+    """The hub's dashboard, its body evaluated as CloudFormation would."""
+
+    def test_the_body_is_valid_json_for_two_ten_and_eleven_regions(self):
+        import re
+
+        for regions in (["us-east-1", "eu-west-1"], TEN_REGIONS, ELEVEN_REGIONS):
+            with self.subTest(regions=len(regions)):
+                body, parsed = dashboard(regions)
+                self.assertEqual(set(parsed), {"start", "widgets"})
+                # Every ${…} of the template was substituted; what is left
+                # are CloudWatch's dynamic labels, ${PROP('Dim.…')}.
+                for left in re.findall(r"\$\{[^}]*\}", body):
+                    self.assertRegex(left, r"^\$\{PROP\('Dim\.[A-Za-z]+'\)\}$")
+                for widget in parsed["widgets"]:
+                    self.assertIn(widget["type"], {"metric", "log", "text", "alarm"})
+
+    def test_each_managed_region_has_one_drops_widget_searched_in_that_region(self):
+        # Reversed too: each slot once holds another Region than the hub's.
+        for regions in (["us-east-1", "eu-west-1"], TEN_REGIONS, TEN_REGIONS[::-1]):
+            with self.subTest(regions=regions):
+                widgets = drops_widgets(dashboard(regions)[1]["widgets"])
+                self.assertEqual(sorted(w["properties"]["region"] for w in widgets), sorted(regions))
+                for widget in widgets:
+                    region = widget["properties"]["region"]
+                    with self.subTest(region=region):
+                        self.assertIn(region, widget["properties"]["title"])
+                        found = searches(widget)
+                        self.assertEqual(
+                            {(ns, d, n) for ns, d, n, _, _ in found},
+                            {
+                                ("AWS/TransitGateway", frozenset({"TransitGateway", "TransitGatewayAttachment"}), m)
+                                for m in DROPS
+                            },
+                        )
+                        self.assertEqual({s for _, _, _, s, _ in found}, {"Sum"})
+
+    def test_regions_past_the_tenth_get_no_drops_widget(self):
+        widgets = drops_widgets(dashboard(ELEVEN_REGIONS)[1]["widgets"])
+        self.assertEqual(sorted(w["properties"]["region"] for w in widgets), sorted(TEN_REGIONS))
+        # Ten slots, one condition each, for the Nth Region of the list.
+        slots = [c for c in HUB["Conditions"] if c.startswith("DashboardRegion")]
+        self.assertEqual(slots, [f"DashboardRegion{n}" for n in range(10)])
+
+    def test_the_tools_widgets_read_the_namespace_tgw_peering_in_the_hubs_region(self):
+        widgets = [w for w in dashboard(TEN_REGIONS)[1]["widgets"] if w["type"] == "metric"]
+        own = [w for w in widgets if shown([w], OWN_NAMESPACE)]
+        self.assertTrue(own)
+        for widget in own:
+            with self.subTest(widget=widget["properties"]["title"]):
+                self.assertEqual(widget["properties"]["region"], HUB_REGION)
+                namespaces = {s[0] for s in searches(widget)} | {m[0] for m in metric_arrays(widget)}
+                self.assertEqual(namespaces, {OWN_NAMESPACE})
+        # Every metric widget is either the tool's or a Region's drops.
+        self.assertEqual(len(own) + len(drops_widgets(widgets)), len(widgets))
+
+    def test_the_log_widgets_are_the_saved_queries_and_the_path_lines_over_the_reconcilers_logs(self):
+        import re
+
+        widgets = [w for w in dashboard(TEN_REGIONS)[1]["widgets"] if w["type"] == "log"]
+        reconciler = Intrinsics(HUB, {}).ref("ReconcilerLogs")
+        by_decision = {}
+        for widget in widgets:
+            groups, query = log_query(widget)
+            with self.subTest(widget=widget["properties"]["title"]):
+                self.assertEqual(widget["properties"]["region"], HUB_REGION)
+                self.assertIn(reconciler, groups)
+                self.assertIn('fields.message = "audit"', query)
+                used = set(re.findall(r"fields\.([a-z_]+)", query))
+                self.assertLessEqual(used, AUDIT_FIELDS, query)
+                (decision,) = re.findall(r'fields\.decision = "([a-z_]+)"', query)
+                by_decision[decision] = (groups, query)
+        self.assertEqual(set(by_decision), {"action", "conflict", "held", "path"})
+        # The same queries as the saved ones, over the same log groups.
+        for decision, name in (
+            ("action", "QueryRouteChanges"),
+            ("conflict", "QueryConflicts"),
+            ("held", "QueryWithdrawalsHeld"),
+        ):
+            with self.subTest(query=name):
+                self.assertEqual(by_decision[decision], saved_query(name))
+        groups, query = by_decision["path"]
+        self.assertEqual(groups, [reconciler], "only the reconciler verifies paths")
+        self.assertIn("fields.kind", query, "path_broken, path_restored and not_verified told apart")
+
+    def test_the_alarm_widget_shows_every_alarm_of_the_stack(self):
+        widgets = [w for w in dashboard(TEN_REGIONS)[1]["widgets"] if w["type"] == "alarm"]
+        (widget,) = widgets
+        alarms = [n for n, r in HUB["Resources"].items() if r["Type"] == "AWS::CloudWatch::Alarm"]
+        evaluate = Intrinsics(HUB, {})
+        self.assertEqual(
+            sorted(widget["properties"]["alarms"]), sorted(evaluate.get_att(a, "Arn") for a in alarms)
+        )
+
+    def test_a_text_widget_names_what_is_not_on_the_dashboard(self):
+        texts = [w["properties"]["markdown"] for w in dashboard(TEN_REGIONS)[1]["widgets"] if w["type"] == "text"]
+        cross_account = [t for t in texts if "CloudWatch-Unified-Cross-Account" in t]
+        self.assertEqual(len(cross_account), 1)
+        self.assertIn("AccountRoleArns", cross_account[0])
+        self.assertIn("ten", cross_account[0])
+
+    def test_the_widgets_fit_the_grid_and_do_not_overlap(self):
+        for regions in (["us-east-1", "eu-west-1"], ELEVEN_REGIONS):
+            widgets = dashboard(regions)[1]["widgets"]
+            cells = {}
+            for i, widget in enumerate(widgets):
+                x, y, width, height = (widget[k] for k in ("x", "y", "width", "height"))
+                with self.subTest(regions=len(regions), widget=i):
+                    self.assertLessEqual(x + width, 24)
+                    for cell in ((cx, cy) for cx in range(x, x + width) for cy in range(y, y + height)):
+                        self.assertNotIn(cell, cells, f"overlaps widget {cells.get(cell)}")
+                        cells[cell] = i
+
+    def test_the_dashboard_is_named_after_the_stack_and_its_name_is_an_output(self):
+        resource = plain(HUB["Resources"]["Dashboard"])
+        self.assertEqual(resource["Properties"]["DashboardName"], {"Fn::Sub": "tgw-peering-${AWS::StackName}"})
+        self.assertEqual(plain(HUB["Outputs"]["DashboardName"]["Value"]), {"Ref": "Dashboard"})
+
+
+class OwnMetrics(unittest.TestCase):
+    """The metrics the functions write (`tgw-peering manifest`, "metrics"),
+    against the dashboard and the alarms."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.metrics = manifest()["metrics"]
+        cls.written = {(m["name"], frozenset(m["dimensions"])) for m in cls.metrics["metrics"]}
+
+    def test_the_functions_write_in_the_namespace_tgw_peering(self):
+        self.assertEqual(self.metrics["namespace"], OWN_NAMESPACE)
+        names = [m["name"] for m in self.metrics["metrics"]]
+        self.assertEqual(len(names), len(set(names)), "one entry per metric")
+
+    def test_the_dashboard_shows_exactly_the_metrics_the_functions_write_with_their_dimensions(self):
+        widgets = dashboard(TEN_REGIONS)[1]["widgets"]
+        self.assertEqual(shown(widgets, OWN_NAMESPACE), self.written)
+
+    def test_each_alarm_on_the_functions_metrics_names_a_metric_they_write_with_exactly_its_dimensions(self):
+        watched = {
+            n: plain(r["Properties"])
+            for n, r in HUB["Resources"].items()
+            if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"]["Namespace"] == OWN_NAMESPACE
+        }
+        self.assertEqual(set(watched), {"RouteQuotaAlarm", "BrokenPathsAlarm", "PeeringUnavailableAlarm"})
+        for name, alarm in watched.items():
+            with self.subTest(alarm=name):
+                dimensions = frozenset(d["Name"] for d in alarm.get("Dimensions", []))
+                self.assertIn((alarm["MetricName"], dimensions), self.written)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ pub mod error;
 pub mod events;
 pub mod execute;
 pub mod handler;
+pub mod metrics;
 pub mod observe;
 pub(crate) mod observe_verify;
 pub mod observed;

@@ -256,6 +256,33 @@ pub trait Ec2Clients: Ec2ReadClients {
     /// # Errors
     /// [`Error::Internal`] when no client was built for the Region.
     fn ec2(&self, region: &Region) -> Result<Arc<dyn Ec2Region>, Error>;
+
+    /// The EC2 calls these clients made so far, every Region and workload
+    /// account together: what a reconcile's metrics count.
+    fn calls(&self) -> CallTally;
+}
+
+/// EC2 calls made so far by a set of clients.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallTally {
+    /// Operations that only read (`Describe…`, `Search…`, `Get…`).
+    pub reads: usize,
+    /// Operations that write.
+    pub writes: usize,
+    /// Attempts AWS refused for throttling (the SDK retried them).
+    pub throttles: usize,
+}
+
+impl CallTally {
+    /// The calls made between `earlier` and `self`.
+    #[must_use]
+    pub fn since(self, earlier: CallTally) -> CallTally {
+        CallTally {
+            reads: self.reads.saturating_sub(earlier.reads),
+            writes: self.writes.saturating_sub(earlier.writes),
+            throttles: self.throttles.saturating_sub(earlier.throttles),
+        }
+    }
 }
 
 /// The event bus the tool publishes on (`EVENT_BUS_NAME`).

@@ -11,6 +11,7 @@ mod common;
 mod cross_account;
 mod events;
 mod limits;
+mod mesh;
 mod organizations;
 mod paths;
 mod pipeline;

@@ -179,6 +179,10 @@ impl Ec2Clients for Crashing {
     fn ec2(&self, region: &Region) -> Result<Arc<dyn Ec2Region>, Error> {
         Ok(Arc::new(CrashingRegion { inner: self.inner.ec2(region)?, budget: self.budget.clone() }))
     }
+
+    fn calls(&self) -> tgw_peering_core::ports::CallTally {
+        self.inner.calls()
+    }
 }
 
 /// Keeps the simulated crashes' panics out of the test output; every other

@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::{
-    BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+    AfterDeserializationInterceptorContextRef, BeforeSerializationInterceptorContextRef,
+    BeforeTransmitInterceptorContextRef,
 };
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
@@ -15,11 +16,13 @@ use aws_smithy_types::config_bag::ConfigBag;
 
 type Serialization<'a> = BeforeSerializationInterceptorContextRef<'a>;
 type Transmit<'a> = BeforeTransmitInterceptorContextRef<'a>;
+type Deserialized<'a> = AfterDeserializationInterceptorContextRef<'a>;
 type Rc = RuntimeComponents;
 type Hook = Result<(), BoxError>;
 
-/// Counts the EC2 operations made (reads and writes apart) and the HTTP
-/// attempts (retries included), as an SDK interceptor.
+/// Counts the EC2 operations made (reads and writes apart), the HTTP
+/// attempts (retries included) and the attempts refused for throttling, as
+/// an SDK interceptor.
 #[derive(Debug, Clone, Default)]
 pub struct CallCounter(Arc<CounterInner>);
 
@@ -28,6 +31,7 @@ struct CounterInner {
     reads: AtomicUsize,
     writes: AtomicUsize,
     attempts: AtomicUsize,
+    throttled: AtomicUsize,
     by_operation: Mutex<BTreeMap<String, usize>>,
 }
 
@@ -37,6 +41,8 @@ pub struct CallCounts {
     pub reads: usize,
     pub writes: usize,
     pub attempts: usize,
+    /// Attempts AWS refused for throttling (see [`is_throttling`]).
+    pub throttled: usize,
     pub by_operation: BTreeMap<String, usize>,
 }
 
@@ -47,6 +53,7 @@ impl CallCounts {
             reads: self.reads - earlier.reads,
             writes: self.writes - earlier.writes,
             attempts: self.attempts - earlier.attempts,
+            throttled: self.throttled - earlier.throttled,
             by_operation: self
                 .by_operation
                 .iter()
@@ -55,6 +62,19 @@ impl CallCounts {
                 .collect(),
         }
     }
+}
+
+/// Error codes of throttling: EC2's `RequestLimitExceeded` (HTTP 503,
+/// "Request throttling for the Amazon EC2 API", EC2 API Reference), and
+/// the `Throttling…` codes of the other services the functions call.
+const THROTTLING_CODES: &[&[u8]] =
+    &[b"RequestLimitExceeded", b"Throttling", b"RequestThrottled", b"TooManyRequestsException"];
+
+/// True for an error answer (`status` 400 or more) whose body names a
+/// throttling code.
+pub fn is_throttling(status: u16, body: &[u8]) -> bool {
+    status >= 400
+        && THROTTLING_CODES.iter().any(|code| body.windows(code.len()).any(|w| w == *code))
 }
 
 /// True for EC2 operations that only read.
@@ -68,6 +88,7 @@ impl CallCounter {
             reads: self.0.reads.load(Ordering::SeqCst),
             writes: self.0.writes.load(Ordering::SeqCst),
             attempts: self.0.attempts.load(Ordering::SeqCst),
+            throttled: self.0.throttled.load(Ordering::SeqCst),
             by_operation: self.0.by_operation.lock().map(|m| m.clone()).unwrap_or_default(),
         }
     }
@@ -107,11 +128,37 @@ impl Intercept for CallCounter {
         self.0.attempts.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
+
+    // After deserialization the body of a non-streaming answer is in memory
+    // (the orchestrator reads it whole first), so its error code is there.
+    fn read_after_deserialization(
+        &self,
+        ctx: &Deserialized<'_>,
+        _: &Rc,
+        _: &mut ConfigBag,
+    ) -> Hook {
+        let response = ctx.response();
+        let body = response.body().bytes().unwrap_or_default();
+        if is_throttling(response.status().as_u16(), body) {
+            self.0.throttled.fetch_add(1, Ordering::SeqCst);
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_answer_naming_a_throttling_code_is_a_throttle() {
+        let ec2 = b"<Response><Errors><Error><Code>RequestLimitExceeded</Code></Error></Errors></Response>";
+        assert!(is_throttling(503, ec2));
+        assert!(is_throttling(400, br#"{"__type":"ThrottlingException"}"#));
+        assert!(!is_throttling(200, ec2), "a success is never one");
+        assert!(!is_throttling(500, b"<Code>InternalError</Code>"));
+        assert!(!is_throttling(503, b""));
+    }
 
     #[test]
     fn describe_search_and_get_calls_count_as_reads() {

@@ -302,4 +302,9 @@ impl Ec2Clients for AwsClients {
             source: None,
         })
     }
+
+    fn calls(&self) -> crate::ports::CallTally {
+        let c = self.counter.snapshot();
+        crate::ports::CallTally { reads: c.reads, writes: c.writes, throttles: c.throttled }
+    }
 }

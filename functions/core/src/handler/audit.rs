@@ -167,6 +167,11 @@ pub struct HandleReport {
     /// writing before it and hands the rest on.
     #[serde(skip)]
     pub deadline: Option<crate::execute::Deadline>,
+    /// The embedded metric format documents of the reconcile (see
+    /// [`crate::metrics`]); the Lambda functions write each as a line of
+    /// its own on standard output.
+    #[serde(skip)]
+    pub metrics: Vec<crate::metrics::Document>,
 }
 
 impl HandleReport {

@@ -22,6 +22,7 @@ use super::{Decision, HandleReport, Handler, Watcher};
 use crate::error::Error;
 use crate::events::Payload;
 use crate::execute::Deadline;
+use crate::metrics::Document;
 
 /// What one invocation did, in counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -103,6 +104,7 @@ impl Watcher {
         acts: &dyn Acts,
     ) -> Result<LambdaAnswer, Diagnostic> {
         let mut report = self.dispatch(payload, deadline, acts).await;
+        write_metrics(&report.metrics);
         let is_batch = payload.is_batch();
         let failure = report.failure.take();
         if let Some(e) = &failure {
@@ -119,6 +121,21 @@ impl Watcher {
             batch: is_batch.then(|| batch_response(&report)),
         })
     }
+}
+
+/// Writes each metric document as a line of its own on standard output,
+/// outside any tracing event: Lambda hands a line that is a JSON object to
+/// CloudWatch Logs as it is, which extracts the metrics of a log event
+/// that is an embedded metric format document and nothing else
+/// (`docs/operations.md`). A line that cannot be written is lost, never a
+/// failure of the invocation.
+fn write_metrics(documents: &[Document]) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    for d in documents {
+        let _ = writeln!(out, "{}", d.line());
+    }
+    let _ = out.flush();
 }
 
 fn summary(report: &HandleReport) -> Summary {

@@ -17,7 +17,7 @@ use crate::events::OutEvent;
 use crate::observe_verify::refresh_for_verify;
 use crate::observed::Observed;
 use crate::verify::records::{changes, parse_key, record_tags, recorded, TableRecords};
-use crate::verify::{verify_watching, Keep};
+use crate::verify::{verify_watching, Keep, Verification};
 
 impl Handler {
     /// Verifies every path over `observed`, the reconcile's read, brought
@@ -25,8 +25,10 @@ impl Handler {
     /// tables this reconcile wrote in: `changed`, by Region); announces
     /// what changed in `events`, and records it.
     ///
-    /// A read that fails leaves the announcements as they are: one audit
-    /// line, and the next verification tells. The reconcile is not failed.
+    /// Returns the verification, for the reconcile's metrics; `None` when
+    /// its read failed. A read that fails leaves the announcements as they
+    /// are: one audit line, and the next verification tells. The reconcile
+    /// is not failed.
     pub(super) async fn verify_paths(
         &self,
         event_id: &str,
@@ -34,14 +36,14 @@ impl Handler {
         changed: &BTreeSet<(Region, String)>,
         report: &mut HandleReport,
         events: &mut Vec<OutEvent>,
-    ) {
+    ) -> Option<Verification> {
         let mut observed = observed;
         let refreshed =
             refresh_for_verify(self.ec2.as_ref(), &self.config, &mut observed, changed).await;
         if let Err(e) = refreshed {
             let why = format!("paths not verified: the read failed: {e}");
             report.record(AuditRecord::new(event_id, Decision::Path, "not_verified", "paths", why));
-            return;
+            return None;
         }
         let observed = &observed;
         let records = recorded(observed, &self.config);
@@ -93,6 +95,7 @@ impl Handler {
         let (unrecorded, undeleted) =
             self.record_hops(event_id, (&standing, &restored), &v.regions, &records, report).await;
         self.guards.announced_broken_hops(unrecorded, undeleted);
+        Some(v)
     }
 
     /// Brings each walked Region's records to the hops `standing` (as many

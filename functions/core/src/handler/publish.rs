@@ -55,7 +55,7 @@ impl Acts for Handler {
             return Acts::announce(&self.watcher, inc, event, report).await;
         }
         report.reconciles += 1;
-        self.reconcile_and_follow_up(inc, Restart::No, &Announced::default(), report).await
+        self.reconcile_and_follow_up(inc, (Restart::No, 0), &Announced::default(), report).await
     }
 
     fn reconciles(&self) -> bool {
@@ -65,7 +65,9 @@ impl Acts for Handler {
     async fn reconcile(&self, batch: Admitted<'_>, report: &mut HandleReport) -> Result<(), Error> {
         report.reconciles += 1;
         self.guards.reconcile_begins((self.clock)());
-        self.reconcile_and_follow_up(batch.lead, batch.restart, &batch.announced, report).await
+        let coalesced = batch.positions.len().saturating_sub(1);
+        let (lead, announced) = (batch.lead, &batch.announced);
+        self.reconcile_and_follow_up(lead, (batch.restart, coalesced), announced, report).await
     }
 }
 

@@ -16,6 +16,7 @@ use crate::events::outgoing::{
 };
 use crate::events::{CallFamily, Incoming, OutEvent, Recheck, Trigger};
 use crate::execute::Executed;
+use crate::metrics::{documents, Figures, RunFigures};
 use crate::observed::Observed;
 use crate::planner::beside_ledger_actions;
 use crate::planner::{Action, Direction, FindingCode, FindingKind, Phase, Plan};
@@ -57,16 +58,38 @@ impl Handler {
     ///
     /// # Errors
     /// As [`Handler::reconcile`], then the follow-up's.
+    ///
+    /// Whatever its outcome, its metrics are kept in the report
+    /// ([`HandleReport::metrics`]): what it cost, and, once it planned, the
+    /// figures of its plan and of the path verification that followed
+    /// (`coalesced`: the events it answered besides `inc`).
     pub(super) async fn reconcile_and_follow_up(
         &self,
         inc: &Incoming,
-        restart: Restart,
+        (restart, coalesced): (Restart, usize),
         announced: &Announced,
         report: &mut HandleReport,
     ) -> Result<(), Error> {
+        let (started, before) = (std::time::Instant::now(), self.ec2.calls());
         let scheduled = matches!(inc.trigger, Trigger::Scheduled);
-        let done = self.reconcile(&inc.id, scheduled, report).await?;
-        self.follow_up(inc, done, restart, announced, report).await
+        let mut figures = Figures::default();
+        let result = match self.reconcile(&inc.id, scheduled, report).await {
+            Ok(done) => {
+                figures.plan(&done.plan, &done.observed, &self.config);
+                self.follow_up(inc, done, restart, announced, &mut figures, report).await
+            }
+            Err(e) => Err(e),
+        };
+        let calls = self.ec2.calls().since(before);
+        figures.run = RunFigures {
+            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            reads: calls.reads,
+            writes: calls.writes,
+            throttles: calls.throttles,
+            events_coalesced: coalesced,
+        };
+        report.metrics.extend(documents(&figures, (self.clock)().saturating_mul(1000)));
+        result
     }
 
     /// A reconcile: read, plan, execute, audit. It knows nothing of what
@@ -140,6 +163,7 @@ impl Handler {
         done: Reconciled,
         restart: Restart,
         announced: &Announced,
+        figures: &mut Figures,
         report: &mut HandleReport,
     ) -> Result<(), Error> {
         let Reconciled { observed, plan, mut after, read_at_ms, verify } = done;
@@ -157,7 +181,10 @@ impl Handler {
         }
         if let Some(changed) = verify {
             let read = observed.clone();
-            self.verify_paths(&inc.id, read, &changed, report, &mut after.events).await;
+            let v = self.verify_paths(&inc.id, read, &changed, report, &mut after.events).await;
+            if let Some(v) = v {
+                figures.paths(&v);
+            }
         }
         self.publish(inc, after.events, report).await;
         if let Err(e) = self.watch_waiting_vpcs(inc, &observed, announced, report).await {

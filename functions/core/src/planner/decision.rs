@@ -259,6 +259,7 @@ pub(super) fn record(
 ) {
     let empty = BTreeSet::new();
     let owners = d.owners.unwrap_or(&empty);
+    let held = matches!(&d.decision, RouteDecision::Keep { cause: KeepCause::Held, .. });
     let (mark, note) = match &d.decision {
         // The route is someone's now: its entry goes with the ledger's
         // stale entries (a frozen list keeps it, see `ledger`).
@@ -316,7 +317,7 @@ pub(super) fn record(
         | RouteDecision::Moves { .. } => wanted(&d, owners, out, needs),
     };
     if let (Some(report), Place::Transit { .. }) = (report, &d.place) {
-        report.push(RouteReport { cidr: d.cidr, target: d.target, mark, note });
+        report.push(RouteReport { cidr: d.cidr, target: d.target, mark, note, held });
     }
 }
 

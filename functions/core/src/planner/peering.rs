@@ -46,12 +46,15 @@ pub(super) fn plan_pair(
         (x.created_at.unwrap_or(i64::MAX), &x.id).cmp(&(y.created_at.unwrap_or(i64::MAX), &y.id))
     });
     let Some((primary, newer)) = live.split_first() else {
+        let failed = linking.iter().any(|p| p.phase() == PeeringPhase::Failed);
+        let wanted = |g: &Gateway| !cidrs[&g.region].tagged.is_empty();
         out.peerings.push(PeeringReport {
             requester: a.as_ref(),
             accepter: b.as_ref(),
             attachment_id: None,
             state: None,
             managed: false,
+            needed: failed || (wanted(a) && wanted(b)),
         });
         no_live_peering(a, b, &linking, cidrs, out);
         return;
@@ -62,6 +65,7 @@ pub(super) fn plan_pair(
         attachment_id: Some(primary.id.clone()),
         state: Some(primary.state()),
         managed: primary.is_managed(),
+        needed: true,
     });
     let pair = format!("{} <-> {}", a.region, b.region);
     duplicates(&pair, primary, newer, out);

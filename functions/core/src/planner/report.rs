@@ -34,6 +34,10 @@ pub struct RouteReport {
     pub target: RouteTarget,
     pub mark: RouteMark,
     pub note: String,
+    /// A withdrawal held back by the withdrawal budget (`MAX_WITHDRAWALS`):
+    /// the route is kept and marked extra.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub held: bool,
 }
 
 /// Every route of interest in one managed route table.
@@ -118,6 +122,11 @@ pub struct PeeringReport {
     pub accepter: GatewayRef,
     /// Whether the peering is the tool's (between the two managed gateways).
     pub managed: bool,
+    /// Whether the pair needs a peering: one exists (live or failed), or
+    /// both Regions have tagged VPCs. A pair that needs none is not counted
+    /// as unavailable.
+    #[serde(skip)]
+    pub needed: bool,
 }
 
 /// A VPC of a managed Region, and why it is or is not advertised.

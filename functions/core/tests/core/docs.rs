@@ -1,7 +1,7 @@
 //! The topic pages of `docs/` against the code: the configuration page
 //! lists exactly the variables the configuration reads, the events page
 //! exactly the detail-types the tool emits and the finding codes (each with
-//! its decision).
+//! its decision), the operations page exactly the metrics the functions write.
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -96,4 +96,14 @@ fn the_events_page_lists_every_finding_code_with_the_decision_it_has() {
         assert_eq!(parsed.kind(), kind, "{code}");
         assert_eq!(parsed.to_string(), code, "the code is written as documented");
     }
+}
+
+#[test]
+fn the_operations_page_lists_exactly_the_metrics_the_functions_write() {
+    let text = page("operations.md");
+    let listed = first_column(&text, Some("## Metrics"));
+    let written: BTreeSet<String> =
+        tgw_peering_core::metrics::CATALOG.iter().map(|m| m.name.to_owned()).collect();
+    assert_eq!(listed, written);
+    assert!(text.contains(tgw_peering_core::metrics::NAMESPACE));
 }

@@ -22,6 +22,7 @@ mod handler;
 mod intake;
 mod lag;
 mod limits;
+mod metrics;
 mod organizations;
 mod path_events;
 mod planner;

@@ -15,7 +15,7 @@ const WEST: &str = "eu-west-1";
 
 /// The settled two Regions, each VPC's main table sending 10.0.0.0/8 to
 /// its gateway: every path whole.
-async fn whole_world() -> Rig {
+pub(crate) async fn whole_world() -> Rig {
     let rig = settled_two_regions().await;
     for (r, vpc, table) in
         [(EAST, "vpc-0a1b2c3d4e5f60718", "rtb-0e1"), (WEST, "vpc-0eeeeeeeeeeeeeee1", "rtb-0w1")]
@@ -54,7 +54,7 @@ async fn sweep(rig: &Rig, id: &str) -> Vec<(&'static str, Value)> {
 }
 
 /// East's route toward west's VPC made a blackhole by hand (or put back).
-fn blackhole_west(rig: &Rig, blackhole: bool, peering: &RouteTarget) {
+pub(crate) fn blackhole_west(rig: &Rig, blackhole: bool, peering: &RouteTarget) {
     rig.world.edit(EAST, |s| {
         let table = s.route_table.as_mut().unwrap();
         for r in table.routes.iter_mut().filter(|r| r.cidr == cidr("10.30.0.0/16")) {

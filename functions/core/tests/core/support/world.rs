@@ -425,6 +425,12 @@ impl Ec2Clients for World {
         }
         Ok(Arc::new(RegionView { region: r.clone(), world: self.clone() }))
     }
+
+    fn calls(&self) -> tgw_peering_core::ports::CallTally {
+        let state = self.lock();
+        let writes = state.writes.len() + state.path_records;
+        tgw_peering_core::ports::CallTally { reads: state.reads, writes, throttles: 0 }
+    }
 }
 
 /// A workload account's view of one Region: its own VPCs only.
