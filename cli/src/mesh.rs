@@ -121,9 +121,12 @@ impl PairEdge {
     }
 }
 
-/// A string quoted for Graphviz's DOT language.
-fn dot_quote(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+/// Lines quoted as one string of Graphviz's DOT language: `\` and `"`
+/// escaped, the lines joined with DOT's `\n` (a centred line break).
+fn dot_quote(lines: &[String]) -> String {
+    let escaped: Vec<String> =
+        lines.iter().map(|l| l.replace('\\', "\\\\").replace('"', "\\\"")).collect();
+    format!("\"{}\"", escaped.join("\\n"))
 }
 
 /// The mesh in Graphviz's DOT language: an undirected graph, a box per
@@ -135,8 +138,8 @@ pub fn dot(mesh: &Mesh) -> String {
     s.push_str("  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n");
     s.push_str("  edge [fontname=\"Helvetica\"];\n");
     for (region, node) in &mesh.regions {
-        let label = node.lines(region).join("\n");
-        let _ = writeln!(s, "  {} [label={}];", dot_quote(region.as_str()), dot_quote(&label));
+        let (id, label) = (dot_quote(&[region.to_string()]), dot_quote(&node.lines(region)));
+        let _ = writeln!(s, "  {id} [label={label}];");
     }
     for e in &mesh.pairs {
         let style = match (e.broken(), e.available) {
@@ -144,8 +147,8 @@ pub fn dot(mesh: &Mesh) -> String {
             (false, true) => "color=darkgreen",
             (false, false) => "color=gray, style=dashed",
         };
-        let label = dot_quote(&e.lines().join("\n"));
-        let (a, b) = (dot_quote(e.a.as_str()), dot_quote(e.b.as_str()));
+        let label = dot_quote(&e.lines());
+        let (a, b) = (dot_quote(&[e.a.to_string()]), dot_quote(&[e.b.to_string()]));
         let _ = writeln!(s, "  {a} -- {b} [label={label}, {style}];");
     }
     s.push_str("}\n");

@@ -83,6 +83,9 @@ async fn with_thirty_percent_of_ec2_calls_throttled_apply_ends_in_exactly_the_fa
         report.rounds
     );
     assert!(faults.throttled > 0 && faults.errors > 0, "{faults:?}");
+    // Each 503 RequestLimitExceeded is counted as a throttle (the reconcile
+    // metric Throttles), and no other answer is.
+    assert_eq!(calls.throttled as u64, faults.throttled, "{calls:?}");
     assert_eq!(end_state(&east, &west).await, expected);
 }
 
