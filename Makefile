@@ -44,10 +44,12 @@ infra-tools: $(INFRA_STAMP) ## Create .venv-infra with the pinned checkov and SA
 
 graphviz: ## Graphviz's `dot` (the mesh picture and its test), from the system's packages where it is missing
 	@command -v dot >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	  elif command -v sudo >/dev/null 2>&1; then SUDO="sudo -n"; \
+	  else echo "error: Graphviz (dot) is missing and installing it needs root: install the graphviz package" >&2; exit 1; fi; \
 	  if command -v apt-get >/dev/null 2>&1; then \
-	    export DEBIAN_FRONTEND=noninteractive; \
-	    $$SUDO apt-get install -y -q graphviz >/dev/null 2>&1 || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q graphviz; }; \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q graphviz >/dev/null 2>&1 || \
+	      { $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q graphviz; }; \
 	  elif command -v brew >/dev/null 2>&1; then brew install graphviz; \
 	  else echo "error: install Graphviz (the dot command) with your system's packages" >&2; exit 1; fi; }
 	@dot -V

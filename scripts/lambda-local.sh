@@ -79,9 +79,8 @@ check "$answer" 'a["actions"] >= 1' "the scheduled reconcile requested the peeri
 import json, sys
 docs = []
 for line in open(sys.argv[1], errors="replace"):
-    at = line.find('{"_aws":')
-    if at >= 0:
-        docs.append(json.loads(line[at:]))  # the whole rest of the line is the document
+    if line.startswith('{"_aws":'):
+        docs.append(json.loads(line))  # the whole line is the document
 assert docs, "no EMF line on the reconciler's standard output"
 for d in docs:
     (directive,) = d["_aws"]["CloudWatchMetrics"]

@@ -18,7 +18,7 @@ pub struct RegionNode {
     /// Its managed transit gateway, as the peerings name it.
     pub gateway: Option<String>,
     /// Its managed route tables: the ID and, where segments are declared,
-    /// the segment (or `peering` for the peering table).
+    /// the segment (`[segment]`).
     pub tables: Vec<String>,
     pub vpcs_advertised: usize,
 }
@@ -95,7 +95,8 @@ impl RegionNode {
     /// Its label's lines: the Region, the gateway, each table, the VPCs.
     fn lines(&self, region: &Region) -> Vec<String> {
         let mut lines = vec![region.to_string()];
-        lines.push(self.gateway.clone().unwrap_or_else(|| "no transit gateway resolved".into()));
+        let none = "transit gateway: in no pair's plan (waiting, or not resolved)";
+        lines.push(self.gateway.clone().unwrap_or_else(|| none.into()));
         lines.extend(self.tables.iter().map(|t| format!("route table {t}")));
         lines.push(format!("{} VPC(s) advertised", self.vpcs_advertised));
         lines
@@ -143,7 +144,8 @@ pub fn dot(mesh: &Mesh) -> String {
     }
     for e in &mesh.pairs {
         let style = match (e.broken(), e.available) {
-            (true, _) => "color=red, penwidth=2",
+            (true, true) => "color=red, penwidth=2",
+            (true, false) => "color=red, penwidth=2, style=dashed",
             (false, true) => "color=darkgreen",
             (false, false) => "color=gray, style=dashed",
         };

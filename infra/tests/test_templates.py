@@ -1214,9 +1214,8 @@ class Alarms(unittest.TestCase):
         expected = {
             "RouteQuotaAlarm": ("MaxQuotaUsedPercent", "Maximum", 80, 300),
             "BrokenPathsAlarm": ("BrokenPathsTotal", "Maximum", 0, 300),
-            # Every reconcile of an hour saw a pair unavailable: a new
-            # peering, available within minutes, does not fire it.
-            "PeeringUnavailableAlarm": ("PeeringsUnavailable", "Minimum", 0, 3600),
+            # The metric leaves out a peering AWS is still making.
+            "PeeringUnavailableAlarm": ("PeeringsUnavailable", "Maximum", 0, 300),
         }
         for name, (metric, statistic, threshold, period) in expected.items():
             alarm = alarms[name]

@@ -269,7 +269,7 @@ pub struct CallTally {
     pub reads: usize,
     /// Operations that write.
     pub writes: usize,
-    /// Attempts AWS refused for throttling (the SDK retried them).
+    /// Attempts AWS refused for throttling (the SDK retries them while it has attempts left).
     pub throttles: usize,
 }
 

@@ -15,6 +15,7 @@ use tgw_peering_core::verify::Keep;
 use tgw_peering_tests::{config, Emulator, Flavour, RegionWorld};
 
 use super::common::converge;
+use super::paths::route_to_gateway;
 
 const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "ap-southeast-2"];
 
@@ -74,15 +75,18 @@ async fn the_mesh_of_three_regions_draws_with_graphviz_and_reads_back_as_a_merma
     let mut worlds = Vec::new();
     for (i, r) in REGIONS.iter().enumerate() {
         let world = RegionWorld::new(&emulator, r).await;
-        world.vpc(&format!("10.{}.0.0/16", i + 1), Some("true"), &[]).await;
+        let vpc = world.vpc(&format!("10.{}.0.0/16", i + 1), Some("true"), &[]).await;
+        // us-east-1's VPC routes nothing to its gateway: its pairs are
+        // broken at the first hop; eu-west-1 and ap-southeast-2 stay whole.
+        if i > 0 {
+            route_to_gateway(&world, &vpc).await;
+        }
         worlds.push(world);
     }
     let session = Session::new(config(&REGIONS), &emulator.sdk_config().await);
     let report = converge(&session).await;
     assert!(report.converged, "{report:?}");
-    // A blackhole by hand in us-east-1 for half of eu-west-1's VPC. (The
-    // VPCs route nothing to their gateways, so every path is broken at its
-    // first hop already: the mesh marks each pair.)
+    // And a blackhole by hand in us-east-1 for half of eu-west-1's VPC.
     worlds[0].blackhole_route("10.2.128.0/17").await;
     let (plan, v) = session.plan_and_verify(Keep::None).await.expect("status");
     let mesh = Mesh::of(&plan, &v, &session.config.regions);
@@ -112,15 +116,14 @@ async fn the_mesh_of_three_regions_draws_with_graphviz_and_reads_back_as_a_merma
         assert_eq!(link.1, "---", "an available peering is a solid link");
         assert!(link.2.contains("available"), "{link:?}");
     }
-    // Every link carries broken paths here (no VPC routes to its gateway);
-    // each is styled red.
-    let broken: Vec<usize> = chart
-        .links
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| l.2.contains("BROKEN"))
-        .map(|(i, _)| i)
-        .collect();
-    assert!(!broken.is_empty());
-    assert_eq!(chart.styled, broken);
+    // The pairs of us-east-1 are broken and drawn red; the other is whole.
+    let east = mermaid_id(&session.config.regions[0]);
+    for (i, link) in chart.links.iter().enumerate() {
+        let broken = link.0 == east || link.3 == east;
+        assert_eq!(link.2.contains("BROKEN"), broken, "{link:?}");
+        assert_eq!(chart.styled.contains(&i), broken, "{link:?} styled {:?}", chart.styled);
+        if !broken {
+            assert!(link.2.contains("2 path(s) whole"), "{link:?}");
+        }
+    }
 }

@@ -34,7 +34,7 @@ async fn main_table(world: &RegionWorld, vpc: &str) -> String {
 }
 
 /// Sends 10.0.0.0/8 from `vpc`'s main table to the Region's gateway.
-async fn route_to_gateway(world: &RegionWorld, vpc: &str) -> String {
+pub(super) async fn route_to_gateway(world: &RegionWorld, vpc: &str) -> String {
     let table = main_table(world, vpc).await;
     world
         .ec2

@@ -66,15 +66,35 @@ impl CallCounts {
 
 /// Error codes of throttling: EC2's `RequestLimitExceeded` (HTTP 503,
 /// "Request throttling for the Amazon EC2 API", EC2 API Reference), and
-/// the `Throttling…` codes of the other services the functions call.
-const THROTTLING_CODES: &[&[u8]] =
-    &[b"RequestLimitExceeded", b"Throttling", b"RequestThrottled", b"TooManyRequestsException"];
+/// the codes the SDK's retry classifier treats as throttling for the other
+/// services the functions call.
+const THROTTLING_CODES: &[&str] = &[
+    "RequestLimitExceeded",
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "RequestThrottled",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "EC2ThrottledException",
+    "SlowDown",
+    "BandwidthLimitExceeded",
+    "PriorRequestNotComplete",
+];
 
-/// True for an error answer (`status` 400 or more) whose body names a
-/// throttling code.
+/// True for an error answer (`status` 400 or more) whose error code, not
+/// its message, is a throttling code: `<Code>…</Code>` (EC2's XML), or a
+/// JSON `__type`/`code` value, bare or after a `#` namespace.
 pub fn is_throttling(status: u16, body: &[u8]) -> bool {
+    let body = String::from_utf8_lossy(body);
     status >= 400
-        && THROTTLING_CODES.iter().any(|code| body.windows(code.len()).any(|w| w == *code))
+        && THROTTLING_CODES.iter().any(|code| {
+            [format!("<Code>{code}</Code>"), format!("\"{code}\""), format!("#{code}\"")]
+                .iter()
+                .any(|form| body.contains(form.as_str()))
+        })
 }
 
 /// True for EC2 operations that only read.
@@ -158,6 +178,9 @@ mod tests {
         assert!(!is_throttling(200, ec2), "a success is never one");
         assert!(!is_throttling(500, b"<Code>InternalError</Code>"));
         assert!(!is_throttling(503, b""));
+        let message = b"<Code>InternalError</Code><Message>Throttling upstream</Message>";
+        assert!(!is_throttling(500, message), "a code is read, not a message");
+        assert!(is_throttling(400, br#"{"__type":"com.amazonaws.sqs#ThrottlingException"}"#));
     }
 
     #[test]

@@ -75,7 +75,7 @@ impl Handler {
         let mut figures = Figures::default();
         let result = match self.reconcile(&inc.id, scheduled, report).await {
             Ok(done) => {
-                figures.plan(&done.plan, &done.observed, &self.config);
+                figures.plan(&done.plan, &done.observed, &self.config, (self.clock)());
                 self.follow_up(inc, done, restart, announced, &mut figures, report).await
             }
             Err(e) => Err(e),

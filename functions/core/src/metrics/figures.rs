@@ -8,7 +8,7 @@ use super::emf::{Document, Figure};
 use crate::config::Config;
 use crate::domain::{PeeringState, Region, RouteTableId, TransitGatewayId};
 use crate::observed::Observed;
-use crate::planner::{Plan, RouteMark, TableReport};
+use crate::planner::{PeeringNeed, Plan, RouteMark, TableReport};
 use crate::verify::Verification;
 
 /// One managed route table, as the plan read it.
@@ -40,12 +40,22 @@ pub struct GatewayFigures {
     pub used_percent: f64,
 }
 
+/// A peering that is not `available` this long after it was created is
+/// overdue: AWS makes one in minutes, and the attachment watcher gives up
+/// (`Peering Stuck`) after the same 30 minutes.
+pub const PEERING_OVERDUE_SECS: i64 = crate::events::RECHECK_GIVE_UP_SECS;
+
 /// One pair of managed Regions.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PairFigures {
     /// Whether its peering is `available`; `None` when no peering is
     /// needed (not both Regions have tagged VPCs, and none exists).
     pub available: Option<bool>,
+    /// Not `available`, and not because AWS is still making it: its
+    /// peering (or a failed one) was created [`PEERING_OVERDUE_SECS`] ago
+    /// or more, or when AWS did not say. A peering this plan requests is
+    /// not overdue (a request that fails is an audit error).
+    pub overdue: bool,
     /// Broken paths, both directions; `None` when the paths were not
     /// verified, or not both Regions were walked.
     pub broken: Option<usize>,
@@ -54,12 +64,13 @@ pub struct PairFigures {
 /// What the reconcile cost, besides its plan.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RunFigures {
-    /// From the first read to the last announcement, in milliseconds.
+    /// From the start of the read to the end of the follow-up (path
+    /// verification, announcements, watches), in milliseconds.
     pub duration_ms: u64,
     /// EC2 operations that only read, and those that wrote.
     pub reads: usize,
     pub writes: usize,
-    /// EC2 attempts refused for throttling (each retried by the SDK).
+    /// EC2 attempts refused for throttling (the SDK retries them while it has attempts left).
     pub throttles: usize,
     /// Events answered by this reconcile besides the one that led it.
     pub events_coalesced: usize,
@@ -78,6 +89,10 @@ pub struct Figures {
     pub pairs: BTreeMap<String, PairFigures>,
     /// Broken paths of every pair together, when the paths were verified.
     pub broken_total: Option<usize>,
+    /// Whether every pair of managed Regions was planned (none waits on a
+    /// Region in transition or unresolved): only then is a count of the
+    /// pairs overdue a measure, and written.
+    pub every_pair: bool,
 }
 
 /// The name of a Region pair: both Regions, sorted, joined with `/`.
@@ -87,17 +102,26 @@ pub fn pair_name(a: &Region, b: &Region) -> String {
 }
 
 impl Figures {
-    /// The figures of `plan`, made over `observed` (its gateways).
-    pub fn plan(&mut self, plan: &Plan, observed: &Observed, config: &Config) {
+    /// The figures of `plan`, made over `observed` (its gateways), at
+    /// `now` (seconds since the epoch).
+    pub fn plan(&mut self, plan: &Plan, observed: &Observed, config: &Config, now: i64) {
         self.planned = true;
         self.tables = plan.tables.iter().map(table_figures).collect();
         self.gateways = gateway_figures(plan, observed, config);
         for p in &plan.peerings {
             let pair = pair_name(&p.requester.region, &p.accepter.region);
-            let available = p.state.as_ref().map(|s| *s == PeeringState::Available);
-            let available = if p.needed { Some(available.unwrap_or(false)) } else { None };
-            self.pairs.entry(pair).or_default().available = available;
+            let available = p.state.as_ref() == Some(&PeeringState::Available);
+            let figures = self.pairs.entry(pair).or_default();
+            figures.available = (p.need != PeeringNeed::None).then_some(available);
+            figures.overdue = !available
+                && match p.need {
+                    PeeringNeed::None | PeeringNeed::Requested => false,
+                    PeeringNeed::Since(None) => true,
+                    PeeringNeed::Since(Some(at)) => now - at >= PEERING_OVERDUE_SECS,
+                };
         }
+        let n = config.regions.len();
+        self.every_pair = plan.peerings.len() >= n * n.saturating_sub(1) / 2;
     }
 
     /// The broken paths of `v`, by pair of Regions walked.
@@ -196,8 +220,8 @@ pub fn documents(f: &Figures, timestamp: i64) -> Vec<Document> {
 }
 
 /// The reconcile's document: what it cost, and the aggregates the alarms
-/// watch (those of a plan only when one was made, the broken paths only
-/// when they were verified).
+/// watch: the fullest gateway when one was measured, the pairs overdue
+/// when every pair was planned, the broken paths when they were verified.
 fn reconcile_document(f: &Figures, timestamp: i64) -> Document {
     let mut d = Document::new(Scope::Reconcile, &[], timestamp);
     d.set(m::RECONCILE_DURATION_MS, Figure::Whole(f.run.duration_ms));
@@ -205,11 +229,14 @@ fn reconcile_document(f: &Figures, timestamp: i64) -> Document {
     d.count(m::WRITES, f.run.writes);
     d.count(m::THROTTLES, f.run.throttles);
     d.count(m::EVENTS_COALESCED, f.run.events_coalesced);
-    if f.planned {
-        let max = f.gateways.iter().map(|g| g.used_percent).fold(0.0, f64::max);
+    // An aggregate is written only when it measured something: a 0 would
+    // clear its alarm (which keeps its state while nothing is written).
+    if let Some(max) = f.gateways.iter().map(|g| g.used_percent).reduce(f64::max) {
         d.set(m::MAX_QUOTA_USED_PERCENT, Figure::Real(max));
-        let down = f.pairs.values().filter(|p| p.available == Some(false)).count();
-        d.count(m::PEERINGS_UNAVAILABLE, down);
+    }
+    if f.planned && f.every_pair {
+        let overdue = f.pairs.values().filter(|p| p.overdue).count();
+        d.count(m::PEERINGS_UNAVAILABLE, overdue);
     }
     if let Some(total) = f.broken_total {
         d.count(m::BROKEN_PATHS_TOTAL, total);

@@ -10,11 +10,14 @@
 //! from the path verification that follows it ([`Figures`]), never from a
 //! second read, so the picture cannot disagree with what the tool does.
 //!
-//! Why a small serde struct and not a crate: the EMF crates found
-//! (`metrics_cloudwatch_embedded` over the `metrics` facade) record into a
-//! process-wide recorder and flush per invocation, which fits counters in
-//! request handlers, not one document per route table with its own
-//! dimension values; the whole format is the few members below
+//! Why a small serde struct and not a crate: `metrics_cloudwatch_embedded`
+//! (over the `metrics` facade) records into a process-wide recorder and
+//! flushes per invocation, which fits counters in request handlers, not
+//! one document per route table with its own dimension values; awslabs'
+//! `metrique` (with `metrique-writer-format-emf`) does dimensions per entry
+//! but brings its own writer, sinks and macros for what is here one
+//! `serde_json::to_string` of a flat object. The whole format is the few
+//! members below
 //! ("Specification: Embedded metric format", CloudWatch User Guide,
 //! <https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html>).
 //! `docs/operations.md` says how the lines reach CloudWatch under the

@@ -76,8 +76,8 @@ pub use action::{
 pub use desired::{is_terminal, vpc_wait};
 pub use finding::{Finding, FindingCode, FindingKind};
 pub use report::{
-    GatewayRoutes, PeeringReport, Plan, RouteMark, RouteQuota, RouteReport, SegmentCell,
-    TableReport, VpcReport, VpcTableQuota,
+    GatewayRoutes, PeeringNeed, PeeringReport, Plan, RouteMark, RouteQuota, RouteReport,
+    SegmentCell, TableReport, VpcReport, VpcTableQuota,
 };
 pub(crate) use segments::reaches;
 

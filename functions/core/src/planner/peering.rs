@@ -14,7 +14,7 @@ use crate::domain::{AttachmentId, PeeringAttachment, PeeringPhase, PeeringState,
 use crate::observed::Gateway;
 
 use super::desired::RegionCidrs;
-use super::{Action, Finding, FindingCode, PeeringReport, Plan, Planned};
+use super::{Action, Finding, FindingCode, PeeringNeed, PeeringReport, Plan, Planned};
 
 /// An available peering as one of its Regions sees it.
 #[derive(Debug, Clone)]
@@ -46,15 +46,20 @@ pub(super) fn plan_pair(
         (x.created_at.unwrap_or(i64::MAX), &x.id).cmp(&(y.created_at.unwrap_or(i64::MAX), &y.id))
     });
     let Some((primary, newer)) = live.split_first() else {
-        let failed = linking.iter().any(|p| p.phase() == PeeringPhase::Failed);
+        let failed = linking.iter().find(|p| p.phase() == PeeringPhase::Failed);
         let wanted = |g: &Gateway| !cidrs[&g.region].tagged.is_empty();
+        let need = match failed {
+            Some(f) => PeeringNeed::Since(f.created_at),
+            None if wanted(a) && wanted(b) => PeeringNeed::Requested,
+            None => PeeringNeed::None,
+        };
         out.peerings.push(PeeringReport {
             requester: a.as_ref(),
             accepter: b.as_ref(),
             attachment_id: None,
             state: None,
             managed: false,
-            needed: failed || (wanted(a) && wanted(b)),
+            need,
         });
         no_live_peering(a, b, &linking, cidrs, out);
         return;
@@ -65,7 +70,7 @@ pub(super) fn plan_pair(
         attachment_id: Some(primary.id.clone()),
         state: Some(primary.state()),
         managed: primary.is_managed(),
-        needed: true,
+        need: PeeringNeed::Since(primary.created_at),
     });
     let pair = format!("{} <-> {}", a.region, b.region);
     duplicates(&pair, primary, newer, out);

@@ -122,11 +122,26 @@ pub struct PeeringReport {
     pub accepter: GatewayRef,
     /// Whether the peering is the tool's (between the two managed gateways).
     pub managed: bool,
-    /// Whether the pair needs a peering: one exists (live or failed), or
-    /// both Regions have tagged VPCs. A pair that needs none is not counted
-    /// as unavailable.
+    /// Whether the pair needs a peering and since when it has one (for the
+    /// reconcile's metrics; see [`PeeringNeed`]).
     #[serde(skip)]
-    pub needed: bool,
+    pub need: PeeringNeed,
+}
+
+/// Whether a Region pair needs a peering, and since when the one it has
+/// exists: what tells a peering AWS is still making from one that is
+/// missing for good. Ordered: of two segments' views of one pair, the
+/// greater holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PeeringNeed {
+    /// Neither a peering nor both Regions with tagged VPCs.
+    #[default]
+    None,
+    /// No peering yet: this plan requests it.
+    Requested,
+    /// A peering exists (live, or failed and not replaced), created at
+    /// this time (seconds since the epoch), when AWS said.
+    Since(Option<i64>),
 }
 
 /// A VPC of a managed Region, and why it is or is not advertised.

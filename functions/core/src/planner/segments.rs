@@ -48,7 +48,7 @@ use super::action::{ledger_actions, peering_actions, reference_actions, route_ac
 use super::desired::{region_cidrs, vpc_attachments};
 use super::local_leg::plan_local_leg;
 use super::segment_reports::{gateway_quota, matrix, report_held, report_leaks, report_tables};
-use super::{Action, FindingCode, Plan};
+use super::{Action, FindingCode, PeeringReport, Plan};
 
 /// Where a VPC stands in its Region's segments.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -416,9 +416,16 @@ fn merge(out: &mut Plan, part: Plan) {
             out.findings.push(f);
         }
     }
+    // One report per pair: the segments' views differ only in whether
+    // they need it (the greater need holds).
     for p in part.peerings {
-        if !out.peerings.contains(&p) {
-            out.peerings.push(p);
+        let same = |q: &&mut PeeringReport| {
+            (&q.requester, &q.accepter, &q.attachment_id, &q.state)
+                == (&p.requester, &p.accepter, &p.attachment_id, &p.state)
+        };
+        match out.peerings.iter_mut().find(same) {
+            Some(q) => q.need = q.need.max(p.need),
+            None => out.peerings.push(p),
         }
     }
     out.tables.extend(part.tables);

@@ -12,7 +12,7 @@ use tgw_peering_core::ports::Ec2Clients;
 
 use crate::batches::{batch, FIFO_ARN};
 use crate::path_events::{blackhole_west, whole_world};
-use crate::support::{cidr, fixture, Rig};
+use crate::support::{cidr, fixture, Rig, World};
 
 const EAST: &str = "us-east-1";
 const WEST: &str = "eu-west-1";
@@ -121,8 +121,9 @@ async fn a_scheduled_reconcile_of_a_whole_mesh_writes_each_table_gateway_pair_an
     assert_eq!(run["Writes"], rig.world.writes().len() - writes);
     assert_eq!(run["Writes"], 0, "a converged mesh needs none");
     assert!(run["Reads"].as_u64().unwrap() > 0);
+    // (Throttles: the in-memory world throttles nothing; the count is
+    // checked against the fault proxy's on the emulator, reliability.rs.)
     for (metric, value) in [
-        ("Throttles", json!(0)),
         ("EventsCoalesced", json!(0)),
         ("MaxQuotaUsedPercent", json!(0.02)),
         ("BrokenPathsTotal", json!(0)),
@@ -192,13 +193,52 @@ async fn a_withdrawal_over_the_budget_is_counted_held_and_extra_in_its_table() {
 }
 
 #[tokio::test]
-async fn a_peering_that_is_not_available_counts_in_its_pair_and_the_aggregate() {
+async fn a_peering_that_is_not_available_long_after_its_creation_counts_in_its_pair_and_the_aggregate(
+) {
     let rig = whole_world().await;
+    // The world's peering was created at its start (a few seconds after
+    // the epoch): long before the handler's clock.
     rig.world.set_peering_state(PeeringState::Modifying);
     let report = scheduled(&rig, "sweep-1").await;
     let docs = documents(&report);
     assert_eq!(find(&docs, &[("RegionPair", PAIR)])["PeeringAvailable"], 0);
     assert_eq!(find(&docs, &[])["PeeringsUnavailable"], 1);
+}
+
+#[tokio::test]
+async fn a_peering_the_reconcile_requests_is_not_available_yet_and_not_counted_overdue() {
+    let world = World::new(&[EAST, WEST]);
+    world.vpc(EAST, "vpc-0a1b2c3d4e5f60718", Some("true"), &["10.20.0.0/16"]);
+    world.vpc(WEST, "vpc-0eeeeeeeeeeeeeee1", Some("true"), &["10.30.0.0/16"]);
+    let rig = Rig::new(world);
+    let report = scheduled(&rig, "sweep-1").await;
+    let docs = documents(&report);
+    assert_eq!(find(&docs, &[("RegionPair", PAIR)])["PeeringAvailable"], 0);
+    assert_eq!(find(&docs, &[])["PeeringsUnavailable"], 0);
+}
+
+#[tokio::test]
+async fn a_pair_that_needs_no_peering_has_no_peering_figure() {
+    let world = World::new(&[EAST, WEST]);
+    world.vpc(EAST, "vpc-0a1b2c3d4e5f60718", Some("true"), &["10.20.0.0/16"]);
+    let rig = Rig::new(world);
+    let docs = documents(&scheduled(&rig, "sweep-1").await);
+    let pair = docs.iter().find(|d| d["RegionPair"] == PAIR);
+    assert!(pair.is_none_or(|d| d.get("PeeringAvailable").is_none()), "{pair:?}");
+    assert_eq!(find(&docs, &[])["PeeringsUnavailable"], 0);
+}
+
+#[tokio::test]
+async fn a_reconcile_whose_regions_all_wait_writes_no_aggregate_it_did_not_measure() {
+    let rig = whole_world().await;
+    for r in [EAST, WEST] {
+        rig.world.edit(r, |s| s.transit_gateways[0].state = TgwState::Modifying);
+    }
+    let docs = documents(&scheduled(&rig, "sweep-1").await);
+    let run = find(&docs, &[]);
+    for absent in ["MaxQuotaUsedPercent", "PeeringsUnavailable"] {
+        assert!(run.get(absent).is_none(), "{absent}: {run}");
+    }
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@ use super::*;
 use crate::support::{cidr, region, scenario_vpc, Scenario};
 use tgw_peering_core::domain::*;
 use tgw_peering_core::observed::RouteTableState;
+use tgw_peering_core::planner::PeeringNeed;
 use tgw_peering_core::{Action, Finding, FindingCode, FindingKind, ListRef, Plan};
 
 /// Route table `name` (`prod`, `dev`, `shared`, `peer`) of Region `r`.
@@ -687,4 +688,22 @@ fn in_prefix_list_mode_each_segment_table_references_its_own_list() {
     }
     assert_eq!(references, expected);
     assert!(created(&plan).is_empty(), "no static route in prefix-list mode");
+}
+
+#[test]
+fn a_pair_only_one_segment_needs_is_reported_once_with_that_need() {
+    // prod and shared only in the east, dev only in the west: prod's view
+    // needs no peering, dev's (which reaches shared) does.
+    let s = segmented();
+    let s = vpc(s, E, "vpc-e0", "prod", "prod", &["10.0.0.0/16"]);
+    let s = vpc(s, E, "vpc-e2", "shared", "shared", &["10.2.0.0/16"]);
+    let mut s = vpc(s, W, "vpc-a1", "dev", "dev", &["10.11.0.0/16"]);
+    for r in [E, W] {
+        s.region_mut(r).peerings.clear();
+        table(&mut s, r, "peer").associations.clear();
+    }
+    let plan = s.plan();
+    assert_eq!(plan.peerings.len(), 1, "{:#?}", plan.peerings);
+    assert_eq!(plan.peerings[0].need, PeeringNeed::Requested);
+    assert!(plan.actions.iter().any(|p| matches!(p.action, Action::CreatePeering { .. })));
 }
